@@ -1,0 +1,44 @@
+# AfterCare — `make run` to serve the demo, `make test` to run the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint schema messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changes.
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+	$(BIN)/python manage.py compile_translations
+
+run: install
+	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate the committed OpenAPI schema after an API change.
+schema: install
+	$(BIN)/python manage.py spectacular --lang en --validate --file docs/openapi.yaml
+
+# Extract new message ids into the zh_Hans catalogue (then translate them).
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,40 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+
+from aftercare.core.models import Store
+
+from .serializers import MeSerializer, StoreSerializer
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get {"token": "..."}; send it as
+    `Authorization: Token <token>`. Failed attempts count towards the lockout."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class MeView(generics.RetrieveAPIView):
+    """The signed-in user, their stores, roles and permissions there."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
+class StoreViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = StoreSerializer
+
+    def get_queryset(self):
+        return Store.objects.for_user(self.request.user).select_related("group")

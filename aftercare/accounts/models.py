@@ -1,0 +1,115 @@
+"""Staff users and their roles in stores."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.core.models import DealerGroup, Store
+
+from .roles import ROLE_PERMISSIONS, Role
+
+
+class User(AbstractUser):
+    """A member of staff. What they may do comes from their memberships, not
+    from Django's per-user permission tables."""
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    # High-voltage certificate for EV work (SPEC §7); dispatch checks it.
+    hv_certified = models.BooleanField(_("high-voltage certified"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    # --- roles and stores, cached for the life of the request ---------------
+
+    def _membership_rows(self) -> list[tuple[int | None, int, str]]:
+        """(store_id or None for group-wide, group_id, role) for every active membership."""
+        if not hasattr(self, "_memberships_cache"):
+            self._memberships_cache = list(
+                self.memberships.filter(is_active=True).values_list("store_id", "group_id", "role")
+            )
+        return self._memberships_cache
+
+    def _store_roles(self) -> dict[int, frozenset[str]]:
+        """store id -> the roles this user holds there (group-wide roles expanded)."""
+        if not hasattr(self, "_store_roles_cache"):
+            rows = self._membership_rows()
+            group_ids = {group_id for store_id, group_id, _role in rows if store_id is None}
+            group_stores: dict[int, list[int]] = {}
+            if group_ids:
+                for store_id, group_id in Store.objects.filter(group_id__in=group_ids).values_list("id", "group_id"):
+                    group_stores.setdefault(group_id, []).append(store_id)
+            roles: dict[int, set[str]] = {}
+            for store_id, group_id, role in rows:
+                for sid in [store_id] if store_id is not None else group_stores.get(group_id, []):
+                    roles.setdefault(sid, set()).add(role)
+            self._store_roles_cache = {sid: frozenset(r) for sid, r in roles.items()}
+        return self._store_roles_cache
+
+    def roles_at(self, store_id: int) -> frozenset[str]:
+        return self._store_roles().get(store_id, frozenset())
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(role for _s, _g, role in self._membership_rows())
+
+    def store_ids(self, perm: str | None = None) -> list[int]:
+        """Stores this user may act on, optionally only those where one of
+        their roles grants `perm`. Used by every for_user() queryset."""
+        return sorted(
+            store_id
+            for store_id, roles in self._store_roles().items()
+            if perm is None or any(perm in ROLE_PERMISSIONS.get(role, ()) for role in roles)
+        )
+
+    def perms_at(self, store_id: int) -> frozenset[str]:
+        perms: set[str] = set()
+        for role in self.roles_at(store_id):
+            perms |= ROLE_PERMISSIONS.get(role, frozenset())
+        return frozenset(perms)
+
+    def forget_memberships(self) -> None:
+        """Drop the per-request cache after memberships changed."""
+        for attr in ("_memberships_cache", "_store_roles_cache"):
+            self.__dict__.pop(attr, None)
+
+
+class Membership(models.Model):
+    """A user's role in one store, or in every store of a group (store empty)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    group = models.ForeignKey(DealerGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("dealer group"))
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("store"),
+        help_text=_("Empty for a role that spans every store of the group."),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "store", "role"], condition=Q(store__isnull=False), name="membership_unique_store_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "group", "role"], condition=Q(store__isnull=True), name="membership_unique_group_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.store.name if self.store_id else self.group.name
+        return f"{self.user} · {self.get_role_display()} · {where}"

@@ -1,0 +1,73 @@
+"""Store scoping: staff of store A cannot see store B's rows, in the UI or the API."""
+
+import pytest
+from django.urls import reverse
+
+from aftercare.accounts.roles import Role
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, Store
+from aftercare.tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_for_user_returns_only_the_users_stores(staff, store, other_store):
+    assert list(Store.objects.for_user(staff["advisor"])) == [store]
+
+
+def test_for_user_with_a_permission_keeps_only_stores_where_a_role_grants_it(staff, store):
+    assert list(Store.objects.for_user(staff["service_manager"], "audit.view")) == [store]
+    assert list(Store.objects.for_user(staff["advisor"], "audit.view")) == []
+
+
+def test_anonymous_users_see_nothing(store):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Store.objects.for_user(AnonymousUser()).exists()
+
+
+def test_a_group_wide_role_covers_every_store_of_the_group(store, other_store):
+    admin = UserFactory(username="groupadmin")
+    MembershipFactory(user=admin, store=None, group=store.group, role=Role.ADMIN)
+    assert set(Store.objects.for_user(admin)) == {store, other_store}
+
+
+def test_an_inactive_membership_grants_nothing(store):
+    user = UserFactory()
+    MembershipFactory(user=user, store=store, role=Role.ADVISOR, is_active=False)
+    assert not Store.objects.for_user(user).exists()
+
+
+def test_ui_returns_404_for_another_stores_object(staff, other_store, client_for):
+    response = client_for(staff["advisor"]).get(reverse("accounts:store_detail", args=[other_store.pk]))
+    assert response.status_code == 404
+
+
+def test_ui_shows_the_users_own_store(staff, store, client_for):
+    response = client_for(staff["advisor"]).get(reverse("accounts:store_detail", args=[store.pk]))
+    assert response.status_code == 200
+
+
+def test_api_returns_404_for_another_stores_object(staff, other_store, api_client_for):
+    response = api_client_for(staff["advisor"]).get(f"/api/v1/stores/{other_store.pk}/")
+    assert response.status_code == 404
+
+
+def test_api_lists_only_the_users_stores(staff, store, other_store, api_client_for):
+    response = api_client_for(staff["advisor"]).get("/api/v1/stores/")
+    assert [row["id"] for row in response.json()["results"]] == [store.pk]
+
+
+def test_audit_trail_of_another_store_is_invisible(staff, store, other_store, client_for, api_client_for):
+    audit_record(actor=None, action=AuditEntry.Action.UPDATE, obj=other_store, object_repr="secret-change")
+    audit_record(actor=None, action=AuditEntry.Action.UPDATE, obj=store, object_repr="own-change")
+    page = client_for(staff["service_manager"]).get(reverse("core:audit_list")).content.decode()
+    assert "own-change" in page
+    assert "secret-change" not in page
+    rows = api_client_for(staff["service_manager"]).get("/api/v1/audit/").json()["results"]
+    assert [row["object_repr"] for row in rows] == ["own-change"]
+
+
+def test_switching_to_a_store_without_a_role_is_refused(staff, other_store, client_for):
+    response = client_for(staff["advisor"]).post(reverse("accounts:switch_store"), {"store": other_store.pk})
+    assert response.status_code == 403

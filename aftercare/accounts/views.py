@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from aftercare.core.forms import StyledFormMixin
+from aftercare.core.models import Store
+from aftercare.core.views import permission_required
+
+from . import services
+from .forms import MembershipForm, StoreForm, UserCreateForm
+from .middleware import SESSION_KEY
+from .models import Membership, User
+from .roles import ROLE_PERMISSIONS, Perm, Role
+from .tables import UserTable
+
+DEMO_LOGINS = [
+    ("advisor", Role.ADVISOR),
+    ("tech", Role.TECHNICIAN),
+    ("foreman", Role.FOREMAN),
+    ("parts", Role.PARTS_CLERK),
+    ("cashier", Role.CASHIER),
+    ("care", Role.CUSTOMER_CARE),
+    ("manager", Role.SERVICE_MANAGER),
+    ("vic", Role.VIC_SPECIALIST),
+    ("admin", Role.ADMIN),
+]
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEMO_MODE:
+            context["demo_logins"] = DEMO_LOGINS
+            context["demo_password"] = settings.DEMO_PASSWORD
+        return context
+
+
+# What each role sees first on the home page: the day's work in its words.
+ROLE_HOME = {
+    Role.ADVISOR: [_("Today's appointments"), _("Cars in reception"), _("Estimates waiting for approval")],
+    Role.TECHNICIAN: [_("My jobs"), _("Clock on and off"), _("Report additional findings")],
+    Role.FOREMAN: [_("Jobs to dispatch"), _("Final inspections"), _("Rework")],
+    Role.PARTS_CLERK: [_("Parts to issue"), _("Back orders"), _("Reorder suggestions")],
+    Role.CASHIER: [_("Ready to settle"), _("Unpaid repair orders"), _("Today's payments")],
+    Role.CUSTOMER_CARE: [_("Follow-up calls due"), _("Reminders"), _("Surveys")],
+    Role.SERVICE_MANAGER: [_("Open complaints"), _("Today's KPIs"), _("Approvals")],
+    Role.VIC_SPECIALIST: [_("My VIC customers"), _("Pick-ups and deliveries"), _("Event invitations")],
+    Role.ADMIN: [_("Stores"), _("Users and roles"), _("Backups")],
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    store = request.store
+    roles = sorted(request.user.roles_at(store.pk)) if store else []
+    role_labels = dict(Role.choices)
+    sections = [{"role": role_labels.get(role, role), "items": ROLE_HOME.get(role, [])} for role in roles]
+    return render(request, "accounts/home.html", {"sections": sections, "role_names": [s["role"] for s in sections]})
+
+
+@login_required
+@require_POST
+def switch_store(request: HttpRequest) -> HttpResponse:
+    store_id = int(request.POST.get("store", 0) or 0)
+    if store_id not in request.user.store_ids():
+        raise PermissionDenied
+    request.session[SESSION_KEY] = store_id
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return redirect(next_url)
+
+
+@login_required
+def store_list(request: HttpRequest) -> HttpResponse:
+    stores = Store.objects.for_user(request.user).select_related("group")
+    return render(request, "accounts/store_list.html", {"stores": stores})
+
+
+@login_required
+def store_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # for_user() first: a store the user does not belong to is a 404, not a 403,
+    # so its existence is not revealed.
+    store = get_object_or_404(Store.objects.for_user(request.user).select_related("group"), pk=pk)
+    can_manage = request.user.has_perm(Perm.STORE_MANAGE, store)
+    form = None
+    if can_manage:
+        form = StoreForm(request.POST or None, instance=Store.objects.get(pk=store.pk))
+        if request.method == "POST" and form.is_valid():
+            services.store_update(actor=request.user, store=store, **form.cleaned_data)
+            messages.success(request, _("Store settings saved."))
+            return redirect("accounts:store_detail", pk=store.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "accounts/store_detail.html", {"store": store, "form": form})
+
+
+def _users_of(stores):
+    return (
+        User.objects.filter(memberships__store__in=stores)
+        .distinct()
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("store", "group").order_by("id"))
+        )
+        .order_by("username")
+    )
+
+
+@permission_required(Perm.USER_MANAGE)
+def user_list(request: HttpRequest) -> HttpResponse:
+    stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
+    table = UserTable(_users_of(stores))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    form = UserCreateForm()
+    return render(request, "accounts/user_list.html", {"table": table, "form": form})
+
+
+@permission_required(Perm.USER_MANAGE)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(actor=request.user, store=request.store, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": user})
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@permission_required(Perm.USER_MANAGE)
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
+    user = get_object_or_404(_users_of(stores), pk=pk)
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.membership_grant(actor=request.user, user=user, store=request.store, role=form.cleaned_data["role"])
+        messages.success(request, _("Role added."))
+        return redirect("accounts:user_detail", pk=user.pk)
+    return render(request, "accounts/user_detail.html", {"subject": user, "form": form})
+
+
+@permission_required(Perm.USER_MANAGE)
+@require_POST
+def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
+    membership = get_object_or_404(Membership.objects.filter(store__in=stores), pk=pk)
+    try:
+        services.membership_revoke(actor=request.user, membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Role removed."))
+    return redirect("accounts:user_detail", pk=membership.user_id)
+
+
+@permission_required(Perm.USER_MANAGE)
+def permission_matrix(request: HttpRequest) -> HttpResponse:
+    roles = list(Role)
+    rows = [
+        {"perm": perm, "label": label, "cells": [perm in ROLE_PERMISSIONS[role] for role in roles]}
+        for perm, label in Perm.LABELS.items()
+    ]
+    return render(request, "accounts/permission_matrix.html", {"roles": roles, "rows": rows})
+
+
+class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    form_class = StyledPasswordChangeForm
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return "/"

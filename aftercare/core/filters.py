@@ -1,0 +1,36 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .forms import StyledForm
+from .models import AuditEntry, Store
+
+
+class AuditEntryFilterSet(django_filters.FilterSet):
+    """One filter set for the audit page and the audit API."""
+
+    store = django_filters.ModelChoiceFilter(queryset=Store.objects.none(), label=_("Store"))
+    action = django_filters.ChoiceFilter(choices=AuditEntry.Action.choices, label=_("Action"))
+    actor_name = django_filters.CharFilter(lookup_expr="iexact", label=_("User"))
+    object_type = django_filters.CharFilter(label=_("Object type"))
+    object_id = django_filters.CharFilter(label=_("Object id"))
+    since = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = ["store", "action", "actor_name", "object_type", "object_id", "since", "until"]
+        form = StyledForm
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        if user is not None:
+            self.filters["store"].queryset = Store.objects.for_user(user)

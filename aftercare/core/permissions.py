@@ -1,0 +1,75 @@
+"""The names of every permission the product checks.
+
+Names live in core so that every app can check them; which role holds which
+is decided in one place, accounts/roles.py.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Perm:
+    """Every permission the product checks, with a label for the matrix page."""
+
+    STORE_VIEW = "store.view"
+    STORE_MANAGE = "store.manage"
+    USER_MANAGE = "user.manage"
+    AUDIT_VIEW = "audit.view"
+    BACKUP_RUN = "backup.run"
+    CATALOG_MANAGE = "catalog.manage"
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_MERGE = "customer.merge"
+    CONTACT_REVEAL = "contact.reveal"
+    DATA_EXPORT = "data.export"
+    APPOINTMENT_EDIT = "appointment.edit"
+    REPAIR_ORDER_VIEW = "repair_order.view"
+    REPAIR_ORDER_EDIT = "repair_order.edit"
+    REPAIR_ORDER_DELETE = "repair_order.delete"
+    DISPATCH = "workshop.dispatch"
+    JOB_CLOCK = "workshop.clock"
+    QUALITY_CHECK = "workshop.quality_check"
+    PARTS_MANAGE = "parts.manage"
+    PAYMENT_POST = "payment.post"
+    PAYMENT_REVERSE = "payment.reverse"
+    CREDIT_APPROVE = "payment.credit_approve"
+    DISCOUNT_APPROVE = "discount.approve"
+    FOLLOWUP_WORK = "followup.work"
+    COMPLAINT_CREATE = "complaint.create"
+    COMPLAINT_VIEW = "complaint.view"
+    COMPLAINT_MANAGE = "complaint.manage"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    REPORT_VIEW = "report.view"
+
+    LABELS = {
+        STORE_VIEW: _("See the store"),
+        STORE_MANAGE: _("Manage store settings"),
+        USER_MANAGE: _("Manage users and roles"),
+        AUDIT_VIEW: _("Browse the audit trail"),
+        BACKUP_RUN: _("Run and restore backups"),
+        CATALOG_MANAGE: _("Edit the service catalogue"),
+        CUSTOMER_VIEW: _("See customers and vehicles"),
+        CUSTOMER_EDIT: _("Edit customers and vehicles"),
+        CUSTOMER_MERGE: _("Merge customer records"),
+        CONTACT_REVEAL: _("See full contact details"),
+        DATA_EXPORT: _("Export lists"),
+        APPOINTMENT_EDIT: _("Book and change appointments"),
+        REPAIR_ORDER_VIEW: _("See repair orders"),
+        REPAIR_ORDER_EDIT: _("Create and edit repair orders"),
+        REPAIR_ORDER_DELETE: _("Delete repair orders"),
+        DISPATCH: _("Dispatch jobs"),
+        JOB_CLOCK: _("Clock on and off jobs"),
+        QUALITY_CHECK: _("Final inspection"),
+        PARTS_MANAGE: _("Manage parts and stock"),
+        PAYMENT_POST: _("Post payments"),
+        PAYMENT_REVERSE: _("Reverse payments and refund"),
+        CREDIT_APPROVE: _("Approve delivery on credit"),
+        DISCOUNT_APPROVE: _("Approve discounts"),
+        FOLLOWUP_WORK: _("Work follow-up calls"),
+        COMPLAINT_CREATE: _("Record complaints"),
+        COMPLAINT_VIEW: _("See complaint details"),
+        COMPLAINT_MANAGE: _("Handle and close complaints"),
+        CAMPAIGN_MANAGE: _("Manage campaigns"),
+        REPORT_VIEW: _("See reports and KPIs"),
+    }
+
+    ALL = tuple(LABELS)

@@ -1,0 +1,90 @@
+"""The audit trail: written by services, masked, append-only, browsable."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from aftercare.accounts import services as account_services
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry
+from aftercare.core.services import MoneyDocumentMixin, document_delete
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changing_a_store_records_who_and_before_after(staff, store):
+    account_services.store_update(actor=staff["admin"], store=store, name="天河旗舰店")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.UPDATE, object_type="core.store")
+    assert entry.actor == staff["admin"]
+    assert entry.store == store
+    assert entry.changes == {"name": ["天河店", "天河旗舰店"]}
+
+
+def test_personal_data_is_masked_in_the_trail(staff, store):
+    user = account_services.user_create(
+        actor=staff["admin"], store=store, username="newbie", password="Secret-pass-2026",
+        role="advisor", full_name="李娜", mobile="13812345678",
+    )  # fmt: skip
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE, object_type="accounts.user", object_id=user.pk)
+    assert entry.changes["mobile"] == [None, "138****5678"]
+    assert "13812345678" not in str(entry.changes)
+
+
+def test_a_change_without_permission_is_refused_and_leaves_no_trace(staff, store):
+    with pytest.raises(PermissionDenied):
+        account_services.store_update(actor=staff["advisor"], store=store, name="x")
+    store.refresh_from_db()
+    assert store.name == "天河店"
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE).exists()
+
+
+def test_audit_entries_can_be_neither_edited_nor_deleted(store):
+    entry = audit_record(actor=None, action=AuditEntry.Action.UPDATE, obj=store)
+    entry.reason = "tampered"
+    with pytest.raises(PermissionDenied):
+        entry.save()
+    with pytest.raises(PermissionDenied):
+        entry.delete()
+    with pytest.raises(PermissionDenied):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(PermissionDenied):
+        AuditEntry.objects.update(reason="x")
+
+
+def test_deleting_a_document_needs_the_permission_and_a_reason_and_is_logged(staff, store):
+    membership = staff["advisor"].memberships.get()
+    with pytest.raises(PermissionDenied):
+        document_delete(actor=staff["technician"], obj=membership, perm="repair_order.delete", reason="dup")
+    with pytest.raises(ValidationError):
+        document_delete(actor=staff["service_manager"], obj=membership, perm="repair_order.delete", reason=" ")
+    document_delete(actor=staff["service_manager"], obj=membership, perm="repair_order.delete", reason="录入重复")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DELETE)
+    assert entry.reason == "录入重复"
+    assert entry.changes["role"] == ["advisor", None]
+    assert entry.store == store
+
+
+def test_money_documents_are_never_deleted(staff, store):
+    class Payment(MoneyDocumentMixin):
+        store_id = store.pk
+
+    with pytest.raises(PermissionDenied):
+        document_delete(actor=staff["service_manager"], obj=Payment(), perm="repair_order.delete", reason="x")
+
+
+def test_managers_filter_the_trail_by_action_and_htmx_gets_only_the_table(staff, store, client_for):
+    audit_record(actor=staff["advisor"], action=AuditEntry.Action.EXPORT, obj=store, object_repr="导出客户")
+    audit_record(actor=staff["advisor"], action=AuditEntry.Action.UPDATE, obj=store, object_repr="改门店")
+    client = client_for(staff["service_manager"])
+    page = client.get(reverse("core:audit_list"), {"action": "export"}).content.decode()
+    assert "导出客户" in page and "改门店" not in page
+    fragment = client.get(reverse("core:audit_list"), {"action": "export"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "导出客户" in fragment and "<nav" not in fragment
+
+
+def test_the_audit_page_runs_a_constant_number_of_queries(staff, store, client_for, django_assert_max_num_queries):
+    client = client_for(staff["service_manager"])
+    for n in range(30):
+        audit_record(actor=staff["advisor"], action=AuditEntry.Action.UPDATE, obj=store, object_repr=f"row {n}")
+    with django_assert_max_num_queries(12):
+        client.get(reverse("core:audit_list"))

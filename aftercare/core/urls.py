@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("audit/", views.audit_list, name="audit_list"),
+    path("backups/", views.backup_list, name="backup_list"),
+    path("backups/run/", views.backup_now, name="backup_now"),
+]

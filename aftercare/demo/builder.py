@@ -1,0 +1,101 @@
+"""Builds the demo dealer group. Later capabilities add a step each (customers,
+vehicles, repair orders, ...) so the demo always shows every capability."""
+
+import random
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from aftercare.accounts.models import Membership, User
+from aftercare.accounts.roles import Role
+from aftercare.core.models import DealerGroup, Store
+
+from . import generators
+
+STORE_NAMES = (
+    ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
+    ("gz-panyu", "广州番禺广本4S店", "广州市番禺区迎宾路 66 号", "A"),
+    ("fs-chancheng", "佛山禅城广本特约店", "佛山市禅城区季华五路 18 号", "E"),
+    ("sz-futian", "深圳福田广本4S店", "深圳市福田区深南大道 3008 号", "B"),
+)
+
+# Login names of the first store; later stores get a number suffix (advisor2).
+# The administrator works group-wide, so there is only one.
+ROLE_LOGINS = (
+    ("advisor", Role.ADVISOR),
+    ("tech", Role.TECHNICIAN),
+    ("foreman", Role.FOREMAN),
+    ("parts", Role.PARTS_CLERK),
+    ("cashier", Role.CASHIER),
+    ("care", Role.CUSTOMER_CARE),
+    ("manager", Role.SERVICE_MANAGER),
+    ("vic", Role.VIC_SPECIALIST),
+)
+
+
+@dataclass
+class DemoOptions:
+    seed: int = 2026
+    stores: int = 2
+    extra_staff: int = 3  # more advisors and technicians per store, as a real store has
+
+
+@dataclass
+class DemoResult:
+    group: DealerGroup | None = None
+    stores: list[Store] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+
+def build_demo(options: DemoOptions) -> DemoResult:
+    rng = random.Random(options.seed)
+    result = DemoResult()
+    # One password hash for every demo login: hashing with Argon2 per user
+    # would cost a second per hundred staff for no benefit in a demo.
+    password = make_password(settings.DEMO_PASSWORD)
+    with transaction.atomic():
+        result.group = DealerGroup.objects.create(name="粤华汽车服务集团", code="yuehua")
+        for index in range(options.stores):
+            code, name, address, _plate_city = STORE_NAMES[index % len(STORE_NAMES)]
+            if index >= len(STORE_NAMES):
+                code, name = f"{code}-{index + 1}", f"{name}（{index + 1}）"
+            result.stores.append(
+                Store.objects.create(
+                    group=result.group,
+                    code=code,
+                    name=name,
+                    address=address,
+                    phone=f"020-{rng.randint(3000_0000, 3999_9999)}",
+                    rescue_phone=f"400-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+                )
+            )
+        memberships = []
+        admin = User.objects.create(username="admin", full_name=generators.chinese_name(rng), password=password)
+        memberships.append(Membership(user=admin, group=result.group, store=None, role=Role.ADMIN))
+        result.users.append(admin)
+        for number, store in enumerate(result.stores, start=1):
+            suffix = "" if number == 1 else str(number)
+            staff = [(f"{login}{suffix}", role) for login, role in ROLE_LOGINS]
+            staff += [(f"advisor{suffix}-{n}", Role.ADVISOR) for n in range(2, options.extra_staff + 1)]
+            staff += [(f"tech{suffix}-{n}", Role.TECHNICIAN) for n in range(2, options.extra_staff + 2)]
+            for username, role in staff:
+                user = User.objects.create(
+                    username=username,
+                    full_name=generators.chinese_name(rng),
+                    mobile=generators.mobile(rng),
+                    password=password,
+                    # Half the technicians hold the high-voltage certificate for EV work.
+                    hv_certified=role == Role.TECHNICIAN and rng.random() < 0.5,
+                )
+                memberships.append(Membership(user=user, group=result.group, store=store, role=role))
+                result.users.append(user)
+        # The first store's manager also covers the second store's front desk.
+        if len(result.stores) > 1:
+            manager = next(u for u in result.users if u.username == "manager")
+            memberships.append(
+                Membership(user=manager, group=result.group, store=result.stores[1], role=Role.SERVICE_MANAGER)
+            )
+        Membership.objects.bulk_create(memberships)
+    return result

@@ -1,0 +1,40 @@
+"""The main navigation: one list, each entry shown to users holding its permission.
+
+Project-level wiring like urls.py: it may name views of every app. A new
+capability adds its entry here.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.accounts.roles import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str | None
+    icon: str = ""
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", None, "⌂"),
+    NavItem(_("Stores"), "accounts:store_list", Perm.STORE_VIEW, "🏬"),
+    NavItem(_("Users"), "accounts:user_list", Perm.USER_MANAGE, "👥"),
+    NavItem(_("Permissions"), "accounts:permission_matrix", Perm.USER_MANAGE, "🔑"),
+    NavItem(_("Audit trail"), "core:audit_list", Perm.AUDIT_VIEW, "📜"),
+    NavItem(_("Backups"), "core:backup_list", Perm.BACKUP_RUN, "💾"),
+]
+
+
+def navigation_for(request) -> list[dict]:
+    user = request.user
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": item.url_name == current}
+        for item in NAV_ITEMS
+        if item.perm is None or user.has_perm(item.perm)
+    ]

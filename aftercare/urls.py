@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from aftercare.accounts import views as account_views
+
+api_v1 = [
+    path("", include("aftercare.accounts.api.urls")),
+    path("", include("aftercare.core.api.urls")),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("aftercare.accounts.urls")),
+    path("", include("aftercare.core.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler500 = "aftercare.core.views.server_error"
