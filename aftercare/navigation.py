@@ -9,24 +9,27 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.accounts.roles import Perm
+from aftercare.core.permissions import Perm
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
-    perm: str | None
+    # Shown to users holding any of these permissions (none: everyone).
+    perms: tuple[str, ...]
     icon: str = ""
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", None, "⌂"),
-    NavItem(_("Stores"), "accounts:store_list", Perm.STORE_VIEW, "🏬"),
-    NavItem(_("Users"), "accounts:user_list", Perm.USER_MANAGE, "👥"),
-    NavItem(_("Permissions"), "accounts:permission_matrix", Perm.USER_MANAGE, "🔑"),
-    NavItem(_("Audit trail"), "core:audit_list", Perm.AUDIT_VIEW, "📜"),
-    NavItem(_("Backups"), "core:backup_list", Perm.BACKUP_RUN, "💾"),
+    NavItem(_("Home"), "home", (), "⌂"),
+    NavItem(_("Customers"), "customers:customer_list", (Perm.CUSTOMER_VIEW,), "👤"),
+    NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "📘"),
+    NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "🏬"),
+    NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "👥"),
+    NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),
+    NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "📜"),
+    NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "💾"),
 ]
 
 
@@ -36,5 +39,5 @@ def navigation_for(request) -> list[dict]:
     return [
         {"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": item.url_name == current}
         for item in NAV_ITEMS
-        if item.perm is None or user.has_perm(item.perm)
+        if not item.perms or any(user.has_perm(perm) for perm in item.perms)
     ]

@@ -13,7 +13,8 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# `or`, not a default argument: an empty variable (as in .env.example) means "not set".
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -30,7 +31,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in (os.environ.get(name) or default).split(",") if item.strip()]
 
 
 def _secret_key() -> str:
@@ -52,11 +53,11 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Demo mode shows the demo logins on the login page; never on a real store.
 DEMO_MODE = env_bool("DEMO_MODE", False)
-DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "AfterCare2026")
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "AfterCare2026"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -79,6 +80,8 @@ INSTALLED_APPS = [
     "axes",
     "aftercare.core",
     "aftercare.accounts",
+    "aftercare.catalog",
+    "aftercare.customers",
     "aftercare.demo",
 ]
 
@@ -199,10 +202,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE") or "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = os.environ.get("TIME_ZONE") or "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
@@ -228,14 +231,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 # TASKS_BACKEND at a distributed backend without touching task code.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
     }
 }
 
 # --- Backups -----------------------------------------------------------------
-BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
-BACKUP_TIME = os.environ.get("BACKUP_TIME", "02:30")
+BACKUP_TIME = os.environ.get("BACKUP_TIME") or "02:30"
 
 # --- API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -268,7 +271,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL") or "INFO"},
     "loggers": {"axes": {"level": "WARNING"}},
 }
 

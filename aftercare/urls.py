@@ -8,6 +8,8 @@ from aftercare.accounts import views as account_views
 api_v1 = [
     path("", include("aftercare.accounts.api.urls")),
     path("", include("aftercare.core.api.urls")),
+    path("catalog/", include("aftercare.catalog.api.urls")),
+    path("", include("aftercare.customers.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +21,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("aftercare.accounts.urls")),
     path("", include("aftercare.core.urls")),
+    path("catalog/", include("aftercare.catalog.urls")),
+    path("", include("aftercare.customers.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from aftercare.core.models import Store
+from aftercare.core.permissions import Perm
 from aftercare.navigation import navigation_for
 
 
@@ -14,5 +15,6 @@ def shell(request):
         "current_store": getattr(request, "store", None),
         # Lazy: only evaluated when the user has several stores to switch between.
         "switchable_stores": Store.objects.for_user(user),
+        "can_search": user.has_perm(Perm.CUSTOMER_VIEW),
         "DEMO_MODE": settings.DEMO_MODE,
     }

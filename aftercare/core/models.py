@@ -153,3 +153,19 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.slot}"
+
+
+class DocumentSequence(models.Model):
+    """The last number handed out per store and kind of document (customer
+    numbers, repair order numbers...). Taken under a row lock by
+    core.services.next_document_number, so two advisors never get the same one."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "kind"], name="document_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}:{self.kind}={self.last_value}"

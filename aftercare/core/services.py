@@ -35,3 +35,19 @@ def document_delete(*, actor, obj: models.Model, perm: str, reason: str) -> None
             reason=reason,
         )
         obj.delete()
+
+
+def next_document_number(*, store, kind: str, prefix: str, width: int = 6) -> str:
+    """The next number of a kind of document in a store, e.g. C000123.
+
+    Must run inside the caller's transaction: the row lock (PostgreSQL) or the
+    IMMEDIATE write lock (SQLite) is held until it commits, so a number is
+    never handed out twice, and a rolled-back document gives its number back.
+    """
+    from .models import DocumentSequence
+
+    DocumentSequence.objects.get_or_create(store=store, kind=kind)
+    sequence = DocumentSequence.objects.select_for_update().get(store=store, kind=kind)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"{prefix}{sequence.last_value:0{width}d}"

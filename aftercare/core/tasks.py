@@ -3,12 +3,12 @@
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
+from . import backup
+
 
 @task()
 def run_backup(actor_id: int | None = None) -> str:
     """The scheduled daily backup (and the admin's "back up now")."""
-    from . import backup
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     path = backup.backup_create(actor=actor)
     backup.backup_prune()

@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from . import backup as backups
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry
 from .permissions import Perm
@@ -52,7 +54,7 @@ def backup_list(request: HttpRequest) -> HttpResponse:
         request,
         "core/backup_list.html",
         {
-            "backups": __import__("aftercare.core.backup", fromlist=["x"]).list_backups(),
+            "backups": backups.list_backups(),
             "keep_days": settings.BACKUP_KEEP_DAYS,
             "backup_dir": settings.BACKUP_DIR,
         },
@@ -68,5 +70,6 @@ def backup_now(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors: the database may be what failed.
-    return render(request, "500.html", status=500, using=None)
+    # Rendered without the request, so no context processor (navigation, the
+    # current store) touches the database, which may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))

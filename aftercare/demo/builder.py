@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from aftercare.accounts.models import Membership, User
 from aftercare.accounts.roles import Role
+from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.core.models import DealerGroup, Store
 
 from . import generators
+from .customers import build_customers
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -40,6 +43,7 @@ class DemoOptions:
     seed: int = 2026
     stores: int = 2
     extra_staff: int = 3  # more advisors and technicians per store, as a real store has
+    customers: int = 200  # per store
 
 
 @dataclass
@@ -47,6 +51,8 @@ class DemoResult:
     group: DealerGroup | None = None
     stores: list[Store] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+    customers: int = 0
+    vehicles: int = 0
 
 
 def build_demo(options: DemoOptions) -> DemoResult:
@@ -98,4 +104,13 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 Membership(user=manager, group=result.group, store=result.stores[1], role=Role.SERVICE_MANAGER)
             )
         Membership.objects.bulk_create(memberships)
+        seed_group_defaults(result.group)
+        today = timezone.localdate()
+        for index, store in enumerate(result.stores):
+            seed_store_bays(store)
+            advisor_ids = [m.user_id for m in memberships if m.store_id == store.pk and m.role == Role.ADVISOR]
+            result.vehicles += build_customers(
+                store=store, rng=rng, count=options.customers, advisor_ids=advisor_ids, today=today, showcase=index == 0
+            )
+            result.customers += options.customers
     return result

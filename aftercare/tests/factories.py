@@ -48,3 +48,40 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     store = factory.SubFactory(StoreFactory)
     group = factory.LazyAttribute(lambda m: m.store.group)
     role = "advisor"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Customer"
+
+    store = factory.SubFactory(StoreFactory)
+    number = factory.Sequence(lambda n: f"C{n:06d}")
+    name = "张伟"
+    mobile = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Vehicle"
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(CustomerFactory)
+    store = factory.LazyAttribute(lambda v: v.owner.store)
+    plate = factory.Sequence(lambda n: f"粤A{n:05d}")
+    vin = factory.Sequence(lambda n: _valid_vin(n))
+    brand = "广汽本田"
+    model = "雅阁"
+
+    @factory.post_generation
+    def search_keys(obj, create, extracted, **kwargs):
+        # Vehicles made outside the services still get their plate search keys.
+        if create:
+            from aftercare.customers.services import _rebuild_plate_keys
+
+            _rebuild_plate_keys(obj)
+
+
+def _valid_vin(n: int) -> str:
+    from aftercare.core.vin import with_check_digit
+
+    return with_check_digit(f"LHGCV1650{n:08d}")

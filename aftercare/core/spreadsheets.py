@@ -1,0 +1,344 @@
+"""Reading uploaded spreadsheets (xlsx and CSV) and streaming lists out as xlsx or CSV.
+
+Uploads come from whatever the store's PC produced: Chinese Excel writes CSV
+in GB18030, WPS writes xlsx, people rename a photo to .xlsx. Everything a user
+can get wrong ends in a `SpreadsheetError` whose message can be shown as is,
+never in a 500. Writers stream, so exporting 100,000 customers needs no more
+memory than exporting ten.
+"""
+
+import csv
+import io
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import NamedTuple
+from urllib.parse import quote
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 20_000
+MAX_BYTES = 10 * 1024 * 1024
+# An xlsx is a zip: a small upload can unpack to gigabytes (a zip bomb), and
+# openpyxl holds the shared-strings table in memory even in read-only mode.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (OLE2)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_HEADER_NOISE = re.compile(r"[\s*＊:：_\-()（）\[\]【】]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetError(Exception):
+    """The upload cannot be read as a table; `message` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SheetRow(NamedTuple):
+    """A data row and its number as the user sees it in Excel (the header is row 1)."""
+
+    number: int
+    values: tuple
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read_table(uploaded_file, *, max_rows: int | None = None, max_bytes: int | None = None):
+    """(headers, rows) of the first sheet of an xlsx or of a CSV file.
+
+    The format is told from the content, not the file name. The limits
+    default to MAX_ROWS and MAX_BYTES. `headers` are the
+    texts of the first non-empty row (a blank line above it is tolerated);
+    `rows` are the SheetRows below it, blank rows left out but counted, so
+    row numbers match what Excel shows.
+    """
+    max_rows = MAX_ROWS if max_rows is None else max_rows
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    data = _read_bounded(uploaded_file, max_bytes)
+    if not data.strip():
+        raise SpreadsheetError(_("The file is empty."))
+    if data.startswith(_XLSX_MAGIC):
+        lines = _xlsx_rows(data, max_rows)
+    elif data.startswith(_XLS_MAGIC):
+        raise SpreadsheetError(
+            _(
+                "This is an old Excel 97-2003 file (.xls). Save it as an Excel workbook (.xlsx) or as CSV and "
+                "upload again."
+            )
+        )
+    else:
+        lines = _csv_rows(data, max_rows)
+    return _split_header(lines, max_rows)
+
+
+def _read_bounded(uploaded_file, max_bytes: int) -> bytes:
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > max_bytes:
+        raise _too_big(max_bytes)
+    if hasattr(uploaded_file, "seek"):
+        uploaded_file.seek(0)
+    data = uploaded_file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_big(max_bytes)
+    return data
+
+
+def _too_big(max_bytes: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file is larger than %(size)s MB. Split it into smaller files.") % {"size": max_bytes // (1024 * 1024)}
+    )
+
+
+def _too_many_rows(max_rows: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file has more than %(rows)s rows. Split it into smaller files.") % {"rows": f"{max_rows:,}"}
+    )
+
+
+def _not_a_spreadsheet() -> SpreadsheetError:
+    return SpreadsheetError(_("This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file."))
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> list[SheetRow]:
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise _too_big(MAX_BYTES)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # BadZipFile, KeyError (a zip but no workbook), InvalidFileException...
+        raise _not_a_spreadsheet() from error
+    try:
+        if not workbook.worksheets:
+            raise SpreadsheetError(_("The file is empty."))
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong <dimension>; without this openpyxl would cut rows off.
+        sheet.reset_dimensions()
+        return _numbered(sheet.iter_rows(values_only=True), max_rows)
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # a damaged sheet inside a valid zip
+        raise _not_a_spreadsheet() from error
+    finally:
+        workbook.close()
+
+
+def _numbered(lines: Iterable[Sequence], max_rows: int) -> list[SheetRow]:
+    """The non-blank lines with their 1-based line numbers; stops as soon as
+    there are more than a header and max_rows rows."""
+    numbered = []
+    for number, values in enumerate(lines, start=1):
+        if not _is_blank(values):
+            numbered.append(SheetRow(number=number, values=tuple(values)))
+            if len(numbered) > max_rows + 1:
+                raise _too_many_rows(max_rows)
+    return numbered
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        # UTF-16 text or binary data (an image, a PDF): not what we accept.
+        raise _not_a_spreadsheet()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:8192]
+        if sample and len(_CONTROL.findall(sample)) > len(sample) // 100:
+            raise _not_a_spreadsheet()
+        return text
+    raise _not_a_spreadsheet()
+
+
+def _csv_rows(data: bytes, max_rows: int) -> list[SheetRow]:
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        return _numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), max_rows)
+    except csv.Error as error:
+        raise _not_a_spreadsheet() from error
+
+
+def _is_blank(values: Sequence) -> bool:
+    return all(cell_text(value) == "" for value in values)
+
+
+def _split_header(lines: list[SheetRow], max_rows: int) -> tuple[list[str], list[SheetRow]]:
+    if not lines:
+        raise SpreadsheetError(_("The file is empty."))
+    headers = [cell_text(value) for value in lines[0].values]
+    rows = lines[1:]
+    if not rows:
+        raise SpreadsheetError(_("The file has column names but no rows below them."))
+    if len(rows) > max_rows:
+        raise _too_many_rows(max_rows)
+    return headers, rows
+
+
+def cell_text(value) -> str:
+    """A cell as text: Excel stores 13812345678 as a number (maybe 13812345678.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- matching columns -------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    return _HEADER_NOISE.sub("", text).lower()
+
+
+@dataclass
+class ColumnMap:
+    """Which column holds which field; what was missing or not understood."""
+
+    headers: list[str] = field(default_factory=list)  # as the file has them
+    columns: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # the headers expected for missing required fields
+    unknown: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+
+    def values(self, row: Sequence) -> dict:
+        """{field: raw cell value} of one row; absent cells are None."""
+        return {name: (row[index] if index < len(row) else None) for name, index in self.columns.items()}
+
+
+def match_headers(headers: Sequence[str], spec: dict[str, Sequence[str]], required: Iterable[str] = ()) -> ColumnMap:
+    """Match the file's headers against `spec` ({field: accepted headers, the
+    first one the canonical Chinese name}). Case, spaces, '*' and brackets are
+    ignored, so "手机号*", "Mobile" and "手 机" all match."""
+    accepted = {_header_key(alias): name for name, aliases in spec.items() for alias in aliases}
+    result = ColumnMap(headers=list(headers))
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        name = accepted.get(_header_key(header))
+        if name is None:
+            result.unknown.append(header)
+        elif name in result.columns:
+            result.duplicated.append(header)
+        else:
+            result.columns[name] = index
+    result.missing = [spec[name][0] for name in required if name not in result.columns]
+    return result
+
+
+def missing_columns_error(columns: Sequence[str]) -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "Required columns are missing: %(columns)s. The first row must hold the column names; download the "
+            "template to see them."
+        )
+        % {"columns": "、".join(columns)}
+    )
+
+
+def require_columns(column_map: ColumnMap) -> None:
+    """Raise the error a user sees for a file with the wrong columns."""
+    if column_map.missing:
+        raise missing_columns_error(column_map.missing)
+    if column_map.duplicated:
+        raise SpreadsheetError(
+            _("These columns appear twice: %(columns)s. Keep one of each.")
+            % {"columns": "、".join(column_map.duplicated)}
+        )
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def content_disposition(filename: str) -> str:
+    """attachment with an ASCII fallback and the real (Chinese) name per RFC 5987/6266."""
+    fallback = filename.encode("ascii", "ignore").decode().replace('"', "").strip() or "export"
+    if fallback.startswith("."):
+        fallback = "export" + fallback
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _safe_text(value) -> str | int | float | Decimal | date | datetime | None:
+    """Plain values for a cell. Text that Excel would run as a formula
+    ("=HYPERLINK(...)" typed as a customer's name) is quoted."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A CSV download streamed row by row, UTF-8 with a BOM so Excel shows Chinese."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow([str(h) for h in headers])
+        for row in rows:
+            yield writer.writerow(["" if value is None else _safe_text(cell_text(value)) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> FileResponse:
+    """An xlsx download. openpyxl's write-only workbook keeps rows in a temporary
+    file, not in memory; the finished file is streamed from disk."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=str(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                # openpyxl stores any text starting with "=" as a formula; force plain text.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    output = tempfile.TemporaryFile()  # deleted when the response closes it
+    workbook.save(output)
+    output.seek(0)
+    response = FileResponse(output, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition(filename)
+    return response

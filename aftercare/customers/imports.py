@@ -1,0 +1,524 @@
+"""Importing customers and vehicles from a spreadsheet (the store's old DMS list,
+an Excel sheet kept by the sales team).
+
+Every row goes through the same services as a record typed in by hand
+(`services.customer_create` / `vehicle_create`), so normalising, duplicate
+checks, search keys and the audit trail are the same. The preview runs exactly
+that import and rolls it back: whatever the preview reports is what the import
+will do, and no second copy of the rules can drift away from the services.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.permissions import Perm
+from aftercare.core.spreadsheets import (
+    ColumnMap,
+    SheetRow,
+    cell_text,
+    match_headers,
+    missing_columns_error,
+    require_columns,
+)
+
+from . import services
+from .choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain
+from .models import Customer, Vehicle
+from .normalize import normalize_mobile, normalize_plate, normalize_vin
+
+CUSTOMERS = "customers"
+VEHICLES = "vehicles"
+KINDS = {CUSTOMERS: gettext_lazy("Customers"), VEHICLES: gettext_lazy("Vehicles")}
+
+ALL_OR_NOTHING = "all_or_nothing"
+VALID_ROWS = "valid_rows"
+MODES = (ALL_OR_NOTHING, VALID_ROWS)
+
+# The column names are the file format, shared with the exports and the
+# templates: the first name of each list is the one we write, the others are
+# what dealers' files commonly say. Case, spaces, '*' and brackets are ignored.
+CUSTOMER_COLUMNS: dict[str, list[str]] = {
+    "number": ["客户编号", "客户号", "编号", "customer number", "number"],
+    "name": ["姓名", "客户姓名", "客户名称", "名称", "name", "customer name"],
+    "kind": ["客户类型", "类型", "type", "kind"],
+    "contact_person": ["联系人", "contact person"],
+    "mobile": ["手机", "手机号", "手机号码", "移动电话", "mobile", "mobile phone"],
+    "gender": ["性别", "gender"],
+    "birthday": ["生日", "出生日期", "birthday", "date of birth"],
+    "region": ["地区", "区域", "region"],
+    "address": ["地址", "联系地址", "address"],
+    "preferred_channel": ["首选联系方式", "联系方式", "preferred channel"],
+    "source": ["来源", "客户来源", "source"],
+    "wechat_id": ["微信号", "微信", "wechat", "wechat id"],
+    "email": ["邮箱", "电子邮箱", "email", "e-mail"],
+    "tags": ["标签", "tags"],
+}
+CUSTOMER_REQUIRED = ("name", "mobile")
+
+VEHICLE_COLUMNS: dict[str, list[str]] = {
+    "owner_number": ["车主客户编号", "客户编号", "车主编号", "owner number", "customer number"],
+    "owner_mobile": ["车主手机", "车主手机号", "手机", "手机号", "owner mobile", "mobile"],
+    "plate": ["车牌", "车牌号", "车牌号码", "plate", "plate number"],
+    "plate_kind": ["车牌类型", "号牌类型", "plate type"],
+    "vin": ["VIN", "车架号", "VIN码", "车辆识别代号", "vin code"],
+    "vin_check_digit_waived": ["进口车", "是否进口", "imported"],
+    "brand": ["品牌", "brand"],
+    "model": ["车型", "车系", "model"],
+    "trim": ["配置", "款型", "trim"],
+    "powertrain": ["动力类型", "能源类型", "燃料类型", "powertrain"],
+    "engine_no": ["发动机号", "engine number"],
+    "color": ["颜色", "车身颜色", "colour", "color"],
+    "purchase_date": ["购车日期", "购买日期", "purchase date"],
+    "odometer_km": ["里程", "行驶里程", "里程数", "odometer", "odometer km", "km"],
+    "insurance_expiry": ["保险到期", "保险到期日", "insurance expiry"],
+    "inspection_due": ["年检到期", "年审到期", "inspection due", "annual inspection due"],
+    "warranty_start": ["质保开始", "保修开始", "warranty start"],
+    "warranty_end": ["质保结束", "质保到期", "保修到期", "warranty end"],
+}
+VEHICLE_REQUIRED = ("vin", "brand", "model")
+
+SPECS = {CUSTOMERS: (CUSTOMER_COLUMNS, CUSTOMER_REQUIRED), VEHICLES: (VEHICLE_COLUMNS, VEHICLE_REQUIRED)}
+
+# One example row per template, in the canonical columns.
+EXAMPLES = {
+    CUSTOMERS: {
+        "name": "张伟", "kind": "个人", "mobile": "13812345678", "gender": "男", "birthday": "1985-06-18",
+        "region": "广州市天河区", "address": "天河路385号", "preferred_channel": "微信", "source": "到店",
+        "wechat_id": "zhangwei85", "email": "", "tags": "老客户, 商务", "number": "", "contact_person": "",
+    },
+    VEHICLES: {
+        "owner_mobile": "13812345678", "owner_number": "", "plate": "粤A12345", "plate_kind": "普通",
+        "vin": "LHGCV1659RA012345", "vin_check_digit_waived": "否", "brand": "广汽本田", "model": "雅阁",
+        "trim": "2024款 260TURBO 豪华版", "powertrain": "燃油", "engine_no": "", "color": "白色",
+        "purchase_date": "2024-03-01", "odometer_km": "12000", "insurance_expiry": "2026-02-28",
+        "inspection_due": "2030-03-01", "warranty_start": "2024-03-01", "warranty_end": "2027-02-28",
+    },
+}  # fmt: skip
+
+# Words dealers' files use for choices, beyond our own labels (which are
+# accepted in every language, so an export imports back).
+CHOICE_SYNONYMS = {
+    "kind": {
+        CustomerKind.PERSON: ["个人", "个人客户", "私人", "individual"],
+        CustomerKind.COMPANY: ["公司", "企业", "单位", "集团客户", "company", "business"],
+    },
+    "gender": {Gender.MALE: ["男", "m", "male"], Gender.FEMALE: ["女", "f", "female"]},
+    "preferred_channel": {
+        ContactChannel.PHONE: ["电话", "手机", "phone"],
+        ContactChannel.SMS: ["短信", "sms"],
+        ContactChannel.WECHAT: ["微信", "wechat"],
+        ContactChannel.EMAIL: ["邮件", "邮箱", "email"],
+    },
+    "source": {
+        CustomerSource.WALK_IN: ["到店", "自然到店", "进店", "walk-in"],
+        CustomerSource.SALES: ["销售", "新车销售", "sales"],
+        CustomerSource.REFERRAL: ["转介绍", "介绍", "老带新", "referral"],
+        CustomerSource.ONLINE: ["网络", "线上", "online"],
+        CustomerSource.INSURER: ["保险", "保险公司", "insurer"],
+        CustomerSource.IMPORT: ["导入", "import"],
+    },
+    "plate_kind": {
+        PlateKind.STANDARD: ["普通", "蓝牌", "绿牌", "黄牌", "新能源", "大陆", "standard"],
+        PlateKind.FOREIGN: ["外籍", "境外", "港澳", "foreign"],
+        PlateKind.TEMPORARY: ["临时", "临牌", "temporary"],
+    },
+    "powertrain": {
+        Powertrain.ICE: ["燃油", "汽油", "柴油", "ice", "petrol", "diesel"],
+        Powertrain.HEV: ["混动", "油电混动", "油电混合", "hev", "hybrid"],
+        Powertrain.PHEV: ["插混", "插电混动", "插电式混合动力", "增程", "phev", "plug-in hybrid"],
+        Powertrain.BEV: ["纯电", "纯电动", "电动", "bev", "ev", "electric"],
+    },
+}
+CHOICES = {
+    "kind": CustomerKind, "gender": Gender, "preferred_channel": ContactChannel, "source": CustomerSource,
+    "plate_kind": PlateKind, "powertrain": Powertrain,
+}  # fmt: skip
+_YES = {"是", "y", "yes", "true", "1", "√", "✓", "进口", "进口车"}
+_NO = {"否", "n", "no", "false", "0", "国产", "合资", ""}
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+_TAG_SEPARATORS = re.compile(r"[,，、;；|/]")
+_KM_NOISE = re.compile(r"[\s,，]|km|公里|千米", re.IGNORECASE)
+# Numbers of this form are handed out by AfterCare's own sequence (C000123);
+# taking one over from a file would collide with a number handed out later.
+_OWN_NUMBER = re.compile(r"^C\d{6,}$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row. `row` is the row number Excel shows (the header is row 1)."""
+
+    row: int
+    field: str  # the column as the file names it, or "" for the whole row
+    message: str
+
+
+@dataclass
+class ImportPreview:
+    """What an import does (or, for a preview, would do) with a file."""
+
+    kind: str
+    total: int = 0
+    created: int = 0  # rows written (0 for a preview and for a refused all-or-nothing import)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    rolled_back: bool = False
+
+    @property
+    def invalid(self) -> int:
+        return len({error.row for error in self.errors})
+
+    @property
+    def valid(self) -> int:
+        return self.total - self.invalid
+
+
+# --- parsing cells -----------------------------------------------------------------------
+
+
+class _CellError(Exception):
+    pass
+
+
+def _choice_lookup(name: str) -> dict[str, str]:
+    """{lower-cased word: value} from the values, the labels in every language and the synonyms."""
+    from django.conf import settings
+
+    choices = CHOICES[name]
+    lookup = {value.lower(): value for value in choices.values}
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            lookup.update({str(label).lower(): value for value, label in choices.choices})
+    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
+        lookup.update({word.lower(): value for word in words})
+    return lookup
+
+
+def _parse_choice(lookups: dict, name: str, raw) -> str:
+    text = cell_text(raw)
+    value = lookups[name].get(text.lower())
+    if value is None:
+        raise _CellError(
+            _("Unknown value “%(value)s”. Use one of: %(choices)s.")
+            % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
+        )
+    return value
+
+
+def _parse_date(raw) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = cell_text(raw).split(" ")[0].split("T")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise _CellError(_("Enter a date such as 2024-03-01."))
+
+
+def _parse_bool(raw) -> bool:
+    text = cell_text(raw).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise _CellError(_("Enter 是 or 否 (yes or no)."))
+
+
+def _parse_km(raw) -> int:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        km = raw
+    else:
+        try:
+            km = float(_KM_NOISE.sub("", cell_text(raw)))
+        except ValueError:
+            raise _CellError(_("Enter the odometer as a whole number of km.")) from None
+    if km != int(km) or not 0 <= km <= 3_000_000:
+        raise _CellError(_("Enter the odometer as a whole number of km, between 0 and 3,000,000."))
+    return int(km)
+
+
+def _parse_tags(raw) -> list[str]:
+    return sorted({tag.strip() for tag in _TAG_SEPARATORS.split(cell_text(raw)) if tag.strip()})
+
+
+_DATE_FIELDS = {"birthday", "purchase_date", "insurance_expiry", "inspection_due", "warranty_start", "warranty_end"}
+
+
+def _parse_row(values: dict, lookups: dict) -> tuple[dict, dict[str, str]]:
+    """({field: parsed value} for the non-empty cells, {field: error message})."""
+    data, errors = {}, {}
+    for name, raw in values.items():
+        if cell_text(raw) == "" and name != "vin_check_digit_waived":
+            continue
+        try:
+            if name in CHOICES:
+                data[name] = _parse_choice(lookups, name, raw)
+            elif name in _DATE_FIELDS:
+                data[name] = _parse_date(raw)
+            elif name == "vin_check_digit_waived":
+                data[name] = _parse_bool(raw)
+            elif name == "odometer_km":
+                data[name] = _parse_km(raw)
+            elif name == "tags":
+                data[name] = _parse_tags(raw)
+            else:
+                data[name] = cell_text(raw)
+        except _CellError as error:
+            errors[name] = str(error)
+    return data, errors
+
+
+def _normalised(normalise, value: str) -> str | None:
+    try:
+        return normalise(value)
+    except ValidationError:
+        return None
+
+
+# --- applying rows --------------------------------------------------------------------------
+
+
+class _Importer:
+    """Runs a file's rows through the services, one savepoint per row, and
+    collects what went wrong. The caller owns the surrounding transaction."""
+
+    def __init__(self, *, actor, store: Store, kind: str, column_map: ColumnMap):
+        self.actor, self.store, self.kind, self.column_map = actor, store, kind, column_map
+        self.lookups = {name: _choice_lookup(name) for name in CHOICES}
+        self.errors: list[RowError] = []
+        self.created = 0
+        # Normalised key -> the first row that had it, to catch duplicates inside the file.
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def column(self, name: str) -> str:
+        """How the file names a field, for error messages ('' for the whole row)."""
+        if name in self.column_map.columns:
+            return self.column_map.headers[self.column_map.columns[name]]
+        model = Customer if self.kind == CUSTOMERS else Vehicle
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return ""
+
+    def report(self, row: int, errors: dict[str, list[str] | str]) -> None:
+        for name, messages in errors.items():
+            for message in [messages] if isinstance(messages, str) else messages:
+                self.errors.append(
+                    RowError(row=row, field=self.column("" if name == "__all__" else name), message=message)
+                )
+
+    def claim(self, row: int, name: str, key: str | None, message) -> dict:
+        """Remember a unique key of this row; an error if an earlier row of the file had it."""
+        if not key:
+            return {}
+        first = self.seen.setdefault((name, key), row)
+        if first != row:
+            return {name: message % {"row": first}}
+        return {}
+
+    def run(self, rows: Sequence) -> None:
+        owners = self._owners(rows) if self.kind == VEHICLES else None
+        for index, row in enumerate(rows):
+            number, values = (row.number, row.values) if isinstance(row, SheetRow) else (index + 2, row)
+            data, errors = _parse_row(self.column_map.values(values), self.lookups)
+            if self.kind == CUSTOMERS:
+                create = self._customer(number, data, errors)
+            else:
+                create = self._vehicle(number, data, errors, owners)
+            if errors:
+                self.report(number, errors)
+                continue
+            try:
+                with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+                    create()
+            except ValidationError as error:
+                self.report(number, error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages})
+            except IntegrityError:
+                # Another user saved the same number, VIN or plate while this file was being imported.
+                self.report(
+                    number, {"__all__": _("Conflicts with a record saved meanwhile. Check it and import again.")}
+                )
+            else:
+                self.created += 1
+
+    # customers
+
+    def _customer(self, row: int, data: dict, errors: dict):
+        data.setdefault("kind", CustomerKind.PERSON)
+        data.setdefault("source", CustomerSource.IMPORT)
+        number = data.pop("number", "").upper()
+        if number:
+            if _OWN_NUMBER.match(number):
+                errors["number"] = _(
+                    "Numbers such as C000123 are given out by AfterCare. Leave the number empty, or keep the "
+                    "number from your old system."
+                )
+            elif len(number) > 20:
+                errors["number"] = _("A customer number has at most 20 characters.")
+            elif Customer.objects.filter(store=self.store, number=number).exists():
+                errors["number"] = _("A customer with this number is already on file.")
+            else:
+                errors.update(self.claim(row, "number", number, _("Row %(row)s has the same customer number.")))
+        mobile = _normalised(normalize_mobile, data.get("mobile", ""))
+        errors.update(self.claim(row, "mobile", mobile, _("Row %(row)s has the same mobile.")))
+
+        def create():
+            customer = services.customer_create(actor=self.actor, store=self.store, data=data)
+            if number:
+                customer.number = number
+                customer.save(update_fields=["number", "updated_at"])
+
+        return create
+
+    # vehicles
+
+    def _owners(self, rows: Sequence) -> dict[tuple[str, str], list[Customer]]:
+        """The owners the file names, fetched in two queries instead of two per row."""
+        numbers, mobiles = set(), set()
+        for row in rows:
+            values = self.column_map.values(row.values if isinstance(row, SheetRow) else row)
+            if number := cell_text(values.get("owner_number")).upper():
+                numbers.add(number)
+            if mobile := _normalised(normalize_mobile, cell_text(values.get("owner_mobile"))):
+                mobiles.add(mobile)
+        owners: dict[tuple[str, str], list[Customer]] = {}
+        customers = Customer.objects.active().filter(store=self.store)
+        for customer in customers.filter(number__in=numbers).order_by("pk"):
+            owners.setdefault(("number", customer.number), []).append(customer)
+        for customer in customers.filter(mobile__in=mobiles).order_by("pk"):
+            owners.setdefault(("mobile", customer.mobile), []).append(customer)
+        return owners
+
+    def _vehicle(self, row: int, data: dict, errors: dict, owners: dict):
+        owner_number = data.pop("owner_number", "").upper()
+        owner_mobile = data.pop("owner_mobile", "")
+        odometer_km = data.pop("odometer_km", None)
+        data.setdefault("vin_check_digit_waived", False)
+        owner = None
+        if owner_number:
+            found = owners.get(("number", owner_number), [])
+            if found:
+                owner = found[0]
+            else:
+                errors["owner_number"] = _("No customer with this number in this store. Import the customers first.")
+        elif owner_mobile:
+            mobile = _normalised(normalize_mobile, owner_mobile)
+            found = owners.get(("mobile", mobile), []) if mobile else []
+            if mobile is None:
+                errors["owner_mobile"] = _("Enter an 11-digit mainland mobile number, e.g. 138 1234 5678.")
+            elif not found:
+                errors["owner_mobile"] = _("No customer with this mobile in this store. Import the customers first.")
+            elif len(found) > 1:
+                errors["owner_mobile"] = _("Several customers share this mobile. Give the customer number instead.")
+            else:
+                owner = found[0]
+        else:
+            errors["owner_number"] = _("Give the owner's customer number or mobile.")
+        vin = _normalised(
+            partial(normalize_vin, accept_check_digit_mismatch=data["vin_check_digit_waived"]), data.get("vin", "")
+        )
+        errors.update(self.claim(row, "vin", vin, _("Row %(row)s has the same VIN.")))
+        unregistered = data.get("plate_kind", PlateKind.STANDARD) != PlateKind.STANDARD
+        plate = _normalised(partial(normalize_plate, unregistered_format=unregistered), data.get("plate", ""))
+        errors.update(self.claim(row, "plate", plate, _("Row %(row)s has the same plate.")))
+
+        def create():
+            services.vehicle_create(actor=self.actor, store=self.store, owner=owner, data=data, odometer_km=odometer_km)
+
+        return create
+
+
+def _column_map(kind: str, headers: Sequence[str]) -> ColumnMap:
+    """Match the headers to the kind's columns; SpreadsheetError for a file with the wrong columns."""
+    if kind not in SPECS:
+        raise ValueError(kind)
+    columns, required = SPECS[kind]
+    column_map = match_headers(headers, columns, required)
+    require_columns(column_map)
+    if kind == VEHICLES and not {"owner_number", "owner_mobile"} & set(column_map.columns):
+        raise missing_columns_error([f"{columns['owner_number'][0]} / {columns['owner_mobile'][0]}"])
+    return column_map
+
+
+def _apply(*, actor, store: Store, kind: str, headers, rows) -> ImportPreview:
+    if not actor.has_perm(Perm.CUSTOMER_EDIT, store):
+        raise PermissionDenied
+    column_map = _column_map(kind, headers)
+    importer = _Importer(actor=actor, store=store, kind=kind, column_map=column_map)
+    importer.run(rows)
+    return ImportPreview(
+        kind=kind,
+        total=len(rows),
+        created=importer.created,
+        errors=sorted(importer.errors, key=lambda error: error.row),
+        ignored_columns=column_map.unknown,
+    )
+
+
+def preview_import(*, actor, store: Store, kind: str, headers: Sequence[str], rows: Sequence) -> ImportPreview:
+    """Check every row as the import would, and write nothing.
+
+    It *is* the import, rolled back: the services run row by row (so a
+    duplicate of an earlier row of the same file is caught like a duplicate
+    of a stored record) and the transaction is then discarded. The price is
+    holding the store's write lock for the preview, like the import itself.
+    Raises SpreadsheetError for a file with the wrong columns.
+    """
+    with transaction.atomic():
+        preview = _apply(actor=actor, store=store, kind=kind, headers=headers, rows=rows)
+        transaction.set_rollback(True)
+    preview.created = 0
+    return preview
+
+
+def run_import(
+    *, actor, store: Store, kind: str, headers: Sequence[str], rows: Sequence, mode: str, filename: str = ""
+) -> ImportPreview:
+    """Import the rows. `all_or_nothing`: one bad row and nothing is written
+    (the report says why); `valid_rows`: the good rows are written, the bad
+    ones reported. One audit row sums the import up; every created record
+    also has its own, written by the service."""
+    if mode not in MODES:
+        raise ValueError(mode)
+    with transaction.atomic():
+        result = _apply(actor=actor, store=store, kind=kind, headers=headers, rows=rows)
+        if result.errors and mode == ALL_OR_NOTHING:
+            transaction.set_rollback(True)
+            result.created, result.rolled_back = 0, True
+            return result
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            store=store,
+            object_repr=(_("Import of %(kind)s from %(file)s") % {"kind": KINDS[kind], "file": filename})[:200],
+            reason=_("Spreadsheet import"),
+            changes={
+                "import_file": [None, filename],
+                "import_kind": [None, kind],
+                "import_mode": [None, mode],
+                "rows_in_file": [None, result.total],
+                "rows_created": [None, result.created],
+                "rows_refused": [None, result.invalid],
+            },
+        )
+    return result
+
+
+def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
+    """The canonical headers and one example row, for the downloadable template."""
+    columns, _required = SPECS[kind]
+    return [aliases[0] for aliases in columns.values()], [[EXAMPLES[kind].get(name, "") for name in columns]]

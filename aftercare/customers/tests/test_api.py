@@ -1,0 +1,94 @@
+import pytest
+
+from aftercare.customers.models import Customer
+from aftercare.tests.factories import CustomerFactory, VehicleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_a_customer_through_the_api(staff, api_client_for):
+    response = api_client_for(staff["advisor"]).post(
+        "/api/v1/customers/", {"name": "李娜", "mobile": "+86 139 0000 1111"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["mobile"] == "13900001111"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "李娜", "mobile": "12345"}, "mobile"),
+        ({"mobile": "13900001111"}, "name"),
+        ({"name": "李娜", "email": "x"}, "email"),
+    ],
+)
+def test_bad_customer_input_is_a_400_with_field_errors(payload, field, staff, api_client_for):
+    response = api_client_for(staff["advisor"]).post("/api/v1/customers/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"vin": "1M8GDM9A1KP042788"}, "vin"),
+        ({"vin": "TOO-SHORT"}, "vin"),
+        ({"plate": "沪12345"}, "plate"),
+        ({"owner": 999999}, "owner"),
+    ],
+)
+def test_bad_vehicle_input_is_a_400_with_field_errors(overrides, field, staff, store, api_client_for):
+    owner = CustomerFactory(store=store)
+    payload = {
+        "owner": owner.pk,
+        "plate": "粤A12345",
+        "vin": "1M8GDM9AXKP042788",
+        "brand": "本田",
+        "model": "雅阁",
+        **overrides,
+    }
+    response = api_client_for(staff["advisor"]).post("/api/v1/vehicles/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_a_duplicate_vin_through_the_api_is_a_400(staff, store, api_client_for):
+    VehicleFactory(owner=CustomerFactory(store=store), vin="1M8GDM9AXKP042788")
+    payload = {
+        "owner": CustomerFactory(store=store).pk,
+        "plate": "粤A54321",
+        "vin": "1M8GDM9AXKP042788",
+        "brand": "本田",
+        "model": "雅阁",
+    }
+    response = api_client_for(staff["advisor"]).post("/api/v1/vehicles/", payload, format="json")
+    assert response.status_code == 400 and "vin" in response.json()
+
+
+def test_the_api_masks_mobiles_for_roles_without_full_contact(staff, store, api_client_for):
+    CustomerFactory(store=store, mobile="13812345678")
+    assert api_client_for(staff["technician"]).get("/api/v1/customers/").json()["results"][0]["mobile"] == "138****5678"
+    assert api_client_for(staff["advisor"]).get("/api/v1/customers/").json()["results"][0]["mobile"] == "13812345678"
+
+
+def test_the_api_search_returns_the_same_results_as_the_search_box(staff, store, api_client_for):
+    VehicleFactory(owner=CustomerFactory(store=store, name="张三"), plate="粤A12345")
+    rows = api_client_for(staff["advisor"]).get("/api/v1/search/", {"q": "zs"}).json()
+    assert [(r["customer_name"], r["plate"]) for r in rows] == [("张三", "粤A12345")]
+
+
+def test_the_api_hides_other_stores(staff, other_store, api_client_for):
+    customer = CustomerFactory(store=other_store)
+    vehicle = VehicleFactory(owner=customer)
+    client = api_client_for(staff["advisor"])
+    assert client.get(f"/api/v1/customers/{customer.pk}/").status_code == 404
+    assert client.get(f"/api/v1/vehicles/{vehicle.pk}/").status_code == 404
+    assert client.get("/api/v1/customers/").json()["results"] == []
+
+
+def test_roles_without_edit_rights_cannot_create(staff, api_client_for):
+    response = api_client_for(staff["technician"]).post(
+        "/api/v1/customers/", {"name": "李娜", "mobile": "13900001111"}, format="json"
+    )
+    assert response.status_code == 403
+    assert not Customer.objects.exists()

@@ -1,0 +1,218 @@
+"""Demo customers and vehicles, bulk-inserted so the same code builds the
+benchmark databases (hundreds of thousands of rows) in minutes."""
+
+import random
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from aftercare.core.dates import add_months
+from aftercare.core.models import DocumentSequence, Store
+from aftercare.customers.choices import (
+    ConsentChannel,
+    ConsentPurpose,
+    ContactChannel,
+    CustomerKind,
+    CustomerSource,
+    OdometerSource,
+    Powertrain,
+    Preference,
+)
+from aftercare.customers.models import Consent, Customer, OdometerReading, SearchKey, Vehicle, VehicleOwnership
+from aftercare.customers.normalize import name_pinyin, suffixes
+
+from . import generators
+
+COMPANIES = (
+    "广州市天河物流有限公司", "广东南粤建设集团有限公司", "广州白云机场地勤服务公司",
+    "广州市番禺区公共交通有限公司", "佛山顺德家电配送有限公司",
+)  # fmt: skip
+REGIONS = ("天河区", "越秀区", "海珠区", "番禺区", "白云区", "黄埔区", "荔湾区", "增城区", "佛山禅城区")
+TAGS = ("老客户", "女车主", "网约车", "家庭用车", "EV车主", "商务用车")
+BATCH = 2000
+
+
+def _bulk(model, rows):
+    for start in range(0, len(rows), BATCH):
+        model.objects.bulk_create(rows[start : start + BATCH])
+
+
+# Named customers every demo has, so README and new users can try the search box:
+# "zs", "zhangsan", "5678", "12345", "运出租".
+SHOWCASE = (
+    ("张三", "13812345678", CustomerKind.PERSON, [("粤A12345", "广汽本田", "雅阁", Powertrain.HEV)]),
+    ("李娜", "13922228888", CustomerKind.PERSON, [("粤AD12345", "广汽本田", "e:NP2 极湃2", Powertrain.BEV)]),
+    ("欧阳娜娜", "13600001234", CustomerKind.PERSON, [("粤B8G888", "东风本田", "思域", Powertrain.ICE)]),
+    ("广州粤运出租汽车有限公司", "13700005678", CustomerKind.COMPANY, [
+        ("粤AT1234", "广汽丰田", "凯美瑞", Powertrain.HEV), ("粤AT5678", "广汽丰田", "凯美瑞", Powertrain.HEV)]),
+)  # fmt: skip
+
+
+def _next_anniversary(day: date, today: date) -> date:
+    """The first yearly anniversary of `day` after today (insurance renews yearly)."""
+    years = max(1, today.year - day.year)
+    anniversary = add_months(day, 12 * years)
+    return anniversary if anniversary > today else add_months(day, 12 * (years + 1))
+
+
+def build_customers(
+    *, store: Store, rng: random.Random, count: int, advisor_ids: list[int], today: date, showcase: bool = False
+) -> int:
+    """`count` customers (about 3 % companies) with 1-3 vehicles each, readings,
+    ownership rows, consents and search keys; with `showcase`, the SHOWCASE
+    customers first. Returns the number of vehicles."""
+    now = timezone.now()
+    # (name, mobile, kind, fixed vehicles or None for random ones)
+    specs = [(name, mobile, kind, cars) for name, mobile, kind, cars in SHOWCASE] if showcase else []
+    companies = iter(rng.sample(COMPANIES, k=len(COMPANIES)))
+    while len(specs) < count:
+        company = next(companies, None) if rng.random() < 0.03 else None
+        name = company or generators.chinese_name(rng)
+        specs.append((name, generators.mobile(rng), CustomerKind.COMPANY if company else CustomerKind.PERSON, None))
+
+    customers = []
+    for n, (name, mobile, kind, _cars) in enumerate(specs, start=1):
+        is_company = kind == CustomerKind.COMPANY
+        pinyin, initials = name_pinyin(name)
+        first_visit = today - timedelta(days=rng.randint(10, 5 * 365))
+        customers.append(
+            Customer(
+                store=store,
+                number=f"C{n:06d}",
+                kind=kind,
+                name=name,
+                contact_person=generators.chinese_name(rng) if is_company else "",
+                mobile=mobile,
+                mobile_rev=mobile[::-1],
+                name_pinyin=pinyin,
+                name_initials=initials,
+                gender="" if is_company else rng.choice("MF"),
+                birthday=None if is_company else date(rng.randint(1960, 2002), rng.randint(1, 12), rng.randint(1, 28)),
+                region=rng.choice(REGIONS),
+                preferred_channel=rng.choice(ContactChannel.values),
+                preferences=rng.sample(Preference.values, k=rng.choice((0, 0, 1, 2))),
+                tags=rng.sample(TAGS, k=rng.choice((0, 0, 1))),
+                source=rng.choice(CustomerSource.values[:5]),
+                assigned_advisor_id=rng.choice(advisor_ids) if advisor_ids else None,
+                abc_class=rng.choice("AABBBCCC"),
+                last_visit_at=timezone.make_aware(datetime.combine(first_visit, datetime.min.time()))
+                + timedelta(hours=10),
+            )
+        )
+    _bulk(Customer, customers)
+    customers = list(Customer.objects.filter(store=store).order_by("id"))
+    DocumentSequence.objects.update_or_create(store=store, kind="customer", defaults={"last_value": len(specs)})
+
+    vehicles = []
+    plates = {plate for *_rest, cars in specs if cars for plate, *_car in cars}
+    for customer, (*_spec, cars) in zip(customers, specs, strict=True):
+        if cars is None:
+            cars = []
+            for _ in range(rng.choice((1, 1, 2, 2, 3) if customer.kind == CustomerKind.COMPANY else (1, 1, 1, 1, 2))):
+                brand, model, _trims, powertrain, _wmi = rng.choice(generators.MODELS)
+                new_energy = powertrain in (Powertrain.BEV, Powertrain.PHEV)
+                plate = generators.plate(rng, new_energy=new_energy)
+                while plate in plates:
+                    plate = generators.plate(rng, new_energy=new_energy)
+                plates.add(plate)
+                cars.append((plate, brand, model, powertrain))
+        for plate, brand, model, powertrain in cars:
+            _brand, _model, trims, _powertrain, wmi = next(m for m in generators.MODELS if m[1] == model)
+            vin = generators.vin(rng, wmi)
+            purchase = today - timedelta(days=rng.randint(60, 8 * 365))
+            km = max(500, int((today - purchase).days * rng.uniform(20, 60)))
+            vehicles.append(
+                Vehicle(
+                    store=store,
+                    owner=customer,
+                    plate=plate,
+                    vin=vin,
+                    vin_rev=vin[::-1],
+                    engine_no=f"{wmi[1:]}{rng.randint(1000000, 9999999)}",
+                    brand=brand,
+                    model=model,
+                    trim=rng.choice(trims),
+                    powertrain=powertrain,
+                    purchase_date=purchase,
+                    selling_dealer=store.name,
+                    maintenance_months=6 if powertrain != Powertrain.BEV else 12,
+                    maintenance_km=5000 if powertrain != Powertrain.BEV else 20000,
+                    insurance_expiry=_next_anniversary(purchase, today),
+                    # First annual inspection after 6 years (the 2022 rule for private cars).
+                    inspection_due=add_months(purchase, 72),
+                    warranty_start=purchase,
+                    warranty_end=purchase + timedelta(days=3 * 365),
+                    abc_class=customer.abc_class,
+                    odometer_km=km,
+                    odometer_at=customer.last_visit_at,
+                    last_visit_at=customer.last_visit_at,
+                    last_service_at=customer.last_visit_at.date(),
+                    last_service_km=km,
+                )
+            )
+    _bulk(Vehicle, vehicles)
+    vehicles = list(
+        Vehicle.objects.filter(store=store).only(
+            "id", "owner_id", "plate", "odometer_km", "odometer_at", "purchase_date"
+        )
+    )
+    _bulk(
+        VehicleOwnership,
+        [
+            VehicleOwnership(
+                vehicle_id=v.id,
+                customer_id=v.owner_id,
+                started_at=now - timedelta(days=(now.date() - v.purchase_date).days),
+            )
+            for v in vehicles
+        ],
+    )
+    _bulk(
+        OdometerReading,
+        [
+            OdometerReading(vehicle_id=v.id, km=v.odometer_km, recorded_at=v.odometer_at, source=OdometerSource.IMPORT)
+            for v in vehicles
+        ],
+    )
+    keys = [
+        SearchKey(store=store, key=k, kind=SearchKey.Kind.PLATE, vehicle_id=v.id)
+        for v in vehicles
+        for k in suffixes(v.plate)
+    ]
+    keys += [
+        SearchKey(store=store, key=k, kind=SearchKey.Kind.COMPANY, customer_id=c.id)
+        for c in customers
+        if c.kind == CustomerKind.COMPANY
+        for k in suffixes(c.name.upper())
+    ]
+    _bulk(SearchKey, keys)
+    consents = []
+    for customer in customers:
+        consents.append(
+            Consent(
+                customer=customer,
+                purpose=ConsentPurpose.SERVICE,
+                granted=True,
+                channel=ConsentChannel.PAPER,
+                notice_version="2026-01",
+                recorded_at=customer.last_visit_at,
+            )
+        )
+        if rng.random() < 0.6:
+            purpose = {
+                "sms": ConsentPurpose.MARKETING_SMS,
+                "wechat": ConsentPurpose.MARKETING_WECHAT,
+                "email": ConsentPurpose.MARKETING_EMAIL,
+            }.get(customer.preferred_channel, ConsentPurpose.MARKETING_PHONE)
+            consents.append(
+                Consent(
+                    customer=customer,
+                    purpose=purpose,
+                    granted=True,
+                    channel=ConsentChannel.PAPER,
+                    notice_version="2026-01",
+                    recorded_at=customer.last_visit_at,
+                )
+            )
+    _bulk(Consent, consents)
+    return len(vehicles)
