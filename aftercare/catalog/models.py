@@ -409,7 +409,7 @@ class PackageJobLine(models.Model):
         Part, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("part")
     )
     quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2, default=Decimal("1"))
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
 
     class Meta:
         verbose_name = _("package job line")
@@ -528,7 +528,7 @@ class InspectionItem(CatalogItem):
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
     area = models.CharField(_("area"), max_length=20, choices=InspectionArea.choices, default=InspectionArea.EXTERIOR)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
     powertrains = models.JSONField(
         _("powertrains"), default=list, blank=True, help_text=_("Leave empty if it applies to every powertrain.")
     )
@@ -560,7 +560,7 @@ class SurveyQuestion(CatalogItem):
     answer_type = models.CharField(
         _("answer type"), max_length=10, choices=AnswerType.choices, default=AnswerType.SCORE
     )
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
 
     class Meta(CatalogItem.Meta):
         verbose_name = _("survey question")

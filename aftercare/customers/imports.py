@@ -63,6 +63,8 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "wechat_id": ["微信号", "微信", "wechat", "wechat id"],
     "email": ["邮箱", "电子邮箱", "email", "e-mail"],
     "tags": ["标签", "tags"],
+    # 是 when a family shares one mobile: the duplicate-mobile check then lets the row through.
+    "shared_mobile": ["共用手机", "shared mobile"],
 }
 CUSTOMER_REQUIRED = ("name", "mobile")
 
@@ -96,6 +98,7 @@ EXAMPLES = {
         "name": "张伟", "kind": "个人", "mobile": "13812345678", "gender": "男", "birthday": "1985-06-18",
         "region": "广州市天河区", "address": "天河路385号", "preferred_channel": "微信", "source": "到店",
         "wechat_id": "zhangwei85", "email": "", "tags": "老客户, 商务", "number": "", "contact_person": "",
+        "shared_mobile": "否",
     },
     VEHICLES: {
         "owner_mobile": "13812345678", "owner_number": "", "plate": "粤A12345", "plate_kind": "普通",
@@ -255,6 +258,7 @@ def _parse_tags(raw) -> list[str]:
     return sorted({tag.strip() for tag in _TAG_SEPARATORS.split(cell_text(raw)) if tag.strip()})
 
 
+_BOOL_FIELDS = {"vin_check_digit_waived", "shared_mobile"}
 _DATE_FIELDS = {"birthday", "purchase_date", "insurance_expiry", "inspection_due", "warranty_start", "warranty_end"}
 
 
@@ -262,14 +266,14 @@ def _parse_row(values: dict, lookups: dict) -> tuple[dict, dict[str, str]]:
     """({field: parsed value} for the non-empty cells, {field: error message})."""
     data, errors = {}, {}
     for name, raw in values.items():
-        if cell_text(raw) == "" and name != "vin_check_digit_waived":
+        if cell_text(raw) == "" and name not in _BOOL_FIELDS:
             continue
         try:
             if name in CHOICES:
                 data[name] = _parse_choice(lookups, name, raw)
             elif name in _DATE_FIELDS:
                 data[name] = _parse_date(raw)
-            elif name == "vin_check_digit_waived":
+            elif name in _BOOL_FIELDS:
                 data[name] = _parse_bool(raw)
             elif name == "odometer_km":
                 data[name] = _parse_km(raw)
@@ -373,11 +377,15 @@ class _Importer:
                 errors["number"] = _("A customer with this number is already on file.")
             else:
                 errors.update(self.claim(row, "number", number, _("Row %(row)s has the same customer number.")))
+        shared = data.pop("shared_mobile", False)
         mobile = _normalised(normalize_mobile, data.get("mobile", ""))
-        errors.update(self.claim(row, "mobile", mobile, _("Row %(row)s has the same mobile.")))
+        if not shared:
+            errors.update(self.claim(row, "mobile", mobile, _("Row %(row)s has the same mobile.")))
 
         def create():
-            customer = services.customer_create(actor=self.actor, store=self.store, data=data)
+            customer = services.customer_create(
+                actor=self.actor, store=self.store, data=data, allow_shared_mobile=shared
+            )
             if number:
                 customer.number = number
                 customer.save(update_fields=["number", "updated_at"])

@@ -2,6 +2,7 @@
 time, odometer readings, class changes, consents, and the search keys."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -138,8 +139,12 @@ class Vehicle(TimeStampedModel):
     color = models.CharField(_("colour"), max_length=20, blank=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     selling_dealer = models.CharField(_("selling dealer"), max_length=100, blank=True)
-    maintenance_months = models.PositiveSmallIntegerField(_("maintenance every (months)"), default=6)
-    maintenance_km = models.PositiveIntegerField(_("maintenance every (km)"), default=5000)
+    maintenance_months = models.PositiveSmallIntegerField(
+        _("maintenance every (months)"), default=6, validators=[MaxValueValidator(60)]
+    )
+    maintenance_km = models.PositiveIntegerField(
+        _("maintenance every (km)"), default=5000, validators=[MaxValueValidator(100_000)]
+    )
     insurance_expiry = models.DateField(_("insurance expiry"), null=True, blank=True)
     inspection_due = models.DateField(_("annual inspection due"), null=True, blank=True)
     warranty_start = models.DateField(_("warranty start"), null=True, blank=True)
@@ -147,7 +152,9 @@ class Vehicle(TimeStampedModel):
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=ABCClass.choices, blank=True)
     discount_level = models.CharField(_("discount level"), max_length=20, blank=True)
     # Denormalised from OdometerReading / repair orders for lists and search results.
-    odometer_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True)
+    odometer_km = models.PositiveIntegerField(
+        _("odometer (km)"), null=True, blank=True, validators=[MaxValueValidator(3_000_000)]
+    )
     odometer_at = models.DateTimeField(_("odometer read at"), null=True, blank=True)
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
     last_service_at = models.DateField(_("last maintenance"), null=True, blank=True)

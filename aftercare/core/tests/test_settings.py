@@ -16,6 +16,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ALLOWED_HOSTS": "aftercare.example.cn",
         "VAR_DIR": str(tmp_path),
     }
+    # Set by the browser tests for Playwright's event loop; never in a deployment.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,

@@ -1,6 +1,7 @@
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -30,9 +31,10 @@ VEHICLE_HEADERS = ["车主手机", "客户编号", "车牌", "VIN", "品牌", "�
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
-    """Messages are asserted in English, whatever the translations say."""
+def _english(settings, tmp_path):
+    """Messages are asserted in English, whatever the translations say; uploads wait in a temporary folder."""
     settings.LANGUAGE_CODE = "en"
+    settings.MEDIA_ROOT = tmp_path
     with translation.override("en"):
         yield
 
@@ -194,6 +196,12 @@ def test_the_preview_and_the_import_agree_on_every_row(staff, store):
     assert result.created == preview.valid == 1
 
 
+def test_a_mobile_marked_as_shared_may_repeat(staff, store):
+    CustomerFactory(store=store, number="OLD-1", mobile="13900001111")
+    upload = _csv(["姓名", "手机", "共用手机"], [["李娜", "13900001111", "是"], ["王强", "13900001111", "是"]])
+    assert (_run(staff, store, imports.CUSTOMERS, upload).created, Customer.objects.count()) == (2, 3)
+
+
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(staff, store):
     upload = _csv(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "13900002222"], ["赵敏", "not a mobile"]])
     result = _run(staff, store, imports.CUSTOMERS, upload, mode=imports.ALL_OR_NOTHING)
@@ -289,14 +297,14 @@ def _upload(client, content: bytes, name: str, kind: str = "customers"):
     ],
 )
 def test_the_upload_page_shows_a_clear_error_for_an_unusable_file_never_a_500(
-    staff, client_for, name, content, message, settings
+    staff, client_for, name, content, message
 ):
     response = _upload(client_for(staff["advisor"]), content, name)
     assert response.status_code == 400
     assert message in response.content.decode()
 
 
-def test_the_upload_page_refuses_a_file_over_the_limit(staff, client_for, monkeypatch, settings):
+def test_the_upload_page_refuses_a_file_over_the_limit(staff, client_for, monkeypatch):
     monkeypatch.setattr("aftercare.core.spreadsheets.MAX_BYTES", 100)
     response = _upload(client_for(staff["advisor"]), "姓名,手机\n".encode() + b"x,1\n" * 100, "big.csv")
     assert response.status_code == 400
@@ -307,13 +315,12 @@ def test_the_upload_page_refuses_a_file_over_the_limit(staff, client_for, monkey
 
 
 def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(staff, store, client_for, settings):
-    settings.MEDIA_ROOT = settings.BASE_DIR / "var" / "test-media"
     client = client_for(staff["advisor"])
     content = _xlsx(["姓名", "手机"], [["李娜", "13900001111"], ["王强", "123"]]).read()
     response = _upload(client, content, "客户.xlsx")
     assert response.status_code == 302
     token = client.session["customer_import"]["token"]
-    stored = settings.MEDIA_ROOT / "imports" / f"{token}.upload"
+    stored = Path(settings.MEDIA_ROOT) / "imports" / f"{token}.upload"
     assert stored.exists()
 
     preview = client.get(reverse("customers:customer_import_preview"))
