@@ -219,4 +219,5 @@ def customer_360(customer: Customer) -> dict:
             VehicleOwnership.objects.filter(customer=customer, ended_at__isnull=False).select_related("vehicle")
         ),
         "class_changes": list(customer.class_changes.select_related("changed_by")[:20]),
+        "merged_records": list(Customer.objects.filter(merged_into=customer).order_by("-updated_at")),
     }

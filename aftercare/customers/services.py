@@ -195,8 +195,8 @@ class MergeResult:
 def customer_merge(*, actor, keep: Customer, merge: Customer) -> MergeResult:
     """Merge `merge` into `keep` (the same person twice): vehicles, ownership
     history, consents and class changes move to `keep`; `merge` stays as a
-    hidden record pointing at `keep`. The audit row lists every moved id, so
-    the merge can be undone by hand from the trail."""
+    hidden record pointing at `keep`. The audit row lists every moved id;
+    customer_merge_undo reads it back to reverse the merge."""
     if keep.pk == merge.pk:
         raise ValidationError(_("Choose two different customers."))
     if keep.store_id != merge.store_id:
@@ -213,10 +213,11 @@ def customer_merge(*, actor, keep: Customer, merge: Customer) -> MergeResult:
         vehicle_ids = list(merge.vehicles.values_list("pk", flat=True))
         ownership_ids = list(merge.ownerships.values_list("pk", flat=True))
         consent_ids = list(merge.consents.values_list("pk", flat=True))
+        class_change_ids = list(merge.class_changes.values_list("pk", flat=True))
         Vehicle.objects.filter(pk__in=vehicle_ids).update(owner=keep, updated_at=timezone.now())
         VehicleOwnership.objects.filter(pk__in=ownership_ids).update(customer=keep)
         Consent.objects.filter(pk__in=consent_ids).update(customer=keep)
-        ClassChange.objects.filter(customer=merge).update(customer=keep)
+        ClassChange.objects.filter(pk__in=class_change_ids).update(customer=keep)
         filled = {}
         for name in ("wechat_id", "email", "birthday", "address", "region", "member_card_no", "mobile"):
             if not getattr(keep, name) and getattr(merge, name):
@@ -240,10 +241,58 @@ def customer_merge(*, actor, keep: Customer, merge: Customer) -> MergeResult:
                 "moved_vehicles": [None, vehicle_ids],
                 "moved_ownerships": [None, ownership_ids],
                 "moved_consents": [None, consent_ids],
-                **{name: [None, "(filled)"] for name in filled},
+                "moved_class_changes": [None, class_change_ids],
+                # Which blanks of `keep` were filled from `merge`; the values
+                # themselves stay on `merge`, so none are copied into the trail.
+                "filled_fields": [None, sorted(filled)],
             },
         )
     return MergeResult(kept=keep, merged=merge, vehicles_moved=len(vehicle_ids))
+
+
+def customer_merge_undo(*, actor, merged: Customer) -> Customer:
+    """Reverse a merge from its audit row: what moved goes back to `merged`
+    (vehicles only if `keep` still owns them), blanks that the merge filled are
+    blank again if unchanged since, and `merged` is visible again."""
+    _require(actor, Perm.CUSTOMER_MERGE, merged.store)
+    with transaction.atomic():
+        merged = Customer.objects.select_for_update().get(pk=merged.pk)
+        if merged.merged_into_id is None:
+            raise ValidationError(_("This record is not merged into another."))
+        keep = Customer.objects.select_for_update().get(pk=merged.merged_into_id)
+        # A customer is merged a handful of times at most, so reading the
+        # candidates in Python is simpler than a JSON query each database spells differently.
+        candidates = AuditEntry.objects.filter(
+            object_type="customers.customer", object_id=str(keep.pk), changes__has_key="merged_customer"
+        ).order_by("-id")
+        entry = next((e for e in candidates if e.changes["merged_customer"][1] == merged.pk), None)
+        if entry is None:
+            raise ValidationError(_("The audit trail has no record of this merge; it cannot be undone automatically."))
+        moved = {
+            key: entry.changes.get(key, [None, []])[1]
+            for key in ("moved_vehicles", "moved_ownerships", "moved_consents", "moved_class_changes")
+        }
+        Vehicle.objects.filter(pk__in=moved["moved_vehicles"], owner=keep).update(
+            owner=merged, updated_at=timezone.now()
+        )
+        VehicleOwnership.objects.filter(pk__in=moved["moved_ownerships"], customer=keep).update(customer=merged)
+        Consent.objects.filter(pk__in=moved["moved_consents"], customer=keep).update(customer=merged)
+        ClassChange.objects.filter(pk__in=moved["moved_class_changes"], customer=keep).update(customer=merged)
+        for name in entry.changes.get("filled_fields", [None, []])[1]:
+            if getattr(keep, name) == getattr(merged, name):
+                setattr(keep, name, None if name == "birthday" else "")
+        keep.save()
+        merged.merged_into = None
+        merged.save(update_fields=["merged_into", "updated_at"])
+        _rebuild_company_keys(merged)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=keep,
+            reason=_("Undid the merge of %(merged)s") % {"merged": merged},
+            changes={"unmerged_customer": [merged.pk, None]},
+        )
+    return merged
 
 
 # --- consent ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("customers/<int:pk>/reveal/", views.contact_reveal, name="contact_reveal"),
     path("customers/<int:pk>/consent/", views.consent_record, name="consent_record"),
     path("customers/<int:pk>/merge/", views.customer_merge, name="customer_merge"),
+    path("customers/<int:pk>/unmerge/", views.customer_merge_undo, name="customer_merge_undo"),
     path("customers/<int:customer_pk>/vehicles/new/", views.vehicle_create, name="vehicle_create"),
     path("vehicles/<int:pk>/", views.vehicle_detail, name="vehicle_detail"),
     path("vehicles/<int:pk>/edit/", views.vehicle_edit, name="vehicle_edit"),

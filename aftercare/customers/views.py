@@ -171,6 +171,22 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:customer_detail", pk=keep.pk)
 
 
+@permission_required(Perm.CUSTOMER_MERGE)
+@require_POST
+def customer_merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    merged = _customer_for(request, pk, Perm.CUSTOMER_MERGE)
+    keep_pk = merged.merged_into_id
+    try:
+        services.customer_merge_undo(actor=request.user, merged=merged)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("customers:customer_detail", pk=keep_pk or merged.pk)
+    messages.success(
+        request, _("The merge was undone; %(customer)s is a separate record again.") % {"customer": merged}
+    )
+    return redirect("customers:customer_detail", pk=merged.pk)
+
+
 def _vehicle_for(request, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Vehicle:
     vehicle = get_object_or_404(
         Vehicle.objects.for_user(request.user, Perm.CUSTOMER_VIEW).select_related("owner", "store"), pk=pk

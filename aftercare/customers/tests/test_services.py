@@ -165,3 +165,36 @@ def test_next_maintenance_comes_from_the_cycle_and_the_last_service(store):
     vehicle = VehicleFactory(owner=CustomerFactory(store=store), maintenance_months=6, maintenance_km=5000,
                              last_service_at=dt.date(2026, 8, 31), last_service_km=41000)  # fmt: skip
     assert vehicle.next_service_due() == (dt.date(2027, 2, 28), 46000)
+
+
+def test_a_merge_is_undone_from_its_audit_record(staff, store):
+    keep = CustomerFactory(store=store, name="张三", mobile="13812345678")
+    dup = CustomerFactory(store=store, name="张三", mobile="13812345679", wechat_id="zs_wx")
+    vehicle = VehicleFactory(owner=dup)
+    services.consent_record(
+        actor=staff["advisor"], customer=dup, purpose="marketing_sms", granted=True, channel="paper"
+    )
+    services.customer_merge(actor=staff["service_manager"], keep=keep, merge=dup)
+
+    services.customer_merge_undo(actor=staff["service_manager"], merged=dup)
+
+    vehicle.refresh_from_db()
+    keep.refresh_from_db()
+    dup.refresh_from_db()
+    assert vehicle.owner == dup
+    assert dup.merged_into is None
+    assert keep.wechat_id == ""
+    assert dup.consents.count() == 1 and keep.consents.count() == 0
+    with pytest.raises(ValidationError):
+        services.customer_merge_undo(actor=staff["service_manager"], merged=dup)
+
+
+def test_undoing_a_merge_leaves_a_vehicle_that_changed_hands_since(staff, store):
+    keep, dup = CustomerFactory(store=store), CustomerFactory(store=store)
+    vehicle = VehicleFactory(owner=dup)
+    services.customer_merge(actor=staff["service_manager"], keep=keep, merge=dup)
+    buyer = CustomerFactory(store=store)
+    services.vehicle_transfer(actor=staff["advisor"], vehicle=vehicle, new_owner=buyer)
+    services.customer_merge_undo(actor=staff["service_manager"], merged=dup)
+    vehicle.refresh_from_db()
+    assert vehicle.owner == buyer

@@ -125,3 +125,15 @@ def test_the_search_page_and_its_htmx_fragment(staff, store, client_for):
     assert "粤A12345" in client.get(reverse("customers:search"), {"q": "2345"}).content.decode()
     fragment = client.get(reverse("customers:search"), {"q": "zs"}, HTTP_HX_REQUEST="true").content.decode()
     assert "张三" in fragment and "<nav" not in fragment
+
+
+def test_a_manager_merges_and_undoes_from_the_customer_page(staff, store, client_for):
+    keep = CustomerFactory(store=store, name="张三")
+    dup = CustomerFactory(store=store, name="张三")
+    client = client_for(staff["service_manager"])
+    client.post(reverse("customers:customer_merge", args=[keep.pk]), {"other_number": dup.number})
+    page = client.get(reverse("customers:customer_detail", args=[keep.pk])).content.decode()
+    assert reverse("customers:customer_merge_undo", args=[dup.pk]) in page
+    client.post(reverse("customers:customer_merge_undo", args=[dup.pk]))
+    dup.refresh_from_db()
+    assert dup.merged_into is None
