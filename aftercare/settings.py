@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "aftercare.accounts",
     "aftercare.catalog",
     "aftercare.customers",
+    "aftercare.service",
     "aftercare.demo",
 ]
 

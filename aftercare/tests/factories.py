@@ -85,3 +85,11 @@ def _valid_vin(n: int) -> str:
     from aftercare.core.vin import with_check_digit
 
     return with_check_digit(f"LHGCV1650{n:08d}")
+
+
+def catalog_for(store):
+    """The demo catalogue (group defaults) and bays for a store's group."""
+    from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
+
+    seed_group_defaults(store.group)
+    seed_store_bays(store)

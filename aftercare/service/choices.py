@@ -1,0 +1,89 @@
+"""Choices of the service process, and the repair order's workflow as data."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    RECEPTION = "reception", _("Reception")
+    ESTIMATE = "estimate", _("Estimate")
+    APPROVED = "approved", _("Approved")
+    IN_PROGRESS = "in_progress", _("In progress")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    READY = "ready", _("Ready")
+    SETTLED = "settled", _("Settled")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The 13-step process as a table (seed 003 "汽车4S店售后服务标准流程"): a move
+# not listed here is refused. quality_check -> in_progress is rework; any
+# state before settled may be cancelled.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.RECEPTION: (Status.ESTIMATE, Status.CANCELLED),
+    Status.ESTIMATE: (Status.APPROVED, Status.CANCELLED),
+    Status.APPROVED: (Status.IN_PROGRESS, Status.CANCELLED),
+    Status.IN_PROGRESS: (Status.QUALITY_CHECK, Status.CANCELLED),
+    Status.QUALITY_CHECK: (Status.READY, Status.IN_PROGRESS, Status.CANCELLED),
+    Status.READY: (Status.SETTLED, Status.CANCELLED),
+    Status.SETTLED: (Status.DELIVERED,),
+    Status.DELIVERED: (),
+    Status.CANCELLED: (),
+}
+
+# Bootstrap colours of each state on the management board.
+STATUS_COLOURS = {
+    Status.RECEPTION: "secondary",
+    Status.ESTIMATE: "info",
+    Status.APPROVED: "primary",
+    Status.IN_PROGRESS: "warning",
+    Status.QUALITY_CHECK: "purple",
+    Status.READY: "success",
+    Status.SETTLED: "dark",
+    Status.DELIVERED: "light",
+    Status.CANCELLED: "light",
+}
+
+OPEN_STATUSES = (
+    Status.RECEPTION,
+    Status.ESTIMATE,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.QUALITY_CHECK,
+    Status.READY,
+    Status.SETTLED,
+)
+# Lines and prices may change only while the customer has not authorised the
+# work, or as proposed additional work afterwards.
+EDITABLE_STATUSES = (Status.RECEPTION, Status.ESTIMATE)
+
+
+class LineKind(models.TextChoices):
+    LABOUR = "labour", _("Labour")
+    PART = "part", _("Part")
+    OTHER = "other", _("Other charge")
+
+
+class LineStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class Payer(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    WARRANTY = "warranty", _("Warranty (carmaker)")
+    INTERNAL = "internal", _("Internal")
+    INSURER = "insurer", _("Insurer")
+
+
+class WaitingMode(models.TextChoices):
+    WAITS = "waits", _("Waits in the store")
+    LEAVES = "leaves", _("Leaves the car")
+    PICKUP = "pickup", _("Pick-up and delivery")
+
+
+class ApprovalMethod(models.TextChoices):
+    SIGNATURE = "signature", _("Signature on screen")
+    VERBAL = "verbal", _("Verbal (phone), recorded by staff")
+    LINK = "link", _("Customer's phone link")

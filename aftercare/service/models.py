@@ -1,0 +1,233 @@
+"""Repair orders (作业单 / 维修工单): the document that carries a car through the
+13 steps, its lines (labour, parts, other charges), the customer's
+authorisation, and the history of every status change."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.core.models import Store, TimeStampedModel
+from aftercare.core.querysets import StoreScopedQuerySet
+from aftercare.customers.models import Customer, Vehicle
+
+from .choices import (
+    EDITABLE_STATUSES,
+    OPEN_STATUSES,
+    STATUS_COLOURS,
+    TRANSITIONS,
+    ApprovalMethod,
+    LineKind,
+    LineStatus,
+    Payer,
+    Status,
+    WaitingMode,
+)
+
+ZERO = Decimal("0.00")
+
+
+class RepairOrderQuerySet(StoreScopedQuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class RepairOrder(TimeStampedModel):
+    """A repair order. Its status moves only through services.repair_order_transition,
+    which follows TRANSITIONS and writes a StatusChange row per move.
+
+    The money fields are totals of the lines, kept by services.repair_order_recalculate
+    in the same transaction as every line change, so lists and the board read
+    them without summing lines."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("store"))
+    number = models.CharField(_("RO number"), max_length=20)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEPTION)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("customer")
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("vehicle")
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("service advisor")
+    )
+    repair_type = models.ForeignKey(
+        RepairType, on_delete=models.PROTECT, related_name="+", verbose_name=_("repair type")
+    )
+    # Reception (接待)
+    contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    odometer_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True)
+    fuel_level = models.PositiveSmallIntegerField(
+        _("fuel / charge level (%)"), null=True, blank=True, help_text=_("0-100")
+    )
+    customer_statement = models.TextField(_("customer's own words"), blank=True)
+    findings = models.TextField(_("technician's findings"), blank=True)
+    # Estimate (估价)
+    promised_at = models.DateTimeField(_("promised time"), null=True, blank=True)
+    waiting_mode = models.CharField(
+        _("customer waits"), max_length=10, choices=WaitingMode.choices, default=WaitingMode.WAITS
+    )
+    return_old_parts = models.BooleanField(_("old parts go back to the customer"), default=False)
+    discount_level = models.CharField(_("discount level"), max_length=20, blank=True)
+    # Authorisation (修理委托书): no work before it.
+    authorised_at = models.DateTimeField(_("authorised at"), null=True, blank=True)
+    authorisation_method = models.CharField(
+        _("authorised by"), max_length=10, choices=ApprovalMethod.choices, blank=True
+    )
+    authorisation_signature = models.TextField(
+        _("signature"), blank=True, help_text=_("PNG data URL of the signature.")
+    )
+    authorisation_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    authorisation_note = models.CharField(_("authorisation note"), max_length=200, blank=True)
+    # Totals of the lines, by who pays (kept by the services).
+    labour_total = models.DecimalField(_("labour"), max_digits=12, decimal_places=2, default=ZERO)
+    parts_total = models.DecimalField(_("parts"), max_digits=12, decimal_places=2, default=ZERO)
+    other_total = models.DecimalField(_("other charges"), max_digits=12, decimal_places=2, default=ZERO)
+    discount_total = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=ZERO)
+    customer_total = models.DecimalField(_("customer pays"), max_digits=12, decimal_places=2, default=ZERO)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = RepairOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+        constraints = [models.UniqueConstraint(fields=["store", "number"], name="ro_number_unique_per_store")]
+        indexes = [
+            models.Index(fields=["store", "status", "promised_at"], name="ro_board"),
+            models.Index(fields=["vehicle", "-opened_at"], name="ro_vehicle_history"),
+            models.Index(fields=["customer", "-opened_at"], name="ro_customer_history"),
+            models.Index(fields=["store", "-opened_at"], name="ro_store_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "secondary")
+
+    @property
+    def allowed_transitions(self) -> tuple[str, ...]:
+        return TRANSITIONS.get(self.status, ())
+
+    @property
+    def lines_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_authorised(self) -> bool:
+        return self.authorised_at is not None
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(self.promised_at and self.status in OPEN_STATUSES[:-1] and self.promised_at < now)
+
+
+class RepairOrderLine(models.Model):
+    """One line of a repair order: a labour operation (FRT hours × the labour
+    rate of the repair type), a part, or another charge.
+
+    `amount` = round(quantity × unit price) − discount, rounded to the cent by
+    core.money.to_money. Lines added after authorisation are `proposed` until
+    the customer approves or declines them; declined lines stay on the RO so a
+    later follow-up can offer them again."""
+
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=10, choices=LineKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.APPROVED)
+    is_additional = models.BooleanField(_("additional work"), default=False)
+    operation = models.ForeignKey(LabourOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    other_charge = models.ForeignKey(OtherCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    package = models.ForeignKey(PackageJob, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+    part_brand = models.CharField(_("brand"), max_length=50, blank=True)
+    is_oem = models.BooleanField(_("OEM part"), default=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"))
+    hours = models.DecimalField(_("FRT hours"), max_digits=8, decimal_places=2, default=ZERO)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    discount_rate = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=ZERO)
+    discount_amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=ZERO)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    payer = models.CharField(_("paid by"), max_length=10, choices=Payer.choices, default=Payer.CUSTOMER)
+    # Workshop (派工): a labour line is a job for one technician in one bay.
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bay = models.ForeignKey(Bay, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("customer decided at"), null=True, blank=True)
+    decided_via = models.CharField(_("decided via"), max_length=10, choices=ApprovalMethod.choices, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["technician", "repair_order"], name="roline_technician")]
+
+    def __str__(self) -> str:
+        return f"{self.description} ×{self.quantity}"
+
+    @property
+    def counts(self) -> bool:
+        """Whether the line is part of the price (declined and proposed lines are not)."""
+        return self.status == LineStatus.APPROVED
+
+
+class StatusChange(models.Model):
+    """One move of a repair order: who, when, from, to (append-only)."""
+
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class CheckIn(models.Model):
+    """The walk-around check-in sheet (接车单) signed by the customer."""
+
+    repair_order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="check_in")
+    # Marks on the car outline: [{"x": 0.31, "y": 0.52, "kind": "scratch", "note": "..."}]
+    damage_marks = models.JSONField(_("damage"), default=list, blank=True)
+    belongings = models.CharField(_("belongings in the car"), max_length=300, blank=True)
+    covers_fitted = models.BooleanField(_("seat, wheel and floor covers fitted"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    customer_signature = models.TextField(_("customer signature"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"check-in {self.repair_order_id}"
+
+
+class Photo(models.Model):
+    """A photo attached to a repair order (check-in damage, findings for the customer)."""
+
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(
+        _("photo"),
+        upload_to="ro-photos/%Y/%m/",
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic"])],
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(default=timezone.now)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

@@ -1,0 +1,479 @@
+"""The service process: open a repair order at reception, build the estimate,
+get it authorised, propose additional work, and move the order through its
+states. Every function runs in one transaction, locks the repair order it
+changes, checks the actor's permission in the order's store, and audits."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.catalog.models import (
+    DiscountLevel,
+    LabourOperation,
+    LabourRate,
+    OtherCharge,
+    PackageJob,
+    Part,
+    RepairType,
+)
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.money import to_money
+from aftercare.core.permissions import Perm
+from aftercare.core.services import next_document_number
+from aftercare.customers.choices import OdometerSource
+from aftercare.customers.models import Vehicle
+from aftercare.customers.services import odometer_record
+
+from .choices import EDITABLE_STATUSES, TRANSITIONS, ApprovalMethod, LineKind, LineStatus, Payer, Status
+from .models import ZERO, CheckIn, RepairOrder, RepairOrderLine, StatusChange
+
+HUNDRED = Decimal("100")
+
+# Sent after the transaction that moved a repair order commits, with
+# repair_order_id, from_status, to_status, actor_id. The follow-up issue turns
+# `delivered` into a call task; receivers must not assume they run in the
+# request that made the move.
+repair_order_status_changed = Signal()
+
+# Extra conditions other apps attach to a move (the workshop's passed quality
+# check before `ready`, billing's payment before `settled`):
+# to_status -> [guard(order) -> error message or None].
+TRANSITION_GUARDS: dict[str, list[Callable[[RepairOrder], str | None]]] = {}
+
+
+def register_transition_guard(to_status: str, guard: Callable[[RepairOrder], str | None]) -> None:
+    TRANSITION_GUARDS.setdefault(to_status, []).append(guard)
+
+
+class TransitionRefused(ValidationError):
+    """A move the workflow does not allow now (HTTP 409 in the API)."""
+
+
+def _require(actor, perm: str, store: Store) -> None:
+    if not actor.has_perm(perm, store):
+        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
+
+
+def _locked(order: RepairOrder) -> RepairOrder:
+    # The row lock (PostgreSQL) / IMMEDIATE write lock (SQLite) serialises two
+    # advisors editing the same order: each sees the other's committed lines.
+    return RepairOrder.objects.select_for_update().select_related("store", "repair_type").get(pk=order.pk)
+
+
+# --- opening an order at reception --------------------------------------------------
+
+
+def repair_order_open(
+    *,
+    actor,
+    store: Store,
+    vehicle: Vehicle,
+    repair_type: RepairType | None = None,
+    customer_statement: str = "",
+    odometer_km: int | None = None,
+    fuel_level: int | None = None,
+    contact_phone: str = "",
+    promised_at=None,
+) -> RepairOrder:
+    """Open a repair order for a vehicle at reception. The odometer reading is
+    recorded on the vehicle too (a lower one is refused as in the vehicle file)."""
+    _require(actor, Perm.REPAIR_ORDER_EDIT, store)
+    if vehicle.store_id != store.pk:
+        raise ValidationError({"vehicle": _("The vehicle must be on file in this store.")})
+    if fuel_level is not None and not 0 <= fuel_level <= 100:
+        raise ValidationError({"fuel_level": _("Enter the fuel or charge level as 0-100 %.")})
+    if repair_type is None:
+        repair_type = RepairType.objects.effective_for_store(store).filter(code="general").first()
+        if repair_type is None:
+            raise ValidationError({"repair_type": _("Choose a repair type.")})
+    with transaction.atomic():
+        order = RepairOrder.objects.create(
+            store=store,
+            number=next_document_number(store=store, kind="repair_order", prefix="RO", width=7),
+            customer_id=vehicle.owner_id,
+            vehicle=vehicle,
+            advisor=actor,
+            repair_type=repair_type,
+            customer_statement=customer_statement,
+            odometer_km=odometer_km,
+            fuel_level=fuel_level,
+            contact_phone=contact_phone or vehicle.owner.mobile,
+            promised_at=promised_at,
+            discount_level=vehicle.discount_level,
+        )
+        if odometer_km is not None:
+            odometer_record(actor=actor, vehicle=vehicle, km=odometer_km, source=OdometerSource.RECEPTION)
+        CheckIn.objects.create(repair_order=order)
+        StatusChange.objects.create(repair_order=order, to_status=Status.RECEPTION, changed_by=actor)
+        Vehicle.objects.filter(pk=vehicle.pk).update(last_visit_at=order.opened_at)
+        vehicle.owner.__class__.objects.filter(pk=vehicle.owner_id).update(last_visit_at=order.opened_at)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=order, changes={"vehicle": [None, vehicle.plate]}
+        )
+    return order
+
+
+# --- lines and prices -------------------------------------------------------------------
+
+
+def _discount_rates(order: RepairOrder) -> tuple[Decimal, Decimal]:
+    """(labour %, parts %) of the order's discount level, 0 when none."""
+    if not order.discount_level:
+        return ZERO, ZERO
+    level = DiscountLevel.objects.effective_for_store(order.store).filter(code=order.discount_level).first()
+    return (level.labour_discount_pct, level.parts_discount_pct) if level else (ZERO, ZERO)
+
+
+def _priced(line: RepairOrderLine) -> RepairOrderLine:
+    """amount = round(quantity × unit price) − round(that × discount %), each to the cent."""
+    gross = (
+        to_money(line.quantity * line.unit_price)
+        if line.kind != LineKind.LABOUR
+        else to_money(line.hours * line.unit_price)
+    )
+    line.discount_amount = to_money(gross * line.discount_rate / HUNDRED) if line.payer == Payer.CUSTOMER else ZERO
+    line.amount = gross - line.discount_amount
+    return line
+
+
+def repair_order_recalculate(order: RepairOrder) -> RepairOrder:
+    """Recompute the order's totals from its approved lines. Call inside the
+    transaction that changed the lines, with the order locked."""
+    totals = {LineKind.LABOUR: ZERO, LineKind.PART: ZERO, LineKind.OTHER: ZERO}
+    discount = customer_total = ZERO
+    for kind, amount, line_discount, payer in order.lines.filter(status=LineStatus.APPROVED).values_list(
+        "kind", "amount", "discount_amount", "payer"
+    ):
+        totals[kind] += amount
+        discount += line_discount + (-amount if amount < 0 else ZERO)
+        if payer == Payer.CUSTOMER:
+            customer_total += amount
+    order.labour_total = totals[LineKind.LABOUR]
+    order.parts_total = totals[LineKind.PART]
+    order.other_total = totals[LineKind.OTHER]
+    order.discount_total = discount
+    order.total = sum(totals.values(), ZERO)
+    order.customer_total = customer_total
+    order.save(
+        update_fields=[
+            "labour_total",
+            "parts_total",
+            "other_total",
+            "discount_total",
+            "total",
+            "customer_total",
+            "updated_at",
+        ]
+    )
+    return order
+
+
+def _new_line_status(order: RepairOrder) -> tuple[str, bool]:
+    """Lines added before authorisation are part of the estimate; afterwards
+    they are additional work the customer must approve first."""
+    if order.status in EDITABLE_STATUSES:
+        return LineStatus.APPROVED, False
+    if order.status in (Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK):
+        return LineStatus.PROPOSED, True
+    raise ValidationError(_("Lines can no longer be added to this repair order."))
+
+
+def _labour_line(order, operation: LabourOperation, *, quantity, payer, labour_pct) -> RepairOrderLine:
+    rate = LabourRate.rate_for(order.store, order.repair_type.code)
+    if rate is None:
+        raise ValidationError(
+            {"operation": _("No labour rate is set for the repair type %(type)s.") % {"type": order.repair_type}}
+        )
+    if operation.high_voltage and order.vehicle.powertrain not in ("BEV", "PHEV", "HEV"):
+        raise ValidationError({"operation": _("This high-voltage operation does not apply to this vehicle.")})
+    return RepairOrderLine(
+        kind=LineKind.LABOUR, operation=operation, code=operation.code, description=operation.name,
+        quantity=quantity, hours=to_money(operation.frt_hours * quantity), unit_price=rate,
+        discount_rate=labour_pct, payer=payer,
+    )  # fmt: skip
+
+
+def _part_line(part: Part, *, quantity, payer, parts_pct) -> RepairOrderLine:
+    return RepairOrderLine(
+        kind=LineKind.PART, part=part, code=part.part_no, description=part.name, part_brand=part.brand,
+        is_oem=part.is_oem, quantity=quantity, unit_price=part.unit_price, discount_rate=parts_pct, payer=payer,
+    )  # fmt: skip
+
+
+def line_add(
+    *,
+    actor,
+    order: RepairOrder,
+    operation: LabourOperation | None = None,
+    part: Part | None = None,
+    other_charge: OtherCharge | None = None,
+    package: PackageJob | None = None,
+    quantity: Decimal = Decimal("1"),
+    payer: str = Payer.CUSTOMER,
+    amount: Decimal | None = None,
+) -> list[RepairOrderLine]:
+    """Add one catalogue item (or a package, expanded into its lines) to an order.
+
+    Prices come from the catalogue (price transparency, seed 004): the same for
+    every customer unless the order's discount level or an approved discount applies."""
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    chosen = [item for item in (operation, part, other_charge, package) if item is not None]
+    if len(chosen) != 1:
+        raise ValidationError(_("Choose exactly one operation, part, charge or package."))
+    quantity = Decimal(quantity)
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("The quantity must be more than zero.")})
+    if payer not in Payer.values:
+        raise ValidationError({"payer": _("Unknown payer.")})
+    with transaction.atomic():
+        order = _locked(order)
+        status, additional = _new_line_status(order)
+        labour_pct, parts_pct = _discount_rates(order)
+        if operation is not None:
+            lines = [_labour_line(order, operation, quantity=quantity, payer=payer, labour_pct=labour_pct)]
+        elif part is not None:
+            lines = [_part_line(part, quantity=quantity, payer=payer, parts_pct=parts_pct)]
+        elif other_charge is not None:
+            price = other_charge.default_amount if amount is None else to_money(amount)
+            if price < 0:
+                raise ValidationError({"amount": _("A charge cannot be negative; use an approved discount.")})
+            lines = [
+                RepairOrderLine(
+                    kind=LineKind.OTHER,
+                    other_charge=other_charge,
+                    code=other_charge.code,
+                    description=other_charge.name,
+                    quantity=quantity,
+                    unit_price=price,
+                    payer=payer,
+                )
+            ]
+        else:
+            items = package.expand(order.store)
+            operations = {
+                op.code: op
+                for op in LabourOperation.objects.effective_for_store(order.store).filter(
+                    code__in=[i.code for i in items if i.kind == "labour"]
+                )
+            }
+            parts = {
+                p.part_no: p
+                for p in Part.objects.effective_for_store(order.store).filter(
+                    part_no__in=[i.code for i in items if i.kind == "part"]
+                )
+            }
+            lines = [
+                _labour_line(
+                    order, operations[i.code], quantity=i.quantity * quantity, payer=payer, labour_pct=labour_pct
+                )
+                if i.kind == "labour"
+                else _part_line(parts[i.code], quantity=i.quantity * quantity, payer=payer, parts_pct=parts_pct)
+                for i in items
+            ]
+            for line in lines:
+                line.package = package
+        position = order.lines.count()
+        for offset, line in enumerate(lines):
+            line.repair_order = order
+            line.status, line.is_additional = status, additional
+            line.position = position + offset
+            _priced(line)
+        RepairOrderLine.objects.bulk_create(lines)
+        repair_order_recalculate(order)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=order,
+            changes={"lines_added": [None, [f"{line.code} {line.description} {line.amount}" for line in lines]]},
+        )  # fmt: skip
+    return lines
+
+
+def line_remove(*, actor, line: RepairOrderLine) -> None:
+    """Remove a line while the estimate is still being built."""
+    order = line.repair_order
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    with transaction.atomic():
+        order = _locked(order)
+        if not order.lines_editable and line.status != LineStatus.PROPOSED:
+            raise ValidationError(_("Authorised work cannot be removed; cancel the order or decline the line."))
+        description = f"{line.code} {line.description} {line.amount}"
+        RepairOrderLine.objects.filter(pk=line.pk, repair_order=order).delete()
+        repair_order_recalculate(order)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"lines_removed": [description, None]}
+        )
+
+
+def repair_order_discount(*, actor, order: RepairOrder, amount: Decimal, reason: str) -> RepairOrderLine:
+    """A manager-approved discount, as a negative line paid by the customer."""
+    _require(actor, Perm.DISCOUNT_APPROVE, order.store)
+    amount = to_money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("Enter the discount as a positive amount.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the discount.")})
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status not in (
+            *EDITABLE_STATUSES,
+            Status.APPROVED,
+            Status.IN_PROGRESS,
+            Status.QUALITY_CHECK,
+            Status.READY,
+        ):
+            raise ValidationError(_("This repair order can no longer be discounted."))
+        if amount > order.customer_total:
+            raise ValidationError({"amount": _("The discount cannot exceed what the customer pays.")})
+        line = RepairOrderLine.objects.create(
+            repair_order=order, kind=LineKind.OTHER, code="DISCOUNT", payer=Payer.CUSTOMER,
+            description=_("Discount: %(reason)s") % {"reason": reason},
+            quantity=Decimal("1"), unit_price=-amount, amount=-amount, position=order.lines.count(),
+        )  # fmt: skip
+        repair_order_recalculate(order)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=order,
+            changes={"discount": [None, str(amount)]},
+            reason=reason,
+        )
+    return line
+
+
+# --- authorisation and additional work ------------------------------------------------------
+
+
+def repair_order_authorise(
+    *, actor, order: RepairOrder, method: str, signature: str = "", note: str = ""
+) -> RepairOrder:
+    """The customer authorises the estimate (修理委托书): by signature on screen,
+    by a verbal approval that staff record with time, or through the phone link.
+    Moves the order from estimate to approved; no work starts before this."""
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    if method not in ApprovalMethod.values:
+        raise ValidationError({"method": _("Unknown way of authorising.")})
+    if method == ApprovalMethod.SIGNATURE and not signature.startswith("data:image/"):
+        raise ValidationError({"signature": _("The customer has not signed yet.")})
+    if method == ApprovalMethod.VERBAL and not note.strip():
+        raise ValidationError({"note": _("Note who approved by phone, e.g. 'owner, call at 10:20'.")})
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != Status.ESTIMATE:
+            raise TransitionRefused(
+                _("Only an estimate can be authorised; this order is %(status)s.")
+                % {"status": order.get_status_display()}
+            )
+        if not order.lines.filter(status=LineStatus.APPROVED).exists():
+            raise ValidationError(_("The estimate has no lines yet."))
+        order.authorised_at = timezone.now()
+        order.authorisation_method = method
+        order.authorisation_signature = signature
+        order.authorisation_recorded_by = actor
+        order.authorisation_note = note
+        order.save(
+            update_fields=["authorised_at", "authorisation_method", "authorisation_signature",
+                           "authorisation_recorded_by", "authorisation_note", "updated_at"]
+        )  # fmt: skip
+        return _move(order=order, to=Status.APPROVED, actor=actor, note=_("Authorised by the customer"))
+
+
+def line_decide(*, actor, line: RepairOrderLine, approve: bool, method: str, note: str = "") -> RepairOrderLine:
+    """The customer approves or declines proposed additional work. A declined
+    line stays on the order as declined work for a later follow-up."""
+    order = line.repair_order
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    if method == ApprovalMethod.VERBAL and not note.strip():
+        raise ValidationError({"note": _("Note who decided by phone.")})
+    with transaction.atomic():
+        order = _locked(order)
+        updated = RepairOrderLine.objects.filter(pk=line.pk, repair_order=order, status=LineStatus.PROPOSED).update(
+            status=LineStatus.APPROVED if approve else LineStatus.DECLINED,
+            decided_at=timezone.now(),
+            decided_via=method,
+        )
+        if not updated:
+            raise ValidationError(_("This line is not waiting for the customer's decision."))
+        repair_order_recalculate(order)
+        line.refresh_from_db()
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=note,
+            changes={"additional_work": [line.description, "approved" if approve else "declined"]},
+        )  # fmt: skip
+    return line
+
+
+# --- the workflow -----------------------------------------------------------------------------
+
+
+def _builtin_guard(order: RepairOrder, to: str) -> str | None:
+    if to == Status.ESTIMATE and not order.lines.exists():
+        return _("Add the work and parts to the estimate first.")
+    if to in (Status.APPROVED, Status.IN_PROGRESS) and not order.is_authorised:
+        return _("The customer has not authorised the work yet.")
+    if to == Status.QUALITY_CHECK and order.lines.filter(status=LineStatus.PROPOSED).exists():
+        return _("Additional work is waiting for the customer's decision.")
+    return None
+
+
+def _move(*, order: RepairOrder, to: str, actor, note: str = "") -> RepairOrder:
+    """Apply one move to a locked order: table, guards, history, audit, event."""
+    if to not in TRANSITIONS.get(order.status, ()):
+        raise TransitionRefused(
+            _("A repair order cannot go from %(from)s to %(to)s.")
+            % {"from": order.get_status_display(), "to": Status(to).label if to in Status.values else to}
+        )
+    if to != Status.CANCELLED:
+        for guard in [lambda o: _builtin_guard(o, to), *TRANSITION_GUARDS.get(to, [])]:
+            if message := guard(order):
+                raise TransitionRefused(message)
+    from_status = order.status
+    order.status = to
+    fields = ["status", "updated_at"]
+    if to in (Status.DELIVERED, Status.CANCELLED):
+        order.closed_at = timezone.now()
+        fields.append("closed_at")
+    order.save(update_fields=fields)
+    StatusChange.objects.create(repair_order=order, from_status=from_status, to_status=to, changed_by=actor, note=note)
+    audit_record(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"status": [from_status, to]}, reason=note
+    )
+    event = {
+        "repair_order_id": order.pk,
+        "from_status": from_status,
+        "to_status": to,
+        "actor_id": getattr(actor, "pk", None),
+    }
+    transaction.on_commit(lambda: repair_order_status_changed.send(sender=RepairOrder, **event))
+    return order
+
+
+# Who may make which move: the permission each target state needs.
+TRANSITION_PERMS = {
+    Status.ESTIMATE: Perm.REPAIR_ORDER_EDIT,
+    Status.APPROVED: Perm.REPAIR_ORDER_EDIT,
+    Status.IN_PROGRESS: Perm.JOB_CLOCK,
+    Status.QUALITY_CHECK: Perm.JOB_CLOCK,
+    Status.READY: Perm.QUALITY_CHECK,
+    Status.SETTLED: Perm.PAYMENT_POST,
+    Status.DELIVERED: Perm.REPAIR_ORDER_EDIT,
+    Status.CANCELLED: Perm.REPAIR_ORDER_EDIT,
+}
+
+
+def repair_order_transition(*, order: RepairOrder, to: str, actor, note: str = "") -> RepairOrder:
+    """Move a repair order to `to` under a row lock, if the transition table,
+    the guards and the actor's role allow it; refuse with a clear message otherwise."""
+    perm = TRANSITION_PERMS.get(to)
+    if perm is None:
+        raise TransitionRefused(_("Unknown state: %(to)s") % {"to": to})
+    # Whoever dispatches the workshop may also start and finish its work.
+    workshop_lead = perm == Perm.JOB_CLOCK and actor.has_perm(Perm.DISPATCH, order)
+    if not (actor.has_perm(perm, order) or workshop_lead):
+        raise PermissionDenied(_("Your role cannot move a repair order to %(to)s.") % {"to": Status(to).label})
+    with transaction.atomic():
+        return _move(order=_locked(order), to=to, actor=actor, note=note)
