@@ -10,15 +10,18 @@ memory than exporting ten.
 import csv
 import io
 import re
+import secrets
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
@@ -342,3 +345,95 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     response = FileResponse(output, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition(filename)
     return response
+
+
+# --- reading cells ----------------------------------------------------------------------------
+
+
+class CellError(Exception):
+    """One cell cannot be read; the message is for the user (shown with the row number)."""
+
+
+_YES_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "✔"}
+_NO_WORDS = {"否", "n", "no", "false", "0", "×", "✗"}
+_NUMBER_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
+
+
+def parse_yes_no(value) -> bool | None:
+    """是/否, yes/no, y/n, 1/0, √/×; None for an empty cell."""
+    text = cell_text(value).lower()
+    if text == "":
+        return None
+    if text in _YES_WORDS:
+        return True
+    if text in _NO_WORDS:
+        return False
+    raise CellError(_("Enter 是 or 否 (yes or no)."))
+
+
+def parse_decimal(value) -> Decimal | None:
+    """A number as Decimal, None for an empty cell. Thousands separators and
+    a currency sign or 元 are ignored ("¥1,280.00", "1280元"). An Excel float
+    goes through str(), so 0.1 stays 0.1 and not 0.1000000000000000055511151231257827."""
+    if isinstance(value, bool):
+        raise CellError(_("Enter a number such as 1.5."))
+    if isinstance(value, Decimal | int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        text = _NUMBER_NOISE.sub("", cell_text(value))
+        if text == "":
+            return None
+        try:
+            number = Decimal(text)
+        except ArithmeticError:  # decimal.InvalidOperation
+            raise CellError(_("Enter a number such as 1.5.")) from None
+    if not number.is_finite():
+        raise CellError(_("Enter a number such as 1.5."))
+    return number
+
+
+# --- keeping an upload between preview and import ---------------------------------------------------
+
+STAGED_UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+_STAGE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _staging_dir() -> Path:
+    directory = Path(settings.MEDIA_ROOT) / "imports"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def stage_upload(uploaded_file) -> str:
+    """Keep an upload on disk (MEDIA_ROOT/imports/<token>.upload) until the user
+    has seen the preview and chosen how to import; returns the token to keep in
+    the session. Uploads abandoned for a day are removed on the way."""
+    directory = _staging_dir()
+    cutoff = datetime.now().timestamp() - STAGED_UPLOAD_MAX_AGE_SECONDS
+    for path in directory.glob("*.upload"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # another request removed it first
+            pass
+    token = secrets.token_urlsafe(24)
+    with open(directory / f"{token}.upload", "wb") as target:
+        uploaded_file.seek(0)
+        for chunk in uploaded_file.chunks():
+            target.write(chunk)
+    return token
+
+
+def staged_upload_path(token: str) -> Path | None:
+    """The staged file of `token`, or None when it is gone (imported, abandoned, or a bad token)."""
+    if not isinstance(token, str) or not _STAGE_TOKEN.match(token):
+        return None
+    path = _staging_dir() / f"{token}.upload"
+    return path if path.exists() else None
+
+
+def discard_staged_upload(token: str) -> None:
+    if path := staged_upload_path(token):
+        path.unlink(missing_ok=True)

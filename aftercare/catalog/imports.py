@@ -1,0 +1,646 @@
+"""Importing catalogue entries from a spreadsheet: the labour operations, parts,
+other charges, labour rates, inspection items and survey questions a dealer
+keeps in Excel (or exports from the carmaker's DMS).
+
+A file goes into one level: the current store, or the group defaults. A row
+whose code is already at that level updates the entry, a new code creates
+one; both through `services.catalog_item_update` / `catalog_item_create`, so
+permission checks, the model's validation and the audit trail (with
+before/after) are those of an entry typed in by hand. Into a store, a row equal
+to the group default it would override is left alone: the store keeps
+following the group instead of freezing a copy (an exported list re-imported
+unchanged changes nothing).
+
+As for customers, the preview *is* the import, rolled back: what the preview
+reports is what the import will do.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import TextChoices
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, DealerGroup, Store
+from aftercare.core.money import to_money
+from aftercare.core.spreadsheets import (
+    CellError,
+    ColumnMap,
+    SheetRow,
+    cell_text,
+    match_headers,
+    parse_decimal,
+    parse_yes_no,
+    require_columns,
+)
+
+from . import services
+from .choices import AnswerType, InspectionArea, Powertrain, SurveyDimension
+from .kinds import KINDS_BY_SLUG
+from .models import (
+    CatalogItem,
+    InspectionItem,
+    LabourOperation,
+    LabourRate,
+    OperationCategory,
+    OtherCharge,
+    Part,
+    RepairType,
+    SurveyQuestion,
+)
+
+ALL_OR_NOTHING = "all_or_nothing"
+VALID_ROWS = "valid_rows"
+MODES = (ALL_OR_NOTHING, VALID_ROWS)
+
+STORE = "store"
+GROUP = "group"
+SCOPES = (STORE, GROUP)
+
+# The column names are the file format, shared with the exports and the
+# templates: the first name of each list is the one we write, the others are
+# what dealers' files commonly say. Case, spaces, '*' and brackets are ignored.
+ACTIVE = ["在用", "启用", "是否启用", "active"]
+POWERTRAINS = ["适用动力", "动力类型", "适用动力类型", "powertrains", "powertrain"]
+SORT_ORDER = ["顺序", "排序", "显示顺序", "order", "sort order"]
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of catalogue entry that can be imported and exported."""
+
+    model: type[CatalogItem]
+    columns: dict[str, list[str]]
+    required: tuple[str, ...]
+    example: dict[str, str]
+
+    @property
+    def slug(self) -> str:
+        return self.model.url_kind
+
+    @property
+    def label(self):
+        return KINDS_BY_SLUG[self.slug].label
+
+    @property
+    def key_field(self) -> str:
+        return self.model.key_field
+
+    @property
+    def editable_fields(self) -> list[str]:
+        """What a row may set: the fields of the kind's form."""
+        return list(KINDS_BY_SLUG[self.slug].form._meta.fields)
+
+    def headers(self) -> list[str]:
+        return [aliases[0] for aliases in self.columns.values()]
+
+
+IMPORT_KINDS = [
+    ImportKind(
+        LabourOperation,
+        {
+            "code": ["项目代码", "代码", "编码", "项目编码", "维修项目代码", "工时代码", "code", "operation code"],
+            "name": ["项目名称", "名称", "维修项目", "维修项目名称", "name", "operation name"],
+            "category": ["类别代码", "类别", "操作类别", "项目类别", "category", "category code"],
+            "frt_hours": ["工时", "FRT工时", "标准工时", "工时定额", "FRT", "FRT hours", "hours"],
+            "powertrains": POWERTRAINS,
+            "high_voltage": ["高压作业", "高压", "high voltage", "high-voltage work"],
+            "is_active": ACTIVE,
+        },
+        ("code", "name", "frt_hours"),
+        {
+            "code": "M101", "name": "更换机油机滤", "category": "maintenance", "frt_hours": "0.50",
+            "powertrains": "燃油、混动", "high_voltage": "否", "is_active": "是",
+        },
+    ),
+    ImportKind(
+        Part,
+        {
+            "part_no": [
+                "零件号", "配件号", "零件编号", "配件编号", "零件编码", "配件编码", "零件代码", "代码", "编码",
+                "part no", "part no.", "part number",
+            ],
+            "name": ["零件名称", "配件名称", "名称", "name", "part name"],
+            "brand": ["品牌", "brand"],
+            "is_oem": ["原厂件", "原厂", "是否原厂", "OEM", "OEM part"],
+            "unit_price": ["单价", "销售单价", "销售价", "价格", "unit price", "price"],
+            "is_active": ACTIVE,
+        },
+        ("part_no", "name", "unit_price"),
+        {
+            "part_no": "17220-5R0-008", "name": "空气滤清器", "brand": "本田", "is_oem": "是", "unit_price": "118.00",
+            "is_active": "是",
+        },
+    ),
+    ImportKind(
+        OtherCharge,
+        {
+            "code": ["费用代码", "代码", "编码", "code"],
+            "name": ["费用名称", "名称", "name"],
+            "default_amount": ["金额", "默认金额", "单价", "amount", "default amount"],
+            "is_active": ACTIVE,
+        },
+        ("code", "name"),
+        {"code": "WASH", "name": "洗车", "default_amount": "30.00", "is_active": "是"},
+    ),
+    ImportKind(
+        LabourRate,
+        {
+            "repair_type": ["修理种类代码", "修理种类", "修理类型", "repair type", "repair type code"],
+            "hourly_rate": ["工时单价", "单价", "每小时单价", "hourly rate", "rate"],
+            "is_active": ACTIVE,
+        },
+        ("repair_type", "hourly_rate"),
+        {"repair_type": "general", "hourly_rate": "420.00", "is_active": "是"},
+    ),
+    ImportKind(
+        InspectionItem,
+        {
+            "code": ["项目代码", "代码", "编码", "code"],
+            "name": ["检查项目", "项目名称", "名称", "name"],
+            "area": ["区域", "检查区域", "部位", "area"],
+            "sort_order": SORT_ORDER,
+            "powertrains": POWERTRAINS,
+            "is_active": ACTIVE,
+        },
+        ("code", "name"),
+        {
+            "code": "X101", "name": "前大灯", "area": "外观", "sort_order": "10", "powertrains": "",
+            "is_active": "是",
+        },
+    ),
+    ImportKind(
+        SurveyQuestion,
+        {
+            "code": ["问题代码", "代码", "编码", "code"],
+            "text": ["问题", "问题内容", "题目", "question", "text"],
+            "dimension": ["维度", "调查维度", "dimension"],
+            "answer_type": ["答案类型", "回答方式", "answer type"],
+            "sort_order": SORT_ORDER,
+            "is_active": ACTIVE,
+        },
+        ("code", "text", "dimension"),
+        {
+            "code": "Q101", "text": "您对本次维修质量满意吗？", "dimension": "维修质量", "answer_type": "评分 1-5",
+            "sort_order": "10", "is_active": "是",
+        },
+    ),
+]  # fmt: skip
+IMPORT_KINDS_BY_SLUG = {kind.slug: kind for kind in IMPORT_KINDS}
+
+# How each field's cells are read (anything not named here is text).
+MONEY_FIELDS = {"unit_price", "hourly_rate", "default_amount"}
+HOURS_FIELDS = {"frt_hours"}
+BOOL_FIELDS = {"high_voltage", "is_oem", "is_active"}
+ORDER_FIELDS = {"sort_order"}
+CHOICES: dict[str, type[TextChoices]] = {
+    "powertrains": Powertrain,
+    "area": InspectionArea,
+    "dimension": SurveyDimension,
+    "answer_type": AnswerType,
+}
+LIST_FIELDS = {"powertrains"}
+RELATIONS: dict[str, type[CatalogItem]] = {"category": OperationCategory, "repair_type": RepairType}
+# What an empty cell means for a field that may be empty. Any other empty
+# cell means "not given": the entry keeps its value (a new one takes the default).
+EMPTY_MEANS = {"brand": "", "powertrains": [], "category": None}
+
+# Words dealers' files use for choices, beyond our values and labels (which
+# are accepted in every language, so an export imports back).
+CHOICE_SYNONYMS = {
+    "powertrains": {
+        Powertrain.ICE: ["燃油", "汽油", "柴油", "petrol", "diesel"],
+        Powertrain.HEV: ["混动", "油电混动", "油电混合", "hybrid"],
+        Powertrain.PHEV: ["插混", "插电混动", "插电式混合动力", "增程", "plug-in hybrid"],
+        Powertrain.BEV: ["纯电", "纯电动", "电动", "ev", "electric"],
+    },
+    "area": {
+        InspectionArea.EXTERIOR: ["外观", "车身", "车身外观"],
+        InspectionArea.INTERIOR: ["内饰", "车内"],
+        InspectionArea.ENGINE_BAY: ["发动机舱", "机舱"],
+        InspectionArea.TYRES_BRAKES: ["轮胎制动", "轮胎", "制动"],
+        InspectionArea.CHASSIS: ["底盘"],
+        InspectionArea.ELECTRICAL: ["电气", "电器"],
+        InspectionArea.HIGH_VOLTAGE: ["高压", "高压系统"],
+    },
+    "answer_type": {
+        AnswerType.SCORE: ["评分", "打分", "分数", "score"],
+        AnswerType.YES_NO: ["是否", "是/否", "yes/no"],
+        AnswerType.TEXT: ["文字", "文本", "text"],
+    },
+}
+# A list of choices in one cell: "燃油、混动", "ICE, HEV". "/" is not a separator
+# (labels such as "Petrol / diesel" contain it), but is tried when a part is unknown.
+_LIST_SEPARATORS = re.compile(r"[,，、;；|\n]")
+_SPACES = re.compile(r"\s+")
+_KEY_CHUNK = 500
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row. `row` is the row number Excel shows (the header is row 1)."""
+
+    row: int
+    field: str  # the column as the file names it, or "" for the whole row
+    message: str
+
+
+@dataclass
+class ImportPreview:
+    """What an import does (or, for a preview, would do) with a file."""
+
+    kind: str
+    scope: str
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    rolled_back: bool = False
+
+    @property
+    def invalid(self) -> int:
+        return len({error.row for error in self.errors})
+
+    @property
+    def valid(self) -> int:
+        return self.total - self.invalid
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+
+def import_kind(slug: str) -> ImportKind:
+    try:
+        return IMPORT_KINDS_BY_SLUG[slug]
+    except KeyError:
+        raise ValueError(slug) from None
+
+
+# --- where a file goes, and who may put it there ------------------------------------------------
+
+
+def scope_target(store: Store, scope: str) -> tuple[Store | None, DealerGroup]:
+    """(store, group) for the services: the store's own rows, or its group's defaults."""
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    return (store, store.group) if scope == STORE else (None, store.group)
+
+
+def allowed_scopes(user, store: Store | None) -> list[str]:
+    """The levels `user` may import into from `store`, by the rules of catalog/services.py."""
+    if store is None:
+        return []
+    allowed = []
+    if store.pk in services.manageable_store_ids(user):
+        allowed.append(STORE)
+    if store.group_id in services.manageable_groups(user):
+        allowed.append(GROUP)
+    return allowed
+
+
+def scope_label(store: Store, scope: str) -> str:
+    if scope == GROUP:
+        return _("%(group)s: group default for every store") % {"group": store.group}
+    return str(store)
+
+
+# --- reading cells -------------------------------------------------------------------------------
+
+
+def _choice_key(text: str) -> str:
+    return _SPACES.sub("", text).lower()
+
+
+def _choice_lookup(name: str) -> dict[str, str]:
+    """{normalised word: value} from the values, the labels in every language and the synonyms."""
+    choices = CHOICES[name]
+    lookup = {_choice_key(value): value for value in choices.values}
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            lookup.update({_choice_key(str(label)): value for value, label in choices.choices})
+    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
+        lookup.update({_choice_key(word): value for word in words})
+    return lookup
+
+
+def _unknown_choice(name: str, text: str) -> CellError:
+    return CellError(
+        _("Unknown value “%(value)s”. Use one of: %(choices)s.")
+        % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
+    )
+
+
+def _parse_choice(lookup: dict, name: str, text: str) -> str:
+    value = lookup.get(_choice_key(text))
+    if value is None:
+        raise _unknown_choice(name, text)
+    return value
+
+
+def _parse_choice_list(lookup: dict, name: str, text: str) -> list[str]:
+    found = set()
+    for part in filter(None, (part.strip() for part in _LIST_SEPARATORS.split(text))):
+        value = lookup.get(_choice_key(part))
+        if value is not None:
+            found.add(value)
+            continue
+        for piece in filter(None, (piece.strip() for piece in part.split("/"))):
+            found.add(_parse_choice(lookup, name, piece))
+    # In the order of the choices, so that the same set always compares and stores alike.
+    return [value for value in CHOICES[name].values if value in found]
+
+
+def _parse_non_negative(raw, message: str) -> Decimal:
+    try:
+        number = parse_decimal(raw)
+    except CellError:
+        number = None
+    if number is None:
+        raise CellError(message)
+    if number < 0:
+        raise CellError(_("Enter a number of 0 or more."))
+    return number
+
+
+def _parse_order(raw) -> int:
+    try:
+        number = parse_decimal(raw)
+    except CellError:
+        number = None
+    if number is None or number != number.to_integral_value() or not 0 <= number <= 999:
+        raise CellError(_("Enter a whole number from 0 to 999."))
+    return int(number)
+
+
+def _parse_bool(raw) -> bool:
+    value = parse_yes_no(raw)
+    if value is None:  # not reached: empty cells are handled before
+        raise CellError(_("Enter 是 or 否 (yes or no)."))
+    return value
+
+
+# --- applying rows ------------------------------------------------------------------------------
+
+
+def _differs(item: models.Model, name: str, value) -> bool:
+    if name in RELATIONS:
+        return getattr(item, f"{name}_id") != (value.pk if value is not None else None)
+    current = getattr(item, name)
+    if name in LIST_FIELDS:
+        return set(current or []) != set(value)
+    return current != value
+
+
+def _copied(value):
+    return list(value) if isinstance(value, list) else value
+
+
+class _Importer:
+    """Runs a file's rows through the catalogue services, one savepoint per
+    row, and collects what went wrong. The caller owns the transaction."""
+
+    def __init__(self, *, actor, kind: ImportKind, store: Store | None, group: DealerGroup, column_map: ColumnMap):
+        self.actor, self.kind, self.store, self.group, self.column_map = actor, kind, store, group, column_map
+        self.model = kind.model
+        self.fields = kind.editable_fields
+        self.lookups = {name: _choice_lookup(name) for name in CHOICES if name in column_map.columns}
+        self.relations = {name: self._relation_targets(name) for name in RELATIONS if name in column_map.columns}
+        self.errors: list[RowError] = []
+        self.counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+        # Code -> the first row that had it, to catch duplicates inside the file.
+        self.seen: dict[str, int] = {}
+
+    def _relation_targets(self, name: str) -> dict[str, CatalogItem]:
+        """{code: entry} that a row at the import's level may point at."""
+        queryset = RELATIONS[name].objects.all()
+        if self.store is not None:
+            queryset = queryset.effective_for_store(self.store)
+        else:
+            queryset = queryset.group_defaults(self.group)
+        return {item.code: item for item in queryset}
+
+    def _at_level(self, queryset, keys: list[str]) -> dict[str, CatalogItem]:
+        """{key: entry} of `queryset` for the keys of the file, a few hundred per query."""
+        if self.model.key_lookup != self.model.key_field:
+            queryset = queryset.select_related(self.model.key_lookup.split("__")[0])
+        found = {}
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            for item in queryset.filter(**{f"{self.model.key_lookup}__in": chunk}):
+                found[item.key] = item
+        return found
+
+    def column(self, name: str) -> str:
+        """How the file names a field, for error messages ('' for the whole row)."""
+        if name in self.column_map.columns:
+            return self.column_map.headers[self.column_map.columns[name]]
+        try:
+            return str(self.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return ""
+
+    def report(self, row: int, errors: dict[str, list[str] | str]) -> None:
+        for name, messages in errors.items():
+            for message in [messages] if isinstance(messages, str) else messages:
+                self.errors.append(
+                    RowError(row=row, field=self.column("" if name == "__all__" else name), message=message)
+                )
+
+    def parse(self, values: dict) -> tuple[dict, dict[str, str]]:
+        """({field: value} of the cells given, {field: error message})."""
+        data, errors = {}, {}
+        for name, raw in values.items():
+            text = cell_text(raw)
+            if text == "":
+                if name in self.kind.required:
+                    errors[name] = _("This column is required.")
+                elif name in EMPTY_MEANS:
+                    data[name] = list(EMPTY_MEANS[name]) if name in LIST_FIELDS else EMPTY_MEANS[name]
+                continue
+            try:
+                data[name] = self.parse_cell(name, raw, text)
+            except CellError as error:
+                errors[name] = str(error)
+        return data, errors
+
+    def parse_cell(self, name: str, raw, text: str):
+        if name in MONEY_FIELDS:
+            return to_money(_parse_non_negative(raw, _("Enter an amount such as 368.00.")))
+        if name in HOURS_FIELDS:
+            return _parse_non_negative(raw, _("Enter the hours as a number such as 1.5."))
+        if name in BOOL_FIELDS:
+            return _parse_bool(raw)
+        if name in ORDER_FIELDS:
+            return _parse_order(raw)
+        if name in LIST_FIELDS:
+            return _parse_choice_list(self.lookups[name], name, text)
+        if name in CHOICES:
+            return _parse_choice(self.lookups[name], name, text)
+        if name in RELATIONS:
+            target = self.relations[name].get(text)
+            if target is None:
+                label = RELATIONS[name]._meta.verbose_name
+                raise CellError(
+                    _("Unknown %(what)s code “%(code)s”. Use a code from the catalogue, or create it first.")
+                    % {"what": label, "code": text}
+                )
+            return target
+        return text
+
+    def key_of(self, values: dict) -> str:
+        return cell_text(values.get(self.kind.key_field))
+
+    def run(self, rows: Sequence[SheetRow]) -> None:
+        keys = sorted({key for row in rows if (key := self.key_of(self.column_map.values(row.values)))})
+        own_level = self.model.objects.filter(group=self.group, store=self.store)
+        existing = self._at_level(own_level, keys)
+        defaults = self._at_level(self.model.objects.group_defaults(self.group), keys) if self.store else {}
+        for row in rows:
+            values = self.column_map.values(row.values)
+            data, errors = self.parse(values)
+            key = self.key_of(values)
+            if key:
+                first = self.seen.setdefault(key, row.number)
+                if first != row.number:
+                    errors[self.kind.key_field] = _("Row %(row)s has the same code.") % {"row": first}
+            if errors:
+                self.report(row.number, errors)
+                continue
+            try:
+                with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+                    outcome = self.apply(data, existing.get(key), defaults.get(key))
+            except ValidationError as error:
+                self.report(
+                    row.number, error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+                )
+            except IntegrityError:
+                # Another user saved the same code while this file was being imported.
+                self.report(
+                    row.number, {"__all__": _("Conflicts with an entry saved meanwhile. Check it and import again.")}
+                )
+            else:
+                self.counts[outcome] += 1
+
+    def apply(self, data: dict, existing: CatalogItem | None, default: CatalogItem | None) -> str:
+        if existing is not None:
+            changes = {name: value for name, value in data.items() if _differs(existing, name, value)}
+            if not changes:
+                return UNCHANGED
+            services.catalog_item_update(actor=self.actor, instance=existing, data=changes)
+            return UPDATED
+        values = {}
+        if default is not None:
+            if not any(_differs(default, name, value) for name, value in data.items()):
+                return UNCHANGED  # the store keeps following the group default
+            # A store's own row starts as a copy of the group default it overrides.
+            values = {name: _copied(getattr(default, name)) for name in self.fields}
+        values.update(data)
+        services.catalog_item_create(
+            actor=self.actor, model=self.model, data=values, store=self.store, group=self.group
+        )
+        return CREATED
+
+
+def column_map_for(kind: ImportKind, headers: Sequence[str]) -> ColumnMap:
+    """Match the headers to the kind's columns; SpreadsheetError for a file with the wrong columns."""
+    column_map = match_headers(headers, kind.columns, kind.required)
+    require_columns(column_map)
+    return column_map
+
+
+def _apply(*, actor, store: Store, scope: str, kind: str, headers, rows) -> ImportPreview:
+    if scope not in allowed_scopes(actor, store):
+        raise PermissionDenied
+    spec = import_kind(kind)
+    target_store, group = scope_target(store, scope)
+    column_map = column_map_for(spec, headers)
+    importer = _Importer(actor=actor, kind=spec, store=target_store, group=group, column_map=column_map)
+    importer.run(rows)
+    return ImportPreview(
+        kind=kind,
+        scope=scope,
+        total=len(rows),
+        created=importer.counts[CREATED],
+        updated=importer.counts[UPDATED],
+        unchanged=importer.counts[UNCHANGED],
+        errors=sorted(importer.errors, key=lambda error: error.row),
+        ignored_columns=column_map.unknown,
+    )
+
+
+def preview_import(
+    *, actor, store: Store, scope: str, kind: str, headers: Sequence[str], rows: Sequence[SheetRow]
+) -> ImportPreview:
+    """Check every row as the import would, and write nothing: the import, rolled back.
+    Raises SpreadsheetError for a file with the wrong columns, PermissionDenied
+    for a level the actor may not change."""
+    with transaction.atomic():
+        preview = _apply(actor=actor, store=store, scope=scope, kind=kind, headers=headers, rows=rows)
+        transaction.set_rollback(True)
+    return preview
+
+
+def run_import(
+    *,
+    actor,
+    store: Store,
+    scope: str,
+    kind: str,
+    headers: Sequence[str],
+    rows: Sequence[SheetRow],
+    mode: str,
+    filename: str = "",
+) -> ImportPreview:
+    """Import the rows into `store` (scope "store") or its group's defaults
+    (scope "group"). `all_or_nothing`: one bad row and nothing is written (the
+    report says why); `valid_rows`: the good rows are written, the bad ones
+    reported. One audit row sums the import up; every created or changed entry
+    also has its own, with before/after, written by the service."""
+    if mode not in MODES:
+        raise ValueError(mode)
+    with transaction.atomic():
+        result = _apply(actor=actor, store=store, scope=scope, kind=kind, headers=headers, rows=rows)
+        if result.errors and mode == ALL_OR_NOTHING:
+            transaction.set_rollback(True)
+            result.created = result.updated = result.unchanged = 0
+            result.rolled_back = True
+            return result
+        label = import_kind(kind).label
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            # A group import is filed under the store through which the actor manages the group.
+            store=store.pk if scope == STORE else services.manageable_groups(actor).get(store.group_id),
+            object_repr=(_("Import of %(kind)s from %(file)s") % {"kind": label, "file": filename})[:200],
+            reason=_("Spreadsheet import"),
+            changes={
+                "import_file": [None, filename],
+                "import_kind": [None, kind],
+                "import_scope": [None, scope],
+                "import_mode": [None, mode],
+                "rows_in_file": [None, result.total],
+                "rows_created": [None, result.created],
+                "rows_updated": [None, result.updated],
+                "rows_unchanged": [None, result.unchanged],
+                "rows_refused": [None, result.invalid],
+            },
+        )
+    return result
+
+
+def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
+    """The canonical headers and one example row, for the downloadable template."""
+    spec = import_kind(kind)
+    return spec.headers(), [[spec.example.get(name, "") for name in spec.columns]]
