@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint schema messages bench clean
+.PHONY: run test install lint schema messages bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,21 @@ schema: install
 # Extract new message ids into the zh_Hans catalogue (then translate them).
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var
+
+# Benchmarks (docs/PERFORMANCE.md): every operation as a ratio to its floor.
+# `make bench SCALE=group`, `DATABASE_URL=postgres://... make bench`; the dataset is
+# built once per scale, seed and code version under var/bench/ (or as a PG database).
+SCALE ?= store
+SEED ?= 2026
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m aftercare.bench run --scale $(SCALE) --seed $(SEED) $(BENCH_ARGS)
+
+# Load test: waitress on 127.0.0.1 with the store-scale data, USERS advisors for LOAD_SECONDS.
+USERS ?= 8
+LOAD_SECONDS ?= 60
+bench-load: install
+	$(BIN)/python -m aftercare.bench load --scale $(SCALE) --seed $(SEED) --users $(USERS) --seconds $(LOAD_SECONDS)
 
 clean:
 	rm -rf $(VENV) var/static

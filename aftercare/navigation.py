@@ -23,8 +23,13 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", (), "⌂"),
+    NavItem(_("Repair orders"), "service:repair_order_list", (Perm.REPAIR_ORDER_VIEW,), "🔧"),
+    NavItem(_("Management board"), "workshop:board", (Perm.REPAIR_ORDER_VIEW,), "📋"),
+    NavItem(_("My jobs"), "workshop:my_jobs", (Perm.JOB_CLOCK,), "🛠"),
     NavItem(_("Customers"), "customers:customer_list", (Perm.CUSTOMER_VIEW,), "👤"),
+    NavItem(_("Appointments"), "appointments:day", (Perm.APPOINTMENT_EDIT, Perm.REPAIR_ORDER_VIEW), "📅"),
     NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "📘"),
+    NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "💴"),
     NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "🏬"),
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "👥"),
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),

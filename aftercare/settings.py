@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "aftercare.catalog",
     "aftercare.customers",
     "aftercare.service",
+    "aftercare.billing",
+    "aftercare.appointments",
+    "aftercare.workshop",
     "aftercare.demo",
 ]
 
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "aftercare.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,10 +186,11 @@ AXES_VERBOSE = False
 # the point here: an IP lockout would lock out the whole service desk.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
-# Idle timeout: the session expires after this many idle minutes because
-# every request pushes the expiry forward.
+# Idle timeout: the session expires after this many idle minutes.
+# SessionRefreshMiddleware pushes the expiry forward at most once a minute;
+# saving on every request would make every page a database write.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Security (production behind HTTPS) ------------------------------------
@@ -264,6 +269,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, so several apps' "status" / "kind" / "method"
+    # fields don't get hash-suffixed names that change when an app is added.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftercare.core.api.schema.strip_backend_integer_bounds",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RepairOrderStatusEnum": "aftercare.service.choices.Status",
+        "LineKindEnum": "aftercare.service.choices.LineKind",
+        "LineStatusEnum": "aftercare.service.choices.LineStatus",
+        "PayerEnum": "aftercare.service.choices.Payer",
+        "ApprovalMethodEnum": "aftercare.service.choices.ApprovalMethod",
+        "AppointmentStatusEnum": "aftercare.appointments.choices.AppointmentStatus",
+        "PaymentMethodEnum": "aftercare.billing.choices.PaymentMethod",
+        "PaymentKindEnum": "aftercare.billing.choices.PaymentKind",
+        "CustomerKindEnum": "aftercare.customers.choices.CustomerKind",
+        "JobStatusEnum": "aftercare.workshop.choices.JobStatus",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -281,4 +304,5 @@ LOGGING = {
 # run the scheduler on several machines: each slot is claimed by one row.
 SCHEDULED_TASKS = [
     {"name": "daily_backup", "task": "aftercare.core.tasks.run_backup", "at": BACKUP_TIME},
+    {"name": "analyze_database", "task": "aftercare.core.tasks.analyze_database", "at": "03:30"},
 ]

@@ -10,6 +10,11 @@ api_v1 = [
     path("", include("aftercare.core.api.urls")),
     path("catalog/", include("aftercare.catalog.api.urls")),
     path("", include("aftercare.customers.api.urls")),
+    # Before service: its router owns the rest of /repair-orders/.
+    path("", include("aftercare.billing.api.urls")),
+    path("", include("aftercare.service.api.urls")),
+    path("", include("aftercare.appointments.api.urls")),
+    path("workshop/", include("aftercare.workshop.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +28,10 @@ urlpatterns = [
     path("", include("aftercare.core.urls")),
     path("catalog/", include("aftercare.catalog.urls")),
     path("", include("aftercare.customers.urls")),
+    path("billing/", include("aftercare.billing.urls")),
+    path("", include("aftercare.service.urls")),
+    path("", include("aftercare.appointments.urls")),
+    path("workshop/", include("aftercare.workshop.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -6,3 +6,15 @@ class CoreConfig(AppConfig):
     name = "aftercare.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .maintenance import database_analyze
+
+        def analyze_after_migrate(sender, using="default", **kwargs):
+            # Once per migrate run (sent per app; react to core's only).
+            if sender.name == self.name:
+                database_analyze()
+
+        post_migrate.connect(analyze_after_migrate, dispatch_uid="core_analyze_after_migrate")

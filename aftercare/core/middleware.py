@@ -1,3 +1,7 @@
+import time
+
+from django.conf import settings
+
 from .audit import current_ip
 
 
@@ -13,3 +17,23 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class SessionRefreshMiddleware:
+    """Sliding idle timeout without a write per request: when a signed-in
+    user's session was last refreshed more than SESSION_REFRESH_SECONDS ago,
+    mark it modified so Django saves it with a new expiry."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty() and session.get("_auth_user_id"):
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now
+        return response

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django_tasks import task
 
 from . import backup
+from .maintenance import database_analyze
 
 
 @task()
@@ -13,3 +14,9 @@ def run_backup(actor_id: int | None = None) -> str:
     path = backup.backup_create(actor=actor)
     backup.backup_prune()
     return str(path)
+
+
+@task()
+def analyze_database() -> None:
+    """Nightly: refresh the planner statistics the search indexes depend on."""
+    database_analyze()

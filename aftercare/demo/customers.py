@@ -55,12 +55,35 @@ def _next_anniversary(day: date, today: date) -> date:
     return anniversary if anniversary > today else add_months(day, 12 * (years + 1))
 
 
+def _vehicle_counts(rng: random.Random, kinds: list[str], total: int) -> list[int]:
+    """Vehicles per customer adding up to `total`: drawn with the usual skew
+    (most people one car, fleets several), then nudged one car at a time on
+    randomly chosen customers until the sum is exact."""
+    counts = [rng.choice((1, 1, 2, 2, 3) if kind == CustomerKind.COMPANY else (1, 1, 1, 1, 2)) for kind in kinds]
+    difference = total - sum(counts)
+    step = 1 if difference > 0 else -1
+    while difference:
+        index = rng.randrange(len(counts))
+        if 1 <= counts[index] + step <= 5:
+            counts[index] += step
+            difference -= step
+    return counts
+
+
 def build_customers(
-    *, store: Store, rng: random.Random, count: int, advisor_ids: list[int], today: date, showcase: bool = False
+    *,
+    store: Store,
+    rng: random.Random,
+    count: int,
+    advisor_ids: list[int],
+    today: date,
+    showcase: bool = False,
+    vehicles: int | None = None,
 ) -> int:
     """`count` customers (about 3 % companies) with 1-3 vehicles each, readings,
     ownership rows, consents and search keys; with `showcase`, the SHOWCASE
-    customers first. Returns the number of vehicles."""
+    customers first. `vehicles` asks for an exact number of vehicles in total
+    (the benchmark scales); None draws 1-3 per customer. Returns the number of vehicles."""
     now = timezone.now()
     # (name, mobile, kind, fixed vehicles or None for random ones)
     specs = [(name, mobile, kind, cars) for name, mobile, kind, cars in SHOWCASE] if showcase else []
@@ -103,12 +126,21 @@ def build_customers(
     customers = list(Customer.objects.filter(store=store).order_by("id"))
     DocumentSequence.objects.update_or_create(store=store, kind="customer", defaults={"last_value": len(specs)})
 
+    counts = None
+    if vehicles is not None:
+        fixed = sum(len(cars) for *_spec, cars in specs if cars)
+        random_kinds = [kind for _name, _mobile, kind, cars in specs if cars is None]
+        counts = iter(_vehicle_counts(rng, random_kinds, max(vehicles - fixed, len(random_kinds))))
     vehicles = []
     plates = {plate for *_rest, cars in specs if cars for plate, *_car in cars}
     for customer, (*_spec, cars) in zip(customers, specs, strict=True):
         if cars is None:
             cars = []
-            for _ in range(rng.choice((1, 1, 2, 2, 3) if customer.kind == CustomerKind.COMPANY else (1, 1, 1, 1, 2))):
+            if counts is not None:
+                how_many = next(counts)
+            else:
+                how_many = rng.choice((1, 1, 2, 2, 3) if customer.kind == CustomerKind.COMPANY else (1, 1, 1, 1, 2))
+            for _ in range(how_many):
                 brand, model, _trims, powertrain, _wmi = rng.choice(generators.MODELS)
                 new_energy = powertrain in (Powertrain.BEV, Powertrain.PHEV)
                 plate = generators.plate(rng, new_energy=new_energy)

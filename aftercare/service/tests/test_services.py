@@ -117,7 +117,9 @@ ALL_STATES = [s.value for s in Status]
 
 
 @pytest.mark.parametrize(("source", "target"), [(a, b) for a in ALL_STATES for b in ALL_STATES])
-def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff, store, order):
+def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff, store, order, monkeypatch):
+    # The table alone: other apps' guards (QC passed, balance paid) are tested where they live.
+    monkeypatch.setattr(services, "TRANSITION_GUARDS", {})
     # An order with one line, authorised, placed directly in `source`.
     charge = OtherCharge.objects.effective_for_store(store).first()
     services.line_add(actor=staff["service_manager"], order=order, other_charge=charge)

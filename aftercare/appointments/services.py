@@ -1,0 +1,453 @@
+"""Booking, changing, cancelling and converting appointments (预约, DMS 2.18).
+
+Two advisors booking the last free slot at once must not both succeed, so
+every booking does check-then-insert under one lock per store: the store row
+is locked with SELECT ... FOR UPDATE (PostgreSQL), and SQLite's IMMEDIATE
+transactions already serialise writers. The overlap check runs again inside
+that lock, against what the other advisor has just committed."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.accounts.models import User
+from aftercare.catalog.models import Bay, LabourOperation, LabourRate, RepairType
+from aftercare.core.audit import audit_record, created_changes, diff, snapshot
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.money import to_money
+from aftercare.core.permissions import Perm
+from aftercare.core.services import next_document_number
+from aftercare.customers.models import Vehicle
+
+from .choices import APPOINTMENT_TRANSITIONS, CHANGEABLE_STATUSES, AppointmentStatus, Channel
+from .models import ZERO, Appointment, AppointmentOperation, StoreSchedule
+from .selectors import booked_minutes, day_plan, needs_hv_technician, required_capabilities
+
+# A walk-in is booked "now" while the advisor types; a start this little in the
+# past is still accepted.
+PAST_GRACE = timedelta(minutes=5)
+DEFAULT_REPAIR_TYPE = "general"
+AUDITED_FIELDS = [
+    "status", "channel", "vehicle_id", "complaint", "repair_type_id", "start_at", "end_at", "bay_id",
+    "technician_id", "estimated_hours", "estimated_price", "bring_reminder", "cancel_reason", "repair_order_id",
+]  # fmt: skip
+
+
+class AppointmentRefused(ValidationError):
+    """A status move the appointment's workflow does not allow now (HTTP 409 in the API)."""
+
+
+def _require(actor, perm: str, store: Store) -> None:
+    if actor is None or not actor.has_perm(perm, store):
+        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
+
+
+def _lock_store(store: Store) -> Store:
+    # The lock every booking of the store queues on (see the module docstring).
+    return Store.objects.select_for_update().get(pk=store.pk)
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update().select_related("store", "vehicle", "repair_type").get(pk=appointment.pk)
+    )
+
+
+# --- the estimate ------------------------------------------------------------------------
+
+
+@dataclass
+class Estimate:
+    operations: list[LabourOperation]
+    amounts: list[Decimal]
+    hours: Decimal
+    price: Decimal
+    duration_minutes: int
+
+
+def store_operations(store: Store, ids) -> list[LabourOperation]:
+    """The active operations of `store`'s catalogue with these ids, in the order given;
+    an unknown id is a field error."""
+    ids = [int(pk) for pk in ids]
+    found = {
+        op.pk: op
+        for op in LabourOperation.objects.effective_for_store(store)
+        .active()
+        .filter(pk__in=ids)
+        .select_related("category")
+    }
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise ValidationError(
+            {"operations": _("Unknown operation: %(ids)s.") % {"ids": ", ".join(str(pk) for pk in missing)}}
+        )
+    return [found[pk] for pk in dict.fromkeys(ids)]
+
+
+def appointment_estimate(
+    *, store: Store, vehicle: Vehicle, operations: list[LabourOperation], repair_type: RepairType, slot_minutes: int
+) -> Estimate:
+    """Hours = the operations' FRT hours; duration = that rounded up to whole
+    slots; price = FRT × the store's rate for the repair type, each operation
+    rounded to the cent as it will be on the repair order."""
+    not_for_vehicle = [str(op) for op in operations if not op.applies_to(vehicle.powertrain)]
+    if not_for_vehicle:
+        raise ValidationError(
+            {"operations": _("Not for this vehicle's powertrain: %(ops)s.") % {"ops": ", ".join(not_for_vehicle)}}
+        )
+    rate = LabourRate.rate_for(store, repair_type.code)
+    if rate is None:
+        raise ValidationError(
+            {"repair_type": _("No labour rate is set for the repair type %(type)s.") % {"type": repair_type}}
+        )
+    amounts = [op.price(rate) for op in operations]
+    hours = sum((op.frt_hours for op in operations), ZERO)
+    return Estimate(
+        operations=operations,
+        amounts=amounts,
+        hours=hours,
+        price=to_money(sum(amounts, ZERO)),
+        duration_minutes=booked_minutes(hours, slot_minutes),
+    )
+
+
+# --- capacity under the lock ----------------------------------------------------------------
+
+
+def _reserve(
+    *,
+    store: Store,
+    start_at: datetime,
+    estimate: Estimate,
+    bay: Bay | None,
+    technician: User | None,
+    exclude_appointment_id: int | None = None,
+    now: datetime | None = None,
+    check_past: bool = True,
+) -> tuple[datetime, Bay, User]:
+    """Check that the work fits at `start_at` and pick (or check) the bay and
+    technician. Call with the store locked: the plan reads what is booked now."""
+    now = now or timezone.now()
+    if timezone.is_naive(start_at):
+        start_at = timezone.make_aware(start_at)
+    if check_past and start_at < now - PAST_GRACE:
+        raise ValidationError({"start_at": _("The time is in the past.")})
+    end_at = start_at + timedelta(minutes=estimate.duration_minutes)
+    plan = day_plan(
+        store=store,
+        day=timezone.localdate(start_at),
+        operations=estimate.operations,
+        duration_minutes=estimate.duration_minutes,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    if not plan.is_open(start_at, end_at):
+        raise ValidationError(
+            {
+                "start_at": _("The work (%(minutes)s min) does not fit in the opening hours %(opens)s-%(closes)s.")
+                % {
+                    "minutes": estimate.duration_minutes,
+                    "opens": f"{store.opens_at:%H:%M}",
+                    "closes": f"{store.closes_at:%H:%M}",
+                }
+            }
+        )
+    errors = {}
+    if bay is not None:
+        if bay.store_id != store.pk or not bay.is_active:
+            errors["bay"] = _("Choose an active bay of this store.")
+        elif bay.pk not in {b.pk for b in plan.bays}:
+            needed = ", ".join(sorted(required_capabilities(estimate.operations) - set(bay.capabilities)))
+            errors["bay"] = _("This bay lacks what the work needs: %(caps)s.") % {"caps": needed}
+        elif not plan.bay_free(bay.pk, start_at, end_at):
+            errors["bay"] = _("This bay is already booked at this time.")
+    if technician is not None:
+        if technician.pk not in {t.pk for t in plan.technicians}:
+            errors["technician"] = (
+                _("High-voltage work needs a high-voltage certified technician.")
+                if needs_hv_technician(estimate.operations) and not technician.hv_certified
+                else _("Choose an active technician of this store.")
+            )
+        elif not plan.technician_works(technician.pk, start_at, end_at):
+            errors["technician"] = _("The technician does not work at this time.")
+        elif not plan.technician_free(technician.pk, start_at, end_at):
+            errors["technician"] = _("The technician is already booked at this time.")
+    if errors:
+        raise ValidationError(errors)
+    free_bays, free_technicians = plan.free_at(start_at, end_at)
+    if bay is None:
+        if not free_bays:
+            raise ValidationError({"start_at": _("No suitable bay is free at this time.")})
+        bay = free_bays[0]
+    if technician is None:
+        if not free_technicians:
+            raise ValidationError({"start_at": _("No suitable technician is free at this time.")})
+        technician = free_technicians[0]
+    return end_at, bay, technician
+
+
+def _save_operations(appointment: Appointment, estimate: Estimate) -> None:
+    appointment.operations.all().delete()
+    AppointmentOperation.objects.bulk_create(
+        AppointmentOperation(appointment=appointment, operation=op, hours=op.frt_hours, amount=amount, position=i)
+        for i, (op, amount) in enumerate(zip(estimate.operations, estimate.amounts, strict=True))
+    )
+
+
+# --- booking and changing --------------------------------------------------------------------
+
+
+def appointment_book(
+    *,
+    actor,
+    store: Store,
+    vehicle: Vehicle,
+    start_at: datetime,
+    operations: list[LabourOperation] = (),
+    channel: str,
+    complaint: str = "",
+    repair_type: RepairType | None = None,
+    bay: Bay | None = None,
+    technician: User | None = None,
+    bring_reminder: str = "",
+    contact_phone: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Book a vehicle in. Bay and technician are the ones asked for, or the
+    first free ones able to do the work; the estimate comes from the catalogue."""
+    _require(actor, Perm.APPOINTMENT_EDIT, store)
+    operations = list(operations)
+    if vehicle.store_id != store.pk:
+        raise ValidationError({"vehicle": _("The vehicle must be on file in this store.")})
+    if not vehicle.is_active:
+        raise ValidationError({"vehicle": _("This vehicle is no longer in use.")})
+    if not operations and not complaint.strip():
+        raise ValidationError({"complaint": _("Enter the complaint or choose the work wanted.")})
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    if repair_type is None:
+        repair_type = RepairType.objects.effective_for_store(store).filter(code=DEFAULT_REPAIR_TYPE).first()
+        if repair_type is None:
+            raise ValidationError({"repair_type": _("Choose a repair type.")})
+    schedule = StoreSchedule.for_store(store)
+    estimate = appointment_estimate(
+        store=store, vehicle=vehicle, operations=operations, repair_type=repair_type,
+        slot_minutes=schedule.slot_minutes,
+    )  # fmt: skip
+    with transaction.atomic():
+        store = _lock_store(store)
+        end_at, bay, technician = _reserve(
+            store=store, start_at=start_at, estimate=estimate, bay=bay, technician=technician, now=now
+        )
+        appointment = Appointment.objects.create(
+            store=store,
+            number=next_document_number(store=store, kind="appointment", prefix="AP", width=7),
+            channel=channel,
+            customer_id=vehicle.owner_id,
+            vehicle=vehicle,
+            contact_phone=contact_phone or vehicle.owner.mobile,
+            complaint=complaint.strip(),
+            repair_type=repair_type,
+            estimated_hours=estimate.hours,
+            duration_minutes=estimate.duration_minutes,
+            estimated_price=estimate.price,
+            start_at=start_at,
+            end_at=end_at,
+            bay=bay,
+            technician=technician,
+            bring_reminder=bring_reminder or schedule.reminder,
+            booked_by=actor,
+        )
+        _save_operations(appointment, estimate)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=appointment,
+            changes=created_changes(appointment, AUDITED_FIELDS),
+        )  # fmt: skip
+    return appointment
+
+
+_UNSET = object()
+
+
+def appointment_change(
+    *,
+    actor,
+    appointment: Appointment,
+    start_at=_UNSET,
+    operations=_UNSET,
+    channel=_UNSET,
+    complaint=_UNSET,
+    repair_type=_UNSET,
+    bay=_UNSET,
+    technician=_UNSET,
+    bring_reminder=_UNSET,
+    contact_phone=_UNSET,
+    now: datetime | None = None,
+) -> Appointment:
+    """Change a booking (DMS 2.18.2): a new time, other work, another bay or
+    technician. Only what is passed changes; time and resources are checked
+    again as for a new booking, the appointment itself not counting as busy.
+    Passing bay=None or technician=None lets the service pick a free one."""
+    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    with transaction.atomic():
+        _lock_store(appointment.store)
+        appointment = _locked(appointment)
+        if appointment.status not in CHANGEABLE_STATUSES:
+            raise AppointmentRefused(_("This appointment can no longer be changed."))
+        before = snapshot(appointment, AUDITED_FIELDS)
+        store = appointment.store
+        if channel is not _UNSET:
+            if channel not in Channel.values:
+                raise ValidationError({"channel": _("Unknown channel.")})
+            appointment.channel = channel
+        if complaint is not _UNSET:
+            appointment.complaint = complaint.strip()
+        if bring_reminder is not _UNSET:
+            appointment.bring_reminder = bring_reminder
+        if contact_phone is not _UNSET:
+            appointment.contact_phone = contact_phone
+        if repair_type is not _UNSET and repair_type is not None:
+            appointment.repair_type = repair_type
+        ops = (
+            list(operations)
+            if operations is not _UNSET
+            else [line.operation for line in appointment.operations.select_related("operation__category")]
+        )
+        if not ops and not appointment.complaint:
+            raise ValidationError({"complaint": _("Enter the complaint or choose the work wanted.")})
+        estimate = appointment_estimate(
+            store=store, vehicle=appointment.vehicle, operations=ops, repair_type=appointment.repair_type,
+            slot_minutes=StoreSchedule.for_store(store).slot_minutes,
+        )  # fmt: skip
+        new_start = appointment.start_at if start_at is _UNSET else start_at
+        wanted_bay = appointment.bay if bay is _UNSET else bay
+        wanted_technician = appointment.technician if technician is _UNSET else technician
+        # Other work may need another bay, a certified technician or more time:
+        # any change of time, work or resources is checked as a new booking.
+        moved = operations is not _UNSET or (
+            new_start != appointment.start_at
+            or getattr(wanted_bay, "pk", None) != appointment.bay_id
+            or getattr(wanted_technician, "pk", None) != appointment.technician_id
+        )
+        if moved:
+            end_at, chosen_bay, chosen_technician = _reserve(
+                store=store, start_at=new_start, estimate=estimate, bay=wanted_bay, technician=wanted_technician,
+                exclude_appointment_id=appointment.pk, now=now, check_past=new_start != appointment.start_at,
+            )  # fmt: skip
+            appointment.start_at, appointment.end_at = new_start, end_at
+            appointment.bay, appointment.technician = chosen_bay, chosen_technician
+        appointment.estimated_hours = estimate.hours
+        appointment.duration_minutes = estimate.duration_minutes
+        appointment.estimated_price = estimate.price
+        appointment.save(
+            update_fields=[
+                "channel", "complaint", "bring_reminder", "contact_phone", "repair_type", "start_at", "end_at",
+                "bay", "technician", "estimated_hours", "duration_minutes", "estimated_price", "updated_at",
+            ]
+        )  # fmt: skip
+        if operations is not _UNSET:
+            _save_operations(appointment, estimate)
+        changes = diff(before, snapshot(appointment, AUDITED_FIELDS))
+        if operations is not _UNSET:
+            changes["operations"] = [None, [op.code for op in estimate.operations]]
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment, changes=changes)
+    return appointment
+
+
+# --- status moves ------------------------------------------------------------------------------
+
+
+def _move(appointment: Appointment, to: str) -> str:
+    if to not in APPOINTMENT_TRANSITIONS.get(appointment.status, ()):
+        raise AppointmentRefused(
+            _("An appointment that is %(status)s cannot become %(to)s.")
+            % {"status": appointment.get_status_display(), "to": AppointmentStatus(to).label}
+        )
+    before = appointment.status
+    appointment.status = to
+    return before
+
+
+def appointment_cancel(*, actor, appointment: Appointment, reason: str = "") -> Appointment:
+    """Cancel a booking (DMS 2.18.3: bookings are cancelled, not deleted); its time is free again."""
+    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        before = _move(appointment, AppointmentStatus.CANCELLED)
+        appointment.cancelled_at = timezone.now()
+        appointment.cancel_reason = reason.strip()[:200]
+        appointment.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
+            changes={"status": [before, appointment.status]}, reason=appointment.cancel_reason,
+        )  # fmt: skip
+    return appointment
+
+
+def appointment_mark_arrived(*, actor, appointment: Appointment) -> Appointment:
+    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        before = _move(appointment, AppointmentStatus.ARRIVED)
+        appointment.arrived_at = timezone.now()
+        appointment.save(update_fields=["status", "arrived_at", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
+            changes={"status": [before, appointment.status]},
+        )  # fmt: skip
+    return appointment
+
+
+def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The customer did not come: only once the booked time has begun."""
+    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.start_at > now:
+            raise AppointmentRefused(_("A booking can be marked as a no-show only after its time has begun."))
+        before = _move(appointment, AppointmentStatus.NO_SHOW)
+        appointment.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
+            changes={"status": [before, appointment.status]},
+        )  # fmt: skip
+    return appointment
+
+
+def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | None = None):
+    """The customer has arrived: open the repair order with the booked work in
+    one step (SPEC §3 steps 2 → 3). The order is opened by the service app's
+    own services, so its numbering, audit and odometer rules apply."""
+    from aftercare.service.services import line_add, repair_order_open
+
+    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    _require(actor, Perm.REPAIR_ORDER_EDIT, appointment.store)
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        before = _move(appointment, AppointmentStatus.CONVERTED)
+        order = repair_order_open(
+            actor=actor,
+            store=appointment.store,
+            vehicle=appointment.vehicle,
+            repair_type=appointment.repair_type,
+            customer_statement=appointment.complaint,
+            odometer_km=odometer_km,
+            contact_phone=appointment.contact_phone,
+            promised_at=appointment.end_at,
+        )
+        for line in appointment.operations.select_related("operation"):
+            line_add(actor=actor, order=order, operation=line.operation)
+        appointment.repair_order = order
+        appointment.arrived_at = appointment.arrived_at or timezone.now()
+        appointment.save(update_fields=["status", "repair_order", "arrived_at", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
+            changes={"status": [before, appointment.status], "repair_order": [None, order.number]},
+        )  # fmt: skip
+    order.refresh_from_db()  # line_add kept the totals on its own copy
+    return order

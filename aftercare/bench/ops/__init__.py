@@ -1,0 +1,1 @@
+"""Operations by domain app; each module registers its own with @harness.operation."""

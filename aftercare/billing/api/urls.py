@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+# An explicit path: the service app's router owns the other /repair-orders/ routes.
+urlpatterns = [
+    path("repair-orders/<int:pk>/payments/", views.RepairOrderPaymentsView.as_view(), name="api-repair-order-payments"),
+]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingConfig(AppConfig):
+    name = "aftercare.billing"
+    label = "billing"
+    verbose_name = _("Settlement and delivery")
+
+    def ready(self):
+        from aftercare.service.choices import Status
+        from aftercare.service.services import register_transition_guard
+
+        from .services import delivery_guard, settle_guard
+
+        # Billing owns the money conditions of the last two moves of the spine.
+        register_transition_guard(Status.SETTLED, settle_guard)
+        register_transition_guard(Status.DELIVERED, delivery_guard)

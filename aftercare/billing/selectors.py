@@ -1,0 +1,226 @@
+"""Reads of settlement: an order's balance, the settlement statement (结算单),
+the next maintenance explained at delivery, and the cashier's lists."""
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from aftercare.core.money import to_money
+from aftercare.core.permissions import Perm
+from aftercare.service.choices import LineKind, LineStatus, Payer, Status
+from aftercare.service.models import RepairOrder, RepairOrderLine
+
+from .choices import MAINTENANCE_REPAIR_TYPES, PaymentMethod
+from .models import ZERO, CreditApproval, Payment
+
+VAT_RATE = Decimal("0.13")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+# SQLite sums decimals in floating point (607.94 comes back as 607.9399999999999999):
+# sums from the database are brought back to the cent, and compared with half a cent.
+HALF_CENT = Decimal("0.005")
+
+
+def order_paid(order: RepairOrder) -> Decimal:
+    """Σ of the order's money records (payments +, refunds and reversals −)."""
+    return to_money(Payment.objects.filter(repair_order=order).aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
+def order_balance(order: RepairOrder) -> Decimal:
+    """What the customer still owes: customer_total − payments + refunds (reversals included)."""
+    return order.customer_total - order_paid(order)
+
+
+def has_credit_approval(order: RepairOrder) -> bool:
+    return CreditApproval.objects.filter(repair_order=order).exists()
+
+
+def vat_included(gross: Decimal) -> Decimal:
+    """The VAT inside a price that includes 13 %: gross − gross / 1.13, to the cent."""
+    return to_money(gross - gross / (1 + VAT_RATE))
+
+
+@dataclass
+class Settlement:
+    """The settlement statement of one order, itemised for the customer and the cashier."""
+
+    order: RepairOrder
+    labour: list[RepairOrderLine] = field(default_factory=list)
+    parts: list[RepairOrderLine] = field(default_factory=list)
+    other: list[RepairOrderLine] = field(default_factory=list)
+    discount_lines: list[RepairOrderLine] = field(default_factory=list)
+    labour_total: Decimal = ZERO
+    parts_total: Decimal = ZERO
+    other_total: Decimal = ZERO
+    line_discounts: Decimal = ZERO
+    manager_discounts: Decimal = ZERO
+    # Portions by who pays: {payer: amount}.
+    by_payer: dict[str, Decimal] = field(default_factory=dict)
+    payments: list[Payment] = field(default_factory=list)
+    credit_approvals: list[CreditApproval] = field(default_factory=list)
+
+    @property
+    def gross_total(self) -> Decimal:
+        return self.labour_total + self.parts_total + self.other_total
+
+    @property
+    def discount_total(self) -> Decimal:
+        return self.line_discounts + self.manager_discounts
+
+    @property
+    def total(self) -> Decimal:
+        return self.gross_total - self.manager_discounts
+
+    @property
+    def customer_share(self) -> Decimal:
+        return self.by_payer.get(Payer.CUSTOMER, ZERO)
+
+    @property
+    def warranty_share(self) -> Decimal:
+        return self.by_payer.get(Payer.WARRANTY, ZERO)
+
+    @property
+    def insurer_share(self) -> Decimal:
+        return self.by_payer.get(Payer.INSURER, ZERO)
+
+    @property
+    def internal_share(self) -> Decimal:
+        return self.by_payer.get(Payer.INTERNAL, ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        return vat_included(self.customer_share)
+
+    @property
+    def customer_net(self) -> Decimal:
+        return self.customer_share - self.tax
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments if p.amount > 0), ZERO)
+
+    @property
+    def refunded(self) -> Decimal:
+        return -sum((p.amount for p in self.payments if p.amount < 0), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.customer_share - self.paid + self.refunded
+
+    @property
+    def on_credit(self) -> bool:
+        return bool(self.credit_approvals)
+
+
+def settlement_for(order: RepairOrder) -> Settlement:
+    """Itemise the order's approved lines: labour, parts, other charges, discounts,
+    the portions of warranty, insurer and internal accounts, and the customer's
+    share with the VAT it contains; then the payments against it. 3 queries."""
+    statement = Settlement(order=order)
+    lines = RepairOrderLine.objects.filter(repair_order=order, status=LineStatus.APPROVED).select_related("technician")
+    for line in lines:
+        statement.by_payer[line.payer] = statement.by_payer.get(line.payer, ZERO) + line.amount
+        if line.amount < 0:  # a manager's discount is a negative line
+            statement.discount_lines.append(line)
+            statement.manager_discounts += -line.amount
+            continue
+        statement.line_discounts += line.discount_amount
+        if line.kind == LineKind.LABOUR:
+            statement.labour.append(line)
+            statement.labour_total += line.amount
+        elif line.kind == LineKind.PART:
+            statement.parts.append(line)
+            statement.parts_total += line.amount
+        else:
+            statement.other.append(line)
+            statement.other_total += line.amount
+    statement.payments = list(Payment.objects.filter(repair_order=order).select_related("posted_by", "reversed_by"))
+    statement.credit_approvals = list(CreditApproval.objects.filter(repair_order=order).select_related("approved_by"))
+    return statement
+
+
+def is_maintenance(order: RepairOrder) -> bool:
+    return order.repair_type.code in MAINTENANCE_REPAIR_TYPES
+
+
+def next_service_after(order: RepairOrder, today: date | None = None) -> tuple[date | None, int]:
+    """(date, km) of the next periodic maintenance as explained at delivery: a
+    maintenance order restarts the vehicle's cycle from today and the odometer
+    read at reception; any other order leaves the vehicle's due date as it is."""
+    vehicle = order.vehicle
+    if is_maintenance(order) and not hasattr(order, "delivery"):
+        vehicle = copy.copy(vehicle)
+        vehicle.last_service_at = today or timezone.localdate()
+        km = order.odometer_km if order.odometer_km is not None else vehicle.odometer_km
+        vehicle.last_service_km = km or 0
+    return vehicle.next_service_due()
+
+
+def _with_paid(orders: QuerySet) -> QuerySet:
+    # A subquery rather than a join: summing over a join would multiply rows.
+    paid = (
+        Payment.objects.filter(repair_order=OuterRef("pk"))
+        .order_by()
+        .values("repair_order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return orders.annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY))
+
+
+def orders_with_balance(user) -> QuerySet:
+    """The user's orders annotated with `paid` and `balance_due`."""
+    orders = RepairOrder.objects.for_user(user, Perm.PAYMENT_POST).select_related("customer", "vehicle", "advisor")
+    return _with_paid(orders).annotate(balance_due=Coalesce("customer_total", Value(ZERO)) - Coalesce("paid", ZERO))
+
+
+def with_money_rounded(orders) -> list[RepairOrder]:
+    """Evaluate an annotated list, with `paid` and `balance_due` to the cent."""
+    rows = list(orders)
+    for order in rows:
+        order.paid, order.balance_due = to_money(order.paid), to_money(order.balance_due)
+    return rows
+
+
+def orders_ready_to_settle(user) -> QuerySet:
+    """Finished orders waiting at the cash desk (status ready)."""
+    return orders_with_balance(user).filter(status=Status.READY).order_by("promised_at", "id")
+
+
+def orders_unpaid(user) -> QuerySet:
+    """未付款客户/车辆: settled or delivered orders still owing (on credit), and
+    ready orders that were paid in part."""
+    return (
+        orders_with_balance(user)
+        .filter(balance_due__gt=HALF_CENT)
+        .filter(Q(status__in=(Status.SETTLED, Status.DELIVERED)) | Q(status=Status.READY, paid__gt=HALF_CENT))
+        .order_by("opened_at", "id")
+    )
+
+
+def payments_of_day(user, day: date | None = None) -> QuerySet:
+    """The day's money records of the user's stores (today by default), newest first."""
+    day = day or timezone.localdate()
+    return (
+        Payment.objects.for_user(user, Perm.PAYMENT_POST)
+        .filter(posted_at__date=day)
+        .select_related("repair_order", "repair_order__vehicle", "posted_by")
+        .order_by("-posted_at", "-id")
+    )
+
+
+def day_totals(payments) -> dict:
+    """Σ amount of a list of money records per method (as [(label, amount)]) and in total."""
+    by_method: dict[str, Decimal] = {}
+    for payment in payments:
+        by_method[payment.method] = by_method.get(payment.method, ZERO) + payment.amount
+    return {
+        "by_method": [(PaymentMethod(method).label, amount) for method, amount in by_method.items()],
+        "total": sum(by_method.values(), ZERO),
+    }

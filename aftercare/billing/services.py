@@ -1,0 +1,315 @@
+"""Settlement, payment and delivery (结账, 交车).
+
+Every function runs in one transaction that first locks the repair order row
+(select_for_update on PostgreSQL; SQLite's IMMEDIATE transactions serialise
+writers), re-reads the balance inside that lock, writes posted money records
+that are never edited, and audits. Two cashiers at the same order therefore
+queue on the lock and the second sees the first one's payment: no overpaying."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.money import to_money
+from aftercare.core.permissions import Perm
+from aftercare.core.services import next_document_number
+from aftercare.customers.models import Vehicle
+from aftercare.service.choices import Status
+from aftercare.service.models import RepairOrder
+from aftercare.service.services import TransitionRefused, repair_order_transition
+
+from .choices import PaymentKind, PaymentMethod
+from .models import ZERO, CreditApproval, Delivery, Payment
+from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_paid
+
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_SIGNATURE_CHARS = 2_000_000
+SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+class IdempotencyConflict(ValidationError):
+    """An idempotency key reused for a different payment (HTTP 409 in the API)."""
+
+
+def _require(actor, perm: str, store: Store) -> None:
+    if not actor.has_perm(perm, store):
+        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
+
+
+def _locked(order: RepairOrder) -> RepairOrder:
+    # Lock only the order row (of=self): the balance check below must see
+    # every payment committed before ours, and no other cashier may add one
+    # between our check and our insert.
+    return (
+        RepairOrder.objects.select_for_update(of=("self",))
+        .select_related("store", "repair_type", "vehicle")
+        .get(pk=order.pk)
+    )
+
+
+def _positive_amount(value, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Enter an amount in yuan, e.g. 120.50.")}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("Enter an amount in yuan, e.g. 120.50.")})
+    amount = to_money(amount)
+    if amount <= 0:
+        raise ValidationError({field: _("The amount must be more than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
+    return amount
+
+
+def _reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason[:200]
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    key = (idempotency_key or "").strip()
+    if len(key) > 100:
+        raise ValidationError({"idempotency_key": _("The idempotency key is longer than 100 characters.")})
+    return key or None
+
+
+def _replay(existing: Payment, *, order: RepairOrder, kind: str, method: str, amount: Decimal) -> Payment:
+    """The record a retried request already posted, if the retry asks for the same thing."""
+    if (existing.repair_order_id, existing.kind, existing.method, existing.amount) != (order.pk, kind, method, amount):
+        raise IdempotencyConflict(
+            _("This request key was already used for a different payment (%(number)s).") % {"number": existing.number}
+        )
+    return existing
+
+
+def _post(
+    *, actor, order: RepairOrder, kind: str, method: str, amount: Decimal, balance_after: Decimal,
+    reference: str = "", reason: str = "", key: str | None = None, reverses: Payment | None = None,
+) -> Payment:  # fmt: skip
+    payment = Payment(
+        store=order.store, repair_order=order, kind=kind, method=method, amount=amount,
+        reference=reference[:100], reason=reason, idempotency_key=key, reverses=reverses,
+        balance_after=balance_after, posted_by=actor, posted_at=timezone.now(),
+    )  # fmt: skip
+    # Savepoint: a concurrent request with the same key on another order hits
+    # the unique constraint; the caller then answers with the committed row,
+    # and the receipt number taken here is given back (no gap in the series).
+    with transaction.atomic():
+        payment.number = next_document_number(store=order.store, kind="payment", prefix="PAY", width=7)
+        payment.save()
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=order, reason=reason,
+        changes={kind: [None, f"{payment.number} {method} {amount}"], "balance": [None, str(balance_after)]},
+    )  # fmt: skip
+    return payment
+
+
+def _settle_if_paid(*, actor, order: RepairOrder) -> None:
+    """A ready order whose balance reached zero moves on to settled. Another
+    app's guard may still hold it back; the payment stands either way."""
+    if order.status != Status.READY or not actor.has_perm(Perm.PAYMENT_POST, order):
+        return
+    try:
+        with transaction.atomic():
+            repair_order_transition(order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"))
+    except TransitionRefused:
+        pass
+
+
+def _find_by_key(store: Store, key: str | None) -> Payment | None:
+    if key is None:
+        return None
+    return Payment.objects.filter(store=store, idempotency_key=key).first()
+
+
+def payment_post(
+    *, actor, order: RepairOrder, method: str, amount, reference: str = "", idempotency_key: str | None = None
+) -> tuple[Payment, bool]:
+    """Post a payment (收款) against an order's balance. Returns (payment, created);
+    a retry with the same idempotency key returns the original with created=False.
+
+    Several payments may settle one order (mixed methods, partial payment); a
+    payment above the balance is refused, so change for cash is not posted:
+    enter the exact amount. When a ready order is paid in full it is settled."""
+    _require(actor, Perm.PAYMENT_POST, order.store)
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("Choose a payment method.")})
+    amount = _positive_amount(amount)
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        order = _locked(order)
+        if existing := _find_by_key(order.store, key):
+            return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
+        if order.status == Status.CANCELLED:
+            raise ValidationError(_("This repair order is cancelled; it takes no payments."))
+        balance = order_balance(order)
+        if amount > balance:
+            raise ValidationError(
+                {"amount": _("The balance due is %(balance)s; a payment cannot be more.") % {"balance": balance}}
+            )
+        try:
+            payment = _post(
+                actor=actor, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount,
+                balance_after=balance - amount, reference=reference, key=key,
+            )  # fmt: skip
+        except IntegrityError:
+            existing = _find_by_key(order.store, key)
+            if existing is None:
+                raise
+            return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
+        if balance - amount == 0:
+            _settle_if_paid(actor=actor, order=order)
+    return payment, True
+
+
+def payment_refund(
+    *, actor, order: RepairOrder, amount, method: str, reason: str, idempotency_key: str | None = None
+) -> tuple[Payment, bool]:
+    """Pay money back to the customer (退款): a negative record with a reason,
+    at most what the customer has paid net."""
+    _require(actor, Perm.PAYMENT_REVERSE, order.store)
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("Choose how the money goes back.")})
+    amount = _positive_amount(amount)
+    reason = _reason(reason, _("Give the reason for the refund."))
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        order = _locked(order)
+        if existing := _find_by_key(order.store, key):
+            return _replay(existing, order=order, kind=PaymentKind.REFUND, method=method, amount=-amount), False
+        paid = order_paid(order)
+        if amount > paid:
+            raise ValidationError(
+                {"amount": _("The customer has paid %(paid)s; a refund cannot be more.") % {"paid": paid}}
+            )
+        payment = _post(
+            actor=actor, order=order, kind=PaymentKind.REFUND, method=method, amount=-amount,
+            balance_after=order.customer_total - paid + amount, reason=reason, key=key,
+        )  # fmt: skip
+    return payment, True
+
+
+def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
+    """Correct a mistaken record (冲正) by posting its exact opposite; the
+    original stays as it was. A record is reversed at most once."""
+    order = payment.repair_order
+    _require(actor, Perm.PAYMENT_REVERSE, order.store)
+    reason = _reason(reason, _("Give the reason for the reversal."))
+    with transaction.atomic():
+        order = _locked(order)
+        original = Payment.objects.get(pk=payment.pk, repair_order=order)
+        if original.kind == PaymentKind.REVERSAL:
+            raise ValidationError(_("A reversal cannot itself be reversed; post a new payment instead."))
+        if Payment.objects.filter(reverses=original).exists():
+            raise ValidationError(_("This record has already been reversed."))
+        balance = order_balance(order)
+        return _post(
+            actor=actor, order=order, kind=PaymentKind.REVERSAL, method=original.method, amount=-original.amount,
+            balance_after=balance + original.amount, reason=reason, reverses=original,
+            reference=original.number,
+        )  # fmt: skip
+
+
+def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
+    """A manager lets the customer settle and take the car with a balance still
+    due (挂账). Recorded and audited; a ready order is settled at once."""
+    _require(actor, Perm.CREDIT_APPROVE, order.store)
+    reason = _reason(reason, _("Give the reason for delivering on credit."))
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status not in (Status.READY, Status.SETTLED):
+            raise TransitionRefused(
+                _("Credit is approved for finished orders only; this order is %(status)s.")
+                % {"status": order.get_status_display()}
+            )
+        balance = order_balance(order)
+        if balance <= 0:
+            raise ValidationError(_("Nothing is due on this order."))
+        approval = CreditApproval.objects.create(
+            store=order.store, repair_order=order, balance_due=balance, reason=reason, approved_by=actor
+        )
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=reason,
+            changes={"credit_approved": [None, str(balance)]},
+        )  # fmt: skip
+        _settle_if_paid(actor=actor, order=order)
+    return approval
+
+
+def repair_order_settle(*, actor, order: RepairOrder) -> RepairOrder:
+    """Settle a ready order with nothing due (warranty, internal, fully paid
+    earlier) or with a manager's credit approval."""
+    return repair_order_transition(order=order, to=Status.SETTLED, actor=actor, note=_("Settled at the cash desk"))
+
+
+def _valid_signature(signature: str) -> str:
+    signature = (signature or "").strip()
+    if not signature.startswith(SIGNATURE_PREFIX) or len(signature) <= len(SIGNATURE_PREFIX):
+        raise ValidationError({"signature": _("The customer has not signed yet.")})
+    if len(signature) > MAX_SIGNATURE_CHARS:
+        raise ValidationError({"signature": _("The signature image is too large.")})
+    return signature
+
+
+def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delivery:
+    """Hand the car back (交车): the customer signs the delivery sheet that
+    explains the work, the old parts, the next maintenance and the follow-up
+    call. Moves settled -> delivered (the spine then announces `delivered`);
+    a balance still due needs a manager's credit approval (the guard). After a
+    maintenance order the vehicle's maintenance cycle restarts from today."""
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    signature = _valid_signature(signature)
+    with transaction.atomic():
+        order = _locked(order)
+        balance = order_balance(order)
+        next_date, next_km = next_service_after(order)
+        order = repair_order_transition(order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"))
+        delivery = Delivery.objects.create(
+            store_id=order.store_id, repair_order=order, signature=signature, next_service_date=next_date,
+            next_service_km=next_km, balance_due=max(balance, ZERO), delivered_by=actor,
+        )  # fmt: skip
+        if is_maintenance(order):
+            vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)
+            before = {"last_service_at": vehicle.last_service_at, "last_service_km": vehicle.last_service_km}
+            vehicle.last_service_at = timezone.localdate()
+            km = order.odometer_km if order.odometer_km is not None else vehicle.odometer_km
+            if km is not None:
+                vehicle.last_service_km = km
+            vehicle.save(update_fields=["last_service_at", "last_service_km", "updated_at"])
+            audit_record(
+                actor=actor, action=AuditEntry.Action.UPDATE, obj=vehicle,
+                changes={name: [str(old) if old is not None else None, str(getattr(vehicle, name))]
+                         for name, old in before.items()},
+                reason=order.number,
+            )  # fmt: skip
+    return delivery
+
+
+# --- guards the spine runs before a move (registered in apps.BillingConfig.ready) -------
+
+
+def _money_guard(order: RepairOrder, due_message: str) -> str | None:
+    balance = order_balance(order)
+    if balance < 0:
+        return _("The customer has paid %(amount)s too much; refund it first.") % {"amount": -balance}
+    if balance > 0 and not has_credit_approval(order):
+        return due_message % {"amount": balance}
+    return None
+
+
+def settle_guard(order: RepairOrder) -> str | None:
+    return _money_guard(
+        order, _("%(amount)s is still due: take the payment, or a manager approves settling on credit.")
+    )
+
+
+def delivery_guard(order: RepairOrder) -> str | None:
+    return _money_guard(order, _("%(amount)s is still due: a manager must approve delivery on credit first."))

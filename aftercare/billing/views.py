@@ -1,0 +1,211 @@
+"""Cash desk and delivery pages. Thin: parse the form, call a service or a
+selector, render or redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aftercare.core.permissions import Perm
+from aftercare.core.views import permission_required
+from aftercare.service.models import RepairOrder
+
+from . import selectors, services
+from .forms import DeliveryForm, PaymentForm, ReasonForm, RefundForm
+from .models import Payment
+
+LIST_LIMIT = 100
+
+
+def _order(request: HttpRequest, pk: int, perm: str) -> RepairOrder:
+    orders = RepairOrder.objects.for_user(request.user, perm).select_related(
+        "store", "customer", "vehicle", "advisor", "repair_type"
+    )
+    return get_object_or_404(orders, pk=pk)
+
+
+def _back(request: HttpRequest, order: RepairOrder) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("billing:order", args=[order.pk])
+    return redirect(target)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@permission_required(Perm.PAYMENT_POST)
+def cashier(request: HttpRequest) -> HttpResponse:
+    """The cash desk: today's takings, orders ready to settle, and who still owes (未付款)."""
+    payments = list(selectors.payments_of_day(request.user)[:LIST_LIMIT])
+    return render(
+        request,
+        "billing/cashier.html",
+        {
+            "payments": payments,
+            "totals": selectors.day_totals(payments),
+            "ready": selectors.with_money_rounded(selectors.orders_ready_to_settle(request.user)[:LIST_LIMIT]),
+            "unpaid": selectors.with_money_rounded(selectors.orders_unpaid(request.user)[:LIST_LIMIT]),
+        },
+    )
+
+
+def _order_page(request: HttpRequest, order: RepairOrder, status: int = 200, **forms) -> HttpResponse:
+    return render(request, "billing/order.html", {"order": order, **forms}, status=status)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_billing(request: HttpRequest, pk: int) -> HttpResponse:
+    """One order at the cash desk: the statement, its payments and the controls."""
+    return _order_page(request, _order(request, pk, Perm.REPAIR_ORDER_VIEW))
+
+
+@permission_required(Perm.PAYMENT_POST)
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, Perm.PAYMENT_POST)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment, created = services.payment_post(
+                actor=request.user,
+                order=order,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+                reference=form.cleaned_data["reference"],
+                idempotency_key=form.cleaned_data["token"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("Payment %(number)s posted.") % {"number": payment.number})
+            return _back(request, order)
+    return _order_page(request, order, status=400, pay_form=form)
+
+
+@permission_required(Perm.PAYMENT_REVERSE)
+@require_POST
+def refund(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, Perm.PAYMENT_REVERSE)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            payment, created = services.payment_refund(
+                actor=request.user,
+                order=order,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["token"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("Refund %(number)s posted.") % {"number": payment.number})
+            return _back(request, order)
+    return _order_page(request, order, status=400, refund_form=form)
+
+
+@permission_required(Perm.PAYMENT_REVERSE)
+@require_POST
+def reverse_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment.objects.for_user(request.user, Perm.PAYMENT_REVERSE), pk=pk)
+    order = _order(request, payment.repair_order_id, Perm.PAYMENT_REVERSE)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            reversal = services.payment_reverse(actor=request.user, payment=payment, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Reversal %(number)s posted.") % {"number": reversal.number})
+            return _back(request, order)
+    return _order_page(request, order, status=400, reverse_form=form, reverse_payment=payment)
+
+
+@permission_required(Perm.CREDIT_APPROVE)
+@require_POST
+def credit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, Perm.CREDIT_APPROVE)
+    form = ReasonForm(request.POST, prefix="credit")
+    if form.is_valid():
+        try:
+            services.credit_approve(actor=request.user, order=order, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Credit approved."))
+            return _back(request, order)
+    return _order_page(request, order, status=400, credit_form=form)
+
+
+@permission_required(Perm.PAYMENT_POST)
+@require_POST
+def settle(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, Perm.PAYMENT_POST)
+    try:
+        services.repair_order_settle(actor=request.user, order=order)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Repair order settled."))
+    return _back(request, order)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settlement statement (结算单) as an A4 page for the browser's print."""
+    order = _order(request, pk, Perm.REPAIR_ORDER_VIEW)
+    return render(request, "billing/print_statement.html", {"order": order, "bill": selectors.settlement_for(order)})
+
+
+def _delivery_context(order: RepairOrder) -> dict:
+    next_date, next_km = selectors.next_service_after(order)
+    return {
+        "order": order,
+        "bill": selectors.settlement_for(order),
+        "next_service_date": next_date,
+        "next_service_km": next_km,
+        "delivery": getattr(order, "delivery", None),
+    }
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_http_methods(["GET", "POST"])
+def delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    """交车: explain the work, the old parts, the next maintenance and the
+    follow-up call; the customer signs on the tablet."""
+    order = _order(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = DeliveryForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repair_order_deliver(actor=request.user, order=order, signature=form.cleaned_data["signature"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            status = 400
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            status = 403
+        else:
+            messages.success(request, _("The car has been delivered."))
+            return redirect("billing:delivery_sheet", pk=order.pk)
+    return render(request, "billing/delivery.html", {**_delivery_context(order), "form": form}, status=status)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def delivery_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The delivery sheet (交车单) as an A4 page for the browser's print."""
+    order = _order(request, pk, Perm.REPAIR_ORDER_VIEW)
+    return render(request, "billing/print_delivery.html", _delivery_context(order))

@@ -1,0 +1,112 @@
+from rest_framework import serializers
+
+from aftercare.catalog.models import RepairType
+
+from ..choices import ApprovalMethod, Payer, Status, WaitingMode
+from ..models import RepairOrder, RepairOrderLine, StatusChange
+
+
+class RepairOrderLineOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RepairOrderLine
+        fields = [
+            "id", "kind", "status", "is_additional", "code", "description", "part_brand", "is_oem", "quantity",
+            "hours", "unit_price", "discount_rate", "discount_amount", "amount", "payer", "technician", "bay",
+            "operation", "part", "other_charge", "package", "decided_at", "decided_via",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StatusChangeOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "note"]
+        read_only_fields = fields
+
+
+class RepairOrderListSerializer(serializers.ModelSerializer):
+    plate = serializers.CharField(source="vehicle.plate", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = RepairOrder
+        fields = [
+            "id", "store", "number", "status", "vehicle", "plate", "customer", "customer_name", "advisor",
+            "repair_type", "opened_at", "promised_at", "total", "customer_total",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RepairOrderOutSerializer(RepairOrderListSerializer):
+    lines = RepairOrderLineOutSerializer(many=True, read_only=True)
+    status_changes = StatusChangeOutSerializer(many=True, read_only=True)
+    allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(RepairOrderListSerializer.Meta):
+        fields = [
+            *RepairOrderListSerializer.Meta.fields,
+            "contact_phone", "odometer_km", "fuel_level", "customer_statement", "findings", "waiting_mode",
+            "return_old_parts", "discount_level", "authorised_at", "authorisation_method", "authorisation_note",
+            "labour_total", "parts_total", "other_total", "discount_total", "closed_at", "allowed_transitions",
+            "lines", "status_changes",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RepairOrderInSerializer(serializers.Serializer):
+    """Reception: open a repair order for a vehicle on file."""
+
+    vehicle = serializers.IntegerField()
+    repair_type = serializers.IntegerField(required=False, allow_null=True)
+    customer_statement = serializers.CharField(required=False, allow_blank=True, default="")
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    odometer_km = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3_000_000)
+    fuel_level = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=11)
+    promised_at = serializers.DateTimeField(required=False, allow_null=True)
+    waiting_mode = serializers.ChoiceField(choices=WaitingMode.choices, required=False, default=WaitingMode.WAITS)
+    return_old_parts = serializers.BooleanField(required=False, default=False)
+
+    def validate_repair_type(self, value):
+        return value and RepairType.objects.filter(pk=value).first()
+
+
+class LineInSerializer(serializers.Serializer):
+    """One of operation / part / other_charge / package (a catalogue id)."""
+
+    operation = serializers.IntegerField(required=False)
+    part = serializers.IntegerField(required=False)
+    other_charge = serializers.IntegerField(required=False)
+    package = serializers.IntegerField(required=False)
+    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, default=1)
+    payer = serializers.ChoiceField(choices=Payer.choices, required=False, default=Payer.CUSTOMER)
+
+    KINDS = ("operation", "part", "other_charge", "package")
+
+    def validate(self, attrs):
+        chosen = [kind for kind in self.KINDS if attrs.get(kind) is not None]
+        if len(chosen) != 1:
+            raise serializers.ValidationError("Give exactly one of operation, part, other_charge or package.")
+        attrs["kind"] = chosen[0]
+        return attrs
+
+
+class TransitionInSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class AuthoriseInSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ApprovalMethod.choices)
+    signature = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class DecideInSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    method = serializers.ChoiceField(choices=ApprovalMethod.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

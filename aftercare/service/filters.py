@@ -1,0 +1,52 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.accounts.models import User
+from aftercare.core.forms import StyledForm
+from aftercare.core.permissions import Perm
+
+from .choices import OPEN_STATUSES, Status
+from .models import RepairOrder
+
+
+class RepairOrderFilterSet(django_filters.FilterSet):
+    """One filter set for the repair order list page and the API list."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("RO number or plate"))
+    status = django_filters.ChoiceFilter(choices=[("open", _("All open")), *Status.choices], method="filter_status",
+                                         label=_("Status"))  # fmt: skip
+    advisor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Service advisor"))
+    vehicle = django_filters.NumberFilter(field_name="vehicle_id", widget=forms.HiddenInput)
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    since = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = RepairOrder
+        fields = ["q", "status", "advisor", "since", "until", "vehicle", "customer"]
+        form = StyledForm
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        if user is not None:
+            self.filters["advisor"].queryset = User.objects.filter(
+                memberships__store_id__in=user.store_ids(Perm.REPAIR_ORDER_VIEW), memberships__is_active=True
+            ).distinct().order_by("full_name", "username")  # fmt: skip
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip().upper()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__endswith=value) | Q(number=value) | Q(vehicle__plate__contains=value))
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.filter(status=value)

@@ -1,0 +1,131 @@
+"""Reads of repair orders shared by the pages, the API and (later) reports."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+
+from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.core.permissions import Perm
+
+from .choices import OPEN_STATUSES, LineKind, LineStatus
+from .models import RepairOrder, RepairOrderLine, StatusChange
+
+CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
+
+
+def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
+    """The repair orders a user may see, with what a list row shows, today's
+    open orders first, then the newest."""
+    today = timezone.localdate()
+    return (
+        RepairOrder.objects.for_user(user, perm)
+        .select_related("vehicle", "customer", "advisor", "repair_type")
+        .annotate(
+            today_open=Case(
+                When(Q(status__in=OPEN_STATUSES, opened_at__date=today), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("today_open", "-opened_at", "-id")
+    )
+
+
+def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOrder:
+    """One repair order with everything its page shows, in a fixed number of
+    queries whatever the number of lines (raises DoesNotExist outside the user's stores)."""
+    return (
+        RepairOrder.objects.for_user(user, perm)
+        .select_related(
+            "store", "vehicle", "customer", "advisor", "repair_type", "check_in", "authorisation_recorded_by"
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=RepairOrderLine.objects.select_related("technician", "bay")),
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
+            "photos",
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class LineGroup:
+    kind: str
+    label: str
+    lines: list = field(default_factory=list)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.counts), Decimal("0.00"))
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((line.hours for line in self.lines if line.counts), Decimal("0.00"))
+
+
+def lines_grouped(order: RepairOrder) -> list[LineGroup]:
+    """The order's lines as labour / parts / other charges (from the prefetched lines)."""
+    groups = {kind: LineGroup(kind, label) for kind, label in LineKind.choices}
+    for line in order.lines.all():
+        groups[line.kind].lines.append(line)
+    return [group for group in groups.values() if group.lines]
+
+
+def proposed_lines(order: RepairOrder) -> list[RepairOrderLine]:
+    return [line for line in order.lines.all() if line.status == LineStatus.PROPOSED]
+
+
+def total_hours(order: RepairOrder) -> Decimal:
+    return sum(
+        (line.hours for line in order.lines.all() if line.kind == LineKind.LABOUR and line.counts), Decimal("0.00")
+    )
+
+
+def catalogue_matches(order: RepairOrder, kind: str, query: str, limit: int = 15) -> list:
+    """Catalogue entries of the order's store matching a type-ahead: code or name contains the query.
+    Operations that do not apply to the vehicle's powertrain are left out."""
+    model = {"operation": LabourOperation, "part": Part, "package": PackageJob, "other_charge": OtherCharge}.get(kind)
+    if model is None:
+        return []
+    items = model.objects.effective_for_store(order.store).active()
+    query = query.strip()
+    if query:
+        code_field = "part_no" if model is Part else "code"
+        items = items.filter(Q(**{f"{code_field}__icontains": query}) | Q(name__icontains=query))
+    items = items.order_by(*(["part_no"] if model is Part else ["code"]))
+    if model is LabourOperation:
+        powertrain = order.vehicle.powertrain
+        return [op for op in items[: limit * 3] if op.applies_to(powertrain)][:limit]
+    return list(items[:limit])
+
+
+def catalogue_item(order: RepairOrder, kind: str, pk) -> object | None:
+    """One active catalogue entry of the order's store, or None."""
+    model = {"operation": LabourOperation, "part": Part, "package": PackageJob, "other_charge": OtherCharge}.get(kind)
+    if model is None:
+        return None
+    try:
+        return model.objects.effective_for_store(order.store).active().filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def history_for(user, *, vehicle=None, customer=None, limit: int = 20) -> list[RepairOrder]:
+    """车历: a vehicle's or customer's repair orders, newest first, with their
+    lines, in two queries whatever the number of orders."""
+    orders = RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW).select_related("vehicle", "advisor")
+    if vehicle is not None:
+        orders = orders.filter(vehicle=vehicle)
+    if customer is not None:
+        orders = orders.filter(customer=customer)
+    return list(
+        orders.order_by("-opened_at", "-id").prefetch_related(
+            Prefetch("lines", queryset=RepairOrderLine.objects.exclude(status=LineStatus.DECLINED))
+        )[:limit]
+    )
+
+
+def repair_type_available(store, repair_type) -> bool:
+    return RepairType.objects.effective_for_store(store).active().filter(pk=repair_type.pk).exists()

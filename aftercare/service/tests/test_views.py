@@ -1,0 +1,439 @@
+"""The repair order pages: reception, the advisor's workspace, check-in, print, list, progress."""
+
+import json
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from aftercare.catalog.models import LabourOperation, OtherCharge, Part, RepairType
+from aftercare.service import services
+from aftercare.service.choices import LineStatus, Status
+from aftercare.service.models import CheckIn, Photo, RepairOrder
+from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
+
+pytestmark = pytest.mark.django_db
+
+SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def catalogue(store):
+    catalog_for(store)
+
+
+@pytest.fixture
+def vehicle(store, catalogue):
+    return VehicleFactory(
+        owner=CustomerFactory(store=store, name="张三", mobile="13800001234"), plate="粤A12345", odometer_km=18000
+    )
+
+
+@pytest.fixture
+def order(staff, store, vehicle):
+    return services.repair_order_open(
+        actor=staff["advisor"], store=store, vehicle=vehicle, customer_statement="刹车有异响", odometer_km=20000
+    )
+
+
+@pytest.fixture
+def advisor(staff, client_for):
+    return client_for(staff["advisor"])
+
+
+def _op(store, code="M001"):
+    return LabourOperation.objects.effective_for_store(store).get(code=code)
+
+
+def _with_lines(staff, store, order, n):
+    charge = OtherCharge.objects.effective_for_store(store).first()
+    for _ in range(n):
+        services.line_add(actor=staff["advisor"], order=order, other_charge=charge)
+    return order
+
+
+def _estimate(staff, store, order):
+    services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
+    return services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+
+
+def _other_store_order(other_store, catalogue):
+    from aftercare.accounts.roles import Role
+    from aftercare.tests.factories import MembershipFactory, UserFactory
+
+    catalog_for(other_store)
+    someone = UserFactory(username="py-advisor")
+    MembershipFactory(user=someone, store=other_store, role=Role.ADVISOR)
+    car = VehicleFactory(owner=CustomerFactory(store=other_store))
+    return services.repair_order_open(actor=someone, store=other_store, vehicle=car)
+
+
+# --- reception --------------------------------------------------------------------------------
+
+
+def test_the_advisor_receives_a_car_and_lands_on_the_walk_around(advisor, store, vehicle):
+    general = RepairType.objects.effective_for_store(store).get(code="general")
+    response = advisor.post(
+        reverse("service:reception", args=[vehicle.pk]),
+        {"repair_type": general.pk, "odometer_km": 21000, "fuel_level": 40, "contact_phone": "13900001111",
+         "address": "广州市天河区体育西路 1 号", "customer_statement": "冷车启动时有异响", "findings": "",
+         "promised_at": "2026-03-01T17:30", "waiting_mode": "leaves", "return_old_parts": "on"},
+    )  # fmt: skip
+    order = RepairOrder.objects.get(vehicle=vehicle)
+    assert response.status_code == 302 and response["Location"] == reverse("service:check_in", args=[order.pk])
+    vehicle.refresh_from_db()
+    vehicle.owner.refresh_from_db()
+    assert (order.odometer_km, order.fuel_level, order.waiting_mode, order.return_old_parts) == (
+        21000,
+        40,
+        "leaves",
+        True,
+    )
+    assert order.contact_phone == "13900001111" and order.customer_statement == "冷车启动时有异响"
+    assert vehicle.odometer_km == 21000
+    assert vehicle.owner.address == "广州市天河区体育西路 1 号"
+
+
+def test_a_reception_form_with_errors_is_shown_again_not_a_500(advisor, vehicle):
+    response = advisor.post(
+        reverse("service:reception", args=[vehicle.pk]),
+        {"odometer_km": "", "fuel_level": 150, "contact_phone": "123", "waiting_mode": "waits"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"repair_type", "odometer_km", "fuel_level", "contact_phone"} <= set(errors)
+    assert not RepairOrder.objects.exists()
+
+
+def test_an_odometer_below_the_last_reading_is_a_form_error(advisor, store, vehicle):
+    general = RepairType.objects.effective_for_store(store).get(code="general")
+    vehicle.odometer_km = 50000
+    vehicle.save()
+    response = advisor.post(
+        reverse("service:reception", args=[vehicle.pk]),
+        {"repair_type": general.pk, "odometer_km": 100, "fuel_level": 50, "waiting_mode": "waits"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors  # the service's message, on the form
+    assert not RepairOrder.objects.exists()
+
+
+def test_reception_of_another_stores_vehicle_is_a_404(advisor, other_store, catalogue):
+    car = VehicleFactory(owner=CustomerFactory(store=other_store))
+    assert advisor.get(reverse("service:reception", args=[car.pk])).status_code == 404
+
+
+def test_the_reception_search_offers_the_car_to_receive(advisor, vehicle):
+    response = advisor.get(reverse("service:reception_search"), {"q": "12345"}, headers={"HX-Request": "true"})
+    assert reverse("service:reception", args=[vehicle.pk]) in response.content.decode()
+
+
+# --- lines with htmx ----------------------------------------------------------------------------
+
+
+def test_adding_a_line_with_htmx_returns_the_lines_with_the_new_total(advisor, store, order):
+    op = _op(store)
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "operation", "line-item": op.pk, "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="ro-lines"' in body and "<html" not in body
+    order.refresh_from_db()
+    assert order.total > 0 and f"¥{order.total}" in body
+
+
+def test_a_line_without_a_catalogue_entry_is_a_form_error(advisor, order):
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "part", "line-item": "999999", "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and 'data-testid="line-error"' in response.content.decode()
+    assert not order.lines.exists()
+
+
+def test_the_catalogue_type_ahead_finds_entries_of_the_store(advisor, store, order):
+    part = Part.objects.effective_for_store(store).first()
+    response = advisor.get(
+        reverse("service:catalogue_search", args=[order.pk]),
+        {"line-kind": "part", "q": part.name[:2]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert f'value="{part.pk}"' in response.content.decode()
+
+
+def test_removing_a_line_while_the_estimate_is_built(advisor, staff, store, order):
+    (line,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
+    response = advisor.post(reverse("service:line_remove", args=[order.pk, line.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.total == 0 and not order.lines.exists()
+
+
+# --- authorisation, additional work and moves --------------------------------------------------
+
+
+def test_the_customer_authorises_by_signature_on_screen(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    page = advisor.get(reverse("service:repair_order_detail", args=[order.pk]))
+    assert 'data-testid="authorise"' in page.content.decode()
+    advisor.post(reverse("service:authorise", args=[order.pk]), {"method": "signature", "signature": SIGNATURE})
+    order.refresh_from_db()
+    assert order.status == Status.APPROVED and order.authorisation_signature == SIGNATURE
+
+
+def test_a_verbal_authorisation_needs_a_note(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    response = advisor.post(reverse("service:authorise", args=[order.pk]), {"method": "verbal"}, follow=True)
+    assert response.status_code == 200 and list(response.context["messages"])
+    assert RepairOrder.objects.get(pk=order.pk).status == Status.ESTIMATE
+    advisor.post(reverse("service:authorise", args=[order.pk]), {"method": "verbal", "note": "车主电话确认 10:20"})
+    order.refresh_from_db()
+    assert order.status == Status.APPROVED and order.authorisation_method == "verbal"
+
+
+def test_additional_work_is_approved_or_declined_and_declined_work_stays_greyed(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    services.repair_order_authorise(actor=staff["advisor"], order=order, method="signature", signature=SIGNATURE)
+    (extra,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store, "B001"))
+    charge = OtherCharge.objects.effective_for_store(store).first()
+    (other,) = services.line_add(actor=staff["advisor"], order=order, other_charge=charge)
+    page = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    assert 'data-testid="additional-work"' in page
+    advisor.post(reverse("service:line_decide", args=[order.pk, extra.pk]), {"approve": "1", "method": "signature"})
+    advisor.post(
+        reverse("service:line_decide", args=[order.pk, other.pk]),
+        {"approve": "0", "method": "verbal", "note": "客户电话"},
+    )
+    extra.refresh_from_db()
+    other.refresh_from_db()
+    assert (extra.status, other.status) == (LineStatus.APPROVED, LineStatus.DECLINED)
+    page = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    assert "ro-line-declined" in page and 'data-testid="additional-work"' not in page
+
+
+def test_a_forbidden_move_is_a_message_not_a_500(advisor, order):
+    response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "estimate"}, follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "delivered"}, follow=True)
+    assert response.status_code == 200 and list(response.context["messages"])
+    response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "nonsense"}, follow=True)
+    assert response.status_code == 200
+    assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+
+
+def test_a_technician_who_may_not_cancel_gets_a_message(staff, client_for, order):
+    response = client_for(staff["technician"]).post(
+        reverse("service:transition", args=[order.pk]), {"to": "cancelled"}, follow=True
+    )
+    assert response.status_code == 200 and list(response.context["messages"])
+    assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+
+
+def test_allowed_moves_are_buttons(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    body = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    assert 'value="approved"' in body and 'value="cancelled"' in body and 'value="ready"' not in body
+
+
+def test_only_a_manager_sees_and_gives_a_discount(advisor, staff, store, order, client_for):
+    _with_lines(staff, store, order, 1)
+    assert (
+        'action="{}"'.format(reverse("service:discount", args=[order.pk]))
+        not in advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    )
+    assert advisor.post(reverse("service:discount", args=[order.pk]), {"amount": "5", "reason": "x"}).status_code == 403
+    manager = client_for(staff["service_manager"])
+    manager.post(reverse("service:discount", args=[order.pk]), {"amount": "5", "reason": "老客户"})
+    order.refresh_from_db()
+    assert order.discount_total == Decimal("5.00")
+
+
+# --- scoping and query counts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["repair_order_detail", "progress", "print_check_in", "print_estimate", "check_in", "details_edit"]
+)
+def test_another_stores_order_is_a_404(advisor, other_store, catalogue, name):
+    foreign = _other_store_order(other_store, catalogue)
+    assert advisor.get(reverse(f"service:{name}", args=[foreign.pk])).status_code == 404
+
+
+def test_another_stores_order_cannot_be_moved_or_changed(advisor, other_store, catalogue):
+    foreign = _other_store_order(other_store, catalogue)
+    assert advisor.post(reverse("service:transition", args=[foreign.pk]), {"to": "cancelled"}).status_code == 404
+    assert RepairOrder.objects.get(pk=foreign.pk).status == Status.RECEPTION
+
+
+def _queries(client, url) -> int:
+    client.get(url)  # the first request of a session stores the current store in it
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_the_repair_order_page_costs_the_same_for_3_or_15_lines(advisor, staff, store, vehicle, order):
+    other = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
+    _with_lines(staff, store, order, 3)
+    _with_lines(staff, store, other, 15)
+    few = _queries(advisor, reverse("service:repair_order_detail", args=[order.pk]))
+    many = _queries(advisor, reverse("service:repair_order_detail", args=[other.pk]))
+    assert few == many
+
+
+def test_the_repair_order_page_has_a_pinned_query_count(advisor, staff, store, order, django_assert_max_num_queries):
+    _with_lines(staff, store, order, 15)
+    advisor.get(reverse("home"))  # the first request of a session stores the current store in it
+    with django_assert_max_num_queries(20):
+        assert advisor.get(reverse("service:repair_order_detail", args=[order.pk])).status_code == 200
+
+
+def test_the_list_has_a_pinned_query_count(advisor, staff, store, catalogue, django_assert_max_num_queries):
+    for _ in range(12):
+        car = VehicleFactory(owner=CustomerFactory(store=store))
+        services.repair_order_open(actor=staff["advisor"], store=store, vehicle=car)
+    advisor.get(reverse("home"))  # the first request of a session stores the current store in it
+    with django_assert_max_num_queries(10):
+        response = advisor.get(reverse("service:repair_order_list"))
+    assert response.status_code == 200 and response.content.decode().count("ro-status") == 12
+
+
+def test_the_list_shows_todays_open_orders_first_and_filters_by_status(advisor, staff, store, vehicle, catalogue):
+    with time_machine.travel("2026-01-05 09:00 +0800", tick=False):
+        old = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
+    with time_machine.travel("2026-02-01 09:00 +0800", tick=False):
+        fresh = services.repair_order_open(
+            actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
+        )
+        services.repair_order_transition(order=fresh, to=Status.CANCELLED, actor=staff["advisor"])
+        today = services.repair_order_open(
+            actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
+        )
+        rows = list(advisor.get(reverse("service:repair_order_list")).context["table"].page.object_list)
+        assert [row.record.pk for row in rows] == [today.pk, fresh.pk, old.pk]
+        response = advisor.get(
+            reverse("service:repair_order_list"), {"status": "cancelled"}, headers={"HX-Request": "true"}
+        )
+        assert [row.record.pk for row in response.context["table"].page.object_list] == [fresh.pk]
+
+
+# --- check-in sheet, photos, printing, progress, history ---------------------------------------
+
+
+def test_the_walk_around_records_marks_belongings_covers_and_signature(advisor, order):
+    marks = [{"x": 0.3, "y": 0.2, "kind": "scratch", "note": "3 cm"}, {"x": 0.7, "y": 0.8, "kind": "dent", "note": ""}]
+    response = advisor.post(
+        reverse("service:check_in", args=[order.pk]),
+        {"damage_marks": json.dumps(marks), "belongings": "行车记录仪", "covers_fitted": "on",
+         "customer_signature": SIGNATURE},
+    )  # fmt: skip
+    assert response.status_code == 302
+    sheet = CheckIn.objects.get(repair_order=order)
+    assert sheet.damage_marks == marks and sheet.covers_fitted and sheet.signed_at
+    printed = advisor.get(reverse("service:print_check_in", args=[order.pk])).content.decode()
+    assert printed.count('class="mark mark-') == 2 and "行车记录仪" in printed
+
+
+def test_damage_marks_outside_the_car_are_a_form_error(advisor, order):
+    response = advisor.post(
+        reverse("service:check_in", args=[order.pk]),
+        {"damage_marks": json.dumps([{"x": 3, "y": 0.2, "kind": "scratch"}])},
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    response = advisor.post(reverse("service:check_in", args=[order.pk]), {"damage_marks": "not json"})
+    assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_a_photo_is_attached_only_if_it_is_an_image(advisor, order, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    advisor.post(
+        reverse("service:photo_add", args=[order.pk]),
+        {"image": SimpleUploadedFile("a.png", PNG, content_type="image/png"), "caption": "左前门划痕"},
+    )
+    assert Photo.objects.filter(repair_order=order).count() == 1
+    response = advisor.post(
+        reverse("service:photo_add", args=[order.pk]),
+        {"image": SimpleUploadedFile("b.jpg", b"#!/bin/sh\necho hi", content_type="image/jpeg")},
+        follow=True,
+    )
+    assert response.status_code == 200 and list(response.context["messages"])
+    assert Photo.objects.filter(repair_order=order).count() == 1
+
+
+def test_a_photo_over_10_mb_is_refused(staff, order, settings, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    settings.MEDIA_ROOT = tmp_path
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * (10 * 1024 * 1024), content_type="image/png")
+    with pytest.raises(ValidationError):
+        services.photo_add(actor=staff["advisor"], order=order, image=big)
+
+
+def test_the_printable_estimate_shows_lines_hours_total_and_promise(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    body = advisor.get(reverse("service:print_estimate", args=[order.pk])).content.decode()
+    order.refresh_from_db()
+    assert 'data-testid="print-estimate"' in body and f"¥{order.total}" in body
+    assert _op(store).code in body
+
+
+def test_progress_shows_every_step_and_when_it_was_reached(advisor, staff, store, order):
+    _estimate(staff, store, order)
+    response = advisor.get(reverse("service:progress", args=[order.pk]))
+    steps = response.context["steps"]
+    assert [s["status"] for s in steps if s["change"]] == ["reception", "estimate"]
+    assert next(s for s in steps if s["current"])["status"] == "estimate"
+
+
+def test_the_vehicle_history_lists_orders_with_lines_in_constant_queries(advisor, staff, store, vehicle, order):
+    _with_lines(staff, store, order, 2)
+    url = reverse("service:vehicle_history", args=[vehicle.pk])
+    first = _queries(advisor, url)
+    for _ in range(3):
+        _with_lines(staff, store, services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle), 2)
+    assert _queries(advisor, url) == first
+    body = advisor.get(url).content.decode()
+    assert order.number in body and "刹车有异响" in body
+
+
+def test_the_customer_history_lists_the_customers_orders(advisor, vehicle, order):
+    body = advisor.get(reverse("service:customer_history", args=[vehicle.owner_id])).content.decode()
+    assert order.number in body
+
+
+def test_the_demo_builds_open_and_delivered_orders_through_the_services(staff, store, catalogue):
+    import random
+
+    from django.utils import timezone
+
+    from aftercare.service.demo import seed_repair_orders
+
+    for n in range(20):
+        VehicleFactory(owner=CustomerFactory(store=store), powertrain="BEV" if n % 4 == 0 else "ICE", odometer_km=9000)
+    orders = seed_repair_orders(
+        store, random.Random(7), timezone.localdate(), [staff["advisor"]], [staff["technician"]],
+        open_count=8, history_count=6,
+    )  # fmt: skip
+    statuses = [RepairOrder.objects.get(pk=o.pk).status for o in orders]
+    assert statuses.count(Status.DELIVERED) == 6
+    assert {Status.RECEPTION, Status.ESTIMATE, Status.APPROVED, Status.IN_PROGRESS} <= set(statuses)
+    delivered = RepairOrder.objects.filter(status=Status.DELIVERED).first()
+    assert delivered.total > 0 and delivered.opened_at.date() < timezone.localdate()
+    assert list(delivered.status_changes.values_list("to_status", flat=True))[-1] == Status.DELIVERED
+
+
+def test_the_vehicle_page_offers_to_receive_the_car_and_loads_its_history(advisor, vehicle):
+    body = advisor.get(reverse("customers:vehicle_detail", args=[vehicle.pk])).content.decode()
+    assert reverse("service:reception", args=[vehicle.pk]) in body
+    assert reverse("service:vehicle_history", args=[vehicle.pk]) in body

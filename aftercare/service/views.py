@@ -1,0 +1,458 @@
+"""The repair order pages: reception, the advisor's workspace, check-in sheet,
+printable documents, list and progress. Thin: parse, call a service or
+selector, render (the named partial for htmx requests)."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from aftercare.core.permissions import Perm
+from aftercare.core.views import permission_required
+from aftercare.customers import selectors as customer_selectors
+from aftercare.customers import services as customer_services
+from aftercare.customers.models import Customer, Vehicle
+
+from . import selectors, services
+from .choices import EDITABLE_STATUSES, LineStatus, Status
+from .filters import RepairOrderFilterSet
+from .forms import (
+    DAMAGE_KIND_LABELS,
+    AuthoriseForm,
+    CheckInForm,
+    DecideForm,
+    DetailsForm,
+    DiscountForm,
+    LineAddForm,
+    PhotoForm,
+    ReceptionForm,
+    TransitionForm,
+)
+from .models import CheckIn, RepairOrder
+from .tables import RepairOrderTable
+
+
+def _is_partial(request) -> bool:
+    return bool(request.htmx and not request.htmx.boosted)
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Put a service's ValidationError onto the form, field by field."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _message_from(request, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, str(error) or _("Your role cannot do this."))
+
+
+def _sheet(order: RepairOrder) -> CheckIn:
+    """The order's check-in sheet (every order opened by the service has one)."""
+    try:
+        return order.check_in
+    except CheckIn.DoesNotExist:
+        return CheckIn(repair_order=order)
+
+
+def _order_for(request, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOrder:
+    """The order if it is in one of the user's stores (404 otherwise) and the
+    user holds `perm` in its store (403 otherwise)."""
+    try:
+        order = selectors.repair_order_for(request.user, pk)
+    except RepairOrder.DoesNotExist as error:
+        raise Http404 from error
+    if perm != Perm.REPAIR_ORDER_VIEW and not request.user.has_perm(perm, order):
+        raise PermissionDenied
+    return order
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def repair_order_list(request: HttpRequest) -> HttpResponse:
+    filterset = RepairOrderFilterSet(
+        request.GET or None, queryset=selectors.repair_orders_for(request.user), user=request.user
+    )
+    table = RepairOrderTable(filterset.qs)
+    # LazyPaginator: no COUNT(*) over years of orders.
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    template = "service/repair_order_list.html#results" if _is_partial(request) else "service/repair_order_list.html"
+    return render(
+        request,
+        template,
+        {"filter": filterset, "table": table, "can_receive": request.user.has_perm(Perm.REPAIR_ORDER_EDIT)},
+    )
+
+
+# --- reception -------------------------------------------------------------------------------
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def reception_search(request: HttpRequest) -> HttpResponse:
+    """Find the car to receive by plate, mobile, VIN or name."""
+    query = request.GET.get("q", "").strip()
+    results = [r for r in customer_selectors.search(request.user, query) if r.vehicle_id] if query else []
+    context = {"query": query, "results": results}
+    template = "service/reception_search.html#results" if _is_partial(request) else "service/reception_search.html"
+    return render(request, template, context)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
+    """Open a repair order for a car (接待 + 问诊): confirm contact details,
+    odometer, fuel, the customer's own words, the promise."""
+    vehicle = get_object_or_404(
+        Vehicle.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT).select_related("owner", "store"), pk=vehicle_pk
+    )
+    owner = vehicle.owner
+    can_reveal = request.user.has_perm(Perm.CONTACT_REVEAL, vehicle)
+    initial = {
+        "odometer_km": vehicle.odometer_km,
+        "contact_phone": owner.mobile if can_reveal else "",
+        "address": owner.address,
+    }
+    form = ReceptionForm(request.POST or None, initial=initial, store=vehicle.store)
+    open_orders = list(RepairOrder.objects.filter(vehicle=vehicle).open().only("pk", "number", "status"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.repair_order_open(
+                actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=data["repair_type"],
+                customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
+                fuel_level=data["fuel_level"], contact_phone=data["contact_phone"], promised_at=data["promised_at"],
+            )  # fmt: skip
+            services.repair_order_update(
+                actor=request.user, order=order,
+                data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
+                      "return_old_parts": data["return_old_parts"]},
+            )  # fmt: skip
+            if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):
+                customer_services.customer_update(actor=request.user, customer=owner, data={"address": data["address"]})
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Repair order %(number)s opened.") % {"number": order.number})
+            return redirect("service:check_in", pk=order.pk)
+    return render(
+        request,
+        "service/reception.html",
+        {"form": form, "vehicle": vehicle, "owner": owner, "open_orders": open_orders,
+         "masked_phone": owner.masked_mobile},
+    )  # fmt: skip
+
+
+# --- the advisor's workspace -----------------------------------------------------------------
+
+
+def _detail_context(request, order: RepairOrder, **extra) -> dict:
+    user = request.user
+    can_edit = user.has_perm(Perm.REPAIR_ORDER_EDIT, order)
+    can_add_lines = can_edit and order.status in (*EDITABLE_STATUSES, Status.APPROVED, Status.IN_PROGRESS,
+                                                  Status.QUALITY_CHECK)  # fmt: skip
+    return {
+        "order": order,
+        "groups": selectors.lines_grouped(order),
+        "proposed": selectors.proposed_lines(order),
+        "total_hours": selectors.total_hours(order),
+        "transitions": [(value, Status(value).label) for value in order.allowed_transitions],
+        "history": list(order.status_changes.all()),
+        "photos": list(order.photos.all()),
+        "can_edit": can_edit,
+        "can_add_lines": can_add_lines,
+        "can_discount": user.has_perm(Perm.DISCOUNT_APPROVE, order),
+        "line_form": LineAddForm(prefix="line"),
+        "authorise_form": AuthoriseForm(),
+        "discount_form": DiscountForm(),
+        "decide_form": DecideForm(),
+        "photo_form": PhotoForm(),
+        "status_choices": Status,
+        **extra,
+    }
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def repair_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    return render(request, "service/repair_order_detail.html", _detail_context(request, order))
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def catalogue_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The type-ahead of the add-line form: catalogue entries of the order's store."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    kind = request.GET.get("line-kind", "operation")
+    items = selectors.catalogue_matches(order, kind, request.GET.get("q", ""))
+    return render(request, "service/_catalogue_results.html", {"order": order, "items": items, "kind": kind})
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def line_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = LineAddForm(request.POST, prefix="line")
+    if form.is_valid():
+        data = form.cleaned_data
+        item = selectors.catalogue_item(order, data["kind"], data["item"])
+        if item is None:
+            form.add_error("item", _("That entry is not in this store's catalogue."))
+        else:
+            try:
+                services.line_add(
+                    actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"],
+                    **{data["kind"]: item},
+                )  # fmt: skip
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                order = _order_for(request, pk)
+                form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
+    if not form.is_valid() and not _is_partial(request):
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    if _is_partial(request):
+        return render(
+            request, "service/repair_order_detail.html#lines", _detail_context(request, order, line_form=form)
+        )
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    line = next((line for line in order.lines.all() if line.pk == line_pk), None)
+    if line is None:
+        raise Http404
+    try:
+        services.line_remove(actor=request.user, line=line)
+    except ValidationError as error:
+        _message_from(request, error)
+    if _is_partial(request):
+        order = _order_for(request, pk)
+        return render(request, "service/repair_order_detail.html#lines", _detail_context(request, order))
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+@require_POST
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """A status button: the service decides; a refusal is a message, not an error page."""
+    order = _order_for(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["to"] not in Status.values:
+        messages.error(request, _("Unknown state."))
+        return redirect("service:repair_order_detail", pk=pk)
+    to = form.cleaned_data["to"]
+    try:
+        services.repair_order_transition(order=order, to=to, actor=request.user, note=form.cleaned_data["note"])
+    except (ValidationError, PermissionDenied) as error:
+        _message_from(request, error)
+    else:
+        messages.success(request, _("%(number)s is now: %(status)s") % {"number": order.number,
+                                                                         "status": Status(to).label})  # fmt: skip
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def authorise(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer authorises the estimate (修理委托书): signature on screen or verbal with a note."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = AuthoriseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.repair_order_authorise(actor=request.user, order=order, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _message_from(request, error)
+        else:
+            messages.success(request, _("The customer authorised the work."))
+    else:
+        messages.error(request, _("Choose how the customer authorises."))
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def line_decide(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    """The customer approves or declines proposed additional work (追加项目)."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    line = next((line for line in order.lines.all() if line.pk == line_pk), None)
+    if line is None:
+        raise Http404
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.line_decide(actor=request.user, line=line, **form.cleaned_data)
+        except ValidationError as error:
+            _message_from(request, error)
+        else:
+            approved = form.cleaned_data["approve"]
+            messages.success(request, _("Additional work approved.") if approved else _("Additional work declined."))
+    else:
+        messages.error(request, _("Choose approve or decline and how the customer decided."))
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.DISCOUNT_APPROVE)
+@require_POST
+def discount(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.DISCOUNT_APPROVE)
+    form = DiscountForm(request.POST)
+    if form.is_valid():
+        try:
+            services.repair_order_discount(actor=request.user, order=order, **form.cleaned_data)
+        except ValidationError as error:
+            _message_from(request, error)
+        else:
+            messages.success(request, _("Discount applied."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def details_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the reception details, record findings, change the promise."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    initial = {name: getattr(order, name) for name in services.DETAIL_FIELDS}
+    form = DetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repair_order_update(actor=request.user, order=order, data=form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("service:repair_order_detail", pk=pk)
+    return render(request, "service/details_form.html", {"form": form, "order": order})
+
+
+# --- the check-in sheet ----------------------------------------------------------------------
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The walk-around (环车检查): damage on the car outline, belongings, covers, photos, signature."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    sheet = _sheet(order)
+    initial = {
+        "damage_marks": json.dumps(sheet.damage_marks, ensure_ascii=False),
+        "belongings": sheet.belongings,
+        "covers_fitted": sheet.covers_fitted,
+        "notes": sheet.notes,
+    }
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_in_record(actor=request.user, order=order, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Check-in sheet saved."))
+            return redirect("service:repair_order_detail", pk=pk)
+    return render(
+        request,
+        "service/check_in.html",
+        {"order": order, "sheet": sheet, "form": form, "photo_form": PhotoForm(), "photos": list(order.photos.all()),
+         "damage_kinds": DAMAGE_KIND_LABELS.items()},
+    )  # fmt: skip
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.photo_add(actor=request.user, order=order, **form.cleaned_data)
+        except ValidationError as error:
+            _message_from(request, error)
+        else:
+            messages.success(request, _("Photo attached."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
+    return redirect(back, pk=pk)
+
+
+# --- printable documents and progress --------------------------------------------------------
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def print_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    return render(
+        request,
+        "service/print_check_in.html",
+        {"order": order, "sheet": _sheet(order), "damage_kinds": dict(DAMAGE_KIND_LABELS)},
+    )
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def print_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    return render(
+        request,
+        "service/print_estimate.html",
+        {"order": order, "groups": selectors.lines_grouped(order), "total_hours": selectors.total_hours(order),
+         "declined": [line for line in order.lines.all() if line.status == LineStatus.DECLINED]},
+    )  # fmt: skip
+
+
+PROGRESS_STEPS = (
+    Status.RECEPTION,
+    Status.ESTIMATE,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.QUALITY_CHECK,
+    Status.READY,
+    Status.SETTLED,
+    Status.DELIVERED,
+)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """进度查询: where the order stands, each step with when it was reached."""
+    order = _order_for(request, pk)
+    reached = {}
+    for change in order.status_changes.all():
+        reached[change.to_status] = change
+    current = PROGRESS_STEPS.index(order.status) if order.status in PROGRESS_STEPS else -1
+    steps = [
+        {"status": step, "label": step.label, "change": reached.get(step), "done": index < current,
+         "current": index == current}
+        for index, step in enumerate(PROGRESS_STEPS)
+    ]  # fmt: skip
+    return render(request, "service/progress.html", {"order": order, "steps": steps})
+
+
+# --- history on the vehicle and customer pages -----------------------------------------------
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def vehicle_history(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
+    """车历: loaded into the vehicle page by htmx, so that page's own queries stay as they are."""
+    vehicle = get_object_or_404(Vehicle.objects.for_user(request.user, Perm.REPAIR_ORDER_VIEW), pk=vehicle_pk)
+    orders = selectors.history_for(request.user, vehicle=vehicle)
+    return render(request, "service/_history.html", {"orders": orders, "show_lines": True, "show_vehicle": False})
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def customer_history(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.for_user(request.user, Perm.REPAIR_ORDER_VIEW), pk=customer_pk)
+    orders = selectors.history_for(request.user, customer=customer)
+    return render(request, "service/_history.html", {"orders": orders, "show_lines": False, "show_vehicle": True})

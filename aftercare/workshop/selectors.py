@@ -1,0 +1,203 @@
+"""Reads of the workshop shared by pages, the API and reports: the management
+board, a technician's jobs, hours worked against FRT hours, rework counts."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from aftercare.core.permissions import Perm
+from aftercare.service.choices import OPEN_STATUSES, STATUS_COLOURS, LineKind, LineStatus, Status
+from aftercare.service.models import RepairOrder
+
+from .choices import AT_RISK_MINUTES, JobStatus
+from .models import Job, JobClock, Rework, hours_from_seconds
+
+# Work not finished yet: a promise near or past is a risk / a delay.
+UNFINISHED_STATUSES = (Status.RECEPTION, Status.ESTIMATE, Status.APPROVED, Status.IN_PROGRESS)
+# The car is not ready when promised: overdue (once ready, the promise is kept).
+NOT_READY_STATUSES = (*UNFINISHED_STATUSES, Status.QUALITY_CHECK)
+
+
+@dataclass
+class BoardRow:
+    """One repair order on the management board (管理板, DMS 2.17)."""
+
+    order: RepairOrder
+    status_label: str
+    colour: str
+    technicians: list[str]
+    bays: list[str]
+    jobs_total: int
+    jobs_done: int
+    overdue: bool
+    at_risk: bool
+    washed_at: datetime | None
+    rework: bool = False
+    job_states: list[str] = field(default_factory=list)
+
+
+def board_orders(*, user, store):
+    """Open orders of `store` the user may see, with everything the board shows,
+    in a constant number of queries (orders + jobs), whatever their number."""
+    jobs = Job.objects.select_related("technician", "bay").order_by("id")
+    return (
+        RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .filter(store=store, status__in=OPEN_STATUSES)
+        .select_related("advisor", "vehicle", "wash")
+        .prefetch_related(Prefetch("workshop_jobs", queryset=jobs, to_attr="board_jobs"))
+        .annotate(
+            labour_lines=Count(
+                "lines", filter=Q(lines__kind=LineKind.LABOUR, lines__status=LineStatus.APPROVED), distinct=True
+            )
+        )
+        .order_by("promised_at", "opened_at", "id")
+    )
+
+
+def board_row(order: RepairOrder, now: datetime) -> BoardRow:
+    jobs = getattr(order, "board_jobs", None)
+    if jobs is None:
+        jobs = list(order.workshop_jobs.select_related("technician", "bay"))
+    promised = order.promised_at
+    wash = order.wash if _has_wash(order) else None
+    return BoardRow(
+        order=order,
+        status_label=order.get_status_display(),
+        colour=STATUS_COLOURS.get(order.status, "secondary"),
+        technicians=sorted({str(job.technician) for job in jobs}),
+        bays=sorted({job.bay.code for job in jobs if job.bay_id}),
+        jobs_total=max(getattr(order, "labour_lines", len(jobs)), len(jobs)),
+        jobs_done=sum(1 for job in jobs if job.status == JobStatus.DONE),
+        overdue=bool(promised and promised < now and order.status in NOT_READY_STATUSES),
+        at_risk=bool(
+            promised
+            and now <= promised <= now + timedelta(minutes=AT_RISK_MINUTES)
+            and order.status in UNFINISHED_STATUSES
+        ),
+        washed_at=wash.washed_at if wash else None,
+        rework=any(job.status == JobStatus.REWORK for job in jobs),
+        job_states=[job.status for job in jobs],
+    )
+
+
+def _has_wash(order: RepairOrder) -> bool:
+    try:
+        order.wash  # noqa: B018 - reverse one-to-one: raises when there is none
+    except RepairOrder.wash.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def board(*, user, store, now: datetime | None = None) -> list[BoardRow]:
+    now = now or timezone.now()
+    if store is None:
+        return []
+    return [board_row(order, now) for order in board_orders(user=user, store=store)]
+
+
+def jobs_for_technician(*, user, include_done_since: datetime | None = None):
+    """The technician's jobs: open ones, plus those finished since a time (today)."""
+    done = Q(status=JobStatus.DONE, finished_at__gte=include_done_since) if include_done_since else Q(pk__in=[])
+    return (
+        Job.objects.for_user(user, Perm.JOB_CLOCK)
+        .filter(technician=user)
+        .filter(~Q(status=JobStatus.DONE) | done)
+        .select_related("line", "line__operation", "repair_order", "repair_order__vehicle", "bay")
+        .order_by("status", "required_finish_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TechnicianHours:
+    """Hours of one technician in a period: worked (clocked) against FRT (standard) hours."""
+
+    technician_id: int
+    actual_hours: Decimal
+    frt_hours: Decimal
+    jobs_finished: int
+
+    @property
+    def efficiency_pct(self) -> Decimal | None:
+        """FRT ÷ actual, as a percentage: above 100 the technician beats the standard time."""
+        if not self.actual_hours:
+            return None
+        return (self.frt_hours * 100 / self.actual_hours).quantize(Decimal("1"))
+
+
+def technician_hours(*, store, since: datetime, until: datetime, technician=None) -> dict[int, TechnicianHours]:
+    """{technician id: hours} in [since, until): clocked time inside the period
+    (a clock running across the boundary counts only its part inside), and the
+    FRT hours of jobs finished in the period. Two queries."""
+    clocks = JobClock.objects.filter(job__store=store, started_at__lt=until).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=since)
+    )
+    jobs = Job.objects.filter(store=store, status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until)
+    if technician is not None:
+        clocks, jobs = clocks.filter(technician=technician), jobs.filter(technician=technician)
+    now = timezone.now()
+    seconds: dict[int, int] = {}
+    for tech_id, start, end in clocks.values_list("technician_id", "started_at", "ended_at"):
+        inside = (min(end or now, until) - max(start, since)).total_seconds()
+        seconds[tech_id] = seconds.get(tech_id, 0) + max(0, int(inside))
+    frt: dict[int, tuple[Decimal, int]] = {}
+    for tech_id, hours in jobs.values_list("technician_id", "line__hours"):
+        total, count = frt.get(tech_id, (Decimal("0.00"), 0))
+        frt[tech_id] = (total + hours, count + 1)
+    return {
+        tech_id: TechnicianHours(
+            technician_id=tech_id,
+            actual_hours=hours_from_seconds(seconds.get(tech_id, 0)),
+            frt_hours=frt.get(tech_id, (Decimal("0.00"), 0))[0],
+            jobs_finished=frt.get(tech_id, (Decimal("0.00"), 0))[1],
+        )
+        for tech_id in sorted(set(seconds) | set(frt))
+    }
+
+
+def day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+def technician_hours_today(*, store, technician, now: datetime | None = None) -> TechnicianHours:
+    since, until = day_bounds(now or timezone.now())
+    return _one(technician_hours(store=store, since=since, until=until, technician=technician), technician)
+
+
+def technician_hours_this_month(*, store, technician, now: datetime | None = None) -> TechnicianHours:
+    since, until = month_bounds(now or timezone.now())
+    return _one(technician_hours(store=store, since=since, until=until, technician=technician), technician)
+
+
+def _one(hours: dict[int, TechnicianHours], technician) -> TechnicianHours:
+    return hours.get(technician.pk) or TechnicianHours(technician.pk, Decimal("0.00"), Decimal("0.00"), 0)
+
+
+def rework_counts(*, store, since: datetime | None = None, until: datetime | None = None) -> dict[int, int]:
+    """{technician id: jobs sent back for rework} in a period (a quality KPI)."""
+    reworks = Rework.objects.filter(job__store=store)
+    if since is not None:
+        reworks = reworks.filter(created_at__gte=since)
+    if until is not None:
+        reworks = reworks.filter(created_at__lt=until)
+    return dict(reworks.order_by().values("technician_id").annotate(n=Count("id")).values_list("technician_id", "n"))
+
+
+def order_jobs(order: RepairOrder):
+    """The labour lines of an order with their jobs, for the order page's workshop panel."""
+    return (
+        order.lines.filter(kind=LineKind.LABOUR)
+        .exclude(status=LineStatus.DECLINED)
+        .select_related("operation", "job", "job__technician", "job__bay")
+        .order_by("position", "id")
+    )
