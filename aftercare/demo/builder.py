@@ -16,6 +16,7 @@ from aftercare.billing.demo import seed_settlements
 from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.core.models import DealerGroup, Store
 from aftercare.service.demo import seed_repair_orders
+from aftercare.workshop.demo import seed_workshop
 
 from . import generators
 from .customers import build_customers
@@ -134,5 +135,6 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 ]
                 seed_appointments(store, rng, today)
                 seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
+                seed_workshop(store, rng)
                 seed_settlements(store, rng)
     return result
