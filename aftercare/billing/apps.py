@@ -11,8 +11,9 @@ class BillingConfig(AppConfig):
         from aftercare.service.choices import Status
         from aftercare.service.services import register_transition_guard
 
-        from .services import delivery_guard, settle_guard
+        from .services import delivery_guard, delivery_signed_guard, settle_guard
 
         # Billing owns the money conditions of the last two moves of the spine.
         register_transition_guard(Status.SETTLED, settle_guard)
         register_transition_guard(Status.DELIVERED, delivery_guard)
+        register_transition_guard(Status.DELIVERED, delivery_signed_guard)

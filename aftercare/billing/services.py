@@ -271,11 +271,14 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
         order = _locked(order)
         balance = order_balance(order)
         next_date, next_km = next_service_after(order)
-        order = repair_order_transition(order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"))
+        # The signed sheet first: the DELIVERED guard refuses a move without one,
+        # so no other path (a bare transition) can deliver an unsigned car. A
+        # refused move rolls the sheet back with the transaction.
         delivery = Delivery.objects.create(
             store_id=order.store_id, repair_order=order, signature=signature, next_service_date=next_date,
             next_service_km=next_km, balance_due=max(balance, ZERO), delivered_by=actor,
         )  # fmt: skip
+        order = repair_order_transition(order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"))
         if is_maintenance(order):
             vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)
             before = {"last_service_at": vehicle.last_service_at, "last_service_km": vehicle.last_service_km}
@@ -309,6 +312,12 @@ def settle_guard(order: RepairOrder) -> str | None:
     return _money_guard(
         order, _("%(amount)s is still due: take the payment, or a manager approves settling on credit.")
     )
+
+
+def delivery_signed_guard(order: RepairOrder) -> str | None:
+    if not Delivery.objects.filter(repair_order=order).exists():
+        return _("The customer signs the delivery sheet first.")
+    return None
 
 
 def delivery_guard(order: RepairOrder) -> str | None:

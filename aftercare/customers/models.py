@@ -197,9 +197,15 @@ class Vehicle(TimeStampedModel):
         """(date, km) of the next periodic maintenance, from the vehicle's cycle,
         the last maintenance (or purchase) and the current odometer."""
         base_date = self.last_service_at or self.purchase_date
-        base_km = self.last_service_km if self.last_service_km is not None else 0
         due_date = add_months(base_date, self.maintenance_months) if base_date else None
-        due_km = base_km + self.maintenance_km
+        if self.last_service_km is not None:
+            due_km = self.last_service_km + self.maintenance_km
+        elif self.odometer_km is not None:
+            # No maintenance on file: the next round interval above the odometer
+            # (5,000 km cycle, 30,500 km read -> 35,000 km).
+            due_km = (self.odometer_km // self.maintenance_km + 1) * self.maintenance_km
+        else:
+            due_km = self.maintenance_km
         return due_date, due_km
 
     @property

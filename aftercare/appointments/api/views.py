@@ -3,8 +3,8 @@ from datetime import datetime, time, timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -149,6 +149,24 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         except services.AppointmentRefused as error:
             return _conflict(error)
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
+
+    @extend_schema(
+        request=inline_serializer("ConvertIn", {"odometer_km": serializers.IntegerField(required=False, min_value=0)}),
+        responses={201: inline_serializer("ConvertOut", {"repair_order": serializers.IntegerField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """The customer has arrived: open the repair order with the booked work."""
+        appointment = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
+        odometer = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+        odometer_km = (
+            odometer.run_validation(request.data.get("odometer_km")) if "odometer_km" in request.data else None
+        )
+        try:
+            order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
+        except services.AppointmentRefused as error:
+            return _conflict(error)
+        return Response({"repair_order": order.pk}, status=201)
 
     @extend_schema(
         parameters=[

@@ -5,4 +5,5 @@ from . import views
 # An explicit path: the service app's router owns the other /repair-orders/ routes.
 urlpatterns = [
     path("repair-orders/<int:pk>/payments/", views.RepairOrderPaymentsView.as_view(), name="api-repair-order-payments"),
+    path("repair-orders/<int:pk>/deliver/", views.RepairOrderDeliverView.as_view(), name="api-repair-order-deliver"),
 ]

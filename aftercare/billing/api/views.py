@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -58,3 +58,30 @@ class RepairOrderPaymentsView(APIView):
         return Response(
             PaymentOutSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class RepairOrderDeliverView(APIView):
+    """Hand the car back: the customer's signature (PNG data URL) on the delivery sheet."""
+
+    permission_classes = [require(Perm.REPAIR_ORDER_EDIT)]
+
+    @extend_schema(
+        request=inline_serializer("DeliverIn", {"signature": serializers.CharField()}),
+        responses={200: inline_serializer("DeliverOut", {
+            "repair_order": serializers.IntegerField(),
+            "next_service_date": serializers.DateField(allow_null=True),
+            "next_service_km": serializers.IntegerField(allow_null=True),
+        })},
+    )  # fmt: skip
+    def post(self, request, pk: int):
+        order = get_object_or_404(RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT), pk=pk)
+        try:
+            delivery = services.repair_order_deliver(
+                actor=request.user, order=order, signature=request.data.get("signature", "")
+            )
+        except TransitionRefused as exc:
+            return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"repair_order": order.pk, "next_service_date": delivery.next_service_date,
+             "next_service_km": delivery.next_service_km}
+        )  # fmt: skip

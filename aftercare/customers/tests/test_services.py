@@ -198,3 +198,8 @@ def test_undoing_a_merge_leaves_a_vehicle_that_changed_hands_since(staff, store)
     services.customer_merge_undo(actor=staff["service_manager"], merged=dup)
     vehicle.refresh_from_db()
     assert vehicle.owner == buyer
+
+
+def test_without_a_maintenance_on_file_the_next_one_is_the_next_round_interval(store):
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store), maintenance_km=5000, odometer_km=30500)
+    assert vehicle.next_service_due()[1] == 35000
