@@ -62,7 +62,10 @@ class ReceptionForm(DetailsForm):
     def __init__(self, *args, store=None, **kwargs):
         super().__init__(*args, **kwargs)
         if store is not None:
-            self.fields["repair_type"].queryset = RepairType.objects.effective_for_store(store).active().order_by("id")
+            types = RepairType.objects.effective_for_store(store).active().order_by("id")
+            self.fields["repair_type"].queryset = types
+            # Most cars come for maintenance or a general repair: preselect the latter.
+            self.fields["repair_type"].initial = types.filter(code="general").values_list("pk", flat=True).first()
         self.fields["fuel_level"].required = True
         self.fields["fuel_level"].initial = 50
 
