@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftercare.core.audit import audit_record
+from aftercare.core.maintenance import database_analyze
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import (
@@ -523,6 +524,10 @@ def run_import(
                 "rows_refused": [None, result.invalid],
             },
         )
+    # Thousands of new rows change what the search indexes are worth to the
+    # planner; refresh its statistics now rather than at the nightly run.
+    if result.created >= 500:
+        database_analyze()
     return result
 
 

@@ -316,7 +316,9 @@ class SearchKey(models.Model):
         PLATE = "plate"
         COMPANY = "company"
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (key, store) index serves every lookup, and a
+    # store_id index only tempts SQLite's planner into scanning a whole store.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=100)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, null=True, related_name="+")

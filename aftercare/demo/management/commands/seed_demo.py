@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from aftercare.core.maintenance import database_analyze
 from aftercare.core.models import Store
 from aftercare.demo.builder import DemoOptions, build_demo
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         elif Store.objects.exists():
             raise CommandError("The database already has stores. Use --flush to replace everything with demo data.")
         result = build_demo(DemoOptions(seed=seed, stores=stores, extra_staff=extra_staff, customers=customers))
+        database_analyze()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(result.stores)} stores, {len(result.users)} staff, "
