@@ -19,6 +19,7 @@ from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import csv_response, xlsx_response
 
+from .choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain
 from .imports import CUSTOMER_COLUMNS, CUSTOMERS, KINDS, VEHICLE_COLUMNS, VEHICLES
 from .models import Customer, Vehicle
 
@@ -43,6 +44,12 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
+def _labels(choices) -> dict:
+    """Choice labels resolved once per export: translating a label per cell
+    (get_FOO_display) was two thirds of an export's time."""
+    return {value: str(label) for value, label in choices}
+
+
 def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[list[str], Iterator[list]]:
     """Headers and a lazy row iterator; contact details masked outside `reveal_store_ids`."""
     names = [
@@ -50,18 +57,20 @@ def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[
         "preferred_channel", "source", "wechat_id", "email", "tags",
     ]  # fmt: skip
     headers = [_header(CUSTOMER_COLUMNS, name) for name in names] + [STORE_HEADER, LAST_VISIT_HEADER]
+    kinds, genders = _labels(CustomerKind.choices), _labels(Gender.choices)
+    channels, sources = _labels(ContactChannel.choices), _labels(CustomerSource.choices)
 
     def rows():
-        for c in customers.select_related("store").order_by("pk").iterator(chunk_size=CHUNK_SIZE):
-            reveal = c.store_id in reveal_store_ids
+        values = customers.order_by("pk").values_list(*names, "store_id", "store__name", "last_visit_at")
+        for (number, name, kind, contact, mobile, gender, birthday, region, address, channel, source, wechat,
+             email, tags, store_id, store_name, last_visit) in values.iterator(chunk_size=CHUNK_SIZE):  # fmt: skip
+            reveal = store_id in reveal_store_ids
             yield [
-                c.number, c.name, c.get_kind_display(), c.contact_person,
-                c.mobile if reveal else mask_phone(c.mobile),
-                c.get_gender_display(), c.birthday, c.region, c.address if reveal else mask_text(c.address),
-                c.get_preferred_channel_display(), c.get_source_display(),
-                c.wechat_id if reveal else mask_text(c.wechat_id), c.email if reveal else mask_text(c.email),
-                "、".join(c.tags or []), c.store.name,
-                timezone.localtime(c.last_visit_at).date() if c.last_visit_at else None,
+                number, name, kinds.get(kind, kind), contact, mobile if reveal else mask_phone(mobile),
+                genders.get(gender, gender), birthday, region, address if reveal else mask_text(address),
+                channels.get(channel, channel), sources.get(source, source),
+                wechat if reveal else mask_text(wechat), email if reveal else mask_text(email),
+                "、".join(tags or []), store_name, timezone.localtime(last_visit).date() if last_visit else None,
             ]  # fmt: skip
 
     return headers, rows()
@@ -74,16 +83,24 @@ def vehicle_table(vehicles: QuerySet, *, reveal_store_ids: set[int]) -> tuple[li
         "inspection_due", "warranty_start", "warranty_end",
     ]  # fmt: skip
     headers = [OWNER_NAME_HEADER] + [_header(VEHICLE_COLUMNS, name) for name in names] + [ACTIVE_HEADER, STORE_HEADER]
+    plate_kinds, powertrains = _labels(PlateKind.choices), _labels(Powertrain.choices)
+    fields = [
+        "owner__name", "owner__number", "owner__mobile", "plate", "plate_kind", "vin", "vin_check_digit_waived",
+        "brand", "model", "trim", "powertrain", "engine_no", "color", "purchase_date", "odometer_km",
+        "insurance_expiry", "inspection_due", "warranty_start", "warranty_end", "is_active", "store__name", "store_id",
+    ]  # fmt: skip
 
     def rows():
-        for v in vehicles.select_related("owner", "store").order_by("pk").iterator(chunk_size=CHUNK_SIZE):
-            reveal = v.store_id in reveal_store_ids
+        for row in vehicles.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
+            (owner_name, owner_number, owner_mobile, plate, plate_kind, vin, waived, brand, model, trim, powertrain,
+             engine_no, color, purchased, km, insurance, inspection, warranty_start, warranty_end, active,
+             store_name, store_id) = row  # fmt: skip
+            reveal = store_id in reveal_store_ids
             yield [
-                v.owner.name, v.owner.number, v.owner.mobile if reveal else mask_phone(v.owner.mobile),
-                v.plate, v.get_plate_kind_display(), v.vin, _yes_no(v.vin_check_digit_waived), v.brand, v.model,
-                v.trim, v.get_powertrain_display(), v.engine_no, v.color, v.purchase_date, v.odometer_km,
-                v.insurance_expiry, v.inspection_due, v.warranty_start, v.warranty_end, _yes_no(v.is_active),
-                v.store.name,
+                owner_name, owner_number, owner_mobile if reveal else mask_phone(owner_mobile),
+                plate, plate_kinds.get(plate_kind, plate_kind), vin, _yes_no(waived), brand, model, trim,
+                powertrains.get(powertrain, powertrain), engine_no, color, purchased, km, insurance, inspection,
+                warranty_start, warranty_end, _yes_no(active), store_name,
             ]  # fmt: skip
 
     return headers, rows()

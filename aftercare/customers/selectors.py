@@ -149,45 +149,66 @@ def search(user, query: str, *, limit: int = SEARCH_LIMIT) -> list[SearchResult]
         return []
 
     reveal_store_ids = set(user.store_ids(Perm.CONTACT_REVEAL))
-    vehicles = list(
+    # Plain tuples rather than model instances: a search is on the hot path of
+    # every keystroke, and these are all the columns a result line shows.
+    vehicle_rows = (
         Vehicle.objects.filter(store_id__in=store_ids)
         .filter(Q(pk__in=vehicle_ids) | Q(owner_id__in=customer_ids, is_active=True))
-        .select_related("owner")
-        .order_by("-last_visit_at", "-id")[:limit]
-    )
+        .order_by("-last_visit_at", "-id")
+        .values_list(
+            "owner_id", "owner__name", "owner__number", "owner__mobile", "id", "plate", "vin", "brand", "model",
+            "last_visit_at", "owner__last_visit_at", "store_id",
+        )[:limit]
+    )  # fmt: skip
     results = [
         SearchResult(
-            customer_id=v.owner_id,
-            customer_name=v.owner.name,
-            customer_number=v.owner.number,
-            phone=v.owner.mobile if v.store_id in reveal_store_ids else mask_phone(v.owner.mobile),
-            vehicle_id=v.pk,
-            plate=v.plate,
-            vin=v.vin,
-            model=f"{v.brand} {v.model}",
-            last_visit_at=v.last_visit_at or v.owner.last_visit_at,
-            store_id=v.store_id,
+            customer_id=owner_id,
+            customer_name=name,
+            customer_number=number,
+            phone=mobile if store_id in reveal_store_ids else mask_phone(mobile),
+            vehicle_id=vehicle_id,
+            plate=plate,
+            vin=vin,
+            model=f"{brand} {model}",
+            last_visit_at=visited or owner_visited,
+            store_id=store_id,
         )
-        for v in vehicles
+        for (
+            owner_id,
+            name,
+            number,
+            mobile,
+            vehicle_id,
+            plate,
+            vin,
+            brand,
+            model,
+            visited,
+            owner_visited,
+            store_id,
+        ) in vehicle_rows
     ]
     shown_owners = {r.customer_id for r in results}
-    for customer in Customer.objects.filter(pk__in=customer_ids - shown_owners).order_by("-last_visit_at", "-id")[
-        : max(0, limit - len(results))
-    ]:
-        results.append(
-            SearchResult(
-                customer_id=customer.pk,
-                customer_name=customer.name,
-                customer_number=customer.number,
-                phone=customer.mobile if customer.store_id in reveal_store_ids else mask_phone(customer.mobile),
-                vehicle_id=None,
-                plate="",
-                vin="",
-                model="",
-                last_visit_at=customer.last_visit_at,
-                store_id=customer.store_id,
-            )
+    customer_rows = (
+        Customer.objects.filter(pk__in=customer_ids - shown_owners)
+        .order_by("-last_visit_at", "-id")
+        .values_list("id", "name", "number", "mobile", "last_visit_at", "store_id")[: max(0, limit - len(results))]
+    )
+    results += [
+        SearchResult(
+            customer_id=customer_id,
+            customer_name=name,
+            customer_number=number,
+            phone=mobile if store_id in reveal_store_ids else mask_phone(mobile),
+            vehicle_id=None,
+            plate="",
+            vin="",
+            model="",
+            last_visit_at=visited,
+            store_id=store_id,
         )
+        for customer_id, name, number, mobile, visited, store_id in customer_rows
+    ]
     return results
 
 
