@@ -110,3 +110,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def role_has_perm(role: str, perm: str) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+# The demo's login name per role (seed_demo creates them; the login page lists
+# them in demo mode). Staff of the demo's later stores get a number suffix.
+DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
+    ("advisor", Role.ADVISOR),
+    ("tech", Role.TECHNICIAN),
+    ("foreman", Role.FOREMAN),
+    ("parts", Role.PARTS_CLERK),
+    ("cashier", Role.CASHIER),
+    ("care", Role.CUSTOMER_CARE),
+    ("manager", Role.SERVICE_MANAGER),
+    ("vic", Role.VIC_SPECIALIST),
+    ("admin", Role.ADMIN),
+)

@@ -20,20 +20,8 @@ from . import services
 from .forms import MembershipForm, StoreForm, UserCreateForm
 from .middleware import SESSION_KEY
 from .models import Membership, User
-from .roles import ROLE_PERMISSIONS, Perm, Role
+from .roles import DEMO_LOGINS, ROLE_PERMISSIONS, Perm, Role
 from .tables import UserTable
-
-DEMO_LOGINS = [
-    ("advisor", Role.ADVISOR),
-    ("tech", Role.TECHNICIAN),
-    ("foreman", Role.FOREMAN),
-    ("parts", Role.PARTS_CLERK),
-    ("cashier", Role.CASHIER),
-    ("care", Role.CUSTOMER_CARE),
-    ("manager", Role.SERVICE_MANAGER),
-    ("vic", Role.VIC_SPECIALIST),
-    ("admin", Role.ADMIN),
-]
 
 
 class LoginView(auth_views.LoginView):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftercare.accounts.models import Membership, User
-from aftercare.accounts.roles import Role
+from aftercare.accounts.roles import DEMO_LOGINS, Role
 from aftercare.appointments.demo import seed_appointments
 from aftercare.billing.demo import seed_settlements
 from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
@@ -30,16 +30,7 @@ STORE_NAMES = (
 
 # Login names of the first store; later stores get a number suffix (advisor2).
 # The administrator works group-wide, so there is only one.
-ROLE_LOGINS = (
-    ("advisor", Role.ADVISOR),
-    ("tech", Role.TECHNICIAN),
-    ("foreman", Role.FOREMAN),
-    ("parts", Role.PARTS_CLERK),
-    ("cashier", Role.CASHIER),
-    ("care", Role.CUSTOMER_CARE),
-    ("manager", Role.SERVICE_MANAGER),
-    ("vic", Role.VIC_SPECIALIST),
-)
+ROLE_LOGINS = tuple((login, role) for login, role in DEMO_LOGINS if role != Role.ADMIN)
 
 
 @dataclass
