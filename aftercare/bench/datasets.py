@@ -35,6 +35,7 @@ class Scale:
     stores: int
     customers: int  # per store
     vehicles: int  # per store
+    repair_orders: int = 0  # delivered history per store, five years (aftercare.bench.history)
 
     @property
     def total_customers(self) -> int:
@@ -47,11 +48,12 @@ class Scale:
 
 SCALES = {
     # What one 4S store accumulates in about ten years.
-    "store": Scale("store", stores=1, customers=20_000, vehicles=25_000),
-    # A dealer group: 50 stores, 1,000,000 vehicles (800,000 customers).
-    "group": Scale("group", stores=50, customers=16_000, vehicles=20_000),
+    # Five years of it in repair orders: ~90,000 (3.6 visits per vehicle, ~8 lines each).
+    "store": Scale("store", stores=1, customers=20_000, vehicles=25_000, repair_orders=90_000),
+    # A dealer group: 50 stores, 1,000,000 vehicles (800,000 customers), 3.6 M repair orders.
+    "group": Scale("group", stores=50, customers=16_000, vehicles=20_000, repair_orders=72_000),
     # For the CI smoke test and trying the harness.
-    "tiny": Scale("tiny", stores=1, customers=200, vehicles=250),
+    "tiny": Scale("tiny", stores=1, customers=200, vehicles=250, repair_orders=900),
 }
 
 
@@ -59,7 +61,10 @@ def scale_named(name: str, *, stores: int | None = None) -> Scale:
     """A scale by name; `stores` runs a fraction of it (group with 5 stores: `group-5`)."""
     scale = SCALES[name]
     if stores and stores != scale.stores:
-        scale = Scale(f"{name}-{stores}", stores=stores, customers=scale.customers, vehicles=scale.vehicles)
+        scale = Scale(
+            f"{name}-{stores}", stores=stores, customers=scale.customers, vehicles=scale.vehicles,
+            repair_orders=scale.repair_orders,
+        )  # fmt: skip
     return scale
 
 
@@ -68,7 +73,8 @@ def code_key(scale: Scale, seed: int) -> str:
     digest = hashlib.sha256(f"{scale}|{seed}".encode())
     aftercare = BASE_DIR / "aftercare"
     files = sorted(aftercare.glob("*/migrations/*.py")) + sorted((aftercare / "demo").glob("*.py"))
-    files += [aftercare / "catalog" / "defaults.py", BASE_DIR / "requirements.txt"]
+    files += [aftercare / "catalog" / "defaults.py", aftercare / "bench" / "history.py"]
+    files += [aftercare / "core" / "maintenance.py", BASE_DIR / "requirements.txt"]
     for path in files:
         if path.exists():
             digest.update(str(path.relative_to(BASE_DIR)).encode())

@@ -24,7 +24,17 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-OPERATION_MODULES = ["aftercare.bench.ops.customers"]
+OPERATION_MODULES = ["aftercare.bench.ops.customers", "aftercare.bench.ops.service"]
+
+# Operations issue 6 asks for that the app does not have yet. Each is listed
+# under the table and in the JSON as "not measured"; when the feature lands,
+# register it with @operation in its ops module and delete its line here.
+# TODO(follow-ups, KPIs): time the nightly jobs against one set-based INSERT ... SELECT / GROUP BY each.
+NOT_MEASURED = {
+    "export.repair_orders.csv": "no repair-order export exists yet (service has list/filter pages only)",
+    "nightly.follow_ups": "TODO: nightly follow-up generation does not exist yet",
+    "nightly.kpis": "TODO: nightly KPI computation does not exist yet",
+}
 
 # Goals (issue 6): reported, never asserted.
 LOOKUP = 1.5
@@ -230,6 +240,7 @@ def as_json(results: list[Result], *, scale: str, extra: dict | None = None) -> 
         "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **(extra or {}),
+        "not_measured": NOT_MEASURED,
         "results": [
             {
                 "name": r.name,
@@ -266,4 +277,8 @@ def run_bench(*, scale: str, repeats: int = 15, warmup: int = 3, only: list[str]
             client.force_login(user)
             ctx.clients[name] = client
         log(HEADER)
-        return run_operations(ctx, only=only, log=log)
+        results = run_operations(ctx, only=only, log=log)
+    for name, why in NOT_MEASURED.items():
+        if not only or any(name.startswith(prefix) for prefix in only):
+            log(f"{name:<34} not measured: {why}")
+    return results

@@ -4,7 +4,9 @@
 Each advisor is a thread with its own keep-alive connection and cookies: it
 logs in through the login form (CSRF token and all), then loops without think
 time over a mixed workload (search as the top bar does it, the customer page,
-the vehicle page, the customer list, the API search). Closed loop, no think
+the vehicle page, the customer list, the API search, the repair-order page,
+the management board (as its htmx refresh requests it) and the repair-order
+list). Closed loop, no think
 time: the result is the capacity of the machine, not a typical day.
 
 An error is a connection failure, any 4xx/5xx, or "database is locked"
@@ -29,14 +31,20 @@ from urllib.parse import urlencode
 from .datasets import BASE_DIR, Target
 
 ADVISORS = ("advisor", "advisor-2", "advisor-3", "vic", "care", "manager", "foreman", "cashier")
-# (operation, weight). Later issues add repair-order operations here and in `_request`.
+# (operation, weight). Later issues add their operations here and in `_request`.
 WORKLOAD = (
     ("search", 45),
     ("customer", 20),
     ("vehicle", 15),
     ("customer_list", 10),
     ("api_search", 10),
+    ("repair_order", 20),
+    ("board", 10),
+    ("repair_order_list", 5),
 )
+# Customer care has no repair-order permission: it opens the customer page instead.
+WITHOUT_REPAIR_ORDERS = {"care"}
+REPAIR_ORDER_OPS = {"repair_order", "board", "repair_order_list"}
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -46,6 +54,7 @@ def _samples(target: Target, rng: random.Random) -> dict:
         "customers": "SELECT id, name, mobile, name_initials FROM customers_customer "
         "WHERE merged_into_id IS NULL ORDER BY id",
         "vehicles": "SELECT id, plate, vin FROM customers_vehicle WHERE is_active ORDER BY id",
+        "repair_orders": "SELECT id FROM service_repairorder ORDER BY id",
     }
     if target.vendor == "sqlite":
         db = sqlite3.connect(target.var_dir / "aftercare.sqlite3")
@@ -61,7 +70,11 @@ def _samples(target: Target, rng: random.Random) -> dict:
     terms = []
     for (_cid, name, mobile, initials), (_vid, plate, vin) in zip(customers, vehicles, strict=False):
         terms += [plate[2:6], mobile[-4:], vin[-6:], name, name[0], initials]
-    return {"customers": [c[0] for c in customers], "vehicles": [v[0] for v in vehicles], "terms": terms}
+    orders = rng.sample(rows["repair_orders"], k=min(500, len(rows["repair_orders"])))
+    return {
+        "customers": [c[0] for c in customers], "vehicles": [v[0] for v in vehicles], "terms": terms,
+        "repair_orders": [o[0] for o in orders],
+    }  # fmt: skip
 
 
 @dataclass
@@ -135,6 +148,8 @@ class Advisor(threading.Thread):
 
     def _request(self, op: str) -> None:
         s, rng = self.samples, self.rng
+        if op in REPAIR_ORDER_OPS and (self.login in WITHOUT_REPAIR_ORDERS or not s["repair_orders"]):
+            op = "customer"
         if op == "search":
             query = urlencode({"q": rng.choice(s["terms"])})
             self._timed(op, "GET", f"/search/?{query}", headers={"HX-Request": "true"})
@@ -146,6 +161,12 @@ class Advisor(threading.Thread):
             self._timed(op, "GET", f"/vehicles/{rng.choice(s['vehicles'])}/")
         elif op == "customer_list":
             self._timed(op, "GET", "/customers/")
+        elif op == "repair_order":
+            self._timed(op, "GET", f"/repair-orders/{rng.choice(s['repair_orders'])}/")
+        elif op == "board":
+            self._timed(op, "GET", "/workshop/board/", headers={"HX-Request": "true"})
+        elif op == "repair_order_list":
+            self._timed(op, "GET", "/repair-orders/")
 
 
 def _wait_for(port: int, server: subprocess.Popen, seconds: float = 60) -> None:

@@ -3,33 +3,26 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
-from django.utils import timezone
+from django.db.models import Prefetch, Q
 
 from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
 from aftercare.core.permissions import Perm
 
-from .choices import OPEN_STATUSES, LineKind, LineStatus
+from .choices import LineKind, LineStatus
 from .models import RepairOrder, RepairOrderLine, StatusChange
 
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
 
 
 def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
-    """The repair orders a user may see, with what a list row shows, today's
-    open orders first, then the newest."""
-    today = timezone.localdate()
+    """The repair orders a user may see, with what a list row shows, newest
+    first — so today's orders lead. Ordered by the ro_store_recent index only:
+    a computed "today's open ones first" key made every page sort the store's
+    whole history (measured: 82× the floor at 90,000 orders)."""
     return (
         RepairOrder.objects.for_user(user, perm)
         .select_related("vehicle", "customer", "advisor", "repair_type")
-        .annotate(
-            today_open=Case(
-                When(Q(status__in=OPEN_STATUSES, opened_at__date=today), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("today_open", "-opened_at", "-id")
+        .order_by("-opened_at", "-id")
     )
 
 
