@@ -83,9 +83,13 @@ INSTALLED_APPS = [
     "aftercare.catalog",
     "aftercare.customers",
     "aftercare.service",
-    "aftercare.billing",
     "aftercare.appointments",
     "aftercare.workshop",
+    "aftercare.billing",
+    "aftercare.surveys",
+    "aftercare.followups",
+    "aftercare.complaints",
+    "aftercare.reports",
     "aftercare.demo",
 ]
 
@@ -286,6 +290,10 @@ SPECTACULAR_SETTINGS = {
         "PaymentKindEnum": "aftercare.billing.choices.PaymentKind",
         "CustomerKindEnum": "aftercare.customers.choices.CustomerKind",
         "JobStatusEnum": "aftercare.workshop.choices.JobStatus",
+        "ComplaintStatusEnum": "aftercare.complaints.choices.Status",
+        "ComplaintChannelEnum": "aftercare.complaints.choices.Channel",
+        "AppointmentChannelEnum": "aftercare.appointments.choices.Channel",
+        "ContactChannelEnum": "aftercare.customers.choices.ContactChannel",
     },
 }
 
@@ -300,9 +308,15 @@ LOGGING = {
 }
 
 # --- Scheduled jobs -------------------------------------------------------------
-# Daily jobs the scheduler enqueues once per day at local time "HH:MM". Safe to
-# run the scheduler on several machines: each slot is claimed by one row.
+# Jobs the scheduler enqueues: daily at local time "at": "HH:MM", or every
+# "every_minutes". Safe to run the scheduler on several machines: each slot is
+# claimed by one row.
 SCHEDULED_TASKS = [
     {"name": "daily_backup", "task": "aftercare.core.tasks.run_backup", "at": BACKUP_TIME},
     {"name": "analyze_database", "task": "aftercare.core.tasks.analyze_database", "at": "03:30"},
+    # Complaint clocks run in hours (first contact within 1 h): check every 15 minutes.
+    {"name": "complaint_breaches", "task": "aftercare.complaints.tasks.flag_complaint_breaches", "every_minutes": 15},
+    {"name": "followups_generate", "task": "aftercare.followups.tasks.generate_scheduled", "at": "06:00"},
+    # Follow-ups escalate 2 h after their deadline: check every 15 minutes.
+    {"name": "followups_escalate", "task": "aftercare.followups.tasks.escalate_overdue", "every_minutes": 15},
 ]

@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("aftercare.service.api.urls")),
     path("", include("aftercare.appointments.api.urls")),
     path("workshop/", include("aftercare.workshop.api.urls")),
+    path("", include("aftercare.followups.api.urls")),
+    path("", include("aftercare.complaints.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +34,11 @@ urlpatterns = [
     path("", include("aftercare.service.urls")),
     path("", include("aftercare.appointments.urls")),
     path("workshop/", include("aftercare.workshop.urls")),
+    path("followups/", include("aftercare.followups.urls")),
+    path("complaints/", include("aftercare.complaints.urls")),
+    path("surveys/", include("aftercare.surveys.urls")),
+    path("s/", include("aftercare.surveys.public_urls")),
+    path("reports/", include("aftercare.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,4 +1,4 @@
-"""The scheduler: enqueues daily tasks (settings.SCHEDULED_TASKS) once per day.
+"""The scheduler: enqueues settings.SCHEDULED_TASKS once per day or once per interval.
 
 Any number of scheduler processes may run; the unique (name, slot) row makes
 exactly one of them enqueue each day's run.
@@ -18,10 +18,16 @@ logger = logging.getLogger(__name__)
 
 
 def due_slots(now: datetime) -> list[tuple[dict, str]]:
-    """The (job, slot) pairs whose time today has come. The slot is the local date."""
+    """The (job, slot) pairs that are due now. A daily job ("at": "HH:MM") has
+    one slot per local date once its time has come; a periodic job
+    ("every_minutes": N) one slot per N-minute interval."""
     local = timezone.localtime(now)
     due = []
     for job in settings.SCHEDULED_TASKS:
+        if "every_minutes" in job:
+            interval = int(now.timestamp() // 60) // job["every_minutes"]
+            due.append((job, f"every{job['every_minutes']}:{interval}"))
+            continue
         hour, minute = (int(part) for part in job["at"].split(":"))
         if local.time() >= time(hour, minute):
             due.append((job, local.date().isoformat()))

@@ -14,8 +14,11 @@ from aftercare.accounts.roles import DEMO_LOGINS, Role
 from aftercare.appointments.demo import seed_appointments
 from aftercare.billing.demo import seed_settlements
 from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
+from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
+from aftercare.followups.demo import seed_followups
 from aftercare.service.demo import seed_repair_orders
+from aftercare.surveys.demo import seed_surveys
 from aftercare.workshop.demo import seed_workshop
 
 from . import generators
@@ -128,4 +131,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
                 seed_workshop(store, rng)
                 seed_settlements(store, rng)
+                seed_surveys(store, rng, today)
+                seed_followups(store, rng, today)
+                seed_complaints(store, rng, today)
     return result

@@ -27,3 +27,15 @@ def test_a_due_job_is_enqueued_once_per_day_however_often_the_scheduler_runs(one
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI), tick=False):
         assert run_due_jobs() == ["noop"]
     assert list(ScheduledRun.objects.values_list("slot", flat=True).order_by("slot")) == ["2026-03-01", "2026-03-02"]
+
+
+def test_a_periodic_job_is_enqueued_once_per_interval(settings):
+    settings.SCHEDULED_TASKS = [
+        {"name": "tick", "task": "aftercare.core.tests.tasks_for_tests.noop", "every_minutes": 15}
+    ]
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, 1, tzinfo=SHANGHAI), tick=False):
+        assert run_due_jobs() == ["tick"]
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, 14, tzinfo=SHANGHAI), tick=False):
+        assert run_due_jobs() == []
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, 16, tzinfo=SHANGHAI), tick=False):
+        assert run_due_jobs() == ["tick"]

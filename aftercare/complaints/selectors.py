@@ -1,0 +1,103 @@
+"""Reads of complaints shared by pages, the API and reports."""
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from aftercare.core.permissions import Perm
+
+from .choices import RESOLVED_STATUSES, Status
+from .models import Complaint
+
+RATE_PLACES = Decimal("0.0001")
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """A ratio 0-1 rounded to 4 places, None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime | None = None) -> dict:
+    """Complaint numbers of the complaints received in [start, end) [seed 001 §6.1].
+
+    - resolution_rate = resolved (resolved, informed or closed) / total;
+    - each on-time rate = clocks stopped before their deadline / clocks that
+      have stopped or are already past their deadline (a clock still running
+      within its time is not yet decided and counts on neither side);
+    - open_dissatisfied_ids: the complaints the customer is still unhappy
+      about — not resolved yet, or closed with satisfaction 1-2 — for the
+      drill-down.
+    """
+    now = now or timezone.now()
+    rows = Complaint.objects.filter(store_id__in=list(store_ids), received_at__gte=start, received_at__lt=end)
+
+    def clock(due: str, done: str) -> tuple[Q, Q]:
+        decided = Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": now})
+        on_time = Q(**{f"{done}__isnull": False, f"{done}__lte": F(due)})
+        return decided, on_time
+
+    aggregates = {"total": Count("id"), "resolved": Count("id", filter=Q(status__in=RESOLVED_STATUSES))}
+    for name, due, done in (
+        ("contact", "contact_due_at", "contacted_at"),
+        ("answer", "answer_due_at", "resolved_at"),
+        ("inform", "inform_due_at", "informed_at"),
+    ):
+        decided, on_time = clock(due, done)
+        aggregates[f"{name}_decided"] = Count("id", filter=decided)
+        aggregates[f"{name}_on_time"] = Count("id", filter=on_time)
+    numbers = rows.aggregate(**aggregates)
+    unhappy = rows.filter(~Q(status__in=RESOLVED_STATUSES) | Q(status=Status.CLOSED, satisfaction__lte=2))
+    return {
+        "total": numbers["total"],
+        "resolved": numbers["resolved"],
+        "resolution_rate": rate(numbers["resolved"], numbers["total"]),
+        "contact_on_time_rate": rate(numbers["contact_on_time"], numbers["contact_decided"]),
+        "answer_on_time_rate": rate(numbers["answer_on_time"], numbers["answer_decided"]),
+        "inform_on_time_rate": rate(numbers["inform_on_time"], numbers["inform_decided"]),
+        "open_dissatisfied_ids": list(unhappy.order_by("id").values_list("id", flat=True)),
+    }
+
+
+def complaints_visible_to(user):
+    """Every complaint the user may list: all of the stores where they see
+    details, plus the ones they recorded themselves (status only) elsewhere."""
+    detail_stores = user.store_ids(Perm.COMPLAINT_VIEW)
+    own = Q(submitted_by=user, store_id__in=user.store_ids(Perm.COMPLAINT_CREATE))
+    return Complaint.objects.filter(Q(store_id__in=detail_stores) | own)
+
+
+OPINION_HEADERS = (
+    "number", "received_at", "store", "customer", "plate", "repair_order", "channel", "complaint_type",
+    "priority", "is_crisis", "description", "staff_concerned", "owner", "status", "resolution_plan",
+    "plan_due_at", "result", "contacted_at", "resolved_at", "informed_at", "closed_at", "contact_breached",
+    "answer_breached", "inform_breached", "satisfaction", "closing_note",
+)  # fmt: skip
+
+
+def opinion_rows(queryset):
+    """The rows of the customer opinions report (用户意见处理表, DMS 6.2.19),
+    in OPINION_HEADERS order; one query, streamed."""
+    local = timezone.localtime
+    queryset = queryset.select_related("store", "customer", "vehicle", "repair_order", "staff_concerned", "owner")
+    for c in queryset.iterator(chunk_size=500):
+        yield (
+            c.number, local(c.received_at).strftime("%Y-%m-%d %H:%M"), c.store.name, c.customer.name,
+            c.vehicle.plate if c.vehicle else "", c.repair_order.number if c.repair_order else "",
+            c.get_channel_display(), c.get_complaint_type_display(), c.get_priority_display(),
+            "Y" if c.is_crisis else "", c.description, _person(c.staff_concerned), _person(c.owner),
+            c.get_status_display(), c.resolution_plan, _when(c.plan_due_at), c.result, _when(c.contacted_at),
+            _when(c.resolved_at), _when(c.informed_at), _when(c.closed_at), "Y" if c.contact_breached else "",
+            "Y" if c.answer_breached else "", "Y" if c.inform_breached else "", c.satisfaction or "", c.closing_note,
+        )  # fmt: skip
+
+
+def _person(user) -> str:
+    return (getattr(user, "full_name", "") or user.get_username()) if user else ""
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""

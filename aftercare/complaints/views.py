@@ -1,0 +1,285 @@
+"""Complaint pages: thin views that parse input, call a service or selector,
+render (the named partial for htmx requests).
+
+Who sees what [seed 001 §2.3]: the front desk (COMPLAINT_CREATE) records
+complaints and sees its own submissions with their status only; the service
+manager (COMPLAINT_VIEW / COMPLAINT_MANAGE) sees the details and handles them."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry
+from aftercare.core.permissions import Perm
+from aftercare.core.spreadsheets import csv_response
+from aftercare.core.views import permission_required
+from aftercare.customers.models import Customer
+from aftercare.service.models import RepairOrder
+
+from . import selectors, services
+from .filters import ComplaintFilterSet
+from .forms import CloseForm, ComplaintCreateForm, ComplaintSettingsForm, HandlingForm, ResolveForm, TransitionForm
+from .models import Complaint, ComplaintSettings
+
+
+def _is_partial(request) -> bool:
+    return bool(request.htmx and not request.htmx.boosted)
+
+
+def _any_permission(*perms):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not any(request.user.has_perm(perm) for perm in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def _int(value) -> int:
+    """A query-string id, or 0 (matches nothing) when it is not a number."""
+    return int(value) if value and str(value).isdigit() else 0
+
+
+def _complaint_for(request, pk: int, perm: str = Perm.COMPLAINT_VIEW) -> Complaint:
+    """The complaint if the user may see its details in its store; 404 otherwise
+    (someone else's store, or a front-desk user: they have no detail page)."""
+    return get_object_or_404(
+        Complaint.objects.for_user(request.user, perm).select_related(
+            "store", "store__group", "customer", "vehicle", "repair_order", "staff_concerned", "owner",
+            "submitted_by", "escalated_to",
+        ),
+        pk=pk,
+    )  # fmt: skip
+
+
+@_any_permission(Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW)
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    detail_store_ids = set(request.user.store_ids(Perm.COMPLAINT_VIEW))
+    complaints = selectors.complaints_visible_to(request.user).select_related("customer", "vehicle", "owner")
+    filterset = ComplaintFilterSet(request.GET or None, queryset=complaints)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    rows = [(complaint, complaint.store_id in detail_store_ids) for complaint in page.object_list]
+    context = {"filter": filterset, "page": page, "rows": rows, "sees_details": bool(detail_store_ids),
+               "query": _query_without_page(request)}  # fmt: skip
+    template = "complaints/complaint_list.html#results" if _is_partial(request) else "complaints/complaint_list.html"
+    return render(request, template, context)
+
+
+@permission_required(Perm.COMPLAINT_CREATE)
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    store = request.store
+    if store is None or not request.user.has_perm(Perm.COMPLAINT_CREATE, store):
+        raise PermissionDenied
+    initial = {}
+    if request.method == "GET":
+        order = RepairOrder.objects.for_user(request.user).filter(store=store, pk=_int(request.GET.get("repair_order")))
+        customer = Customer.objects.for_user(request.user).filter(store=store, pk=_int(request.GET.get("customer")))
+        if (order := order.select_related("customer").first()) is not None:
+            initial = {"repair_order": order.number, "customer": order.customer.number}
+        elif (customer := customer.first()) is not None:
+            initial = {"customer": customer.number}
+    form = ComplaintCreateForm(request.POST or None, store=store, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.complaint_create(
+                actor=request.user, store=store, customer=data["customer"], channel=data["channel"],
+                complaint_type=data["complaint_type"], priority=data["priority"], description=data["description"],
+                customer_words=data["customer_words"], is_crisis=data["is_crisis"],
+                repair_order=data["repair_order"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("Complaint %(number)s recorded. The service manager will contact the customer.")
+                % {"number": complaint.number},
+            )
+            if request.user.has_perm(Perm.COMPLAINT_VIEW, complaint):
+                return redirect("complaints:detail", pk=complaint.pk)
+            return redirect("complaints:list")
+    return render(request, "complaints/complaint_form.html", {"form": form, "store": store})
+
+
+def _detail_context(request, complaint: Complaint, **forms) -> dict:
+    can_manage = request.user.has_perm(Perm.COMPLAINT_MANAGE, complaint)
+    return {
+        "complaint": complaint,
+        "clocks": complaint.clocks(),
+        "history": complaint.status_changes.select_related("changed_by"),
+        "can_manage": can_manage,
+        "handling_form": forms.get("handling_form") or HandlingForm(complaint=complaint),
+        "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"result": complaint.result}),
+        "close_form": forms.get("close_form") or CloseForm(),
+        "moves": [m for m in complaint.allowed_moves if m not in ("resolved", "closed")],
+    }
+
+
+@permission_required(Perm.COMPLAINT_VIEW)
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk)
+    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
+
+
+def _refused(request, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, str(error) or _("Your role cannot do this."))
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+@require_POST
+def complaint_update(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
+    form = HandlingForm(request.POST, complaint=complaint)
+    if form.is_valid():
+        try:
+            services.complaint_update(actor=request.user, complaint=complaint, data=form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("complaints:detail", pk=pk)
+    response = render(
+        request, "complaints/complaint_detail.html", _detail_context(request, complaint, handling_form=form)
+    )
+    response.status_code = 400
+    return response
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+@require_POST
+def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid next step."))
+        return redirect("complaints:detail", pk=pk)
+    try:
+        services.complaint_transition(
+            actor=request.user, complaint=complaint, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return redirect("complaints:detail", pk=pk)
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+@require_POST
+def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_resolve(
+                actor=request.user, complaint=complaint, result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except services.TransitionRefused as error:
+            _refused(request, error)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Resolved. Tell the customer the result within the deadline."))
+            return redirect("complaints:detail", pk=pk)
+        if not form.errors:
+            return redirect("complaints:detail", pk=pk)
+    response = render(
+        request, "complaints/complaint_detail.html", _detail_context(request, complaint, resolve_form=form)
+    )
+    response.status_code = 400
+    return response
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+@require_POST
+def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_close(
+                actor=request.user, complaint=complaint, satisfaction=form.cleaned_data["satisfaction"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except services.TransitionRefused as error:
+            _refused(request, error)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Complaint closed."))
+            return redirect("complaints:detail", pk=pk)
+        if not form.errors:
+            return redirect("complaints:detail", pk=pk)
+    response = render(request, "complaints/complaint_detail.html", _detail_context(request, complaint, close_form=form))
+    response.status_code = 400
+    return response
+
+
+@permission_required(Perm.COMPLAINT_VIEW)
+def opinions(request: HttpRequest) -> HttpResponse:
+    """The customer opinions report (用户意见处理表, DMS 6.2.19): every complaint
+    with its handling, filtered, on screen or as CSV."""
+    complaints = Complaint.objects.for_user(request.user, Perm.COMPLAINT_VIEW)
+    filterset = ComplaintFilterSet(request.GET or None, queryset=complaints)
+    if request.GET.get("format") == "csv":
+        if not request.user.has_perm(Perm.DATA_EXPORT):
+            raise PermissionDenied
+        audit_record(actor=request.user, action=AuditEntry.Action.EXPORT, store=request.store,
+                     object_repr="complaints:opinions", reason=request.GET.urlencode()[:300])  # fmt: skip
+        headers = [str(Complaint._meta.get_field(h).verbose_name) if h not in ("plate",) else _("plate")
+                   for h in selectors.OPINION_HEADERS]  # fmt: skip
+        return csv_response("customer-opinions.csv", headers, selectors.opinion_rows(filterset.qs))
+    complaints = filterset.qs.select_related("customer", "vehicle", "owner", "staff_concerned")
+    page = Paginator(complaints, 50).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "can_export": request.user.has_perm(Perm.DATA_EXPORT),
+               "query": _query_without_page(request)}  # fmt: skip
+    template = "complaints/opinions.html#results" if _is_partial(request) else "complaints/opinions.html"
+    return render(request, template, context)
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+def complaint_settings(request: HttpRequest) -> HttpResponse:
+    store = request.store
+    if store is None or not request.user.has_perm(Perm.COMPLAINT_MANAGE, store):
+        raise PermissionDenied
+    form = ComplaintSettingsForm(request.POST or None, instance=ComplaintSettings.for_store(store))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complaint_settings_update(actor=request.user, store=store, data=form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("complaints:settings")
+    return render(request, "complaints/settings.html", {"form": form, "store": store})

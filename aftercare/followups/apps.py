@@ -1,0 +1,20 @@
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupsConfig(AppConfig):
+    name = "aftercare.followups"
+    label = "followups"
+    verbose_name = _("Follow-ups")
+
+    def ready(self):
+        from aftercare.service.services import repair_order_status_changed
+
+        from . import receivers
+
+        repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="followups_ro")
+        # The surveys app is optional here: a low score opens a follow-up problem.
+        if apps.is_installed("aftercare.surveys"):
+            from aftercare.surveys.signals import survey_answered
+
+            survey_answered.connect(receivers.on_survey_answered, dispatch_uid="followups_survey")

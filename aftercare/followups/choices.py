@@ -1,0 +1,49 @@
+"""Choices of the follow-up system (回访) [seed 001 §4.2, §4.5]."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    FIRST_SERVICE = "first_service", _("First service")
+    MAINTENANCE = "maintenance", _("Regular maintenance")
+    REPAIR = "repair", _("Repair")
+    COMPLAINT = "complaint", _("Complaint follow-up")
+    CHURN = "churn", _("Churn warning")
+    HOLIDAY = "holiday", _("Holiday care")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To call")
+    DONE = "done", _("Called")
+    UNREACHABLE = "unreachable", _("Closed: unreachable")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RecordStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ProblemCategory(models.TextChoices):
+    EFFICIENCY = "efficiency", _("Service efficiency")
+    QUALITY = "quality", _("Service quality")
+    PRICE = "price", _("Price")
+    ENVIRONMENT = "environment", _("Environment")
+    OTHER = "other", _("Other")
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    HANDLED = "handled", _("Handled")
+    INFORMED = "informed", _("Customer informed")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WECHAT = "wechat", _("WeChat")
+    SMS = "sms", _("SMS")
+    IN_STORE = "in_store", _("In store")
+
+
+OPEN_STATUSES = (TaskStatus.OPEN,)

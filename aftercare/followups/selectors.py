@@ -1,0 +1,137 @@
+"""Reads of the follow-up system shared by pages, the API and reports."""
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+
+from aftercare.core.permissions import Perm
+from aftercare.service.choices import LineStatus
+from aftercare.service.models import RepairOrder, RepairOrderLine
+
+from .choices import Kind, TaskStatus
+from .models import FollowUpScript, FollowUpTask
+from .scripts import DEFAULT_SCRIPTS
+
+RATE_PLACES = Decimal("0.0001")
+QUEUE_LIMIT = 200
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """A ratio 0-1 rounded to 4 places, None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def visible_to(user, perm: str = Perm.FOLLOWUP_WORK):
+    return FollowUpTask.objects.for_user(user, perm)
+
+
+def mine_or_claimable(user) -> Q:
+    """Tasks owned by the user, or owned by nobody but a role the user holds in
+    the task's store (or by no role at all): those can be claimed."""
+    condition = Q(owner=user)
+    for store_id in user.store_ids(Perm.FOLLOWUP_WORK):
+        condition |= Q(store_id=store_id, owner__isnull=True, owner_role__in=[*user.roles_at(store_id), ""])
+    return condition
+
+
+def followup_tasks_due_for(user, now: datetime | None = None, everyone: bool = False) -> dict:
+    """The work queue: {"overdue": [...], "due": [...], "upcoming": [...]} of open
+    tasks, earliest deadline first. One query whatever the length."""
+    now = now or timezone.now()
+    tasks = visible_to(user).open().select_related("customer", "vehicle", "owner", "repair_order")
+    if not everyone:
+        tasks = tasks.filter(mine_or_claimable(user))
+    queue = {"overdue": [], "due": [], "upcoming": []}
+    for task in tasks.order_by("due_at", "id")[:QUEUE_LIMIT]:
+        if task.due_at < now:
+            queue["overdue"].append(task)
+        elif task.available_at <= now:
+            queue["due"].append(task)
+        else:
+            queue["upcoming"].append(task)
+    return queue
+
+
+def coverage_tasks(*, store_ids, start, end):
+    """The follow-ups due in [start, end): cancelled ones are not counted."""
+    return FollowUpTask.objects.filter(store_id__in=list(store_ids), due_at__gte=start, due_at__lt=end).exclude(
+        status=TaskStatus.CANCELLED
+    )
+
+
+def followup_coverage(*, store_ids, start, end) -> dict:
+    """Follow-up coverage of the calls due in [start, end) [seed 001 §6.1]:
+    rate = done / due, where done = called (an unreachable or still open task is
+    not done). due_customer_ids and missed_customer_ids (a customer with any due
+    call not done) are for the drill-down."""
+    rows = list(coverage_tasks(store_ids=store_ids, start=start, end=end).values_list("customer_id", "status"))
+    due = len(rows)
+    done = sum(1 for _c, status in rows if status == TaskStatus.DONE)
+    return {
+        "due": due,
+        "done": done,
+        "rate": rate(done, due),
+        "due_customer_ids": sorted({c for c, _s in rows}),
+        "missed_customer_ids": sorted({c for c, status in rows if status != TaskStatus.DONE}),
+    }
+
+
+def script_for(task: FollowUpTask) -> str:
+    """The store's script for the task's kind (or the default), with the
+    customer's details filled in."""
+    own = FollowUpScript.objects.filter(store_id=task.store_id, kind=task.kind).values_list("text", flat=True).first()
+    text = str(own or DEFAULT_SCRIPTS.get(Kind(task.kind), ""))
+    advisor = task.repair_order.advisor if task.repair_order_id else task.owner
+    next_service = ""
+    if task.vehicle_id and hasattr(task.vehicle, "next_service_due"):
+        due = task.vehicle.next_service_due()
+        next_service = str(due[0] if isinstance(due, tuple) else due or "")
+    values = {
+        "customer": task.customer.name,
+        "advisor": str(advisor or ""),
+        "store": task.store.name,
+        "store_phone": task.store.rescue_phone or task.store.phone,
+        "next_service": next_service or "—",
+    }
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        # A store's own script with a typo in a placeholder is shown as written.
+        return text
+
+
+def caller_context(task: FollowUpTask, user) -> dict:
+    """What the caller sees before calling [seed 001 §4.3.1]: the last repair
+    orders with lines, declined work, complaints (if that app is installed and
+    the user may see them), preferences and the preferred channel."""
+    orders = list(
+        RepairOrder.objects.filter(customer_id=task.customer_id, store_id=task.store_id)
+        .select_related("vehicle", "advisor", "repair_type")
+        .prefetch_related("lines")
+        .order_by("-opened_at")[:5]
+    )
+    declined = list(
+        RepairOrderLine.objects.filter(
+            repair_order__customer_id=task.customer_id, repair_order__store_id=task.store_id,
+            status=LineStatus.DECLINED,
+        ).select_related("repair_order").order_by("-repair_order__opened_at")[:20]
+    )  # fmt: skip
+    complaints = None
+    if apps.is_installed("aftercare.complaints") and user.has_perm(Perm.COMPLAINT_VIEW, task.store):
+        from aftercare.complaints.models import Complaint
+
+        complaints = list(
+            Complaint.objects.filter(customer_id=task.customer_id, store_id=task.store_id).order_by("-received_at")[:10]
+        )
+    history = list(
+        FollowUpTask.objects.filter(customer_id=task.customer_id, store_id=task.store_id)
+        .exclude(pk=task.pk)
+        .exclude(status=TaskStatus.OPEN)
+        .order_by("-completed_at")[:5]
+    )
+    return {"orders": orders, "declined": declined, "complaints": complaints, "previous": history}

@@ -1,0 +1,493 @@
+"""Follow-up calls: generation (on delivery, and scheduled churn / holiday care),
+the work on a task (claim, reassign, record, unreachable attempts), escalation
+of overdue tasks, and the problems a call raises. Every change runs in one
+transaction, locks the task it checks, and audits."""
+
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.accounts.roles import Role
+from aftercare.core.audit import audit_record, created_changes
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.permissions import Perm
+from aftercare.customers.models import Customer
+from aftercare.service.choices import Status as ROStatus
+from aftercare.service.models import RepairOrder
+
+from .choices import Kind, ProblemCategory, ProblemStatus, RecordStatus, TaskStatus
+from .holidays import HOLIDAY_NAMES, holidays_in_care_window
+from .models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
+
+# A satisfaction (or survey overall score) at or below this raises a problem.
+LOW_SCORE = 2
+CALL_HOUR = time(9, 0)
+
+
+def _require(actor, perm: str, store) -> None:
+    if not actor.has_perm(perm, store):
+        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
+
+
+def store_service_manager(store: Store):
+    """The store's service manager (a store-level role before a group-wide one), or None."""
+    from aftercare.accounts.models import Membership
+
+    membership = (
+        Membership.objects.filter(role=Role.SERVICE_MANAGER, is_active=True, user__is_active=True)
+        .filter(Q(store=store) | Q(store__isnull=True, group_id=store.group_id))
+        .select_related("user")
+        .order_by(F("store_id").asc(nulls_last=True), "id")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _at(day, hour: time = CALL_HOUR) -> datetime:
+    return timezone.make_aware(datetime.combine(day, hour))
+
+
+# --- generation ----------------------------------------------------------------------------------
+
+
+def followup_create(
+    *,
+    store,
+    customer,
+    kind: str,
+    due_at,
+    source_key: str,
+    owner=None,
+    owner_role=None,
+    vehicle=None,
+    repair_order=None,
+    note: str = "",
+    available_at=None,
+) -> FollowUpTask:
+    """Create the follow-up task for `source_key`, or return the one already made
+    (unique (store, kind, source_key): a second call, a retry after a crash or a
+    race all end with one task)."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Unknown follow-up type: %(kind)s") % {"kind": kind}})
+    existing = FollowUpTask.objects.filter(store=store, kind=kind, source_key=source_key).first()
+    if existing:
+        return existing
+    available_at = available_at or min(timezone.now(), due_at)
+    try:
+        # A savepoint: losing a race raises IntegrityError without spoiling the caller's transaction.
+        with transaction.atomic():
+            task = FollowUpTask.objects.create(
+                store=store, customer=customer, kind=kind, source_key=source_key[:80], due_at=due_at,
+                available_at=available_at, owner=owner, owner_role=owner_role or "", vehicle=vehicle,
+                repair_order=repair_order, note=(note or "")[:500],
+            )  # fmt: skip
+            audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=task, changes=created_changes(task))
+    except IntegrityError:
+        return FollowUpTask.objects.get(store=store, kind=kind, source_key=source_key[:80])
+    return task
+
+
+def _is_first_delivery(order: RepairOrder) -> bool:
+    """The customer's first delivered repair order at this store."""
+    earlier = RepairOrder.objects.filter(
+        store_id=order.store_id, customer_id=order.customer_id, status=ROStatus.DELIVERED
+    ).exclude(pk=order.pk)
+    if order.closed_at:
+        earlier = earlier.filter(closed_at__lt=order.closed_at)
+    return not earlier.exists()
+
+
+def followups_for_delivery(*, repair_order_id: int) -> list[FollowUpTask]:
+    """The call(s) a delivered repair order asks for [seed 001 §4.2]: the first
+    service within 24 h (advisor), a repair after 7 days (advisor), regular
+    maintenance 3-5 days after (customer specialist). Idempotent."""
+    order = RepairOrder.objects.select_related("store", "repair_type").filter(pk=repair_order_id).first()
+    if order is None or order.status != ROStatus.DELIVERED:
+        return []
+    rule = FollowUpRule.for_store(order.store)
+    delivered = order.closed_at or timezone.now()
+    common = {"store": order.store, "customer_id": order.customer_id}
+    code = order.repair_type.code
+    if _is_first_delivery(order):
+        spec = {
+            "kind": Kind.FIRST_SERVICE, "owner": order.advisor, "available_at": delivered,
+            "due_at": delivered + timedelta(hours=rule.first_service_hours),
+        }  # fmt: skip
+    elif code in rule.repair_codes:
+        start = _at((delivered + timedelta(days=rule.repair_days)).date())
+        spec = {
+            "kind": Kind.REPAIR, "owner": order.advisor, "available_at": start, "due_at": start + timedelta(hours=9),
+        }  # fmt: skip
+    elif code in rule.maintenance_codes:
+        spec = {
+            "kind": Kind.MAINTENANCE, "owner_role": Role.CUSTOMER_CARE,
+            "available_at": _at((delivered + timedelta(days=rule.maintenance_from_days)).date()),
+            "due_at": _at((delivered + timedelta(days=rule.maintenance_to_days)).date(), time(18, 0)),
+        }  # fmt: skip
+    else:
+        return []
+    customer = Customer.objects.get(pk=order.customer_id)
+    common.pop("customer_id")
+    task = followup_create(
+        **common, **spec, customer=customer, vehicle=order.vehicle, repair_order=order,
+        source_key=f"ro:{order.pk}", note=order.number,
+    )  # fmt: skip
+    return [task]
+
+
+def _bulk_create(tasks: list[FollowUpTask]) -> int:
+    """Insert the tasks, skipping any whose (store, kind, source_key) exists: set-based
+    and idempotent. Returns how many are new (counted, since ignore_conflicts
+    does not say)."""
+    if not tasks:
+        return 0
+    store_id, kind = tasks[0].store_id, tasks[0].kind
+    keys = [t.source_key for t in tasks]
+    before = FollowUpTask.objects.filter(store_id=store_id, kind=kind, source_key__in=keys).count()
+    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=500)
+    created = FollowUpTask.objects.filter(store_id=store_id, kind=kind, source_key__in=keys).count() - before
+    if created:
+        audit_record(
+            actor=None, action=AuditEntry.Action.CREATE, store=store_id, object_repr=f"followups:{kind}",
+            changes={"created": [0, created]},
+        )  # fmt: skip
+    return created
+
+
+def followups_generate_churn(*, store: Store, now=None) -> int:
+    """Churn-warning calls for customers whose last visit is more than N months
+    ago (one call per absence: the key names the last visit). One query selects
+    the due customers; only the window of one period back is looked at, so a
+    customer lost long ago is not called again every day."""
+    now = now or timezone.now()
+    rule = FollowUpRule.for_store(store)
+    cutoff = now - relativedelta(months=rule.churn_months)
+    rows = Customer.objects.filter(
+        store=store, merged_into__isnull=True, last_visit_at__lt=cutoff,
+        last_visit_at__gte=cutoff - relativedelta(months=rule.churn_months),
+    ).values_list("id", "last_visit_at")  # fmt: skip
+    due_at = now + timedelta(days=rule.churn_call_days)
+    tasks = [
+        FollowUpTask(
+            store=store,
+            kind=Kind.CHURN,
+            customer_id=cid,
+            owner_role=Role.CUSTOMER_CARE,
+            available_at=now,
+            due_at=due_at,
+            source_key=f"churn:{cid}:{last:%Y%m%d}",
+        )
+        for cid, last in rows
+    ]
+    return _bulk_create(tasks)
+
+
+def followups_generate_holiday(*, store: Store, today=None) -> int:
+    """Holiday-care calls one week before each major holiday, for the customers
+    seen within the last N months."""
+    today = today or timezone.localdate()
+    rule = FollowUpRule.for_store(store)
+    created = 0
+    for code, day in holidays_in_care_window(today, rule.holiday_days_before):
+        since = _at(day) - relativedelta(months=rule.holiday_active_months)
+        ids = Customer.objects.filter(store=store, merged_into__isnull=True, last_visit_at__gte=since).values_list(
+            "id", flat=True
+        )
+        note = str(HOLIDAY_NAMES[code])
+        available = _at(day - timedelta(days=rule.holiday_days_before))
+        tasks = [
+            FollowUpTask(
+                store=store,
+                kind=Kind.HOLIDAY,
+                customer_id=cid,
+                owner_role=Role.CUSTOMER_CARE,
+                available_at=available,
+                due_at=_at(day - timedelta(days=1), time(18, 0)),
+                note=note,
+                source_key=f"holiday:{day:%Y%m%d}:{cid}",
+            )
+            for cid in ids
+        ]
+        created += _bulk_create(tasks)
+    return created
+
+
+# --- working a task ------------------------------------------------------------------------------
+
+
+def _locked(task: FollowUpTask) -> FollowUpTask:
+    return FollowUpTask.objects.select_for_update().get(pk=task.pk)
+
+
+def _check_open(task: FollowUpTask) -> None:
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(_("This follow-up is already closed."))
+
+
+def followup_claim(*, actor, task: FollowUpTask) -> FollowUpTask:
+    """Take a task assigned to a role in the store."""
+    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    with transaction.atomic():
+        task = _locked(task)
+        _check_open(task)
+        if task.owner_id and task.owner_id != actor.pk:
+            raise ValidationError(_("Someone else already owns this follow-up."))
+        if task.owner_role and task.owner_role not in actor.roles_at(task.store_id):
+            raise ValidationError(_("This follow-up is for another role."))
+        task.owner = actor
+        task.save(update_fields=["owner", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=task, changes={"owner": [None, actor.pk]})
+    return task
+
+
+def followup_reassign(*, actor, task: FollowUpTask, owner=None, owner_role: str = "", reason: str = "") -> FollowUpTask:
+    """Give a task to another person (who must work follow-ups in the store) or role."""
+    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    if owner is None and not owner_role:
+        raise ValidationError({"owner": _("Choose a person or a role.")})
+    if owner is not None and not owner.has_perm(Perm.FOLLOWUP_WORK, task.store):
+        raise ValidationError({"owner": _("This person does not work follow-ups in this store.")})
+    if owner_role and owner_role not in Role.values:
+        raise ValidationError({"owner_role": _("Unknown role.")})
+    with transaction.atomic():
+        task = _locked(task)
+        _check_open(task)
+        before = {"owner": task.owner_id, "owner_role": task.owner_role}
+        task.owner = owner
+        task.owner_role = owner_role or ""
+        task.save(update_fields=["owner", "owner_role", "updated_at"])
+        after = {"owner": task.owner_id, "owner_role": task.owner_role}
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=task, reason=reason,
+            changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+        )  # fmt: skip
+    return task
+
+
+OUTCOME_FIELDS = (
+    "contact_channel",
+    "contact_value",
+    "contacted_at",
+    "feedback",
+    "problem_category",
+    "responsible",
+    "handling_result",
+    "satisfaction",
+)
+
+
+def followup_record(*, actor, task: FollowUpTask, data: dict) -> FollowUpTask:
+    """Record the call [seed 001 §4.5]. Satisfaction ≤ 2 or a problem category
+    raises a FollowUpProblem for the responsible person (24 h clock); the record
+    stays pending until the problem is handled and the customer told."""
+    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    unknown = set(data) - set(OUTCOME_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be set here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if not data.get("contact_channel"):
+        raise ValidationError({"contact_channel": _("Say how the customer was reached.")})
+    satisfaction = data.get("satisfaction")
+    if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
+        raise ValidationError({"satisfaction": _("Enter a satisfaction of 1 to 5.")})
+    if data.get("problem_category") and data["problem_category"] not in ProblemCategory.values:
+        raise ValidationError({"problem_category": _("Unknown problem category.")})
+    responsible = data.get("responsible")
+    if responsible is not None and not responsible.store_ids():
+        raise ValidationError({"responsible": _("This person does not work in this store.")})
+    if responsible is not None and task.store_id not in responsible.store_ids():
+        raise ValidationError({"responsible": _("This person does not work in this store.")})
+    now = timezone.now()
+    with transaction.atomic():
+        task = _locked(task)
+        _check_open(task)
+        for name in OUTCOME_FIELDS:
+            if name in data and data[name] is not None:
+                setattr(task, name, data[name])
+        task.contacted_at = (task.contacted_at or now).replace(second=0, microsecond=0)
+        raised = bool(task.problem_category) or (task.satisfaction is not None and task.satisfaction <= LOW_SCORE)
+        task.status = TaskStatus.DONE
+        task.record_status = RecordStatus.PENDING if raised else RecordStatus.RESOLVED
+        task.completed_at = now
+        task.completed_by = actor
+        fields = [*OUTCOME_FIELDS, "status", "record_status", "completed_at", "completed_by", "updated_at"]
+        task.save(update_fields=fields)
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=task, changes={"status": ["open", "done"]})
+        if raised:
+            _problem_open(
+                store=task.store, source_key=f"task:{task.pk}", task=task, customer_id=task.customer_id,
+                repair_order_id=task.repair_order_id, category=task.problem_category or ProblemCategory.OTHER,
+                description=task.feedback, responsible=task.responsible, now=now,
+            )  # fmt: skip
+    return task
+
+
+def followup_attempt(*, actor, task: FollowUpTask, channel: str, note: str = "") -> FollowUpTask:
+    """A call that did not reach the customer. The task comes back after the
+    store's retry delay; after the last try it closes as unreachable."""
+    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    now = timezone.now()
+    with transaction.atomic():
+        task = _locked(task)
+        _check_open(task)
+        rule = FollowUpRule.for_store(task.store)
+        FollowUpAttempt.objects.create(
+            task=task, attempted_at=now, attempted_by=actor, channel=channel, note=note[:200]
+        )
+        task.attempts += 1
+        fields = ["attempts", "updated_at"]
+        if task.attempts >= rule.unreachable_tries:
+            task.status = TaskStatus.UNREACHABLE
+            task.completed_at = now
+            task.completed_by = actor
+            fields += ["status", "completed_at", "completed_by"]
+        else:
+            task.available_at = now + timedelta(hours=rule.retry_after_hours)
+            task.due_at = max(task.due_at, task.available_at + timedelta(hours=rule.retry_after_hours))
+            fields += ["available_at", "due_at"]
+        task.save(update_fields=fields)
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=task, reason=note,
+            changes={"attempts": [task.attempts - 1, task.attempts]},
+        )  # fmt: skip
+    return task
+
+
+def followups_escalate(*, store: Store, now=None) -> int:
+    """Flag the store's open tasks overdue by more than the escalation delay and
+    give them to the service manager. The conditional update (escalated_at is
+    null) makes two runs at once escalate each task once."""
+    now = now or timezone.now()
+    rule = FollowUpRule.for_store(store)
+    manager = store_service_manager(store)
+    if manager is None:
+        return 0
+    with transaction.atomic():
+        overdue = FollowUpTask.objects.select_for_update().filter(
+            store=store, status=TaskStatus.OPEN, escalated_at__isnull=True,
+            due_at__lt=now - timedelta(hours=rule.escalate_after_hours),
+        )  # fmt: skip
+        ids = list(overdue.values_list("id", flat=True))
+        if not ids:
+            return 0
+        count = FollowUpTask.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
+            escalated_at=now, escalated_to=manager, owner=manager, owner_role="", updated_at=now
+        )
+        audit_record(
+            actor=None, action=AuditEntry.Action.UPDATE, store=store, object_repr="followups:escalated",
+            changes={"escalated": [[], ids], "owner": [None, manager.pk]},
+        )  # fmt: skip
+    return count
+
+
+# --- problems ------------------------------------------------------------------------------------
+
+
+def _problem_open(*, store, source_key, customer_id, category, description="", task=None, repair_order_id=None,
+                  responsible=None, now=None) -> FollowUpProblem:  # fmt: skip
+    now = now or timezone.now()
+    rule = FollowUpRule.for_store(store)
+    existing = FollowUpProblem.objects.filter(store=store, source_key=source_key).first()
+    if existing:
+        return existing
+    problem = FollowUpProblem.objects.create(
+        store=store, source_key=source_key, task=task, customer_id=customer_id, repair_order_id=repair_order_id,
+        category=category, description=description or "", responsible=responsible or store_service_manager(store),
+        raised_at=now, due_at=now + timedelta(hours=rule.problem_hours),
+    )  # fmt: skip
+    audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=problem, changes=created_changes(problem))
+    return problem
+
+
+def problem_from_survey(*, response_id: int) -> FollowUpProblem | None:
+    """A survey answered with an overall score ≤ 2 opens a problem (once)."""
+    from aftercare.surveys.models import SurveyResponse
+
+    response = SurveyResponse.objects.select_related("store").filter(pk=response_id).first()
+    if response is None or response.overall_score is None or response.overall_score > LOW_SCORE:
+        return None
+    with transaction.atomic():
+        return _problem_open(
+            store=response.store, source_key=f"survey:{response.pk}", customer_id=response.customer_id,
+            repair_order_id=response.repair_order_id, category=ProblemCategory.QUALITY,
+            description=response.comment or _("Low survey score: %(score)s") % {"score": response.overall_score},
+        )  # fmt: skip
+
+
+def _locked_problem(problem: FollowUpProblem) -> FollowUpProblem:
+    return FollowUpProblem.objects.select_for_update().get(pk=problem.pk)
+
+
+def problem_handle(*, actor, problem: FollowUpProblem, result: str) -> FollowUpProblem:
+    _require(actor, Perm.FOLLOWUP_WORK, problem.store)
+    if not result.strip():
+        raise ValidationError({"handling_result": _("Say how the problem was handled.")})
+    with transaction.atomic():
+        problem = _locked_problem(problem)
+        if problem.status != ProblemStatus.OPEN:
+            raise ValidationError(_("This problem is already handled."))
+        problem.status = ProblemStatus.HANDLED
+        problem.handled_at = timezone.now()
+        problem.handling_result = result[:300]
+        problem.save(update_fields=["status", "handled_at", "handling_result", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=problem, changes={"status": ["open", "handled"]})
+    return problem
+
+
+def problem_inform(*, actor, problem: FollowUpProblem) -> FollowUpProblem:
+    """The customer was told the result: the problem, and its follow-up record, are resolved."""
+    _require(actor, Perm.FOLLOWUP_WORK, problem.store)
+    with transaction.atomic():
+        problem = _locked_problem(problem)
+        if problem.status != ProblemStatus.HANDLED:
+            raise ValidationError(_("Handle the problem before telling the customer."))
+        problem.status = ProblemStatus.INFORMED
+        problem.informed_at = timezone.now()
+        problem.save(update_fields=["status", "informed_at", "updated_at"])
+        if problem.task_id:
+            task = FollowUpTask.objects.select_for_update().get(pk=problem.task_id)
+            task.record_status = RecordStatus.RESOLVED
+            task.handling_result = task.handling_result or problem.handling_result
+            task.save(update_fields=["record_status", "handling_result", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=problem, changes={"status": ["handled", "informed"]}
+        )
+    return problem
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def followup_rule_save(*, actor, store: Store, rule: FollowUpRule) -> FollowUpRule:
+    """Save a store's follow-up numbers (validated by the form or full_clean)."""
+    _require(actor, Perm.REPORT_VIEW, store)
+    rule.store = store
+    rule.full_clean(exclude=["store"])
+    with transaction.atomic():
+        before = FollowUpRule.objects.select_for_update().filter(store=store).values().first() or {}
+        if before:
+            rule.pk = before["id"]
+        rule.save()
+        after = FollowUpRule.objects.filter(pk=rule.pk).values().first()
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=rule, store=store,
+            changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k != "id"},
+        )  # fmt: skip
+    return rule
+
+
+def followup_script_save(*, actor, store: Store, kind: str, text: str) -> None:
+    from .models import FollowUpScript
+
+    _require(actor, Perm.REPORT_VIEW, store)
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Unknown follow-up type: %(kind)s") % {"kind": kind}})
+    if not text.strip():
+        raise ValidationError({"text": _("Write the script.")})
+    with transaction.atomic():
+        script, _created = FollowUpScript.objects.update_or_create(store=store, kind=kind, defaults={"text": text})
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=script, store=store, changes={"text": ["", "…"]})

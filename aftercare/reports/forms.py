@@ -1,0 +1,24 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftercare.core.forms import StyledForm
+
+
+class PeriodForm(StyledForm):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All my stores"))] + [(s.pk, s.name) for s in stores]
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        data["start"] = data.get("start") or today.replace(day=1)
+        data["end"] = data.get("end") or today
+        if data["end"] < data["start"]:
+            self.add_error("end", _("The end is before the start."))
+        return data

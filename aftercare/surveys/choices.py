@@ -1,0 +1,21 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyKind(models.TextChoices):
+    """Which follow-up a survey belongs to (seed 001 §4.2)."""
+
+    FIRST_SERVICE = "first_service", _("First service")
+    MAINTENANCE = "maintenance", _("Regular maintenance")
+    REPAIR = "repair", _("Repair")
+    COMPLAINT = "complaint", _("Complaint follow-up")
+
+
+class Channel(models.TextChoices):
+    STAFF_CALL = "staff_call", _("Staff call")
+    LINK = "link", _("Customer link")
+
+
+class ResponseStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for answers")
+    COMPLETED = "completed", _("Completed")

@@ -1,0 +1,11 @@
+"""The customer's survey link: no login, the signed token is the key."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "surveys_public"
+
+urlpatterns = [
+    path("<str:token>/", views.answer, name="answer"),
+]

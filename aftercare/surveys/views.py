@@ -1,0 +1,227 @@
+"""Survey pages: results (调查结果汇总) with drill-down and CSV, the caller's entry
+form, issuing a customer link, and the customer's own page (no login)."""
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftercare.core.models import Store
+from aftercare.core.permissions import Perm
+from aftercare.core.views import permission_required
+from aftercare.customers.models import Customer
+from aftercare.service.models import RepairOrder
+
+from . import selectors, services
+from .choices import SurveyKind
+from .forms import AnswerForm, ResultsFilterForm
+from .models import SurveyResponse
+
+PERM = Perm.FOLLOWUP_WORK
+DRILL_LIMIT = 200
+
+
+def _int_or_404(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _drill_filter(by: str, key: str) -> dict:
+    """The filter that selects the responses behind one row of the summary."""
+    if by == "month":
+        try:
+            year, month = (int(part) for part in key.split("-")[:2])
+            date(year, month, 1)
+        except ValueError:
+            raise Http404 from None
+        return {"completed_at__year": year, "completed_at__month": month}
+    field = {
+        "advisor": "advisor_id",
+        "technician": "technicians",
+        "repair_type": "repair_type_id",
+        "store": "store_id",
+    }.get(by)
+    if field is None:
+        raise Http404
+    return {field: _int_or_404(key)}
+
+
+@permission_required(PERM)
+def results(request: HttpRequest) -> HttpResponse:
+    stores = list(Store.objects.for_user(request.user, PERM).order_by("code"))
+    form = ResultsFilterForm(request.GET or None, stores=stores)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+    else:
+        today = timezone.localdate()
+        data = {"start": today.replace(day=1), "end": today, "by": "advisor", "store": None, "kind": ""}
+    store_ids = [s.pk for s in stores if data["store"] in (None, s.pk)]
+    filters = {"kind": data["kind"]} if data["kind"] else {}
+    rows = selectors.results_summary(
+        store_ids=store_ids, start=data["start"], end=data["end"], by=data["by"], filters=filters
+    )
+    totals = selectors.satisfaction(store_ids=store_ids, start=data["start"], end=data["end"])
+    drill, drill_key = None, request.GET.get("key")
+    if drill_key:
+        drill_filters = {**filters, **_drill_filter(data["by"], drill_key)}
+        drill = list(
+            selectors.results_responses(
+                store_ids=store_ids, start=data["start"], end=data["end"], filters=drill_filters
+            ).distinct()[:DRILL_LIMIT]
+        )
+    if request.GET.get("export") == "csv":
+        return _csv(rows, data)
+    context = {
+        "form": form,
+        "rows": rows,
+        "totals": totals,
+        "by": data["by"],
+        "by_label": selectors.DIMENSIONS[data["by"]].label,
+        "drill": drill,
+        "drill_key": drill_key,
+        "query": request.GET.urlencode(),
+        "query_without_key": "&".join(f"{k}={v}" for k, v in request.GET.items() if k not in ("key", "export")),
+    }
+    template = "surveys/results.html#results" if request.htmx and not request.htmx.boosted else "surveys/results.html"
+    return render(request, template, context)
+
+
+def _csv(rows, data) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"survey-results-{data['by']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese only with a BOM.
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            str(selectors.DIMENSIONS[data["by"]].label),
+            _("Surveyed"),
+            _("Satisfied"),
+            _("Satisfaction rate"),
+            _("Average score"),
+            _("Previous period"),
+            _("Same period last year"),
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row["label"],
+                row["surveyed"],
+                row["satisfied"],
+                row["rate"] if row["rate"] is not None else "",
+                row["average"] if row["average"] is not None else "",
+                row["previous_rate"] if row["previous_rate"] is not None else "",
+                row["last_year_rate"] if row["last_year_rate"] is not None else "",
+            ]
+        )
+    return response
+
+
+def _subject(request: HttpRequest, source) -> tuple[Customer, RepairOrder | None, str]:
+    """Customer, repair order and kind from the request, each scoped to the user's stores."""
+    customer_id = _int_or_404(source.get("customer"))
+    order_id = _int_or_404(source.get("repair_order"))
+    order = None
+    if order_id is not None:
+        order = get_object_or_404(
+            RepairOrder.objects.for_user(request.user, PERM).select_related("repair_type"), pk=order_id
+        )
+        customer_id = customer_id or order.customer_id
+    if customer_id is None:
+        raise Http404
+    customer = get_object_or_404(Customer.objects.for_user(request.user, PERM), pk=customer_id)
+    kind = source.get("kind") or (services.kind_for_order(order) if order else SurveyKind.MAINTENANCE)
+    if kind not in SurveyKind.values:
+        raise Http404
+    return customer, order, kind
+
+
+@permission_required(PERM)
+def record(request: HttpRequest) -> HttpResponse:
+    """The caller enters the answers the customer gives on the phone."""
+    source = request.POST if request.method == "POST" else request.GET
+    customer, order, kind = _subject(request, source)
+    store = customer.store
+    survey = services.survey_for(store=store, kind=kind, actor=request.user)
+    form = AnswerForm(request.POST if request.method == "POST" else None, survey=survey)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.survey_record_by_staff(
+                    actor=request.user,
+                    store=store,
+                    customer=customer,
+                    repair_order=order,
+                    kind=kind,
+                    answers=form.answers(),
+                    overall=form.cleaned_data["overall"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Survey recorded."))
+                return redirect("surveys:results")
+        status = 400
+    context = {"form": form, "survey": survey, "customer": customer, "order": order, "kind": kind}
+    return render(request, "surveys/record.html", context, status=status)
+
+
+@permission_required(PERM)
+@require_POST
+def link_issue(request: HttpRequest) -> HttpResponse:
+    customer, order, kind = _subject(request, request.POST)
+    response, url = services.survey_link_issue(
+        actor=request.user, store=customer.store, customer=customer, repair_order=order, kind=kind
+    )
+    return render(
+        request,
+        "surveys/link_issued.html",
+        {"response": response, "customer": customer, "link": request.build_absolute_uri(url)},
+    )
+
+
+# --- the customer's page: no login, a signed link --------------------------------------
+
+
+def _public(request, template, context, status=200):
+    return render(request, f"surveys/public/{template}", context, status=status)
+
+
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        response = services.response_for_token(token)
+    except (signing.BadSignature, ValueError, SurveyResponse.DoesNotExist):
+        return _public(request, "invalid.html", {}, status=400)
+    except services.LinkExpired:
+        return _public(request, "expired.html", {}, status=410)
+    context = {"response": response, "store": response.store}
+    if response.is_completed:
+        return _public(request, "done.html", {**context, "already": True}, status=409 if request.POST else 200)
+    form = AnswerForm(request.POST if request.method == "POST" else None, survey=response.survey)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.survey_response_complete(
+                    actor=None, response=response, answers=form.answers(), overall=form.cleaned_data["overall"]
+                )
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == "already_answered":
+                    return _public(request, "done.html", {**context, "already": True}, status=409)
+                form.add_error(None, exc)
+            else:
+                return _public(request, "done.html", context)
+        return _public(request, "answer.html", {**context, "form": form}, status=400)
+    return _public(request, "answer.html", {**context, "form": form})
