@@ -97,6 +97,29 @@ def test_a_car_goes_from_booking_to_delivery_through_the_services(staff, store, 
     booking.refresh_from_db()
     assert booking.repair_order_id == order.pk
 
+    # The loop closes: delivery made the first-service call for the advisor,
+    # due within 24 h; a low score opens a problem; the manager's numbers move.
+    from aftercare.followups import services as followups
+    from aftercare.followups.models import FollowUpTask
+    from aftercare.followups.selectors import followup_coverage
+
+    call = FollowUpTask.objects.get(repair_order=order)
+    assert (call.kind, call.owner) == ("first_service", staff["advisor"])
+    assert call.due_at - call.created_at <= dt.timedelta(hours=24)
+    call_time = MORNING + dt.timedelta(days=1, hours=2)
+    with time_machine.travel(call_time, tick=False):
+        outcome = {
+            "contact_channel": "phone",
+            "satisfaction": 2,
+            "feedback": "等太久了",
+            "problem_category": "efficiency",
+        }
+        followups.followup_record(actor=staff["advisor"], task=call, data=outcome)
+    problem = call.problems.get()
+    assert problem.responsible is not None
+    coverage = followup_coverage(store_ids=[store.pk], start=MORNING, end=MORNING + dt.timedelta(days=7))
+    assert (coverage["due"], coverage["done"]) == (1, 1)
+
 
 def test_a_car_goes_from_booking_to_delivery_through_the_api(staff, store, day, api_client_for):
     advisor, foreman = api_client_for(staff["advisor"]), api_client_for(staff["foreman"])
