@@ -167,7 +167,13 @@ def _detail_context(request, order: RepairOrder, **extra) -> dict:
         "groups": selectors.lines_grouped(order),
         "proposed": selectors.proposed_lines(order),
         "total_hours": selectors.total_hours(order),
-        "transitions": [(value, Status(value).label) for value in order.allowed_transitions],
+        # Approval and delivery have their own forms (the customer's signature),
+        # so they get no bare button here.
+        "transitions": [
+            (value, Status(value).label)
+            for value in order.allowed_transitions
+            if value not in (Status.APPROVED, Status.DELIVERED)
+        ],
         "history": list(order.status_changes.all()),
         "photos": list(order.photos.all()),
         "can_edit": can_edit,

@@ -240,10 +240,12 @@ def test_a_technician_who_may_not_cancel_gets_a_message(staff, client_for, order
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
 
 
-def test_allowed_moves_are_buttons(advisor, staff, store, order):
+def test_allowed_moves_are_buttons_but_approval_goes_through_the_signature_form(advisor, staff, store, order):
     _estimate(staff, store, order)
     body = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
-    assert 'value="approved"' in body and 'value="cancelled"' in body and 'value="ready"' not in body
+    assert 'name="to" value="cancelled"' in body
+    assert 'name="to" value="approved"' not in body and 'name="to" value="ready"' not in body
+    assert 'data-testid="authorise"' in body
 
 
 def test_only_a_manager_sees_and_gives_a_discount(advisor, staff, store, order, client_for):
