@@ -194,56 +194,49 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("complaints:detail", pk=pk)
 
 
-@permission_required(Perm.COMPLAINT_MANAGE)
-@require_POST
-def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
-    form = ResolveForm(request.POST)
+def _closing_step(request, complaint, form, *, form_name: str, run, done: str) -> HttpResponse:
+    """Resolve and close share one shape: a valid form runs the service; a
+    refused move comes back as a message, bad input as form errors (400)."""
     if form.is_valid():
         try:
-            services.complaint_resolve(
-                actor=request.user, complaint=complaint, result=form.cleaned_data["result"],
-                note=form.cleaned_data["note"],
-            )  # fmt: skip
+            run(form.cleaned_data)
         except services.TransitionRefused as error:
             _refused(request, error)
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
-            messages.success(request, _("Resolved. Tell the customer the result within the deadline."))
-            return redirect("complaints:detail", pk=pk)
+            messages.success(request, done)
+            return redirect("complaints:detail", pk=complaint.pk)
         if not form.errors:
-            return redirect("complaints:detail", pk=pk)
-    response = render(
-        request, "complaints/complaint_detail.html", _detail_context(request, complaint, resolve_form=form)
-    )
-    response.status_code = 400
-    return response
+            return redirect("complaints:detail", pk=complaint.pk)
+    context = _detail_context(request, complaint, **{form_name: form})
+    return render(request, "complaints/complaint_detail.html", context, status=400)
+
+
+@permission_required(Perm.COMPLAINT_MANAGE)
+@require_POST
+def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
+    return _closing_step(
+        request, complaint, ResolveForm(request.POST), form_name="resolve_form",
+        run=lambda data: services.complaint_resolve(
+            actor=request.user, complaint=complaint, result=data["result"], note=data["note"]
+        ),
+        done=_("Resolved. Tell the customer the result within the deadline."),
+    )  # fmt: skip
 
 
 @permission_required(Perm.COMPLAINT_MANAGE)
 @require_POST
 def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_close(
-                actor=request.user, complaint=complaint, satisfaction=form.cleaned_data["satisfaction"],
-                note=form.cleaned_data["note"],
-            )  # fmt: skip
-        except services.TransitionRefused as error:
-            _refused(request, error)
-        except ValidationError as error:
-            _form_errors_from(form, error)
-        else:
-            messages.success(request, _("Complaint closed."))
-            return redirect("complaints:detail", pk=pk)
-        if not form.errors:
-            return redirect("complaints:detail", pk=pk)
-    response = render(request, "complaints/complaint_detail.html", _detail_context(request, complaint, close_form=form))
-    response.status_code = 400
-    return response
+    return _closing_step(
+        request, complaint, CloseForm(request.POST), form_name="close_form",
+        run=lambda data: services.complaint_close(
+            actor=request.user, complaint=complaint, satisfaction=data["satisfaction"], note=data["note"]
+        ),
+        done=_("Complaint closed."),
+    )  # fmt: skip
 
 
 @permission_required(Perm.COMPLAINT_VIEW)
