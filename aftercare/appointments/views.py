@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
+from aftercare.core.forms import add_service_errors
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import csv_response
@@ -22,15 +23,8 @@ from . import selectors, services
 from .forms import AppointmentForm, CancelForm, ConvertForm, DateRangeForm, parse_day
 from .models import Appointment
 
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, field by field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            target = {"start_at": "start_time"}.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+# The booking service says start_at; the form splits it into a date and a start time.
+SERVICE_TO_FORM_FIELDS = {"start_at": "start_time"}
 
 
 def _visible(request: HttpRequest):
@@ -117,7 +111,7 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, store=store, vehicle=form.cleaned_data["vehicle"], **form.service_data()
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error, rename=SERVICE_TO_FORM_FIELDS)
         else:
             messages.success(request, _("Appointment %(number)s booked.") % {"number": appointment.number})
             return redirect("appointments:detail", pk=appointment.pk)
@@ -166,7 +160,7 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.appointment_change(actor=request.user, appointment=appointment, **form.service_data())
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error, rename=SERVICE_TO_FORM_FIELDS)
         else:
             messages.success(request, _("Appointment %(number)s changed.") % {"number": appointment.number})
             return redirect("appointments:detail", pk=pk)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
 from aftercare.core.views import permission_required
 from aftercare.service.models import RepairOrder
@@ -33,14 +34,6 @@ def _back(request: HttpRequest, order: RepairOrder) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("billing:order", args=[order.pk])
     return redirect(target)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @permission_required(Perm.PAYMENT_POST)
@@ -85,7 +78,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
                 idempotency_key=form.cleaned_data["token"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("Payment %(number)s posted.") % {"number": payment.number})
@@ -109,7 +102,7 @@ def refund(request: HttpRequest, pk: int) -> HttpResponse:
                 idempotency_key=form.cleaned_data["token"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("Refund %(number)s posted.") % {"number": payment.number})
@@ -127,7 +120,7 @@ def reverse_payment(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             reversal = services.payment_reverse(actor=request.user, payment=payment, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Reversal %(number)s posted.") % {"number": reversal.number})
             return _back(request, order)
@@ -143,7 +136,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.credit_approve(actor=request.user, order=order, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Credit approved."))
             return _back(request, order)
@@ -193,7 +186,7 @@ def delivery(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.repair_order_deliver(actor=request.user, order=order, signature=form.cleaned_data["signature"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
             status = 400
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
+from aftercare.core.forms import add_service_errors
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import csv_response
@@ -46,14 +47,6 @@ def _any_permission(*perms):
         return wrapper
 
     return decorator
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _query_without_page(request) -> str:
@@ -117,7 +110,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
                 repair_order=data["repair_order"],
             )  # fmt: skip
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -166,7 +159,7 @@ def complaint_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.complaint_update(actor=request.user, complaint=complaint, data=form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("complaints:detail", pk=pk)
@@ -203,7 +196,7 @@ def _closing_step(request, complaint, form, *, form_name: str, run, done: str) -
         except services.TransitionRefused as error:
             _refused(request, error)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("complaints:detail", pk=complaint.pk)
@@ -271,7 +264,7 @@ def complaint_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.complaint_settings_update(actor=request.user, store=store, data=form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("complaints:settings")

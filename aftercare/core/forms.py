@@ -20,3 +20,16 @@ class StyledFormMixin:
 
 class StyledForm(StyledFormMixin, forms.Form):
     pass
+
+
+def add_service_errors(form, error, *, rename: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError onto a form, field by field, so the user
+    sees it next to what they typed; errors on fields the form does not have
+    (or without a field) become form-wide errors. `rename` maps a service's
+    field name to the form's where they differ."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.message_dict.items():
+        target = (rename or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, errors)

@@ -10,6 +10,7 @@ from django_tables2.paginators import LazyPaginator
 
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
+from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
 from aftercare.core.views import permission_required
 
@@ -18,15 +19,6 @@ from .filters import CustomerFilterSet
 from .forms import ConsentForm, CustomerForm, MergeForm, OdometerForm, TransferForm, VehicleForm
 from .models import Customer, Vehicle
 from .tables import CustomerTable
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, field by field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _advisors(store):
@@ -98,7 +90,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 allow_shared_mobile=form.cleaned_data["allow_shared_mobile"],
             )  # fmt: skip
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer})
             return redirect("customers:vehicle_create", customer_pk=customer.pk)
@@ -118,7 +110,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 allow_shared_mobile=form.cleaned_data["allow_shared_mobile"],
             )  # fmt: skip
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:customer_detail", pk=customer.pk)
@@ -227,7 +219,7 @@ def vehicle_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
                 odometer_km=form.cleaned_data.get("odometer_km"),
             )  # fmt: skip
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Vehicle %(vehicle)s added.") % {"vehicle": vehicle})
             return redirect("customers:customer_detail", pk=owner.pk)
@@ -245,7 +237,7 @@ def vehicle_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 class_change_reason=form.cleaned_data.get("class_change_reason", ""),
             )  # fmt: skip
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:vehicle_detail", pk=vehicle.pk)

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftercare.core.forms import add_service_errors
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
 from aftercare.core.views import permission_required
@@ -28,14 +29,6 @@ from .models import FollowUpProblem, FollowUpRule, FollowUpScript, FollowUpTask
 from .scripts import DEFAULT_SCRIPTS
 
 PERM = Perm.FOLLOWUP_WORK
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _task(request: HttpRequest, pk: int) -> FollowUpTask:
@@ -121,7 +114,7 @@ def task_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.followup_record(actor=request.user, task=task, data=data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Follow-up recorded."))
             return redirect("followups:queue")
@@ -137,7 +130,7 @@ def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             task = services.followup_attempt(actor=request.user, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.info(request, _("Unreachable attempt recorded."))
             return redirect("followups:queue")
@@ -164,7 +157,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.followup_reassign(actor=request.user, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Follow-up reassigned."))
             return redirect("followups:queue")

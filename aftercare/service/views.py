@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
 from aftercare.core.views import permission_required
 from aftercare.customers import selectors as customer_selectors
@@ -40,15 +41,6 @@ from .tables import RepairOrderTable
 
 def _is_partial(request) -> bool:
     return bool(request.htmx and not request.htmx.boosted)
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, field by field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _message_from(request, error: Exception) -> None:
@@ -142,7 +134,7 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
             if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):
                 customer_services.customer_update(actor=request.user, customer=owner, data={"address": data["address"]})
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Repair order %(number)s opened.") % {"number": order.number})
             return redirect("service:check_in", pk=order.pk)
@@ -221,7 +213,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
                     **{data["kind"]: item},
                 )  # fmt: skip
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_service_errors(form, error)
             else:
                 order = _order_for(request, pk)
                 form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
@@ -338,7 +330,7 @@ def details_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.repair_order_update(actor=request.user, order=order, data=form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("service:repair_order_detail", pk=pk)
@@ -364,7 +356,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.check_in_record(actor=request.user, order=order, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Check-in sheet saved."))
             return redirect("service:repair_order_detail", pk=pk)
