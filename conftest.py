@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from aftercare.accounts.roles import Role
 from aftercare.tests.factories import MembershipFactory, StoreFactory, UserFactory
+from aftercare.tests.uploads import english_uploads  # noqa: F401  (a fixture for the import tests)
 
 
 @pytest.fixture(autouse=True)

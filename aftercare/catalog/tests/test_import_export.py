@@ -10,46 +10,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from aftercare.catalog import exports, imports
 from aftercare.catalog.kinds import KINDS
 from aftercare.catalog.models import LabourOperation, LabourRate, OperationCategory, Part, SurveyQuestion
 from aftercare.core.models import AuditEntry
 from aftercare.core.spreadsheets import read_table
+from aftercare.tests.uploads import csv_upload, xlsx_upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_uploads")]
 
 OPERATION_HEADERS = ["代码", "名称", "类别代码", "工时", "适用动力", "高压作业"]
 PART_HEADERS = ["零件号", "名称", "品牌", "原厂件", "单价"]
-
-
-@pytest.fixture(autouse=True)
-def _english(settings, tmp_path):
-    """Messages are asserted in English, whatever the translations say; uploads wait in a temporary folder."""
-    settings.LANGUAGE_CODE = "en"
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
-
-
-def _csv(headers, rows, encoding="utf-8-sig", name="list.csv") -> SimpleUploadedFile:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return SimpleUploadedFile(name, buffer.getvalue().encode(encoding), content_type="text/csv")
-
-
-def _xlsx(headers, rows, name="list.xlsx") -> SimpleUploadedFile:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
 
 
 def _run(actor, store, kind, upload, *, scope=imports.STORE, mode=imports.VALID_ROWS, filename=""):
@@ -83,7 +55,7 @@ def _store_part(store, part_no="15400-RTA-003", **values) -> Part:
 def test_a_csv_import_of_operations_into_the_group_defaults_updates_known_codes_and_creates_new_ones(
     catalog, staff, store
 ):
-    upload = _csv(
+    upload = csv_upload(
         OPERATION_HEADERS,
         [
             ["M001", "更换机油机滤", "maintenance", "0.6", "燃油、混动、插混", "否"],  # FRT changed
@@ -115,7 +87,7 @@ def test_a_csv_import_of_operations_into_the_group_defaults_updates_known_codes_
 
 
 def test_into_a_store_a_changed_row_overrides_the_group_default_and_an_equal_one_is_left_alone(catalog, staff, store):
-    upload = _csv(["代码", "名称", "工时"], [["M001", "更换机油机滤", "0.8"], ["M002", "更换空气滤清器", "0.3"]])
+    upload = csv_upload(["代码", "名称", "工时"], [["M001", "更换机油机滤", "0.8"], ["M002", "更换空气滤清器", "0.3"]])
     result = _run(staff["service_manager"], store, "operations", upload)
     assert (result.created, result.updated, result.unchanged) == (1, 0, 1)
     own = LabourOperation.objects.get(code="M001", store=store)
@@ -126,7 +98,7 @@ def test_into_a_store_a_changed_row_overrides_the_group_default_and_an_equal_one
     assert not LabourOperation.objects.filter(code="M002", store=store).exists()
 
     again = _run(
-        staff["service_manager"], store, "operations", _csv(["代码", "名称", "工时"], [["M001", "换油", "0.8"]])
+        staff["service_manager"], store, "operations", csv_upload(["代码", "名称", "工时"], [["M001", "换油", "0.8"]])
     )
     assert (again.created, again.updated) == (0, 1)
     own.refresh_from_db()
@@ -135,7 +107,7 @@ def test_into_a_store_a_changed_row_overrides_the_group_default_and_an_equal_one
 
 def test_an_xlsx_import_of_parts_creates_and_updates_with_prices_rounded_to_the_cent(catalog, staff, store):
     existing = _store_part(store)
-    upload = _xlsx(
+    upload = xlsx_upload(
         PART_HEADERS,
         [
             ["15400-RTA-003", "机油滤清器", "本田", "是", 48.005],  # update: 48.01 (half up)
@@ -156,7 +128,7 @@ def test_an_xlsx_import_of_parts_creates_and_updates_with_prices_rounded_to_the_
 
 
 def test_english_headers_are_accepted_too(catalog, staff, store):
-    upload = _csv(["Part No.", "Name", "Unit price", "OEM"], [["X-1", "Filter", "10", "yes"]])
+    upload = csv_upload(["Part No.", "Name", "Unit price", "OEM"], [["X-1", "Filter", "10", "yes"]])
     assert _run(staff["service_manager"], store, "parts", upload).created == 1
     assert Part.objects.get(part_no="X-1").unit_price == Decimal("10.00")
 
@@ -164,7 +136,7 @@ def test_english_headers_are_accepted_too(catalog, staff, store):
 def test_labour_rates_survey_questions_and_inspection_items_import_with_their_choices(catalog, staff, store):
     manager = staff["service_manager"]
     rates = _run(
-        manager, store, "labour-rates", _csv(["修理种类代码", "工时单价"], [["general", "450"], ["nope", "1"]])
+        manager, store, "labour-rates", csv_upload(["修理种类代码", "工时单价"], [["general", "450"], ["nope", "1"]])
     )
     assert (rates.created, _errors(rates)) == (1, {3: "修理种类代码: Unknown repair type code “nope”. " + _USE_CODE})
     assert LabourRate.rate_for(store, "general") == Decimal("450.00")
@@ -173,14 +145,17 @@ def test_labour_rates_survey_questions_and_inspection_items_import_with_their_ch
         manager,
         store,
         "survey-questions",
-        _csv(["代码", "问题", "维度", "答案类型"], [["Q9", "满意吗？", "维修质量", "是否"]]),
+        csv_upload(["代码", "问题", "维度", "答案类型"], [["Q9", "满意吗？", "维修质量", "是否"]]),
     )
     assert questions.created == 1
     question = SurveyQuestion.objects.get(code="Q9")
     assert (question.dimension, question.answer_type) == ("repair_quality", "yes_no")
 
     items = _run(
-        manager, store, "inspection-items", _csv(["代码", "名称", "区域", "顺序"], [["X9", "雨刮", "外观", "1.5"]])
+        manager,
+        store,
+        "inspection-items",
+        csv_upload(["代码", "名称", "区域", "顺序"], [["X9", "雨刮", "外观", "1.5"]]),
     )
     assert _errors(items) == {2: "顺序: Enter a whole number from 0 to 999."}
 
@@ -192,7 +167,7 @@ _USE_CODE = "Use a code from the catalogue, or create it first."
 
 
 def test_bad_rows_are_reported_with_the_row_number_excel_shows_and_the_reason(catalog, staff, store):
-    upload = _csv(
+    upload = csv_upload(
         OPERATION_HEADERS,
         [
             ["N001", "好的一行", "brakes", "1", "", "否"],  # row 2: fine
@@ -223,7 +198,9 @@ def test_bad_rows_are_reported_with_the_row_number_excel_shows_and_the_reason(ca
 
 
 def test_the_preview_and_the_import_agree_on_every_row(catalog, staff, store):
-    upload = _csv(PART_HEADERS, [["P1", "甲", "", "是", "1"], ["P2", "乙", "", "是", "abc"], ["P1", "丙", "", "", "2"]])
+    upload = csv_upload(
+        PART_HEADERS, [["P1", "甲", "", "是", "1"], ["P2", "乙", "", "是", "abc"], ["P1", "丙", "", "", "2"]]
+    )
     preview = _preview(staff["service_manager"], store, "parts", upload)
     result = _run(staff["service_manager"], store, "parts", upload)
     assert result.errors == preview.errors
@@ -232,7 +209,7 @@ def test_the_preview_and_the_import_agree_on_every_row(catalog, staff, store):
 
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(catalog, staff, store):
     existing = _store_part(store)
-    upload = _csv(
+    upload = csv_upload(
         PART_HEADERS, [["15400-RTA-003", "机滤", "", "", "50"], ["P1", "甲", "", "", "1"], ["P2", "乙", "", "", "-3"]]
     )
     result = _run(staff["service_manager"], store, "parts", upload, mode=imports.ALL_OR_NOTHING)
@@ -244,7 +221,9 @@ def test_all_or_nothing_writes_nothing_when_one_row_is_bad(catalog, staff, store
 
 
 def test_valid_rows_mode_writes_the_good_rows_and_leaves_the_bad_ones_out(catalog, staff, store):
-    upload = _csv(PART_HEADERS, [["P1", "甲", "", "", "1"], ["P2", "乙", "", "", "-3"], ["P3", "丙", "", "", "3"]])
+    upload = csv_upload(
+        PART_HEADERS, [["P1", "甲", "", "", "1"], ["P2", "乙", "", "", "-3"], ["P3", "丙", "", "", "3"]]
+    )
     result = _run(staff["service_manager"], store, "parts", upload)
     assert (result.created, sorted(_errors(result))) == (2, [3])
     assert set(Part.objects.filter(store=store).values_list("part_no", flat=True)) == {"P1", "P3"}
@@ -252,7 +231,7 @@ def test_valid_rows_mode_writes_the_good_rows_and_leaves_the_bad_ones_out(catalo
 
 
 def test_a_technician_cannot_import(catalog, staff, store):
-    upload = _csv(PART_HEADERS, [["P1", "甲", "", "", "1"]])
+    upload = csv_upload(PART_HEADERS, [["P1", "甲", "", "", "1"]])
     assert imports.allowed_scopes(staff["technician"], store) == []
     assert imports.allowed_scopes(staff["service_manager"], store) == [imports.STORE, imports.GROUP]
     with pytest.raises(PermissionDenied):
@@ -261,7 +240,7 @@ def test_a_technician_cannot_import(catalog, staff, store):
 
 def test_a_manager_of_another_store_cannot_import_into_this_one(catalog, staff, store, other_manager):
     with pytest.raises(PermissionDenied):
-        _run(other_manager, store, "parts", _csv(PART_HEADERS, [["P1", "甲", "", "", "1"]]))
+        _run(other_manager, store, "parts", csv_upload(PART_HEADERS, [["P1", "甲", "", "", "1"]]))
 
 
 # --- the pages -------------------------------------------------------------------------------------------
@@ -313,7 +292,7 @@ def test_the_import_pages_need_catalog_manage(catalog, staff, client_for):
 
 def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, staff, store, client_for):
     client = client_for(staff["service_manager"])
-    content = _xlsx(PART_HEADERS, [["P1", "甲", "", "是", 12.5], ["P2", "乙", "", "是", "x"]]).read()
+    content = xlsx_upload(PART_HEADERS, [["P1", "甲", "", "是", 12.5], ["P2", "乙", "", "是", "x"]]).read()
     assert _upload(client, content, "配件.xlsx").status_code == 302
 
     preview = client.get(reverse("catalog:import_preview"))

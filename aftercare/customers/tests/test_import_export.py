@@ -7,7 +7,6 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from aftercare.accounts.roles import ROLE_PERMISSIONS, Role
 from aftercare.core.models import AuditEntry
@@ -18,8 +17,9 @@ from aftercare.customers import exports, imports
 from aftercare.customers.models import Customer, SearchKey, Vehicle
 from aftercare.customers.selectors import search
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
+from aftercare.tests.uploads import csv_upload, xlsx_upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_uploads")]
 
 GOOD_VIN = "1M8GDM9AXKP042788"
 OTHER_VIN = "LHGCV1659RA012345"
@@ -28,34 +28,6 @@ THIRD_VIN = with_check_digit("LSVAU2180N2123456")
 
 CUSTOMER_HEADERS = ["姓名", "手机号", "客户类型", "性别", "生日", "来源", "标签"]
 VEHICLE_HEADERS = ["车主手机", "客户编号", "车牌", "VIN", "品牌", "车型", "动力类型", "里程", "保险到期"]
-
-
-@pytest.fixture(autouse=True)
-def _english(settings, tmp_path):
-    """Messages are asserted in English, whatever the translations say; uploads wait in a temporary folder."""
-    settings.LANGUAGE_CODE = "en"
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
-
-
-def _csv(headers, rows, encoding="utf-8-sig", name="list.csv") -> SimpleUploadedFile:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return SimpleUploadedFile(name, buffer.getvalue().encode(encoding), content_type="text/csv")
-
-
-def _xlsx(headers, rows, name="list.xlsx") -> SimpleUploadedFile:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
 
 
 def _run(staff, store, kind, upload, mode=imports.VALID_ROWS):
@@ -80,7 +52,7 @@ def _errors(result) -> dict[int, str]:
 
 
 def test_a_csv_import_of_good_rows_creates_customers_with_normalised_mobiles_and_search_keys(staff, store):
-    upload = _csv(
+    upload = csv_upload(
         CUSTOMER_HEADERS,
         [
             ["李娜", "+86 139-0000-1111", "个人", "女", "1990/5/6", "转介绍", "老客户，商务"],
@@ -105,7 +77,7 @@ def test_a_csv_import_of_good_rows_creates_customers_with_normalised_mobiles_and
 
 def test_an_xlsx_import_of_vehicles_normalises_plates_and_builds_plate_search_keys(staff, store):
     owner = CustomerFactory(store=store, mobile="13900001111", name="李娜")
-    upload = _xlsx(
+    upload = xlsx_upload(
         VEHICLE_HEADERS,
         [
             [13900001111, None, "粤a·12345", GOOD_VIN.lower(), "广汽本田", "雅阁", "插混", 12000, date(2026, 3, 1)],
@@ -123,7 +95,7 @@ def test_an_xlsx_import_of_vehicles_normalises_plates_and_builds_plate_search_ke
 
 
 def test_a_gb18030_csv_from_chinese_excel_reads_correctly(staff, store):
-    upload = _csv(CUSTOMER_HEADERS, [["王强", "13700003333", "个人", "男", "", "到店", ""]], encoding="gb18030")
+    upload = csv_upload(CUSTOMER_HEADERS, [["王强", "13700003333", "个人", "男", "", "到店", ""]], encoding="gb18030")
     headers, rows = read_table(upload)
     assert headers == CUSTOMER_HEADERS
     assert rows[0].values[0] == "王强"
@@ -132,7 +104,7 @@ def test_a_gb18030_csv_from_chinese_excel_reads_correctly(staff, store):
 
 
 def test_english_column_names_and_values_are_accepted_too(staff, store):
-    upload = _csv(["Name", "Mobile", "Type", "Preferred channel"], [["Li Na", "13900001111", "Person", "WeChat"]])
+    upload = csv_upload(["Name", "Mobile", "Type", "Preferred channel"], [["Li Na", "13900001111", "Person", "WeChat"]])
     result = _run(staff, store, imports.CUSTOMERS, upload)
     assert result.created == 1
     assert Customer.objects.get().preferred_channel == "wechat"
@@ -143,7 +115,7 @@ def test_english_column_names_and_values_are_accepted_too(staff, store):
 
 def test_bad_rows_are_reported_with_the_row_number_excel_shows_and_the_reason(staff, store):
     CustomerFactory(store=store, number="OLD-1", mobile="13900009999")  # not a number our sequence hands out
-    upload = _csv(
+    upload = csv_upload(
         CUSTOMER_HEADERS,
         [
             ["李娜", "13900001111", "", "", "", "", ""],  # row 2: fine
@@ -170,7 +142,7 @@ def test_bad_rows_are_reported_with_the_row_number_excel_shows_and_the_reason(st
 def test_bad_vehicle_rows_report_a_wrong_vin_check_digit_a_missing_owner_and_duplicates_in_the_file(staff, store):
     CustomerFactory(store=store, mobile="13900001111")
     row = ["13900001111", "", "", GOOD_VIN, "广汽本田", "雅阁", "燃油", "", ""]
-    upload = _csv(
+    upload = csv_upload(
         VEHICLE_HEADERS,
         [
             row,  # row 2: fine
@@ -189,7 +161,7 @@ def test_bad_vehicle_rows_report_a_wrong_vin_check_digit_a_missing_owner_and_dup
 
 
 def test_the_preview_and_the_import_agree_on_every_row(staff, store):
-    upload = _csv(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "bad"], ["赵敏", "13900001111"]])
+    upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "bad"], ["赵敏", "13900001111"]])
     preview = _preview(staff, store, imports.CUSTOMERS, upload)
     result = _run(staff, store, imports.CUSTOMERS, upload)
     assert result.errors == preview.errors
@@ -198,12 +170,12 @@ def test_the_preview_and_the_import_agree_on_every_row(staff, store):
 
 def test_a_mobile_marked_as_shared_may_repeat(staff, store):
     CustomerFactory(store=store, number="OLD-1", mobile="13900001111")
-    upload = _csv(["姓名", "手机", "共用手机"], [["李娜", "13900001111", "是"], ["王强", "13900001111", "是"]])
+    upload = csv_upload(["姓名", "手机", "共用手机"], [["李娜", "13900001111", "是"], ["王强", "13900001111", "是"]])
     assert (_run(staff, store, imports.CUSTOMERS, upload).created, Customer.objects.count()) == (2, 3)
 
 
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(staff, store):
-    upload = _csv(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "13900002222"], ["赵敏", "not a mobile"]])
+    upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "13900002222"], ["赵敏", "not a mobile"]])
     result = _run(staff, store, imports.CUSTOMERS, upload, mode=imports.ALL_OR_NOTHING)
     assert (result.created, result.rolled_back, sorted(_errors(result))) == (0, True, [4])
     assert Customer.objects.count() == 0
@@ -211,13 +183,13 @@ def test_all_or_nothing_writes_nothing_when_one_row_is_bad(staff, store):
 
 
 def test_all_or_nothing_writes_everything_when_every_row_is_good(staff, store):
-    upload = _csv(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "13900002222"]])
+    upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "13900002222"]])
     result = _run(staff, store, imports.CUSTOMERS, upload, mode=imports.ALL_OR_NOTHING)
     assert result.created == Customer.objects.count() == 2
 
 
 def test_valid_rows_mode_writes_the_good_rows_and_reports_the_bad_ones_with_one_summary_audit_row(staff, store):
-    upload = _csv(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "bad"], ["赵敏", "13900003333"]])
+    upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "bad"], ["赵敏", "13900003333"]])
     headers, rows = read_table(upload)
     result = imports.run_import(
         actor=staff["advisor"], store=store, kind=imports.CUSTOMERS, headers=headers, rows=rows,
@@ -233,7 +205,7 @@ def test_valid_rows_mode_writes_the_good_rows_and_reports_the_bad_ones_with_one_
 
 
 def test_an_old_system_customer_number_is_kept_and_ours_are_refused(staff, store):
-    upload = _csv(
+    upload = csv_upload(
         ["客户编号", "姓名", "手机"], [["dms-001", "李娜", "13900001111"], ["C000042", "王强", "13900002222"]]
     )
     result = _run(staff, store, imports.CUSTOMERS, upload)
@@ -244,7 +216,7 @@ def test_an_old_system_customer_number_is_kept_and_ours_are_refused(staff, store
 def test_an_import_needs_customer_edit_in_the_store(staff, store):
     from django.core.exceptions import PermissionDenied
 
-    headers, rows = read_table(_csv(CUSTOMER_HEADERS, [["李娜", "13900001111"]]))
+    headers, rows = read_table(csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"]]))
     with pytest.raises(PermissionDenied):
         imports.run_import(
             actor=staff["technician"], store=store, kind=imports.CUSTOMERS, headers=headers, rows=rows,
@@ -279,8 +251,8 @@ def test_a_file_over_the_size_or_row_limit_is_refused():
     with pytest.raises(SpreadsheetError, match="larger than 1 MB"):
         read_table(SimpleUploadedFile("big.csv", b"a,b\n" * 300_000), max_bytes=1024 * 1024)
     with pytest.raises(SpreadsheetError, match="more than 10 rows"):
-        read_table(_csv(["姓名", "手机"], [["李娜", "13900001111"]] * 11), max_rows=10)
-    assert len(read_table(_csv(["姓名", "手机"], [["李娜", "13900001111"]] * 10), max_rows=10)[1]) == 10
+        read_table(csv_upload(["姓名", "手机"], [["李娜", "13900001111"]] * 11), max_rows=10)
+    assert len(read_table(csv_upload(["姓名", "手机"], [["李娜", "13900001111"]] * 10), max_rows=10)[1]) == 10
 
 
 def _upload(client, content: bytes, name: str, kind: str = "customers"):
@@ -316,7 +288,7 @@ def test_the_upload_page_refuses_a_file_over_the_limit(staff, client_for, monkey
 
 def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(staff, store, client_for, settings):
     client = client_for(staff["advisor"])
-    content = _xlsx(["姓名", "手机"], [["李娜", "13900001111"], ["王强", "123"]]).read()
+    content = xlsx_upload(["姓名", "手机"], [["李娜", "13900001111"], ["王强", "123"]]).read()
     response = _upload(client, content, "客户.xlsx")
     assert response.status_code == 302
     token = client.session["customer_import"]["token"]
