@@ -68,7 +68,9 @@ def build(args) -> None:
 
 def run(args) -> None:
     scale = scale_named(args.scale, stores=args.stores)
-    target = prepare(scale, args.seed, os.environ.get("DATABASE_URL", ""))
+    # BENCH_COPY names the working copy, so that two runs at once (two engineers'
+    # shells, or `run` beside `load`) never measure or overwrite each other's.
+    target = prepare(scale, args.seed, os.environ.get("DATABASE_URL", ""), purpose=os.environ.get("BENCH_COPY", "run"))
     _django(target.environ())
     from django.core.management import call_command
 
