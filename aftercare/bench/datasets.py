@@ -11,6 +11,8 @@ customers, sessions, audit rows) never leak into the next run's data.
 Nothing here imports Django: the database must be chosen before Django starts.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -148,12 +150,28 @@ def _build(scale: Scale, seed: int, environ: dict[str, str]) -> None:
     subprocess.run(command, cwd=BASE_DIR, env=env, check=True)  # noqa: S603 (our own interpreter)
 
 
+@contextlib.contextmanager
+def _building(key: str):
+    """One build of a dataset at a time: a second run started meanwhile waits
+    for the first and then reuses its result instead of building into the
+    same directory (or database) beside it."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    with open(BENCH_DIR / f".build-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def prepare(scale: Scale, seed: int, database_url: str = "", *, purpose: str = "run", log=print) -> Target:
     """The cached dataset for (scale, seed, code), built if missing, and a fresh working copy of it.
 
     `purpose` names the working copy ("run" for `make bench`, "load" for the
     load test), so both can exist side by side.
     """
+    with _building(code_key(scale, seed)):
+        return _prepare(scale, seed, database_url, purpose=purpose, log=log)
+
+
+def _prepare(scale: Scale, seed: int, database_url: str, *, purpose: str, log) -> Target:
     key = code_key(scale, seed)
     started = time.perf_counter()
     built = None
