@@ -161,7 +161,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out username before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "aftercare.accounts.backends.LoginBackend",
     "aftercare.accounts.backends.RolePermissionBackend",
 ]
 PASSWORD_HASHERS = [

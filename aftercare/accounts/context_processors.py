@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
@@ -11,10 +12,12 @@ def shell(request):
     if user is None or not user.is_authenticated:
         return {"DEMO_MODE": settings.DEMO_MODE}
     return {
-        "nav_items": navigation_for(request),
+        # Lazy, like the stores below: htmx partials (a search keystroke, the board's
+        # refresh) render with this context too and show no navigation.
+        "nav_items": SimpleLazyObject(lambda: navigation_for(request)),
         "current_store": getattr(request, "store", None),
         # Lazy: only evaluated when the user has several stores to switch between.
         "switchable_stores": Store.objects.for_user(user),
-        "can_search": user.has_perm(Perm.CUSTOMER_VIEW),
+        "can_search": SimpleLazyObject(lambda: user.has_perm(Perm.CUSTOMER_VIEW)),
         "DEMO_MODE": settings.DEMO_MODE,
     }

@@ -14,14 +14,25 @@ What is made per store:
   20 % of the vehicles make 60 % of the visits;
 - a converted appointment for 40 % of them;
 - today's open orders, `open_per_state` in every open state, for the board,
-  with workshop jobs for the dispatched labour lines.
+  with workshop jobs for the dispatched labour lines;
+- the follow-up call each delivered order asks for, as
+  followups.services.followups_for_delivery makes it under the store's
+  FollowUpRule (first service / repair / maintenance, key `ro:<id>`): called
+  with a recorded result (94 %) or closed unreachable after the store's tries
+  (6 %), still open when due within the last two days or later; a problem
+  for each call or survey scored 1-2, handled and the customer told;
+- a completed survey (answers and overall score) for 35 % of the called orders;
+- every customer's and vehicle's `last_visit_at` = the opening of their last
+  order (as service.services.repair_order_open sets it); those without an
+  order in the five years last came before them.
 Not made (not needed by any timed read): payments, check-in sheets, deliveries
-of the history. No audit rows either: history did not happen through the app.
+of the history, churn and holiday calls (the nightly job makes those). No
+audit rows either: history did not happen through the app.
 """
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.color import no_style
@@ -32,17 +43,25 @@ from aftercare.accounts.models import Membership
 from aftercare.accounts.roles import Role
 from aftercare.appointments.choices import AppointmentStatus, Channel
 from aftercare.appointments.models import Appointment
+from aftercare.catalog.choices import AnswerType
 from aftercare.catalog.models import Bay, LabourOperation, LabourRate, Part, RepairType
 from aftercare.core.models import DocumentSequence, Store
 from aftercare.core.money import to_money
-from aftercare.customers.models import Vehicle
+from aftercare.customers.models import Customer, Vehicle
+from aftercare.followups.choices import ContactChannel, Kind, ProblemCategory, ProblemStatus, RecordStatus, TaskStatus
+from aftercare.followups.models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
+from aftercare.followups.services import CALL_HOUR, LOW_SCORE, store_service_manager
 from aftercare.service.choices import LineKind, LineStatus, Payer, Status, WaitingMode
 from aftercare.service.models import RepairOrder, RepairOrderLine, StatusChange
+from aftercare.surveys.choices import Channel as SurveyChannel
+from aftercare.surveys.choices import ResponseStatus, SurveyKind
+from aftercare.surveys.models import SurveyAnswer, SurveyResponse
+from aftercare.surveys.services import survey_for
 from aftercare.workshop.choices import JobStatus
 from aftercare.workshop.models import Job
 
 # Part of the dataset cache key (datasets.code_key hashes this file): bump on any change of the data made.
-VERSION = 1
+VERSION = 2
 YEARS = 5
 ZERO = Decimal("0.00")
 PATH = (
@@ -61,6 +80,8 @@ class History:
     appointments: int = 0
     open_orders: int = 0
     jobs: int = 0
+    followups: int = 0
+    surveys: int = 0
     order_ids: list[int] = field(default_factory=list)
 
 
@@ -161,6 +182,7 @@ LINE_FIELDS = (
     "description", "part_brand", "is_oem", "quantity", "hours", "unit_price", "discount_rate", "discount_amount",
     "amount", "payer", "technician", "bay", "decided_at", "decided_via", "position",
 )  # fmt: skip
+CLOSED = RO_FIELDS.index("closed_at")
 CHANGE_FIELDS = ("id", "repair_order", "from_status", "to_status", "changed_at", "changed_by", "note")
 
 
@@ -263,6 +285,218 @@ def _vehicles(store: Store) -> list[tuple]:
     )
 
 
+# --- follow-ups, surveys and last visits --------------------------------------------------------
+
+FEEDBACK = ("服务很好", "挺满意的", "没什么问题", "下次保养还来", "技师挺专业的", "等待时间有点长")
+SCORE_WEIGHTS = {5: 55, 4: 30, 3: 8, 2: 4, 1: 3}
+SURVEY_SHARE = 0.35
+CALLED_SHARE = 0.94  # of the past calls; the rest were closed unreachable
+HANDLED = "已致电道歉并免费复检"
+SURVEY_KIND_OF_TYPE = {"first_free": SurveyKind.FIRST_SERVICE, "periodic": SurveyKind.MAINTENANCE}
+
+
+def _day_at(day, hour: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, hour))
+
+
+def _call_for(delivered: datetime, code: str, first: bool, rule: FollowUpRule) -> tuple | None:
+    """(kind, for the advisor?, available_at, due_at) as followups_for_delivery computes them.
+    Its day arithmetic takes the date of closed_at as read from the database (UTC):
+    so does this, to give the same moments."""
+    closed = delivered.astimezone(UTC)
+    if first:
+        return Kind.FIRST_SERVICE, True, delivered, delivered + timedelta(hours=rule.first_service_hours)
+    if code in rule.repair_codes:
+        start = _day_at((closed + timedelta(days=rule.repair_days)).date(), CALL_HOUR)
+        return Kind.REPAIR, True, start, start + timedelta(hours=9)
+    if code in rule.maintenance_codes:
+        available = _day_at((closed + timedelta(days=rule.maintenance_from_days)).date(), CALL_HOUR)
+        return (
+            Kind.MAINTENANCE,
+            False,
+            available,
+            _day_at((closed + timedelta(days=rule.maintenance_to_days)).date(), time(18, 0)),
+        )
+    return None
+
+
+def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    seconds = max(0, int((end - start).total_seconds()))
+    return (start + timedelta(seconds=rng.randint(0, seconds))).replace(second=0, microsecond=0)
+
+
+TASK_FIELDS = (
+    "id", "store", "kind", "source_key", "status", "customer", "vehicle", "repair_order", "owner", "owner_role",
+    "available_at", "due_at", "note", "attempts", "escalated_at", "escalated_to", "contact_channel",
+    "contact_value", "contacted_at", "feedback", "problem_category", "responsible", "handling_result",
+    "satisfaction", "record_status", "completed_at", "completed_by", "created_at", "updated_at",
+)  # fmt: skip
+PROBLEM_FIELDS = (
+    "id", "store", "source_key", "task", "customer", "repair_order", "category", "description", "responsible",
+    "status", "raised_at", "due_at", "handled_at", "handling_result", "informed_at", "created_at", "updated_at",
+)  # fmt: skip
+RESPONSE_FIELDS = (
+    "id", "store", "survey", "kind", "customer", "vehicle", "repair_order", "advisor", "repair_type", "channel",
+    "status", "link_valid_days", "overall_score", "comment", "recorded_by", "completed_at", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def _followups_and_surveys(store: Store, delivered: list[tuple], rng: random.Random, now: datetime) -> tuple:
+    """The delivery calls of `delivered` (ro id, number, customer, vehicle, mobile, advisor,
+    repair type id and code, closed_at; in closing order), their records, the problems
+    low scores raise and the surveys. Returns (tasks, responses) made."""
+    rule = FollowUpRule.for_store(store)
+    manager = store_service_manager(store)
+    manager_id = manager.pk if manager else None
+    callers = _staff(store, Role.CUSTOMER_CARE) or _staff(store, Role.ADVISOR)
+    surveys = {kind: survey_for(store=store, kind=kind) for kind in SurveyKind.values}
+    questions = {kind: [(q.pk, q.answer_type) for q in survey.ordered_questions()] for kind, survey in surveys.items()}
+    scores, weights = list(SCORE_WEIGHTS), list(SCORE_WEIGHTS.values())
+    # The first delivery of a customer: no other delivered order of theirs closed earlier.
+    first_closed: dict[int, datetime] = {}
+    for _ro, _n, customer_id, *_rest, closed in delivered:
+        if customer_id not in first_closed or closed < first_closed[customer_id]:
+            first_closed[customer_id] = closed
+    task_id, attempt_id, problem_id = _next_id(FollowUpTask), _next_id(FollowUpAttempt), _next_id(FollowUpProblem)
+    response_id, answer_id = _next_id(SurveyResponse), _next_id(SurveyAnswer)
+    tasks, attempts, problems, responses, answers = [], [], [], [], []
+
+    def problem(source_key, task, customer_id, ro_id, category, description, raised):
+        nonlocal problem_id
+        handled = raised + timedelta(hours=rng.randint(2, 20))
+        problems.append((
+            problem_id, store.pk, source_key, task, customer_id, ro_id, category, description, manager_id,
+            ProblemStatus.INFORMED, raised, raised + timedelta(hours=rule.problem_hours), handled, HANDLED,
+            handled + timedelta(hours=1), raised, handled + timedelta(hours=1),
+        ))  # fmt: skip
+        problem_id += 1
+
+    for ro_id, number, customer_id, vehicle_id, mobile, advisor, type_id, code, closed in delivered:
+        call = _call_for(closed, code, closed == first_closed[customer_id], rule)
+        if call is None:
+            continue
+        kind, by_advisor, available, due = call
+        owner, role = (advisor, "") if by_advisor else (None, Role.CUSTOMER_CARE)
+        row = dict.fromkeys(TASK_FIELDS[14:], None)
+        row.update(contact_channel="", contact_value="", feedback="", problem_category="", handling_result="")
+        row.update(record_status=RecordStatus.PENDING, created_at=closed, updated_at=closed)
+        status, tries = TaskStatus.OPEN, 0
+        if due < now - timedelta(days=2):
+            caller = owner or rng.choice(callers)
+            owner = caller
+            if rng.random() < CALLED_SHARE:
+                status = TaskStatus.DONE
+                contacted = _between(rng, available, due)
+                satisfaction = rng.choices(scores, weights)[0]
+                raised = satisfaction <= LOW_SCORE
+                row.update(
+                    contact_channel=rng.choice((ContactChannel.PHONE, ContactChannel.PHONE, ContactChannel.WECHAT)),
+                    contact_value=mobile, contacted_at=contacted, feedback=rng.choice(FEEDBACK),
+                    satisfaction=satisfaction, record_status=RecordStatus.RESOLVED,
+                    completed_at=contacted + timedelta(minutes=rng.randint(2, 8)), completed_by=caller,
+                    problem_category=rng.choice(ProblemCategory.values) if raised else "",
+                    responsible=manager_id if raised else None,
+                )  # fmt: skip
+                row["updated_at"] = row["completed_at"]
+                if raised:
+                    problem(
+                        f"task:{task_id}", task_id, customer_id, ro_id, row["problem_category"], row["feedback"],
+                        row["completed_at"],
+                    )  # fmt: skip
+                    row["handling_result"] = HANDLED
+                if rng.random() < SURVEY_SHARE:
+                    # As surveys.services.kind_for_order: 首保 → first service, 定期保养 → maintenance.
+                    survey_kind = SURVEY_KIND_OF_TYPE.get(code, SurveyKind.REPAIR)
+                    base = rng.choices(scores, weights)[0]
+                    given = []
+                    for question_id, answer_type in questions[survey_kind]:
+                        score, yes, text = None, None, ""
+                        if answer_type == AnswerType.SCORE:
+                            score = max(1, min(5, base + rng.choice((0, 0, 0, -1, 1))))
+                            given.append(score)
+                        elif answer_type == AnswerType.YES_NO:
+                            yes = base >= 3 or rng.random() < 0.3
+                        else:
+                            text = rng.choice(FEEDBACK) if rng.random() < 0.3 else ""
+                            if not text:
+                                continue
+                        answers.append((answer_id, response_id, question_id, score, yes, text))
+                        answer_id += 1
+                    overall = SurveyResponse.mean_score(given)
+                    at = row["completed_at"] + timedelta(minutes=1)
+                    responses.append((
+                        response_id, store.pk, surveys[survey_kind].pk, survey_kind, customer_id, vehicle_id, ro_id,
+                        advisor, type_id, SurveyChannel.STAFF_CALL, ResponseStatus.COMPLETED, None, overall, "",
+                        caller, at, at, at,
+                    ))  # fmt: skip
+                    if overall is not None and overall <= LOW_SCORE:
+                        problem(
+                            f"survey:{response_id}", None, customer_id, ro_id, ProblemCategory.QUALITY,
+                            f"Low survey score: {overall}", at,
+                        )  # fmt: skip
+                    response_id += 1
+            else:
+                # Unreachable: each try moves the call on by the retry delay (followup_attempt).
+                at = available
+                for tries in range(1, rule.unreachable_tries + 1):
+                    at = _between(rng, at, at + timedelta(hours=2))
+                    attempts.append((attempt_id, task_id, at, caller, ContactChannel.PHONE, "无人接听"))
+                    attempt_id += 1
+                    if tries < rule.unreachable_tries:
+                        available = at + timedelta(hours=rule.retry_after_hours)
+                        due = max(due, available + timedelta(hours=rule.retry_after_hours))
+                        at = available
+                status = TaskStatus.UNREACHABLE
+                row.update(completed_at=at, completed_by=caller, updated_at=at)
+        tasks.append((
+            task_id, store.pk, kind, f"ro:{ro_id}", status, customer_id, vehicle_id, ro_id, owner, role, available,
+            due, number, tries, *row.values(),
+        ))  # fmt: skip
+        task_id += 1
+    insert(FollowUpTask, columns_of(FollowUpTask, TASK_FIELDS), tasks)
+    insert(FollowUpAttempt, columns_of(
+        FollowUpAttempt, ("id", "task", "attempted_at", "attempted_by", "channel", "note")), attempts
+    )  # fmt: skip
+    insert(SurveyResponse, columns_of(SurveyResponse, RESPONSE_FIELDS), responses)
+    insert(SurveyAnswer, columns_of(SurveyAnswer, ("id", "response", "question", "score", "yes", "text")), answers)
+    insert(FollowUpProblem, columns_of(FollowUpProblem, PROBLEM_FIELDS), problems)
+    reset_sequences(FollowUpTask, FollowUpAttempt, FollowUpProblem, SurveyResponse, SurveyAnswer)
+    return len(tasks), len(responses)
+
+
+def update_column(model, column: str, pairs: list[tuple]) -> None:
+    """SET column = value for many ids: executemany on SQLite, COPY + one UPDATE ... FROM on PostgreSQL."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        kind = "timestamptz" if model._meta.get_field(_field_name(model, column)).get_internal_type() == (
+            "DateTimeField") else "text"  # fmt: skip
+        with connection.connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE bench_update (id bigint, value {kind}) ON COMMIT DROP")
+            with cursor.copy("COPY bench_update (id, value) FROM STDIN") as copy:
+                for value, pk in pairs:
+                    copy.write_row((pk, value))
+            cursor.execute(f"UPDATE {table} SET {column} = u.value FROM bench_update u WHERE {table}.id = u.id")  # noqa: S608
+            cursor.execute("DROP TABLE bench_update")
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(adapt(v) if isinstance(v, datetime) else v, pk) for v, pk in pairs]
+    connection.connection.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", rows)  # noqa: S608
+
+
+def _last_visits(store: Store, last: dict, model, rng: random.Random, today) -> None:
+    """last_visit_at of the store's customers (or vehicles) = the opening of their last order;
+    one who has none in the five years came last before them."""
+    before = today - timedelta(days=YEARS * 365)
+    pairs = []
+    for pk in model.objects.filter(store=store).order_by("id").values_list("id", flat=True):
+        visit = last.get(pk)
+        if visit is None:
+            visit = _day_at(before - timedelta(days=rng.randint(1, YEARS * 365)), time(10, 0))
+        pairs.append((visit, pk))
+    update_column(model, "last_visit_at", pairs)
+
+
 def build_history(
     store: Store, *, orders: int, rng: random.Random, now: datetime | None = None, open_per_state: int = 8
 ) -> History:
@@ -303,6 +537,8 @@ def build_history(
         ap_first_number = _take_numbers(store, "appointment", len(wanted_appointments))
         ap_id = _next_id(Appointment)
         wanted = set(wanted_appointments)
+        codes = {type_id: code for code, (type_id, _rate) in catalogue.types.items()}
+        delivered, last_customer, last_vehicle = [], {}, {}
         for index, opened in enumerate(moments):
             pick = rng.choice(frequent) if rng.random() < 0.6 else rng.choice(rest)
             vehicle_id, owner_id, odometer_now, mobile = pick
@@ -315,6 +551,11 @@ def build_history(
                 lines=rng.choice((6, 7, 8, 8, 8, 9, 10)), actor=advisor,
             )  # fmt: skip
             result.order_ids.append(ro_id)
+            row = writer.orders[-1]
+            delivered.append((
+                ro_id, row[2], owner_id, vehicle_id, mobile, advisor, row[7], codes[row[7]], row[CLOSED],
+            ))  # fmt: skip
+            last_customer[owner_id] = last_vehicle[vehicle_id] = opened  # moments are sorted
             if index in wanted:
                 start = opened - timedelta(minutes=rng.choice((0, 10, 20, 30)))
                 booked = start - timedelta(days=rng.randint(1, 7), hours=rng.randint(0, 8))
@@ -350,6 +591,7 @@ def build_history(
                     actor=advisors[0],
                 )  # fmt: skip
                 number += 1
+                last_customer[owner_id] = last_vehicle[vehicle_id] = opened
                 # Promises from an hour ago (overdue) to four hours ahead (at risk, on time).
                 row = list(writer.orders[-1])
                 row[RO_FIELDS.index("promised_at")] = now + timedelta(minutes=rng.randint(-60, 240))
@@ -383,6 +625,10 @@ def build_history(
         insert(Job, job_columns, job_rows)
         result.jobs = len(job_rows)
         reset_sequences(RepairOrder, RepairOrderLine, StatusChange, Appointment, Job)
+        delivered.sort(key=lambda order: (order[-1], order[0]))
+        result.followups, result.surveys = _followups_and_surveys(store, delivered, rng, now)
+        _last_visits(store, last_customer, Customer, rng, today)
+        _last_visits(store, last_vehicle, Vehicle, rng, today)
     return result
 
 

@@ -123,7 +123,14 @@ def settlement_for(order: RepairOrder) -> Settlement:
     the portions of warranty, insurer and internal accounts, and the customer's
     share with the VAT it contains; then the payments against it. 3 queries."""
     statement = Settlement(order=order)
-    lines = RepairOrderLine.objects.filter(repair_order=order, status=LineStatus.APPROVED).select_related("technician")
+    # The repair-order page has read the lines already (prefetched): not twice.
+    prefetched = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    if prefetched is not None:
+        lines = [line for line in prefetched if line.status == LineStatus.APPROVED]
+    else:
+        lines = RepairOrderLine.objects.filter(repair_order=order, status=LineStatus.APPROVED).select_related(
+            "technician"
+        )
     for line in lines:
         statement.by_payer[line.payer] = statement.by_payer.get(line.payer, ZERO) + line.amount
         if line.amount < 0:  # a manager's discount is a negative line

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,11 +22,11 @@ from aftercare.core.services import next_document_number
 from aftercare.customers.models import Vehicle
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
-from aftercare.service.services import TransitionRefused, repair_order_transition
+from aftercare.service.services import TransitionRefused, repair_order_move_locked, repair_order_transition
 
 from .choices import PaymentKind, PaymentMethod
 from .models import ZERO, CreditApproval, Delivery, Payment
-from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_paid
+from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance
 
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_SIGNATURE_CHARS = 2_000_000
@@ -41,15 +42,20 @@ def _require(actor, perm: str, store: Store) -> None:
         raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
 
 
-def _locked(order: RepairOrder) -> RepairOrder:
+_STORE = RepairOrder._meta.get_field("store")
+
+
+def _locked(order: RepairOrder, *related: str) -> RepairOrder:
     # Lock only the order row (of=self): the balance check below must see
     # every payment committed before ours, and no other cashier may add one
-    # between our check and our insert.
-    return (
-        RepairOrder.objects.select_for_update(of=("self",))
-        .select_related("store", "repair_type", "vehicle")
-        .get(pk=order.pk)
-    )
+    # between our check and our insert. `related` are read in the same
+    # statement when the caller needs them (delivery: vehicle, repair type);
+    # the store, which an order never changes, is the caller's own.
+    queryset = RepairOrder.objects.select_for_update(of=("self",))
+    locked = (queryset.select_related(*related) if related else queryset).get(pk=order.pk)
+    if _STORE.is_cached(order) and order.store_id == locked.store_id:
+        _STORE.set_cached_value(locked, _STORE.get_cached_value(order))
+    return locked
 
 
 def _positive_amount(value, field: str = "amount") -> Decimal:
@@ -95,7 +101,7 @@ def _post(
     reference: str = "", reason: str = "", key: str | None = None, reverses: Payment | None = None,
 ) -> Payment:  # fmt: skip
     payment = Payment(
-        store=order.store, repair_order=order, kind=kind, method=method, amount=amount,
+        store_id=order.store_id, repair_order=order, kind=kind, method=method, amount=amount,
         reference=reference[:100], reason=reason, idempotency_key=key, reverses=reverses,
         balance_after=balance_after, posted_by=actor, posted_at=timezone.now(),
     )  # fmt: skip
@@ -112,22 +118,42 @@ def _post(
     return payment
 
 
-def _settle_if_paid(*, actor, order: RepairOrder) -> None:
-    """A ready order whose balance reached zero moves on to settled. Another
-    app's guard may still hold it back; the payment stands either way."""
+def _settle_if_paid(*, actor, order: RepairOrder, balance: Decimal, credit_approved: bool = False) -> None:
+    """A ready order whose balance reached zero (or that a manager let go on
+    credit) moves on to settled, in the caller's transaction and under the lock
+    it already holds: the balance just computed there is handed to the guards
+    instead of being summed again. Another app's guard may still hold the order
+    back; the payment stands either way (guards refuse before anything is written)."""
     if order.status != Status.READY or not actor.has_perm(Perm.PAYMENT_POST, order):
         return
+    context = {"balance": balance, "credit_approved": credit_approved}
     try:
-        with transaction.atomic():
-            repair_order_transition(order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"))
+        repair_order_move_locked(order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"), context=context)
     except TransitionRefused:
         pass
 
 
-def _find_by_key(store: Store, key: str | None) -> Payment | None:
+def _find_by_key(store_id: int, key: str | None) -> Payment | None:
     if key is None:
         return None
-    return Payment.objects.filter(store=store, idempotency_key=key).first()
+    # At most one row (unique per store), so no ORDER BY.
+    return Payment.objects.filter(store_id=store_id, idempotency_key=key).order_by().first()
+
+
+def _paid_and_replay(order: RepairOrder, key: str | None) -> tuple[Decimal, Payment | None]:
+    """Under the order's lock, in one statement: what the order's money records
+    come to (order_paid), and the record a request with the same key already
+    posted in the store (_find_by_key), if any."""
+    wanted = Q(repair_order_id=order.pk)
+    if key is not None:
+        wanted |= Q(store_id=order.store_id, idempotency_key=key)
+    paid, existing = ZERO, None
+    for record in Payment.objects.filter(wanted).order_by():
+        if record.repair_order_id == order.pk:
+            paid += record.amount
+        if key is not None and record.store_id == order.store_id and record.idempotency_key == key:
+            existing = record
+    return paid, existing
 
 
 def payment_post(
@@ -146,11 +172,12 @@ def payment_post(
     key = _key(idempotency_key)
     with transaction.atomic():
         order = _locked(order)
-        if existing := _find_by_key(order.store, key):
+        paid, existing = _paid_and_replay(order, key)
+        if existing:
             return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
         if order.status == Status.CANCELLED:
             raise ValidationError(_("This repair order is cancelled; it takes no payments."))
-        balance = order_balance(order)
+        balance = order.customer_total - paid
         if amount > balance:
             raise ValidationError(
                 {"amount": _("The balance due is %(balance)s; a payment cannot be more.") % {"balance": balance}}
@@ -161,12 +188,12 @@ def payment_post(
                 balance_after=balance - amount, reference=reference, key=key,
             )  # fmt: skip
         except IntegrityError:
-            existing = _find_by_key(order.store, key)
+            existing = _find_by_key(order.store_id, key)
             if existing is None:
                 raise
             return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
         if balance - amount == 0:
-            _settle_if_paid(actor=actor, order=order)
+            _settle_if_paid(actor=actor, order=order, balance=ZERO)
     return payment, True
 
 
@@ -183,9 +210,9 @@ def payment_refund(
     key = _key(idempotency_key)
     with transaction.atomic():
         order = _locked(order)
-        if existing := _find_by_key(order.store, key):
+        paid, existing = _paid_and_replay(order, key)
+        if existing:
             return _replay(existing, order=order, kind=PaymentKind.REFUND, method=method, amount=-amount), False
-        paid = order_paid(order)
         if amount > paid:
             raise ValidationError(
                 {"amount": _("The customer has paid %(paid)s; a refund cannot be more.") % {"paid": paid}}
@@ -240,7 +267,7 @@ def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
             actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=reason,
             changes={"credit_approved": [None, str(balance)]},
         )  # fmt: skip
-        _settle_if_paid(actor=actor, order=order)
+        _settle_if_paid(actor=actor, order=order, balance=balance, credit_approved=True)
     return approval
 
 
@@ -268,7 +295,7 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
     _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
     signature = _valid_signature(signature)
     with transaction.atomic():
-        order = _locked(order)
+        order = _locked(order, "repair_type", "vehicle")
         balance = order_balance(order)
         next_date, next_km = next_service_after(order)
         # The signed sheet first: the DELIVERED guard refuses a move without one,
@@ -278,7 +305,9 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
             store_id=order.store_id, repair_order=order, signature=signature, next_service_date=next_date,
             next_service_km=next_km, balance_due=max(balance, ZERO), delivered_by=actor,
         )  # fmt: skip
-        order = repair_order_transition(order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"))
+        order = repair_order_move_locked(
+            order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"), context={"balance": balance}
+        )
         if is_maintenance(order):
             vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)
             before = {"last_service_at": vehicle.last_service_at, "last_service_km": vehicle.last_service_km}
@@ -299,18 +328,20 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
 # --- guards the spine runs before a move (registered in apps.BillingConfig.ready) -------
 
 
-def _money_guard(order: RepairOrder, due_message: str) -> str | None:
-    balance = order_balance(order)
+def _money_guard(order: RepairOrder, due_message: str, context: dict) -> str | None:
+    # A mover that holds the order's lock may pass the balance it computed
+    # under that lock (and that it has just recorded a credit approval).
+    balance = context["balance"] if "balance" in context else order_balance(order)
     if balance < 0:
         return _("The customer has paid %(amount)s too much; refund it first.") % {"amount": -balance}
-    if balance > 0 and not has_credit_approval(order):
+    if balance > 0 and not (context.get("credit_approved") or has_credit_approval(order)):
         return due_message % {"amount": balance}
     return None
 
 
-def settle_guard(order: RepairOrder) -> str | None:
+def settle_guard(order: RepairOrder, context: dict | None = None) -> str | None:
     return _money_guard(
-        order, _("%(amount)s is still due: take the payment, or a manager approves settling on credit.")
+        order, _("%(amount)s is still due: take the payment, or a manager approves settling on credit."), context or {}
     )
 
 
@@ -320,5 +351,7 @@ def delivery_signed_guard(order: RepairOrder) -> str | None:
     return None
 
 
-def delivery_guard(order: RepairOrder) -> str | None:
-    return _money_guard(order, _("%(amount)s is still due: a manager must approve delivery on credit first."))
+def delivery_guard(order: RepairOrder, context: dict | None = None) -> str | None:
+    return _money_guard(
+        order, _("%(amount)s is still due: a manager must approve delivery on credit first."), context or {}
+    )

@@ -54,11 +54,30 @@ def audit_record(
     reason: str = "",
     object_repr: str = "",
 ) -> AuditEntry:
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, store=store, changes=changes, reason=reason, object_repr=object_repr
+    )
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    store=None,
+    changes: dict | None = None,
+    reason: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    """The unsaved row audit_record would write: services that change several
+    things at once save theirs with one AuditEntry.objects.bulk_create."""
     if store is None and obj is not None:
         store_id = getattr(obj, "store_id", None)
     else:
         store_id = getattr(store, "pk", store)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=(actor.get_username() if actor is not None and actor.is_authenticated else ""),
         store_id=store_id,

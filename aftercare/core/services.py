@@ -1,8 +1,8 @@
 """Services of core: deleting business documents under a permission, with a
-deletion log (删除日志)."""
+deletion log (删除日志), and the per-store document numbers."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils.translation import gettext as _
 
 from .audit import audit_record, diff, snapshot
@@ -43,11 +43,37 @@ def next_document_number(*, store, kind: str, prefix: str, width: int = 6) -> st
     Must run inside the caller's transaction: the row lock (PostgreSQL) or the
     IMMEDIATE write lock (SQLite) is held until it commits, so a number is
     never handed out twice, and a rolled-back document gives its number back.
+
+    One statement in the usual case: `UPDATE … SET last_value = last_value + 1
+    … RETURNING last_value` increments and reads under the row lock the UPDATE
+    itself takes (a concurrent caller waits for our commit and then increments
+    the committed value). The first number of a kind creates the row first;
+    `ON CONFLICT DO NOTHING` lets two first callers race without an error.
     """
     from .models import DocumentSequence
 
-    DocumentSequence.objects.get_or_create(store=store, kind=kind)
-    sequence = DocumentSequence.objects.select_for_update().get(store=store, kind=kind)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return f"{prefix}{sequence.last_value:0{width}d}"
+    value = _sequence_increment(DocumentSequence, getattr(store, "pk", store), kind)
+    return f"{prefix}{value:0{width}d}"
+
+
+def _sequence_increment(model, store_id: int, kind: str) -> int:
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    store_col, kind_col, last_col = (
+        quote(model._meta.get_field(name).column) for name in ("store", "kind", "last_value")
+    )
+    # Names from the model's _meta, quoted; the values are bound parameters.
+    update = (
+        f"UPDATE {table} SET {last_col} = {last_col} + 1 "  # noqa: S608
+        f"WHERE {store_col} = %s AND {kind_col} = %s RETURNING {last_col}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(update, [store_id, kind])
+        row = cursor.fetchone()
+        if row is None:
+            insert = f"INSERT INTO {table} ({store_col}, {kind_col}, {last_col}) VALUES (%s, %s, 0)"  # noqa: S608
+            cursor.execute(f"{insert} ON CONFLICT DO NOTHING", [store_id, kind])
+            cursor.execute(update, [store_id, kind])
+            row = cursor.fetchone()
+    return int(row[0])

@@ -74,8 +74,17 @@ class Customer(TimeStampedModel):
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=ABCClass.choices, blank=True)
     # Set when this record was merged into another; merged records are kept
     # (history points at them) but hidden from lists and search.
+    # Not indexed on its own: almost every row is NULL, and an index over all
+    # of them misleads SQLite's planner; `customer_merged_into` below holds
+    # only the merged rows.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("merged into")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+        db_index=False,
     )
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
 
@@ -98,6 +107,14 @@ class Customer(TimeStampedModel):
             models.Index(fields=["name_pinyin", "store"], name="customer_pinyin", opclasses=PATTERN_OPS),
             models.Index(fields=["name_initials", "store"], name="customer_initials", opclasses=PATTERN_OPS),
             models.Index(fields=["mobile", "store"], name="customer_mobile"),
+            # The customer list (newest first) of one store in a many-store database.
+            models.Index(fields=["store", "-id"], name="customer_store_recent"),
+            # The nightly churn and holiday-care jobs: only customers whose last
+            # visit falls in a window are read, never the whole store.
+            models.Index(
+                fields=["store", "last_visit_at"], condition=Q(merged_into__isnull=True), name="customer_last_visit"
+            ),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="customer_merged_into"),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,19 @@ def _link(obj, url_name: str) -> str:
 # --- normalising and duplicate checks -------------------------------------------
 
 
+def _mobile_taken(store: Store, mobile: str, instance: Customer | None) -> dict:
+    others = Customer.objects.active().filter(store=store, mobile=mobile)
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    # Usually nobody has it: ask for an id only, and read the record only to name it.
+    existing_id = others.values_list("pk", flat=True).first()
+    if existing_id is None:
+        return {}
+    existing = Customer.objects.get(pk=existing_id)
+    message = _("This mobile already belongs to {}. Open that record, or confirm the number is shared.")
+    return {"mobile": [format_html(message, _link(existing, "customers:customer_detail"))]}
+
+
 def clean_customer_data(
     *, store: Store, data: dict, instance: Customer | None = None, allow_shared_mobile=False
 ) -> dict:
@@ -58,17 +71,8 @@ def clean_customer_data(
         except ValidationError as error:
             errors["mobile"] = error.messages
         else:
-            others = Customer.objects.active().filter(store=store, mobile=data["mobile"])
-            if instance is not None:
-                others = others.exclude(pk=instance.pk)
-            existing = others.first()
-            if existing and not allow_shared_mobile:
-                errors["mobile"] = [
-                    format_html(
-                        _("This mobile already belongs to {}. Open that record, or confirm the number is shared."),
-                        _link(existing, "customers:customer_detail"),
-                    )
-                ]
+            if not allow_shared_mobile:
+                errors.update(_mobile_taken(store, data["mobile"], instance))
     if data.get("kind") == CustomerKind.PERSON and not data.get("mobile") and instance is None:
         errors.setdefault("mobile", []).append(_("A person needs a mobile number to be reached."))
     if errors:
@@ -120,6 +124,10 @@ def _rebuild_plate_keys(vehicle: Vehicle) -> None:
 
 def _rebuild_company_keys(customer: Customer) -> None:
     SearchKey.objects.filter(customer=customer).delete()
+    _add_company_keys(customer)
+
+
+def _add_company_keys(customer: Customer) -> None:
     if customer.kind == CustomerKind.COMPANY and customer.merged_into_id is None:
         SearchKey.objects.bulk_create(
             SearchKey(store_id=customer.store_id, key=key, kind=SearchKey.Kind.COMPANY, customer=customer)
@@ -134,12 +142,16 @@ def customer_create(*, actor, store: Store, data: dict, allow_shared_mobile: boo
     _require(actor, Perm.CUSTOMER_EDIT, store)
     with transaction.atomic():
         data = clean_customer_data(store=store, data=data, allow_shared_mobile=allow_shared_mobile)
-        customer = Customer(store=store, number=next_document_number(store=store, kind="customer", prefix="C"))
+        customer = Customer(store=store)
         for name, value in data.items():
             setattr(customer, name, value)
-        customer.full_clean(exclude=["number", "mobile_rev", "name_pinyin", "name_initials"])
+        # The store is the one the permission was checked in, not input: no
+        # query to check that it exists.
+        customer.full_clean(exclude=["store", "number", "mobile_rev", "name_pinyin", "name_initials"])
+        customer.number = next_document_number(store=store, kind="customer", prefix="C")
         customer.save()
-        _rebuild_company_keys(customer)
+        # A new record has no keys to replace, and only a company is found by name fragments.
+        _add_company_keys(customer)
         audit_record(
             actor=actor,
             action=AuditEntry.Action.CREATE,
@@ -407,19 +419,31 @@ def vehicle_transfer(*, actor, vehicle: Vehicle, new_owner: Customer, note: str 
     return vehicle
 
 
-def _add_reading(*, vehicle: Vehicle, km: int, source: str, actor, reason: str = "") -> OdometerReading:
+def _add_reading(*, vehicle: Vehicle, km: int, source: str, actor, reason: str = "", visit_at=None) -> OdometerReading:
     reading = OdometerReading.objects.create(
         vehicle=vehicle, km=km, source=source, recorded_by=actor, correction_reason=reason
     )
     vehicle.odometer_km, vehicle.odometer_at = km, reading.recorded_at
-    vehicle.save(update_fields=["odometer_km", "odometer_at", "updated_at"])
+    fields = ["odometer_km", "odometer_at", "updated_at"]
+    if visit_at is not None:
+        vehicle.last_visit_at = visit_at
+        fields.append("last_visit_at")
+    vehicle.save(update_fields=fields)
     return reading
 
 
 def odometer_record(
-    *, actor, vehicle: Vehicle, km: int, source: str = OdometerSource.MANUAL, correction_reason: str = ""
+    *,
+    actor,
+    vehicle: Vehicle,
+    km: int,
+    source: str = OdometerSource.MANUAL,
+    correction_reason: str = "",
+    visit_at=None,
 ) -> OdometerReading:
-    """Record a reading. Lower than the last one? Only as a correction with a reason."""
+    """Record a reading. Lower than the last one? Only as a correction with a reason.
+    `visit_at`: the reading was taken when the car came in (reception), so its
+    last visit moves to then in the same write of the vehicle."""
     _require(actor, Perm.CUSTOMER_VIEW, vehicle.store)
     if km < 0 or km > 3_000_000:
         raise ValidationError({"km": _("Enter the odometer in km, between 0 and 3,000,000.")})
@@ -432,7 +456,9 @@ def odometer_record(
                      % {"km": km, "last": vehicle.odometer_km}}
                 )  # fmt: skip
             source = OdometerSource.CORRECTION
-        reading = _add_reading(vehicle=vehicle, km=km, source=source, actor=actor, reason=correction_reason)
+        reading = _add_reading(
+            vehicle=vehicle, km=km, source=source, actor=actor, reason=correction_reason, visit_at=visit_at
+        )
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=vehicle,
             changes={"odometer_km": [None, km]}, reason=correction_reason,

@@ -2,34 +2,58 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
 from aftercare.core.forms import add_service_errors
+from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
+from aftercare.core.tables import lazy_page, url_pattern
 from aftercare.core.views import permission_required
 
 from . import selectors, services
+from .choices import CustomerKind
 from .filters import CustomerFilterSet
 from .forms import ConsentForm, CustomerForm, MergeForm, OdometerForm, TransferForm, VehicleForm
 from .models import Customer, Vehicle
-from .tables import CustomerTable
+
+CUSTOMERS_PER_PAGE = 50
+EMPTY = "—"
 
 
 def _advisors(store):
     return User.objects.filter(memberships__store=store, memberships__role=Role.ADVISOR, memberships__is_active=True)
 
 
+def _local_date(moment) -> str:
+    """`{{ moment|date:"Y-m-d"|default:"—" }}`, computed once per row in Python."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else EMPTY
+
+
 @permission_required(Perm.CUSTOMER_VIEW)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = selectors.search(request.user, query) if query else []
-    context = {"query": query, "results": results}
+    # The top bar asks for this on every keystroke: rows arrive ready to print
+    # (link, date), so the template only writes them out.
+    vehicle_url, customer_url = url_pattern("customers:vehicle_detail"), url_pattern("customers:customer_detail")
+    rows = [
+        {
+            "url": vehicle_url.format(pk=r.vehicle_id) if r.vehicle_id else customer_url.format(pk=r.customer_id),
+            "plate": r.plate or EMPTY,
+            "model": r.model,
+            "name": r.customer_name,
+            "number": r.customer_number,
+            "phone": r.phone,
+            "last_visit": _local_date(r.last_visit_at),
+        }
+        for r in results
+    ]
+    context = {"query": query, "results": rows}
     if request.htmx and not request.htmx.boosted:
         return render(request, "customers/search.html#results", context)
     return render(request, "customers/search.html", context)
@@ -37,23 +61,50 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.CUSTOMER_VIEW)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    customers = Customer.objects.for_user(request.user, Perm.CUSTOMER_VIEW).active().select_related("assigned_advisor")
+    customers = Customer.objects.for_user(request.user, Perm.CUSTOMER_VIEW).active()
     filterset = CustomerFilterSet(request.GET or None, queryset=customers.order_by("-id"))
-    table = CustomerTable(filterset.qs, reveal_store_ids=set(request.user.store_ids(Perm.CONTACT_REVEAL)))
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    rows = filterset.qs.values_list(
+        "pk", "store_id", "number", "name", "mobile", "kind", "abc_class", "last_visit_at",
+        "assigned_advisor__full_name", "assigned_advisor__username",
+    )  # fmt: skip
+    page = lazy_page(request, rows, CUSTOMERS_PER_PAGE)
+    # Lists mask numbers for roles without "see full contact" in that store.
+    reveal = set(request.user.store_ids(Perm.CONTACT_REVEAL))
+    kinds = {value: str(label) for value, label in CustomerKind.choices}
+    url = url_pattern("customers:customer_detail")
+    page.object_list = [
+        {
+            "url": url.format(pk=pk),
+            "number": number,
+            "name": name,
+            "phone": (mobile if store_id in reveal else mask_phone(mobile)) or EMPTY,
+            "kind": kinds.get(kind, kind) or EMPTY,
+            "abc_class": abc_class or EMPTY,
+            "advisor": advisor_name or advisor_username or EMPTY,
+            "last_visit": _local_date(last_visit),
+        }
+        for (pk, store_id, number, name, mobile, kind, abc_class, last_visit, advisor_name, advisor_username)
+        in page.object_list
+    ]  # fmt: skip
     template = (
         "customers/customer_list.html#results"
         if request.htmx and not request.htmx.boosted
         else "customers/customer_list.html"
     )
-    return render(request, template, {"filter": filterset, "table": table})
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+def _store_perms(user, store_id: int) -> frozenset[str]:
+    """What `user` may do at one store, for a page's several buttons: the same answer as
+    has_perm(perm, obj) (superusers everything) without asking every backend per button."""
+    if user.is_active and user.is_superuser:
+        return frozenset(Perm.ALL)
+    return user.perms_at(store_id)
 
 
 def _customer_for(request, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Customer:
     customer = get_object_or_404(
-        Customer.objects.for_user(request.user, Perm.CUSTOMER_VIEW).select_related(
-            "store", "assigned_advisor", "merged_into"
-        ),
+        Customer.objects.for_user(request.user, Perm.CUSTOMER_VIEW).select_related("store", "assigned_advisor"),
         pk=pk,
     )
     if not request.user.has_perm(perm, customer):
@@ -67,15 +118,21 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if customer.merged_into_id:
         messages.info(request, _("This record was merged into %(other)s.") % {"other": customer.merged_into})
         return redirect("customers:customer_detail", pk=customer.merged_into_id)
+    perms = _store_perms(request.user, customer.store_id)
     context = {
         "customer": customer,
-        "can_edit": request.user.has_perm(Perm.CUSTOMER_EDIT, customer),
-        "can_reveal": request.user.has_perm(Perm.CONTACT_REVEAL, customer),
-        "can_merge": request.user.has_perm(Perm.CUSTOMER_MERGE, customer),
-        "consent_form": ConsentForm(),
-        "merge_form": MergeForm(),
+        "can_edit": Perm.CUSTOMER_EDIT in perms,
+        "can_reveal": Perm.CONTACT_REVEAL in perms,
+        "can_merge": Perm.CUSTOMER_MERGE in perms,
+        # Unbound and the same for every customer: the template caches their widgets per
+        # language and calls these classes (makes the forms) only when its cache is cold.
+        "consent_form": ConsentForm,
+        "merge_form": MergeForm,
         **selectors.customer_360(customer),
     }
+    vehicle_url = url_pattern("customers:vehicle_detail")
+    for row in context["vehicles"]:
+        row["url"] = vehicle_url.format(pk=row["vehicle"].pk)
     return render(request, "customers/customer_detail.html", context)
 
 
@@ -192,18 +249,24 @@ def _vehicle_for(request, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Vehicle:
 def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The vehicle history (车历): owners, readings, class changes; repair orders later."""
     vehicle = _vehicle_for(request, pk)
+    perms = _store_perms(request.user, vehicle.store_id)
+    customer_url = url_pattern("customers:customer_detail")
+    ownerships = list(vehicle.ownerships.select_related("customer"))
+    for ownership in ownerships:
+        ownership.url = customer_url.format(pk=ownership.customer_id)
     context = {
         "vehicle": vehicle,
+        "owner_url": customer_url.format(pk=vehicle.owner_id),
         "next_service": vehicle.next_service_due(),
-        "ownerships": vehicle.ownerships.select_related("customer"),
+        "ownerships": ownerships,
         "readings": vehicle.odometer_readings.select_related("recorded_by")[:20],
-        "class_changes": vehicle.class_changes.select_related("changed_by")[:20],
-        "can_edit": request.user.has_perm(Perm.CUSTOMER_EDIT, vehicle),
-        "odometer_form": OdometerForm(),
-        "transfer_form": TransferForm(),
-        "owner_phone": vehicle.owner.mobile
-        if request.user.has_perm(Perm.CONTACT_REVEAL, vehicle)
-        else vehicle.owner.masked_mobile,
+        "class_changes": list(vehicle.class_changes.select_related("changed_by")[:20]),
+        "can_edit": Perm.CUSTOMER_EDIT in perms,
+        # Unbound and the same for every vehicle: the template caches their widgets per
+        # language and calls these classes (makes the forms) only when its cache is cold.
+        "odometer_form": OdometerForm,
+        "transfer_form": TransferForm,
+        "owner_phone": vehicle.owner.mobile if Perm.CONTACT_REVEAL in perms else vehicle.owner.masked_mobile,
     }
     return render(request, "customers/vehicle_detail.html", context)
 

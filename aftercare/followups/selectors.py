@@ -57,10 +57,14 @@ def followup_tasks_due_for(user, now: datetime | None = None, everyone: bool = F
     return queue
 
 
+# Every status but cancelled, named: an IN list lets the (store, status, due_at) index serve the period.
+COUNTED_STATUSES = [status for status in TaskStatus.values if status != TaskStatus.CANCELLED]
+
+
 def coverage_tasks(*, store_ids, start, end):
     """The follow-ups due in [start, end): cancelled ones are not counted."""
-    return FollowUpTask.objects.filter(store_id__in=list(store_ids), due_at__gte=start, due_at__lt=end).exclude(
-        status=TaskStatus.CANCELLED
+    return FollowUpTask.objects.filter(
+        store_id__in=list(store_ids), status__in=COUNTED_STATUSES, due_at__gte=start, due_at__lt=end
     )
 
 
@@ -68,16 +72,26 @@ def followup_coverage(*, store_ids, start, end) -> dict:
     """Follow-up coverage of the calls due in [start, end) [seed 001 §6.1]:
     rate = done / due, where done = called (an unreachable or still open task is
     not done). due_customer_ids and missed_customer_ids (a customer with any due
-    call not done) are for the drill-down."""
-    rows = list(coverage_tasks(store_ids=store_ids, start=start, end=end).values_list("customer_id", "status"))
-    due = len(rows)
-    done = sum(1 for _c, status in rows if status == TaskStatus.DONE)
+    call not done) are for the drill-down.
+
+    One query of (customer, status), unsorted. A customer has about one call a
+    month, so GROUP BY customer returns as many rows and adds the database's sort
+    (measured slower on SQLite and PostgreSQL); the sets are built here."""
+    rows = coverage_tasks(store_ids=store_ids, start=start, end=end).order_by().values_list("customer_id", "status")
+    customers, missed, due, done = set(), set(), 0, 0
+    for customer_id, status in rows:
+        due += 1
+        customers.add(customer_id)
+        if status == TaskStatus.DONE:
+            done += 1
+        else:
+            missed.add(customer_id)
     return {
         "due": due,
         "done": done,
         "rate": rate(done, due),
-        "due_customer_ids": sorted({c for c, _s in rows}),
-        "missed_customer_ids": sorted({c for c, status in rows if status != TaskStatus.DONE}),
+        "due_customer_ids": sorted(customers),
+        "missed_customer_ids": sorted(missed),
     }
 
 

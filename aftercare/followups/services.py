@@ -3,11 +3,11 @@ the work on a task (claim, reassign, record, unreachable attempts), escalation
 of overdue tasks, and the problems a call raises. Every change runs in one
 transaction, locks the task it checks, and audits."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,80 +140,133 @@ def followups_for_delivery(*, repair_order_id: int) -> list[FollowUpTask]:
     return [task]
 
 
-def _bulk_create(tasks: list[FollowUpTask]) -> int:
-    """Insert the tasks, skipping any whose (store, kind, source_key) exists: set-based
-    and idempotent. Returns how many are new (counted, since ignore_conflicts
-    does not say)."""
-    if not tasks:
-        return 0
-    store_id, kind = tasks[0].store_id, tasks[0].kind
-    keys = [t.source_key for t in tasks]
-    before = FollowUpTask.objects.filter(store_id=store_id, kind=kind, source_key__in=keys).count()
-    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=500)
-    created = FollowUpTask.objects.filter(store_id=store_id, kind=kind, source_key__in=keys).count() - before
-    if created:
-        audit_record(
-            actor=None, action=AuditEntry.Action.CREATE, store=store_id, object_repr=f"followups:{kind}",
-            changes={"created": [0, created]},
-        )  # fmt: skip
+def day_key_sql(column: str, start: datetime, end: datetime, tz=UTC) -> tuple[str, list]:
+    """(SQL, params) giving the date (YYYYMMDD) in `tz` of `column`, for values in [start, end).
+
+    The same SQL on SQLite and PostgreSQL: the midnights between start and end
+    are computed here (a zone's rules, summer time included, stay in Python)
+    and the column is placed among them by a balanced CASE tree, so a row costs
+    a handful of comparisons and no date function."""
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    bound = connection.ops.adapt_datetimefield_value
+
+    def tree(lo: int, hi: int) -> tuple[str, list]:
+        if hi - lo == 1:
+            return "%s", [f"{days[lo]:%Y%m%d}"]
+        mid = (lo + hi) // 2
+        left, left_params = tree(lo, mid)
+        right, right_params = tree(mid, hi)
+        midnight = timezone.make_aware(datetime.combine(days[mid], time.min), tz)
+        return f"CASE WHEN {column} < %s THEN {left} ELSE {right} END", [bound(midnight), *left_params, *right_params]
+
+    return tree(0, len(days))
+
+
+def _insert_tasks(*, kind: str, store: Store, select: dict, where: tuple[str, list], values: dict) -> int:
+    """INSERT INTO the task table SELECT one task per customer row: `select` maps
+    fields to (SQL over customers_customer, params), `values` gives constants,
+    every other field takes its default. ON CONFLICT on (store, kind, source_key)
+    skips the tasks made before, so generating twice never calls a customer
+    twice; the count is the cursor's (rows inserted). One statement whatever the
+    number of customers, and the audit row in the same transaction."""
+    now = timezone.now()
+    values = {"kind": kind, "store": store.pk, "created_at": now, "updated_at": now, **values}
+    columns, expressions, params = [], [], []
+    for f in FollowUpTask._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.name in select:
+            sql, more = select[f.name]
+            expressions.append(sql)
+            params += more
+        else:
+            expressions.append("%s")
+            params.append(f.get_db_prep_save(values[f.name] if f.name in values else f.get_default(), connection))
+    condition, condition_params = where
+    # The WHERE is never empty: SQLite needs one to read ON CONFLICT as the upsert clause, not a join's.
+    sql = (
+        f"INSERT INTO {FollowUpTask._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
+        f"SELECT {', '.join(expressions)} FROM {Customer._meta.db_table} WHERE {condition} "
+        "ON CONFLICT (store_id, kind, source_key) DO NOTHING"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *condition_params])
+        created = max(cursor.rowcount, 0)
+        if created:
+            audit_record(
+                actor=None, action=AuditEntry.Action.CREATE, store=store.pk, object_repr=f"followups:{kind}",
+                changes={"created": [0, created]},
+            )  # fmt: skip
     return created
 
 
 def followups_generate_churn(*, store: Store, now=None) -> int:
     """Churn-warning calls for customers whose last visit is more than N months
-    ago (one call per absence: the key names the last visit). One query selects
-    the due customers; only the window of one period back is looked at, so a
-    customer lost long ago is not called again every day."""
+    ago (one call per absence: the key names the day of the last visit).
+    Only the window of one period back is looked at, so a customer lost long
+    ago is not called again every day. One INSERT ... SELECT."""
     now = now or timezone.now()
     rule = FollowUpRule.for_store(store)
     cutoff = now - relativedelta(months=rule.churn_months)
-    rows = Customer.objects.filter(
-        store=store, merged_into__isnull=True, last_visit_at__lt=cutoff,
-        last_visit_at__gte=cutoff - relativedelta(months=rule.churn_months),
-    ).values_list("id", "last_visit_at")  # fmt: skip
-    due_at = now + timedelta(days=rule.churn_call_days)
-    tasks = [
-        FollowUpTask(
-            store=store,
-            kind=Kind.CHURN,
-            customer_id=cid,
-            owner_role=Role.CUSTOMER_CARE,
-            available_at=now,
-            due_at=due_at,
-            source_key=f"churn:{cid}:{last:%Y%m%d}",
-        )
-        for cid, last in rows
-    ]
-    return _bulk_create(tasks)
+    since = cutoff - relativedelta(months=rule.churn_months)
+    # The key's day is the UTC date of the last visit, as the keys made so far have it
+    # (f"{last_visit_at:%Y%m%d}" of the UTC datetime the database returns).
+    day_sql, day_params = day_key_sql("last_visit_at", since, cutoff, UTC)
+    bound = connection.ops.adapt_datetimefield_value
+    return _insert_tasks(
+        kind=Kind.CHURN, store=store,
+        select={
+            "customer": ("id", []),
+            "source_key": (f"%s || CAST(id AS TEXT) || %s || {day_sql}", [f"{Kind.CHURN}:", ":", *day_params]),
+        },
+        where=(
+            "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s AND last_visit_at < %s",
+            [store.pk, bound(since), bound(cutoff)],
+        ),
+        values={
+            "owner_role": Role.CUSTOMER_CARE, "available_at": now,
+            "due_at": now + timedelta(days=rule.churn_call_days),
+        },
+    )  # fmt: skip
 
 
 def followups_generate_holiday(*, store: Store, today=None) -> int:
     """Holiday-care calls one week before each major holiday, for the customers
-    seen within the last N months."""
+    seen within the last N months. One INSERT ... SELECT per holiday."""
     today = today or timezone.localdate()
     rule = FollowUpRule.for_store(store)
     created = 0
     for code, day in holidays_in_care_window(today, rule.holiday_days_before):
         since = _at(day) - relativedelta(months=rule.holiday_active_months)
-        ids = Customer.objects.filter(store=store, merged_into__isnull=True, last_visit_at__gte=since).values_list(
-            "id", flat=True
-        )
-        note = str(HOLIDAY_NAMES[code])
-        available = _at(day - timedelta(days=rule.holiday_days_before))
-        tasks = [
-            FollowUpTask(
-                store=store,
-                kind=Kind.HOLIDAY,
-                customer_id=cid,
-                owner_role=Role.CUSTOMER_CARE,
-                available_at=available,
-                due_at=_at(day - timedelta(days=1), time(18, 0)),
-                note=note,
-                source_key=f"holiday:{day:%Y%m%d}:{cid}",
-            )
-            for cid in ids
-        ]
-        created += _bulk_create(tasks)
+        created += _insert_tasks(
+            kind=Kind.HOLIDAY, store=store,
+            select={"customer": ("id", []), "source_key": ("%s || CAST(id AS TEXT)", [f"holiday:{day:%Y%m%d}:"])},
+            where=(
+                "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s",
+                [store.pk, connection.ops.adapt_datetimefield_value(since)],
+            ),
+            values={
+                "owner_role": Role.CUSTOMER_CARE, "note": str(HOLIDAY_NAMES[code]),
+                "available_at": _at(day - timedelta(days=rule.holiday_days_before)),
+                "due_at": _at(day - timedelta(days=1), time(18, 0)),
+            },
+        )  # fmt: skip
+    return created
+
+
+def followups_generate_scheduled(*, now=None, stores=None) -> int:
+    """The nightly churn and holiday calls of every active store, store by store
+    (each store's calls commit on their own: a crash halfway resumes without
+    duplicates). A constant number of statements per store."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    stores = Store.objects.filter(is_active=True) if stores is None else stores
+    created = 0
+    for store in stores:
+        created += followups_generate_churn(store=store, now=now)
+        created += followups_generate_holiday(store=store, today=today)
     return created
 
 

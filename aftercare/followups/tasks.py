@@ -16,12 +16,7 @@ def generate_for_delivery(repair_order_id: int) -> int:
 @task()
 def generate_scheduled() -> int:
     """Churn warnings and holiday care for every active store (daily)."""
-    now = timezone.now()
-    created = 0
-    for store in Store.objects.filter(is_active=True):
-        created += services.followups_generate_churn(store=store, now=now)
-        created += services.followups_generate_holiday(store=store, today=timezone.localdate(now))
-    return created
+    return services.followups_generate_scheduled(now=timezone.now())
 
 
 @task()

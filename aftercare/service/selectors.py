@@ -43,6 +43,45 @@ def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> Repai
     )
 
 
+# The repair-order page reads every column of the order, its lines, status rows
+# and photos, but of the rows around them only what it shows: the whole vehicle,
+# customer, store, check-in sheet (with its signature image) and three users cost
+# more to read and build than the four queries themselves. A field the page starts
+# to show must be added here, or it is read with one more query.
+_NAME = ("full_name", "username")  # User.__str__
+PAGE_RELATED = {
+    "vehicle": ("plate", "vin", "brand", "model"),
+    "customer": ("name",),
+    "advisor": _NAME,
+    "repair_type": ("name",),
+    "check_in": ("damage_marks", "covers_fitted", "belongings", "signed_at"),
+    "authorisation_recorded_by": _NAME,
+}
+
+
+def _own_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+def repair_order_page(user, pk: int) -> RepairOrder:
+    """One repair order with what its page shows, in four queries whatever the
+    number of lines (raises DoesNotExist outside the user's stores)."""
+    related = [f"{name}__{field}" for name, fields in PAGE_RELATED.items() for field in fields]
+    lines = RepairOrderLine.objects.select_related("technician", "bay").only(
+        *_own_fields(RepairOrderLine), *(f"technician__{f}" for f in _NAME), "bay__name"
+    )
+    history = StatusChange.objects.select_related("changed_by").only(
+        *_own_fields(StatusChange), *(f"changed_by__{f}" for f in _NAME)
+    )
+    return (
+        RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .select_related(*PAGE_RELATED)
+        .only(*_own_fields(RepairOrder), *related)
+        .prefetch_related(Prefetch("lines", queryset=lines), Prefetch("status_changes", queryset=history), "photos")
+        .get(pk=pk)
+    )
+
+
 @dataclass
 class LineGroup:
     kind: str

@@ -3,11 +3,15 @@ get it authorised, propose additional work, and move the order through its
 states. Every function runs in one transaction, locks the repair order it
 changes, checks the actor's permission in the order's store, and audits."""
 
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +22,17 @@ from aftercare.catalog.models import (
     LabourRate,
     OtherCharge,
     PackageJob,
+    PackageJobLine,
     Part,
     RepairType,
 )
-from aftercare.core.audit import audit_record
+from aftercare.core.audit import audit_entry, audit_record
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.money import to_money
 from aftercare.core.permissions import Perm
 from aftercare.core.services import next_document_number
 from aftercare.customers.choices import OdometerSource
-from aftercare.customers.models import Vehicle
+from aftercare.customers.models import Customer, Vehicle
 from aftercare.customers.services import odometer_record
 
 from .choices import EDITABLE_STATUSES, TRANSITIONS, ApprovalMethod, LineKind, LineStatus, Payer, Status
@@ -43,12 +48,23 @@ repair_order_status_changed = Signal()
 
 # Extra conditions other apps attach to a move (the workshop's passed quality
 # check before `ready`, billing's payment before `settled`):
-# to_status -> [guard(order) -> error message or None].
-TRANSITION_GUARDS: dict[str, list[Callable[[RepairOrder], str | None]]] = {}
+# to_status -> [guard(order) -> error message or None]. A guard that declares a
+# `context` keyword also receives what the mover already computed under the
+# order's lock (repair_order_move_locked), e.g. {"balance": Decimal(...)}, and
+# may use it instead of reading it again; it gets {} from a plain transition.
+TRANSITION_GUARDS: dict[str, list[Callable[..., str | None]]] = {}
 
 
-def register_transition_guard(to_status: str, guard: Callable[[RepairOrder], str | None]) -> None:
+def register_transition_guard(to_status: str, guard: Callable[..., str | None]) -> None:
     TRANSITION_GUARDS.setdefault(to_status, []).append(guard)
+
+
+@functools.cache
+def _takes_context(guard: Callable) -> bool:
+    try:
+        return "context" in inspect.signature(guard).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class TransitionRefused(ValidationError):
@@ -60,10 +76,21 @@ def _require(actor, perm: str, store: Store) -> None:
         raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
 
 
+_KEPT_RELATIONS = tuple(RepairOrder._meta.get_field(name) for name in ("store", "repair_type", "vehicle"))
+
+
 def _locked(order: RepairOrder) -> RepairOrder:
-    # The row lock (PostgreSQL) / IMMEDIATE write lock (SQLite) serialises two
-    # advisors editing the same order: each sees the other's committed lines.
-    return RepairOrder.objects.select_for_update().select_related("store", "repair_type").get(pk=order.pk)
+    """The order re-read under its row lock (PostgreSQL) / the IMMEDIATE write
+    lock (SQLite), which serialises two advisors editing the same order: each
+    sees the other's committed lines. Only the order's row is read and locked:
+    the store, repair type and vehicle the caller already loaded are reused
+    when the locked row still points at them (they are read, never changed,
+    here), and anything else loads on first use."""
+    locked = RepairOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    for field in _KEPT_RELATIONS:
+        if field.is_cached(order) and getattr(order, field.attname) == getattr(locked, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(order))
+    return locked
 
 
 # --- opening an order at reception --------------------------------------------------
@@ -107,12 +134,16 @@ def repair_order_open(
             promised_at=promised_at,
             discount_level=vehicle.discount_level,
         )
+        # The car's last visit is now: with the reading's write of the vehicle when there is one.
         if odometer_km is not None:
-            odometer_record(actor=actor, vehicle=vehicle, km=odometer_km, source=OdometerSource.RECEPTION)
+            odometer_record(
+                actor=actor, vehicle=vehicle, km=odometer_km, source=OdometerSource.RECEPTION, visit_at=order.opened_at
+            )
+        else:
+            Vehicle.objects.filter(pk=vehicle.pk).update(last_visit_at=order.opened_at)
         CheckIn.objects.create(repair_order=order)
         StatusChange.objects.create(repair_order=order, to_status=Status.RECEPTION, changed_by=actor)
-        Vehicle.objects.filter(pk=vehicle.pk).update(last_visit_at=order.opened_at)
-        vehicle.owner.__class__.objects.filter(pk=vehicle.owner_id).update(last_visit_at=order.opened_at)
+        Customer.objects.filter(pk=vehicle.owner_id).update(last_visit_at=order.opened_at)
         audit_record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=order, changes={"vehicle": [None, vehicle.plate]}
         )
@@ -142,35 +173,34 @@ def _priced(line: RepairOrderLine) -> RepairOrderLine:
     return line
 
 
+_KIND_TOTALS = {LineKind.LABOUR: "labour_total", LineKind.PART: "parts_total", LineKind.OTHER: "other_total"}
+TOTAL_FIELDS = (*_KIND_TOTALS.values(), "discount_total", "total", "customer_total")
+
+
+def _add_to_totals(order: RepairOrder, lines) -> None:
+    """Add approved lines, as (kind, amount, discount_amount, payer), to the
+    order's totals: total = labour + parts + other; the discount is the lines'
+    discounts plus the negative (manager discount) lines; customer_total is
+    what the customer's own lines come to."""
+    for kind, amount, line_discount, payer in lines:
+        name = _KIND_TOTALS[kind]
+        setattr(order, name, getattr(order, name) + amount)
+        order.total += amount
+        order.discount_total += line_discount + (-amount if amount < 0 else ZERO)
+        if payer == Payer.CUSTOMER:
+            order.customer_total += amount
+
+
 def repair_order_recalculate(order: RepairOrder) -> RepairOrder:
     """Recompute the order's totals from its approved lines. Call inside the
     transaction that changed the lines, with the order locked."""
-    totals = {LineKind.LABOUR: ZERO, LineKind.PART: ZERO, LineKind.OTHER: ZERO}
-    discount = customer_total = ZERO
-    for kind, amount, line_discount, payer in order.lines.filter(status=LineStatus.APPROVED).values_list(
-        "kind", "amount", "discount_amount", "payer"
-    ):
-        totals[kind] += amount
-        discount += line_discount + (-amount if amount < 0 else ZERO)
-        if payer == Payer.CUSTOMER:
-            customer_total += amount
-    order.labour_total = totals[LineKind.LABOUR]
-    order.parts_total = totals[LineKind.PART]
-    order.other_total = totals[LineKind.OTHER]
-    order.discount_total = discount
-    order.total = sum(totals.values(), ZERO)
-    order.customer_total = customer_total
-    order.save(
-        update_fields=[
-            "labour_total",
-            "parts_total",
-            "other_total",
-            "discount_total",
-            "total",
-            "customer_total",
-            "updated_at",
-        ]
+    for name in TOTAL_FIELDS:
+        setattr(order, name, ZERO)
+    _add_to_totals(
+        order,
+        order.lines.filter(status=LineStatus.APPROVED).values_list("kind", "amount", "discount_amount", "payer"),
     )
+    order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
     return order
 
 
@@ -184,12 +214,16 @@ def _new_line_status(order: RepairOrder) -> tuple[str, bool]:
     raise ValidationError(_("Lines can no longer be added to this repair order."))
 
 
-def _labour_line(order, operation: LabourOperation, *, quantity, payer, labour_pct) -> RepairOrderLine:
+def _labour_rate(order: RepairOrder) -> Decimal:
     rate = LabourRate.rate_for(order.store, order.repair_type.code)
     if rate is None:
         raise ValidationError(
             {"operation": _("No labour rate is set for the repair type %(type)s.") % {"type": order.repair_type}}
         )
+    return rate
+
+
+def _labour_line(order, operation: LabourOperation, *, rate, quantity, payer, labour_pct) -> RepairOrderLine:
     if operation.high_voltage and order.vehicle.powertrain not in ("BEV", "PHEV", "HEV"):
         raise ValidationError({"operation": _("This high-voltage operation does not apply to this vehicle.")})
     return RepairOrderLine(
@@ -206,6 +240,151 @@ def _part_line(part: Part, *, quantity, payer, parts_pct) -> RepairOrderLine:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class LineItem:
+    """One thing to put on an order: exactly one catalogue entry (an operation,
+    a part, another charge, or a package that expands into its lines), how
+    many, who pays, and for a charge an amount other than its default."""
+
+    operation: LabourOperation | None = None
+    part: Part | None = None
+    other_charge: OtherCharge | None = None
+    package: PackageJob | None = None
+    quantity: Decimal = Decimal("1")
+    payer: str = Payer.CUSTOMER
+    amount: Decimal | None = None
+
+
+def _checked(item: LineItem | dict) -> LineItem:
+    """What can be refused without the database, with line_add's messages.
+    A charge's amount is resolved here (its default unless one is given)."""
+    if isinstance(item, dict):
+        item = LineItem(**item)
+    chosen = [entry for entry in (item.operation, item.part, item.other_charge, item.package) if entry is not None]
+    if len(chosen) != 1:
+        raise ValidationError(_("Choose exactly one operation, part, charge or package."))
+    quantity = Decimal(item.quantity)
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("The quantity must be more than zero.")})
+    if item.payer not in Payer.values:
+        raise ValidationError({"payer": _("Unknown payer.")})
+    amount = item.amount
+    if item.other_charge is not None:
+        amount = item.other_charge.default_amount if amount is None else to_money(amount)
+        if amount < 0:
+            raise ValidationError({"amount": _("A charge cannot be negative; use an approved discount.")})
+    return replace(item, quantity=quantity, amount=amount)
+
+
+def _package_contents(store: Store, packages: list[PackageJob]) -> dict[int, list[tuple]]:
+    """package id -> [(operation or None, part or None, quantity)] in the package's
+    order, each operation and part as `store` sees it (a store override of the
+    same code wins, as PackageJob.expand prices it): 3 queries for any number
+    of packages."""
+    if not packages:
+        return {}
+    rows = list(PackageJobLine.objects.filter(package__in=packages).select_related("operation", "part"))
+    op_codes = {row.operation.code for row in rows if row.operation_id}
+    part_nos = {row.part.part_no for row in rows if row.part_id}
+    operations = (
+        {op.code: op for op in LabourOperation.objects.effective_for_store(store).filter(code__in=op_codes)}
+        if op_codes
+        else {}
+    )
+    parts = (
+        {part.part_no: part for part in Part.objects.effective_for_store(store).filter(part_no__in=part_nos)}
+        if part_nos
+        else {}
+    )
+    contents: dict[int, list[tuple]] = {package.pk: [] for package in packages}
+    for row in rows:
+        if row.operation_id:
+            contents[row.package_id].append((operations.get(row.operation.code, row.operation), None, row.quantity))
+        else:
+            contents[row.package_id].append((None, parts.get(row.part.part_no, row.part), row.quantity))
+    return contents
+
+
+def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) -> list[RepairOrderLine]:
+    """Add catalogue items (operations, parts, other charges, packages expanded
+    into their lines) to an order at once, as the estimate screen does when a
+    package or several operations are chosen together. All or nothing: an item
+    that is refused adds none of them.
+
+    One lock of the order; the labour rate, the discount level and the next
+    position are read once; the lines are one INSERT; the totals are brought
+    up to date from the new lines in one UPDATE (they are kept exact under the
+    lock by every line change, see repair_order_recalculate); one audit row per
+    item, as line_add writes, in one INSERT.
+
+    Prices come from the catalogue (price transparency, seed 004): the same for
+    every customer unless the order's discount level or an approved discount applies."""
+    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    items = [_checked(item) for item in items]
+    if not items:
+        raise ValidationError(_("Choose what to add to the repair order."))
+    with transaction.atomic():
+        order = _locked(order)
+        status, additional = _new_line_status(order)
+        labour_pct, parts_pct = _discount_rates(order)
+        contents = _package_contents(order.store, list({i.package.pk: i.package for i in items if i.package}.values()))
+        needs_rate = any(item.operation for item in items) or any(
+            operation for package in contents.values() for operation, _part, _quantity in package
+        )
+        rate = _labour_rate(order) if needs_rate else None
+
+        def labour(operation, quantity, payer) -> RepairOrderLine:
+            return _labour_line(order, operation, rate=rate, quantity=quantity, payer=payer, labour_pct=labour_pct)
+
+        position = order.lines.count()
+        lines: list[RepairOrderLine] = []
+        entries: list[AuditEntry] = []
+        for item in items:
+            if item.operation is not None:
+                added = [labour(item.operation, item.quantity, item.payer)]
+            elif item.part is not None:
+                added = [_part_line(item.part, quantity=item.quantity, payer=item.payer, parts_pct=parts_pct)]
+            elif item.other_charge is not None:
+                charge = item.other_charge
+                added = [
+                    RepairOrderLine(
+                        kind=LineKind.OTHER, other_charge=charge, code=charge.code, description=charge.name,
+                        quantity=item.quantity, unit_price=item.amount, payer=item.payer,
+                    )
+                ]  # fmt: skip
+            else:
+                added = [
+                    labour(operation, quantity * item.quantity, item.payer)
+                    if operation is not None
+                    else _part_line(part, quantity=quantity * item.quantity, payer=item.payer, parts_pct=parts_pct)
+                    for operation, part, quantity in contents[item.package.pk]
+                ]
+                for line in added:
+                    line.package = item.package
+            for line in added:
+                line.repair_order = order
+                line.status, line.is_additional = status, additional
+                line.position = position
+                position += 1
+                _priced(line)
+            lines += added
+            described = [f"{line.code} {line.description} {line.amount}" for line in added]
+            entries.append(
+                audit_entry(
+                    actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"lines_added": [None, described]}
+                )
+            )
+        RepairOrderLine.objects.bulk_create(lines)
+        _add_to_totals(
+            order,
+            [(line.kind, line.amount, line.discount_amount, line.payer) for line in lines
+             if line.status == LineStatus.APPROVED],
+        )  # fmt: skip
+        order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
+        AuditEntry.objects.bulk_create(entries)
+    return lines
+
+
 def line_add(
     *,
     actor,
@@ -218,79 +397,16 @@ def line_add(
     payer: str = Payer.CUSTOMER,
     amount: Decimal | None = None,
 ) -> list[RepairOrderLine]:
-    """Add one catalogue item (or a package, expanded into its lines) to an order.
+    """Add one catalogue item (or a package, expanded into its lines) to an
+    order: lines_add with one item (same checks, errors and audit row).
 
     Prices come from the catalogue (price transparency, seed 004): the same for
     every customer unless the order's discount level or an approved discount applies."""
-    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
-    chosen = [item for item in (operation, part, other_charge, package) if item is not None]
-    if len(chosen) != 1:
-        raise ValidationError(_("Choose exactly one operation, part, charge or package."))
-    quantity = Decimal(quantity)
-    if quantity <= 0:
-        raise ValidationError({"quantity": _("The quantity must be more than zero.")})
-    if payer not in Payer.values:
-        raise ValidationError({"payer": _("Unknown payer.")})
-    with transaction.atomic():
-        order = _locked(order)
-        status, additional = _new_line_status(order)
-        labour_pct, parts_pct = _discount_rates(order)
-        if operation is not None:
-            lines = [_labour_line(order, operation, quantity=quantity, payer=payer, labour_pct=labour_pct)]
-        elif part is not None:
-            lines = [_part_line(part, quantity=quantity, payer=payer, parts_pct=parts_pct)]
-        elif other_charge is not None:
-            price = other_charge.default_amount if amount is None else to_money(amount)
-            if price < 0:
-                raise ValidationError({"amount": _("A charge cannot be negative; use an approved discount.")})
-            lines = [
-                RepairOrderLine(
-                    kind=LineKind.OTHER,
-                    other_charge=other_charge,
-                    code=other_charge.code,
-                    description=other_charge.name,
-                    quantity=quantity,
-                    unit_price=price,
-                    payer=payer,
-                )
-            ]
-        else:
-            items = package.expand(order.store)
-            operations = {
-                op.code: op
-                for op in LabourOperation.objects.effective_for_store(order.store).filter(
-                    code__in=[i.code for i in items if i.kind == "labour"]
-                )
-            }
-            parts = {
-                p.part_no: p
-                for p in Part.objects.effective_for_store(order.store).filter(
-                    part_no__in=[i.code for i in items if i.kind == "part"]
-                )
-            }
-            lines = [
-                _labour_line(
-                    order, operations[i.code], quantity=i.quantity * quantity, payer=payer, labour_pct=labour_pct
-                )
-                if i.kind == "labour"
-                else _part_line(parts[i.code], quantity=i.quantity * quantity, payer=payer, parts_pct=parts_pct)
-                for i in items
-            ]
-            for line in lines:
-                line.package = package
-        position = order.lines.count()
-        for offset, line in enumerate(lines):
-            line.repair_order = order
-            line.status, line.is_additional = status, additional
-            line.position = position + offset
-            _priced(line)
-        RepairOrderLine.objects.bulk_create(lines)
-        repair_order_recalculate(order)
-        audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=order,
-            changes={"lines_added": [None, [f"{line.code} {line.description} {line.amount}" for line in lines]]},
-        )  # fmt: skip
-    return lines
+    item = LineItem(
+        operation=operation, part=part, other_charge=other_charge, package=package, quantity=quantity, payer=payer,
+        amount=amount,
+    )  # fmt: skip
+    return lines_add(actor=actor, order=order, items=[item])
 
 
 def line_remove(*, actor, line: RepairOrderLine) -> None:
@@ -420,16 +536,21 @@ def _builtin_guard(order: RepairOrder, to: str) -> str | None:
     return None
 
 
-def _move(*, order: RepairOrder, to: str, actor, note: str = "") -> RepairOrder:
-    """Apply one move to a locked order: table, guards, history, audit, event."""
+def _move(*, order: RepairOrder, to: str, actor, note: str = "", context: dict | None = None) -> RepairOrder:
+    """Apply one move to a locked order: table, guards, history, audit, event.
+    Everything that can refuse runs before the first write, so a refused move
+    leaves nothing to roll back."""
     if to not in TRANSITIONS.get(order.status, ()):
         raise TransitionRefused(
             _("A repair order cannot go from %(from)s to %(to)s.")
             % {"from": order.get_status_display(), "to": Status(to).label if to in Status.values else to}
         )
     if to != Status.CANCELLED:
-        for guard in [lambda o: _builtin_guard(o, to), *TRANSITION_GUARDS.get(to, [])]:
-            if message := guard(order):
+        if message := _builtin_guard(order, to):
+            raise TransitionRefused(message)
+        context = context or {}
+        for guard in TRANSITION_GUARDS.get(to, []):
+            if message := (guard(order, context=context) if _takes_context(guard) else guard(order)):
                 raise TransitionRefused(message)
     from_status = order.status
     order.status = to
@@ -465,9 +586,7 @@ TRANSITION_PERMS = {
 }
 
 
-def repair_order_transition(*, order: RepairOrder, to: str, actor, note: str = "") -> RepairOrder:
-    """Move a repair order to `to` under a row lock, if the transition table,
-    the guards and the actor's role allow it; refuse with a clear message otherwise."""
+def _require_move(actor, order: RepairOrder, to: str) -> None:
     perm = TRANSITION_PERMS.get(to)
     if perm is None:
         raise TransitionRefused(_("Unknown state: %(to)s") % {"to": to})
@@ -475,8 +594,29 @@ def repair_order_transition(*, order: RepairOrder, to: str, actor, note: str = "
     workshop_lead = perm == Perm.JOB_CLOCK and actor.has_perm(Perm.DISPATCH, order)
     if not (actor.has_perm(perm, order) or workshop_lead):
         raise PermissionDenied(_("Your role cannot move a repair order to %(to)s.") % {"to": Status(to).label})
+
+
+def repair_order_transition(*, order: RepairOrder, to: str, actor, note: str = "") -> RepairOrder:
+    """Move a repair order to `to` under a row lock, if the transition table,
+    the guards and the actor's role allow it; refuse with a clear message otherwise."""
+    _require_move(actor, order, to)
     with transaction.atomic():
         return _move(order=_locked(order), to=to, actor=actor, note=note)
+
+
+def repair_order_move_locked(
+    *, order: RepairOrder, to: str, actor, note: str = "", context: dict | None = None
+) -> RepairOrder:
+    """repair_order_transition for an order the caller has already locked
+    (select_for_update) in the transaction it is still in, e.g. billing settling
+    the order it has just taken the last payment for: the same role check,
+    table, guards, StatusChange row, audit row and signal after commit, without
+    locking and reading the order again. `context` hands the guards that accept
+    it what the caller computed under that lock ({"balance": ...})."""
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("repair_order_move_locked needs the transaction that locked the order.")
+    _require_move(actor, order, to)
+    return _move(order=order, to=to, actor=actor, note=note, context=context)
 
 
 # --- reception details, check-in sheet and photos ----------------------------------------------

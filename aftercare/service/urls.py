@@ -7,6 +7,7 @@ app_name = "service"
 urlpatterns = [
     path("repair-orders/", views.repair_order_list, name="repair_order_list"),
     path("repair-orders/new/", views.reception_search, name="reception_search"),
+    path("repair-orders/export/<str:fmt>/", views.repair_order_export, name="repair_order_export"),
     path("vehicles/<int:vehicle_pk>/receive/", views.reception, name="reception"),
     path("vehicles/<int:vehicle_pk>/repair-orders/", views.vehicle_history, name="vehicle_history"),
     path("customers/<int:customer_pk>/repair-orders/", views.customer_history, name="customer_history"),

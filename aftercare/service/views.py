@@ -2,26 +2,28 @@
 printable documents, list and progress. Thin: parse, call a service or
 selector, render (the named partial for htmx requests)."""
 
+import hashlib
 import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
+from aftercare.core.tables import lazy_page
 from aftercare.core.views import permission_required
 from aftercare.customers import selectors as customer_selectors
 from aftercare.customers import services as customer_services
 from aftercare.customers.models import Customer, Vehicle
 
 from . import selectors, services
-from .choices import EDITABLE_STATUSES, LineStatus, Status
+from .choices import EDITABLE_STATUSES, LineStatus, Payer, Status
 from .filters import RepairOrderFilterSet
 from .forms import (
     DAMAGE_KIND_LABELS,
@@ -36,7 +38,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import CheckIn, RepairOrder
-from .tables import RepairOrderTable
+from .tables import ROW_FIELDS, repair_order_rows
 
 
 def _is_partial(request) -> bool:
@@ -78,15 +80,30 @@ def repair_order_list(request: HttpRequest) -> HttpResponse:
     filterset = RepairOrderFilterSet(
         request.GET or None, queryset=selectors.repair_orders_for(request.user), user=request.user
     )
-    table = RepairOrderTable(filterset.qs)
-    # LazyPaginator: no COUNT(*) over years of orders.
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    # Lazy: no COUNT(*) over years of orders; rows as tuples of what they show (tables.py).
+    page = lazy_page(request, filterset.qs.values_list(*ROW_FIELDS), per_page=50)
     template = "service/repair_order_list.html#results" if _is_partial(request) else "service/repair_order_list.html"
-    return render(
-        request,
-        template,
-        {"filter": filterset, "table": table, "can_receive": request.user.has_perm(Perm.REPAIR_ORDER_EDIT)},
-    )
+    context = {"filter": filterset, "page": page, "rows": repair_order_rows(page.object_list)}
+    if not _is_partial(request):  # the htmx partial is the results only
+        context["can_receive"] = request.user.has_perm(Perm.REPAIR_ORDER_EDIT)
+        context["filter_key"] = _filter_form_key(request, filterset)
+    return render(request, template, context)
+
+
+def _filter_form_key(request, filterset) -> str:
+    """Everything the filter form's HTML depends on: the language, the advisors to
+    choose from and what was typed. The template renders the form once per key
+    (its select widgets cost ≈ 2 ms a page, a third of the list's floor)."""
+    advisors = [
+        (pk, full_name or username)  # as User.__str__
+        for pk, full_name, username in filterset.filters["advisor"].queryset.values_list("pk", "full_name", "username")
+    ]
+    field = filterset.form.fields["advisor"]
+    # The select's options from the rows just read: a first render does not read the advisors
+    # again (the field still validates a choice against its queryset).
+    field.widget.choices = [("", field.empty_label), *advisors]
+    typed = [(name, request.GET.getlist(name)) for name in filterset.form.fields] if filterset.is_bound else None
+    return hashlib.sha256(repr((get_language(), advisors, typed)).encode()).hexdigest()
 
 
 # --- reception -------------------------------------------------------------------------------
@@ -149,41 +166,83 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
 # --- the advisor's workspace -----------------------------------------------------------------
 
 
+# Lines can be added (to the estimate, or proposed as additional work) up to the final inspection.
+LINE_ADD_STATUSES = (*EDITABLE_STATUSES, Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK)
+# A manager's discount changes what the customer pays: not once the order is paid or closed.
+DISCOUNT_STATUSES = frozenset(Status.values) - {Status.SETTLED, Status.DELIVERED, Status.CANCELLED}
+
+
+def _store_perms(user, store_id: int) -> frozenset[str]:
+    """What `user` may do at one store, for a page's several buttons: the same answer as
+    has_perm(perm, obj) (active superusers everything) without asking every backend per button."""
+    if user.is_active and user.is_superuser:
+        return frozenset(Perm.ALL)
+    return user.perms_at(store_id) if user.is_active else frozenset()
+
+
+def _labels(choices) -> dict[str, str]:
+    # get_FOO_display() rebuilds and translates every label on each call (≈ 50 µs).
+    return {value: str(label) for value, label in choices}
+
+
 def _detail_context(request, order: RepairOrder, **extra) -> dict:
-    user = request.user
-    can_edit = user.has_perm(Perm.REPAIR_ORDER_EDIT, order)
-    can_add_lines = can_edit and order.status in (*EDITABLE_STATUSES, Status.APPROVED, Status.IN_PROGRESS,
-                                                  Status.QUALITY_CHECK)  # fmt: skip
-    return {
+    """The advisor's workspace. Forms and editing panels exist only when the order's
+    state and the user's role at its store allow the action; the template shows
+    each panel under the same condition."""
+    perms = _store_perms(request.user, order.store_id)
+    can_edit = Perm.REPAIR_ORDER_EDIT in perms
+    can_add_lines = can_edit and order.status in LINE_ADD_STATUSES
+    can_authorise = can_edit and order.status == Status.ESTIMATE
+    can_discount = Perm.DISCOUNT_APPROVE in perms and order.status in DISCOUNT_STATUSES
+    payers, line_states, states = _labels(Payer.choices), _labels(LineStatus.choices), _labels(Status.choices)
+    for line in order.lines.all():
+        line.payer_label, line.status_label = payers.get(line.payer, line.payer), line_states.get(line.status)
+    history = list(order.status_changes.all())
+    for change in history:
+        change.status_label = states.get(change.to_status, change.to_status)
+        change.changed_text = timezone.localtime(change.changed_at).strftime("%m-%d %H:%M")
+    context = {
         "order": order,
+        "status_label": states.get(order.status, order.status),
         "groups": selectors.lines_grouped(order),
         "proposed": selectors.proposed_lines(order),
         "total_hours": selectors.total_hours(order),
         # Approval and delivery have their own forms (the customer's signature),
         # so they get no bare button here.
         "transitions": [
-            (value, Status(value).label)
+            (value, states[value])
             for value in order.allowed_transitions
             if value not in (Status.APPROVED, Status.DELIVERED)
         ],
-        "history": list(order.status_changes.all()),
+        "history": history,
+        "sheet": _sheet(order),
         "photos": list(order.photos.all()),
+        "overdue": order.is_overdue(),
         "can_edit": can_edit,
+        # Proposed additional work can be withdrawn in any state; the estimate's lines while it is editable.
+        "can_remove_lines": can_edit and order.lines_editable,
         "can_add_lines": can_add_lines,
-        "can_discount": user.has_perm(Perm.DISCOUNT_APPROVE, order),
-        "line_form": LineAddForm(prefix="line"),
-        "authorise_form": AuthoriseForm(),
-        "discount_form": DiscountForm(),
-        "decide_form": DecideForm(),
-        "photo_form": PhotoForm(),
-        "status_choices": Status,
-        **extra,
+        "can_authorise": can_authorise,
+        "can_discount": can_discount,
+        "decide_methods": DecideForm.base_fields["method"].choices,  # one select per proposed line
     }
+    if can_add_lines:
+        context["line_form"] = LineAddForm(prefix="line")
+    if can_authorise:
+        context["authorise_form"] = AuthoriseForm()
+    if can_discount:
+        context["discount_form"] = DiscountForm()
+    if can_edit:
+        context["photo_form"] = PhotoForm()
+    return {**context, **extra}
 
 
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def repair_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _order_for(request, pk)
+    try:
+        order = selectors.repair_order_page(request.user, pk)
+    except RepairOrder.DoesNotExist as error:
+        raise Http404 from error
     return render(request, "service/repair_order_detail.html", _detail_context(request, order))
 
 
@@ -454,3 +513,22 @@ def customer_history(request: HttpRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.for_user(request.user, Perm.REPAIR_ORDER_VIEW), pk=customer_pk)
     orders = selectors.history_for(request.user, customer=customer)
     return render(request, "service/_history.html", {"orders": orders, "show_lines": False, "show_vehicle": True})
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@permission_required(Perm.DATA_EXPORT)
+def repair_order_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The orders matching the list's filters, opened in a date range (this month by default), as CSV or xlsx."""
+    from . import exports
+
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form = exports.ExportForm(request.GET)
+    if not form.is_valid():
+        return render(request, "service/repair_order_export.html", {"form": form, "fmt": fmt}, status=400)
+    return exports.export_repair_orders(
+        user=request.user, fmt=fmt, since=form.cleaned_data["since"], until=form.cleaned_data["until"],
+        queryset=exports.filtered(request.user, form.filters()),
+    )  # fmt: skip

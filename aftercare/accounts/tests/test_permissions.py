@@ -120,3 +120,22 @@ def test_a_user_with_no_role_sees_no_store_and_is_told_why(client_for):
     response = client_for(UserFactory()).get("/")
     assert response.status_code == 200
     assert response.context["sections"] == []
+
+
+def test_pages_never_read_djangos_own_permission_tables(staff, client_for):
+    """Roles are the only source of permissions: a page costs no query on auth_permission & co."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(staff["advisor"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("customers:customer_list")).status_code == 200
+    assert not [q["sql"] for q in queries if "auth_permission" in q["sql"] or "_user_permissions" in q["sql"]]
+
+
+def test_a_django_permission_row_grants_nothing(staff):
+    from django.contrib.auth.models import Permission
+
+    user = staff["customer_care"]
+    user.user_permissions.add(Permission.objects.get(codename="view_user"))
+    assert not user.has_perm("accounts.view_user")

@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from aftercare.billing import selectors, services
 from aftercare.billing.models import CreditApproval, Delivery, Payment
 from aftercare.core.models import AuditEntry
 from aftercare.service import services as ro
 from aftercare.service.choices import Status
-from aftercare.service.models import RepairOrder
+from aftercare.service.models import RepairOrder, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +216,53 @@ def test_the_cashiers_lists_show_ready_and_owing_orders(staff, make_order):
     assert {o.pk for o in selectors.orders_ready_to_settle(user)} == {ready.pk, partly.pk}
     unpaid = {o.pk: o.balance_due for o in selectors.with_money_rounded(selectors.orders_unpaid(user))}
     assert unpaid == {partly.pk: partly.customer_total - 10, on_credit.pk: on_credit.customer_total}
+
+
+# --- settling in the payment's own lock ------------------------------------------------------------
+
+
+def test_paying_the_last_of_the_balance_settles_in_a_pinned_number_of_queries(staff, order, django_assert_num_queries):
+    cashier = staff["cashier"]
+    _pay(staff, order, "10.00")  # the store's receipt numbers exist; the cashier's roles are read
+    order.store  # noqa: B018  (the page that posts has the order's store)
+    # Savepoint; lock; the order's money records and the key in one read; savepoint, number, payment,
+    # release; the payment's audit row; the order's status, its history row, the move's audit row; release.
+    with django_assert_num_queries(12):
+        payment, created = services.payment_post(
+            actor=cashier, order=order, method="wechat", amount=order.customer_total - 10, idempotency_key="last"
+        )
+    assert created and payment.balance_after == 0
+    assert _status(order) == Status.SETTLED
+
+
+def test_settling_by_payment_is_recorded_and_announced_like_any_move(staff, order, django_capture_on_commit_callbacks):
+    received = []
+    ro.repair_order_status_changed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="paid")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _pay(staff, order, order.customer_total)
+    finally:
+        ro.repair_order_status_changed.disconnect(dispatch_uid="paid")
+    assert [(e["from_status"], e["to_status"], e["actor_id"]) for e in received] == [
+        (Status.READY, Status.SETTLED, staff["cashier"].pk)
+    ]
+    change = StatusChange.objects.get(repair_order=order, to_status=Status.SETTLED)
+    assert change.from_status == Status.READY and change.changed_by == staff["cashier"]
+    assert AuditEntry.objects.filter(object_id=str(order.pk), changes__status=["ready", "settled"]).exists()
+
+
+def test_another_apps_guard_can_still_hold_a_paid_order_back_and_the_payment_stands(staff, order, monkeypatch):
+    guards = [*ro.TRANSITION_GUARDS.get(Status.SETTLED, []), lambda o: "发票未开"]
+    monkeypatch.setitem(ro.TRANSITION_GUARDS, Status.SETTLED, guards)
+    payment = _pay(staff, order, order.customer_total)
+    assert Payment.objects.filter(pk=payment.pk).exists()
+    assert _status(order) == Status.READY
+    assert not StatusChange.objects.filter(repair_order=order, to_status=Status.SETTLED).exists()
+
+
+def test_the_settle_guard_uses_the_balance_it_is_given_and_sums_it_otherwise(staff, order):
+    assert services.settle_guard(order) is not None  # money is due
+    assert services.settle_guard(order, context={"balance": Decimal("0.00")}) is None
+    assert services.settle_guard(order, context={"balance": Decimal("5.00"), "credit_approved": True}) is None
+    with translation.override("en"):
+        assert "refund" in services.settle_guard(order, context={"balance": Decimal("-1.00")})

@@ -38,6 +38,32 @@ def test_a_duplicate_mobile_is_shown_with_a_link_unless_confirmed_as_shared(staf
     assert Customer.objects.filter(mobile="13900001111").count() == 2
 
 
+def test_creating_a_person_runs_a_pinned_number_of_queries(staff, store, django_assert_num_queries):
+    advisor = staff["advisor"]
+    services.customer_create(actor=advisor, store=store, data={"name": "李娜", "mobile": "13900001111"})
+    # Savepoint, the duplicate-mobile check, the number, the customer, the audit row, release.
+    with django_assert_num_queries(6):
+        services.customer_create(actor=advisor, store=store, data={"name": "王强", "mobile": "13900002222"})
+    # A number the user confirmed as shared is not looked up.
+    with django_assert_num_queries(5):
+        services.customer_create(
+            actor=advisor, store=store, data={"name": "王芳", "mobile": "13900002222"}, allow_shared_mobile=True
+        )
+
+
+def test_a_new_company_is_found_by_fragments_of_its_name_and_a_person_gets_no_keys(staff, store):
+    company = services.customer_create(
+        actor=staff["advisor"],
+        store=store,
+        data={"kind": "company", "name": "白云出租汽车公司", "mobile": "13900003333"},
+    )
+    person = services.customer_create(
+        actor=staff["advisor"], store=store, data={"name": "李娜", "mobile": "13900004444"}
+    )
+    assert SearchKey.objects.filter(customer=company, key="出租汽车公司").exists()
+    assert not SearchKey.objects.filter(customer=person).exists()
+
+
 def test_a_duplicate_vin_or_plate_in_use_is_refused_with_a_link(staff, store):
     owner = CustomerFactory(store=store)
     existing = services.vehicle_create(actor=staff["advisor"], store=store, owner=owner, data=_vehicle_data())

@@ -44,6 +44,16 @@ def test_coverage_is_done_over_due_with_the_customers_missed(store, other_store)
     }
 
 
+def test_coverage_is_read_in_one_query_whatever_the_number_of_calls(store, django_assert_num_queries):
+    for n in range(30):
+        _make(store, CustomerFactory(store=store), str(n), aware(2026, 3, 10, 12, 0), TaskStatus.DONE)
+
+    with django_assert_num_queries(1):
+        numbers = selectors.followup_coverage(store_ids=[store.pk], start=aware(2026, 3, 1), end=aware(2026, 4, 1))
+
+    assert (numbers["due"], numbers["done"], numbers["missed_customer_ids"]) == (30, 30, [])
+
+
 def test_coverage_rate_is_none_when_nothing_was_due(store):
     numbers = selectors.followup_coverage(store_ids=[store.pk], start=aware(2026, 3, 1), end=aware(2026, 4, 1))
 

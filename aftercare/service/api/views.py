@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -26,6 +26,9 @@ from .serializers import (
     RepairOrderOutSerializer,
     TransitionInSerializer,
 )
+
+# A list posted to the lines endpoint: enough for a visit's work, bounded per request.
+MAX_LINES_PER_REQUEST = 100
 
 
 def _refused(error: services.TransitionRefused) -> Response:
@@ -111,22 +114,43 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"], responses={200: RepairOrderLineOutSerializer(many=True)}, summary="Lines of a repair order"
     )
-    @extend_schema(methods=["POST"], request=LineInSerializer, responses={201: RepairOrderLineOutSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=PolymorphicProxySerializer(
+            component_name="LineInOneOrMany",
+            serializers=[LineInSerializer, LineInSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={201: RepairOrderLineOutSerializer(many=True)},
+        description=(
+            "Add one catalogue item (an object) or several at once (a list of up to "
+            f"{MAX_LINES_PER_REQUEST} objects, e.g. the operations of a visit): all of them are added, "
+            "under one lock of the order, or none (400 with the errors of each item)."
+        ),
+    )
     @action(detail=True, methods=["get", "post"])
     def lines(self, request, pk=None):
         if request.method == "GET":
             return Response(RepairOrderLineOutSerializer(self._order(pk).lines.all(), many=True).data)
         order = self._order(pk, Perm.REPAIR_ORDER_EDIT)
-        incoming = LineInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        kind = data["kind"]
-        item = selectors.catalogue_item(order, kind, data[kind])
-        if item is None:
-            raise ValidationError({kind: ["Not in this store's catalogue."]})
-        lines = services.line_add(
-            actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"], **{kind: item}
+        many = isinstance(request.data, list)
+        incoming = (
+            LineInSerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_LINES_PER_REQUEST)
+            if many
+            else LineInSerializer(data=request.data)
         )
+        incoming.is_valid(raise_exception=True)
+        entries = incoming.validated_data if many else [incoming.validated_data]
+        items, errors = [], []
+        for data in entries:
+            kind = data["kind"]
+            item = selectors.catalogue_item(order, kind, data[kind])
+            errors.append({kind: ["Not in this store's catalogue."]} if item is None else {})
+            items.append(services.LineItem(quantity=data["quantity"], payer=data["payer"], **{kind: item}))
+        if any(errors):
+            raise ValidationError(errors if many else errors[0])
+        lines = services.lines_add(actor=request.user, order=order, items=items)
         return Response(RepairOrderLineOutSerializer(lines, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})

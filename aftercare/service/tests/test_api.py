@@ -117,6 +117,26 @@ def test_bad_line_input_is_400_with_field_errors(api, order):
     assert negative.status_code == 400
 
 
+def test_several_lines_are_added_with_one_list_and_come_back_in_order(api, store, order):
+    charge = OtherCharge.objects.effective_for_store(store).first()
+    body = [{"operation": _op(store).pk}, {"operation": _op(store, "B001").pk, "payer": "warranty"},
+            {"other_charge": charge.pk, "quantity": "2"}]  # fmt: skip
+    response = api.post(f"{URL}{order.pk}/lines/", body, format="json")
+    assert response.status_code == 201
+    assert [line["code"] for line in response.json()] == ["M001", "B001", charge.code]
+    detail = api.get(f"{URL}{order.pk}/").json()
+    assert [line["id"] for line in detail["lines"]] == [line["id"] for line in response.json()]
+    assert detail["customer_total"] != detail["total"]  # the warranty line is not the customer's
+
+
+def test_a_list_with_one_bad_item_adds_nothing_and_says_which(api, store, order):
+    refused = api.post(f"{URL}{order.pk}/lines/", [{"operation": _op(store).pk}, {"part": 999999}], format="json")
+    assert refused.status_code == 400
+    assert refused.json()[0] == {} and "part" in refused.json()[1]
+    assert api.post(f"{URL}{order.pk}/lines/", [], format="json").status_code == 400
+    assert api.get(f"{URL}{order.pk}/lines/").json() == []
+
+
 def test_additional_work_is_decided_through_the_api(api, staff, store, order):
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
     services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])

@@ -4,8 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
-from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part
+from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.core.models import AuditEntry
+from aftercare.core.permissions import Perm
 from aftercare.service import services
 from aftercare.service.choices import TRANSITIONS, LineStatus, Status
 from aftercare.service.models import RepairOrder, StatusChange
@@ -41,6 +44,15 @@ def test_opening_an_order_numbers_it_records_the_odometer_and_history(order, veh
     assert order.status == Status.RECEPTION
     assert vehicle.odometer_km == 20000
     assert list(order.status_changes.values_list("to_status", flat=True)) == ["reception"]
+
+
+@pytest.mark.parametrize("odometer_km", [None, 30000])
+def test_opening_an_order_marks_the_visit_on_the_car_and_its_owner(staff, store, vehicle, catalogue, odometer_km):
+    order = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle, odometer_km=odometer_km)
+    vehicle.refresh_from_db()
+    vehicle.owner.refresh_from_db()
+    assert vehicle.last_visit_at == vehicle.owner.last_visit_at == order.opened_at
+    assert vehicle.odometer_km == odometer_km
 
 
 def test_labour_is_frt_hours_times_the_repair_types_rate(staff, store, order):
@@ -159,3 +171,171 @@ def test_moves_announce_themselves_after_commit(staff, store, order, django_capt
     finally:
         services.repair_order_status_changed.disconnect(dispatch_uid="t")
     assert received == ["estimate"]
+
+
+# --- several items at once (lines_add) and what each write costs --------------------------------
+
+
+def _eight_items(store):
+    """3 operations and 5 parts, as the estimate screen adds a package or a set of operations."""
+    operations = [_op(store, code) for code in ("M001", "B001", "M009")]
+    parts = list(Part.objects.effective_for_store(store).order_by("part_no")[:5])
+    return [services.LineItem(operation=op) for op in operations] + [services.LineItem(part=p) for p in parts]
+
+
+def _audit_rows(order):
+    return list(
+        AuditEntry.objects.filter(
+            object_type="service.repairorder", object_id=str(order.pk), changes__has_key="lines_added"
+        )
+        .order_by("id")
+        .values_list("changes", flat=True)
+    )
+
+
+def test_several_items_are_added_at_once_priced_and_totalled_as_one_at_a_time(staff, store, vehicle, order):
+    items = _eight_items(store)
+    lines = services.lines_add(actor=staff["advisor"], order=order, items=items)
+    one_by_one = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
+    for item in items:
+        services.line_add(actor=staff["advisor"], order=one_by_one, operation=item.operation, part=item.part)
+    together, separately = RepairOrder.objects.get(pk=order.pk), RepairOrder.objects.get(pk=one_by_one.pk)
+    assert [(line.code, line.amount, line.position) for line in lines] == [
+        (line.code, line.amount, line.position) for line in separately.lines.all()
+    ]
+    assert [getattr(together, name) for name in services.TOTAL_FIELDS] == [
+        getattr(separately, name) for name in services.TOTAL_FIELDS
+    ]
+    assert _audit_rows(together) == _audit_rows(separately)  # one row per item, with the same content
+    assert len(_audit_rows(together)) == 8
+
+
+def test_the_totals_kept_from_the_new_lines_match_a_full_recalculation(staff, store, order):
+    services.lines_add(actor=staff["advisor"], order=order, items=_eight_items(store))
+    services.repair_order_discount(actor=staff["service_manager"], order=order, amount=Decimal("50"), reason="老客户")
+    charge = OtherCharge.objects.effective_for_store(store).get(code="WASH")
+    warranty_part = services.LineItem(part=_eight_items(store)[4].part, payer="warranty")
+    services.lines_add(
+        actor=staff["advisor"], order=order, items=[services.LineItem(other_charge=charge), warranty_part]
+    )
+    kept = RepairOrder.objects.get(pk=order.pk)
+    recalculated = services.repair_order_recalculate(RepairOrder.objects.get(pk=order.pk))
+    assert [getattr(kept, name) for name in services.TOTAL_FIELDS] == [
+        getattr(recalculated, name) for name in services.TOTAL_FIELDS
+    ]
+    assert list(kept.lines.values_list("position", flat=True)) == list(range(11))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"quantity": 0},
+        {"payer": "nobody"},
+        {"operation": "high-voltage"},  # an EV job on a petrol car, refused under the lock
+    ],
+)
+def test_one_refused_item_adds_none_of_them(staff, store, order, bad):
+    items = _eight_items(store)
+    if bad.get("operation") == "high-voltage":
+        items.insert(3, services.LineItem(operation=_op(store, "V002")))
+    else:
+        items.insert(3, services.LineItem(part=items[4].part, **bad))
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError):
+        services.lines_add(actor=staff["advisor"], order=order, items=items)
+    assert not order.lines.exists()
+    assert RepairOrder.objects.get(pk=order.pk).total == 0
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_an_item_must_name_exactly_one_thing_and_the_list_must_not_be_empty(staff, store, order):
+    with pytest.raises(ValidationError):
+        services.lines_add(actor=staff["advisor"], order=order, items=[])
+    with pytest.raises(ValidationError):
+        services.lines_add(
+            actor=staff["advisor"],
+            order=order,
+            items=[services.LineItem(operation=_op(store), part=_eight_items(store)[3].part)],
+        )
+    with pytest.raises(PermissionDenied):
+        services.lines_add(actor=staff["technician"], order=order, items=_eight_items(store))
+
+
+def test_packages_and_single_items_mix_in_one_call(staff, store, order):
+    package = PackageJob.objects.effective_for_store(store).first()
+    lines = services.lines_add(
+        actor=staff["advisor"], order=order, items=[services.LineItem(operation=_op(store)), {"package": package}]
+    )
+    assert len(lines) == 1 + package.lines.count()
+    assert all(line.package_id == package.pk for line in lines[1:])
+    assert len(_audit_rows(order)) == 2
+
+
+def test_opening_an_order_and_adding_eight_lines_runs_a_pinned_number_of_queries(
+    staff, store, vehicle, catalogue, django_assert_num_queries
+):
+    advisor = staff["advisor"]
+    general = RepairType.objects.effective_for_store(store).get(code="general")
+    items = _eight_items(store)
+    advisor.has_perm(Perm.REPAIR_ORDER_EDIT, store)  # the role is read once per request
+    services.repair_order_open(actor=advisor, store=store, vehicle=vehicle)  # the store's number series exists
+    # A savepoint and its release (the test's transaction), the number, the order,
+    # its check-in sheet, its first status, the last visit of the car and of its owner, the audit row.
+    with django_assert_num_queries(9):
+        order = services.repair_order_open(actor=advisor, store=store, vehicle=vehicle, repair_type=general)
+    # Savepoint, lock, position, labour rate, one INSERT of the 8 lines, the totals,
+    # one INSERT of the 8 audit rows, release.
+    with django_assert_num_queries(8):
+        services.lines_add(actor=advisor, order=order, items=items)
+
+
+def test_adding_one_line_runs_a_pinned_number_of_queries(staff, store, order, django_assert_num_queries):
+    staff["advisor"].has_perm(Perm.REPAIR_ORDER_EDIT, store)
+    operation, part = _op(store), _eight_items(store)[3].part
+    with django_assert_num_queries(8):  # as for eight: savepoint, lock, position, rate, line, totals, audit, release
+        services.line_add(actor=staff["advisor"], order=order, operation=operation)
+    with django_assert_num_queries(7):  # a part needs no labour rate
+        services.line_add(actor=staff["advisor"], order=order, part=part)
+
+
+# --- moving an order the caller has locked ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_move_needs_the_callers_transaction(staff, order):
+    from django.db.transaction import TransactionManagementError
+
+    with pytest.raises(TransactionManagementError):
+        services.repair_order_move_locked(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+
+
+def test_a_locked_move_checks_role_table_and_guards_and_records_like_a_transition(
+    staff, store, order, monkeypatch, django_capture_on_commit_callbacks
+):
+    seen = []
+    monkeypatch.setitem(
+        services.TRANSITION_GUARDS,
+        Status.ESTIMATE,
+        [lambda o: None, lambda o, context: seen.append(context) or None],
+    )
+    services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
+    received = []
+    services.repair_order_status_changed.connect(
+        lambda **kw: received.append(kw["to_status"]), weak=False, dispatch_uid="locked"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            locked = RepairOrder.objects.select_for_update().get(pk=order.pk)
+            with pytest.raises(PermissionDenied):
+                services.repair_order_move_locked(order=locked, to=Status.ESTIMATE, actor=staff["technician"])
+            with pytest.raises(services.TransitionRefused):
+                services.repair_order_move_locked(order=locked, to=Status.READY, actor=staff["service_manager"])
+            services.repair_order_move_locked(
+                order=locked, to=Status.ESTIMATE, actor=staff["advisor"], context={"checked": True}
+            )
+    finally:
+        services.repair_order_status_changed.disconnect(dispatch_uid="locked")
+    assert seen == [{"checked": True}]
+    assert received == ["estimate"]
+    assert StatusChange.objects.filter(repair_order=order, from_status="reception", to_status="estimate").exists()
+    assert AuditEntry.objects.filter(object_id=str(order.pk), changes__status=["reception", "estimate"]).exists()

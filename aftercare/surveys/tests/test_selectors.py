@@ -66,6 +66,13 @@ def test_satisfaction_is_satisfied_over_surveyed_with_the_unhappy_customers(stor
     }
 
 
+def test_satisfaction_is_read_in_one_grouped_query(store, hand_built, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        result = selectors.satisfaction(store_ids=[store.pk], start=NOVEMBER[0], end=NOVEMBER[1])
+
+    assert (result["surveyed"], result["satisfied"]) == (3, 2)
+
+
 def test_satisfaction_counts_nothing_outside_the_period_or_the_stores(store, other_store, hand_built):
     assert selectors.satisfaction(store_ids=[store.pk], start=date(2026, 10, 1), end=date(2026, 10, 31)) == {
         "surveyed": 0,

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from aftercare.service import services as spine
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 from aftercare.workshop import services
@@ -44,7 +45,7 @@ def test_the_board_costs_the_same_queries_for_3_or_30_orders(staff, make_order, 
     for _ in range(27):
         _dispatched(staff, make_order, tech)
     thirty = board_queries(30)
-    assert len(thirty) == len(three) <= 11  # session, user, roles, store, auth: the page's fixed cost
+    assert len(thirty) == len(three) <= 8  # session, user, roles, store, auth (6): the page's fixed cost
     # The board itself: one query for the orders (with advisor, vehicle, wash, job counts), one for the jobs.
     assert len([sql for sql in thirty if "service_repairorder" in sql or "workshop_job" in sql]) == 2
 
@@ -60,6 +61,20 @@ def test_the_board_highlights_overdue_orders_and_polls_every_30_seconds(staff, m
     assert 'hx-trigger="every 30s"' in html
     assert html.count('data-overdue="1"') == 1 and html.count('data-overdue="0"') == 1
     assert 'class="table-danger"' in html
+
+
+def test_each_board_row_shows_its_car_stage_people_bay_jobs_wash_and_promise(staff, make_order, tech, client_for):
+    order = _dispatched(staff, make_order, tech, codes=("M009", "M001"), plate="粤A8B8C8")
+    services.job_clock_on(actor=tech, line=labour(order)[0])
+    services.job_clock_off(actor=tech, line=labour(order)[0], finished=True)
+    wash = services.repair_order_wash(actor=tech, order=order)
+    html = client_for(staff["advisor"]).get(reverse("workshop:board")).content.decode()
+    row = html[html.index('data-testid="board-row"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="{reverse("service:repair_order_detail", args=[order.pk])}">{order.number}</a>' in row
+    assert "粤A8B8C8" in row and str(staff["advisor"]) in row and str(tech) in row and "B03" in row
+    assert "<td>1/2</td>" in row and timezone.localtime(order.promised_at).strftime("%m-%d %H:%M") in row
+    assert f"<td>✓ {timezone.localtime(wash.washed_at):%H:%M}</td>" in row
 
 
 def test_the_wall_mode_has_no_navigation_and_big_type(staff, make_order, client_for):
@@ -125,6 +140,16 @@ def test_the_foreman_dispatches_from_the_order_panel(staff, make_order, tech, cl
     assert bad.status_code == 200 and not Job.objects.exists()
     ok = client.post(url, {f"d{line.pk}-technician": tech.pk, f"d{line.pk}-bay": bay(order.store).pk}, **HTMX)
     assert ok.status_code == 200 and Job.objects.get().technician == tech
+
+
+def test_the_order_panel_offers_dispatch_only_while_the_order_can_be_worked_on(staff, make_order, client_for):
+    order = make_order()
+    foreman = client_for(staff["foreman"])
+    panel = reverse("workshop:order_panel", args=[order.pk])
+    assert reverse("workshop:dispatch", args=[order.pk, labour(order)[0].pk]).encode() in foreman.get(panel).content
+    spine.repair_order_transition(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    html = foreman.get(panel).content.decode()
+    assert 'data-testid="workshop-panel"' in html and "/dispatch/" not in html
 
 
 def test_a_technician_cannot_open_dispatch(staff, make_order, tech, client_for):
