@@ -5,6 +5,8 @@ run    prepare the dataset (cached), measure every operation, print the
 load   the load test: waitress on 127.0.0.1 serving a working copy of the
        store-scale data, N advisors for S seconds
 build  (internal) migrate and generate a dataset into the configured database
+markdown FILE   print a run's JSON as the table docs/PERFORMANCE.md shows
+orders (internal) add today's orders in a state to the configured database (the load test's ready orders)
 """
 
 import argparse
@@ -124,9 +126,31 @@ def load(args) -> None:
     (BENCH_DIR / f"load-{scale.name}-{target.vendor}.json").write_text(json.dumps(report, indent=2))
 
 
+def orders(args) -> None:
+    _django({})
+    from aftercare.accounts.models import User
+    from aftercare.core.models import Store
+    from aftercare.core.permissions import Perm
+
+    from .history import make_orders
+
+    store = Store.objects.get(pk=User.objects.get(username="cashier").store_ids(Perm.PAYMENT_POST)[0])
+    print(f"  {len(make_orders(store, status=args.status, count=args.count))} {args.status} orders in {store}")
+
+
+def markdown(args) -> None:
+    from .harness import as_markdown
+
+    print(as_markdown(json.loads(open(args.file, encoding="utf-8").read())))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m aftercare.bench")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("markdown").add_argument("file")
+    made = sub.add_parser("orders")
+    made.add_argument("--status", required=True)
+    made.add_argument("--count", type=int, required=True)
     for name in ("run", "load", "build"):
         p = sub.add_parser(name)
         p.add_argument("--scale", default="store", choices=sorted(SCALES))
@@ -146,7 +170,7 @@ def main(argv=None) -> None:
             p.add_argument("--seconds", type=int, default=60)
             p.add_argument("--port", type=int, default=0, help="0: a free port.")
     args = parser.parse_args(argv)
-    {"run": run, "load": load, "build": build}[args.command](args)
+    {"run": run, "load": load, "build": build, "markdown": markdown, "orders": orders}[args.command](args)
 
 
 if __name__ == "__main__":

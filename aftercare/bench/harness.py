@@ -233,6 +233,27 @@ def format_row(r: Result) -> str:
     )
 
 
+def as_markdown(report: dict) -> str:
+    """A JSON report (as_json) as the table docs/PERFORMANCE.md shows."""
+    lines = ["| operation | median ms | floor ms | ratio | goal | queries |", "|---|---|---|---|---|---|"]
+    for r in report["results"]:
+        name = f"`{r['name']}`"
+        if r.get("error"):
+            lines.append(f"| {name} | error: {r['error']} | | | {r['goal_ratio']} | |")
+            continue
+        if r.get("memory"):
+            m = r["memory"]
+            name += f" (peak {m['peak_kib_n']:,.0f} → {m['peak_kib_4n']:,.0f} KiB, N → 4N rows)"
+        ratio = f"{r['ratio']:.2f}" if r["meets_goal"] else f"**{r['ratio']:.2f}**"
+        lines.append(
+            f"| {name} | {r['ms']:,.2f} | {r['floor_ms']:,.2f} | {ratio} | {r['goal_ratio']} | {r['queries']} |"
+        )
+    met = sum(1 for r in report["results"] if r.get("meets_goal"))
+    lines.append("")
+    lines.append(f"{met} of {len(report['results'])} operations meet their goal (missed ratios in bold).")
+    return "\n".join(lines)
+
+
 def as_json(results: list[Result], *, scale: str, extra: dict | None = None) -> dict:
     return {
         "scale": scale,

@@ -32,7 +32,7 @@ audit rows either: history did not happen through the app.
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.color import no_style
@@ -61,7 +61,7 @@ from aftercare.workshop.choices import JobStatus
 from aftercare.workshop.models import Job
 
 # Part of the dataset cache key (datasets.code_key hashes this file): bump on any change of the data made.
-VERSION = 2
+VERSION = 3
 YEARS = 5
 ZERO = Decimal("0.00")
 PATH = (
@@ -300,22 +300,21 @@ def _day_at(day, hour: time) -> datetime:
 
 
 def _call_for(delivered: datetime, code: str, first: bool, rule: FollowUpRule) -> tuple | None:
-    """(kind, for the advisor?, available_at, due_at) as followups_for_delivery computes them.
-    Its day arithmetic takes the date of closed_at as read from the database (UTC):
-    so does this, to give the same moments."""
-    closed = delivered.astimezone(UTC)
+    """(kind, for the advisor?, available_at, due_at) as followups_for_delivery computes them:
+    days counted from the local date of the delivery."""
+    day = timezone.localdate(delivered)
     if first:
         return Kind.FIRST_SERVICE, True, delivered, delivered + timedelta(hours=rule.first_service_hours)
     if code in rule.repair_codes:
-        start = _day_at((closed + timedelta(days=rule.repair_days)).date(), CALL_HOUR)
+        start = _day_at(day + timedelta(days=rule.repair_days), CALL_HOUR)
         return Kind.REPAIR, True, start, start + timedelta(hours=9)
     if code in rule.maintenance_codes:
-        available = _day_at((closed + timedelta(days=rule.maintenance_from_days)).date(), CALL_HOUR)
+        available = _day_at(day + timedelta(days=rule.maintenance_from_days), CALL_HOUR)
         return (
             Kind.MAINTENANCE,
             False,
             available,
-            _day_at((closed + timedelta(days=rule.maintenance_to_days)).date(), time(18, 0)),
+            _day_at(day + timedelta(days=rule.maintenance_to_days), time(18, 0)),
         )
     return None
 

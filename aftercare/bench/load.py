@@ -6,14 +6,18 @@ logs in through the login form (CSRF token and all), then loops without think
 time over a mixed workload (search as the top bar does it, the customer page,
 the vehicle page, the customer list, the API search, the repair-order page,
 the management board (as its htmx refresh requests it) and the repair-order
-list). Closed loop, no think
-time: the result is the capacity of the machine, not a typical day.
+list) and writes: advisors open repair orders and add lines to them, the
+cashier (and the manager) take the payment that settles a ready order. Writes
+go through the API with a token, as a desk client or a tablet would, with an
+Idempotency-Key on payments. Closed loop, no think time: the result is the
+capacity of the machine, not a typical day.
 
 An error is a connection failure, any 4xx/5xx, or "database is locked"
 anywhere in a response or in the server's log. Only 127.0.0.1 is contacted.
 """
 
 import http.client
+import json
 import os
 import random
 import re
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -41,10 +46,21 @@ WORKLOAD = (
     ("repair_order", 20),
     ("board", 10),
     ("repair_order_list", 5),
+    ("open_ro", 4),
+    ("add_line", 8),
+    ("settle", 4),
 )
+# Who may do which write; anybody else does a search instead.
+WRITERS = {"open_ro": {"advisor", "advisor-2", "advisor-3", "manager"}, "settle": {"cashier", "manager"}}
+WRITERS["add_line"] = WRITERS["open_ro"]
+# Orders made READY (8 lines each) in the working copy before the server starts, for `settle`:
+# more than 8 users settle in a few minutes, few enough not to swell the board.
+READY_ORDERS = 80
 # Customer care has no repair-order permission: it opens the customer page instead.
 WITHOUT_REPAIR_ORDERS = {"care"}
 REPAIR_ORDER_OPS = {"repair_order", "board", "repair_order_list"}
+TOKEN_PATH = "/api/v1/auth/token/"
+SETUP_OPS = {"login_form", "login", "api_token"}
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -55,6 +71,9 @@ def _samples(target: Target, rng: random.Random) -> dict:
         "WHERE merged_into_id IS NULL ORDER BY id",
         "vehicles": "SELECT id, plate, vin FROM customers_vehicle WHERE is_active ORDER BY id",
         "repair_orders": "SELECT id FROM service_repairorder ORDER BY id",
+        "ready": "SELECT id, customer_total FROM service_repairorder WHERE status = 'ready' ORDER BY id",
+        "operations": "SELECT DISTINCT operation_id FROM service_repairorderline WHERE operation_id IS NOT NULL",
+        "parts": "SELECT DISTINCT part_id FROM service_repairorderline WHERE part_id IS NOT NULL",
     }
     if target.vendor == "sqlite":
         db = sqlite3.connect(target.var_dir / "aftercare.sqlite3")
@@ -71,9 +90,14 @@ def _samples(target: Target, rng: random.Random) -> dict:
     for (_cid, name, mobile, initials), (_vid, plate, vin) in zip(customers, vehicles, strict=False):
         terms += [plate[2:6], mobile[-4:], vin[-6:], name, name[0], initials]
     orders = rng.sample(rows["repair_orders"], k=min(500, len(rows["repair_orders"])))
+    # Vehicles to receive (one open order each) and ready orders to settle are
+    # shared by all advisors: each is taken once (list.pop is atomic).
+    receive = [v[0] for v in rng.sample(rows["vehicles"], k=min(2000, len(rows["vehicles"])))]
     return {
         "customers": [c[0] for c in customers], "vehicles": [v[0] for v in vehicles], "terms": terms,
-        "repair_orders": [o[0] for o in orders],
+        "repair_orders": [o[0] for o in orders], "receive": receive,
+        "ready": [(pk, str(total)) for pk, total in reversed(rows["ready"])],
+        "items": [{"operation": o[0]} for o in rows["operations"][:50]] + [{"part": p[0]} for p in rows["parts"][:50]],
     }  # fmt: skip
 
 
@@ -96,11 +120,14 @@ class Advisor(threading.Thread):
         self.login, self.port, self.samples, self.deadline = login, port, samples, deadline
         self.stats, self.rng, self.password = stats, random.Random(seed), password
         self.cookies: dict[str, str] = {}
+        self.token = ""
+        self.my_orders: list[int] = []  # opened by this advisor, still taking lines
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def _send(self, method, path, body=None, headers=None):
         headers = dict(headers or {})
-        if self.cookies:
+        # Token calls carry no session cookie: DRF would then demand a CSRF token.
+        if self.cookies and "Authorization" not in headers and path != TOKEN_PATH:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         for attempt in range(2):
             try:
@@ -141,13 +168,48 @@ class Advisor(threading.Thread):
         self._timed(
             "login", "POST", "/login/", body, {"Content-Type": "application/x-www-form-urlencoded"}, expect=(302,)
         )
+        if any(self.login in logins for logins in WRITERS.values()):
+            body = json.dumps({"username": self.login, "password": self.password})
+            _status, data = self._timed("api_token", "POST", TOKEN_PATH, body, {"Content-Type": "application/json"})
+            self.token = json.loads(data or b"{}").get("token", "")
         ops, weights = zip(*WORKLOAD, strict=True)
         while time.monotonic() < self.deadline:
             self._request(self.rng.choices(ops, weights)[0])
         self.conn.close()
 
+    def _api(self, op, path, payload, expect=(201,), headers=None):
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {self.token}", **(headers or {})}
+        return self._timed(op, "POST", path, json.dumps(payload), headers, expect=expect)
+
+    def _write(self, op: str) -> bool:
+        """One write, or False when there is nothing to write (the caller reads instead)."""
+        s, rng = self.samples, self.rng
+        if not self.token or self.login not in WRITERS[op]:
+            return False
+        if op == "open_ro" or (op == "add_line" and not self.my_orders):
+            if not s["receive"]:
+                return False
+            status, data = self._api("open_ro", "/api/v1/repair-orders/", {"vehicle": s["receive"].pop()})
+            if status == 201:
+                self.my_orders = [json.loads(data)["id"], *self.my_orders][:3]
+            return True
+        if op == "add_line":
+            item = rng.choice(s["items"])
+            self._api(op, f"/api/v1/repair-orders/{rng.choice(self.my_orders)}/lines/", item)
+            return True
+        if not s["ready"]:
+            return False
+        pk, total = s["ready"].pop()
+        payment = {"method": "wechat", "amount": total}
+        self._api(op, f"/api/v1/repair-orders/{pk}/payments/", payment, headers={"Idempotency-Key": str(uuid.uuid4())})
+        return True
+
     def _request(self, op: str) -> None:
         s, rng = self.samples, self.rng
+        if op in WRITERS:
+            if self._write(op):
+                return
+            op = "search"
         if op in REPAIR_ORDER_OPS and (self.login in WITHOUT_REPAIR_ORDERS or not s["repair_orders"]):
             op = "customer"
         if op == "search":
@@ -211,6 +273,8 @@ def run_load_test(target: Target, *, users: int = 8, seconds: int = 60, port: in
     python = sys.executable
     collectstatic = [python, "manage.py", "collectstatic", "--noinput", "-v", "0"]
     subprocess.run(collectstatic, cwd=BASE_DIR, env=env, check=True)  # noqa: S603 (our own interpreter)
+    ready = [python, "-m", "aftercare.bench", "orders", "--status", "ready", "--count", str(READY_ORDERS)]
+    subprocess.run(ready, cwd=BASE_DIR, env=env, check=True)  # noqa: S603 (our own interpreter)
     samples = _samples(target, random.Random(6))
     log_path = BASE_DIR / "var" / "bench" / "load-server.log"
     with open(log_path, "w") as log:
@@ -243,7 +307,8 @@ def run_load_test(target: Target, *, users: int = 8, seconds: int = 60, port: in
     locked_in_log = server_log.count("database is locked")
     if locked_in_log:
         stats.errors["database is locked (server log)"] = locked_in_log
-    everything = [ms for values in stats.latencies.values() for ms in values]
+    # Logging in (argon2 on purpose slow) happens once per advisor: listed, not in the totals.
+    everything = [ms for op, values in stats.latencies.items() if op not in SETUP_OPS for ms in values]
     report = {
         "database": target.vendor,
         "server": f"waitress, {threads} threads, DEBUG=0",

@@ -21,6 +21,15 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
+CLOCKS = (
+    ("contact", "contact_due_at", "contacted_at"),
+    ("answer", "answer_due_at", "resolved_at"),
+    ("inform", "inform_due_at", "informed_at"),
+)
+# Still unhappy: not resolved yet, or closed with a satisfaction of 1-2.
+UNHAPPY = ~Q(status__in=RESOLVED_STATUSES) | Q(status=Status.CLOSED, satisfaction__lte=2)
+
+
 def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime | None = None) -> dict:
     """Complaint numbers of the complaints received in [start, end) [seed 001 §6.1].
 
@@ -28,29 +37,33 @@ def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime |
     - each on-time rate = clocks stopped before their deadline / clocks that
       have stopped or are already past their deadline (a clock still running
       within its time is not yet decided and counts on neither side);
-    - open_dissatisfied_ids: the complaints the customer is still unhappy
-      about — not resolved yet, or closed with satisfaction 1-2 — for the
-      drill-down.
+    - open_dissatisfied_customer_ids: the customers still unhappy about a
+      complaint — not resolved yet, or closed with satisfaction 1-2 — for the
+      drill-down (each once, however many such complaints they have).
+
+    One query: the conditional counts per customer (a customer complains
+    rarely, so the rows are few), added up here.
     """
     now = now or timezone.now()
-    rows = Complaint.objects.filter(store_id__in=list(store_ids), received_at__gte=start, received_at__lt=end)
-
-    def clock(due: str, done: str) -> tuple[Q, Q]:
-        decided = Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": now})
-        on_time = Q(**{f"{done}__isnull": False, f"{done}__lte": F(due)})
-        return decided, on_time
-
     aggregates = {"total": Count("id"), "resolved": Count("id", filter=Q(status__in=RESOLVED_STATUSES))}
-    for name, due, done in (
-        ("contact", "contact_due_at", "contacted_at"),
-        ("answer", "answer_due_at", "resolved_at"),
-        ("inform", "inform_due_at", "informed_at"),
-    ):
-        decided, on_time = clock(due, done)
-        aggregates[f"{name}_decided"] = Count("id", filter=decided)
-        aggregates[f"{name}_on_time"] = Count("id", filter=on_time)
-    numbers = rows.aggregate(**aggregates)
-    unhappy = rows.filter(~Q(status__in=RESOLVED_STATUSES) | Q(status=Status.CLOSED, satisfaction__lte=2))
+    for name, due, done in CLOCKS:
+        aggregates[f"{name}_decided"] = Count("id", filter=Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": now}))
+        aggregates[f"{name}_on_time"] = Count("id", filter=Q(**{f"{done}__isnull": False, f"{done}__lte": F(due)}))
+    aggregates["unhappy"] = Count("id", filter=UNHAPPY)
+    per_customer = (
+        Complaint.objects.filter(store_id__in=list(store_ids), received_at__gte=start, received_at__lt=end)
+        .order_by("customer_id")
+        .values_list("customer_id")
+        .annotate(**aggregates)
+    )
+    names = list(aggregates)
+    numbers = dict.fromkeys(names, 0)
+    unhappy_customers = []
+    for customer_id, *counts in per_customer:
+        for name, count in zip(names, counts, strict=True):
+            numbers[name] += count
+        if counts[-1]:
+            unhappy_customers.append(customer_id)
     return {
         "total": numbers["total"],
         "resolved": numbers["resolved"],
@@ -58,7 +71,7 @@ def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime |
         "contact_on_time_rate": rate(numbers["contact_on_time"], numbers["contact_decided"]),
         "answer_on_time_rate": rate(numbers["answer_on_time"], numbers["answer_decided"]),
         "inform_on_time_rate": rate(numbers["inform_on_time"], numbers["inform_decided"]),
-        "open_dissatisfied_ids": list(unhappy.order_by("id").values_list("id", flat=True)),
+        "open_dissatisfied_customer_ids": unhappy_customers,
     }
 
 

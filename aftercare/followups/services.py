@@ -113,21 +113,24 @@ def followups_for_delivery(*, repair_order_id: int) -> list[FollowUpTask]:
     delivered = order.closed_at or timezone.now()
     common = {"store": order.store, "customer_id": order.customer_id}
     code = order.repair_type.code
+    # Calls are planned on the store's calendar: the local date of the delivery, not
+    # the UTC one (a car handed over before 08:00 in Asia/Shanghai is still that day's).
+    day = timezone.localdate(delivered)
     if _is_first_delivery(order):
         spec = {
             "kind": Kind.FIRST_SERVICE, "owner": order.advisor, "available_at": delivered,
             "due_at": delivered + timedelta(hours=rule.first_service_hours),
         }  # fmt: skip
     elif code in rule.repair_codes:
-        start = _at((delivered + timedelta(days=rule.repair_days)).date())
+        start = _at(day + timedelta(days=rule.repair_days))
         spec = {
             "kind": Kind.REPAIR, "owner": order.advisor, "available_at": start, "due_at": start + timedelta(hours=9),
         }  # fmt: skip
     elif code in rule.maintenance_codes:
         spec = {
             "kind": Kind.MAINTENANCE, "owner_role": Role.CUSTOMER_CARE,
-            "available_at": _at((delivered + timedelta(days=rule.maintenance_from_days)).date()),
-            "due_at": _at((delivered + timedelta(days=rule.maintenance_to_days)).date(), time(18, 0)),
+            "available_at": _at(day + timedelta(days=rule.maintenance_from_days)),
+            "due_at": _at(day + timedelta(days=rule.maintenance_to_days), time(18, 0)),
         }  # fmt: skip
     else:
         return []

@@ -92,7 +92,7 @@ def manager_numbers(*, store_ids, start, end) -> list[Kpi]:
         ("inform_on_time_rate", _("Customers told the result within the deadline")),
     ):
         kpis.append(Kpi(key, label, complaints.get(key) if complaints else None, _pct(targets.complaint_on_time_pct)))
-    open_ids = list(complaints["open_dissatisfied_ids"]) if complaints else []
+    open_ids = list(complaints["open_dissatisfied_customer_ids"]) if complaints else []
     kpis.append(
         Kpi(
             "open_dissatisfied",

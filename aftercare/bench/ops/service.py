@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aftercare.accounts.models import User
-from aftercare.billing.models import Payment
+from aftercare.billing.models import CreditApproval, Payment
 from aftercare.billing.services import payment_post
 from aftercare.catalog.models import Bay, LabourOperation, LabourRate, Part, RepairType
 from aftercare.core.models import AuditEntry, DocumentSequence, Store
@@ -38,8 +38,8 @@ from ..history import make_orders
 from .customers import _ok, raw
 
 MODELS = (
-    RepairOrder, RepairOrderLine, StatusChange, CheckIn, Photo, Job, Wash, Payment, Customer, Vehicle, User, Store,
-    RepairType, Bay, Part, LabourRate,
+    RepairOrder, RepairOrderLine, StatusChange, CheckIn, Photo, Job, Wash, Payment, CreditApproval, Customer, Vehicle,
+    User, Store, RepairType, Bay, Part, LabourRate,
 )  # fmt: skip
 T = {m.__name__: m._meta.db_table for m in MODELS}
 T.update(seq=DocumentSequence._meta.db_table, audit=AuditEntry._meta.db_table)
@@ -98,6 +98,18 @@ def repair_order_page(ctx: Context) -> Case:
             [pk],
         )
         sql.rows(f"SELECT * FROM {T['Photo']} WHERE repair_order_id = %s", [pk])
+        # The billing panel: the payments with their cashier and whether each was reversed, the credit approvals.
+        sql.rows(
+            f"SELECT p.*, u.*, r.id FROM {T['Payment']} p JOIN {T['User']} u ON u.id = p.posted_by_id "
+            f"LEFT JOIN {T['Payment']} r ON r.reverses_id = p.id WHERE p.repair_order_id = %s "
+            f"ORDER BY p.posted_at, p.id",
+            [pk],
+        )
+        sql.rows(
+            f"SELECT ca.*, u.* FROM {T['CreditApproval']} ca JOIN {T['User']} u ON u.id = ca.approved_by_id "
+            f"WHERE ca.repair_order_id = %s ORDER BY ca.approved_at, ca.id",
+            [pk],
+        )
 
     return Case(
         run=lambda: _ok(client.get(f"/repair-orders/{pk}/")),

@@ -2,16 +2,18 @@
 calls are the ones followups_for_delivery makes, and last visits match the orders."""
 
 import random
+from datetime import datetime, timedelta
 
 import pytest
 from django.db.models import Max
+from django.utils import timezone
 
-from aftercare.bench.history import build_history
+from aftercare.bench.history import _call_for, build_history
 from aftercare.customers.models import Customer, Vehicle
 from aftercare.demo.builder import DemoOptions, build_demo
 from aftercare.followups import services
-from aftercare.followups.choices import TaskStatus
-from aftercare.followups.models import FollowUpAttempt, FollowUpProblem, FollowUpTask
+from aftercare.followups.choices import Kind, TaskStatus
+from aftercare.followups.models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 from aftercare.surveys.models import SurveyResponse
@@ -76,3 +78,16 @@ def test_last_visits_are_the_opening_of_the_last_order(history):
         assert last and all(rows[pk] == at for pk, at in last.items())
         earliest = min(last.values())
         assert all(at < earliest for pk, at in rows.items() if pk not in last)
+
+
+def test_a_call_for_an_early_morning_delivery_counts_days_from_the_local_date(store):
+    # The history's deliveries fall between 08:00 and midnight; this pins the early hours too
+    # (07:30 in Asia/Shanghai is the previous day in UTC).
+    rule = FollowUpRule.for_store(store)
+    delivered = timezone.make_aware(datetime(2026, 3, 2, 7, 30))
+
+    kind, _advisor, available, due = _call_for(delivered, next(iter(rule.repair_codes)), False, rule)
+
+    assert kind == Kind.REPAIR
+    assert available == timezone.make_aware(datetime(2026, 3, 2, 9, 0)) + timedelta(days=rule.repair_days)
+    assert due == available + timedelta(hours=9)

@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from aftercare.core.models import AuditEntry
 from aftercare.followups import services, tasks
@@ -66,6 +66,41 @@ def test_the_store_may_change_the_timing(delivered, store):
     [task] = services.followups_for_delivery(repair_order_id=order.pk)
 
     assert task.due_at == aware(2026, 3, 4, 16, 30)
+
+
+def test_a_repair_delivered_before_eight_in_the_morning_is_called_seven_local_days_later(delivered, staff):
+    # 07:30 in Asia/Shanghai is 23:30 UTC the day before: the call follows the store's calendar.
+    delivered(aware(2026, 1, 5, 10, 0), repair_type="periodic")
+    with time_machine.travel(aware(2026, 3, 2, 7, 30), tick=False):
+        order = delivered(timezone.now(), repair_type="general")
+
+        [task] = services.followups_for_delivery(repair_order_id=order.pk)
+
+    assert task.kind == Kind.REPAIR
+    assert task.available_at == aware(2026, 3, 9, 9, 0)
+    assert task.due_at == aware(2026, 3, 9, 18, 0)
+
+
+def test_maintenance_delivered_before_eight_in_the_morning_counts_days_from_the_local_date(delivered):
+    delivered(aware(2026, 1, 5, 10, 0), repair_type="general")
+    with time_machine.travel(aware(2026, 3, 2, 7, 30), tick=False):
+        order = delivered(timezone.now(), repair_type="periodic")
+
+        [task] = services.followups_for_delivery(repair_order_id=order.pk)
+
+    assert task.kind == Kind.MAINTENANCE
+    assert task.available_at == aware(2026, 3, 5, 9, 0)
+    assert task.due_at == aware(2026, 3, 7, 18, 0)
+
+
+def test_an_order_without_a_closing_time_counts_from_the_local_date_of_now(delivered):
+    delivered(aware(2026, 1, 5, 10, 0), repair_type="periodic")
+    with time_machine.travel(aware(2026, 3, 2, 7, 30), tick=False):
+        order = delivered(None, repair_type="general")
+
+        [task] = services.followups_for_delivery(repair_order_id=order.pk)
+
+    assert task.available_at == aware(2026, 3, 9, 9, 0)
 
 
 def test_the_delivered_signal_creates_the_task_once_however_often_it_is_sent(delivered):
