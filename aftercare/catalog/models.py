@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +61,33 @@ class CatalogQuerySet(StoreScopedQuerySet):
         return self.filter(
             Q(store=store) | (Q(store__isnull=True, group_id=store.group_id) & ~Q(**{f"{key}__in": overridden}))
         )
+
+    def store_or_group(self, store: Store):
+        """Both levels `store` may see, overridden or not: its own rows and its
+        group's defaults. `effective_by_key` lets the store's row win."""
+        return self.filter(Q(store=store) | Q(store__isnull=True, group_id=store.group_id))
+
+    def effective_by_key(self, store: Store, keys) -> dict:
+        """{key: entry} of those `keys` (values of `key_lookup`) as `store` sees
+        them, what effective_for_store gives, from one plain query: both levels
+        are read and the store's row wins (an inactive one too, so filter on
+        is_active after this, not before). Without effective_for_store's
+        sub-select of the store's keys the ORM builds half the SQL, which is
+        most of the cost of looking up one entry."""
+        key = self.model.key_lookup
+        rows = self.store_or_group(store).filter(**{f"{key}__in": keys}).order_by()
+        if "__" in key:  # a related entry's code: read along with the row
+            rows = rows.annotate(catalog_key=F(key))
+        entries = {}
+        for entry in rows:
+            value = entry.catalog_key if "__" in key else getattr(entry, key)
+            if entry.store_id is not None or value not in entries:
+                entries[value] = entry
+        return entries
+
+    def effective_get(self, store: Store, key):
+        """The entry of that `key` as `store` sees it (see effective_by_key), None when there is none."""
+        return self.effective_by_key(store, [key]).get(key)
 
     def group_defaults(self, group: DealerGroup):
         return self.filter(store__isnull=True, group=group)
@@ -211,15 +238,22 @@ class LabourRate(CatalogItem):
 
     @classmethod
     def rate_for(cls, store: Store, repair_type_code: str) -> Decimal | None:
-        """The store's hourly rate for a repair type (its own, else the group's)."""
-        rate = (
-            cls.objects.effective_for_store(store)
-            .active()
+        """The store's hourly rate for a repair type (its own, else the group's);
+        None when there is none or the rate that applies is inactive.
+
+        One query reads both levels and the store's row wins, as in
+        effective_for_store (an inactive store row still overrides: the store
+        charges no rate of its own nor the group's); read on every line added."""
+        rows = (
+            cls.objects.store_or_group(store)
             .filter(repair_type__code=repair_type_code)
-            .values_list("hourly_rate", flat=True)
-            .first()
+            .order_by()
+            .values_list("store_id", "is_active", "hourly_rate")
         )
-        return rate
+        # A store row before the group's; of two store rows (one for the group's
+        # repair type, one for the store's own of the same code), an active one.
+        chosen = max(rows, key=lambda row: (row[0] is not None, row[1]), default=None)
+        return chosen[2] if chosen is not None and chosen[1] else None
 
 
 class OperationCategory(CatalogItem):
@@ -359,10 +393,8 @@ class PackageJob(CatalogItem):
         lines = list(self.lines.select_related("operation", "part"))
         op_codes = [line.operation.code for line in lines if line.operation_id]
         part_nos = [line.part.part_no for line in lines if line.part_id]
-        operations = {
-            op.code: op for op in LabourOperation.objects.effective_for_store(store).filter(code__in=op_codes)
-        }
-        parts = {part.part_no: part for part in Part.objects.effective_for_store(store).filter(part_no__in=part_nos)}
+        operations = LabourOperation.objects.effective_by_key(store, op_codes)
+        parts = Part.objects.effective_by_key(store, part_nos)
         rate = LabourRate.rate_for(store, self.repair_type.code) or ZERO
         priced = []
         for line in lines:

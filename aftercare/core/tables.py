@@ -1,6 +1,9 @@
+import functools
+
 import django_tables2 as tables
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
@@ -38,10 +41,25 @@ class AuditEntryTable(tables.Table):
 _PK_MARKER = 2147483647
 
 
-def url_pattern(viewname: str) -> str:
-    """The URL of `viewname` for one object as a `str.format` pattern with `{pk}`: one reverse()
-    per page instead of one per row (≈ 25 µs each)."""
-    return reverse(viewname, args=[_PK_MARKER]).replace(str(_PK_MARKER), "{pk}")
+def url_pattern(viewname: str, *fields: str) -> str:
+    """The URL of `viewname` as a `str.format` pattern with one `{field}` per argument (`{pk}`
+    when none is named): reverse() (≈ 25 µs) runs once per URLconf and script prefix, not per row
+    or per link."""
+    return _url_pattern(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, fields or ("pk",))
+
+
+def url_for(viewname: str) -> str:
+    """The URL of a view that takes no argument, reversed once per URLconf and script prefix."""
+    return _url_pattern(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, ())
+
+
+@functools.lru_cache(maxsize=512)
+def _url_pattern(urlconf: str, prefix: str, viewname: str, fields: tuple[str, ...]) -> str:
+    markers = [_PK_MARKER - n for n in range(len(fields))]
+    url = reverse(viewname, urlconf=urlconf, args=markers)
+    for marker, name in zip(markers, fields, strict=True):
+        url = url.replace(str(marker), f"{{{name}}}")
+    return url
 
 
 def lazy_page(request, rows, per_page: int = 50):

@@ -9,10 +9,7 @@ named as the import expects them, so an edited export imports back.
 import json
 from collections.abc import Iterator
 
-from django.db import connection
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
-from django.db.models.sql.constants import MULTI
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +18,7 @@ from aftercare.core.audit import audit_record
 from aftercare.core.masking import mask_phone, mask_text
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import csv_response, xlsx_response
+from aftercare.core.spreadsheets import csv_response, database_rows, local_date_column, xlsx_response
 
 from .choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain
 from .imports import CUSTOMER_COLUMNS, CUSTOMERS, KINDS, VEHICLE_COLUMNS, VEHICLES
@@ -54,40 +51,6 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def _driver_rows(values: QuerySet) -> Iterator[list[tuple]]:
-    """The rows of a values_list QuerySet in chunks of CHUNK_SIZE, as the
-    database driver returns them: what `.iterator()` reads (a server-side cursor
-    on PostgreSQL, so memory stays flat), without the ORM's per-value
-    conversions, which cost more than writing the row. The callers convert the
-    few columns that need it (JSON text, UTC timestamps)."""
-    return values.query.get_compiler(values.db).execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK_SIZE)
-
-
-def _unchanged(value):
-    return value
-
-
-def _local_date_column() -> tuple:
-    """(the column to read for the last visit, what turns its value into the local date).
-
-    PostgreSQL computes the date itself (`AT TIME ZONE`; loading a timestamptz
-    costs more than the rest of the row). SQLite would call a Python function per
-    row for that, so there the timestamp is read, naive UTC as its driver gives
-    it, and converted here."""
-    if connection.vendor != "sqlite":
-        return TruncDate("last_visit_at"), _unchanged
-    database_zone, local_zone = connection.timezone, timezone.get_current_timezone()
-
-    def local_date(value):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=database_zone)
-        return value.astimezone(local_zone).date()
-
-    return "last_visit_at", local_date
-
-
 def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[list[str], Iterator[list]]:
     """Headers and a lazy row iterator; contact details masked outside `reveal_store_ids`."""
     names = [
@@ -99,10 +62,10 @@ def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[
     channels, sources = _labels(ContactChannel.choices), _labels(CustomerSource.choices)
 
     def rows():
-        last_visit_column, local_date = _local_date_column()
+        last_visit_column, local_date = local_date_column("last_visit_at")
         values = customers.order_by("pk").values_list(*names, "store_id", "store__name", last_visit_column)
         tags_of = json.loads
-        for chunk in _driver_rows(values):
+        for chunk in database_rows(values, CHUNK_SIZE):
             yield from [
                 [
                     number, name, kinds.get(kind, kind), contact,
@@ -137,7 +100,7 @@ def vehicle_table(vehicles: QuerySet, *, reveal_store_ids: set[int]) -> tuple[li
 
     def rows():
         # Dates, numbers and booleans arrive from both drivers as Python values: nothing to convert.
-        for chunk in _driver_rows(vehicles.order_by("pk").values_list(*fields)):
+        for chunk in database_rows(vehicles.order_by("pk").values_list(*fields), CHUNK_SIZE):
             yield from [
                 [
                     owner_name, owner_number,

@@ -6,13 +6,15 @@ stores where the user holds DATA_EXPORT and may see repair orders, the
 customer's mobile masked where the user may not reveal contacts, one audit row
 per store written before the first byte leaves, Chinese column names.
 
-Rows are read store by store in keyset chunks ordered by (opened_at, id), each
-chunk one short query: memory stays that of one chunk however long the range,
-the number of queries grows by one per CHUNK_SIZE rows (not per row), and no
-cursor or transaction stays open while a slow client downloads. One store at a
-time (`store_id = x`, no join to the store) lets the ro_store_recent index
-(store, -opened_at) deliver the rows in order: with `store_id IN (...)` or the
-store joined, SQLite sorted the whole remaining range for every chunk. The
+Rows are read store by store, one query per store streamed in chunks of
+CHUNK_SIZE as the database driver returns them (core.spreadsheets.database_rows:
+a server-side cursor on PostgreSQL): memory stays that of one chunk however
+long the range, and the number of queries does not grow with the rows. The
+ORM's per-value converters, half the export's time, are skipped: the database
+gives the local times and for CSV the cells as text (only SQLite's amounts are
+formatted here, by str.format). One store at a time (`store_id = x`, no join to the store) lets the
+ro_store_recent index (store, -opened_at) deliver the rows in order; with
+`store_id IN (...)` or the store joined, SQLite sorted the whole range. The
 range is capped at MAX_DAYS so an export is a month or a year, never the
 store's whole history.
 """
@@ -21,8 +23,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +35,13 @@ from aftercare.core.forms import StyledForm
 from aftercare.core.masking import mask_phone
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import csv_response, xlsx_response
+from aftercare.core.spreadsheets import (
+    csv_response,
+    database_rows,
+    decimal_text_column,
+    local_time_column,
+    xlsx_response,
+)
 
 from .choices import LineStatus, Status
 from .filters import RepairOrderFilterSet
@@ -48,13 +56,13 @@ HEADERS = (
     "门店", "作业单号", "开单时间", "关闭时间", "状态", "修理种类", "服务顾问", "车牌", "VIN", "客户姓名", "手机",
     "里程（km）", "工时费", "零件费", "其它费用", "折扣", "合计", "客户自付", "项目数",
 )  # fmt: skip
-# values_list() of one row (the store's name comes from the per-store count); `id` last, for the keyset.
-FIELDS = (
-    "number", "opened_at", "closed_at", "status", "repair_type__name", "advisor__full_name",
-    "advisor__username", "vehicle__plate", "vehicle__vin", "customer__name", "customer__mobile", "odometer_km",
-    "labour_total", "parts_total", "other_total", "discount_total", "total", "customer_total", "line_count",
-    "id",
+# Read as they are; the times, the mileage, the amounts and the line count are
+# selected by `_columns` (the store's name comes from the per-store count).
+TEXT_FIELDS = (
+    "number", "status", "repair_type__name", "advisor__full_name", "advisor__username", "vehicle__plate",
+    "vehicle__vin", "customer__name", "customer__mobile",
 )  # fmt: skip
+AMOUNTS = ("labour_total", "parts_total", "other_total", "discount_total", "total", "customer_total")
 RANGE_FIELDS = ("since", "until")  # the list filter's opened-date range, taken over by the export form
 
 
@@ -127,67 +135,60 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
+def _unchanged(value):
+    return value
+
+
+def _columns(as_text: bool) -> tuple[list, tuple]:
+    """(what to select after TEXT_FIELDS: opened, closed, mileage, the amounts, the
+    line count; what turns an opened, a closed and an amount value into its cell)."""
+    # The approved lines counted by a correlated sub-select on the lines' foreign-key
+    # index, without GROUP BY (COUNT over no rows is 0): a JOIN + GROUP BY would group
+    # every selected column of every order.
+    line_count = Subquery(
+        RepairOrderLine.objects.filter(repair_order=OuterRef("pk"), status=LineStatus.APPROVED)
+        .order_by()
+        .values(n=Func("pk", function="COUNT")),
+        output_field=IntegerField(),
+    )
+    opened, opened_cell = local_time_column("opened_at", text=as_text)
+    closed, closed_cell = local_time_column("closed_at", text=as_text)
+    if not as_text:
+        return [opened, closed, "odometer_km", *AMOUNTS, line_count], (opened_cell, closed_cell, _unchanged)
+    amounts = [decimal_text_column(name, 2) for name in AMOUNTS]
+    columns = [opened, closed, Cast("odometer_km", CharField()), *(column for column, _cell in amounts)]
+    # Every amount has two places: one conversion serves them all.
+    return [*columns, Cast(line_count, CharField())], (opened_cell, closed_cell, amounts[0][1])
+
+
 def repair_order_table(
     orders: QuerySet, *, stores: dict[int, str], reveal_store_ids: set[int], as_text: bool = False
 ) -> tuple[list[str], Iterator[list]]:
     """Headers and a lazy row iterator over `orders` (already scoped and narrowed
     to a range) of the `stores` ({id: name}), store after store in that order.
 
-    Cells are typed (local datetimes, ints, Decimals) for a workbook; `as_text`
-    gives every cell as the CSV shows it (`str` of the same values), so the CSV
-    writer takes whole chunks as they are instead of formatting cell by cell."""
+    Cells are typed (local datetimes, ints, amounts) for a workbook; `as_text`
+    gives every cell as the CSV shows it (`str` of the same values, mostly made
+    by the database), so the CSV writer takes whole chunks as they are instead
+    of formatting cell by cell."""
     statuses = _labels(Status.choices)
-    tz = timezone.get_current_timezone()
-    approved_lines = (
-        RepairOrderLine.objects.filter(repair_order=OuterRef("pk"), status=LineStatus.APPROVED)
-        .order_by()
-        .values("repair_order")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    # The line count as a correlated sub-select on the lines' foreign-key index:
-    # a JOIN + GROUP BY would group every selected column of every order.
-    rows_qs = orders.annotate(
-        line_count=Coalesce(Subquery(approved_lines, output_field=IntegerField()), Value(0))
-    ).order_by("opened_at", "id")
-
-    def local(moment: datetime | None) -> datetime | None:
-        # Local wall-clock time without a zone: what a spreadsheet can hold (xlsx has no time zones).
-        return moment.astimezone(tz).replace(tzinfo=None, microsecond=0) if moment else None
-
-    def store_rows(store_id: int, store_name: str):
-        reveal = store_id in reveal_store_ids
-        store_qs = rows_qs.filter(store_id=store_id)
-        chunk_qs = store_qs
-        while True:
-            chunk = list(chunk_qs.values_list(*FIELDS)[:CHUNK_SIZE])
-            for (number, opened, closed, status, repair_type, advisor_name, advisor_login, plate, vin,
-                 customer, mobile, km, labour, parts, other, discount, total, customer_total, line_count,
-                 _pk) in chunk:  # fmt: skip
-                opened, closed = local(opened), local(closed)
-                if as_text:
-                    opened, closed = str(opened), closed and str(closed)
-                    km = None if km is None else str(km)
-                    labour, parts, other, discount = str(labour), str(parts), str(other), str(discount)
-                    total, customer_total, line_count = str(total), str(customer_total), str(line_count)
-                yield [
-                    store_name, number, opened, closed, statuses.get(status, status), repair_type,
-                    advisor_name or advisor_login, plate, vin, customer, mobile if reveal else mask_phone(mobile),
-                    km, labour, parts, other, discount, total, customer_total, line_count,
-                ]  # fmt: skip
-            if len(chunk) < CHUNK_SIZE:
-                return
-            # Next chunk: after the last (opened_at, id). The plain `>=` keeps the
-            # index range on opened_at tight; the OR breaks ties on equal times.
-            last_opened, last_id = chunk[-1][1], chunk[-1][-1]
-            del chunk  # one chunk in memory at a time, not two while the next one is read
-            chunk_qs = store_qs.filter(opened_at__gte=last_opened).filter(
-                Q(opened_at__gt=last_opened) | Q(id__gt=last_id)
-            )
 
     def rows():
+        columns, (opened_cell, closed_cell, amount) = _columns(as_text)
+        values = orders.order_by("opened_at", "id").values_list(*TEXT_FIELDS, *columns)
         for store_id, store_name in stores.items():
-            yield from store_rows(store_id, store_name)
+            reveal = store_id in reveal_store_ids
+            for chunk in database_rows(values.filter(store_id=store_id), CHUNK_SIZE):
+                yield from [
+                    [
+                        store_name, number, opened_cell(opened), closed_cell(closed), statuses.get(status, status),
+                        repair_type, advisor_name or advisor_login, plate, vin, customer,
+                        mobile if reveal else mask_phone(mobile), km, amount(labour), amount(parts), amount(other),
+                        amount(discount), amount(total), amount(customer_total), lines,
+                    ]
+                    for (number, status, repair_type, advisor_name, advisor_login, plate, vin, customer, mobile,
+                         opened, closed, km, labour, parts, other, discount, total, customer_total, lines) in chunk
+                ]  # fmt: skip
 
     return list(HEADERS), rows()
 

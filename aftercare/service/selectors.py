@@ -1,15 +1,21 @@
 """Reads of repair orders shared by the pages, the API and (later) reports."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, Q
 
-from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.accounts.models import User
+from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.core.compiled import CompiledQuery
 from aftercare.core.permissions import Perm
 
 from .choices import LineKind, LineStatus
-from .models import RepairOrder, RepairOrderLine, StatusChange
+from .models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
 
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
 
@@ -43,42 +49,122 @@ def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> Repai
     )
 
 
-# The repair-order page reads every column of the order, its lines, status rows
-# and photos, but of the rows around them only what it shows: the whole vehicle,
-# customer, store, check-in sheet (with its signature image) and three users cost
-# more to read and build than the four queries themselves. A field the page starts
-# to show must be added here, or it is read with one more query.
-_NAME = ("full_name", "username")  # User.__str__
+# --- the repair-order page --------------------------------------------------------------------
+#
+# The page runs the same four reads on every request; building and compiling them
+# as QuerySets cost ten times the statements (SQLite), so each is compiled once
+# (core.compiled) and the page's objects are built from the rows. It reads every
+# column of the order and its lines, but of the rows around them only what it shows:
+# the whole vehicle, customer and check-in sheet (with its signature image) cost more
+# to read and build than the query. A field the page starts to show must be added
+# here, or reading it costs one more query (pinned by a test).
+_DB = DEFAULT_DB_ALIAS  # the alias CompiledQuery reads from
+_USER = ("id", "full_name", "username")  # User.__str__
 PAGE_RELATED = {
-    "vehicle": ("plate", "vin", "brand", "model"),
-    "customer": ("name",),
-    "advisor": _NAME,
-    "repair_type": ("name",),
-    "check_in": ("damage_marks", "covers_fitted", "belongings", "signed_at"),
-    "authorisation_recorded_by": _NAME,
+    "vehicle": ("id", "plate", "vin", "brand", "model"),
+    "customer": ("id", "name"),
+    "advisor": _USER,
+    "repair_type": ("id", "name"),
+    "check_in": ("id", "damage_marks", "covers_fitted", "belongings", "signed_at"),
+    "authorisation_recorded_by": _USER,
 }
 
 
-def _own_fields(model) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields]
+def _attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
 
 
-def repair_order_page(user, pk: int) -> RepairOrder:
+def _in_model_order(model, names) -> tuple[str, ...]:
+    # Model.from_db() takes a subset of the fields in the model's own order.
+    order = _attnames(model)
+    return tuple(sorted(names, key=order.index))
+
+
+_ORDER_FIELDS = _attnames(RepairOrder)
+_LINE_FIELDS = _attnames(RepairOrderLine)
+_RELATED_MODELS = {name: RepairOrder._meta.get_field(name).related_model for name in PAGE_RELATED}
+_RELATED_FIELDS = {name: _in_model_order(_RELATED_MODELS[name], fields) for name, fields in PAGE_RELATED.items()}
+_USER_FIELDS = _in_model_order(User, _USER)  # id, username, full_name
+
+# The order, if it is in one of the given stores (for_user's condition, with the user's store ids).
+_ORDER = CompiledQuery(
+    lambda pk, store_ids: RepairOrder.objects.filter(pk=pk, store__in=store_ids).values_list(
+        *_ORDER_FIELDS, *(f"{name}__{field}" for name, fields in _RELATED_FIELDS.items() for field in fields)
+    )
+)
+_LINES = CompiledQuery(
+    lambda pk: RepairOrderLine.objects.filter(repair_order=pk).values_list(
+        *_LINE_FIELDS, *(f"technician__{field}" for field in _USER_FIELDS[1:]), "bay__name"
+    )
+)
+_HISTORY = CompiledQuery(
+    lambda pk: StatusChange.objects.filter(repair_order=pk).values_list(
+        "to_status", "changed_at", "note", "changed_by__full_name", "changed_by__username"
+    )
+)
+_PHOTOS = CompiledQuery(lambda pk: Photo.objects.filter(repair_order=pk).values_list("image", "caption"))
+
+
+class StatusRow(NamedTuple):
+    to_status: str
+    changed_at: datetime
+    note: str
+    changed_by: str  # the user as User.__str__ shows them, "" when the system moved it
+
+
+class PhotoRow(NamedTuple):
+    url: str
+    caption: str
+
+
+@dataclass
+class RepairOrderPage:
+    """One repair order with what its page shows."""
+
+    order: RepairOrder  # with vehicle, customer, advisor, repair type, authorisation recorder (shown fields)
+    sheet: CheckIn  # its check-in sheet, unsaved and empty if it has none
+    lines: list[RepairOrderLine]  # in order, with technician and bay
+    history: list[StatusRow]
+    photos: list[PhotoRow]
+
+
+def repair_order_page(user, pk: int) -> RepairOrderPage:
     """One repair order with what its page shows, in four queries whatever the
     number of lines (raises DoesNotExist outside the user's stores)."""
-    related = [f"{name}__{field}" for name, fields in PAGE_RELATED.items() for field in fields]
-    lines = RepairOrderLine.objects.select_related("technician", "bay").only(
-        *_own_fields(RepairOrderLine), *(f"technician__{f}" for f in _NAME), "bay__name"
-    )
-    history = StatusChange.objects.select_related("changed_by").only(
-        *_own_fields(StatusChange), *(f"changed_by__{f}" for f in _NAME)
-    )
-    return (
-        RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
-        .select_related(*PAGE_RELATED)
-        .only(*_own_fields(RepairOrder), *related)
-        .prefetch_related(Prefetch("lines", queryset=lines), Prefetch("status_changes", queryset=history), "photos")
-        .get(pk=pk)
+    found = _ORDER.rows(pk, user.store_ids(Perm.REPAIR_ORDER_VIEW))
+    if not found:
+        raise RepairOrder.DoesNotExist
+    row = found[0]
+    order = RepairOrder.from_db(_DB, _ORDER_FIELDS, row[: len(_ORDER_FIELDS)])
+    start, sheet = len(_ORDER_FIELDS), None
+    for name, fields in _RELATED_FIELDS.items():
+        values = row[start : start + len(fields)]
+        start += len(fields)
+        if values[0] is None:  # no check-in sheet, nobody recorded an authorisation
+            continue
+        related = _RELATED_MODELS[name].from_db(_DB, fields, values)  # the fields not read are deferred
+        setattr(order, name, related)
+        if name == "check_in":
+            sheet = related
+    lines = []
+    for values in _LINES.rows(pk):
+        line = RepairOrderLine.from_db(_DB, _LINE_FIELDS, values[: len(_LINE_FIELDS)])
+        *technician, bay_name = values[len(_LINE_FIELDS) :]
+        if line.technician_id is not None:
+            line.technician = User.from_db(_DB, _USER_FIELDS, (line.technician_id, *technician))
+        if line.bay_id is not None:
+            line.bay = Bay.from_db(_DB, ("id", "name"), (line.bay_id, bay_name))
+        lines.append(line)
+    storage = Photo._meta.get_field("image").storage
+    return RepairOrderPage(
+        order=order,
+        sheet=sheet or CheckIn(repair_order=order),
+        lines=lines,
+        history=[
+            StatusRow(to_status, changed_at, note, full_name or username or "")
+            for to_status, changed_at, note, full_name, username in _HISTORY.rows(pk)
+        ],
+        photos=[PhotoRow(storage.url(name), caption) for name, caption in _PHOTOS.rows(pk)],
     )
 
 
@@ -97,22 +183,20 @@ class LineGroup:
         return sum((line.hours for line in self.lines if line.counts), Decimal("0.00"))
 
 
-def lines_grouped(order: RepairOrder) -> list[LineGroup]:
-    """The order's lines as labour / parts / other charges (from the prefetched lines)."""
+def lines_grouped(lines: Iterable[RepairOrderLine]) -> list[LineGroup]:
+    """An order's lines (already read) as labour / parts / other charges."""
     groups = {kind: LineGroup(kind, label) for kind, label in LineKind.choices}
-    for line in order.lines.all():
+    for line in lines:
         groups[line.kind].lines.append(line)
     return [group for group in groups.values() if group.lines]
 
 
-def proposed_lines(order: RepairOrder) -> list[RepairOrderLine]:
-    return [line for line in order.lines.all() if line.status == LineStatus.PROPOSED]
+def proposed_lines(lines: Iterable[RepairOrderLine]) -> list[RepairOrderLine]:
+    return [line for line in lines if line.status == LineStatus.PROPOSED]
 
 
-def total_hours(order: RepairOrder) -> Decimal:
-    return sum(
-        (line.hours for line in order.lines.all() if line.kind == LineKind.LABOUR and line.counts), Decimal("0.00")
-    )
+def total_hours(lines: Iterable[RepairOrderLine]) -> Decimal:
+    return sum((line.hours for line in lines if line.kind == LineKind.LABOUR and line.counts), Decimal("0.00"))
 
 
 def catalogue_matches(order: RepairOrder, kind: str, query: str, limit: int = 15) -> list:

@@ -116,7 +116,7 @@ def repair_order_open(
     if fuel_level is not None and not 0 <= fuel_level <= 100:
         raise ValidationError({"fuel_level": _("Enter the fuel or charge level as 0-100 %.")})
     if repair_type is None:
-        repair_type = RepairType.objects.effective_for_store(store).filter(code="general").first()
+        repair_type = RepairType.objects.effective_get(store, "general")
         if repair_type is None:
             raise ValidationError({"repair_type": _("Choose a repair type.")})
     with transaction.atomic():
@@ -157,7 +157,7 @@ def _discount_rates(order: RepairOrder) -> tuple[Decimal, Decimal]:
     """(labour %, parts %) of the order's discount level, 0 when none."""
     if not order.discount_level:
         return ZERO, ZERO
-    level = DiscountLevel.objects.effective_for_store(order.store).filter(code=order.discount_level).first()
+    level = DiscountLevel.objects.effective_get(order.store, order.discount_level)
     return (level.labour_discount_pct, level.parts_discount_pct) if level else (ZERO, ZERO)
 
 
@@ -286,16 +286,8 @@ def _package_contents(store: Store, packages: list[PackageJob]) -> dict[int, lis
     rows = list(PackageJobLine.objects.filter(package__in=packages).select_related("operation", "part"))
     op_codes = {row.operation.code for row in rows if row.operation_id}
     part_nos = {row.part.part_no for row in rows if row.part_id}
-    operations = (
-        {op.code: op for op in LabourOperation.objects.effective_for_store(store).filter(code__in=op_codes)}
-        if op_codes
-        else {}
-    )
-    parts = (
-        {part.part_no: part for part in Part.objects.effective_for_store(store).filter(part_no__in=part_nos)}
-        if part_nos
-        else {}
-    )
+    operations = LabourOperation.objects.effective_by_key(store, op_codes) if op_codes else {}
+    parts = Part.objects.effective_by_key(store, part_nos) if part_nos else {}
     contents: dict[int, list[tuple]] = {package.pk: [] for package in packages}
     for row in rows:
         if row.operation_id:

@@ -229,7 +229,7 @@ def _kpi_answer(kpis) -> list[tuple]:
 def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> list[tuple]:
     """manager_numbers in one statement: per customer, the calls due and done and the
     surveys answered and satisfied (GROUP BY), the complaints' counts and clocks
-    (conditional aggregates), the unhappy complaints, and the targets."""
+    (conditional aggregates), the customers of the unhappy complaints, and the targets."""
     adapt = connection.ops.adapt_datetimefield_value
     now = adapt(timezone.now())
     a, b = adapt(start), adapt(end)
@@ -252,7 +252,7 @@ def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> l
         f"{clock('contact_due_at', 'contacted_at')}, {clock('answer_due_at', 'resolved_at')}, "
         f"{clock('inform_due_at', 'informed_at')} "
         f"FROM {Complaint._meta.db_table} WHERE store_id IN {stores} AND received_at >= %s AND received_at < %s "
-        f"UNION ALL SELECT 'u', id, 0, 0{zeros6} FROM {Complaint._meta.db_table} "
+        f"UNION ALL SELECT DISTINCT 'u', customer_id, 0, 0{zeros6} FROM {Complaint._meta.db_table} "
         f"WHERE store_id IN {stores} AND received_at >= %s AND received_at < %s "
         f"AND (status NOT IN {resolved} OR (status = %s AND satisfaction <= 2)) "
         f"UNION ALL SELECT 't', followup_coverage_pct, satisfaction_pct, complaint_resolution_pct, "

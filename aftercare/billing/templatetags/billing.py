@@ -4,6 +4,7 @@ order page needs, so the page's own view need not know about billing."""
 from django import template
 
 from aftercare.core.permissions import Perm
+from aftercare.core.tables import url_pattern
 from aftercare.service.choices import Status
 
 from ..forms import PaymentForm, ReasonForm, RefundForm, new_token
@@ -11,27 +12,42 @@ from ..selectors import settlement_for
 
 register = template.Library()
 
+# The panel's links, from patterns reversed once per URLconf ({% url %} reverses on every call).
+_LINKS = {
+    "print_estimate": "service:print_estimate",
+    **{
+        name: f"billing:{name}"
+        for name in ("statement", "delivery_sheet", "pay", "settle", "credit", "refund", "delivery")
+    },
+}
+
 
 @register.simple_tag(takes_context=True)
-def billing_panel(context, order) -> dict:
+def billing_panel(context, order, lines=None) -> dict:
+    """`lines`: the order's lines if the page has read them already (not read twice).
+    Forms are made only for the controls the user sees."""
     user = context["request"].user
-    bill = settlement_for(order)
+    # A template passes "" for a variable it does not have (billing's own order page).
+    bill = settlement_for(order, lines=lines if isinstance(lines, list) else None)
     balance = bill.balance
+    perms = user.allowed_at(order.store_id)
     open_for_money = order.status != Status.CANCELLED
-    can_pay = user.has_perm(Perm.PAYMENT_POST, order)
-    return {
+    can_pay = Perm.PAYMENT_POST in perms
+    panel = {
         "bill": bill,
         "balance": balance,
         "can_pay": can_pay and open_for_money and balance > 0,
         "can_settle": can_pay and order.status == Status.READY and (balance == 0 or bill.on_credit),
-        "can_refund": user.has_perm(Perm.PAYMENT_REVERSE, order) and bill.paid - bill.refunded > 0,
-        "can_reverse": user.has_perm(Perm.PAYMENT_REVERSE, order),
-        "can_credit": user.has_perm(Perm.CREDIT_APPROVE, order)
-        and order.status in (Status.READY, Status.SETTLED)
-        and balance > 0,
-        "can_deliver": user.has_perm(Perm.REPAIR_ORDER_EDIT, order) and order.status == Status.SETTLED,
-        "pay_form": context.get("pay_form") or PaymentForm(initial={"amount": balance, "token": new_token()}),
-        "refund_form": context.get("refund_form") or RefundForm(initial={"token": new_token()}),
-        "credit_form": context.get("credit_form") or ReasonForm(prefix="credit"),
-        "reverse_form": context.get("reverse_form") or ReasonForm(),
+        "can_refund": Perm.PAYMENT_REVERSE in perms and bill.paid - bill.refunded > 0,
+        "can_reverse": Perm.PAYMENT_REVERSE in perms,
+        "can_credit": Perm.CREDIT_APPROVE in perms and order.status in (Status.READY, Status.SETTLED) and balance > 0,
+        "can_deliver": Perm.REPAIR_ORDER_EDIT in perms and order.status == Status.SETTLED,
+        "links": {name: url_pattern(viewname).format(pk=order.pk) for name, viewname in _LINKS.items()},
     }
+    if panel["can_pay"]:
+        panel["pay_form"] = context.get("pay_form") or PaymentForm(initial={"amount": balance, "token": new_token()})
+    if panel["can_refund"]:
+        panel["refund_form"] = context.get("refund_form") or RefundForm(initial={"token": new_token()})
+    if panel["can_credit"]:
+        panel["credit_form"] = context.get("credit_form") or ReasonForm(prefix="credit")
+    return panel

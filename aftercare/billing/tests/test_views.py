@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from aftercare.billing import services
 from aftercare.billing.models import Payment
@@ -98,3 +99,24 @@ def test_delivering_without_a_signature_shows_an_error(staff, order, client_for)
     response = client_for(staff["advisor"]).post(reverse("billing:delivery", args=[order.pk]), {"signature": ""})
     assert response.status_code == 400
     assert RepairOrder.objects.get(pk=order.pk).status == Status.SETTLED
+
+
+def test_the_repair_order_pages_panel_lists_payments_strikes_reversed_ones_and_shows_the_credit(
+    staff, make_order, client_for
+):
+    order = make_order()
+    card, _ = services.payment_post(actor=staff["cashier"], order=order, method="card", amount="40")
+    services.payment_reverse(actor=staff["service_manager"], payment=card, reason="刷错卡")
+    services.credit_approve(actor=staff["service_manager"], order=order, reason="单位月结")
+    with translation.override("en"):
+        page = (
+            client_for(staff["service_manager"])
+            .get(reverse("service:repair_order_detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="en")
+            .content.decode()
+        )
+    payments = page[page.index('data-testid="payments"') :]
+    struck = payments[: payments.index(card.number) + len(card.number)]
+    assert "text-decoration-line-through" in struck  # the reversed payment
+    assert "Bank card" in payments and "Reversal" in payments and "刷错卡" in payments
+    assert payments.count(reverse("billing:reverse", args=[card.pk])) == 0  # reversed: no second reversal
+    assert 'data-testid="on-credit"' in page and "单位月结" in page

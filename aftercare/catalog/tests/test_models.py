@@ -82,6 +82,59 @@ def test_the_labour_rate_of_a_store_falls_back_to_the_group_default(catalog, sto
     assert LabourRate.rate_for(store, "body_paint") == Decimal("450.00")
 
 
+def test_a_stores_own_labour_rate_wins_in_that_store_only_and_is_read_in_one_query(
+    catalog, store, other_store, django_assert_num_queries
+):
+    periodic = RepairType.objects.get(code="periodic", store=None)
+    LabourRate.objects.create(group=store.group, store=store, repair_type=periodic, hourly_rate=Decimal("400"))
+    with django_assert_num_queries(1):
+        assert LabourRate.rate_for(store, "periodic") == Decimal("400.00")
+    assert LabourRate.rate_for(other_store, "periodic") == Decimal("380.00")
+
+
+def test_a_stores_own_repair_type_of_the_same_code_carries_the_stores_rate(catalog, store):
+    own_type = RepairType.objects.create(group=store.group, store=store, code="periodic", name="定期保养（本店）")
+    LabourRate.objects.create(group=store.group, store=store, repair_type=own_type, hourly_rate=Decimal("395"))
+    assert LabourRate.rate_for(store, "periodic") == Decimal("395.00")
+
+
+def test_an_inactive_labour_rate_gives_no_rate_even_where_the_group_has_one(catalog, store, other_store):
+    periodic = RepairType.objects.get(code="periodic", store=None)
+    LabourRate.objects.create(
+        group=store.group, store=store, repair_type=periodic, hourly_rate=Decimal("400"), is_active=False
+    )
+    assert LabourRate.rate_for(store, "periodic") is None  # the store's row still overrides
+    LabourRate.objects.filter(store=None, repair_type=periodic).update(is_active=False)
+    assert LabourRate.rate_for(other_store, "periodic") is None
+    assert LabourRate.rate_for(store, "no_such_type") is None
+
+
+def test_entries_by_key_are_what_the_store_sees_read_in_one_query(
+    catalog, store, other_store, django_assert_num_queries
+):
+    LabourOperation.objects.create(group=store.group, store=store, code="T001", name="四轮定位（本店）", frt_hours=1)
+    LabourOperation.objects.create(group=store.group, store=store, code="M001", name="x", frt_hours=1, is_active=False)
+    LabourOperation.objects.create(group=store.group, store=store, code="OWN1", name="本店项目", frt_hours=1)
+    codes = ["T001", "M001", "OWN1", "M009", "NONE"]
+    with django_assert_num_queries(1):
+        entries = LabourOperation.objects.effective_by_key(store, codes)
+    expected = {op.code: op for op in LabourOperation.objects.effective_for_store(store).filter(code__in=codes)}
+    assert entries == expected
+    assert set(entries) == {"T001", "M001", "OWN1", "M009"}
+    assert (entries["T001"].store_id, entries["M001"].is_active, entries["M009"].store_id) == (store.pk, False, None)
+    assert LabourOperation.objects.effective_by_key(other_store, codes)["T001"].name == "四轮定位"
+    assert "OWN1" not in LabourOperation.objects.effective_by_key(other_store, codes)
+
+
+def test_an_entry_keyed_by_a_related_code_is_found_by_that_code(catalog, store):
+    periodic = RepairType.objects.get(code="periodic", store=None)
+    own = LabourRate.objects.create(group=store.group, store=store, repair_type=periodic, hourly_rate=Decimal("400"))
+    assert LabourRate.objects.effective_get(store, "periodic") == own
+    assert LabourRate.objects.effective_get(store, "body_paint").store_id is None
+    assert DiscountLevel.objects.effective_get(store, "GOLD") == DiscountLevel.objects.get(code="GOLD")
+    assert RepairType.objects.effective_get(store, "nothing") is None
+
+
 def test_discounts_are_taken_off_in_decimal(catalog):
     gold = DiscountLevel.objects.get(code="GOLD")
     assert gold.discounted_labour(Decimal("999.99")) == Decimal("899.99")

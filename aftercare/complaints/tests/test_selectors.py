@@ -90,15 +90,72 @@ def test_complaint_kpis_follow_the_formulas(hand_built, store):
     assert kpis["answer_on_time_rate"] == Decimal("0.6667")
     # inform: decided a, b (told); e is still within its 24 h at `now` ... told on time: a
     assert kpis["inform_on_time_rate"] == Decimal("0.5000")
-    # still unhappy: not resolved (c, d) or closed with 1-2 (b)
-    assert kpis["open_dissatisfied_ids"] == sorted([made["b"].pk, made["c"].pk, made["d"].pk])
+    # still unhappy: not resolved (c, d) or closed with 1-2 (b) — all of the one customer, listed once
+    assert kpis["open_dissatisfied_customer_ids"] == [made["b"].customer_id]
 
 
 def test_rates_are_none_without_complaints(store):
     kpis = selectors.complaint_kpis(store_ids=[store.pk], start=T0, end=T0 + timedelta(days=1))
     assert kpis["total"] == 0
     assert kpis["resolution_rate"] is None and kpis["contact_on_time_rate"] is None
-    assert kpis["open_dissatisfied_ids"] == []
+    assert kpis["open_dissatisfied_customer_ids"] == []
+
+
+def test_kpis_add_up_over_customers_and_list_each_unhappy_customer_once(make_complaint, store, staff):
+    """Four customers: happy (closed 5/5), unhappy twice (one untouched, one closed 1/5),
+    answered (resolved, not told yet) and waiting (contacted late, nothing more)."""
+    manager = staff["service_manager"]
+    happy, twice, answered, waiting = (CustomerFactory(store=store) for _ in range(4))
+    with time_machine.travel(T0, tick=False) as clock:
+        made = {
+            name: make_complaint(customer=customer, vehicle=None)
+            for name, customer in (("a", happy), ("b1", twice), ("b2", twice), ("c", answered), ("d", waiting))
+        }
+        clock.move_to(T0 + timedelta(minutes=30))  # within the 1 h contact clock
+        for name in ("a", "b2", "c"):
+            made[name] = services.complaint_transition(actor=manager, complaint=made[name], to=Status.CONTACTED)
+            plan = {"resolution_plan": "方案", "plan_due_at": T0 + timedelta(days=5)}
+            made[name] = services.complaint_update(actor=manager, complaint=made[name], data=plan)
+            made[name] = services.complaint_transition(actor=manager, complaint=made[name], to=Status.PLAN)
+        clock.move_to(T0 + timedelta(hours=3))
+        made["d"] = services.complaint_transition(actor=manager, complaint=made["d"], to=Status.CONTACTED)
+        clock.move_to(T0 + timedelta(days=1))  # within the 3 days
+        for name in ("a", "b2", "c"):
+            made[name] = services.complaint_resolve(actor=manager, complaint=made[name], result="已处理")
+        clock.move_to(T0 + timedelta(days=1, hours=1))  # within 24 h of the answer
+        for name, score in (("a", 5), ("b2", 1)):
+            made[name] = services.complaint_transition(actor=manager, complaint=made[name], to=Status.INFORMED)
+            services.complaint_close(actor=manager, complaint=made[name], satisfaction=score)
+
+    kpis = selectors.complaint_kpis(
+        store_ids=[store.pk], start=T0, end=T0 + timedelta(days=1), now=T0 + timedelta(days=1, hours=12)
+    )
+
+    assert (kpis["total"], kpis["resolved"]) == (5, 3)  # a, b2, c
+    assert kpis["resolution_rate"] == Decimal("0.6000")
+    assert kpis["contact_on_time_rate"] == Decimal("0.6000")  # decided: a b2 c d, b1 past due; on time: a b2 c
+    assert kpis["answer_on_time_rate"] == Decimal("1.0000")  # decided and on time: a b2 c; b1, d still running
+    assert kpis["inform_on_time_rate"] == Decimal("1.0000")  # a, b2 told in time; c still within its 24 h
+    # Unhappy: b1 (not resolved) and b2 (closed 1/5) of one customer, d (not resolved); c is resolved.
+    assert kpis["open_dissatisfied_customer_ids"] == sorted([twice.pk, waiting.pk])
+
+
+def test_the_compiled_counts_are_the_querysets_for_one_store_or_several(hand_built, store, other_store):
+    day = T0.replace(hour=0)
+    for store_ids in ([store.pk], [store.pk, other_store.pk], [other_store.pk, store.pk, -1]):
+        for now in (T0 + timedelta(hours=1), T0 + timedelta(days=2, hours=12)):
+            period = {"store_ids": store_ids, "start": day, "end": day + timedelta(days=1), "now": now}
+            compiled = selectors._count_rows(store_ids, day, day + timedelta(days=1), now)
+            assert compiled and [tuple(row) for row in compiled] == list(selectors.complaint_counts(**period))
+    assert selectors._count_rows([], day, day + timedelta(days=1), T0) == []
+
+
+def test_complaint_kpis_take_one_query(make_complaint, store, django_assert_num_queries):
+    with time_machine.travel(T0, tick=False):
+        make_complaint()
+        make_complaint(customer=CustomerFactory(store=store), vehicle=None)
+    with django_assert_num_queries(1):
+        selectors.complaint_kpis(store_ids=[store.pk], start=T0, end=T0 + timedelta(days=1))
 
 
 def test_kpis_count_only_the_stores_asked_for(make_complaint, other_store, staff):

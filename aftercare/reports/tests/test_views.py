@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from aftercare.complaints.services import complaint_create
 from aftercare.reports import selectors as report_selectors
 from aftercare.reports.models import KpiTargets
 from aftercare.surveys import services
@@ -44,7 +45,7 @@ def fake_domain_apps(monkeypatch):
                 "contact_on_time_rate": Decimal("1.0000"),
                 "answer_on_time_rate": None,
                 "inform_on_time_rate": Decimal("0.5000"),
-                "open_dissatisfied_ids": [],
+                "open_dissatisfied_customer_ids": [],
             }
         return real(app, module, function, **kwargs)
 
@@ -115,6 +116,24 @@ def test_the_drill_down_lists_the_customers_behind_a_number(
     assert page.status_code == 200
     assert {c.pk for c in page.context["drill"]} == {c.pk for c in unhappy}
     assert client.get(reverse(URL), {"drill": "nonsense"}).status_code == 404
+
+
+def test_the_drill_down_of_open_dissatisfaction_lists_the_customers_not_their_complaints(client_for, staff, store):
+    twice, once = CustomerFactory(store=store), CustomerFactory(store=store)
+    CustomerFactory(store=store)  # no complaint
+    for customer in (twice, twice, once):
+        complaint_create(
+            actor=staff["advisor"], store=store, customer=customer, channel="phone", complaint_type="waiting",
+            description="等待时间过长",
+        )  # fmt: skip
+    client = client_for(staff["service_manager"])
+
+    page = client.get(reverse(URL), {"drill": "open_dissatisfied"})
+
+    assert page.status_code == 200
+    numbers = {k.key: k for k in page.context["numbers"]}
+    assert (numbers["open_dissatisfied"].value, numbers["open_dissatisfied"].met) == (2, False)
+    assert {c.pk for c in page.context["drill"]} == {twice.pk, once.pk}
 
 
 def test_the_kpi_page_keeps_its_query_count(client_for, staff, store, only_surveys, django_assert_max_num_queries):

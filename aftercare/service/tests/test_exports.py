@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import openpyxl
@@ -147,6 +147,35 @@ def test_the_xlsx_export_opens_with_local_times_numbers_and_amounts(staff, store
     assert (row["里程（km）"], row["项目数"]) == (23456, 2)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_times_are_local_and_cut_to_the_second_across_a_change_to_summer_time(
+    settings, staff, store, catalogue, manager, fmt
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    # 01:59:59.999999 winter time, the instant before the clocks go forward; closed at 17:59 UTC, summer time.
+    _order(store, staff["advisor"], opened=datetime(2026, 3, 29, 0, 59, 59, 999_999, tzinfo=UTC))
+
+    rows = (_csv_rows if fmt == "csv" else _xlsx_rows)(_export(manager, fmt, **MARCH))
+
+    times = (rows[1][COLUMN["开单时间"]], rows[1][COLUMN["关闭时间"]])
+    expected = (datetime(2026, 3, 29, 1, 59, 59), datetime(2026, 3, 29, 19, 59, 59))
+    assert times == (tuple(str(moment) for moment in expected) if fmt == "csv" else expected)
+
+
+def test_amounts_are_exported_as_the_orders_decimals(staff, store, catalogue, manager):
+    amounts = {
+        "labour_total": Decimal("0.10"), "parts_total": Decimal("9999999999.99"), "other_total": Decimal("1.05"),
+        "discount_total": Decimal("0"), "total": Decimal("1234.5"), "customer_total": Decimal("1000"),
+    }  # fmt: skip
+    _order(store, staff["advisor"], opened=_at(date(2026, 3, 2)), **amounts)
+
+    csv_row, xlsx_row = _csv_rows(_export(manager, **MARCH))[1], _xlsx_rows(_export(manager, "xlsx", **MARCH))[1]
+
+    columns = [COLUMN[name] for name in ("工时费", "零件费", "其它费用", "折扣", "合计", "客户自付")]
+    assert [csv_row[c] for c in columns] == ["0.10", "9999999999.99", "1.05", "0.00", "1234.50", "1000.00"]
+    assert [xlsx_row[c] for c in columns] == [pytest.approx(float(amount)) for amount in amounts.values()]
+
+
 def test_rows_beyond_one_chunk_are_all_exported_once_even_when_orders_share_an_opening_time(
     staff, store, catalogue, manager, monkeypatch
 ):
@@ -282,10 +311,12 @@ def test_an_unknown_format_is_not_found(manager):
 # --- cost and audit ------------------------------------------------------------------------------------
 
 
-def test_the_query_count_does_not_grow_with_the_rows(staff, store, catalogue, django_assert_num_queries):
+def test_the_query_count_does_not_grow_with_the_rows(staff, store, catalogue, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 4)
+
     def export() -> list[list[str]]:
         user = type(staff["service_manager"]).objects.get(pk=staff["service_manager"].pk)  # no cached roles
-        # memberships, rows per store, the audit row, the rows (one chunk)
+        # memberships, rows per store, the audit row, the rows (one query, read in chunks)
         with django_assert_num_queries(4):
             response = exports.export_repair_orders(
                 user=user, fmt="csv", since=date(2026, 3, 1), until=date(2026, 3, 31)

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from aftercare.catalog.models import LabourOperation, OtherCharge, Part, RepairType
+from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, Part, RepairType
 from aftercare.service import services
 from aftercare.service.choices import LineStatus, Status
-from aftercare.service.models import CheckIn, Photo, RepairOrder
+from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
 
 pytestmark = pytest.mark.django_db
@@ -329,13 +329,49 @@ def test_the_repair_order_page_costs_the_same_for_3_or_15_lines(advisor, staff, 
     assert few == many
 
 
-def test_the_repair_order_page_has_a_pinned_query_count(advisor, staff, store, order, django_assert_max_num_queries):
+def test_the_repair_order_page_has_a_pinned_query_count(advisor, staff, store, order, django_assert_num_queries):
     _with_lines(staff, store, order, 15)
     advisor.get(reverse("home"))  # the first request of a session stores the current store in it
-    # Session, user, roles, store, permissions: 6 + the order, its lines, status rows, photos: 4
+    # Session, user, roles, store: 4 + the order, its lines, status rows, photos: 4
     # + the billing panel's payments and credit approvals: 2 (it reuses the lines).
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(10):
         assert advisor.get(reverse("service:repair_order_detail", args=[order.pk])).status_code == 200
+
+
+def test_the_repair_order_page_shows_the_people_bay_sheet_and_photos_it_reads(
+    advisor, staff, store, order, settings, tmp_path, django_assert_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    staff["advisor"].full_name, staff["technician"].full_name = "王顾问", "李技师"
+    staff["advisor"].save(update_fields=["full_name"])
+    staff["technician"].save(update_fields=["full_name"])
+    services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
+    bay = Bay.objects.create(store=store, code="B9", name="九号工位")
+    RepairOrderLine.objects.filter(repair_order=order).update(technician=staff["technician"], bay=bay)
+    services.check_in_record(
+        actor=staff["advisor"], order=order, damage_marks=[{"x": 0.3, "y": 0.4, "kind": "scratch"}],
+        belongings="行车记录仪", covers_fitted=True, customer_signature=SIGNATURE,
+    )  # fmt: skip
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("a.png", PNG, content_type="image/png")
+    )
+    url = reverse("service:repair_order_detail", args=[order.pk])
+    advisor.get(url)  # the first request of a session stores the current store in it
+    with translation.override("en"), django_assert_num_queries(10):  # nothing shown is read lazily
+        html = advisor.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "王顾问" in html and "李技师 · 九号工位" in html  # full names, not login names
+    assert "粤A12345" in html and "张三" in html and order.repair_type.name in html
+    assert "1 damage mark" in html and "行车记录仪" in html and "Not signed yet" not in html
+    assert f'src="{photo.image.url}"' in html
+
+
+def test_an_order_without_a_check_in_sheet_shows_an_empty_one(advisor, order):
+    CheckIn.objects.filter(repair_order=order).delete()
+    with translation.override("en"):
+        html = advisor.get(
+            reverse("service:repair_order_detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert "0 damage marks" in html and "Not signed yet" in html
 
 
 def test_the_list_has_a_pinned_query_count(advisor, staff, store, catalogue, django_assert_max_num_queries):
