@@ -423,13 +423,15 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
     """The customer has arrived: open the repair order with the booked work in
     one step (SPEC §3 steps 2 → 3). The order is opened by the service app's
     own services, so its numbering, audit and odometer rules apply."""
-    from aftercare.service.services import LineItem, lines_add, repair_order_open
+    from aftercare.service.services import LineItem, repair_order_open
 
     _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
     _require(actor, Perm.REPAIR_ORDER_EDIT, appointment.store)
     with transaction.atomic():
         appointment = _locked(appointment)
         before = _move(appointment, AppointmentStatus.CONVERTED)
+        # The booked work goes on with the opening: one INSERT of its lines, no second lock of the order.
+        booked = [LineItem(operation=line.operation) for line in appointment.operations.select_related("operation")]
         order = repair_order_open(
             actor=actor,
             store=appointment.store,
@@ -439,11 +441,8 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
             odometer_km=odometer_km,
             contact_phone=appointment.contact_phone,
             promised_at=appointment.end_at,
+            items=booked,
         )
-        # The booked work in one go: one lock of the new order, one INSERT of its lines.
-        booked = [LineItem(operation=line.operation) for line in appointment.operations.select_related("operation")]
-        if booked:
-            lines_add(actor=actor, order=order, items=booked)
         appointment.repair_order = order
         appointment.arrived_at = appointment.arrived_at or timezone.now()
         appointment.save(update_fields=["status", "repair_order", "arrived_at", "updated_at"])
@@ -451,5 +450,4 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
             actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
             changes={"status": [before, appointment.status], "repair_order": [None, order.number]},
         )  # fmt: skip
-    order.refresh_from_db()  # lines_add kept the totals on its own copy
     return order

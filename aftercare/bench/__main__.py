@@ -110,8 +110,9 @@ def run(args) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
     (BENCH_DIR / "latest.json").write_text(text)
-    suffix = "-analyzed" if args.analyze else ""
-    (BENCH_DIR / f"latest-{scale.name}-{target.vendor}{suffix}.json").write_text(text)
+    if not args.only:  # the per-scale file is the whole table (docs/PERFORMANCE.md), never a part of it
+        suffix = "-analyzed" if args.analyze else ""
+        (BENCH_DIR / f"latest-{scale.name}-{target.vendor}{suffix}.json").write_text(text)
     missed = [r.name for r in results if not r.meets_goal]
     print(f"\n{len(results) - len(missed)}/{len(results)} operations meet their goal; JSON in var/bench/latest.json")
 

@@ -6,6 +6,7 @@ writers), re-reads the balance inside that lock, writes posted money records
 that are never edited, and audits. Two cashiers at the same order therefore
 queue on the lock and the second sees the first one's payment: no overpaying."""
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftercare.core.audit import audit_record
+from aftercare.core.audit import audit_entry, audit_record
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.money import to_money
 from aftercare.core.permissions import Perm
@@ -99,38 +100,55 @@ def _replay(existing: Payment, *, order: RepairOrder, kind: str, method: str, am
 def _post(
     *, actor, order: RepairOrder, kind: str, method: str, amount: Decimal, balance_after: Decimal,
     reference: str = "", reason: str = "", key: str | None = None, reverses: Payment | None = None,
+    pending: list[AuditEntry] | None = None,
 ) -> Payment:  # fmt: skip
+    """Number and insert a money record, and audit it: its audit row is saved
+    here, or appended to `pending` when the caller writes it with others.
+
+    No savepoint of its own: a concurrent request with the same key on another
+    order hits the unique constraint, which aborts the caller's whole
+    transaction (payment_post then answers with the committed row), and the
+    receipt number taken here is given back with it (no gap in the series)."""
     payment = Payment(
         store_id=order.store_id, repair_order=order, kind=kind, method=method, amount=amount,
         reference=reference[:100], reason=reason, idempotency_key=key, reverses=reverses,
         balance_after=balance_after, posted_by=actor, posted_at=timezone.now(),
     )  # fmt: skip
-    # Savepoint: a concurrent request with the same key on another order hits
-    # the unique constraint; the caller then answers with the committed row,
-    # and the receipt number taken here is given back (no gap in the series).
-    with transaction.atomic():
-        payment.number = next_document_number(store=order.store, kind="payment", prefix="PAY", width=7)
-        payment.save()
-    audit_record(
+    payment.number = next_document_number(store=order.store, kind="payment", prefix="PAY", width=7)
+    payment.save()
+    entry = audit_entry(
         actor=actor, action=AuditEntry.Action.CREATE, obj=order, reason=reason,
         changes={kind: [None, f"{payment.number} {method} {amount}"], "balance": [None, str(balance_after)]},
     )  # fmt: skip
+    if pending is None:
+        entry.save()
+    else:
+        pending.append(entry)
     return payment
 
 
-def _settle_if_paid(*, actor, order: RepairOrder, balance: Decimal, credit_approved: bool = False) -> None:
+def _settle_if_paid(
+    *, actor, order: RepairOrder, balance: Decimal, credit_approved: bool = False, pending: Sequence[AuditEntry] = ()
+) -> None:
     """A ready order whose balance reached zero (or that a manager let go on
     credit) moves on to settled, in the caller's transaction and under the lock
     it already holds: the balance just computed there is handed to the guards
     instead of being summed again. Another app's guard may still hold the order
-    back; the payment stands either way (guards refuse before anything is written)."""
-    if order.status != Status.READY or not actor.has_perm(Perm.PAYMENT_POST, order):
-        return
-    context = {"balance": balance, "credit_approved": credit_approved}
-    try:
-        repair_order_move_locked(order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"), context=context)
-    except TransitionRefused:
-        pass
+    back; the payment stands either way (guards refuse before anything is written).
+
+    `pending`: the caller's audit rows not written yet; they go in one INSERT
+    with the move's own row, or on their own when the order does not move."""
+    if order.status == Status.READY and actor.has_perm(Perm.PAYMENT_POST, order):
+        context = {"balance": balance, "credit_approved": credit_approved}
+        try:
+            repair_order_move_locked(
+                order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"), context=context, audit=pending
+            )
+            return
+        except TransitionRefused:
+            pass
+    if pending:
+        AuditEntry.objects.bulk_create(pending)
 
 
 def _find_by_key(store_id: int, key: str | None) -> Payment | None:
@@ -170,30 +188,38 @@ def payment_post(
         raise ValidationError({"method": _("Choose a payment method.")})
     amount = _positive_amount(amount)
     key = _key(idempotency_key)
-    with transaction.atomic():
-        order = _locked(order)
-        paid, existing = _paid_and_replay(order, key)
-        if existing:
-            return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
-        if order.status == Status.CANCELLED:
-            raise ValidationError(_("This repair order is cancelled; it takes no payments."))
-        balance = order.customer_total - paid
-        if amount > balance:
-            raise ValidationError(
-                {"amount": _("The balance due is %(balance)s; a payment cannot be more.") % {"balance": balance}}
-            )
-        try:
+    try:
+        with transaction.atomic():
+            locked = _locked(order)
+            paid, existing = _paid_and_replay(locked, key)
+            if existing:
+                return _replay(existing, order=locked, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
+            if locked.status == Status.CANCELLED:
+                raise ValidationError(_("This repair order is cancelled; it takes no payments."))
+            balance = locked.customer_total - paid
+            if amount > balance:
+                raise ValidationError(
+                    {"amount": _("The balance due is %(balance)s; a payment cannot be more.") % {"balance": balance}}
+                )
+            # The payment's audit row waits for the settling move's: one INSERT of both.
+            pending: list[AuditEntry] = []
             payment = _post(
-                actor=actor, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount,
-                balance_after=balance - amount, reference=reference, key=key,
+                actor=actor, order=locked, kind=PaymentKind.PAYMENT, method=method, amount=amount,
+                balance_after=balance - amount, reference=reference, key=key, pending=pending,
             )  # fmt: skip
-        except IntegrityError:
-            existing = _find_by_key(order.store_id, key)
-            if existing is None:
-                raise
-            return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
-        if balance - amount == 0:
-            _settle_if_paid(actor=actor, order=order, balance=ZERO)
+            if balance - amount == 0:
+                _settle_if_paid(actor=actor, order=locked, balance=ZERO, pending=pending)
+            else:
+                AuditEntry.objects.bulk_create(pending)
+    except IntegrityError:
+        # A request with the same key on another order of the store committed
+        # between our read and our insert (the order's lock does not cover
+        # it): the transaction above is rolled back whole, and the answer is
+        # the committed record (or a conflict if it was for something else).
+        existing = _find_by_key(order.store_id, key)
+        if existing is None:
+            raise
+        return _replay(existing, order=order, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
     return payment, True
 
 

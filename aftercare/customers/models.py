@@ -107,8 +107,6 @@ class Customer(TimeStampedModel):
             models.Index(fields=["name_pinyin", "store"], name="customer_pinyin", opclasses=PATTERN_OPS),
             models.Index(fields=["name_initials", "store"], name="customer_initials", opclasses=PATTERN_OPS),
             models.Index(fields=["mobile", "store"], name="customer_mobile"),
-            # The customer list (newest first) of one store in a many-store database.
-            models.Index(fields=["store", "-id"], name="customer_store_recent"),
             # The nightly churn and holiday-care jobs: only customers whose last
             # visit falls in a window are read, never the whole store.
             models.Index(

@@ -6,16 +6,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Q, QuerySet
 
+from aftercare.accounts.models import User
+from aftercare.core.compiled import CompiledQuery
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
 
 from .choices import ConsentPurpose, Preference
 from .lookups import _upper_bound
-from .models import Consent, Customer, SearchKey, Vehicle, VehicleOwnership
+from .models import ClassChange, Consent, Customer, OdometerReading, SearchKey, Vehicle, VehicleOwnership
 from .normalize import PROVINCES
 
 SEARCH_LIMIT = 20
@@ -409,17 +412,190 @@ def has_consent(customer: Customer, purpose: str) -> bool:
     return consent.granted
 
 
+# --- the customer and vehicle pages -----------------------------------------------------------------
+#
+# Building and compiling the pages' QuerySets cost more than running them (SQLite:
+# ≈ 0.5 ms each against 20-80 µs for the statement), so each read is compiled once
+# (core.compiled) and the page's objects are built from the rows with `from_db`.
+# Of the rows around the customer or vehicle only the columns shown are read: a
+# field the pages start to show must be added here.
+
+_DB = DEFAULT_DB_ALIAS  # the alias CompiledQuery reads from
+_USER = ("full_name", "username")  # User.__str__
+
+
+def _attnames(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def _user_name(full_name, username) -> str:
+    """str(User), or "" when nobody (the system) did it."""
+    return full_name or username or ""
+
+
+_CUSTOMER_FIELDS = _attnames(Customer)
+_VEHICLE_FIELDS = _attnames(Vehicle)
+# A customer page's vehicle row: the columns shown and those next_service_due() reads.
+_VEHICLE_ROW_FIELDS = (
+    "id", "plate", "vin", "brand", "model", "powertrain", "purchase_date", "maintenance_months", "maintenance_km",
+    "odometer_km", "last_service_at", "last_service_km", "is_active",
+)  # fmt: skip
+_CLASS_CHANGE_FIELDS = ("id", "field", "old_value", "new_value", "changed_at", "changed_by_id", "reason")
+_CONSENT_FIELDS = ("id", "customer_id", "purpose", "granted", "recorded_at")
+
+# The customer or vehicle, if it is in one of the given stores (for_user's condition).
+_CUSTOMER = CompiledQuery(
+    lambda pk, store_ids: Customer.objects.filter(pk=pk, store__in=store_ids).values_list(
+        *_CUSTOMER_FIELDS, *(f"assigned_advisor__{f}" for f in _USER)
+    )
+)
+_VEHICLE = CompiledQuery(
+    lambda pk, store_ids: Vehicle.objects.filter(pk=pk, store__in=store_ids).values_list(
+        *_VEHICLE_FIELDS, "owner__name", "owner__mobile"
+    )
+)
+_CUSTOMER_VEHICLES = CompiledQuery(
+    lambda pk: Vehicle.objects.filter(owner=pk)
+    .order_by("-is_active", "-last_visit_at", "id")
+    .values_list(*_VEHICLE_ROW_FIELDS)
+)
+_CONSENTS = CompiledQuery(
+    lambda pk: Consent.objects.filter(customer=pk)
+    .order_by("purpose", "-recorded_at", "-id")
+    .values_list(*_CONSENT_FIELDS)
+)
+_FORMER_VEHICLES = CompiledQuery(
+    lambda pk: VehicleOwnership.objects.filter(customer=pk, ended_at__isnull=False).values_list(
+        "vehicle__plate", "started_at", "ended_at"
+    )
+)
+_OWNERS = CompiledQuery(
+    lambda pk: VehicleOwnership.objects.filter(vehicle=pk).values_list(
+        "customer_id", "customer__name", "started_at", "ended_at", "note"
+    )
+)
+_READINGS = CompiledQuery(
+    lambda pk: OdometerReading.objects.filter(vehicle=pk).values_list(
+        "recorded_at", "km", "source", "correction_reason", *(f"recorded_by__{f}" for f in _USER)
+    )[:20]
+)
+_CUSTOMER_CLASS_CHANGES = CompiledQuery(
+    lambda pk: ClassChange.objects.filter(customer=pk).values_list(
+        *_CLASS_CHANGE_FIELDS, *(f"changed_by__{f}" for f in _USER)
+    )[:20]
+)
+_VEHICLE_CLASS_CHANGES = CompiledQuery(
+    lambda pk: ClassChange.objects.filter(vehicle=pk).values_list(
+        *_CLASS_CHANGE_FIELDS, *(f"changed_by__{f}" for f in _USER)
+    )[:20]
+)
+
+
+class FormerVehicle(NamedTuple):
+    plate: str
+    started_at: datetime
+    ended_at: datetime
+
+
+class OwnerRow(NamedTuple):
+    customer_id: int
+    name: str
+    started_at: datetime
+    ended_at: datetime | None
+    note: str
+
+
+class ReadingRow(NamedTuple):
+    recorded_at: datetime
+    km: int
+    source: str  # its label
+    correction_reason: str
+    recorded_by: str  # the user as User.__str__ shows them, "" when nobody
+
+
+class ClassChangeRow(NamedTuple):
+    changed_at: datetime
+    field: str  # its label
+    old_value: str
+    new_value: str
+    reason: str
+    changed_by: str | None  # the user as User.__str__ shows them, None when nobody
+
+
+def _class_changes(rows) -> list[ClassChangeRow]:
+    labels = dict(ClassChange.Field.choices)
+    width = len(_CLASS_CHANGE_FIELDS)
+    return [
+        ClassChangeRow(
+            # The page has always printed a change nobody made as "None" (str(None)).
+            row[4],
+            labels.get(row[1], row[1]),
+            row[2],
+            row[3],
+            row[6],
+            _user_name(*row[width:]) or None,
+        )
+        for row in rows
+    ]
+
+
+def customer_page(user, pk: int) -> Customer | None:
+    """The customer, with its assigned advisor, if it is in the user's stores (one query)."""
+    found = _CUSTOMER.rows(pk, user.store_ids(Perm.CUSTOMER_VIEW))
+    if not found:
+        return None
+    row = found[0]
+    customer = Customer.from_db(_DB, _CUSTOMER_FIELDS, row[: len(_CUSTOMER_FIELDS)])
+    if customer.assigned_advisor_id is not None:
+        full_name, username = row[len(_CUSTOMER_FIELDS) :]
+        # from_db() takes the fields in the model's order: id, username, full_name.
+        customer.assigned_advisor = User.from_db(
+            _DB, ("id", "username", "full_name"), (customer.assigned_advisor_id, username, full_name)
+        )
+    return customer
+
+
 def customer_360(customer: Customer) -> dict:
     """Everything the customer page shows, fetched with a fixed number of queries."""
-    vehicles = list(customer.vehicles.order_by("-is_active", "-last_visit_at", "id"))
+    pk = customer.pk
+    vehicles = [Vehicle.from_db(_DB, _VEHICLE_ROW_FIELDS, row) for row in _CUSTOMER_VEHICLES.rows(pk)]
+    latest: dict[str, Consent | None] = dict.fromkeys(ConsentPurpose.values)  # as current_consents()
+    for row in _CONSENTS.rows(pk):
+        if latest.get(row[2], False) is None:
+            latest[row[2]] = Consent.from_db(_DB, _CONSENT_FIELDS, row)
+    purposes = dict(ConsentPurpose.choices)
     return {
         "vehicles": [{"vehicle": v, "next_service": v.next_service_due()} for v in vehicles],
-        "consents": [(ConsentPurpose(p).label, c) for p, c in current_consents(customer).items()],
+        "consents": [(purposes[p], c) for p, c in latest.items()],
         "preference_labels": [Preference(p).label for p in customer.preferences if p in Preference.values],
-        "former_vehicles": list(
-            VehicleOwnership.objects.filter(customer=customer, ended_at__isnull=False).select_related("vehicle")
-        ),
-        "class_changes": list(customer.class_changes.select_related("changed_by")[:20]),
+        "former_vehicles": [FormerVehicle(*row) for row in _FORMER_VEHICLES.rows(pk)],
+        "class_changes": _class_changes(_CUSTOMER_CLASS_CHANGES.rows(pk)),
         # Lazy: only users who may merge see these (the page evaluates it under can_merge).
         "merged_records": Customer.objects.filter(merged_into=customer).order_by("-updated_at"),
+    }
+
+
+def vehicle_page(user, pk: int) -> Vehicle | None:
+    """The vehicle, with its owner's name and mobile, if it is in the user's stores (one query)."""
+    found = _VEHICLE.rows(pk, user.store_ids(Perm.CUSTOMER_VIEW))
+    if not found:
+        return None
+    row = found[0]
+    vehicle = Vehicle.from_db(_DB, _VEHICLE_FIELDS, row[: len(_VEHICLE_FIELDS)])
+    name, mobile = row[len(_VEHICLE_FIELDS) :]
+    vehicle.owner = Customer.from_db(_DB, ("id", "name", "mobile"), (vehicle.owner_id, name, mobile))
+    return vehicle
+
+
+def vehicle_history(vehicle: Vehicle) -> dict:
+    """The vehicle page's owners, odometer readings and class changes (three queries)."""
+    pk = vehicle.pk
+    sources = dict(OdometerReading._meta.get_field("source").choices)
+    return {
+        "ownerships": [OwnerRow(*row) for row in _OWNERS.rows(pk)],
+        "readings": [
+            ReadingRow(recorded_at, km, sources.get(source, source), reason, _user_name(full_name, username))
+            for recorded_at, km, source, reason, full_name, username in _READINGS.rows(pk)
+        ],
+        "class_changes": _class_changes(_VEHICLE_CLASS_CHANGES.rows(pk)),
     }

@@ -107,22 +107,30 @@ def repair_order_open(
     fuel_level: int | None = None,
     contact_phone: str = "",
     promised_at=None,
+    items: "Iterable[LineItem | dict]" = (),
 ) -> RepairOrder:
     """Open a repair order for a vehicle at reception. The odometer reading is
-    recorded on the vehicle too (a lower one is refused as in the vehicle file)."""
+    recorded on the vehicle too (a lower one is refused as in the vehicle file).
+
+    `items` (what lines_add takes) puts work known at reception on the order in
+    the same transaction, as an appointment's booked work: the lines are priced
+    as lines_add prices them, with the same errors and audit rows, and an item
+    that is refused opens no order at all. One commit instead of two: the new
+    order is nobody else's yet, so there is nothing to lock or re-read, and its
+    totals go into its own INSERT."""
     _require(actor, Perm.REPAIR_ORDER_EDIT, store)
     if vehicle.store_id != store.pk:
         raise ValidationError({"vehicle": _("The vehicle must be on file in this store.")})
     if fuel_level is not None and not 0 <= fuel_level <= 100:
         raise ValidationError({"fuel_level": _("Enter the fuel or charge level as 0-100 %.")})
+    items = [_checked(item) for item in items]
     if repair_type is None:
         repair_type = RepairType.objects.effective_get(store, "general")
         if repair_type is None:
             raise ValidationError({"repair_type": _("Choose a repair type.")})
     with transaction.atomic():
-        order = RepairOrder.objects.create(
+        order = RepairOrder(
             store=store,
-            number=next_document_number(store=store, kind="repair_order", prefix="RO", width=7),
             customer_id=vehicle.owner_id,
             vehicle=vehicle,
             advisor=actor,
@@ -134,6 +142,13 @@ def repair_order_open(
             promised_at=promised_at,
             discount_level=vehicle.discount_level,
         )
+        # Priced before anything is written: a refused item rolls back nothing but reads.
+        lines, described = _lines_for(order, items, position=0) if items else ([], [])
+        _add_to_totals(order, _approved(lines))
+        order.number = next_document_number(store=store, kind="repair_order", prefix="RO", width=7)
+        order.save(force_insert=True)
+        if lines:
+            RepairOrderLine.objects.bulk_create(lines)
         # The car's last visit is now: with the reading's write of the vehicle when there is one.
         if odometer_km is not None:
             odometer_record(
@@ -144,8 +159,14 @@ def repair_order_open(
         CheckIn.objects.create(repair_order=order)
         StatusChange.objects.create(repair_order=order, to_status=Status.RECEPTION, changed_by=actor)
         Customer.objects.filter(pk=vehicle.owner_id).update(last_visit_at=order.opened_at)
-        audit_record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=order, changes={"vehicle": [None, vehicle.plate]}
+        # The order's own row first, then one per item as lines_add writes them: one INSERT.
+        AuditEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    actor=actor, action=AuditEntry.Action.CREATE, obj=order, changes={"vehicle": [None, vehicle.plate]}
+                ),
+                *(_lines_added_entry(actor, order, text) for text in described),
+            ]
         )
     return order
 
@@ -297,6 +318,72 @@ def _package_contents(store: Store, packages: list[PackageJob]) -> dict[int, lis
     return contents
 
 
+def _lines_for(order: RepairOrder, items: list[LineItem], *, position: int) -> tuple[list, list[list[str]]]:
+    """The priced lines of checked items on `order` (locked by the caller, or
+    being opened), numbered from `position`, and what each item's audit row
+    says. Reads the discount level, the packages' contents and the labour rate
+    when the items need them; writes nothing."""
+    status, additional = _new_line_status(order)
+    labour_pct, parts_pct = _discount_rates(order)
+    contents = _package_contents(order.store, list({i.package.pk: i.package for i in items if i.package}.values()))
+    needs_rate = any(item.operation for item in items) or any(
+        operation for package in contents.values() for operation, _part, _quantity in package
+    )
+    rate = _labour_rate(order) if needs_rate else None
+
+    def labour(operation, quantity, payer) -> RepairOrderLine:
+        return _labour_line(order, operation, rate=rate, quantity=quantity, payer=payer, labour_pct=labour_pct)
+
+    lines: list[RepairOrderLine] = []
+    described: list[list[str]] = []
+    for item in items:
+        if item.operation is not None:
+            added = [labour(item.operation, item.quantity, item.payer)]
+        elif item.part is not None:
+            added = [_part_line(item.part, quantity=item.quantity, payer=item.payer, parts_pct=parts_pct)]
+        elif item.other_charge is not None:
+            charge = item.other_charge
+            added = [
+                RepairOrderLine(
+                    kind=LineKind.OTHER, other_charge=charge, code=charge.code, description=charge.name,
+                    quantity=item.quantity, unit_price=item.amount, payer=item.payer,
+                )
+            ]  # fmt: skip
+        else:
+            added = [
+                labour(operation, quantity * item.quantity, item.payer)
+                if operation is not None
+                else _part_line(part, quantity=quantity * item.quantity, payer=item.payer, parts_pct=parts_pct)
+                for operation, part, quantity in contents[item.package.pk]
+            ]
+            for line in added:
+                line.package = item.package
+        for line in added:
+            line.repair_order = order
+            line.status, line.is_additional = status, additional
+            line.position = position
+            position += 1
+            _priced(line)
+        lines += added
+        described.append([f"{line.code} {line.description} {line.amount}" for line in added])
+    return lines, described
+
+
+def _approved(lines: list[RepairOrderLine]) -> list[tuple]:
+    """The lines that count in the totals, as _add_to_totals takes them."""
+    return [
+        (line.kind, line.amount, line.discount_amount, line.payer)
+        for line in lines
+        if line.status == LineStatus.APPROVED
+    ]
+
+
+def _lines_added_entry(actor, order: RepairOrder, described: list[str]) -> AuditEntry:
+    return audit_entry(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"lines_added": [None, described]}
+    )
+
+
 def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) -> list[RepairOrderLine]:
     """Add catalogue items (operations, parts, other charges, packages expanded
     into their lines) to an order at once, as the estimate screen does when a
@@ -317,63 +404,11 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
         raise ValidationError(_("Choose what to add to the repair order."))
     with transaction.atomic():
         order = _locked(order)
-        status, additional = _new_line_status(order)
-        labour_pct, parts_pct = _discount_rates(order)
-        contents = _package_contents(order.store, list({i.package.pk: i.package for i in items if i.package}.values()))
-        needs_rate = any(item.operation for item in items) or any(
-            operation for package in contents.values() for operation, _part, _quantity in package
-        )
-        rate = _labour_rate(order) if needs_rate else None
-
-        def labour(operation, quantity, payer) -> RepairOrderLine:
-            return _labour_line(order, operation, rate=rate, quantity=quantity, payer=payer, labour_pct=labour_pct)
-
-        position = order.lines.count()
-        lines: list[RepairOrderLine] = []
-        entries: list[AuditEntry] = []
-        for item in items:
-            if item.operation is not None:
-                added = [labour(item.operation, item.quantity, item.payer)]
-            elif item.part is not None:
-                added = [_part_line(item.part, quantity=item.quantity, payer=item.payer, parts_pct=parts_pct)]
-            elif item.other_charge is not None:
-                charge = item.other_charge
-                added = [
-                    RepairOrderLine(
-                        kind=LineKind.OTHER, other_charge=charge, code=charge.code, description=charge.name,
-                        quantity=item.quantity, unit_price=item.amount, payer=item.payer,
-                    )
-                ]  # fmt: skip
-            else:
-                added = [
-                    labour(operation, quantity * item.quantity, item.payer)
-                    if operation is not None
-                    else _part_line(part, quantity=quantity * item.quantity, payer=item.payer, parts_pct=parts_pct)
-                    for operation, part, quantity in contents[item.package.pk]
-                ]
-                for line in added:
-                    line.package = item.package
-            for line in added:
-                line.repair_order = order
-                line.status, line.is_additional = status, additional
-                line.position = position
-                position += 1
-                _priced(line)
-            lines += added
-            described = [f"{line.code} {line.description} {line.amount}" for line in added]
-            entries.append(
-                audit_entry(
-                    actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"lines_added": [None, described]}
-                )
-            )
+        lines, described = _lines_for(order, items, position=order.lines.count())
         RepairOrderLine.objects.bulk_create(lines)
-        _add_to_totals(
-            order,
-            [(line.kind, line.amount, line.discount_amount, line.payer) for line in lines
-             if line.status == LineStatus.APPROVED],
-        )  # fmt: skip
+        _add_to_totals(order, _approved(lines))
         order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
-        AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.bulk_create([_lines_added_entry(actor, order, text) for text in described])
     return lines
 
 
@@ -528,7 +563,9 @@ def _builtin_guard(order: RepairOrder, to: str) -> str | None:
     return None
 
 
-def _move(*, order: RepairOrder, to: str, actor, note: str = "", context: dict | None = None) -> RepairOrder:
+def _move(
+    *, order: RepairOrder, to: str, actor, note: str = "", context: dict | None = None, audit: Iterable[AuditEntry] = ()
+) -> RepairOrder:
     """Apply one move to a locked order: table, guards, history, audit, event.
     Everything that can refuse runs before the first write, so a refused move
     leaves nothing to roll back."""
@@ -552,9 +589,10 @@ def _move(*, order: RepairOrder, to: str, actor, note: str = "", context: dict |
         fields.append("closed_at")
     order.save(update_fields=fields)
     StatusChange.objects.create(repair_order=order, from_status=from_status, to_status=to, changed_by=actor, note=note)
-    audit_record(
+    moved = audit_entry(
         actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"status": [from_status, to]}, reason=note
     )
+    AuditEntry.objects.bulk_create([*audit, moved])
     event = {
         "repair_order_id": order.pk,
         "from_status": from_status,
@@ -597,18 +635,27 @@ def repair_order_transition(*, order: RepairOrder, to: str, actor, note: str = "
 
 
 def repair_order_move_locked(
-    *, order: RepairOrder, to: str, actor, note: str = "", context: dict | None = None
+    *,
+    order: RepairOrder,
+    to: str,
+    actor,
+    note: str = "",
+    context: dict | None = None,
+    audit: Iterable[AuditEntry] = (),
 ) -> RepairOrder:
     """repair_order_transition for an order the caller has already locked
     (select_for_update) in the transaction it is still in, e.g. billing settling
     the order it has just taken the last payment for: the same role check,
     table, guards, StatusChange row, audit row and signal after commit, without
     locking and reading the order again. `context` hands the guards that accept
-    it what the caller computed under that lock ({"balance": ...})."""
+    it what the caller computed under that lock ({"balance": ...}); `audit` are
+    the caller's own unsaved audit rows, written before the move's in the same
+    INSERT when the move is made (a refused move writes none of them: the
+    caller still owns them)."""
     if not transaction.get_connection().in_atomic_block:
         raise TransactionManagementError("repair_order_move_locked needs the transaction that locked the order.")
     _require_move(actor, order, to)
-    return _move(order=order, to=to, actor=actor, note=note, context=context)
+    return _move(order=order, to=to, actor=actor, note=note, context=context, audit=audit)
 
 
 # --- reception details, check-in sheet and photos ----------------------------------------------

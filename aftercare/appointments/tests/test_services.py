@@ -13,6 +13,7 @@ from django.db import connection
 from aftercare.appointments import selectors, services
 from aftercare.appointments.choices import AppointmentStatus, Channel
 from aftercare.appointments.models import Appointment, TechnicianShift
+from aftercare.catalog.models import LabourRate
 from aftercare.core.models import AuditEntry
 from aftercare.service.choices import LineKind, Status
 from aftercare.tests.factories import CustomerFactory, VehicleFactory
@@ -168,6 +169,28 @@ def test_a_failed_conversion_leaves_no_repair_order(staff, store, vehicle):
     vehicle.save()
     with pytest.raises(ValidationError):
         services.appointment_convert(actor=staff["advisor"], appointment=appointment, odometer_km=100)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED and appointment.repair_order is None
+    assert not vehicle.repair_orders.exists()
+
+
+def test_converting_audits_the_order_and_each_booked_operation(staff, store, vehicle):
+    appointment = book(staff, store, vehicle, at(TODAY, 9), codes=("M001", "M002"))
+    order = services.appointment_convert(actor=staff["advisor"], appointment=appointment)
+    rows = AuditEntry.objects.filter(object_type="service.repairorder", object_id=str(order.pk)).order_by("id")
+    assert [row.action for row in rows] == [
+        AuditEntry.Action.CREATE,
+        AuditEntry.Action.UPDATE,
+        AuditEntry.Action.UPDATE,
+    ]
+    assert order.total == order.customer_total == appointment.estimated_price
+
+
+def test_a_booked_operation_refused_at_conversion_opens_no_repair_order(staff, store, vehicle):
+    appointment = book(staff, store, vehicle, at(TODAY, 9))
+    LabourRate.objects.all().delete()  # the labour can no longer be priced
+    with pytest.raises(ValidationError):
+        services.appointment_convert(actor=staff["advisor"], appointment=appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED and appointment.repair_order is None
     assert not vehicle.repair_orders.exists()

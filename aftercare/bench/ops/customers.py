@@ -344,11 +344,15 @@ def customer_list_page(ctx: Context) -> Case:
     sql, client = raw(ctx), ctx.clients["advisor"]
     stores = ctx.users["advisor"].store_ids(Perm.CUSTOMER_VIEW)
 
+    # Newest first: in one store by number, which the (store, number) unique index
+    # delivers as it is (by id, PostgreSQL walks the primary key past every other
+    # store's customers: see docs/PERFORMANCE.md, group scale).
+    order = "c.number DESC" if len(stores) == 1 else "c.id DESC"
+
     def rows():
         sql.rows(
             f"SELECT c.*, u.* FROM {T['Customer']} c LEFT JOIN {T['User']} u ON u.id = c.assigned_advisor_id "
-            f"WHERE {sql.weak('c.store_id')} IN {sql.in_list(stores)} AND {sql.weak('c.merged_into_id')} IS NULL "
-            f"ORDER BY c.id DESC LIMIT 51",
+            f"WHERE c.store_id IN {sql.in_list(stores)} AND c.merged_into_id IS NULL ORDER BY {order} LIMIT 51",
             stores,
         )
 

@@ -12,7 +12,6 @@ ops/exports.py.
 """
 
 import itertools
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -29,7 +28,7 @@ from aftercare.customers.models import Customer, Vehicle
 from aftercare.service import selectors
 from aftercare.service.choices import OPEN_STATUSES, LineKind, LineStatus, Status
 from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
-from aftercare.service.services import LineItem, lines_add, repair_order_open
+from aftercare.service.services import LineItem, repair_order_open
 from aftercare.workshop import selectors as workshop_selectors
 from aftercare.workshop.models import Job, Wash
 
@@ -170,23 +169,18 @@ def board_partial(ctx):
 
 
 def floor_ro_list(ctx: Context, per_page: int = 50) -> list[int]:
-    """Today's open orders first, then the newest: two index range scans, merged."""
+    """The newest orders of the user's stores (what the list shows first: today's
+    lead), with the columns a row shows (service.tables.ROW_FIELDS), plus one to
+    know there is a next page: one range scan of ro_store_recent."""
     sql, stores = raw(ctx), _stores(ctx)
-    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    adapt = connection.ops.adapt_datetimefield_value
-    select = (
-        f"SELECT ro.*, v.*, c.*, a.*, rt.* FROM {T['RepairOrder']} ro JOIN {T['Vehicle']} v ON v.id = ro.vehicle_id "
+    rows = sql.rows(
+        "SELECT ro.id, ro.number, ro.opened_at, ro.status, ro.promised_at, ro.total, v.plate, v.model, c.name, "
+        f"a.full_name, a.username FROM {T['RepairOrder']} ro JOIN {T['Vehicle']} v ON v.id = ro.vehicle_id "
         f"JOIN {T['Customer']} c ON c.id = ro.customer_id JOIN {T['User']} a ON a.id = ro.advisor_id "
-        f"JOIN {T['RepairType']} rt ON rt.id = ro.repair_type_id WHERE ro.store_id IN {sql.in_list(stores)} "
+        f"WHERE ro.store_id IN {sql.in_list(stores)} ORDER BY ro.opened_at DESC, ro.id DESC LIMIT {per_page + 1}",
+        stores,
     )
-    today = sql.rows(
-        select + f"AND ro.status IN {sql.in_list(OPEN_STATUSES)} AND ro.opened_at >= %s AND ro.opened_at < %s "
-        f"ORDER BY ro.opened_at DESC, ro.id DESC LIMIT {per_page + 1}",
-        [*stores, *OPEN_STATUSES, adapt(start), adapt(start + timedelta(days=1))],
-    )
-    first = {row[0] for row in today}
-    newest = sql.rows(select + f"ORDER BY ro.opened_at DESC, ro.id DESC LIMIT {per_page + 1 + len(today)}", stores)
-    return ([row[0] for row in today] + [row[0] for row in newest if row[0] not in first])[: per_page + 1]
+    return [row[0] for row in rows]
 
 
 @operation("page.repair_order_list", goal=LOOKUP, kind="page")
@@ -244,9 +238,10 @@ def _catalogue(store):
 
 @operation("write.repair_order_open_8_lines", goal=WRITE, kind="write")
 def open_with_lines(ctx: Context) -> Case:
-    """repair_order_open, then lines_add of 3 operations and 5 parts at once, as
-    the estimate screen adds a package or several chosen operations (one lock,
-    one INSERT of the lines, the totals once, one audit row per item), against
+    """repair_order_open with 3 operations and 5 parts, as appointment conversion
+    and the API open an order when the work is known at reception (one
+    transaction: the lines priced before the order's INSERT, which carries the
+    totals; one INSERT of the lines; one of the audit rows, one per item), against
     the same rows written by hand in one transaction: number, order with its
     totals, check-in sheet, first status, 8 lines, last visit of car and owner,
     9 audit rows (the order's, one per item)."""
@@ -258,10 +253,10 @@ def open_with_lines(ctx: Context) -> Case:
     DocumentSequence.objects.get_or_create(store=store, kind="repair_order")
 
     def run():
-        order = repair_order_open(actor=advisor, store=store, vehicle=vehicle, repair_type=repair_type)
-        lines_add(
-            actor=advisor, order=order, items=[LineItem(operation=op) for op in ops] + [LineItem(part=p) for p in parts]
-        )
+        repair_order_open(
+            actor=advisor, store=store, vehicle=vehicle, repair_type=repair_type,
+            items=[LineItem(operation=op) for op in ops] + [LineItem(part=p) for p in parts],
+        )  # fmt: skip
 
     ro_base = _template(RepairOrder(store=store, number="", customer_id=vehicle.owner_id, vehicle=vehicle,
                                     advisor=advisor, repair_type=repair_type))  # fmt: skip

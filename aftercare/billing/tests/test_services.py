@@ -74,6 +74,27 @@ def test_a_retried_payment_with_the_same_key_is_recorded_once(staff, order):
         services.payment_post(actor=staff["cashier"], order=order, method="cash", amount="60", idempotency_key="k-1")
 
 
+def test_a_key_taken_between_the_read_and_the_insert_is_answered_from_the_committed_record(staff, order, monkeypatch):
+    first, _created = services.payment_post(
+        actor=staff["cashier"], order=order, method="cash", amount="50", idempotency_key="k-race"
+    )
+    # As if the first request committed after this one read the store's keys
+    # (two orders' requests with one key are not serialised by an order's lock).
+    monkeypatch.setattr(services, "_paid_and_replay", lambda locked, key: (Decimal("0.00"), None))
+    again, created = services.payment_post(
+        actor=staff["cashier"], order=order, method="cash", amount="50", idempotency_key="k-race"
+    )
+    assert again.pk == first.pk and not created
+    with pytest.raises(services.IdempotencyConflict):
+        services.payment_post(actor=staff["cashier"], order=order, method="cash", amount="60", idempotency_key="k-race")
+    monkeypatch.undo()
+    assert list(Payment.objects.values_list("number", flat=True)) == [first.number]
+    audited = AuditEntry.objects.filter(object_type="service.repairorder", changes__has_key="payment")
+    assert audited.count() == 1
+    second = _pay(staff, order, "10")
+    assert int(second.number[3:]) == int(first.number[3:]) + 1  # the refused request gave its number back
+
+
 def test_the_settle_guard_refuses_while_money_is_due(staff, order):
     with pytest.raises(ro.TransitionRefused):
         services.repair_order_settle(actor=staff["cashier"], order=order)
@@ -225,9 +246,9 @@ def test_paying_the_last_of_the_balance_settles_in_a_pinned_number_of_queries(st
     cashier = staff["cashier"]
     _pay(staff, order, "10.00")  # the store's receipt numbers exist; the cashier's roles are read
     order.store  # noqa: B018  (the page that posts has the order's store)
-    # Savepoint; lock; the order's money records and the key in one read; savepoint, number, payment,
-    # release; the payment's audit row; the order's status, its history row, the move's audit row; release.
-    with django_assert_num_queries(12):
+    # Savepoint; lock; the order's money records and the key in one read; number, payment; the order's
+    # status, its history row; the payment's and the move's audit rows in one INSERT; release.
+    with django_assert_num_queries(9):
         payment, created = services.payment_post(
             actor=cashier, order=order, method="wechat", amount=order.customer_total - 10, idempotency_key="last"
         )

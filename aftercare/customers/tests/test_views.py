@@ -209,3 +209,47 @@ def test_a_manager_merges_and_undoes_from_the_customer_page(staff, store, client
     client.post(reverse("customers:customer_merge_undo", args=[dup.pk]))
     dup.refresh_from_db()
     assert dup.merged_into is None
+
+
+def test_the_customer_and_vehicle_pages_show_their_history_in_local_time(staff, store, client_for):
+    from datetime import UTC, datetime
+
+    from aftercare.customers.models import ClassChange, Consent, OdometerReading, VehicleOwnership
+
+    advisor = staff["advisor"]
+    customer, former_owner = CustomerFactory(store=store), CustomerFactory(store=store, name="李四")
+    vehicle = VehicleFactory(owner=customer)
+    late = datetime(2025, 3, 31, 17, 30, tzinfo=UTC)  # 1 April 01:30 in Shanghai
+    ClassChange.objects.create(
+        store=store,
+        customer=customer,
+        field="abc_class",
+        new_value="A",
+        changed_at=late,
+        changed_by=advisor,
+        reason="升级",
+    )
+    ClassChange.objects.create(
+        store=store,
+        vehicle=vehicle,
+        field="discount_level",
+        old_value="L1",
+        new_value="L2",
+        changed_at=late,
+        reason="规则",
+    )
+    VehicleOwnership.objects.create(vehicle=vehicle, customer=former_owner, started_at=late, ended_at=late, note="转让")
+    Consent.objects.create(customer=customer, purpose="share_oem", granted=False, channel="phone", recorded_at=late)
+    OdometerReading.objects.create(vehicle=vehicle, km=12345, source="reception", recorded_at=late, recorded_by=advisor)
+    client = client_for(advisor)
+    page = client.get(reverse("customers:customer_detail", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert f"2025-04-01 ABC class — → A（升级，{advisor}）" in content
+    assert (
+        '<span class="text-danger">refused</span></td>\n          <td class="text-secondary">2025-04-01</td>' in content
+    )
+    page = client.get(reverse("customers:vehicle_detail", args=[vehicle.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert "<td>2025-04-01 01:30</td>" in content and f"<td>{advisor}</td>" in content
+    assert f'<a href="/customers/{former_owner.pk}/">李四</a> 2025-04-01 – 2025-04-01 转让' in content
+    assert "2025-04-01 Discount level L1 → L2（规则）" in content

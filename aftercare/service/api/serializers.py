@@ -5,6 +5,9 @@ from aftercare.catalog.models import RepairType
 from ..choices import ApprovalMethod, Payer, Status, WaitingMode
 from ..models import RepairOrder, RepairOrderLine, StatusChange
 
+# A list of lines posted at once: enough for a visit's work, bounded per request.
+MAX_LINES_PER_REQUEST = 100
+
 
 class RepairOrderLineOutSerializer(serializers.ModelSerializer):
     class Meta:
@@ -53,24 +56,6 @@ class RepairOrderOutSerializer(RepairOrderListSerializer):
         read_only_fields = fields
 
 
-class RepairOrderInSerializer(serializers.Serializer):
-    """Reception: open a repair order for a vehicle on file."""
-
-    vehicle = serializers.IntegerField()
-    repair_type = serializers.IntegerField(required=False, allow_null=True)
-    customer_statement = serializers.CharField(required=False, allow_blank=True, default="")
-    findings = serializers.CharField(required=False, allow_blank=True, default="")
-    odometer_km = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3_000_000)
-    fuel_level = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=11)
-    promised_at = serializers.DateTimeField(required=False, allow_null=True)
-    waiting_mode = serializers.ChoiceField(choices=WaitingMode.choices, required=False, default=WaitingMode.WAITS)
-    return_old_parts = serializers.BooleanField(required=False, default=False)
-
-    def validate_repair_type(self, value):
-        return value and RepairType.objects.filter(pk=value).first()
-
-
 class LineInSerializer(serializers.Serializer):
     """One of operation / part / other_charge / package (a catalogue id)."""
 
@@ -89,6 +74,27 @@ class LineInSerializer(serializers.Serializer):
             raise serializers.ValidationError("Give exactly one of operation, part, other_charge or package.")
         attrs["kind"] = chosen[0]
         return attrs
+
+
+class RepairOrderInSerializer(serializers.Serializer):
+    """Reception: open a repair order for a vehicle on file."""
+
+    vehicle = serializers.IntegerField()
+    repair_type = serializers.IntegerField(required=False, allow_null=True)
+    customer_statement = serializers.CharField(required=False, allow_blank=True, default="")
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    odometer_km = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3_000_000)
+    fuel_level = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=11)
+    promised_at = serializers.DateTimeField(required=False, allow_null=True)
+    waiting_mode = serializers.ChoiceField(choices=WaitingMode.choices, required=False, default=WaitingMode.WAITS)
+    return_old_parts = serializers.BooleanField(required=False, default=False)
+    # Work known at reception (a booked job, a fixed-price service): added with
+    # the opening, in its transaction; a refused item opens no order.
+    lines = LineInSerializer(many=True, required=False, max_length=MAX_LINES_PER_REQUEST)
+
+    def validate_repair_type(self, value):
+        return value and RepairType.objects.filter(pk=value).first()
 
 
 class TransitionInSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..filters import RepairOrderFilterSet
 from ..models import RepairOrder, RepairOrderLine, StatusChange
 from .serializers import (
+    MAX_LINES_PER_REQUEST,
     AuthoriseInSerializer,
     DecideInSerializer,
     ErrorSerializer,
@@ -27,8 +28,17 @@ from .serializers import (
     TransitionInSerializer,
 )
 
-# A list posted to the lines endpoint: enough for a visit's work, bounded per request.
-MAX_LINES_PER_REQUEST = 100
+
+def _line_items(order: RepairOrder, entries: list[dict]) -> tuple[list[services.LineItem], list[dict]]:
+    """The catalogue items of validated line entries, as the order's store sees
+    them, and each entry's errors ({} when it is fine)."""
+    items, errors = [], []
+    for data in entries:
+        kind = data["kind"]
+        item = selectors.catalogue_item(order, kind, data[kind])
+        errors.append({kind: ["Not in this store's catalogue."]} if item is None else {})
+        items.append(services.LineItem(quantity=data["quantity"], payer=data["payer"], **{kind: item}))
+    return items, errors
 
 
 def _refused(error: services.TransitionRefused) -> Response:
@@ -87,7 +97,16 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return self._out(pk)
 
-    @extend_schema(request=RepairOrderInSerializer, responses={201: RepairOrderOutSerializer})
+    @extend_schema(
+        request=RepairOrderInSerializer,
+        responses={201: RepairOrderOutSerializer},
+        description=(
+            "Open a repair order at reception. `lines` (optional, up to "
+            f"{MAX_LINES_PER_REQUEST} items as the lines endpoint takes them) puts the work known at reception "
+            "on the order in the same transaction: an item that is refused opens no order "
+            "(400 with the errors of each item under `lines`)."
+        ),
+    )
     def create(self, request):
         incoming = RepairOrderInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -98,11 +117,15 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         repair_type = data.get("repair_type")
         if repair_type is not None and not selectors.repair_type_available(vehicle.store, repair_type):
             raise ValidationError({"repair_type": ["This repair type is not offered in the vehicle's store."]})
+        # The lines are looked up in the catalogue of the store the order opens in.
+        items, errors = _line_items(RepairOrder(store=vehicle.store), data.get("lines", []))
+        if any(errors):
+            raise ValidationError({"lines": errors})
         order = services.repair_order_open(
             actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=repair_type or None,
             customer_statement=data["customer_statement"], odometer_km=data.get("odometer_km"),
             fuel_level=data.get("fuel_level"), contact_phone=data["contact_phone"],
-            promised_at=data.get("promised_at"),
+            promised_at=data.get("promised_at"), items=items,
         )  # fmt: skip
         services.repair_order_update(
             actor=request.user, order=order,
@@ -142,12 +165,7 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         )
         incoming.is_valid(raise_exception=True)
         entries = incoming.validated_data if many else [incoming.validated_data]
-        items, errors = [], []
-        for data in entries:
-            kind = data["kind"]
-            item = selectors.catalogue_item(order, kind, data[kind])
-            errors.append({kind: ["Not in this store's catalogue."]} if item is None else {})
-            items.append(services.LineItem(quantity=data["quantity"], payer=data["payer"], **{kind: item}))
+        items, errors = _line_items(order, entries)
         if any(errors):
             raise ValidationError(errors if many else errors[0])
         lines = services.lines_add(actor=request.user, order=order, items=items)

@@ -137,6 +137,32 @@ def test_a_list_with_one_bad_item_adds_nothing_and_says_which(api, store, order)
     assert api.get(f"{URL}{order.pk}/lines/").json() == []
 
 
+def test_an_order_is_opened_with_its_lines_in_one_request(api, store, vehicle):
+    charge = OtherCharge.objects.effective_for_store(store).first()
+    body = {"vehicle": vehicle.pk, "customer_statement": "保养",
+            "lines": [{"operation": _op(store).pk}, {"other_charge": charge.pk, "quantity": "2"}]}  # fmt: skip
+    created = api.post(URL, body, format="json")
+    assert created.status_code == 201, created.json()
+    detail = created.json()
+    assert [line["code"] for line in detail["lines"]] == ["M001", charge.code]
+    assert detail["status"] == "reception" and detail["total"] != "0.00"
+
+
+def test_opening_with_a_bad_line_is_400_per_item_and_opens_nothing(api, store, vehicle):
+    unknown = api.post(
+        URL, {"vehicle": vehicle.pk, "lines": [{"operation": _op(store).pk}, {"part": 999999}]}, format="json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["lines"][0] == {} and "part" in unknown.json()["lines"][1]
+    both = api.post(URL, {"vehicle": vehicle.pk, "lines": [{}, {"operation": 1, "part": 1}]}, format="json")
+    assert both.status_code == 400 and len(both.json()["lines"]) == 2
+    high_voltage = api.post(
+        URL, {"vehicle": vehicle.pk, "lines": [{"operation": _op(store, "V002").pk}]}, format="json"
+    )
+    assert high_voltage.status_code == 400  # an EV job on this car, refused by the service
+    assert not RepairOrder.objects.filter(vehicle=vehicle).exists()
+
+
 def test_additional_work_is_decided_through_the_api(api, staff, store, order):
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
     services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])

@@ -289,6 +289,65 @@ def test_opening_an_order_and_adding_eight_lines_runs_a_pinned_number_of_queries
         services.lines_add(actor=advisor, order=order, items=items)
 
 
+def test_opening_with_items_gives_the_lines_totals_and_audit_rows_of_opening_then_adding_them(
+    staff, store, vehicle, catalogue
+):
+    items = _eight_items(store)
+    at_once = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle, items=items)
+    in_two = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
+    services.lines_add(actor=staff["advisor"], order=in_two, items=items)
+    at_once_read, in_two_read = RepairOrder.objects.get(pk=at_once.pk), RepairOrder.objects.get(pk=in_two.pk)
+    assert [(line.code, line.amount, line.position, line.status) for line in at_once_read.lines.all()] == [
+        (line.code, line.amount, line.position, line.status) for line in in_two_read.lines.all()
+    ]
+    assert [getattr(at_once_read, name) for name in services.TOTAL_FIELDS] == [
+        getattr(in_two_read, name) for name in services.TOTAL_FIELDS
+    ]
+    assert [getattr(at_once, name) for name in services.TOTAL_FIELDS] == [
+        getattr(at_once_read, name) for name in services.TOTAL_FIELDS
+    ]  # the returned order carries its totals
+    assert at_once_read.total > 0
+    assert _audit_rows(at_once) == _audit_rows(in_two) and len(_audit_rows(at_once)) == 8
+    opened = AuditEntry.objects.filter(object_id=str(at_once.pk), action=AuditEntry.Action.CREATE)
+    assert opened.get().object_type == "service.repairorder"
+
+
+def test_opening_with_eight_items_is_one_transaction_with_a_pinned_number_of_queries(
+    staff, store, vehicle, catalogue, django_assert_num_queries
+):
+    advisor = staff["advisor"]
+    general = RepairType.objects.effective_for_store(store).get(code="general")
+    items = _eight_items(store)
+    advisor.has_perm(Perm.REPAIR_ORDER_EDIT, store)
+    services.repair_order_open(actor=advisor, store=store, vehicle=vehicle)  # the store's number series exists
+    # Savepoint, labour rate, number, the order with its totals, one INSERT of the 8 lines,
+    # the last visit of the car, check-in sheet, first status, the owner's last visit,
+    # one INSERT of the 9 audit rows, release: 11 where opening then adding took 17 in two transactions.
+    with django_assert_num_queries(11) as captured:
+        services.repair_order_open(actor=advisor, store=store, vehicle=vehicle, repair_type=general, items=items)
+    statements = [query["sql"].upper() for query in captured.captured_queries]
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+    assert not any("FOR UPDATE" in sql for sql in statements)  # the new order is nobody else's yet
+
+
+@pytest.mark.parametrize("bad", [{"quantity": 0}, {"payer": "nobody"}, {"operation": "high-voltage"}])
+def test_a_refused_item_at_opening_leaves_no_order(staff, store, vehicle, catalogue, bad):
+    items = _eight_items(store)
+    if bad.get("operation") == "high-voltage":
+        items.insert(3, services.LineItem(operation=_op(store, "V002")))  # an EV job on a petrol car
+    else:
+        items.insert(3, services.LineItem(part=items[4].part, **bad))
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError):
+        services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle, odometer_km=1000, items=items)
+    vehicle.refresh_from_db()
+    assert not RepairOrder.objects.filter(vehicle=vehicle).exists()
+    assert AuditEntry.objects.count() == audit_before
+    assert vehicle.last_visit_at is None and vehicle.odometer_km != 1000
+    first = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
+    assert first.number == "RO0000001"  # the refused opening took no number
+
+
 def test_adding_one_line_runs_a_pinned_number_of_queries(staff, store, order, django_assert_num_queries):
     staff["advisor"].has_perm(Perm.REPAIR_ORDER_EDIT, store)
     operation, part = _op(store), _eight_items(store)[3].part
