@@ -1,6 +1,7 @@
 """Reads of repair orders shared by the pages, the API and (later) reports."""
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJ
 from aftercare.core.compiled import CompiledQuery
 from aftercare.core.permissions import Perm
 
-from .choices import LineKind, LineStatus
+from .choices import OPEN_STATUSES, LineKind, LineStatus, Status
 from .models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
 
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
@@ -30,6 +31,60 @@ def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
         .select_related("vehicle", "customer", "advisor", "repair_type")
         .order_by("-opened_at", "-id")
     )
+
+
+# --- the list, compiled -----------------------------------------------------------------------
+#
+# The list's page without filters, or filtered by status only, runs one statement per status and
+# page; building the FilterSet and its QuerySet and compiling it cost more than running it (SQLite:
+# ≈ 1 ms against 0.3 ms), so the statement is compiled once (core.compiled). Other filters go
+# through RepairOrderFilterSet, which stays the definition of what each filter means.
+LIST_STATUSES = frozenset({"open", *Status.values})  # the status filter's choices ("open": all open ones)
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(status: str, offset: int, limit: int, fields: tuple[str, ...]) -> CompiledQuery:
+    def build(store_ids):
+        # repair_orders_for() and RepairOrderFilterSet.filter_status, with the user's store ids.
+        orders = RepairOrder.objects.filter(store__in=store_ids)
+        if status == "open":
+            orders = orders.filter(status__in=OPEN_STATUSES)
+        elif status:
+            orders = orders.filter(status=status)
+        return orders.order_by("-opened_at", "-id").values_list(*fields)[offset : offset + limit]
+
+    return CompiledQuery(build)
+
+
+class ListRows:
+    """The rows (`fields` tuples) of the orders a user may see, newest first, with the status
+    filter ("" for none, "open" or a status): sliced by a paginator, each slice one compiled statement."""
+
+    ordered = True  # Paginator checks
+
+    def __init__(self, user, status: str, fields: Sequence[str], perm: str = Perm.REPAIR_ORDER_VIEW):
+        if status and status not in LIST_STATUSES:
+            raise ValueError(f"not a status filter: {status!r}")
+        self.store_ids = user.store_ids(perm) if user.is_authenticated else []
+        self.status, self.fields = status, tuple(fields)
+
+    def __getitem__(self, index: slice) -> list[tuple]:
+        start, stop = index.start or 0, index.stop
+        return _list_query(self.status, start, stop - start, self.fields).rows(self.store_ids)
+
+
+_ADVISORS = CompiledQuery(
+    # RepairOrderFilterSet's advisors to filter by, with the user's store ids.
+    lambda store_ids: User.objects.filter(memberships__store_id__in=store_ids, memberships__is_active=True)
+    .distinct()
+    .order_by("full_name", "username")
+    .values_list("pk", "full_name", "username")
+)
+
+
+def list_advisors(user, perm: str = Perm.REPAIR_ORDER_VIEW) -> list[tuple[int, str]]:
+    """The advisors the list filters by, as (pk, name as User.__str__ shows it)."""
+    return [(pk, full_name or username) for pk, full_name, username in _ADVISORS.rows(user.store_ids(perm))]
 
 
 def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOrder:

@@ -1,6 +1,6 @@
 """Dispatch, clocking, the automatic moves, final inspection with rework, and the wash."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -171,10 +171,12 @@ def test_pending_additional_work_keeps_the_order_in_progress_without_an_error(st
 
 
 def test_technician_hours_today_and_this_month_compare_actual_with_frt(staff, store, make_order, tech):
-    (line,) = labour(make_order(codes=("T002",)))
-    _dispatch(staff, line, tech)
-    start = timezone.now()
+    # Mid-morning of a mid-month day: half an hour later is still today and this month
+    # whenever the suite runs (at 23:45 it would be tomorrow).
+    start = timezone.make_aware(datetime(2026, 11, 18, 10, 0))
     with time_machine.travel(start, tick=False) as clock:
+        (line,) = labour(make_order(codes=("T002",)))
+        _dispatch(staff, line, tech)
         services.job_clock_on(actor=tech, line=line)
         clock.shift(timedelta(minutes=30))
         services.job_clock_off(actor=tech, line=line, finished=True)
