@@ -253,3 +253,10 @@ def test_the_customer_and_vehicle_pages_show_their_history_in_local_time(staff, 
     assert "<td>2025-04-01 01:30</td>" in content and f"<td>{advisor}</td>" in content
     assert f'<a href="/customers/{former_owner.pk}/">李四</a> 2025-04-01 – 2025-04-01 转让' in content
     assert "2025-04-01 Discount level L1 → L2（规则）" in content
+
+
+def test_the_customer_list_escapes_what_people_typed(staff, store, client_for):
+    """The rows are written as HTML in the view, not by the template's autoescape."""
+    CustomerFactory(store=store, name="<script>alert(1)</script>")
+    html = client_for(staff["advisor"]).get(reverse("customers:customer_list")).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

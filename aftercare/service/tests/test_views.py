@@ -582,3 +582,15 @@ def test_the_vehicle_page_offers_to_receive_the_car_and_loads_its_history(adviso
     body = advisor.get(reverse("customers:vehicle_detail", args=[vehicle.pk])).content.decode()
     assert reverse("service:reception", args=[vehicle.pk]) in body
     assert reverse("service:vehicle_history", args=[vehicle.pk]) in body
+
+
+def test_the_list_escapes_what_people_typed(advisor, staff, store, catalogue):
+    """The rows are written as HTML in Python (service.tables.rows_html), not by the template's autoescape."""
+    owner = CustomerFactory(store=store, name="<script>alert(1)</script>")
+    order = services.repair_order_open(
+        actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=owner, model='"><img src=x>')
+    )
+    html = advisor.get(reverse("service:repair_order_list")).content.decode()
+    assert order.number in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '"><img src=x>' not in html and "&quot;&gt;&lt;img src=x&gt;" in html
