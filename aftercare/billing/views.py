@@ -62,52 +62,40 @@ def order_billing(request: HttpRequest, pk: int) -> HttpResponse:
     return _order_page(request, _order(request, pk, Perm.REPAIR_ORDER_VIEW))
 
 
-@permission_required(Perm.PAYMENT_POST)
-@require_POST
-def pay(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _order(request, pk, Perm.PAYMENT_POST)
-    form = PaymentForm(request.POST)
+def _money_post(request: HttpRequest, order: RepairOrder, form, post, message: str, form_key: str) -> HttpResponse:
+    """Post a payment or a refund from its form. The form's hidden token is the
+    idempotency key, so a double click or a resubmitted page posts once (and
+    says nothing the second time); service errors land on the form's fields."""
     if form.is_valid():
+        fields = dict(form.cleaned_data)
+        token = fields.pop("token")
         try:
-            payment, created = services.payment_post(
-                actor=request.user,
-                order=order,
-                method=form.cleaned_data["method"],
-                amount=form.cleaned_data["amount"],
-                reference=form.cleaned_data["reference"],
-                idempotency_key=form.cleaned_data["token"],
-            )
+            record, created = post(actor=request.user, order=order, idempotency_key=token, **fields)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             if created:
-                messages.success(request, _("Payment %(number)s posted.") % {"number": payment.number})
+                messages.success(request, message % {"number": record.number})
             return _back(request, order)
-    return _order_page(request, order, status=400, pay_form=form)
+    return _order_page(request, order, status=400, **{form_key: form})
+
+
+@permission_required(Perm.PAYMENT_POST)
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, Perm.PAYMENT_POST)
+    return _money_post(
+        request, order, PaymentForm(request.POST), services.payment_post, _("Payment %(number)s posted."), "pay_form"
+    )
 
 
 @permission_required(Perm.PAYMENT_REVERSE)
 @require_POST
 def refund(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.PAYMENT_REVERSE)
-    form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            payment, created = services.payment_refund(
-                actor=request.user,
-                order=order,
-                method=form.cleaned_data["method"],
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                idempotency_key=form.cleaned_data["token"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if created:
-                messages.success(request, _("Refund %(number)s posted.") % {"number": payment.number})
-            return _back(request, order)
-    return _order_page(request, order, status=400, refund_form=form)
+    return _money_post(
+        request, order, RefundForm(request.POST), services.payment_refund, _("Refund %(number)s posted."), "refund_form"
+    )
 
 
 @permission_required(Perm.PAYMENT_REVERSE)
