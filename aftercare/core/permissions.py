@@ -73,3 +73,13 @@ class Perm:
     }
 
     ALL = tuple(LABELS)
+
+
+def require(actor, perm: str, store) -> None:
+    """The one check a service makes before it changes a store's rows: the actor holds `perm`
+    in `store` (or group-wide), else PermissionDenied with a message the user can read.
+    `actor` None is the system itself (scheduled jobs, the demo), which may do anything."""
+    from django.core.exceptions import PermissionDenied
+
+    if actor is not None and not actor.has_perm(perm, store):
+        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})

@@ -1,9 +1,12 @@
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -14,6 +17,7 @@ from django_tables2.paginators import LazyPaginator
 
 from . import backup as backups
 from .filters import AuditEntryFilterSet
+from .forms import add_service_errors
 from .models import AuditEntry
 from .permissions import Perm
 from .tables import AuditEntryTable
@@ -37,6 +41,64 @@ def permission_required(perm: str):
     return decorator
 
 
+def htmx_partial(request: HttpRequest) -> bool:
+    """Whether htmx asked for a fragment of the page (a named partial) rather than the whole page.
+    A boosted link or form is a whole-page navigation, so it gets the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What posting a form to a service came to: `ok` and the service's result, or not ok
+    (the form then carries the field errors to show)."""
+
+    ok: bool
+    result: Any = None
+
+
+def post_form(
+    request: HttpRequest,
+    form,
+    call: Callable[[dict], Any],
+    *,
+    success: str | Callable[[Any], str | None] | None = None,
+    rename: dict[str, str] | None = None,
+) -> Outcome:
+    """The one way a view posts a form to a service: validate the form, call the service with
+    its cleaned data, put a service's ValidationError onto the form's fields (`rename` maps a
+    service field name to the form's), and flash `success` (text, or a function of the result)
+    when it worked. The view then redirects (Post/Redirect/Get) or renders the form again."""
+    if not form.is_valid():
+        return Outcome(False)
+    try:
+        result = call(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error, rename=rename)
+        return Outcome(False)
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    return Outcome(True, result)
+
+
+def run_action(
+    request: HttpRequest, call: Callable[[], Any], *, success: str | Callable[[Any], str | None] | None = None
+) -> Outcome:
+    """The one way a view runs a service that has no form (a button): a refusal
+    (ValidationError or PermissionDenied) becomes an error message, success a success message."""
+    try:
+        result = call()
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text or _("Your role cannot do this."))
+        return Outcome(False)
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    return Outcome(True, result)
+
+
 @permission_required(Perm.AUDIT_VIEW)
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.for_user(request.user, Perm.AUDIT_VIEW).select_related("store")
@@ -44,7 +106,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     table = AuditEntryTable(filterset.qs)
     # LazyPaginator: no COUNT(*) over the whole trail, which grows forever.
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
-    template = "core/audit_list.html#results" if request.htmx and not request.htmx.boosted else "core/audit_list.html"
+    template = "core/audit_list.html#results" if htmx_partial(request) else "core/audit_list.html"
     return render(request, template, {"filter": filterset, "table": table})
 
 
