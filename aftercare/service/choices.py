@@ -56,6 +56,10 @@ OPEN_STATUSES = (
 # Lines and prices may change only while the customer has not authorised the
 # work, or as proposed additional work afterwards.
 EDITABLE_STATUSES = (Status.RECEPTION, Status.ESTIMATE)
+# After authorisation, new lines are proposed additional work the customer approves first;
+# once the work has passed quality check nothing more can be added.
+PROPOSAL_STATUSES = (Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK)
+LINE_ADD_STATUSES = (*EDITABLE_STATUSES, *PROPOSAL_STATUSES)
 
 
 class LineKind(models.TextChoices):

@@ -17,6 +17,7 @@ from aftercare.customers.models import Customer, Vehicle
 
 from .choices import (
     EDITABLE_STATUSES,
+    LINE_ADD_STATUSES,
     OPEN_STATUSES,
     STATUS_COLOURS,
     TRANSITIONS,
@@ -128,6 +129,11 @@ class RepairOrder(TimeStampedModel):
     @property
     def lines_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def accepts_lines(self) -> bool:
+        """Lines can be added: to the estimate, or as additional work to propose."""
+        return self.status in LINE_ADD_STATUSES
 
     @property
     def is_authorised(self) -> bool:
