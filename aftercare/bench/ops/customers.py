@@ -39,7 +39,7 @@ from aftercare.customers.models import (
 from aftercare.customers.normalize import name_pinyin
 from aftercare.customers.services import CUSTOMER_FIELDS, customer_create
 
-from ..harness import EXPORT_CSV, EXPORT_XLSX, LOOKUP, WRITE, Case, Context, operation
+from ..harness import EXPORT_CSV, EXPORT_XLSX, PAGE, SEARCH, WRITE, Case, Context, operation
 from ..sql import RawSQL
 
 T = {
@@ -260,14 +260,14 @@ def _ok(response):
 
 SEARCH_KEYS = ("plate", "mobile4", "vin6", "name2", "surname", "initials", "pinyin")
 for _key in SEARCH_KEYS:
-    operation(f"search.{_key}", goal=LOOKUP, kind="lookup")(lambda ctx, k=_key: _search_case(ctx, k, "selector"))
+    operation(f"search.{_key}", goal=SEARCH, kind="lookup")(lambda ctx, k=_key: _search_case(ctx, k, "selector"))
 for _key in SEARCH_KEYS:
-    operation(f"page.search.{_key}", goal=LOOKUP, kind="page")(lambda ctx, k=_key: _search_case(ctx, k, "page"))
+    operation(f"page.search.{_key}", goal=SEARCH, kind="page")(lambda ctx, k=_key: _search_case(ctx, k, "page"))
 for _key in SEARCH_KEYS:
-    operation(f"api.search.{_key}", goal=LOOKUP, kind="api")(lambda ctx, k=_key: _search_case(ctx, k, "api"))
+    operation(f"api.search.{_key}", goal=SEARCH, kind="api")(lambda ctx, k=_key: _search_case(ctx, k, "api"))
 
 
-@operation("page.search_full.plate", goal=LOOKUP, kind="page")
+@operation("page.search_full.plate", goal=PAGE, kind="page")
 def _search_full_page(ctx):
     return _search_case(ctx, "plate", "full")
 
@@ -275,7 +275,7 @@ def _search_full_page(ctx):
 # --- pages ----------------------------------------------------------------------------------------
 
 
-@operation("page.customer_360", goal=LOOKUP, kind="page")
+@operation("page.customer_360", goal=PAGE, kind="page")
 def customer_page(ctx: Context) -> Case:
     s, sql, client = samples(ctx), raw(ctx), ctx.clients["advisor"]
     pk = s["customer_id"]
@@ -308,7 +308,7 @@ def customer_page(ctx: Context) -> Case:
     return Case(run=lambda: _ok(client.get(f"/customers/{pk}/")), floor=[lambda: _ok(client.get("/bench/noop/")), rows])
 
 
-@operation("page.vehicle", goal=LOOKUP, kind="page")
+@operation("page.vehicle", goal=PAGE, kind="page")
 def vehicle_page(ctx: Context) -> Case:
     s, sql, client = samples(ctx), raw(ctx), ctx.clients["advisor"]
     pk = s["vehicle_id"]
@@ -339,7 +339,7 @@ def vehicle_page(ctx: Context) -> Case:
     return Case(run=lambda: _ok(client.get(f"/vehicles/{pk}/")), floor=[lambda: _ok(client.get("/bench/noop/")), rows])
 
 
-@operation("page.customer_list", goal=LOOKUP, kind="page")
+@operation("page.customer_list", goal=PAGE, kind="page")
 def customer_list_page(ctx: Context) -> Case:
     sql, client = raw(ctx), ctx.clients["advisor"]
     stores = ctx.users["advisor"].store_ids(Perm.CUSTOMER_VIEW)

@@ -38,11 +38,10 @@ from aftercare.reports.selectors import manager_numbers
 from aftercare.surveys.choices import ResponseStatus
 from aftercare.surveys.models import SATISFIED_MIN_SCORE, SurveyResponse
 
-from ..harness import Case, Context, operation
+from ..harness import NIGHTLY, Case, Context, operation
 from .customers import raw
 from .service import AUDIT_COLUMNS, _insert_sql
 
-NIGHTLY = 2.0  # goal: nightly jobs and KPIs within 2x their set-based SQL floor
 TASK = FollowUpTask._meta.db_table
 CUSTOMER = Customer._meta.db_table
 COUNTED = [s for s in TaskStatus.values if s != TaskStatus.CANCELLED]

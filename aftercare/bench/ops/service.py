@@ -32,7 +32,7 @@ from aftercare.service.services import LineItem, repair_order_open
 from aftercare.workshop import selectors as workshop_selectors
 from aftercare.workshop.models import Job, Wash
 
-from ..harness import LOOKUP, WRITE, Case, Context, operation
+from ..harness import PAGE, WRITE, Case, Context, operation
 from ..history import make_orders
 from .customers import _ok, raw
 
@@ -70,7 +70,7 @@ def _stores(ctx) -> list[int]:
 # --- the repair-order page ----------------------------------------------------------------------
 
 
-@operation("page.repair_order", goal=LOOKUP, kind="page")
+@operation("page.repair_order", goal=PAGE, kind="page")
 def repair_order_page(ctx: Context) -> Case:
     s, sql, client = samples(ctx), raw(ctx), ctx.clients["advisor"]
     pk, stores = s["order_id"], _stores(ctx)
@@ -155,12 +155,12 @@ def _board_case(ctx: Context, partial: bool) -> Case:
     )
 
 
-@operation("page.board", goal=LOOKUP, kind="page")
+@operation("page.board", goal=PAGE, kind="page")
 def board_page(ctx):
     return _board_case(ctx, partial=False)
 
 
-@operation("page.board.partial", goal=LOOKUP, kind="page")
+@operation("page.board.partial", goal=PAGE, kind="page")
 def board_partial(ctx):
     return _board_case(ctx, partial=True)
 
@@ -183,7 +183,7 @@ def floor_ro_list(ctx: Context, per_page: int = 50) -> list[int]:
     return [row[0] for row in rows]
 
 
-@operation("page.repair_order_list", goal=LOOKUP, kind="page")
+@operation("page.repair_order_list", goal=PAGE, kind="page")
 def repair_order_list_page(ctx: Context) -> Case:
     client, user = ctx.clients["advisor"], ctx.users["advisor"]
 
