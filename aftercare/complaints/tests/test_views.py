@@ -4,6 +4,7 @@ flow through the forms, the opinions report and its CSV, query counts."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from aftercare.complaints import services
@@ -114,6 +115,18 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
     client.post(reverse("complaints:close", args=[complaint.pk]), {"satisfaction": "5", "note": "满意"})
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED and complaint.satisfaction == 5 and complaint.priority == "high"
+
+
+def test_resolving_a_complaint_not_yet_handled_is_refused_with_a_message(client_for, staff, complaint):
+    client = client_for(staff["service_manager"])
+    response = client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": "更换传感器"})
+    assert response.status_code == 302
+    assert response.url == reverse("complaints:detail", args=[complaint.pk])
+    [refusal] = get_messages(response.wsgi_request)
+    assert refusal.level_tag == "error"
+    assert complaint.get_status_display() in refusal.message
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.result) == (Status.NEW, "")
 
 
 def test_another_stores_complaint_is_a_404(client_for, staff, other_store):
