@@ -97,8 +97,10 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
     client = client_for(staff["service_manager"])
     detail = reverse("complaints:detail", args=[complaint.pk])
     assert client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "contacted"}).url == detail
-    refused = client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"}, follow=True)
-    assert refused.status_code == 200  # the plan is missing: a message, not a 500
+    refused = client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"})
+    assert (refused.status_code, refused.url) == (302, detail)
+    # The plan is missing: a message, not a 500.
+    assert [m.level_tag for m in get_messages(refused.wsgi_request)] == ["error"]
     complaint.refresh_from_db()
     assert complaint.status == Status.CONTACTED
     due = (complaint.received_at + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -106,7 +108,7 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
         reverse("complaints:update", args=[complaint.pk]),
         {"priority": "high", "complaint_type": "repair_quality", "resolution_plan": "免费复检", "plan_due_at": due},
     )  # fmt: skip
-    assert saved.status_code == 302
+    assert (saved.status_code, saved.url) == (302, detail)
     client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"})
     assert client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": ""}).status_code == 400
     client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": "更换传感器"})
@@ -192,7 +194,8 @@ def test_the_manager_changes_the_stores_deadlines(client_for, staff, store):
     assert client.get(reverse("complaints:settings")).status_code == 200
     data = {"contact_within_minutes": 30, "crisis_contact_within_minutes": 20, "answer_within_hours": 48,
             "inform_within_hours": 24, "followup_after_hours": 24}  # fmt: skip
-    assert client.post(reverse("complaints:settings"), data).status_code == 302
+    saved = client.post(reverse("complaints:settings"), data)
+    assert (saved.status_code, saved.url) == (302, reverse("complaints:settings"))
     assert store.complaint_settings.contact_within_minutes == 30
     assert client.post(reverse("complaints:settings"), {**data, "answer_within_hours": 0}).status_code == 200
 

@@ -114,7 +114,8 @@ def test_staff_enter_a_survey_during_the_call(client_for, staff, make_order):
     assert page.status_code == 200
     survey = page.context["survey"]
     data = {"customer": order.customer_id, "repair_order": order.pk, "kind": "repair", **form_data(survey, "3")}
-    assert client.post(url, data).status_code == 302
+    recorded = client.post(url, data)
+    assert (recorded.status_code, recorded.url) == (302, reverse("surveys:results"))
     response = SurveyResponse.objects.get()
     assert response.channel == Channel.STAFF_CALL and response.repair_order == order
     assert list(response.technicians.all()) == [staff["technician"]]
