@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 
 from aftercare.core.forms import StyledFormMixin
 from aftercare.core.models import Store
-from aftercare.core.views import permission_required
+from aftercare.core.views import permission_required, post_form, run_action
 
 from . import services
 from .forms import MembershipForm, StoreForm, UserCreateForm
@@ -87,10 +87,15 @@ def store_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if can_manage:
         form = StoreForm(request.POST or None, instance=Store.objects.get(pk=store.pk))
-        if request.method == "POST" and form.is_valid():
-            services.store_update(actor=request.user, store=store, **form.cleaned_data)
-            messages.success(request, _("Store settings saved."))
-            return redirect("accounts:store_detail", pk=store.pk)
+        if request.method == "POST":
+            saved = post_form(
+                request,
+                form,
+                lambda data: services.store_update(actor=request.user, store=store, **data),
+                success=_("Store settings saved."),
+            )
+            if saved.ok:
+                return redirect("accounts:store_detail", pk=store.pk)
     elif request.method == "POST":
         raise PermissionDenied
     return render(request, "accounts/store_detail.html", {"store": store, "form": form})
@@ -119,14 +124,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.USER_MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_create(actor=request.user, store=request.store, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("User %(name)s created.") % {"name": user})
-            return redirect("accounts:user_detail", pk=user.pk)
+    if request.method == "POST":
+        outcome = post_form(
+            request,
+            form,
+            lambda data: services.user_create(actor=request.user, store=request.store, **data),
+            success=lambda user: _("User %(name)s created.") % {"name": user},
+        )
+        if outcome.ok:
+            return redirect("accounts:user_detail", pk=outcome.result.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
 
@@ -135,10 +141,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
     user = get_object_or_404(_users_of(stores), pk=pk)
     form = MembershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.membership_grant(actor=request.user, user=user, store=request.store, role=form.cleaned_data["role"])
-        messages.success(request, _("Role added."))
-        return redirect("accounts:user_detail", pk=user.pk)
+    if request.method == "POST":
+        granted = post_form(
+            request,
+            form,
+            lambda data: services.membership_grant(
+                actor=request.user, user=user, store=request.store, role=data["role"]
+            ),
+            success=_("Role added."),
+        )
+        if granted.ok:
+            return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_detail.html", {"subject": user, "form": form})
 
 
@@ -147,12 +160,11 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
     membership = get_object_or_404(Membership.objects.filter(store__in=stores), pk=pk)
-    try:
-        services.membership_revoke(actor=request.user, membership=membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Role removed."))
+    run_action(
+        request,
+        lambda: services.membership_revoke(actor=request.user, membership=membership),
+        success=_("Role removed."),
+    )
     return redirect("accounts:user_detail", pk=membership.user_id)
 
 

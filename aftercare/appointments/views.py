@@ -4,7 +4,7 @@ booking form, one appointment with its actions, export and statistics."""
 from datetime import time, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
-from aftercare.core.forms import add_service_errors
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import csv_response
-from aftercare.core.views import permission_required
+from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
 from . import selectors, services
 from .forms import AppointmentForm, CancelForm, ConvertForm, DateRangeForm, parse_day
@@ -47,7 +46,7 @@ def _store(request: HttpRequest):
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
-    return f"{template}#{name}" if request.htmx and not request.htmx.boosted else template
+    return f"{template}#{name}" if htmx_partial(request) else template
 
 
 @permission_required(Perm.REPAIR_ORDER_VIEW)
@@ -105,16 +104,18 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
         "vehicle": request.GET.get("vehicle", ""),
     }
     form = AppointmentForm(request.POST or None, store=store, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            appointment = services.appointment_book(
-                actor=request.user, store=store, vehicle=form.cleaned_data["vehicle"], **form.service_data()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, rename=SERVICE_TO_FORM_FIELDS)
-        else:
-            messages.success(request, _("Appointment %(number)s booked.") % {"number": appointment.number})
-            return redirect("appointments:detail", pk=appointment.pk)
+    if request.method == "POST":
+        booked = post_form(
+            request,
+            form,
+            lambda data: services.appointment_book(
+                actor=request.user, store=store, vehicle=data["vehicle"], **form.service_data()
+            ),
+            success=lambda appointment: _("Appointment %(number)s booked.") % {"number": appointment.number},
+            rename=SERVICE_TO_FORM_FIELDS,
+        )
+        if booked.ok:
+            return redirect("appointments:detail", pk=booked.result.pk)
     return render(request, "appointments/form.html", {"form": form})
 
 
@@ -156,25 +157,24 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = AppointmentForm(request.POST or None, store=appointment.store, initial=initial)
     form.fields["vehicle"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_change(actor=request.user, appointment=appointment, **form.service_data())
-        except ValidationError as error:
-            add_service_errors(form, error, rename=SERVICE_TO_FORM_FIELDS)
-        else:
-            messages.success(request, _("Appointment %(number)s changed.") % {"number": appointment.number})
+    if request.method == "POST":
+        changed = post_form(
+            request,
+            form,
+            lambda data: services.appointment_change(
+                actor=request.user, appointment=appointment, **form.service_data()
+            ),
+            success=_("Appointment %(number)s changed.") % {"number": appointment.number},
+            rename=SERVICE_TO_FORM_FIELDS,
+        )
+        if changed.ok:
             return redirect("appointments:detail", pk=pk)
     return render(request, "appointments/form.html", {"form": form, "appointment": appointment})
 
 
 def _status_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
     appointment = _appointment_for(request, pk, Perm.APPOINTMENT_EDIT)
-    try:
-        action(appointment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done % {"number": appointment.number})
+    run_action(request, lambda: action(appointment), success=done % {"number": appointment.number})
     return redirect("appointments:detail", pk=pk)
 
 
@@ -229,15 +229,16 @@ def appointment_convert(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("appointments:detail", pk=pk)
-    try:
-        order = services.appointment_convert(
+    converted = run_action(
+        request,
+        lambda: services.appointment_convert(
             actor=request.user, appointment=appointment, odometer_km=form.cleaned_data["odometer_km"]
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        ),
+        success=lambda order: _("Repair order %(number)s opened.") % {"number": order.number},
+    )
+    if not converted.ok:
         return redirect("appointments:detail", pk=pk)
-    messages.success(request, _("Repair order %(number)s opened.") % {"number": order.number})
-    return redirect(_repair_order_url(order))
+    return redirect(_repair_order_url(converted.result))
 
 
 def _export_row(a: Appointment) -> list:

@@ -1,11 +1,7 @@
 """Catalogue pages: one set of views for every kind (see kinds.py). Everyone who
 works on repair orders or customers reads the catalogue; managers edit it."""
 
-from functools import wraps
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,25 +9,15 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from aftercare.core.permissions import Perm
-from aftercare.core.views import permission_required
+from aftercare.core.views import htmx_partial, permission_required, post_form
 
 from . import services
 from .forms import PackageLineFormSet
 from .kinds import KINDS, KINDS_BY_SLUG, Kind
 from .models import PackageJob
 
-
-def catalog_read_required(view):
-    """Login required, then any permission that lets one read the catalogue (403 otherwise)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not services.can_read(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Login required, then any permission that lets one read the catalogue (403 otherwise).
+catalog_read_required = permission_required(*services.READ_PERMS)
 
 
 def _kind(slug: str) -> Kind:
@@ -43,15 +29,6 @@ def _kind(slug: str) -> Kind:
 
 def _visible(request, kind: Kind):
     return kind.model.objects.for_user(request.user, services.READ_PERMS).select_related(*kind.select_related)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Service errors on the form: on their field when the form has it, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 @catalog_read_required
@@ -72,9 +49,7 @@ def item_list(request: HttpRequest, kind: str) -> HttpResponse:
         "table": table,
         "can_create": request.user.has_perm(Perm.CATALOG_MANAGE),
     }
-    template = (
-        "catalog/item_list.html#results" if request.htmx and not request.htmx.boosted else "catalog/item_list.html"
-    )
+    template = "catalog/item_list.html#results" if htmx_partial(request) else "catalog/item_list.html"
     return render(request, template, context)
 
 
@@ -87,17 +62,21 @@ def item_create(request: HttpRequest, kind: str) -> HttpResponse:
         source = get_object_or_404(_visible(request, kind), pk=copy_id)
         initial = model_to_dict(source, fields=kind.form._meta.fields)
     form = kind.form(request.POST or None, user=request.user, current_store=request.store, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        store, group = form.cleaned_data["scope"]
-        try:
-            item = services.catalog_item_create(
-                actor=request.user, model=kind.model, data=form.service_data(), store=store, group=group
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("%(item)s created.") % {"item": item})
-            return redirect(item.get_absolute_url())
+    if request.method == "POST":
+        created = post_form(
+            request,
+            form,
+            lambda data: services.catalog_item_create(
+                actor=request.user,
+                model=kind.model,
+                data=form.service_data(),
+                store=data["scope"][0],
+                group=data["scope"][1],
+            ),
+            success=lambda item: _("%(item)s created.") % {"item": item},
+        )
+        if created.ok:
+            return redirect(created.result.get_absolute_url())
     return render(request, "catalog/item_form.html", {"kind": kind, "kinds": KINDS, "form": form, "item": None})
 
 
@@ -111,13 +90,14 @@ def item_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if request.method == "POST" and not editable:
         raise PermissionDenied
     form = kind.form(request.POST or None, instance=item, user=request.user, read_only=not editable)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.catalog_item_update(actor=request.user, instance=item, data=form.service_data())
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
+    if request.method == "POST":
+        saved = post_form(
+            request,
+            form,
+            lambda data: services.catalog_item_update(actor=request.user, instance=item, data=form.service_data()),
+            success=_("Changes saved."),
+        )
+        if saved.ok:
             return redirect(item.get_absolute_url())
     context = {"kind": kind, "kinds": KINDS, "form": form, "item": item, "editable": editable}
     if isinstance(item, PackageJob):
@@ -144,6 +124,15 @@ def _package_context(request, package: PackageJob, editable: bool, formset=None)
     }
 
 
+def _package_lines(rows: list[dict]) -> list[dict]:
+    """The formset's rows as the service takes them: the rows kept, without the empty extra ones."""
+    return [
+        {"operation": row.get("operation"), "part": row.get("part"), "quantity": row["quantity"]}
+        for row in rows
+        if row and not row.get("DELETE")
+    ]
+
+
 @permission_required(Perm.CATALOG_MANAGE)
 def package_lines(request: HttpRequest, pk: int) -> HttpResponse:
     """Replace the lines of a package job from the formset on its page."""
@@ -152,19 +141,14 @@ def package_lines(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_manage(request.user, package) or request.method != "POST":
         raise PermissionDenied
     formset = PackageLineFormSet(request.POST, form_kwargs={"package": package})
-    if formset.is_valid():
-        lines = [
-            {"operation": data.get("operation"), "part": data.get("part"), "quantity": data["quantity"]}
-            for data in formset.cleaned_data
-            if data and not data.get("DELETE")
-        ]
-        try:
-            services.package_job_lines_set(actor=request.user, package=package, lines=lines)
-        except ValidationError as error:
-            formset._non_form_errors = formset.error_class(error.messages)
-        else:
-            messages.success(request, _("Package lines saved."))
-            return redirect(package.get_absolute_url())
+    saved = post_form(
+        request,
+        formset,
+        lambda rows: services.package_job_lines_set(actor=request.user, package=package, lines=_package_lines(rows)),
+        success=_("Package lines saved."),
+    )
+    if saved.ok:
+        return redirect(package.get_absolute_url())
     form = kind.form(instance=package, user=request.user)
     context = {"kind": kind, "kinds": KINDS, "form": form, "item": package, "editable": True}
     context.update(_package_context(request, package, True, formset))

@@ -5,11 +5,8 @@ Who sees what [seed 001 §2.3]: the front desk (COMPLAINT_CREATE) records
 complaints and sees its own submissions with their status only; the service
 manager (COMPLAINT_VIEW / COMPLAINT_MANAGE) sees the details and handles them."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
-from aftercare.core.forms import add_service_errors
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import csv_response
-from aftercare.core.views import permission_required
+from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 from aftercare.customers.models import Customer
 from aftercare.service.models import RepairOrder
 
@@ -29,24 +25,6 @@ from . import selectors, services
 from .filters import ComplaintFilterSet
 from .forms import CloseForm, ComplaintCreateForm, ComplaintSettingsForm, HandlingForm, ResolveForm, TransitionForm
 from .models import Complaint, ComplaintSettings
-
-
-def _is_partial(request) -> bool:
-    return bool(request.htmx and not request.htmx.boosted)
-
-
-def _any_permission(*perms):
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not any(request.user.has_perm(perm) for perm in perms):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _query_without_page(request) -> str:
@@ -73,7 +51,7 @@ def _complaint_for(request, pk: int, perm: str = Perm.COMPLAINT_VIEW) -> Complai
     )  # fmt: skip
 
 
-@_any_permission(Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW)
+@permission_required(Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW)
 def complaint_list(request: HttpRequest) -> HttpResponse:
     detail_store_ids = set(request.user.store_ids(Perm.COMPLAINT_VIEW))
     complaints = selectors.complaints_visible_to(request.user).select_related("customer", "vehicle", "owner")
@@ -82,7 +60,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     rows = [(complaint, complaint.store_id in detail_store_ids) for complaint in page.object_list]
     context = {"filter": filterset, "page": page, "rows": rows, "sees_details": bool(detail_store_ids),
                "query": _query_without_page(request)}  # fmt: skip
-    template = "complaints/complaint_list.html#results" if _is_partial(request) else "complaints/complaint_list.html"
+    template = "complaints/complaint_list.html#results" if htmx_partial(request) else "complaints/complaint_list.html"
     return render(request, template, context)
 
 
@@ -100,25 +78,22 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         elif (customer := customer.first()) is not None:
             initial = {"customer": customer.number}
     form = ComplaintCreateForm(request.POST or None, store=store, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            complaint = services.complaint_create(
+    if request.method == "POST":
+        recorded = post_form(
+            request, form,
+            lambda data: services.complaint_create(
                 actor=request.user, store=store, customer=data["customer"], channel=data["channel"],
                 complaint_type=data["complaint_type"], priority=data["priority"], description=data["description"],
                 customer_words=data["customer_words"], is_crisis=data["is_crisis"],
                 repair_order=data["repair_order"],
-            )  # fmt: skip
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Complaint %(number)s recorded. The service manager will contact the customer.")
-                % {"number": complaint.number},
-            )
-            if request.user.has_perm(Perm.COMPLAINT_VIEW, complaint):
-                return redirect("complaints:detail", pk=complaint.pk)
+            ),
+            success=lambda complaint: _(
+                "Complaint %(number)s recorded. The service manager will contact the customer."
+            ) % {"number": complaint.number},
+        )  # fmt: skip
+        if recorded.ok:
+            if request.user.has_perm(Perm.COMPLAINT_VIEW, recorded.result):
+                return redirect("complaints:detail", pk=recorded.result.pk)
             return redirect("complaints:list")
     return render(request, "complaints/complaint_form.html", {"form": form, "store": store})
 
@@ -143,26 +118,19 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
 
 
-def _refused(request, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, str(error) or _("Your role cannot do this."))
-
-
 @permission_required(Perm.COMPLAINT_MANAGE)
 @require_POST
 def complaint_update(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint_for(request, pk, Perm.COMPLAINT_MANAGE)
     form = HandlingForm(request.POST, complaint=complaint)
-    if form.is_valid():
-        try:
-            services.complaint_update(actor=request.user, complaint=complaint, data=form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("complaints:detail", pk=pk)
+    saved = post_form(
+        request,
+        form,
+        lambda data: services.complaint_update(actor=request.user, complaint=complaint, data=data),
+        success=_("Saved."),
+    )
+    if saved.ok:
+        return redirect("complaints:detail", pk=pk)
     response = render(
         request, "complaints/complaint_detail.html", _detail_context(request, complaint, handling_form=form)
     )
@@ -178,30 +146,22 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a valid next step."))
         return redirect("complaints:detail", pk=pk)
-    try:
-        services.complaint_transition(
+    run_action(
+        request,
+        lambda: services.complaint_transition(
             actor=request.user, complaint=complaint, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
-        )
-    except (ValidationError, PermissionDenied) as error:
-        _refused(request, error)
+        ),
+    )
     return redirect("complaints:detail", pk=pk)
 
 
 def _closing_step(request, complaint, form, *, form_name: str, run, done: str) -> HttpResponse:
     """Resolve and close share one shape: a valid form runs the service; a
     refused move comes back as a message, bad input as form errors (400)."""
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except services.TransitionRefused as error:
-            _refused(request, error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("complaints:detail", pk=complaint.pk)
-        if not form.errors:
-            return redirect("complaints:detail", pk=complaint.pk)
+    posted = post_form(request, form, run, success=done, refused=services.TransitionRefused)
+    # A refused step leaves the form without errors: the message says why, over the page as it is now.
+    if posted.ok or not form.errors:
+        return redirect("complaints:detail", pk=complaint.pk)
     context = _detail_context(request, complaint, **{form_name: form})
     return render(request, "complaints/complaint_detail.html", context, status=400)
 
@@ -250,7 +210,7 @@ def opinions(request: HttpRequest) -> HttpResponse:
     page = Paginator(complaints, 50).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "can_export": request.user.has_perm(Perm.DATA_EXPORT),
                "query": _query_without_page(request)}  # fmt: skip
-    template = "complaints/opinions.html#results" if _is_partial(request) else "complaints/opinions.html"
+    template = "complaints/opinions.html#results" if htmx_partial(request) else "complaints/opinions.html"
     return render(request, template, context)
 
 
@@ -260,12 +220,13 @@ def complaint_settings(request: HttpRequest) -> HttpResponse:
     if store is None or not request.user.has_perm(Perm.COMPLAINT_MANAGE, store):
         raise PermissionDenied
     form = ComplaintSettingsForm(request.POST or None, instance=ComplaintSettings.for_store(store))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_settings_update(actor=request.user, store=store, data=form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
+    if request.method == "POST":
+        saved = post_form(
+            request,
+            form,
+            lambda data: services.complaint_settings_update(actor=request.user, store=store, data=data),
+            success=_("Saved."),
+        )
+        if saved.ok:
             return redirect("complaints:settings")
     return render(request, "complaints/settings.html", {"form": form, "store": store})

@@ -26,10 +26,19 @@ def add_service_errors(form, error, *, rename: dict[str, str] | None = None) -> 
     """Put a service's ValidationError onto a form, field by field, so the user
     sees it next to what they typed; errors on fields the form does not have
     (or without a field) become form-wide errors. `rename` maps a service's
-    field name to the form's where they differ."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
+    field name to the form's where they differ. The errors keep their codes,
+    so a view can ask `form.has_error(NON_FIELD_ERRORS, code)`.
+
+    On a formset every error goes above the rows: a service judges the lines
+    as a whole, and its field names do not say which row."""
+    if isinstance(form, forms.BaseFormSet):
+        # non_form_errors() hands back the formset's own list; adding to it is
+        # how an error found after clean() reaches the page.
+        form.non_form_errors().extend(error.messages)
         return
-    for name, errors in error.message_dict.items():
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
         target = (rename or {}).get(name, name)
         form.add_error(target if target in form.fields else None, errors)

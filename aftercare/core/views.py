@@ -24,15 +24,15 @@ from .tables import AuditEntryTable
 from .tasks import run_backup
 
 
-def permission_required(perm: str):
-    """Login required, then `perm` in at least one of the user's stores (403 otherwise).
+def permission_required(*perms: str):
+    """Login required, then one of `perms` in at least one of the user's stores (403 otherwise).
     Object-level checks and for_user() scoping still apply inside the view."""
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not request.user.has_perm(perm):
+            if not any(request.user.has_perm(perm) for perm in perms):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -64,15 +64,24 @@ def post_form(
     *,
     success: str | Callable[[Any], str | None] | None = None,
     rename: dict[str, str] | None = None,
+    refused: type[Exception] | tuple[type[Exception], ...] = (),
 ) -> Outcome:
-    """The one way a view posts a form to a service: validate the form, call the service with
-    its cleaned data, put a service's ValidationError onto the form's fields (`rename` maps a
-    service field name to the form's), and flash `success` (text, or a function of the result)
-    when it worked. The view then redirects (Post/Redirect/Get) or renders the form again."""
+    """The one way a view posts a form (or a formset) to a service: validate the form, call the
+    service with its cleaned data, put a service's ValidationError onto the form's fields
+    (`rename` maps a service field name to the form's), and flash `success` (text, or a function
+    of the result) when it worked. The view then redirects (Post/Redirect/Get) or renders the
+    form again.
+
+    `refused` names the errors that refuse the step itself rather than what was typed (a
+    workflow move no longer allowed): they become an error message, as in run_action, and leave
+    the form without errors, because the page may no longer show that form at all."""
     if not form.is_valid():
         return Outcome(False)
     try:
         result = call(form.cleaned_data)
+    except refused as error:
+        _refusal_message(request, error)
+        return Outcome(False)
     except ValidationError as error:
         add_service_errors(form, error, rename=rename)
         return Outcome(False)
@@ -90,13 +99,17 @@ def run_action(
     try:
         result = call()
     except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, text or _("Your role cannot do this."))
+        _refusal_message(request, error)
         return Outcome(False)
     text = success(result) if callable(success) else success
     if text:
         messages.success(request, text)
     return Outcome(True, result)
+
+
+def _refusal_message(request: HttpRequest, error: Exception) -> None:
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text or _("Your role cannot do this."))
 
 
 @permission_required(Perm.AUDIT_VIEW)

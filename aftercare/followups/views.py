@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,10 +15,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftercare.core.forms import add_service_errors
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
-from aftercare.core.views import permission_required
+from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 from aftercare.customers.models import Customer
 
 from . import selectors, services
@@ -47,7 +45,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {"queue": selectors.followup_tasks_due_for(request.user, everyone=everyone), "everyone": everyone}
     context["now"] = timezone.now()
     context["can_see_everyone"] = request.user.has_perm(Perm.REPORT_VIEW)
-    template = "followups/queue.html#lists" if request.htmx and not request.htmx.boosted else "followups/queue.html"
+    template = "followups/queue.html#lists" if htmx_partial(request) else "followups/queue.html"
     return render(request, template, context)
 
 
@@ -109,15 +107,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     form = OutcomeForm(request.POST, store=task.store)
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
-        try:
-            services.followup_record(actor=request.user, task=task, data=data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return redirect("followups:queue")
+    recorded = post_form(
+        request,
+        form,
+        # Only what the caller filled in: an empty field is not an answer.
+        lambda data: services.followup_record(
+            actor=request.user, task=task, data={k: v for k, v in data.items() if v not in ("", None)}
+        ),
+        success=_("Follow-up recorded."),
+    )
+    if recorded.ok:
+        return redirect("followups:queue")
     return _detail(request, task, status=400, outcome_form=form)
 
 
@@ -126,14 +126,14 @@ def task_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     form = AttemptForm(request.POST)
-    if form.is_valid():
-        try:
-            task = services.followup_attempt(actor=request.user, task=task, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.info(request, _("Unreachable attempt recorded."))
-            return redirect("followups:queue")
+    recorded = post_form(
+        request,
+        form,
+        lambda data: services.followup_attempt(actor=request.user, task=task, **data),
+        success=_("Unreachable attempt recorded."),
+    )
+    if recorded.ok:
+        return redirect("followups:queue")
     return _detail(request, task, status=400, attempt_form=form)
 
 
@@ -141,10 +141,7 @@ def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
-    try:
-        services.followup_claim(actor=request.user, task=task)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    run_action(request, lambda: services.followup_claim(actor=request.user, task=task))
     return redirect("followups:task", pk=task.pk)
 
 
@@ -153,14 +150,14 @@ def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     form = ReassignForm(request.POST, store=task.store)
-    if form.is_valid():
-        try:
-            services.followup_reassign(actor=request.user, task=task, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Follow-up reassigned."))
-            return redirect("followups:queue")
+    reassigned = post_form(
+        request,
+        form,
+        lambda data: services.followup_reassign(actor=request.user, task=task, **data),
+        success=_("Follow-up reassigned."),
+    )
+    if reassigned.ok:
+        return redirect("followups:queue")
     return _detail(request, task, status=400, reassign_form=form)
 
 
@@ -192,12 +189,13 @@ def problem_handle(request: HttpRequest, pk: int) -> HttpResponse:
     problem = _problem(request, pk)
     form = ProblemHandleForm(request.POST)
     if form.is_valid():
-        try:
-            services.problem_handle(actor=request.user, problem=problem, result=form.cleaned_data["handling_result"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Problem handled. Now tell the customer the result."))
+        run_action(
+            request,
+            lambda: services.problem_handle(
+                actor=request.user, problem=problem, result=form.cleaned_data["handling_result"]
+            ),
+            success=_("Problem handled. Now tell the customer the result."),
+        )
     else:
         messages.error(request, _("Say how the problem was handled."))
     return redirect("followups:problems")
@@ -207,12 +205,11 @@ def problem_handle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def problem_inform(request: HttpRequest, pk: int) -> HttpResponse:
     problem = _problem(request, pk)
-    try:
-        services.problem_inform(actor=request.user, problem=problem)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The customer has been told the result."))
+    run_action(
+        request,
+        lambda: services.problem_inform(actor=request.user, problem=problem),
+        success=_("The customer has been told the result."),
+    )
     return redirect("followups:problems")
 
 
@@ -249,10 +246,16 @@ def rules(request: HttpRequest) -> HttpResponse:
         return redirect("followups:queue")
     rule = FollowUpRule.for_store(store)
     form = RuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        services.followup_rule_save(actor=request.user, store=store, rule=form.instance)
-        messages.success(request, _("Follow-up rules saved."))
-        return redirect("followups:rules")
+    if request.method == "POST":
+        saved = post_form(
+            request,
+            form,
+            # The form has already put the numbers onto its instance.
+            lambda data: services.followup_rule_save(actor=request.user, store=store, rule=form.instance),
+            success=_("Follow-up rules saved."),
+        )
+        if saved.ok:
+            return redirect("followups:rules")
     own = dict(FollowUpScript.objects.filter(store=store).values_list("kind", "text"))
     scripts = [(kind, own.get(kind.value) or DEFAULT_SCRIPTS[kind], kind.value in own) for kind in Kind]
     return render(request, "followups/rules.html", {"form": form, "scripts": scripts, "store": store})
@@ -265,8 +268,13 @@ def script_edit(request: HttpRequest, kind: str) -> HttpResponse:
         return redirect("followups:queue")
     own = FollowUpScript.objects.filter(store=store, kind=kind).first()
     form = ScriptForm(request.POST or None, initial={"text": own.text if own else str(DEFAULT_SCRIPTS[Kind(kind)])})
-    if request.method == "POST" and form.is_valid():
-        services.followup_script_save(actor=request.user, store=store, kind=kind, text=form.cleaned_data["text"])
-        messages.success(request, _("Script saved."))
-        return redirect("followups:rules")
+    if request.method == "POST":
+        saved = post_form(
+            request,
+            form,
+            lambda data: services.followup_script_save(actor=request.user, store=store, kind=kind, text=data["text"]),
+            success=_("Script saved."),
+        )
+        if saved.ok:
+            return redirect("followups:rules")
     return render(request, "followups/script.html", {"form": form, "kind": Kind(kind)})

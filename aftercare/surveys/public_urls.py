@@ -8,4 +8,5 @@ app_name = "surveys_public"
 
 urlpatterns = [
     path("<str:token>/", views.answer, name="answer"),
+    path("<str:token>/thanks/", views.thanks, name="thanks"),
 ]

@@ -4,18 +4,17 @@ form, issuing a customer link, and the customer's own page (no login)."""
 import csv
 from datetime import date
 
-from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
-from aftercare.core.views import permission_required
+from aftercare.core.views import htmx_partial, permission_required, post_form
 from aftercare.customers.models import Customer
 from aftercare.service.models import RepairOrder
 
@@ -26,6 +25,8 @@ from .models import SurveyResponse
 
 PERM = Perm.FOLLOWUP_WORK
 DRILL_LIMIT = 200
+# The link issued last in this session, so that its page survives a reload without issuing another.
+ISSUED_LINK = "surveys:issued_link"
 
 
 def _int_or_404(value) -> int | None:
@@ -93,7 +94,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "query_without_key": "&".join(f"{k}={v}" for k, v in request.GET.items() if k not in ("key", "export")),
     }
-    template = "surveys/results.html#results" if request.htmx and not request.htmx.boosted else "surveys/results.html"
+    template = "surveys/results.html#results" if htmx_partial(request) else "surveys/results.html"
     return render(request, template, context)
 
 
@@ -158,38 +159,48 @@ def record(request: HttpRequest) -> HttpResponse:
     form = AnswerForm(request.POST if request.method == "POST" else None, survey=survey)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.survey_record_by_staff(
-                    actor=request.user,
-                    store=store,
-                    customer=customer,
-                    repair_order=order,
-                    kind=kind,
-                    answers=form.answers(),
-                    overall=form.cleaned_data["overall"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Survey recorded."))
-                return redirect("surveys:results")
+        recorded = post_form(
+            request,
+            form,
+            lambda data: services.survey_record_by_staff(
+                actor=request.user,
+                store=store,
+                customer=customer,
+                repair_order=order,
+                kind=kind,
+                answers=form.answers(),
+                overall=data["overall"],
+            ),
+            success=_("Survey recorded."),
+        )
+        if recorded.ok:
+            return redirect("surveys:results")
         status = 400
     context = {"form": form, "survey": survey, "customer": customer, "order": order, "kind": kind}
     return render(request, "surveys/record.html", context, status=status)
 
 
 @permission_required(PERM)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_issue(request: HttpRequest) -> HttpResponse:
-    customer, order, kind = _subject(request, request.POST)
-    response, url = services.survey_link_issue(
-        actor=request.user, store=customer.store, customer=customer, repair_order=order, kind=kind
+    """POST issues a customer's personal link; GET shows the one this session issued last."""
+    if request.method == "POST":
+        customer, order, kind = _subject(request, request.POST)
+        response, url = services.survey_link_issue(
+            actor=request.user, store=customer.store, customer=customer, repair_order=order, kind=kind
+        )
+        request.session[ISSUED_LINK] = {"response": response.pk, "link": request.build_absolute_uri(url)}
+        return redirect("surveys:link_issue")
+    issued = request.session.get(ISSUED_LINK)
+    if issued is None:
+        return redirect("surveys:results")
+    response = get_object_or_404(
+        SurveyResponse.objects.for_user(request.user, PERM).select_related("customer"), pk=issued["response"]
     )
     return render(
         request,
         "surveys/link_issued.html",
-        {"response": response, "customer": customer, "link": request.build_absolute_uri(url)},
+        {"response": response, "customer": response.customer, "link": issued["link"]},
     )
 
 
@@ -200,28 +211,46 @@ def _public(request, template, context, status=200):
     return render(request, f"surveys/public/{template}", context, status=status)
 
 
-def answer(request: HttpRequest, token: str) -> HttpResponse:
+def _linked_response(request: HttpRequest, token: str) -> tuple[SurveyResponse | None, HttpResponse | None]:
+    """The response the link points at, or the page that says why the link does not work."""
     try:
-        response = services.response_for_token(token)
+        return services.response_for_token(token), None
     except (signing.BadSignature, ValueError, SurveyResponse.DoesNotExist):
-        return _public(request, "invalid.html", {}, status=400)
+        return None, _public(request, "invalid.html", {}, status=400)
     except services.LinkExpired:
-        return _public(request, "expired.html", {}, status=410)
+        return None, _public(request, "expired.html", {}, status=410)
+
+
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    response, refusal = _linked_response(request, token)
+    if refusal is not None:
+        return refusal
     context = {"response": response, "store": response.store}
     if response.is_completed:
         return _public(request, "done.html", {**context, "already": True}, status=409 if request.POST else 200)
     form = AnswerForm(request.POST if request.method == "POST" else None, survey=response.survey)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.survey_response_complete(
-                    actor=None, response=response, answers=form.answers(), overall=form.cleaned_data["overall"]
-                )
-            except ValidationError as exc:
-                if getattr(exc, "code", None) == "already_answered":
-                    return _public(request, "done.html", {**context, "already": True}, status=409)
-                form.add_error(None, exc)
-            else:
-                return _public(request, "done.html", context)
+        answered = post_form(
+            request,
+            form,
+            lambda data: services.survey_response_complete(
+                actor=None, response=response, answers=form.answers(), overall=data["overall"]
+            ),
+        )
+        if answered.ok:
+            return redirect("surveys_public:thanks", token=token)
+        # Another submit of the same link got there first (the page was open twice).
+        if form.has_error(NON_FIELD_ERRORS, "already_answered"):
+            return _public(request, "done.html", {**context, "already": True}, status=409)
         return _public(request, "answer.html", {**context, "form": form}, status=400)
     return _public(request, "answer.html", {**context, "form": form})
+
+
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """Where answering the link leads: the thank-you, which a reload does not submit again."""
+    response, refusal = _linked_response(request, token)
+    if refusal is not None:
+        return refusal
+    if not response.is_completed:
+        return redirect("surveys_public:answer", token=token)
+    return _public(request, "done.html", {"response": response, "store": response.store})

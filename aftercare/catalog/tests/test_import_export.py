@@ -293,7 +293,8 @@ def test_the_import_pages_need_catalog_manage(catalog, staff, client_for):
 def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, staff, store, client_for):
     client = client_for(staff["service_manager"])
     content = xlsx_upload(PART_HEADERS, [["P1", "甲", "", "是", 12.5], ["P2", "乙", "", "是", "x"]]).read()
-    assert _upload(client, content, "配件.xlsx").status_code == 302
+    uploaded = _upload(client, content, "配件.xlsx")
+    assert (uploaded.status_code, uploaded.url) == (302, reverse("catalog:import_preview"))
 
     preview = client.get(reverse("catalog:import_preview"))
     assert preview.status_code == 200
@@ -315,7 +316,8 @@ def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, 
 def test_a_group_import_through_the_pages_changes_the_group_defaults(catalog, staff, store, client_for):
     client = client_for(staff["service_manager"])
     content = "代码,名称,工时\nM001,更换机油机滤,0.7\n".encode()
-    assert _upload(client, content, "o.csv", kind="operations", scope="group").status_code == 302
+    uploaded = _upload(client, content, "o.csv", kind="operations", scope="group")
+    assert (uploaded.status_code, uploaded.url) == (302, reverse("catalog:import_preview"))
     assert client.post(reverse("catalog:import_run"), {"mode": "all_or_nothing"}).status_code == 200
     assert LabourOperation.objects.get(code="M001", store=None).frt_hours == Decimal("0.70")
     assert not LabourOperation.objects.filter(code="M001", store=store).exists()
@@ -410,7 +412,9 @@ def test_an_export_never_holds_another_stores_rows(catalog, staff, store, other_
 def test_exports_need_read_access_and_an_exportable_kind(catalog, staff, client_for):
     from aftercare.tests.factories import UserFactory
 
-    assert Client().get(reverse("catalog:item_export", args=["parts", "csv"])).status_code == 302
+    export = reverse("catalog:item_export", args=["parts", "csv"])
+    anonymous = Client().get(export)
+    assert (anonymous.status_code, anonymous.url) == (302, f"{reverse('login')}?next={export}")
     nobody = client_for(UserFactory(username="nobody"))
     assert nobody.get(reverse("catalog:item_export", args=["parts", "csv"])).status_code == 403
     manager = client_for(staff["service_manager"])

@@ -66,7 +66,7 @@ def test_managers_and_admins_edit_an_entry_and_it_is_audited(role, catalog, staf
             "is_active": "on",
         },
     )
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, operation.get_absolute_url())
     operation.refresh_from_db()
     assert operation.name == "更换机油及机滤"
     entry = AuditEntry.objects.get(object_type="catalog.labouroperation", object_id=str(operation.pk))
@@ -78,8 +78,9 @@ def test_a_manager_creates_a_store_bay(catalog, staff, store, client_for):
         reverse("catalog:item_create", args=["bays"]),
         {"scope": f"store:{store.pk}", "code": "B09", "name": "快修工位3", "capabilities": ["lift"], "is_active": "on"},
     )
-    assert response.status_code == 302
-    assert Bay.objects.get(store=store, code="B09").capabilities == ["lift"]
+    bay = Bay.objects.get(store=store, code="B09")
+    assert (response.status_code, response.url) == (302, bay.get_absolute_url())
+    assert bay.capabilities == ["lift"]
 
 
 def test_bad_input_shows_field_errors_instead_of_failing(catalog, staff, store, client_for):
@@ -143,7 +144,7 @@ def test_a_manager_replaces_the_package_lines(catalog, staff, client_for):
         "form-0-quantity": "1",
     }
     response = client_for(staff["service_manager"]).post(reverse("catalog:package_lines", args=[package.pk]), data)
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, package.get_absolute_url())
     assert [line.operation.code for line in package.lines.all()] == ["T001"]
 
 

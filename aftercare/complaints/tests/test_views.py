@@ -4,6 +4,7 @@ flow through the forms, the opinions report and its CSV, query counts."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from aftercare.complaints import services
@@ -96,8 +97,10 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
     client = client_for(staff["service_manager"])
     detail = reverse("complaints:detail", args=[complaint.pk])
     assert client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "contacted"}).url == detail
-    refused = client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"}, follow=True)
-    assert refused.status_code == 200  # the plan is missing: a message, not a 500
+    refused = client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"})
+    assert (refused.status_code, refused.url) == (302, detail)
+    # The plan is missing: a message, not a 500.
+    assert [m.level_tag for m in get_messages(refused.wsgi_request)] == ["error"]
     complaint.refresh_from_db()
     assert complaint.status == Status.CONTACTED
     due = (complaint.received_at + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -105,7 +108,7 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
         reverse("complaints:update", args=[complaint.pk]),
         {"priority": "high", "complaint_type": "repair_quality", "resolution_plan": "免费复检", "plan_due_at": due},
     )  # fmt: skip
-    assert saved.status_code == 302
+    assert (saved.status_code, saved.url) == (302, detail)
     client.post(reverse("complaints:move", args=[complaint.pk]), {"to": "plan"})
     assert client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": ""}).status_code == 400
     client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": "更换传感器"})
@@ -114,6 +117,18 @@ def test_the_manager_handles_a_complaint_through_the_page(client_for, staff, com
     client.post(reverse("complaints:close", args=[complaint.pk]), {"satisfaction": "5", "note": "满意"})
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED and complaint.satisfaction == 5 and complaint.priority == "high"
+
+
+def test_resolving_a_complaint_not_yet_handled_is_refused_with_a_message(client_for, staff, complaint):
+    client = client_for(staff["service_manager"])
+    response = client.post(reverse("complaints:resolve", args=[complaint.pk]), {"result": "更换传感器"})
+    assert response.status_code == 302
+    assert response.url == reverse("complaints:detail", args=[complaint.pk])
+    [refusal] = get_messages(response.wsgi_request)
+    assert refusal.level_tag == "error"
+    assert complaint.get_status_display() in refusal.message
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.result) == (Status.NEW, "")
 
 
 def test_another_stores_complaint_is_a_404(client_for, staff, other_store):
@@ -179,7 +194,8 @@ def test_the_manager_changes_the_stores_deadlines(client_for, staff, store):
     assert client.get(reverse("complaints:settings")).status_code == 200
     data = {"contact_within_minutes": 30, "crisis_contact_within_minutes": 20, "answer_within_hours": 48,
             "inform_within_hours": 24, "followup_after_hours": 24}  # fmt: skip
-    assert client.post(reverse("complaints:settings"), data).status_code == 302
+    saved = client.post(reverse("complaints:settings"), data)
+    assert (saved.status_code, saved.url) == (302, reverse("complaints:settings"))
     assert store.complaint_settings.contact_within_minutes == 30
     assert client.post(reverse("complaints:settings"), {**data, "answer_within_hours": 0}).status_code == 200
 

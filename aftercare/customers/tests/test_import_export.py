@@ -290,7 +290,7 @@ def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(staff, st
     client = client_for(staff["advisor"])
     content = xlsx_upload(["姓名", "手机"], [["李娜", "13900001111"], ["王强", "123"]]).read()
     response = _upload(client, content, "客户.xlsx")
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, reverse("customers:customer_import_preview"))
     token = client.session["customer_import"]["token"]
     stored = Path(settings.MEDIA_ROOT) / "imports" / f"{token}.upload"
     assert stored.exists()

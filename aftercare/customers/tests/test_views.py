@@ -17,13 +17,14 @@ def test_an_advisor_creates_a_customer_then_a_vehicle(staff, client_for):
         {"kind": "person", "name": "陈静", "mobile": "139 1234 5678", "preferred_channel": "wechat"},
     )
     customer = Customer.objects.get(name="陈静")
-    assert response.status_code == 302 and customer.mobile == "13912345678"
+    assert (response.status_code, response.url) == (302, reverse("customers:vehicle_create", args=[customer.pk]))
+    assert customer.mobile == "13912345678"
     vehicle_data = {
         "plate": "粤a 12345", "plate_kind": "standard", "vin": "1m8gdm9axkp042788", "brand": "广汽本田",
         "model": "雅阁", "powertrain": "ICE", "maintenance_months": 6, "maintenance_km": 5000, "odometer_km": 12000,
     }  # fmt: skip
     response = client.post(reverse("customers:vehicle_create", args=[customer.pk]), vehicle_data)
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, reverse("customers:customer_detail", args=[customer.pk]))
     vehicle = Vehicle.objects.get(owner=customer)
     assert (vehicle.plate, vehicle.odometer_km) == ("粤A12345", 12000)
 

@@ -196,6 +196,7 @@ def test_the_customer_authorises_by_signature_on_screen(advisor, staff, store, o
 def test_a_verbal_authorisation_needs_a_note(advisor, staff, store, order):
     _estimate(staff, store, order)
     response = advisor.post(reverse("service:authorise", args=[order.pk]), {"method": "verbal"}, follow=True)
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert RepairOrder.objects.get(pk=order.pk).status == Status.ESTIMATE
     advisor.post(reverse("service:authorise", args=[order.pk]), {"method": "verbal", "note": "车主电话确认 10:20"})
@@ -225,11 +226,14 @@ def test_additional_work_is_approved_or_declined_and_declined_work_stays_greyed(
 
 def test_a_forbidden_move_is_a_message_not_a_500(advisor, order):
     response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "estimate"}, follow=True)
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "delivered"}, follow=True)
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     response = advisor.post(reverse("service:transition", args=[order.pk]), {"to": "nonsense"}, follow=True)
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
 
@@ -238,6 +242,7 @@ def test_a_technician_who_may_not_cancel_gets_a_message(staff, client_for, order
     response = client_for(staff["technician"]).post(
         reverse("service:transition", args=[order.pk]), {"to": "cancelled"}, follow=True
     )
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
 
@@ -483,7 +488,7 @@ def test_the_walk_around_records_marks_belongings_covers_and_signature(advisor, 
         {"damage_marks": json.dumps(marks), "belongings": "行车记录仪", "covers_fitted": "on",
          "customer_signature": SIGNATURE},
     )  # fmt: skip
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, reverse("service:repair_order_detail", args=[order.pk]))
     sheet = CheckIn.objects.get(repair_order=order)
     assert sheet.damage_marks == marks and sheet.covers_fitted and sheet.signed_at
     printed = advisor.get(reverse("service:print_check_in", args=[order.pk])).content.decode()
@@ -512,6 +517,7 @@ def test_a_photo_is_attached_only_if_it_is_an_image(advisor, order, settings, tm
         {"image": SimpleUploadedFile("b.jpg", b"#!/bin/sh\necho hi", content_type="image/jpeg")},
         follow=True,
     )
+    assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert Photo.objects.filter(repair_order=order).count() == 1
 

@@ -44,7 +44,13 @@ def test_the_link_opens_without_login_and_takes_the_answers(link):
     page = Client().get(url)
     assert page.status_code == 200
     assert b'name="viewport"' in page.content
-    assert Client().post(url, form_data(response.survey, "4")).status_code == 200
+    client = Client()
+    answered = client.post(url, form_data(response.survey, "4"))
+    assert answered.status_code == 302
+    assert answered.url == f"{url}thanks/"
+    thanks = client.get(answered.url)
+    assert thanks.status_code == 200
+    assert "already" not in thanks.context
     response.refresh_from_db()
     assert response.status == ResponseStatus.COMPLETED and response.channel == Channel.LINK
     assert str(response.overall_score) == "4.00"
@@ -108,7 +114,8 @@ def test_staff_enter_a_survey_during_the_call(client_for, staff, make_order):
     assert page.status_code == 200
     survey = page.context["survey"]
     data = {"customer": order.customer_id, "repair_order": order.pk, "kind": "repair", **form_data(survey, "3")}
-    assert client.post(url, data).status_code == 302
+    recorded = client.post(url, data)
+    assert (recorded.status_code, recorded.url) == (302, reverse("surveys:results"))
     response = SurveyResponse.objects.get()
     assert response.channel == Channel.STAFF_CALL and response.repair_order == order
     assert list(response.technicians.all()) == [staff["technician"]]
@@ -135,12 +142,36 @@ def test_another_stores_customer_is_a_404(client_for, staff, store, catalogue):
 
 
 def test_issuing_a_link_shows_the_absolute_address(client_for, staff, customer, catalogue):
-    page = client_for(staff["customer_care"]).post(
-        reverse("surveys:link_issue"), {"customer": customer.pk, "kind": "first_service"}
-    )
+    client = client_for(staff["customer_care"])
+    issued = client.post(reverse("surveys:link_issue"), {"customer": customer.pk, "kind": "first_service"})
+    assert issued.status_code == 302
+    assert issued.url == reverse("surveys:link_issue")
+    page = client.get(issued.url)
     assert page.status_code == 200
     assert page.context["link"].startswith("http://testserver/s/")
+    assert page.context["customer"] == customer
     assert SurveyResponse.objects.get().status == ResponseStatus.PENDING
+
+
+def test_reloading_the_issued_link_shows_it_again_without_issuing_another(client_for, staff, customer, catalogue):
+    client = client_for(staff["customer_care"])
+    client.post(reverse("surveys:link_issue"), {"customer": customer.pk, "kind": "first_service"})
+    first = client.get(reverse("surveys:link_issue")).context["link"]
+    assert client.get(reverse("surveys:link_issue")).context["link"] == first
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_the_link_page_without_a_link_issued_goes_to_the_results(client_for, staff):
+    page = client_for(staff["customer_care"]).get(reverse("surveys:link_issue"))
+    assert page.status_code == 302
+    assert page.url == reverse("surveys:results")
+
+
+def test_the_thank_you_page_of_an_unanswered_link_leads_to_the_questions(link):
+    _response, url = link
+    page = Client().get(f"{url}thanks/")
+    assert page.status_code == 302
+    assert page.url == url
 
 
 @pytest.mark.parametrize("role", ["technician", "cashier", "parts_clerk", "admin"])

@@ -172,7 +172,7 @@ def test_the_quality_check_page_records_a_pass(staff, make_order, tech, client_f
     missing = client.post(url, {"result": "pass"})
     assert missing.status_code == 200 and RepairOrder.objects.get(pk=order.pk).status == Status.QUALITY_CHECK
     response = client.post(url, {**data, "result": "pass"})
-    assert response.status_code == 302
+    assert (response.status_code, response.url) == (302, reverse("service:repair_order_detail", args=[order.pk]))
     assert RepairOrder.objects.get(pk=order.pk).status == Status.READY
 
 
