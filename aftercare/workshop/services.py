@@ -176,7 +176,9 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
         job.save(update_fields=["status", "started_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"job_clock_on": [None, line.pk]})
         if order.status == Status.APPROVED:
-            spine.repair_order_transition(order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Work started"))
+            spine.repair_order_transition(
+                repair_order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Work started")
+            )
     return job
 
 
@@ -235,7 +237,7 @@ def job_clock_off(*, actor, line: RepairOrderLine, finished: bool) -> ClockOffOu
         if finished and order.status == Status.IN_PROGRESS and _all_jobs_done(order):
             try:
                 order = spine.repair_order_transition(
-                    order=order, to=Status.QUALITY_CHECK, actor=actor, note=_("All jobs finished")
+                    repair_order=order, to=Status.QUALITY_CHECK, actor=actor, note=_("All jobs finished")
                 )
             except spine.TransitionRefused as refused:
                 waiting = " ".join(refused.messages)
@@ -385,7 +387,9 @@ def quality_check_record(
             changes={"quality_check": [None, check.result], "not_ok": [None, not_ok]},
         )  # fmt: skip
         if passed:
-            spine.repair_order_transition(order=order, to=Status.READY, actor=actor, note=_("Final inspection passed"))
+            spine.repair_order_transition(
+                repair_order=order, to=Status.READY, actor=actor, note=_("Final inspection passed")
+            )
             return check
         for job in jobs:
             job.status, job.finished_at = JobStatus.REWORK, None
@@ -393,7 +397,10 @@ def quality_check_record(
             job.save(update_fields=["status", "finished_at", "rework_count"])
             Rework.objects.create(quality_check=check, job=job, technician_id=job.technician_id, reason=reason)
         spine.repair_order_transition(
-            order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Rework: %(reason)s") % {"reason": reason[:150]}
+            repair_order=order,
+            to=Status.IN_PROGRESS,
+            actor=actor,
+            note=_("Rework: %(reason)s") % {"reason": reason[:150]},
         )
     return check
 
