@@ -19,7 +19,7 @@ from aftercare.catalog.choices import BayCapability
 from aftercare.catalog.models import Bay, LabourOperation, Part
 from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.service import services as spine
 from aftercare.service.choices import LineKind, LineStatus, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
@@ -36,11 +36,6 @@ from .models import Finding, Job, JobClock, QualityCheck, QualityCheckItem, Rewo
 
 HV_POWERTRAINS = ("BEV", "PHEV", "HEV")
 WORKSHOP_ROLES = (Role.TECHNICIAN, Role.FOREMAN)
-
-
-def _require(actor, perm: str, store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
 
 
 def _lock_order(order_id: int) -> RepairOrder:
@@ -70,7 +65,7 @@ def job_dispatch(*, actor, line: RepairOrderLine, technician, bay: Bay | None = 
     reassigns the job while nobody is clocked on to it."""
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
-        _require(actor, Perm.DISPATCH, order)
+        require(actor, Perm.DISPATCH, order)
         line = RepairOrderLine.objects.select_related("operation").get(pk=line.pk, repair_order=order)
         if line.kind != LineKind.LABOUR:
             raise ValidationError(_("Only labour lines are jobs for the workshop."))
@@ -143,7 +138,7 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
     approved order moves it to in progress."""
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
-        _require(actor, Perm.JOB_CLOCK, order)
+        require(actor, Perm.JOB_CLOCK, order)
         job = _job_of(line)
         if job.technician_id != actor.pk:
             raise PermissionDenied(_("This job is dispatched to another technician."))
@@ -292,7 +287,7 @@ def finding_propose(*, actor, finding: Finding) -> Finding:
     with transaction.atomic():
         finding = Finding.objects.select_for_update().select_related("job").get(pk=finding.pk)
         order = _lock_order(finding.job.repair_order_id)
-        _require(actor, Perm.REPAIR_ORDER_EDIT, order)
+        require(actor, Perm.REPAIR_ORDER_EDIT, order)
         if finding.proposed_line_id or finding.dismissed:
             raise ValidationError(_("This finding has already been handled."))
         if finding.operation_id is None and finding.part_id is None:
@@ -344,7 +339,7 @@ def quality_check_record(
     reason = reason.strip()
     with transaction.atomic():
         order = _lock_order(order.pk)
-        _require(actor, Perm.QUALITY_CHECK, order)
+        require(actor, Perm.QUALITY_CHECK, order)
         if order.status != Status.QUALITY_CHECK:
             raise spine.TransitionRefused(
                 _("Only an order in quality check can be inspected; this order is %(status)s.")

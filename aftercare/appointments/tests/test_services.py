@@ -120,15 +120,15 @@ def test_changing_the_work_recomputes_the_estimate(staff, store, vehicle):
 def test_a_cancelled_appointment_can_no_longer_change_or_be_cancelled(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TOMORROW, 9))
     services.appointment_cancel(actor=staff["advisor"], appointment=appointment, reason="客户改期")
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_cancel(actor=staff["advisor"], appointment=appointment)
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_change(actor=staff["advisor"], appointment=appointment, complaint="x")
 
 
 def test_a_no_show_is_only_recorded_once_the_time_has_begun(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TODAY, 9))
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_mark_no_show(actor=staff["advisor"], appointment=appointment)
     services.appointment_mark_no_show(actor=staff["advisor"], appointment=appointment, now=at(TODAY, 9, 20))
     appointment.refresh_from_db()
@@ -159,7 +159,7 @@ def test_converting_opens_a_repair_order_with_the_booked_work(staff, store, vehi
 def test_an_appointment_is_converted_only_once(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TODAY, 9))
     services.appointment_convert(actor=staff["advisor"], appointment=appointment)
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_convert(actor=staff["advisor"], appointment=appointment)
 
 
