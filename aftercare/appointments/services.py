@@ -257,6 +257,7 @@ def appointment_book(
             booked_by=actor,
         )
         _save_operations(appointment, estimate)
+        APPOINTMENT_WORKFLOW.start(appointment, actor=actor)
         audit_record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=appointment,
             changes=created_changes(appointment, AUDITED_FIELDS),
