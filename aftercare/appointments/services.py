@@ -47,8 +47,11 @@ def _lock_store(store: Store) -> Store:
 
 
 def _locked(appointment: Appointment) -> Appointment:
+    # Only the appointment's row: the store's row is the booking lock (_lock_store), taken on its own.
     return (
-        Appointment.objects.select_for_update().select_related("store", "vehicle", "repair_type").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("store", "vehicle", "repair_type")
+        .get(pk=appointment.pk)
     )
 
 

@@ -32,7 +32,7 @@ from .models import Complaint, ComplaintSettings, ComplaintStatusChange
 def _locked(complaint: Complaint) -> Complaint:
     # The row lock (PostgreSQL) / IMMEDIATE write lock (SQLite) serialises two
     # people handling the same complaint: the second sees the first's move.
-    return Complaint.objects.select_for_update().select_related("store").get(pk=complaint.pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("store").get(pk=complaint.pk)
 
 
 # --- recording ----------------------------------------------------------------------------

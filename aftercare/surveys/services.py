@@ -184,7 +184,7 @@ def survey_response_complete(
     the overall score is the explicit `overall` when given, else the mean of the scores."""
     with transaction.atomic():
         # Locked so that two submits of the same link cannot both be recorded.
-        response = SurveyResponse.objects.select_for_update().select_related("survey").get(pk=response.pk)
+        response = SurveyResponse.objects.select_for_update(of=("self",)).select_related("survey").get(pk=response.pk)
         if response.is_completed:
             raise ValidationError(_("This survey has already been answered."), code="already_answered")
         rows = _clean_answers(response.survey, answers)

@@ -41,7 +41,7 @@ WORKSHOP_ROLES = (Role.TECHNICIAN, Role.FOREMAN)
 def _lock_order(order_id: int) -> RepairOrder:
     # Locking the order serialises everything the workshop does to one car:
     # two foremen dispatching, a technician finishing while QC records a fail.
-    return RepairOrder.objects.select_for_update().select_related("store", "vehicle").get(pk=order_id)
+    return RepairOrder.objects.select_for_update(of=("self",)).select_related("store", "vehicle").get(pk=order_id)
 
 
 def _job_of(line: RepairOrderLine) -> Job:
