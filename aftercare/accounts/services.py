@@ -7,17 +7,13 @@ from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record, diff, snapshot
 from aftercare.core.models import AuditEntry, Store
+from aftercare.core.permissions import require
 
 from .models import Membership, User
 from .roles import Perm
 
 USER_AUDIT_FIELDS = ["username", "full_name", "mobile", "email", "is_active", "hv_certified"]
 STORE_AUDIT_FIELDS = ["name", "address", "phone", "rescue_phone", "opens_at", "closes_at", "is_active"]
-
-
-def _require(actor: User, perm: str, store: Store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
 
 
 def user_create(
@@ -33,7 +29,7 @@ def user_create(
     hv_certified: bool = False,
 ) -> User:
     """Create a staff user with a first role in `store`."""
-    _require(actor, Perm.USER_MANAGE, store)
+    require(actor, Perm.USER_MANAGE, store)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This login name is already taken.")})
     with transaction.atomic():
@@ -53,7 +49,7 @@ def user_create(
 
 def user_update(*, actor: User, user: User, store: Store, **fields) -> User:
     """Change a user's details. `store` is the store in which the actor manages them."""
-    _require(actor, Perm.USER_MANAGE, store)
+    require(actor, Perm.USER_MANAGE, store)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         before = snapshot(user, USER_AUDIT_FIELDS)
@@ -74,7 +70,7 @@ def user_update(*, actor: User, user: User, store: Store, **fields) -> User:
 
 
 def membership_grant(*, actor: User, user: User, store: Store, role: str) -> Membership:
-    _require(actor, Perm.USER_MANAGE, store)
+    require(actor, Perm.USER_MANAGE, store)
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             user=user, store=store, role=role, defaults={"group_id": store.group_id}
@@ -100,7 +96,7 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
     store = membership.store
     if store is None:
         raise PermissionDenied(_("Group-wide roles are changed by the group administrator."))
-    _require(actor, Perm.USER_MANAGE, store)
+    require(actor, Perm.USER_MANAGE, store)
     if membership.user_id == actor.pk and membership.role == "admin":
         raise ValidationError(_("You cannot remove your own administrator role."))
     with transaction.atomic():
@@ -116,7 +112,7 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
 
 
 def store_update(*, actor: User, store: Store, **fields) -> Store:
-    _require(actor, Perm.STORE_MANAGE, store)
+    require(actor, Perm.STORE_MANAGE, store)
     with transaction.atomic():
         store = Store.objects.select_for_update().get(pk=store.pk)
         before = snapshot(store, STORE_AUDIT_FIELDS)

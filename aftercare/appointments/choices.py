@@ -22,7 +22,7 @@ class AppointmentStatus(models.TextChoices):
 S = AppointmentStatus
 # A move not listed here is refused. `converted` comes from booked too: a car
 # that arrives is usually received at once ("arrived → open repair order").
-APPOINTMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.BOOKED: (S.ARRIVED, S.NO_SHOW, S.CANCELLED, S.CONVERTED),
     S.ARRIVED: (S.CONVERTED, S.CANCELLED),
     S.NO_SHOW: (),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay, LabourOperation, RepairType
@@ -17,7 +18,7 @@ from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
 
-from .choices import APPOINTMENT_TRANSITIONS, CHANGEABLE_STATUSES, HOLDING_STATUSES, STATUS_COLOURS, Channel
+from .choices import CHANGEABLE_STATUSES, HOLDING_STATUSES, STATUS_COLOURS, TRANSITIONS, Channel
 from .choices import AppointmentStatus as Status
 
 ZERO = Decimal("0.00")
@@ -195,7 +196,7 @@ class Appointment(TimeStampedModel):
 
     @property
     def allowed_transitions(self) -> tuple[str, ...]:
-        return APPOINTMENT_TRANSITIONS.get(self.status, ())
+        return TRANSITIONS.get(self.status, ())
 
     @property
     def is_changeable(self) -> bool:
@@ -225,3 +226,26 @@ class AppointmentOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.amount}"
+
+
+class AppointmentStatusChange(models.Model):
+    """One move of an appointment: from, to, who, when, why (append-only)."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("appointment")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment status change")
+        verbose_name_plural = _("appointment status changes")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.from_status} → {self.to_status}"

@@ -10,22 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftercare.accounts.models import User
 from aftercare.catalog.models import Bay, LabourOperation, LabourRate, RepairType
 from aftercare.core.audit import audit_record, created_changes, diff, snapshot
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.money import to_money
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
+from aftercare.core.workflow import TransitionRefused, Workflow
 from aftercare.customers.models import Vehicle
 
-from .choices import APPOINTMENT_TRANSITIONS, CHANGEABLE_STATUSES, AppointmentStatus, Channel
-from .models import ZERO, Appointment, AppointmentOperation, StoreSchedule
+from .choices import CHANGEABLE_STATUSES, TRANSITIONS, AppointmentStatus, Channel
+from .models import ZERO, Appointment, AppointmentOperation, AppointmentStatusChange, StoreSchedule
 from .selectors import booked_minutes, day_plan, needs_hv_technician, required_capabilities
 
 # A walk-in is booked "now" while the advisor types; a start this little in the
@@ -38,23 +41,17 @@ AUDITED_FIELDS = [
 ]  # fmt: skip
 
 
-class AppointmentRefused(ValidationError):
-    """A status move the appointment's workflow does not allow now (HTTP 409 in the API)."""
-
-
-def _require(actor, perm: str, store: Store) -> None:
-    if actor is None or not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
-
-
 def _lock_store(store: Store) -> Store:
     # The lock every booking of the store queues on (see the module docstring).
     return Store.objects.select_for_update().get(pk=store.pk)
 
 
 def _locked(appointment: Appointment) -> Appointment:
+    # Only the appointment's row: the store's row is the booking lock (_lock_store), taken on its own.
     return (
-        Appointment.objects.select_for_update().select_related("store", "vehicle", "repair_type").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("store", "vehicle", "repair_type")
+        .get(pk=appointment.pk)
     )
 
 
@@ -219,7 +216,7 @@ def appointment_book(
 ) -> Appointment:
     """Book a vehicle in. Bay and technician are the ones asked for, or the
     first free ones able to do the work; the estimate comes from the catalogue."""
-    _require(actor, Perm.APPOINTMENT_EDIT, store)
+    require(actor, Perm.APPOINTMENT_EDIT, store)
     operations = list(operations)
     if vehicle.store_id != store.pk:
         raise ValidationError({"vehicle": _("The vehicle must be on file in this store.")})
@@ -263,6 +260,7 @@ def appointment_book(
             booked_by=actor,
         )
         _save_operations(appointment, estimate)
+        APPOINTMENT_WORKFLOW.start(appointment, actor=actor)
         audit_record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=appointment,
             changes=created_changes(appointment, AUDITED_FIELDS),
@@ -292,12 +290,12 @@ def appointment_change(
     technician. Only what is passed changes; time and resources are checked
     again as for a new booking, the appointment itself not counting as busy.
     Passing bay=None or technician=None lets the service pick a free one."""
-    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
     with transaction.atomic():
         _lock_store(appointment.store)
         appointment = _locked(appointment)
         if appointment.status not in CHANGEABLE_STATUSES:
-            raise AppointmentRefused(_("This appointment can no longer be changed."))
+            raise TransitionRefused(_("This appointment can no longer be changed."))
         before = snapshot(appointment, AUDITED_FIELDS)
         store = appointment.store
         if channel is not _UNSET:
@@ -360,63 +358,81 @@ def appointment_change(
 
 # --- status moves ------------------------------------------------------------------------------
 
+# Sent after the transaction that moved an appointment commits, with
+# appointment_id, from_status, to_status, actor_id.
+appointment_status_changed = Signal()
 
-def _move(appointment: Appointment, to: str) -> str:
-    if to not in APPOINTMENT_TRANSITIONS.get(appointment.status, ()):
-        raise AppointmentRefused(
-            _("An appointment that is %(status)s cannot become %(to)s.")
-            % {"status": appointment.get_status_display(), "to": AppointmentStatus(to).label}
-        )
-    before = appointment.status
-    appointment.status = to
-    return before
+
+def _time_has_begun(appointment: Appointment, context: dict) -> str | None:
+    if appointment.start_at > (context.get("now") or timezone.now()):
+        return _("A booking can be marked as a no-show only after its time has begun.")
+    return None
+
+
+def _repair_order_opened(appointment: Appointment) -> str | None:
+    # Only appointment_convert, which opens the order first, converts a booking.
+    if appointment.repair_order_id is None:
+        return _("Open the repair order for this appointment first.")
+    return None
+
+
+def _times(appointment: Appointment, to: str, at: datetime) -> list[str]:
+    """When the customer came, or when the booking was cancelled."""
+    if to in (AppointmentStatus.ARRIVED, AppointmentStatus.CONVERTED):
+        appointment.arrived_at = appointment.arrived_at or at
+        return ["arrived_at"]
+    if to == AppointmentStatus.CANCELLED:
+        appointment.cancelled_at = at
+        return ["cancelled_at"]
+    return []
+
+
+APPOINTMENT_WORKFLOW = Workflow(
+    model=Appointment,
+    states=AppointmentStatus,
+    transitions=TRANSITIONS,
+    history=AppointmentStatusChange,
+    history_fk="appointment",
+    signal=appointment_status_changed,
+    refused_message=gettext_lazy("An appointment that is %(from)s cannot become %(to)s."),
+    guards={
+        AppointmentStatus.NO_SHOW: [_time_has_begun],
+        AppointmentStatus.CONVERTED: [_repair_order_opened],
+    },
+    stamp=_times,
+)
+
+
+def appointment_transition(
+    *, actor, appointment: Appointment, to: str, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """Move an appointment to `to` under its row lock, if the table and the
+    guards allow it. A cancellation keeps its note as the reason; `now` is the
+    time a no-show is judged at."""
+    require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    note = note.strip()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        fields = []
+        if to == AppointmentStatus.CANCELLED:
+            appointment.cancel_reason = note[:200]
+            fields.append("cancel_reason")
+        context = {"now": now} if now else None
+        return APPOINTMENT_WORKFLOW.move(appointment, to, actor=actor, note=note, context=context, fields=fields)
 
 
 def appointment_cancel(*, actor, appointment: Appointment, reason: str = "") -> Appointment:
     """Cancel a booking (DMS 2.18.3: bookings are cancelled, not deleted); its time is free again."""
-    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
-    with transaction.atomic():
-        appointment = _locked(appointment)
-        before = _move(appointment, AppointmentStatus.CANCELLED)
-        appointment.cancelled_at = timezone.now()
-        appointment.cancel_reason = reason.strip()[:200]
-        appointment.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-        audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
-            changes={"status": [before, appointment.status]}, reason=appointment.cancel_reason,
-        )  # fmt: skip
-    return appointment
+    return appointment_transition(actor=actor, appointment=appointment, to=AppointmentStatus.CANCELLED, note=reason)
 
 
 def appointment_mark_arrived(*, actor, appointment: Appointment) -> Appointment:
-    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
-    with transaction.atomic():
-        appointment = _locked(appointment)
-        before = _move(appointment, AppointmentStatus.ARRIVED)
-        appointment.arrived_at = timezone.now()
-        appointment.save(update_fields=["status", "arrived_at", "updated_at"])
-        audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
-            changes={"status": [before, appointment.status]},
-        )  # fmt: skip
-    return appointment
+    return appointment_transition(actor=actor, appointment=appointment, to=AppointmentStatus.ARRIVED)
 
 
 def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """The customer did not come: only once the booked time has begun."""
-    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
-    now = now or timezone.now()
-    with transaction.atomic():
-        appointment = _locked(appointment)
-        if appointment.start_at > now:
-            raise AppointmentRefused(_("A booking can be marked as a no-show only after its time has begun."))
-        before = _move(appointment, AppointmentStatus.NO_SHOW)
-        appointment.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
-            changes={"status": [before, appointment.status]},
-        )  # fmt: skip
-    return appointment
+    return appointment_transition(actor=actor, appointment=appointment, to=AppointmentStatus.NO_SHOW, now=now)
 
 
 def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | None = None):
@@ -425,11 +441,13 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
     own services, so its numbering, audit and odometer rules apply."""
     from aftercare.service.services import LineItem, repair_order_open
 
-    _require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
-    _require(actor, Perm.REPAIR_ORDER_EDIT, appointment.store)
+    require(actor, Perm.APPOINTMENT_EDIT, appointment.store)
+    require(actor, Perm.REPAIR_ORDER_EDIT, appointment.store)
     with transaction.atomic():
         appointment = _locked(appointment)
-        before = _move(appointment, AppointmentStatus.CONVERTED)
+        # The table is asked before the order is opened: a refused booking opens nothing.
+        if AppointmentStatus.CONVERTED not in appointment.allowed_transitions:
+            raise TransitionRefused(APPOINTMENT_WORKFLOW.refusal(appointment, AppointmentStatus.CONVERTED))
         # The booked work goes on with the opening: one INSERT of its lines, no second lock of the order.
         booked = [LineItem(operation=line.operation) for line in appointment.operations.select_related("operation")]
         order = repair_order_open(
@@ -444,10 +462,8 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
             items=booked,
         )
         appointment.repair_order = order
-        appointment.arrived_at = appointment.arrived_at or timezone.now()
-        appointment.save(update_fields=["status", "repair_order", "arrived_at", "updated_at"])
-        audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment,
-            changes={"status": [before, appointment.status], "repair_order": [None, order.number]},
+        APPOINTMENT_WORKFLOW.move(
+            appointment, AppointmentStatus.CONVERTED, actor=actor, fields=["repair_order"],
+            changes={"repair_order": [None, order.number]},
         )  # fmt: skip
     return order

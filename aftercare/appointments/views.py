@@ -128,6 +128,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "appointment": appointment,
             "lines": appointment.operations.select_related("operation"),
+            "history": appointment.status_changes.select_related("changed_by"),
             "can_edit": request.user.has_perm(Perm.APPOINTMENT_EDIT, appointment),
             "cancel_form": CancelForm(),
             "convert_form": ConvertForm(),

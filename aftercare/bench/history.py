@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from aftercare.accounts.models import Membership
 from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import store_service_manager
 from aftercare.appointments.choices import AppointmentStatus, Channel
 from aftercare.appointments.models import Appointment
 from aftercare.catalog.choices import AnswerType
@@ -50,7 +51,7 @@ from aftercare.core.money import to_money
 from aftercare.customers.models import Customer, Vehicle
 from aftercare.followups.choices import ContactChannel, Kind, ProblemCategory, ProblemStatus, RecordStatus, TaskStatus
 from aftercare.followups.models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
-from aftercare.followups.services import CALL_HOUR, LOW_SCORE, store_service_manager
+from aftercare.followups.services import CALL_HOUR, LOW_SCORE
 from aftercare.service.choices import LineKind, LineStatus, Payer, Status, WaitingMode
 from aftercare.service.models import RepairOrder, RepairOrderLine, StatusChange
 from aftercare.surveys.choices import Channel as SurveyChannel

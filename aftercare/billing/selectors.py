@@ -292,3 +292,14 @@ def day_totals(payments) -> dict:
         "by_method": [(PaymentMethod(method).label, amount) for method, amount in by_method.items()],
         "total": sum(by_method.values(), ZERO),
     }
+
+
+def settle_refusal(order: RepairOrder, bill: Settlement) -> str | None:
+    """Why the cash desk could not settle `order` now, or None. The repair
+    order's workflow answers (its table and every guard registered for
+    `settled`, billing's money guard among them), given the balance and the
+    credit approval the statement has already read, so asking reads nothing more."""
+    from aftercare.service.services import repair_order_refusal
+
+    context = {"balance": bill.balance, "credit_approved": bill.on_credit}
+    return repair_order_refusal(order, Status.SETTLED, context=context)

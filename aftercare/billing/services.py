@@ -9,16 +9,16 @@ queue on the lock and the second sees the first one's payment: no overpaying."""
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_entry, audit_record
-from aftercare.core.models import AuditEntry, Store
+from aftercare.core.models import AuditEntry
 from aftercare.core.money import to_money
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 from aftercare.customers.models import Vehicle
 from aftercare.service.choices import Status
@@ -38,25 +38,12 @@ class IdempotencyConflict(ValidationError):
     """An idempotency key reused for a different payment (HTTP 409 in the API)."""
 
 
-def _require(actor, perm: str, store: Store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
-
-
-_STORE = RepairOrder._meta.get_field("store")
-
-
 def _locked(order: RepairOrder, *related: str) -> RepairOrder:
     # Lock only the order row (of=self): the balance check below must see
     # every payment committed before ours, and no other cashier may add one
-    # between our check and our insert. `related` are read in the same
-    # statement when the caller needs them (delivery: vehicle, repair type);
-    # the store, which an order never changes, is the caller's own.
-    queryset = RepairOrder.objects.select_for_update(of=("self",))
-    locked = (queryset.select_related(*related) if related else queryset).get(pk=order.pk)
-    if _STORE.is_cached(order) and order.store_id == locked.store_id:
-        _STORE.set_cached_value(locked, _STORE.get_cached_value(order))
-    return locked
+    # between our check and our insert. The store (receipt numbers, audit) and
+    # `related` (delivery: vehicle, repair type) are read in the same statement.
+    return RepairOrder.objects.select_for_update(of=("self",)).select_related("store", *related).get(pk=order.pk)
 
 
 def _positive_amount(value, field: str = "amount") -> Decimal:
@@ -142,7 +129,12 @@ def _settle_if_paid(
         context = {"balance": balance, "credit_approved": credit_approved}
         try:
             repair_order_move_locked(
-                order=order, to=Status.SETTLED, actor=actor, note=_("Paid in full"), context=context, audit=pending
+                repair_order=order,
+                to=Status.SETTLED,
+                actor=actor,
+                note=_("Paid in full"),
+                context=context,
+                audit=pending,
             )
             return
         except TransitionRefused:
@@ -183,7 +175,7 @@ def payment_post(
     Several payments may settle one order (mixed methods, partial payment); a
     payment above the balance is refused, so change for cash is not posted:
     enter the exact amount. When a ready order is paid in full it is settled."""
-    _require(actor, Perm.PAYMENT_POST, order.store)
+    require(actor, Perm.PAYMENT_POST, order.store)
     if method not in PaymentMethod.values:
         raise ValidationError({"method": _("Choose a payment method.")})
     amount = _positive_amount(amount)
@@ -228,7 +220,7 @@ def payment_refund(
 ) -> tuple[Payment, bool]:
     """Pay money back to the customer (退款): a negative record with a reason,
     at most what the customer has paid net."""
-    _require(actor, Perm.PAYMENT_REVERSE, order.store)
+    require(actor, Perm.PAYMENT_REVERSE, order.store)
     if method not in PaymentMethod.values:
         raise ValidationError({"method": _("Choose how the money goes back.")})
     amount = _positive_amount(amount)
@@ -254,7 +246,7 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
     """Correct a mistaken record (冲正) by posting its exact opposite; the
     original stays as it was. A record is reversed at most once."""
     order = payment.repair_order
-    _require(actor, Perm.PAYMENT_REVERSE, order.store)
+    require(actor, Perm.PAYMENT_REVERSE, order.store)
     reason = _reason(reason, _("Give the reason for the reversal."))
     with transaction.atomic():
         order = _locked(order)
@@ -274,7 +266,7 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
 def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
     """A manager lets the customer settle and take the car with a balance still
     due (挂账). Recorded and audited; a ready order is settled at once."""
-    _require(actor, Perm.CREDIT_APPROVE, order.store)
+    require(actor, Perm.CREDIT_APPROVE, order.store)
     reason = _reason(reason, _("Give the reason for delivering on credit."))
     with transaction.atomic():
         order = _locked(order)
@@ -300,7 +292,9 @@ def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
 def repair_order_settle(*, actor, order: RepairOrder) -> RepairOrder:
     """Settle a ready order with nothing due (warranty, internal, fully paid
     earlier) or with a manager's credit approval."""
-    return repair_order_transition(order=order, to=Status.SETTLED, actor=actor, note=_("Settled at the cash desk"))
+    return repair_order_transition(
+        repair_order=order, to=Status.SETTLED, actor=actor, note=_("Settled at the cash desk")
+    )
 
 
 def _valid_signature(signature: str) -> str:
@@ -318,7 +312,7 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
     call. Moves settled -> delivered (the spine then announces `delivered`);
     a balance still due needs a manager's credit approval (the guard). After a
     maintenance order the vehicle's maintenance cycle restarts from today."""
-    _require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
     signature = _valid_signature(signature)
     with transaction.atomic():
         order = _locked(order, "repair_type", "vehicle")
@@ -332,7 +326,7 @@ def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delive
             next_service_km=next_km, balance_due=max(balance, ZERO), delivered_by=actor,
         )  # fmt: skip
         order = repair_order_move_locked(
-            order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"), context={"balance": balance}
+            repair_order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"), context={"balance": balance}
         )
         if is_maintenance(order):
             vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)

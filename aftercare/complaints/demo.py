@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import store_service_manager
 from aftercare.core.models import Store
 from aftercare.customers.models import Vehicle
 from aftercare.service.choices import Status as ROStatus
@@ -110,7 +111,7 @@ def seed_complaints(store: Store, rng: random.Random, today: date) -> list[Compl
     """About six complaints of the last ten days in `store`. Needs an advisor and a
     service manager in the store and vehicles on file; returns what was made."""
     advisor = _user(store, Role.ADVISOR) or _user(store, Role.CUSTOMER_CARE)
-    manager = services.store_service_manager(store)
+    manager = store_service_manager(store)
     vehicles = list(Vehicle.objects.filter(store=store, is_active=True).select_related("owner").order_by("id")[:60])
     if advisor is None or manager is None or not manager.has_perm("complaint.manage", store) or not vehicles:
         return []

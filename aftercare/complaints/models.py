@@ -214,7 +214,7 @@ class Complaint(TimeStampedModel):
         return STATUS_COLOURS.get(self.status, "secondary")
 
     @property
-    def allowed_moves(self) -> tuple[str, ...]:
+    def allowed_transitions(self) -> tuple[str, ...]:
         return TRANSITIONS.get(self.status, ())
 
     @property

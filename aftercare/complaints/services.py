@@ -8,17 +8,20 @@ checks the actor's permission in the complaint's store, and audits."""
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import store_service_manager
 from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
+from aftercare.core.workflow import TransitionRefused as TransitionRefused
+from aftercare.core.workflow import Workflow
 from aftercare.customers.models import Customer, Vehicle
 from aftercare.service.models import RepairOrder
 
@@ -26,33 +29,10 @@ from .choices import TRANSITIONS, Channel, ComplaintType, Priority, Status
 from .models import Complaint, ComplaintSettings, ComplaintStatusChange
 
 
-class TransitionRefused(ValidationError):
-    """A move the complaint workflow does not allow now (HTTP 409 in the API)."""
-
-
-def _require(actor, perm: str, store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
-
-
 def _locked(complaint: Complaint) -> Complaint:
     # The row lock (PostgreSQL) / IMMEDIATE write lock (SQLite) serialises two
     # people handling the same complaint: the second sees the first's move.
-    return Complaint.objects.select_for_update().select_related("store").get(pk=complaint.pk)
-
-
-def store_service_manager(store: Store):
-    """The store's service manager (a store-level role before a group-wide one), or None."""
-    from aftercare.accounts.models import Membership
-
-    membership = (
-        Membership.objects.filter(role=Role.SERVICE_MANAGER, is_active=True, user__is_active=True)
-        .filter(Q(store=store) | Q(store__isnull=True, group_id=store.group_id))
-        .select_related("user")
-        .order_by(F("store_id").asc(nulls_last=True), "id")
-        .first()
-    )
-    return membership.user if membership else None
+    return Complaint.objects.select_for_update(of=("self",)).select_related("store").get(pk=complaint.pk)
 
 
 # --- recording ----------------------------------------------------------------------------
@@ -76,7 +56,7 @@ def complaint_create(
 ) -> Complaint:
     """Record a complaint. The service manager owns it; its clocks start at
     `received_at` (now by default). A crisis is urgent and always the manager's."""
-    _require(actor, Perm.COMPLAINT_CREATE, store)
+    require(actor, Perm.COMPLAINT_CREATE, store)
     now = timezone.now()
     errors = {}
     if customer.store_id != store.pk:
@@ -125,9 +105,7 @@ def complaint_create(
             contact_due_at=received_at + timedelta(minutes=contact_minutes),
             answer_due_at=received_at + timedelta(hours=config.answer_within_hours),
         )
-        ComplaintStatusChange.objects.create(
-            complaint=complaint, to_status=Status.NEW, changed_by=actor, changed_at=received_at
-        )
+        COMPLAINT_WORKFLOW.start(complaint, actor=actor, at=received_at)
         audit_record(
             actor=actor,
             action=AuditEntry.Action.CREATE,
@@ -153,7 +131,7 @@ EDITABLE_FIELDS = (
 
 def complaint_update(*, actor, complaint: Complaint, data: dict) -> Complaint:
     """Change the handling details (plan and its deadline, owner, type...) of an open complaint."""
-    _require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
+    require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -196,61 +174,85 @@ def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _guard(complaint: Complaint, to: str, note: str) -> str | None:
-    if to == Status.PLAN and not (complaint.resolution_plan.strip() and complaint.plan_due_at):
+# --- the workflow ----------------------------------------------------------------------------
+
+# Sent after the transaction that moved a complaint commits, with complaint_id,
+# from_status, to_status, actor_id.
+complaint_status_changed = Signal()
+
+
+def _plan_written(complaint: Complaint) -> str | None:
+    if not (complaint.resolution_plan.strip() and complaint.plan_due_at):
         return _("Write the resolution plan and its deadline first.")
-    if to == Status.PLAN and complaint.status != Status.CONTACTED and not note.strip():
+    return None
+
+
+def _replan_explained(complaint: Complaint, context: dict) -> str | None:
+    if complaint.status != Status.CONTACTED and not context["note"].strip():
         return _("Say why the complaint goes back to the plan.")
-    if to == Status.RESOLVED and not complaint.result.strip():
+    return None
+
+
+def _result_recorded(complaint: Complaint) -> str | None:
+    if not complaint.result.strip():
         return _("Record the handling result first.")
-    if to == Status.CLOSED and complaint.satisfaction is None:
+    return None
+
+
+def _satisfaction_recorded(complaint: Complaint) -> str | None:
+    if complaint.satisfaction is None:
         return _("Record the customer's satisfaction with the handling first.")
     return None
 
 
-def _move(*, complaint: Complaint, to: str, actor, note: str = "") -> Complaint:
-    """Apply one move to a locked complaint: table, guards, clocks, history, audit."""
-    if to not in TRANSITIONS.get(complaint.status, ()):
-        raise TransitionRefused(
-            _("A complaint cannot go from %(from)s to %(to)s.")
-            % {"from": complaint.get_status_display(), "to": Status(to).label if to in Status.values else to}
-        )
-    if message := _guard(complaint, to, note):
-        raise TransitionRefused(message)
-    now = timezone.now()
-    from_status = complaint.status
-    complaint.status = to
-    fields = ["status", "updated_at"]
-    # A clock stopped late is flagged here; one still running late is flagged by
-    # complaints_flag_breaches. Flags only ever go on: they are the record.
+def _clocks(complaint: Complaint, to: str, now: datetime) -> list[str]:
+    """What each state records on the complaint: the clock it stops, the one it starts.
+    A clock stopped late is flagged here; one still running late is flagged by
+    complaints_flag_breaches. Flags only ever go on: they are the record."""
     if to == Status.CONTACTED:
         complaint.contacted_at = now
         complaint.contact_breached = complaint.contact_breached or now > complaint.contact_due_at
-        fields += ["contacted_at", "contact_breached"]
-    elif to == Status.PLAN:
+        return ["contacted_at", "contact_breached"]
+    if to == Status.PLAN:
         complaint.planned_at = now
-        fields.append("planned_at")
-    elif to == Status.RESOLVED:
+        return ["planned_at"]
+    if to == Status.RESOLVED:
         config = ComplaintSettings.for_store(complaint.store)
         complaint.resolved_at = now
         complaint.answer_breached = complaint.answer_breached or now > complaint.answer_due_at
         complaint.inform_due_at = now + timedelta(hours=config.inform_within_hours)
         complaint.informed_at = None
-        fields += ["resolved_at", "answer_breached", "inform_due_at", "informed_at"]
-    elif to == Status.INFORMED:
+        return ["resolved_at", "answer_breached", "inform_due_at", "informed_at"]
+    if to == Status.INFORMED:
         complaint.informed_at = now
         complaint.inform_breached = complaint.inform_breached or now > complaint.inform_due_at
-        fields += ["informed_at", "inform_breached"]
-    elif to == Status.CLOSED:
+        return ["informed_at", "inform_breached"]
+    if to == Status.CLOSED:
         complaint.closed_at = now
-        fields.append("closed_at")
-    complaint.save(update_fields=fields)
-    ComplaintStatusChange.objects.create(
-        complaint=complaint, from_status=from_status, to_status=to, changed_by=actor, changed_at=now, note=note[:300]
-    )
-    audit_record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=complaint, changes={"status": [from_status, to]}, reason=note
-    )
+        return ["closed_at"]
+    return []
+
+
+COMPLAINT_WORKFLOW = Workflow(
+    model=Complaint,
+    states=Status,
+    transitions=TRANSITIONS,
+    history=ComplaintStatusChange,
+    history_fk="complaint",
+    signal=complaint_status_changed,
+    refused_message=gettext_lazy("A complaint cannot go from %(from)s to %(to)s."),
+    guards={
+        Status.PLAN: [_plan_written, _replan_explained],
+        Status.RESOLVED: [_result_recorded],
+        Status.CLOSED: [_satisfaction_recorded],
+    },
+    stamp=_clocks,
+)
+
+
+def _move(complaint: Complaint, to: str, *, actor, note: str = "", **kwargs) -> Complaint:
+    """One move of a locked complaint on the workflow; resolving it also books the follow-up call."""
+    COMPLAINT_WORKFLOW.move(complaint, to, actor=actor, note=note, **kwargs)
     if to == Status.RESOLVED:
         _followup_for(complaint)
     return complaint
@@ -284,60 +286,38 @@ def _followup_for(complaint: Complaint) -> None:
 
 def complaint_transition(*, actor, complaint: Complaint, to: str, note: str = "") -> Complaint:
     """Move a complaint to `to` under a row lock, if the table and the guards allow it."""
-    _require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
-    if to not in Status.values:
-        raise TransitionRefused(_("Unknown state: %(to)s") % {"to": to})
+    require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
     with transaction.atomic():
-        return _move(complaint=_locked(complaint), to=to, actor=actor, note=note)
+        return _move(_locked(complaint), to, actor=actor, note=note)
 
 
 def complaint_resolve(*, actor, complaint: Complaint, result: str, note: str = "") -> Complaint:
     """Record what was done and mark the complaint resolved; starts the
     "tell the customer" clock and creates the follow-up call."""
-    _require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
+    require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
     if not result.strip():
         raise ValidationError({"result": _("Record the handling result.")})
     with transaction.atomic():
         complaint = _locked(complaint)
-        if Status.RESOLVED not in TRANSITIONS.get(complaint.status, ()):
-            raise TransitionRefused(
-                _("A complaint cannot be resolved from %(from)s.") % {"from": complaint.get_status_display()}
-            )
         before = complaint.result
         complaint.result = result.strip()
-        complaint.save(update_fields=["result", "updated_at"])
-        if before != complaint.result:
-            audit_record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=complaint,
-                changes={"result": [before, complaint.result]},
-            )
-        return _move(complaint=complaint, to=Status.RESOLVED, actor=actor, note=note)
+        changes = {"result": [before, complaint.result]} if before != complaint.result else {}
+        return _move(complaint, Status.RESOLVED, actor=actor, note=note, fields=["result"], changes=changes)
 
 
 def complaint_close(*, actor, complaint: Complaint, satisfaction: int, note: str = "") -> Complaint:
     """Close with the customer's satisfaction with the handling (1-5) and a note."""
-    _require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
+    require(actor, Perm.COMPLAINT_MANAGE, complaint.store)
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
         raise ValidationError({"satisfaction": _("Enter the customer's satisfaction as 1-5.")})
     with transaction.atomic():
         complaint = _locked(complaint)
-        if Status.CLOSED not in TRANSITIONS.get(complaint.status, ()):
-            raise TransitionRefused(
-                _("A complaint cannot be closed from %(from)s.") % {"from": complaint.get_status_display()}
-            )
         complaint.satisfaction = satisfaction
         complaint.closing_note = note.strip()
-        complaint.save(update_fields=["satisfaction", "closing_note", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=complaint,
+        return _move(
+            complaint, Status.CLOSED, actor=actor, note=note, fields=["satisfaction", "closing_note"],
             changes={"satisfaction": [None, satisfaction]},
-            reason=note,
-        )
-        return _move(complaint=complaint, to=Status.CLOSED, actor=actor, note=note)
+        )  # fmt: skip
 
 
 SETTING_FIELDS = (
@@ -351,7 +331,7 @@ SETTING_FIELDS = (
 
 def complaint_settings_update(*, actor, store: Store, data: dict) -> ComplaintSettings:
     """Change a store's complaint clocks (creates the row on first change)."""
-    _require(actor, Perm.COMPLAINT_MANAGE, store)
+    require(actor, Perm.COMPLAINT_MANAGE, store)
     fields = [f for f in data if f in SETTING_FIELDS]
     errors = {
         f: _("Enter a whole number of at least 1.") for f in fields if not (isinstance(data[f], int) and data[f] >= 1)

@@ -108,7 +108,7 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         "handling_form": forms.get("handling_form") or HandlingForm(complaint=complaint),
         "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"result": complaint.result}),
         "close_form": forms.get("close_form") or CloseForm(),
-        "moves": [m for m in complaint.allowed_moves if m not in ("resolved", "closed")],
+        "moves": [m for m in complaint.allowed_transitions if m not in ("resolved", "closed")],
     }
 
 

@@ -3,7 +3,7 @@ checks the actor's permission in the record's store, and writes the audit trail.
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record, diff, snapshot
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 
 from .choices import ConsentPurpose, CustomerKind, OdometerSource, PlateKind
@@ -31,11 +31,6 @@ VEHICLE_FIELDS = [
 # Changing these needs a reason and leaves a ClassChange row for the DMS reports.
 CLASS_FIELDS = ("abc_class", "discount_level")
 CURRENT_NOTICE_VERSION = "2026-01"
-
-
-def _require(actor, perm: str, store: Store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
 
 
 def _link(obj, url_name: str) -> str:
@@ -139,7 +134,7 @@ def _add_company_keys(customer: Customer) -> None:
 
 
 def customer_create(*, actor, store: Store, data: dict, allow_shared_mobile: bool = False) -> Customer:
-    _require(actor, Perm.CUSTOMER_EDIT, store)
+    require(actor, Perm.CUSTOMER_EDIT, store)
     with transaction.atomic():
         data = clean_customer_data(store=store, data=data, allow_shared_mobile=allow_shared_mobile)
         customer = Customer(store=store)
@@ -162,7 +157,7 @@ def customer_create(*, actor, store: Store, data: dict, allow_shared_mobile: boo
 
 
 def customer_update(*, actor, customer: Customer, data: dict, allow_shared_mobile: bool = False) -> Customer:
-    _require(actor, Perm.CUSTOMER_EDIT, customer.store)
+    require(actor, Perm.CUSTOMER_EDIT, customer.store)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         data = clean_customer_data(
@@ -192,7 +187,7 @@ def customer_update(*, actor, customer: Customer, data: dict, allow_shared_mobil
 
 def contact_reveal(*, actor, customer: Customer) -> str:
     """The full mobile of a customer, for staff allowed to see it; each look is logged."""
-    _require(actor, Perm.CONTACT_REVEAL, customer.store)
+    require(actor, Perm.CONTACT_REVEAL, customer.store)
     audit_record(actor=actor, action=AuditEntry.Action.REVEAL, obj=customer, changes={"field": ["mobile", "mobile"]})
     return customer.mobile
 
@@ -213,7 +208,7 @@ def customer_merge(*, actor, keep: Customer, merge: Customer) -> MergeResult:
         raise ValidationError(_("Choose two different customers."))
     if keep.store_id != merge.store_id:
         raise ValidationError(_("Only customers of the same store can be merged."))
-    _require(actor, Perm.CUSTOMER_MERGE, keep.store)
+    require(actor, Perm.CUSTOMER_MERGE, keep.store)
     with transaction.atomic():
         # Lock both in id order so two managers merging the same pair cannot deadlock.
         locked = {
@@ -266,7 +261,7 @@ def customer_merge_undo(*, actor, merged: Customer) -> Customer:
     """Reverse a merge from its audit row: what moved goes back to `merged`
     (vehicles only if `keep` still owns them), blanks that the merge filled are
     blank again if unchanged since, and `merged` is visible again."""
-    _require(actor, Perm.CUSTOMER_MERGE, merged.store)
+    require(actor, Perm.CUSTOMER_MERGE, merged.store)
     with transaction.atomic():
         merged = Customer.objects.select_for_update().get(pk=merged.pk)
         if merged.merged_into_id is None:
@@ -322,7 +317,7 @@ def consent_record(
 ) -> Consent:
     """Record a consent decision. A withdrawal takes effect at once: senders
     read the latest row per purpose (selectors.current_consents)."""
-    _require(actor, Perm.CUSTOMER_EDIT, customer.store)
+    require(actor, Perm.CUSTOMER_EDIT, customer.store)
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Unknown purpose.")})
     with transaction.atomic():
@@ -341,7 +336,7 @@ def consent_record(
 
 
 def vehicle_create(*, actor, store: Store, owner: Customer, data: dict, odometer_km: int | None = None) -> Vehicle:
-    _require(actor, Perm.CUSTOMER_EDIT, store)
+    require(actor, Perm.CUSTOMER_EDIT, store)
     if owner.store_id != store.pk:
         raise ValidationError({"owner": _("The owner must be a customer of this store.")})
     with transaction.atomic():
@@ -366,7 +361,7 @@ def vehicle_create(*, actor, store: Store, owner: Customer, data: dict, odometer
 
 def vehicle_update(*, actor, vehicle: Vehicle, data: dict, class_change_reason: str = "") -> Vehicle:
     """Edit a vehicle. A new ABC class or discount level needs a reason and is kept as a ClassChange."""
-    _require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
+    require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     with transaction.atomic():
         vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
         data = clean_vehicle_data(store=vehicle.store, data=data, instance=vehicle)
@@ -396,7 +391,7 @@ def vehicle_update(*, actor, vehicle: Vehicle, data: dict, class_change_reason: 
 def vehicle_transfer(*, actor, vehicle: Vehicle, new_owner: Customer, note: str = "") -> Vehicle:
     """The vehicle changes owners: the old ownership ends, a new one starts; its
     history (repair orders, readings) stays with the vehicle."""
-    _require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
+    require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     if new_owner.store_id != vehicle.store_id:
         raise ValidationError({"owner": _("The new owner must be a customer of this store.")})
     with transaction.atomic():
@@ -444,7 +439,7 @@ def odometer_record(
     """Record a reading. Lower than the last one? Only as a correction with a reason.
     `visit_at`: the reading was taken when the car came in (reception), so its
     last visit moves to then in the same write of the vehicle."""
-    _require(actor, Perm.CUSTOMER_VIEW, vehicle.store)
+    require(actor, Perm.CUSTOMER_VIEW, vehicle.store)
     if km < 0 or km > 3_000_000:
         raise ValidationError({"km": _("Enter the odometer in km, between 0 and 3,000,000.")})
     with transaction.atomic():

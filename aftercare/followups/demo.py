@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import store_service_manager
 from aftercare.core.models import Store
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
@@ -23,7 +24,7 @@ def seed_followups(store: Store, rng: random.Random, today: date) -> int:
     now = timezone.now()
     services.followups_generate_churn(store=store, now=now)
     services.followups_generate_holiday(store=store, today=today)
-    caller = services.store_service_manager(store)
+    caller = store_service_manager(store)
     already_worked = FollowUpTask.objects.filter(store=store).exclude(status=TaskStatus.OPEN).exists()
     if caller is None or already_worked:
         return FollowUpTask.objects.filter(store=store).count()

@@ -6,16 +6,16 @@ transaction, locks the task it checks, and audits."""
 from datetime import UTC, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import store_service_manager
 from aftercare.core.audit import audit_record, created_changes
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.customers.models import Customer
 from aftercare.service.choices import Status as ROStatus
 from aftercare.service.models import RepairOrder
@@ -27,25 +27,6 @@ from .models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
 # A satisfaction (or survey overall score) at or below this raises a problem.
 LOW_SCORE = 2
 CALL_HOUR = time(9, 0)
-
-
-def _require(actor, perm: str, store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
-
-
-def store_service_manager(store: Store):
-    """The store's service manager (a store-level role before a group-wide one), or None."""
-    from aftercare.accounts.models import Membership
-
-    membership = (
-        Membership.objects.filter(role=Role.SERVICE_MANAGER, is_active=True, user__is_active=True)
-        .filter(Q(store=store) | Q(store__isnull=True, group_id=store.group_id))
-        .select_related("user")
-        .order_by(F("store_id").asc(nulls_last=True), "id")
-        .first()
-    )
-    return membership.user if membership else None
 
 
 def _at(day, hour: time = CALL_HOUR) -> datetime:
@@ -287,7 +268,7 @@ def _check_open(task: FollowUpTask) -> None:
 
 def followup_claim(*, actor, task: FollowUpTask) -> FollowUpTask:
     """Take a task assigned to a role in the store."""
-    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    require(actor, Perm.FOLLOWUP_WORK, task.store)
     with transaction.atomic():
         task = _locked(task)
         _check_open(task)
@@ -303,7 +284,7 @@ def followup_claim(*, actor, task: FollowUpTask) -> FollowUpTask:
 
 def followup_reassign(*, actor, task: FollowUpTask, owner=None, owner_role: str = "", reason: str = "") -> FollowUpTask:
     """Give a task to another person (who must work follow-ups in the store) or role."""
-    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    require(actor, Perm.FOLLOWUP_WORK, task.store)
     if owner is None and not owner_role:
         raise ValidationError({"owner": _("Choose a person or a role.")})
     if owner is not None and not owner.has_perm(Perm.FOLLOWUP_WORK, task.store):
@@ -341,7 +322,7 @@ def followup_record(*, actor, task: FollowUpTask, data: dict) -> FollowUpTask:
     """Record the call [seed 001 §4.5]. Satisfaction ≤ 2 or a problem category
     raises a FollowUpProblem for the responsible person (24 h clock); the record
     stays pending until the problem is handled and the customer told."""
-    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    require(actor, Perm.FOLLOWUP_WORK, task.store)
     unknown = set(data) - set(OUTCOME_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be set here: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -385,7 +366,7 @@ def followup_record(*, actor, task: FollowUpTask, data: dict) -> FollowUpTask:
 def followup_attempt(*, actor, task: FollowUpTask, channel: str, note: str = "") -> FollowUpTask:
     """A call that did not reach the customer. The task comes back after the
     store's retry delay; after the last try it closes as unreachable."""
-    _require(actor, Perm.FOLLOWUP_WORK, task.store)
+    require(actor, Perm.FOLLOWUP_WORK, task.store)
     now = timezone.now()
     with transaction.atomic():
         task = _locked(task)
@@ -479,7 +460,7 @@ def _locked_problem(problem: FollowUpProblem) -> FollowUpProblem:
 
 
 def problem_handle(*, actor, problem: FollowUpProblem, result: str) -> FollowUpProblem:
-    _require(actor, Perm.FOLLOWUP_WORK, problem.store)
+    require(actor, Perm.FOLLOWUP_WORK, problem.store)
     if not result.strip():
         raise ValidationError({"handling_result": _("Say how the problem was handled.")})
     with transaction.atomic():
@@ -496,7 +477,7 @@ def problem_handle(*, actor, problem: FollowUpProblem, result: str) -> FollowUpP
 
 def problem_inform(*, actor, problem: FollowUpProblem) -> FollowUpProblem:
     """The customer was told the result: the problem, and its follow-up record, are resolved."""
-    _require(actor, Perm.FOLLOWUP_WORK, problem.store)
+    require(actor, Perm.FOLLOWUP_WORK, problem.store)
     with transaction.atomic():
         problem = _locked_problem(problem)
         if problem.status != ProblemStatus.HANDLED:
@@ -520,7 +501,7 @@ def problem_inform(*, actor, problem: FollowUpProblem) -> FollowUpProblem:
 
 def followup_rule_save(*, actor, store: Store, rule: FollowUpRule) -> FollowUpRule:
     """Save a store's follow-up numbers (validated by the form or full_clean)."""
-    _require(actor, Perm.REPORT_VIEW, store)
+    require(actor, Perm.REPORT_VIEW, store)
     rule.store = store
     rule.full_clean(exclude=["store"])
     with transaction.atomic():
@@ -539,7 +520,7 @@ def followup_rule_save(*, actor, store: Store, rule: FollowUpRule) -> FollowUpRu
 def followup_script_save(*, actor, store: Store, kind: str, text: str) -> None:
     from .models import FollowUpScript
 
-    _require(actor, Perm.REPORT_VIEW, store)
+    require(actor, Perm.REPORT_VIEW, store)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown follow-up type: %(kind)s") % {"kind": kind}})
     if not text.strip():

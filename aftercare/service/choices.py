@@ -60,6 +60,9 @@ EDITABLE_STATUSES = (Status.RECEPTION, Status.ESTIMATE)
 # once the work has passed quality check nothing more can be added.
 PROPOSAL_STATUSES = (Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK)
 LINE_ADD_STATUSES = (*EDITABLE_STATUSES, *PROPOSAL_STATUSES)
+# Until settlement the reception details may be corrected and a manager may give a
+# discount; a settled order is a closed document.
+CORRECTABLE_STATUSES = (*LINE_ADD_STATUSES, Status.READY)
 
 
 class LineKind(models.TextChoices):

@@ -167,7 +167,7 @@ def _advance(order: RepairOrder, to: str, *, advisor, technician, manager) -> Re
         Status.SETTLED: manager,
     }.get(to, advisor)  # fmt: skip
     try:
-        return services.repair_order_transition(order=order, to=to, actor=actor)
+        return services.repair_order_transition(repair_order=order, to=to, actor=actor)
     except services.TransitionRefused:
         order = RepairOrder.objects.get(pk=order.pk)
         _record_move(order, to, actor)

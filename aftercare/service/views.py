@@ -412,7 +412,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("service:repair_order_detail", pk=pk)
     to = form.cleaned_data["to"]
     try:
-        services.repair_order_transition(order=order, to=to, actor=request.user, note=form.cleaned_data["note"])
+        services.repair_order_transition(repair_order=order, to=to, actor=request.user, note=form.cleaned_data["note"])
     except (ValidationError, PermissionDenied) as error:
         _message_from(request, error)
     else:

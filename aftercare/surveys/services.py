@@ -4,7 +4,7 @@ checks, writes the audit trail, and announces a completed survey after commit.""
 from datetime import timedelta
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from aftercare.catalog.choices import AnswerType, SurveyDimension
 from aftercare.catalog.models import SurveyQuestion
 from aftercare.core.audit import audit_record, created_changes
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.customers.models import Customer
 from aftercare.service.choices import LineKind
 from aftercare.service.models import RepairOrder
@@ -75,12 +75,6 @@ def survey_for(*, store: Store, kind: str, actor=None) -> Survey:
     return survey
 
 
-def _require(actor, store: Store) -> None:
-    # actor None is the system (demo, scheduled jobs); staff need follow-up work in the store.
-    if actor is not None and not actor.has_perm(Perm.FOLLOWUP_WORK, store):
-        raise PermissionDenied
-
-
 def _check_subject(*, store: Store, customer: Customer, repair_order: RepairOrder | None) -> None:
     if customer.store_id != store.pk:
         raise ValidationError({"customer": _("This customer belongs to another store.")})
@@ -89,7 +83,7 @@ def _check_subject(*, store: Store, customer: Customer, repair_order: RepairOrde
 
 
 def _response_open(*, actor, store, customer, repair_order, kind, channel, link_valid_days=None) -> SurveyResponse:
-    _require(actor, store)
+    require(actor, Perm.FOLLOWUP_WORK, store)
     _check_subject(store=store, customer=customer, repair_order=repair_order)
     survey = survey_for(store=store, kind=kind, actor=actor)
     response = SurveyResponse.objects.create(
@@ -190,7 +184,7 @@ def survey_response_complete(
     the overall score is the explicit `overall` when given, else the mean of the scores."""
     with transaction.atomic():
         # Locked so that two submits of the same link cannot both be recorded.
-        response = SurveyResponse.objects.select_for_update().select_related("survey").get(pk=response.pk)
+        response = SurveyResponse.objects.select_for_update(of=("self",)).select_related("survey").get(pk=response.pk)
         if response.is_completed:
             raise ValidationError(_("This survey has already been answered."), code="already_answered")
         rows = _clean_answers(response.survey, answers)

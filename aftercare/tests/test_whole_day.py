@@ -59,7 +59,7 @@ def test_a_car_goes_from_booking_to_delivery_through_the_services(staff, store, 
         with time_machine.travel(MORNING + dt.timedelta(minutes=55), tick=False):
             order = appointments.appointment_convert(actor=staff["advisor"], appointment=booking, odometer_km=30500)
             service.line_add(actor=staff["advisor"], order=order, part=day["oil"])
-            service.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+            service.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
             service.repair_order_authorise(actor=staff["advisor"], order=order, method="signature", signature=SIGNATURE)
             job_line = order.lines.get(operation=day["oil_change"])
             workshop.job_dispatch(actor=staff["foreman"], line=job_line, technician=staff["technician"])

@@ -9,10 +9,9 @@ class WorkshopConfig(AppConfig):
 
     def ready(self) -> None:
         from aftercare.service.choices import Status
-        from aftercare.service.services import TRANSITION_GUARDS, register_transition_guard
+        from aftercare.service.services import register_transition_guard
 
         from .services import ready_needs_passed_quality_check
 
-        # ready() can run more than once (tests, autoreload): register the guard once.
-        if ready_needs_passed_quality_check not in TRANSITION_GUARDS.get(Status.READY, []):
-            register_transition_guard(Status.READY, ready_needs_passed_quality_check)
+        # The workshop owns the condition of `ready`: the final inspection has passed.
+        register_transition_guard(Status.READY, ready_needs_passed_quality_check)

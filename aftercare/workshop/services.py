@@ -19,7 +19,7 @@ from aftercare.catalog.choices import BayCapability
 from aftercare.catalog.models import Bay, LabourOperation, Part
 from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry
-from aftercare.core.permissions import Perm
+from aftercare.core.permissions import Perm, require
 from aftercare.service import services as spine
 from aftercare.service.choices import LineKind, LineStatus, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
@@ -38,15 +38,10 @@ HV_POWERTRAINS = ("BEV", "PHEV", "HEV")
 WORKSHOP_ROLES = (Role.TECHNICIAN, Role.FOREMAN)
 
 
-def _require(actor, perm: str, store) -> None:
-    if not actor.has_perm(perm, store):
-        raise PermissionDenied(_("You do not have permission to do this in %(store)s.") % {"store": store})
-
-
 def _lock_order(order_id: int) -> RepairOrder:
     # Locking the order serialises everything the workshop does to one car:
     # two foremen dispatching, a technician finishing while QC records a fail.
-    return RepairOrder.objects.select_for_update().select_related("store", "vehicle").get(pk=order_id)
+    return RepairOrder.objects.select_for_update(of=("self",)).select_related("store", "vehicle").get(pk=order_id)
 
 
 def _job_of(line: RepairOrderLine) -> Job:
@@ -70,7 +65,7 @@ def job_dispatch(*, actor, line: RepairOrderLine, technician, bay: Bay | None = 
     reassigns the job while nobody is clocked on to it."""
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
-        _require(actor, Perm.DISPATCH, order)
+        require(actor, Perm.DISPATCH, order)
         line = RepairOrderLine.objects.select_related("operation").get(pk=line.pk, repair_order=order)
         if line.kind != LineKind.LABOUR:
             raise ValidationError(_("Only labour lines are jobs for the workshop."))
@@ -143,7 +138,7 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
     approved order moves it to in progress."""
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
-        _require(actor, Perm.JOB_CLOCK, order)
+        require(actor, Perm.JOB_CLOCK, order)
         job = _job_of(line)
         if job.technician_id != actor.pk:
             raise PermissionDenied(_("This job is dispatched to another technician."))
@@ -176,7 +171,9 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
         job.save(update_fields=["status", "started_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"job_clock_on": [None, line.pk]})
         if order.status == Status.APPROVED:
-            spine.repair_order_transition(order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Work started"))
+            spine.repair_order_transition(
+                repair_order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Work started")
+            )
     return job
 
 
@@ -235,7 +232,7 @@ def job_clock_off(*, actor, line: RepairOrderLine, finished: bool) -> ClockOffOu
         if finished and order.status == Status.IN_PROGRESS and _all_jobs_done(order):
             try:
                 order = spine.repair_order_transition(
-                    order=order, to=Status.QUALITY_CHECK, actor=actor, note=_("All jobs finished")
+                    repair_order=order, to=Status.QUALITY_CHECK, actor=actor, note=_("All jobs finished")
                 )
             except spine.TransitionRefused as refused:
                 waiting = " ".join(refused.messages)
@@ -290,7 +287,7 @@ def finding_propose(*, actor, finding: Finding) -> Finding:
     with transaction.atomic():
         finding = Finding.objects.select_for_update().select_related("job").get(pk=finding.pk)
         order = _lock_order(finding.job.repair_order_id)
-        _require(actor, Perm.REPAIR_ORDER_EDIT, order)
+        require(actor, Perm.REPAIR_ORDER_EDIT, order)
         if finding.proposed_line_id or finding.dismissed:
             raise ValidationError(_("This finding has already been handled."))
         if finding.operation_id is None and finding.part_id is None:
@@ -342,7 +339,7 @@ def quality_check_record(
     reason = reason.strip()
     with transaction.atomic():
         order = _lock_order(order.pk)
-        _require(actor, Perm.QUALITY_CHECK, order)
+        require(actor, Perm.QUALITY_CHECK, order)
         if order.status != Status.QUALITY_CHECK:
             raise spine.TransitionRefused(
                 _("Only an order in quality check can be inspected; this order is %(status)s.")
@@ -385,7 +382,9 @@ def quality_check_record(
             changes={"quality_check": [None, check.result], "not_ok": [None, not_ok]},
         )  # fmt: skip
         if passed:
-            spine.repair_order_transition(order=order, to=Status.READY, actor=actor, note=_("Final inspection passed"))
+            spine.repair_order_transition(
+                repair_order=order, to=Status.READY, actor=actor, note=_("Final inspection passed")
+            )
             return check
         for job in jobs:
             job.status, job.finished_at = JobStatus.REWORK, None
@@ -393,7 +392,10 @@ def quality_check_record(
             job.save(update_fields=["status", "finished_at", "rework_count"])
             Rework.objects.create(quality_check=check, job=job, technician_id=job.technician_id, reason=reason)
         spine.repair_order_transition(
-            order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Rework: %(reason)s") % {"reason": reason[:150]}
+            repair_order=order,
+            to=Status.IN_PROGRESS,
+            actor=actor,
+            note=_("Rework: %(reason)s") % {"reason": reason[:150]},
         )
     return check
 

@@ -132,7 +132,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         changes = _resolve(appointment.store, dict(incoming.validated_data))
         try:
             appointment = services.appointment_change(actor=request.user, appointment=appointment, **changes)
-        except services.AppointmentRefused as error:
+        except services.TransitionRefused as error:
             return _conflict(error)
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
 
@@ -146,7 +146,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             appointment = services.appointment_cancel(
                 actor=request.user, appointment=appointment, reason=incoming.validated_data["reason"]
             )
-        except services.AppointmentRefused as error:
+        except services.TransitionRefused as error:
             return _conflict(error)
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
 
@@ -164,7 +164,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         )
         try:
             order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
-        except services.AppointmentRefused as error:
+        except services.TransitionRefused as error:
             return _conflict(error)
         return Response({"repair_order": order.pk}, status=201)
 

@@ -120,19 +120,68 @@ def test_changing_the_work_recomputes_the_estimate(staff, store, vehicle):
 def test_a_cancelled_appointment_can_no_longer_change_or_be_cancelled(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TOMORROW, 9))
     services.appointment_cancel(actor=staff["advisor"], appointment=appointment, reason="客户改期")
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_cancel(actor=staff["advisor"], appointment=appointment)
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_change(actor=staff["advisor"], appointment=appointment, complaint="x")
 
 
 def test_a_no_show_is_only_recorded_once_the_time_has_begun(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TODAY, 9))
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_mark_no_show(actor=staff["advisor"], appointment=appointment)
     services.appointment_mark_no_show(actor=staff["advisor"], appointment=appointment, now=at(TODAY, 9, 20))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.NO_SHOW
+
+
+def test_every_move_of_an_appointment_is_a_history_row_with_who_and_why(staff, store, vehicle):
+    appointment = book(staff, store, vehicle, at(TOMORROW, 9))
+    services.appointment_mark_arrived(actor=staff["advisor"], appointment=appointment)
+    services.appointment_cancel(actor=staff["advisor"], appointment=appointment, reason=" 客户改期 ")
+    rows = list(appointment.status_changes.values_list("from_status", "to_status", "changed_by", "note"))
+    assert rows == [
+        ("", "booked", staff["advisor"].pk, ""),
+        ("booked", "arrived", staff["advisor"].pk, ""),
+        ("arrived", "cancelled", staff["advisor"].pk, "客户改期"),
+    ]
+    appointment.refresh_from_db()
+    assert appointment.cancel_reason == "客户改期" and appointment.cancelled_at and appointment.arrived_at
+
+
+def test_a_refused_move_writes_no_history_row(staff, store, vehicle):
+    appointment = book(staff, store, vehicle, at(TOMORROW, 9))
+    with pytest.raises(services.TransitionRefused):
+        services.appointment_mark_no_show(actor=staff["advisor"], appointment=appointment)
+    assert list(appointment.status_changes.values_list("to_status", flat=True)) == ["booked"]
+
+
+def test_only_opening_the_repair_order_converts_an_appointment(staff, store, vehicle):
+    appointment = book(staff, store, vehicle, at(TODAY, 9))
+    with pytest.raises(services.TransitionRefused, match="开立工单"):
+        services.appointment_transition(actor=staff["advisor"], appointment=appointment, to=AppointmentStatus.CONVERTED)
+    order = services.appointment_convert(actor=staff["advisor"], appointment=appointment)
+    change = appointment.status_changes.get(to_status=AppointmentStatus.CONVERTED)
+    assert change.from_status == AppointmentStatus.BOOKED
+    assert AuditEntry.objects.filter(
+        object_id=str(appointment.pk),
+        changes__repair_order=[None, order.number],
+        changes__status=["booked", "converted"],
+    ).exists()
+
+
+def test_appointment_moves_announce_themselves_after_commit(staff, store, vehicle, django_capture_on_commit_callbacks):
+    appointment = book(staff, store, vehicle, at(TOMORROW, 9))
+    received = []
+    services.appointment_status_changed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="appt")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.appointment_mark_arrived(actor=staff["advisor"], appointment=appointment)
+    finally:
+        services.appointment_status_changed.disconnect(dispatch_uid="appt")
+    assert [(kw["appointment_id"], kw["from_status"], kw["to_status"]) for kw in received] == [
+        (appointment.pk, "booked", "arrived")
+    ]
 
 
 def test_a_technician_may_not_book(staff, store, vehicle):
@@ -159,7 +208,7 @@ def test_converting_opens_a_repair_order_with_the_booked_work(staff, store, vehi
 def test_an_appointment_is_converted_only_once(staff, store, vehicle):
     appointment = book(staff, store, vehicle, at(TODAY, 9))
     services.appointment_convert(actor=staff["advisor"], appointment=appointment)
-    with pytest.raises(services.AppointmentRefused):
+    with pytest.raises(services.TransitionRefused):
         services.appointment_convert(actor=staff["advisor"], appointment=appointment)
 
 

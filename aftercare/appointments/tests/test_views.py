@@ -123,6 +123,16 @@ def test_cancel_and_no_show_buttons(staff, store, vehicle, client_for):
     assert second.status == AppointmentStatus.BOOKED  # not yet its time
 
 
+def test_the_appointment_page_shows_its_history(staff, store, vehicle, client_for):
+    client = client_for(staff["advisor"])
+    appointment = book(staff, store, vehicle, at(TOMORROW, 9))
+    client.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": "客户改期"})
+    page = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    history = page[page.index('data-testid="appointment-history"') :]
+    history = history[: history.index("</ul>")]
+    assert history.count("<li>") == 2 and "已取消" in history and "客户改期" in history
+
+
 def test_editing_moves_the_booking(staff, store, vehicle, client_for):
     appointment = book(staff, store, vehicle, at(TOMORROW, 9))
     data = _form(vehicle, store, start_time="15:00", operations=[op(store, "M001").pk])

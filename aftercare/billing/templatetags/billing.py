@@ -8,7 +8,7 @@ from aftercare.core.tables import url_pattern
 from aftercare.service.choices import Status
 
 from ..forms import PaymentForm, ReasonForm, RefundForm, new_token
-from ..selectors import settlement_for
+from ..selectors import settle_refusal, settlement_for
 
 register = template.Library()
 
@@ -37,7 +37,8 @@ def billing_panel(context, order, lines=None) -> dict:
         "bill": bill,
         "balance": balance,
         "can_pay": can_pay and open_for_money and balance > 0,
-        "can_settle": can_pay and order.status == Status.READY and (balance == 0 or bill.on_credit),
+        # The workflow's table and guards decide whether the order may be settled; the panel asks them.
+        "can_settle": can_pay and settle_refusal(order, bill) is None,
         "can_refund": Perm.PAYMENT_REVERSE in perms and bill.paid - bill.refunded > 0,
         "can_reverse": Perm.PAYMENT_REVERSE in perms,
         "can_credit": Perm.CREDIT_APPROVE in perms and order.status in (Status.READY, Status.SETTLED) and balance > 0,

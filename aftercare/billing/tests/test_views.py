@@ -121,3 +121,23 @@ def test_the_repair_order_pages_panel_lists_payments_strikes_reversed_ones_and_s
     assert "Bank card" in payments and "Reversal" in payments and "刷错卡" in payments
     assert payments.count(reverse("billing:reverse", args=[card.pk])) == 0  # reversed: no second reversal
     assert 'data-testid="on-credit"' in page and "单位月结" in page
+
+
+def test_the_settle_button_shows_exactly_when_the_workflows_guards_let_the_order_settle(
+    staff, make_order, client_for, monkeypatch
+):
+    from aftercare.service import services as ro
+
+    manager = client_for(staff["service_manager"])
+
+    def offers_settling(order) -> bool:
+        page = manager.get(reverse("billing:order", args=[order.pk])).content.decode()
+        return f'action="{reverse("billing:settle", args=[order.pk])}"' in page
+
+    due = make_order()
+    assert not offers_settling(due)  # money is still due: billing's guard refuses
+    paid_by_warranty = make_order(payer="warranty")
+    assert offers_settling(paid_by_warranty)
+    guards = [*ro.TRANSITION_GUARDS.get(Status.SETTLED, []), lambda o: "发票未开"]
+    monkeypatch.setitem(ro.TRANSITION_GUARDS, Status.SETTLED, guards)
+    assert not offers_settling(paid_by_warranty)

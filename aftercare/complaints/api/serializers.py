@@ -48,7 +48,7 @@ class ComplaintListSerializer(serializers.ModelSerializer):
 class ComplaintOutSerializer(ComplaintListSerializer):
     clocks = serializers.SerializerMethodField()
     status_changes = ComplaintStatusChangeOutSerializer(many=True, read_only=True)
-    allowed_transitions = serializers.ListField(source="allowed_moves", child=serializers.CharField(), read_only=True)
+    allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta(ComplaintListSerializer.Meta):
         fields = [

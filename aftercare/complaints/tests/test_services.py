@@ -175,6 +175,36 @@ def test_a_plan_needs_its_text_and_deadline(make_complaint, staff):
         services.complaint_transition(actor=manager, complaint=complaint, to=Status.PLAN)
 
 
+def test_a_complaint_goes_back_to_the_plan_only_with_a_reason(make_complaint, staff):
+    manager = staff["service_manager"]
+    complaint = _walk_to(make_complaint(), Status.RESOLVED, manager)
+    with pytest.raises(services.TransitionRefused):
+        services.complaint_transition(actor=manager, complaint=complaint, to=Status.PLAN, note="  ")
+    complaint = services.complaint_transition(actor=manager, complaint=complaint, to=Status.PLAN, note="客户仍不满意")
+    assert complaint.status_changes.last().note == "客户仍不满意"
+
+
+def test_resolving_records_the_result_and_the_move_in_one_audit_row(make_complaint, staff):
+    complaint = _walk_to(make_complaint(), Status.PLAN, staff["service_manager"])
+    services.complaint_resolve(actor=staff["service_manager"], complaint=complaint, result="已免费维修")
+    (entry,) = AuditEntry.objects.filter(object_id=str(complaint.pk), changes__has_key="result")
+    assert entry.changes["status"] == ["plan", "resolved"] and entry.changes["result"] == ["", "已免费维修"]
+
+
+def test_complaint_moves_announce_themselves_after_commit(make_complaint, staff, django_capture_on_commit_callbacks):
+    complaint = make_complaint()
+    received = []
+    services.complaint_status_changed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="cp")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.complaint_transition(actor=staff["service_manager"], complaint=complaint, to=Status.CONTACTED)
+    finally:
+        services.complaint_status_changed.disconnect(dispatch_uid="cp")
+    assert [(kw["complaint_id"], kw["from_status"], kw["to_status"]) for kw in received] == [
+        (complaint.pk, "new", "contacted")
+    ]
+
+
 def test_closing_needs_a_satisfaction_of_one_to_five(make_complaint, staff):
     manager = staff["service_manager"]
     complaint = _walk_to(make_complaint(), Status.INFORMED, manager)

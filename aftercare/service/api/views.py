@@ -200,7 +200,7 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         try:
             services.repair_order_transition(
-                order=order, to=incoming.validated_data["to"], actor=request.user,
+                repair_order=order, to=incoming.validated_data["to"], actor=request.user,
                 note=incoming.validated_data["note"],
             )  # fmt: skip
         except services.TransitionRefused as error:

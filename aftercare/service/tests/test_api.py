@@ -165,7 +165,7 @@ def test_opening_with_a_bad_line_is_400_per_item_and_opens_nothing(api, store, v
 
 def test_additional_work_is_decided_through_the_api(api, staff, store, order):
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
-    services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
     services.repair_order_authorise(actor=staff["advisor"], order=order, method="verbal", note="电话确认")
     (extra,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store, "B001"))
     verbal_without_note = api.post(
@@ -187,7 +187,7 @@ def test_authorising_anything_but_an_estimate_is_409(api, order):
 
 def test_the_list_filters_by_status(api, staff, store, order, vehicle):
     other = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
-    services.repair_order_transition(order=other, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=other, to=Status.CANCELLED, actor=staff["advisor"])
     ids = [o["id"] for o in api.get(URL, {"status": "cancelled"}).json()["results"]]
     assert ids == [other.pk]
     assert {o["id"] for o in api.get(URL, {"status": "open"}).json()["results"]} == {order.pk}

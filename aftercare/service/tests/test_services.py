@@ -92,13 +92,13 @@ def test_a_manager_discount_is_a_negative_line_and_needs_the_permission(staff, s
 
 def _to_estimate(staff, store, order):
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
-    return services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+    return services.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
 
 
 def test_work_cannot_start_before_the_customer_authorises(staff, store, order):
     _to_estimate(staff, store, order)
     with pytest.raises(services.TransitionRefused):
-        services.repair_order_transition(order=order, to=Status.APPROVED, actor=staff["advisor"])
+        services.repair_order_transition(repair_order=order, to=Status.APPROVED, actor=staff["advisor"])
     with pytest.raises(ValidationError):
         services.repair_order_authorise(actor=staff["advisor"], order=order, method="verbal")
     order = services.repair_order_authorise(
@@ -116,13 +116,13 @@ def test_additional_work_is_proposed_until_the_customer_decides(staff, store, or
     (extra,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store, "B001"))
     assert extra.status == LineStatus.PROPOSED and extra.is_additional
     assert RepairOrder.objects.get(pk=order.pk).total == total_before
-    services.repair_order_transition(order=order, to=Status.IN_PROGRESS, actor=staff["foreman"])
+    services.repair_order_transition(repair_order=order, to=Status.IN_PROGRESS, actor=staff["foreman"])
     with pytest.raises(services.TransitionRefused):
-        services.repair_order_transition(order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
+        services.repair_order_transition(repair_order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
     services.line_decide(actor=staff["advisor"], line=extra, approve=False, method="link")
     extra.refresh_from_db()
     assert extra.status == LineStatus.DECLINED  # kept, for a later follow-up offer
-    services.repair_order_transition(order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
+    services.repair_order_transition(repair_order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
 
 
 ALL_STATES = [s.value for s in Status]
@@ -130,8 +130,8 @@ ALL_STATES = [s.value for s in Status]
 
 @pytest.mark.parametrize(("source", "target"), [(a, b) for a in ALL_STATES for b in ALL_STATES])
 def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff, store, order, monkeypatch):
-    # The table alone: other apps' guards (QC passed, balance paid) are tested where they live.
-    monkeypatch.setattr(services, "TRANSITION_GUARDS", {})
+    # The table alone: guards (QC passed, balance paid) are tested where they live.
+    monkeypatch.setattr(services.REPAIR_ORDER_WORKFLOW, "guards", {})
     # An order with one line, authorised, placed directly in `source`.
     charge = OtherCharge.objects.effective_for_store(store).first()
     services.line_add(actor=staff["service_manager"], order=order, other_charge=charge)
@@ -139,25 +139,25 @@ def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff
     order.refresh_from_db()
     allowed = target in TRANSITIONS[source]
     if allowed:
-        moved = services.repair_order_transition(order=order, to=target, actor=staff["service_manager"])
+        moved = services.repair_order_transition(repair_order=order, to=target, actor=staff["service_manager"])
         assert moved.status == target
         assert StatusChange.objects.filter(repair_order=order, from_status=source, to_status=target).exists()
     else:
         with pytest.raises(services.TransitionRefused):
-            services.repair_order_transition(order=order, to=target, actor=staff["service_manager"])
+            services.repair_order_transition(repair_order=order, to=target, actor=staff["service_manager"])
         assert RepairOrder.objects.get(pk=order.pk).status == source
 
 
 def test_a_technician_cannot_cancel_an_order(staff, order):
     with pytest.raises(PermissionDenied):
-        services.repair_order_transition(order=order, to=Status.CANCELLED, actor=staff["technician"])
+        services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["technician"])
 
 
 def test_a_registered_guard_can_refuse_a_move(staff, store, order, monkeypatch):
     monkeypatch.setitem(services.TRANSITION_GUARDS, Status.ESTIMATE, [lambda o: "车辆未检查"])
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
     with pytest.raises(services.TransitionRefused, match="车辆未检查"):
-        services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+        services.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
 
 
 def test_moves_announce_themselves_after_commit(staff, store, order, django_capture_on_commit_callbacks):
@@ -365,7 +365,7 @@ def test_a_locked_move_needs_the_callers_transaction(staff, order):
     from django.db.transaction import TransactionManagementError
 
     with pytest.raises(TransactionManagementError):
-        services.repair_order_move_locked(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+        services.repair_order_move_locked(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
 
 
 def test_a_locked_move_checks_role_table_and_guards_and_records_like_a_transition(
@@ -386,15 +386,15 @@ def test_a_locked_move_checks_role_table_and_guards_and_records_like_a_transitio
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             locked = RepairOrder.objects.select_for_update().get(pk=order.pk)
             with pytest.raises(PermissionDenied):
-                services.repair_order_move_locked(order=locked, to=Status.ESTIMATE, actor=staff["technician"])
+                services.repair_order_move_locked(repair_order=locked, to=Status.ESTIMATE, actor=staff["technician"])
             with pytest.raises(services.TransitionRefused):
-                services.repair_order_move_locked(order=locked, to=Status.READY, actor=staff["service_manager"])
+                services.repair_order_move_locked(repair_order=locked, to=Status.READY, actor=staff["service_manager"])
             services.repair_order_move_locked(
-                order=locked, to=Status.ESTIMATE, actor=staff["advisor"], context={"checked": True}
+                repair_order=locked, to=Status.ESTIMATE, actor=staff["advisor"], context={"checked": True}
             )
     finally:
         services.repair_order_status_changed.disconnect(dispatch_uid="locked")
-    assert seen == [{"checked": True}]
+    assert seen == [{"note": "", "checked": True}]
     assert received == ["estimate"]
     assert StatusChange.objects.filter(repair_order=order, from_status="reception", to_status="estimate").exists()
     assert AuditEntry.objects.filter(object_id=str(order.pk), changes__status=["reception", "estimate"]).exists()

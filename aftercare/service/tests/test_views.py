@@ -61,7 +61,7 @@ def _with_lines(staff, store, order, n):
 
 def _estimate(staff, store, order):
     services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
-    return services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+    return services.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
 
 
 def _other_store_order(other_store, catalogue):
@@ -270,7 +270,7 @@ def test_only_a_manager_sees_and_gives_a_discount(advisor, staff, store, order, 
 
 def test_a_closed_order_shows_no_editing_forms_but_still_takes_photos(advisor, staff, store, order, client_for):
     _with_lines(staff, store, order, 1)
-    services.repair_order_transition(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
     url = reverse("service:repair_order_detail", args=[order.pk])
     manager = client_for(staff["service_manager"]).get(url)
     body = manager.content.decode()
@@ -290,7 +290,7 @@ def test_the_estimate_offers_lines_authorisation_and_the_managers_discount(staff
 
 def test_the_page_names_who_pays_each_line_and_each_status_reached(advisor, staff, store, order):
     _with_lines(staff, store, order, 1)
-    services.repair_order_transition(order=order, to=Status.ESTIMATE, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=staff["advisor"])
     with translation.override("en"):
         html = advisor.get(
             reverse("service:repair_order_detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="en"
@@ -403,7 +403,7 @@ def test_the_list_shows_todays_open_orders_first_and_filters_by_status(advisor, 
         fresh = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
-        services.repair_order_transition(order=fresh, to=Status.CANCELLED, actor=staff["advisor"])
+        services.repair_order_transition(repair_order=fresh, to=Status.CANCELLED, actor=staff["advisor"])
         today = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
@@ -425,7 +425,7 @@ def test_the_list_filtered_by_status_only_shows_what_the_filter_set_selects(advi
         )
         for _ in range(3)
     ]
-    services.repair_order_transition(order=orders[1], to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=orders[1], to=Status.CANCELLED, actor=staff["advisor"])
     url = reverse("service:repair_order_list")
     for query in ({}, {"status": ""}, {"status": "open"}, {"status": "cancelled"}, {"status": "nonsense"},
                   {"status": "open", "q": ""}, {"status": "open", "q": orders[2].number}):  # fmt: skip

@@ -31,7 +31,7 @@ def make_order(staff, store, catalogue):
         )  # fmt: skip
         for code in codes:
             spine.line_add(actor=advisor, order=order, operation=op(where, code))
-        spine.repair_order_transition(order=order, to="estimate", actor=advisor)
+        spine.repair_order_transition(repair_order=order, to="estimate", actor=advisor)
         spine.repair_order_authorise(actor=advisor, order=order, method="verbal", note="车主电话确认")
         order.refresh_from_db()
         return order

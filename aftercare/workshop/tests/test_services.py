@@ -82,7 +82,7 @@ def test_proposed_work_and_unapproved_orders_cannot_be_dispatched(staff, store, 
     assert extra.status == LineStatus.PROPOSED
     with pytest.raises(ValidationError):
         _dispatch(staff, extra, tech)
-    spine.repair_order_transition(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
     (line, _extra) = labour(order)
     with pytest.raises(spine.TransitionRefused):
         _dispatch(staff, line, tech)
@@ -228,7 +228,7 @@ def _finished(staff, make_order, tech, codes=("M009",)):
 def test_ready_is_refused_without_a_passed_inspection(staff, make_order, tech):
     order = _finished(staff, make_order, tech)
     with pytest.raises(spine.TransitionRefused):
-        spine.repair_order_transition(order=order, to=Status.READY, actor=staff["foreman"])
+        spine.repair_order_transition(repair_order=order, to=Status.READY, actor=staff["foreman"])
 
 
 def test_a_passed_inspection_makes_the_order_ready(staff, make_order, tech):
@@ -268,7 +268,7 @@ def test_a_failed_inspection_sends_jobs_back_as_rework_and_counts_it(staff, stor
     services.job_clock_on(actor=tech, line=first)
     assert services.job_clock_off(actor=tech, line=first, finished=True).order_status == Status.QUALITY_CHECK
     with pytest.raises(spine.TransitionRefused):  # the latest inspection failed
-        spine.repair_order_transition(order=order, to=Status.READY, actor=staff["foreman"])
+        spine.repair_order_transition(repair_order=order, to=Status.READY, actor=staff["foreman"])
     services.quality_check_record(actor=staff["foreman"], order=order, results=_all_ok(order), passed=True)
     assert RepairOrder.objects.get(pk=order.pk).status == Status.READY
 

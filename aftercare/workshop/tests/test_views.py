@@ -147,7 +147,7 @@ def test_the_order_panel_offers_dispatch_only_while_the_order_can_be_worked_on(s
     foreman = client_for(staff["foreman"])
     panel = reverse("workshop:order_panel", args=[order.pk])
     assert reverse("workshop:dispatch", args=[order.pk, labour(order)[0].pk]).encode() in foreman.get(panel).content
-    spine.repair_order_transition(order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
     html = foreman.get(panel).content.decode()
     assert 'data-testid="workshop-panel"' in html and "/dispatch/" not in html
 
