@@ -139,19 +139,24 @@ def _matches(user, plan, cap: int) -> QuerySet:
     return parts[0].union(*parts[1:], all=True)
 
 
-def _line(row, reveal: set[int], **vehicle) -> SearchResult:
+def _phone(row, reveal: set[int]) -> str:
+    return row["mobile"] if row["store_id"] in reveal else mask_phone(row["mobile"])
+
+
+def _vehicle_line(row, reveal: set[int]) -> SearchResult:
     return SearchResult(
-        customer_id=row["owner_id"] if vehicle else row["id"],
-        customer_name=row["name"],
-        customer_number=row["number"],
-        phone=row["mobile"] if row["store_id"] in reveal else mask_phone(row["mobile"]),
-        vehicle_id=vehicle.get("vehicle_id"),
-        plate=vehicle.get("plate", ""),
-        vin=vehicle.get("vin", ""),
-        model=vehicle.get("model", ""),
-        last_visit_at=row["last_visit_at"],
+        customer_id=row["owner_id"], customer_name=row["name"], customer_number=row["number"],
+        phone=_phone(row, reveal), vehicle_id=row["id"], plate=row["plate"], vin=row["vin"],
+        model=f"{row['brand']} {row['model']}", last_visit_at=row["last_visit_at"] or row["owner_last_visit_at"],
         store_id=row["store_id"],
-    )
+    )  # fmt: skip
+
+
+def _customer_line(row, reveal: set[int]) -> SearchResult:
+    return SearchResult(
+        customer_id=row["id"], customer_name=row["name"], customer_number=row["number"], phone=_phone(row, reveal),
+        vehicle_id=None, plate="", vin="", model="", last_visit_at=row["last_visit_at"], store_id=row["store_id"],
+    )  # fmt: skip
 
 
 def search(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
@@ -190,11 +195,7 @@ def search(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
             owner_last_visit_at=F("owner__last_visit_at"),
         )[: limit + 1]
     )  # fmt: skip
-    for row in vehicles[:limit]:
-        line = _line(row, reveal, vehicle_id=row["id"], plate=row["plate"], vin=row["vin"],
-                     model=f"{row['brand']} {row['model']}")  # fmt: skip
-        line.last_visit_at = row["last_visit_at"] or row["owner_last_visit_at"]
-        results.append(line)
+    results += [_vehicle_line(row, reveal) for row in vehicles[:limit]]
     rest = customer_ids.difference(line.customer_id for line in results)
     room = limit - len(results)
     if len(vehicles) > limit or (rest and not room):
@@ -206,6 +207,6 @@ def search(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
             .order_by(*_latest_first())
             .values("id", "name", "number", "mobile", "last_visit_at", "store_id")[: room + 1]
         )
-        results += [_line(row, reveal) for row in customers[:room]]
+        results += [_customer_line(row, reveal) for row in customers[:room]]
         results.more = results.more or len(customers) > room
     return results

@@ -277,3 +277,12 @@ def test_the_customer_list_escapes_what_people_typed(staff, store, client_for):
     CustomerFactory(store=store, name="<script>alert(1)</script>")
     html = client_for(staff["advisor"]).get(reverse("customers:customer_list")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_customer_list_prints_the_last_visit_as_a_local_date_and_masks_by_role(staff, store, client_for):
+    from datetime import UTC, datetime
+
+    CustomerFactory(store=store, mobile="13812345678", last_visit_at=datetime(2025, 3, 31, 17, 30, tzinfo=UTC))
+    for role, phone in [("advisor", "13812345678"), ("technician", "138****5678")]:
+        html = client_for(staff[role]).get(reverse("customers:customer_list"), HTTP_HX_REQUEST="true").content.decode()
+        assert f"<td>{phone}</td>" in html and "<td>2025-04-01</td>" in html  # 1 April 01:30 in Shanghai
