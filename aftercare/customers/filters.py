@@ -9,7 +9,7 @@ from .models import Customer
 
 class CustomerFilterSet(django_filters.FilterSet):
     """Filters for the customer list and the API list. Free-text search is the
-    search box's job (selectors.search); these are the structured filters."""
+    search box's job (search.search); these are the structured filters."""
 
     number = django_filters.CharFilter(label=_("Customer number"), lookup_expr="iexact")
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=CustomerKind.choices)

@@ -339,6 +339,8 @@ class SearchKey(models.Model):
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, null=True, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, related_name="+")
 
+    objects = StoreScopedQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["key", "store"], name="searchkey_key", opclasses=PATTERN_OPS)]
 

@@ -22,7 +22,7 @@ from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page, url_pattern
 from aftercare.core.views import permission_required
-from aftercare.customers import selectors as customer_selectors
+from aftercare.customers import search as customer_search
 from aftercare.customers import services as customer_services
 from aftercare.customers.models import Customer, Vehicle
 
@@ -153,7 +153,7 @@ def _filter_form_key(request, advisors: list[tuple[int, str]]) -> str:
 def reception_search(request: HttpRequest) -> HttpResponse:
     """Find the car to receive by plate, mobile, VIN or name."""
     query = request.GET.get("q", "").strip()
-    results = [r for r in customer_selectors.search(request.user, query) if r.vehicle_id] if query else []
+    results = [r for r in customer_search.search(request.user, query) if r.vehicle_id] if query else []
     context = {"query": query, "results": results}
     template = "service/reception_search.html#results" if _is_partial(request) else "service/reception_search.html"
     return render(request, template, context)

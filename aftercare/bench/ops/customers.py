@@ -23,7 +23,7 @@ from aftercare.accounts.models import User
 from aftercare.core.masking import mask_field, mask_phone
 from aftercare.core.models import AuditEntry, DocumentSequence, Store
 from aftercare.core.permissions import Perm
-from aftercare.customers import selectors
+from aftercare.customers import search as search_box
 from aftercare.customers.choices import ContactChannel, CustomerKind, CustomerSource, Gender
 from aftercare.customers.exports import export_list
 from aftercare.customers.imports import CUSTOMERS
@@ -97,44 +97,53 @@ def raw(ctx: Context) -> RawSQL:
 # --- the search box -------------------------------------------------------------------------
 
 
+# Each key's rows best first, as the selector ranks them: latest visit first (never visited
+# last), then the newest record.
+_RANK = "ORDER BY {t}last_visit_at DESC NULLS LAST, {t}id DESC"
+
+
 def _id_parts(sql: RawSQL, plan, store_ids, cap):
-    """The selector's id sub-queries, written by hand: [(tag, sql, params)]."""
+    """The selector's id sub-queries, written by hand: [(tag, sql, params)], each ranked and
+    keeping `cap + 1` rows (the one past the cap says the key was cut)."""
     stores = f"{sql.weak('store_id')} IN {sql.in_list(store_ids)}"
+    key_stores = f"{sql.weak('k.store_id')} IN {sql.in_list(store_ids)}"
     customers = f"SELECT id FROM {T['Customer']} WHERE {sql.weak('merged_into_id')} IS NULL AND {stores}"
     parts = []
     for kind, value in plan:
-        if kind in ("plate_key", "company_key"):
-            key_kind = "plate" if kind == "plate_key" else "company"
-            column = "vehicle_id" if kind == "plate_key" else "customer_id"
-            condition, params = sql.prefix("key", value)
-            parts.append(
-                (
-                    1 if kind == "plate_key" else 0,
-                    f"SELECT {column} FROM {T['SearchKey']} WHERE kind = %s AND {condition} AND {stores}",
-                    [key_kind, *params, *store_ids],
-                )
+        if kind in ("plate_key", "company_key", "plate_suffix"):
+            key_kind, column, table = (
+                ("company", "customer_id", T["Customer"])
+                if kind == "company_key"
+                else ("plate", "vehicle_id", T["Vehicle"])
             )
-        elif kind == "plate_suffix":
+            if kind == "plate_suffix":
+                condition, params = "k.key = %s", [value]
+            else:
+                condition, params = sql.prefix("k.key", value)
             parts.append(
                 (
-                    1,
-                    f"SELECT vehicle_id FROM {T['SearchKey']} WHERE kind = %s AND key = %s AND {stores}",
-                    ["plate", value, *store_ids],
+                    0 if kind == "company_key" else 1,
+                    f"SELECT k.{column} FROM {T['SearchKey']} k LEFT JOIN {table} o ON o.id = k.{column} "
+                    f"WHERE k.kind = %s AND {condition} AND {key_stores} {_RANK.format(t='o.')}",
+                    [key_kind, *params, *store_ids],
                 )
             )
         elif kind == "vin_suffix":
             condition, params = sql.prefix("vin_rev", value)
-            parts.append((1, f"SELECT id FROM {T['Vehicle']} WHERE {stores} AND {condition}", [*store_ids, *params]))
+            parts.append(
+                (1, f"SELECT id FROM {T['Vehicle']} WHERE {stores} AND {condition} {_RANK.format(t='')}",
+                 [*store_ids, *params])
+            )  # fmt: skip
         elif kind == "mobile":
-            parts.append((0, f"{customers} AND mobile = %s", [*store_ids, value]))
+            parts.append((0, f"{customers} AND mobile = %s {_RANK.format(t='')}", [*store_ids, value]))
         else:
             column = {"name": "name", "mobile_suffix": "mobile_rev", "initials": "name_initials"}.get(
                 kind, "name_pinyin"
             )
             condition, params = sql.prefix(column, value)
-            parts.append((0, f"{customers} AND {condition}", [*store_ids, *params]))
-    return [(tag, f"SELECT * FROM (SELECT sub.*, {tag} AS tag FROM ({text} LIMIT {cap}) sub) AS t{n}", params)
-            for n, (tag, text, params) in enumerate(parts)]  # fmt: skip
+            parts.append((0, f"{customers} AND {condition} {_RANK.format(t='')}", [*store_ids, *params]))
+    return [(tag, f"SELECT * FROM (SELECT sub.*, {n} AS part, {tag} AS tag FROM ({text} LIMIT {cap + 1}) sub) AS t{n}",
+             params) for n, (tag, text, params) in enumerate(parts)]  # fmt: skip
 
 
 def _datetime_reader(sql: RawSQL):
@@ -147,7 +156,7 @@ def _datetime_reader(sql: RawSQL):
 
 
 def floor_search(
-    ctx: Context, query: str, limit: int = selectors.SEARCH_LIMIT
+    ctx: Context, query: str, limit: int = search_box.SEARCH_LIMIT
 ) -> list[tuple[int, int | None, datetime | None]]:
     """The search box's answer by hand: the ids (one UNION ALL), the vehicles with
     their owners, then owners without a shown vehicle. Each result line as the
@@ -158,18 +167,13 @@ def floor_search(
     user = ctx.users["advisor"]
     store_ids = user.store_ids(Perm.CUSTOMER_VIEW)
     reveal = set(user.store_ids(Perm.CONTACT_REVEAL))
-    plan = selectors._plan(query)
+    plan = search_box._plan(query)
     if not plan:
         return []
     parts = _id_parts(sql, plan, store_ids, limit * 2)
     ids = sql.rows(" UNION ALL ".join(text for _tag, text, _params in parts), [p for *_x, ps in parts for p in ps])
-    # A key with more than `cap` matches (王: 7 % of people) keeps *some* `cap`
-    # of them, which ones depending on the plan: then only the shape can be compared.
-    ctx.cache["search_capped"] = len(ids) >= limit * 2 and any(
-        sum(1 for _i, tag in ids if tag == t) >= limit * 2 for t in (0, 1)
-    )
-    customer_ids = {i for i, tag in ids if tag == 0 and i is not None}
-    vehicle_ids = {i for i, tag in ids if tag == 1 and i is not None}
+    customer_ids = {i for i, _part, tag in ids if tag == 0 and i is not None}
+    vehicle_ids = {i for i, _part, tag in ids if tag == 1 and i is not None}
     if not customer_ids and not vehicle_ids:
         return []
     conditions, params = [], list(store_ids)
@@ -184,7 +188,7 @@ def floor_search(
         f"c.name, c.number, c.mobile, c.last_visit_at "
         f"FROM {T['Vehicle']} v JOIN {T['Customer']} c ON c.id = v.owner_id "
         f"WHERE {sql.weak('v.store_id')} IN {sql.in_list(store_ids)} AND ({' OR '.join(conditions)}) "
-        f"ORDER BY v.last_visit_at DESC, v.id DESC LIMIT {limit}",
+        f"ORDER BY v.last_visit_at DESC NULLS LAST, v.id DESC LIMIT {limit + 1}",
         params,
     )
     results = [
@@ -192,15 +196,16 @@ def floor_search(
             r[7], r[0], r[8], r[9], r[10] if r[6] in reveal else mask_phone(r[10]), r[1], r[2], f"{r[3]} {r[4]}",
             when(r[5] or r[11]),
         )
-        for r in rows
+        for r in rows[:limit]
     ]  # fmt: skip
     rest = customer_ids - {r[0] for r in results}
-    if rest and len(results) < limit:
+    room = limit - len(results)
+    if rest and room:
         for r in sql.rows(
             f"SELECT id, name, number, mobile, last_visit_at, store_id FROM {T['Customer']} "
-            f"WHERE id IN {sql.in_list(rest)} ORDER BY last_visit_at DESC, id DESC LIMIT {limit - len(results)}",
+            f"WHERE id IN {sql.in_list(rest)} ORDER BY last_visit_at DESC NULLS LAST, id DESC LIMIT {room + 1}",
             sorted(rest),
-        ):
+        )[:room]:
             results.append(
                 (r[0], None, r[1], r[2], r[3] if r[5] in reveal else mask_phone(r[3]), "", "", "", when(r[4]))
             )
@@ -214,19 +219,17 @@ def _search_case(ctx: Context, key: str, way: str) -> Case:
     client = ctx.clients["advisor"]
 
     def app_answer():
-        return [(r.customer_id, r.vehicle_id, r.last_visit_at) for r in selectors.search(user, query)]
+        return [(r.customer_id, r.vehicle_id, r.last_visit_at) for r in search_box.search(user, query)]
 
     def same():
-        app, floor = app_answer(), floor_search(ctx, query)
-        if ctx.cache.get("search_capped"):
-            return None if len(app) == len(floor) else False
-        return app == floor
+        # Both rank each key before its cap, so even a capped key (王) gives the same lines.
+        return app_answer() == floor_search(ctx, query)
 
     def sql_floor():
         return floor_search(ctx, query)
 
     if way == "selector":
-        return Case(run=lambda: selectors.search(user, query), floor=[sql_floor], same_answer=same)
+        return Case(run=lambda: search_box.search(user, query), floor=[sql_floor], same_answer=same)
     if way == "page":  # what the top bar's box requests as the user types: the htmx partial
         return Case(
             run=lambda: _ok(client.get("/search/", {"q": query}, headers={"HX-Request": "true"})),

@@ -9,9 +9,10 @@ from aftercare.core.api.permissions import require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 
-from .. import selectors, services
+from .. import services
 from ..filters import CustomerFilterSet
 from ..models import Customer, Vehicle
+from ..search import search
 from .serializers import (
     CustomerInSerializer,
     CustomerOutSerializer,
@@ -116,6 +117,9 @@ class VehicleViewSet(viewsets.GenericViewSet):
         return Response(VehicleOutSerializer(vehicle).data, status=status.HTTP_201_CREATED)
 
 
+MORE_HEADER = "X-More-Results"
+
+
 class SearchView(APIView):
     """The search box as an API: the same results as the top bar."""
 
@@ -123,10 +127,20 @@ class SearchView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="Plate fragment, mobile's last 4+, VIN's last 6+, name, pinyin")
+            OpenApiParameter("q", str, description="Plate fragment, mobile's last 4+, VIN's last 6+, name, pinyin"),
+            OpenApiParameter(
+                MORE_HEADER,
+                str,
+                location=OpenApiParameter.HEADER,
+                response=True,
+                enum=["true", "false"],
+                description='true when more records match than are returned: the client offers "more…" '
+                "(the user types more of the plate, number or name).",
+            ),
         ],
         responses=SearchResultSerializer(many=True),
     )
     def get(self, request):
-        results = selectors.search(request.user, request.query_params.get("q", ""))
-        return Response(SearchResultSerializer([r.as_dict() for r in results], many=True).data)
+        results = search(request.user, request.query_params.get("q", ""))
+        data = SearchResultSerializer([r.as_dict() for r in results], many=True).data
+        return Response(data, headers={MORE_HEADER: "true" if results.more else "false"})

@@ -73,8 +73,16 @@ def test_the_api_masks_mobiles_for_roles_without_full_contact(staff, store, api_
 
 def test_the_api_search_returns_the_same_results_as_the_search_box(staff, store, api_client_for):
     VehicleFactory(owner=CustomerFactory(store=store, name="张三"), plate="粤A12345")
-    rows = api_client_for(staff["advisor"]).get("/api/v1/search/", {"q": "zs"}).json()
-    assert [(r["customer_name"], r["plate"]) for r in rows] == [("张三", "粤A12345")]
+    answer = api_client_for(staff["advisor"]).get("/api/v1/search/", {"q": "zs"})
+    assert [(r["customer_name"], r["plate"]) for r in answer.json()] == [("张三", "粤A12345")]
+    assert answer.headers["X-More-Results"] == "false"
+
+
+def test_the_api_search_says_when_more_match_than_it_returns(staff, store, api_client_for):
+    newest = [CustomerFactory(store=store, name="欧阳修远", mobile=f"1390000{n:04d}") for n in range(45)][-1]
+    answer = api_client_for(staff["advisor"]).get("/api/v1/search/", {"q": "oyxy"})
+    assert answer.json()[0]["customer_id"] == newest.pk and len(answer.json()) == 20
+    assert answer.headers["X-More-Results"] == "true"
 
 
 def test_the_api_hides_other_stores(staff, other_store, api_client_for):

@@ -15,7 +15,7 @@ from aftercare.core.spreadsheets import SpreadsheetError, read_table
 from aftercare.core.vin import with_check_digit
 from aftercare.customers import exports, imports
 from aftercare.customers.models import Customer, SearchKey, Vehicle
-from aftercare.customers.selectors import search
+from aftercare.customers.search import search
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
 from aftercare.tests.uploads import csv_upload, xlsx_upload
 

@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftercare.accounts.roles import Role
-from aftercare.customers import selectors, services
-from aftercare.customers.selectors import search
+from aftercare.customers import search as search_box
+from aftercare.customers import services
+from aftercare.customers.models import Customer, Vehicle
+from aftercare.customers.search import search
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,11 +134,7 @@ def test_a_search_costs_the_same_few_queries_whatever_the_data(query, staff, sto
     assert len(results) <= 20
 
 
-# --- the compiled statements ---------------------------------------------------------------------
-#
-# `search` runs SQL compiled once per shape of query and binds each keystroke's
-# values; `_search(..., _ByOrm)` builds and compiles the same QuerySets on every
-# call. They must never differ.
+# --- every kind of key, against the same data ------------------------------------------------------
 
 QUERIES_BY_KEY_KIND = {
     "plate_key": ["粤A12345", "A123", "粤AD5"],
@@ -163,27 +161,17 @@ def mixed(store, other_store, zhang, crowd, staff):
     VehicleFactory(owner=CustomerFactory(store=other_store, name="张三", mobile="13812345670"), plate="粤A12346")
 
 
-def _lines(results):
-    return [r.as_dict() for r in results]
-
-
 def test_the_queries_cover_every_key_kind_the_search_knows():
     kinds = {
-        kind for queries in QUERIES_BY_KEY_KIND.values() for query in queries for kind, _v in selectors._plan(query)
+        kind for queries in QUERIES_BY_KEY_KIND.values() for query in queries for kind, _v in search_box._plan(query)
     }
     assert kinds == set(QUERIES_BY_KEY_KIND)
 
 
-@pytest.mark.parametrize(
-    "query", [query for queries in QUERIES_BY_KEY_KIND.values() for query in queries] + ["王", "lxw", "99"]
-)
-@pytest.mark.parametrize("limit", [20, 2])
-def test_compiled_statements_give_exactly_what_the_orm_gives(query, limit, staff, mixed):
-    for role in ("advisor", "technician"):  # full and masked phones
-        user = staff[role]
-        by_orm = selectors._search(user, query, limit, selectors._ByOrm)
-        assert _lines(search(user, query, limit=limit)) == _lines(by_orm)
-        assert _lines(search(user, query, limit=limit)) == _lines(by_orm)  # and again, from the cache
+@pytest.mark.parametrize("query", [query for queries in QUERIES_BY_KEY_KIND.values() for query in queries])
+def test_every_key_kind_finds_only_the_users_own_stores(query, store, staff, mixed):
+    results = search(staff["advisor"], query)
+    assert results and {r.store_id for r in results} == {store.pk}
 
 
 def test_wildcards_typed_in_a_name_match_only_themselves(staff, mixed):
@@ -191,16 +179,7 @@ def test_wildcards_typed_in_a_name_match_only_themselves(staff, mixed):
     assert _names(search(staff["advisor"], "张%")) == ["张%芳"]
 
 
-def test_a_statement_is_compiled_once_and_reused_for_other_values(staff, mixed):
-    selectors._statement.cache_clear()
-    assert _names(search(staff["advisor"], "张三")) == ["张三"]
-    compiled = selectors._statement.cache_info().misses
-    assert _names(search(staff["advisor"], "王五")) == ["王五"]
-    assert selectors._statement.cache_info().misses == compiled
-
-
-def test_compiled_statements_bind_each_users_own_stores(store, other_store, staff, mixed):
-    """Same shape of query (one store each), different stores: the store ids are parameters, not SQL."""
+def test_each_user_finds_the_customers_of_their_own_stores(store, other_store, staff, mixed):
     other_advisor = UserFactory(username="other-advisor")
     MembershipFactory(user=other_advisor, store=other_store, role=Role.ADVISOR)
     here = search(staff["advisor"], "张三")
@@ -210,19 +189,54 @@ def test_compiled_statements_bind_each_users_own_stores(store, other_store, staf
 
 
 @pytest.mark.parametrize(("query", "queries"), [("12345", 2), ("张", 3)])
-def test_a_search_compiling_a_new_shape_still_costs_only_its_queries(
+def test_a_search_costs_two_queries_or_three_when_customers_without_a_vehicle_are_added(
     query, queries, staff, mixed, django_assert_num_queries
 ):
-    """2 queries when the vehicles fill the answer; 3 when customers without a vehicle are added."""
     user = staff["advisor"]
     user.store_ids()  # memberships are cached per request; count only the search itself
-    selectors._statement.cache_clear()
-    with django_assert_num_queries(queries):
-        search(user, query)
     with django_assert_num_queries(queries):
         search(user, query)
 
 
-def test_a_statement_whose_argument_the_orm_wrote_into_the_sql_is_refused():
-    with pytest.raises(RuntimeError):
-        selectors._Statement("SELECT id FROM t WHERE store_id = -100001", [], standins=[[-100_001]])
+def test_a_search_with_room_left_says_nothing_more_matches(staff, mixed):
+    results = search(staff["advisor"], "张")
+    assert len(results) < search_box.SEARCH_LIMIT and not results.more
+
+
+# --- ranking and "more…" (a key cut at its cap) -------------------------------------------------------
+
+
+@pytest.fixture
+def namesakes(store):
+    """45 customers named 欧阳修远, more than a key keeps (twice the limit), created one after another."""
+    return [CustomerFactory(store=store, name="欧阳修远", mobile=f"1390000{n:04d}") for n in range(45)]
+
+
+@pytest.mark.parametrize("query", ["欧阳", "oyxy", "欧阳修远", "ouyangxiuyuan"])
+def test_the_newest_of_many_namesakes_comes_first_and_more_are_announced(query, staff, namesakes):
+    results = search(staff["advisor"], query)
+    assert [r.customer_id for r in results] == [c.pk for c in reversed(namesakes)][: search_box.SEARCH_LIMIT]
+    assert results.more
+
+
+def test_the_most_recent_visit_ranks_before_the_newest_record(staff, namesakes):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    oldest, second = namesakes[0], namesakes[1]
+    Customer.objects.filter(pk=oldest.pk).update(last_visit_at=timezone.now())
+    Customer.objects.filter(pk=second.pk).update(last_visit_at=timezone.now() - timedelta(days=30))
+    results = search(staff["advisor"], "oyxy")
+    assert [r.customer_id for r in results[:3]] == [oldest.pk, second.pk, namesakes[-1].pk]
+
+
+def test_vehicles_found_by_a_common_plate_fragment_are_ranked_by_last_visit_and_cut_with_more(staff, store):
+    from django.utils import timezone
+
+    owner = CustomerFactory(store=store, name="车队")
+    fleet = [VehicleFactory(owner=owner, plate=f"粤A{n:03d}88") for n in range(45)]
+    Vehicle.objects.filter(pk=fleet[3].pk).update(last_visit_at=timezone.now())
+    results = search(staff["advisor"], "88")
+    assert [r.vehicle_id for r in results[:2]] == [fleet[3].pk, fleet[-1].pk]
+    assert len(results) == search_box.SEARCH_LIMIT and results.more

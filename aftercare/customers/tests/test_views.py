@@ -198,6 +198,23 @@ def test_the_search_page_and_its_htmx_fragment(staff, store, client_for):
     assert "粤A12345" in client.get(reverse("customers:search"), {"q": "2345"}).content.decode()
     fragment = client.get(reverse("customers:search"), {"q": "zs"}, HTTP_HX_REQUEST="true").content.decode()
     assert "张三" in fragment and "<nav" not in fragment
+    assert 'data-testid="search-more"' not in fragment
+
+
+def test_the_search_offers_more_when_more_customers_match_than_it_shows(staff, store, client_for):
+    namesakes = [CustomerFactory(store=store, name="欧阳修远", mobile=f"1390000{n:04d}") for n in range(45)]
+    client = client_for(staff["advisor"])
+    search = reverse("customers:search")
+    top_bar = client.get(
+        search, {"q": "欧阳"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="topbar-results", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert top_bar.index(f'href="/customers/{namesakes[-1].pk}/"') < top_bar.index(
+        f'href="/customers/{namesakes[-2].pk}/"'
+    )
+    assert f'href="{search}?q=%E6%AC%A7%E9%98%B3" data-testid="search-more">更多…</a>' in top_bar
+    page = client.get(search, {"q": "oyxy"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'href="/customers/{namesakes[-1].pk}/"' in page
+    assert 'data-testid="search-more">还有更多匹配的记录：请多输入几位车牌、号码或姓名。</div>' in page
 
 
 def test_a_manager_merges_and_undoes_from_the_customer_page(staff, store, client_for):
@@ -257,7 +274,16 @@ def test_the_customer_and_vehicle_pages_show_their_history_in_local_time(staff, 
 
 
 def test_the_customer_list_escapes_what_people_typed(staff, store, client_for):
-    """The rows are written as HTML in the view, not by the template's autoescape."""
+    """Names, numbers and advisors pass through the template's autoescape."""
     CustomerFactory(store=store, name="<script>alert(1)</script>")
     html = client_for(staff["advisor"]).get(reverse("customers:customer_list")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_customer_list_prints_the_last_visit_as_a_local_date_and_masks_by_role(staff, store, client_for):
+    from datetime import UTC, datetime
+
+    CustomerFactory(store=store, mobile="13812345678", last_visit_at=datetime(2025, 3, 31, 17, 30, tzinfo=UTC))
+    for role, phone in [("advisor", "13812345678"), ("technician", "138****5678")]:
+        html = client_for(staff[role]).get(reverse("customers:customer_list"), HTTP_HX_REQUEST="true").content.decode()
+        assert f"<td>{phone}</td>" in html and "<td>2025-04-01</td>" in html  # 1 April 01:30 in Shanghai
