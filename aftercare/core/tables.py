@@ -11,7 +11,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 GAP = "…"  # pages left out of the page links
 
 
-@dataclass(frozen=True)
+@dataclass
 class LazyPage:
     """One page of a list, read without a COUNT(*) over the whole set: the page is read with one
     row more than it shows, and that row tells whether there is a next page."""

@@ -100,7 +100,12 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
         "address": owner.address,
     }
     form = ReceptionForm(request.POST or None, initial=initial, store=vehicle.store)
-    open_orders = list(RepairOrder.objects.filter(vehicle=vehicle).open().only("pk", "number", "status"))
+    open_orders = list(
+        RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT)
+        .filter(vehicle=vehicle)
+        .open()
+        .only("pk", "number", "status")
+    )
 
     def receive(data):
         order = services.repair_order_open(

@@ -164,7 +164,11 @@ def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = No
             line.dispatch_form = forms_by_line.get(line.pk) or DispatchForm(
                 store=order.store, prefix=f"d{line.pk}", initial=initial
             )
-    findings = Finding.objects.filter(job__repair_order=order).select_related("reported_by", "operation", "part")
+    findings = (
+        Finding.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .filter(job__repair_order=order)
+        .select_related("reported_by", "operation", "part")
+    )
     return {
         "order": order,
         "lines": lines,
@@ -175,7 +179,11 @@ def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = No
         and order.status in (Status.IN_PROGRESS, Status.QUALITY_CHECK, Status.READY, Status.SETTLED),
         "wash": getattr(order, "wash", None) if selectors.has_wash(order) else None,
         "findings": list(findings),
-        "checks": list(QualityCheck.objects.filter(repair_order=order).select_related("inspector")[:5]),
+        "checks": list(
+            QualityCheck.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+            .filter(repair_order=order)
+            .select_related("inspector")[:5]
+        ),
     }
 
 
@@ -245,6 +253,8 @@ def wash(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_propose(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
-    finding = get_object_or_404(Finding.objects.filter(job__repair_order=order), pk=finding_pk)
+    finding = get_object_or_404(
+        Finding.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT).filter(job__repair_order=order), pk=finding_pk
+    )
     run_action(request, lambda: services.finding_propose(actor=request.user, finding=finding))
     return _panel_response(request, order)

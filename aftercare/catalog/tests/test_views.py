@@ -25,9 +25,11 @@ def test_the_catalogue_home_lists_every_kind(catalog, staff, client_for):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_every_list_page_renders_for_a_technician(slug, catalog, staff, client_for):
+def test_every_list_page_renders_its_entries_with_links_for_a_technician(slug, catalog, staff, client_for):
     response = client_for(staff["technician"]).get(reverse("catalog:item_list", args=[slug]), {"q": ""})
     assert response.status_code == 200
+    html, page = response.content.decode(), response.context["page"]
+    assert page.object_list and all(f'href="{item.get_absolute_url()}"' in html for item in page)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
