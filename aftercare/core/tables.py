@@ -45,7 +45,7 @@ class LazyPage:
         last = self.number + 1 if self.has_next else self.number
         numbers = list(range(max(1, self.number - 4), last + 1))
         if numbers[0] > 1:
-            numbers[:1] = [1, GAP] if numbers[0] > 2 else [1]
+            numbers = [1, GAP, *numbers] if numbers[0] > 2 else [1, *numbers]
         return [*numbers, GAP] if self.has_next else numbers
 
 

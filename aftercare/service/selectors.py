@@ -15,18 +15,6 @@ from .models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
 
 
-def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
-    """The repair orders a user may see, with what a list row shows, newest
-    first — so today's orders lead. Ordered by the ro_store_recent index only:
-    a computed "today's open ones first" key made every page sort the store's
-    whole history (measured: 82× the floor at 90,000 orders)."""
-    return (
-        RepairOrder.objects.for_user(user, perm)
-        .select_related("vehicle", "customer", "advisor", "repair_type")
-        .order_by("-opened_at", "-id")
-    )
-
-
 # What a row of the list shows (templates/service/repair_order_list.html#row); nothing else is read.
 LIST_FIELDS = (
     "number", "status", "opened_at", "promised_at", "total", "vehicle__plate", "vehicle__model",
@@ -34,9 +22,11 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
-def repair_order_list_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
-    """The orders of the list page, newest first, with only the columns a row shows
-    (RepairOrderFilterSet narrows them)."""
+def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
+    """The repair orders a user may see, with the columns a list row shows, newest
+    first — so today's orders lead. Ordered by the ro_store_recent index only:
+    a computed "today's open ones first" key made every page sort the store's
+    whole history. RepairOrderFilterSet narrows them."""
     return (
         RepairOrder.objects.for_user(user, perm)
         .select_related("vehicle", "customer", "advisor")

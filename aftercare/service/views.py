@@ -62,7 +62,7 @@ def _order_for(request, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOr
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def repair_order_list(request: HttpRequest) -> HttpResponse:
     filterset = RepairOrderFilterSet(
-        request.GET or None, queryset=selectors.repair_order_list_for(request.user), user=request.user
+        request.GET or None, queryset=selectors.repair_orders_for(request.user), user=request.user
     )
     # Lazy: no COUNT(*) over years of orders.
     page = lazy_page(request, filterset.qs, per_page=50)
