@@ -36,6 +36,11 @@ from .forms import (
 from .models import CheckIn, RepairOrder
 
 
+def _flash_errors(request, form) -> None:
+    """A form posted from the order's page, which redirects back: its errors as one message."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+
+
 def _sheet(order: RepairOrder) -> CheckIn:
     """The order's check-in sheet (every order opened by the service has one)."""
     try:
@@ -231,7 +236,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
     elif not htmx_partial(request):
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_errors(request, form)
     if htmx_partial(request):
         return render(
             request,
@@ -324,7 +329,7 @@ def discount(request: HttpRequest, pk: int) -> HttpResponse:
             success=_("Discount applied."),
         )
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_errors(request, form)
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -384,7 +389,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
             success=_("Photo attached."),
         )
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_errors(request, form)
     back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
     return redirect(back, pk=pk)
 
