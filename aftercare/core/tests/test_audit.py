@@ -96,9 +96,12 @@ def test_the_trail_shows_time_action_object_each_change_and_the_reason_escaped(s
     assert timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S") in html
 
 
-def test_the_audit_page_runs_a_constant_number_of_queries(staff, store, client_for, django_assert_max_num_queries):
+def test_the_audit_page_runs_a_constant_number_of_queries(staff, store, client_for, django_assert_num_queries):
     client = client_for(staff["service_manager"])
     for n in range(30):
         audit_record(actor=staff["advisor"], action=AuditEntry.Action.UPDATE, obj=store, object_repr=f"row {n}")
-    with django_assert_max_num_queries(12):
-        client.get(reverse("core:audit_list"))
+    client.get(reverse("core:audit_list"))  # the first request of a session stores the current store in it
+    # session, user, memberships, current store, one page of entries with their stores (no COUNT),
+    # the stores to filter by
+    with django_assert_num_queries(6):
+        assert client.get(reverse("core:audit_list")).status_code == 200
