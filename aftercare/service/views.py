@@ -2,12 +2,14 @@
 printable documents, list and progress. Thin: parse, call a service or
 selector, render (the named partial for htmx requests)."""
 
+import hashlib
 import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -73,8 +75,26 @@ def repair_order_list(request: HttpRequest) -> HttpResponse:
     page = lazy_page(request, filterset.qs, per_page=50)
     if htmx_partial(request):  # the results only
         return render(request, "service/repair_order_list.html#results", {"page": page})
-    context = {"page": page, "filter": filterset, "can_receive": request.user.has_perm(Perm.REPAIR_ORDER_EDIT)}
+    context = {
+        "page": page,
+        "filter": filterset,
+        "filter_key": _filter_form_key(request, filterset),
+        "can_receive": request.user.has_perm(Perm.REPAIR_ORDER_EDIT),
+    }
     return render(request, "service/repair_order_list.html", context)
+
+
+def _filter_form_key(request, filterset: RepairOrderFilterSet) -> str:
+    """Everything the filter form's HTML depends on: the language, the advisors to choose from
+    and what was typed. The template caches the form's HTML under it; its widgets cost more to
+    render than the page's rows. The advisors are read here, once: the select shows them from
+    this read on a cache miss and validates a choice against the filter set's queryset."""
+    field = filterset.form.fields["advisor"]
+    advisors = [(pk, full_name or username) for pk, full_name, username in
+                field.queryset.values_list("pk", "full_name", "username")]  # fmt: skip
+    field.widget.choices = [("", field.empty_label), *advisors]
+    typed = [(name, request.GET.getlist(name)) for name in filterset.form.fields]
+    return hashlib.sha256(repr((get_language(), advisors, typed)).encode()).hexdigest()
 
 
 # --- reception -------------------------------------------------------------------------------
