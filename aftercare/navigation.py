@@ -4,16 +4,12 @@ Project-level wiring like urls.py: it may name views of every app. A new
 capability adds its entry here.
 """
 
-import functools
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf
-from django.utils.translation import get_language
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.permissions import Perm
-from aftercare.core.tables import url_for
 
 
 @dataclass(frozen=True)
@@ -46,23 +42,12 @@ NAV_ITEMS = [
 ]
 
 
-def navigation_for(request) -> tuple[dict, ...]:
-    """The entries the user may see, as the templates show them (shared between requests: read only)."""
+def navigation_for(request) -> list[dict]:
+    """The entries the user may see, as the templates show them."""
     user = request.user
     current = request.resolver_match.view_name if request.resolver_match else ""
-    shown = tuple(
-        index
-        for index, item in enumerate(NAV_ITEMS)
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": item.url_name == current}
+        for item in NAV_ITEMS
         if not item.perms or any(user.has_perm(perm) for perm in item.perms)
-    )
-    return _entries(get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), shown, current)
-
-
-@functools.lru_cache(maxsize=512)
-def _entries(language: str, urlconf: str, prefix: str, shown: tuple[int, ...], current: str) -> tuple[dict, ...]:
-    # Labels translated and URLs reversed once per language, URLconf, set of entries and page
-    # (≈ 0.1 ms on every page otherwise); the arguments the cache is keyed on are what they depend on.
-    return tuple(
-        {"label": str(item.label), "url": url_for(item.url_name), "icon": item.icon, "active": item.url_name == current}
-        for item in (NAV_ITEMS[index] for index in shown)
-    )
+    ]

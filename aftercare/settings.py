@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
-    "django_tables2",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -296,8 +295,6 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "aftercare.customers.choices.ContactChannel",
     },
 }
-
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 LOGGING = {
     "version": 1,

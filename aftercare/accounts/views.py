@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from aftercare.core.forms import StyledFormMixin
 from aftercare.core.models import Store
+from aftercare.core.tables import lazy_page
 from aftercare.core.views import permission_required, post_form, run_action
 
 from . import services
@@ -21,7 +21,6 @@ from .forms import MembershipForm, StoreForm, UserCreateForm
 from .middleware import SESSION_KEY
 from .models import Membership, User
 from .roles import DEMO_LOGINS, ROLE_PERMISSIONS, Perm, Role
-from .tables import UserTable
 
 
 class LoginView(auth_views.LoginView):
@@ -115,10 +114,8 @@ def _users_of(stores):
 @permission_required(Perm.USER_MANAGE)
 def user_list(request: HttpRequest) -> HttpResponse:
     stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
-    table = UserTable(_users_of(stores))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    form = UserCreateForm()
-    return render(request, "accounts/user_list.html", {"table": table, "form": form})
+    page = lazy_page(request, _users_of(stores), per_page=50)
+    return render(request, "accounts/user_list.html", {"page": page, "form": UserCreateForm()})
 
 
 @permission_required(Perm.USER_MANAGE)

@@ -4,20 +4,19 @@ the next maintenance explained at delivery, and the cashier's lists."""
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from aftercare.core.compiled import CompiledQuery
 from aftercare.core.money import to_money
 from aftercare.core.permissions import Perm
 from aftercare.service.choices import LineKind, LineStatus, Payer, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
-from .choices import MAINTENANCE_REPAIR_TYPES, PaymentKind, PaymentMethod
+from .choices import MAINTENANCE_REPAIR_TYPES, PaymentMethod
 from .models import ZERO, CreditApproval, Payment
 
 VAT_RATE = Decimal("0.13")
@@ -48,39 +47,6 @@ def vat_included(gross: Decimal) -> Decimal:
     return to_money(gross - gross / (1 + VAT_RATE))
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentRow:
-    """A posted money record as the statement shows it."""
-
-    pk: int
-    number: str
-    kind: str
-    kind_label: str
-    method: str
-    method_label: str
-    amount: Decimal
-    reference: str
-    reason: str
-    posted_at: datetime
-    posted_by: str  # the cashier as User.__str__ shows them
-    reversed: bool  # a reversal of this record exists
-
-    @property
-    def is_reversible(self) -> bool:
-        """As Payment.is_reversible: not a reversal itself, not reversed yet."""
-        return self.kind != PaymentKind.REVERSAL and not self.reversed
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalRow:
-    """A credit approval as the statement shows it."""
-
-    balance_due: Decimal
-    reason: str
-    approved_at: datetime
-    approved_by: str  # the manager as User.__str__ shows them
-
-
 @dataclass
 class Settlement:
     """The settlement statement of one order, itemised for the customer and the cashier."""
@@ -97,8 +63,8 @@ class Settlement:
     manager_discounts: Decimal = ZERO
     # Portions by who pays: {payer: amount}.
     by_payer: dict[str, Decimal] = field(default_factory=dict)
-    payments: list[PaymentRow] = field(default_factory=list)
-    credit_approvals: list[ApprovalRow] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)  # with the cashier and any reversal of each
+    credit_approvals: list[CreditApproval] = field(default_factory=list)  # with the approving manager
 
     @property
     def gross_total(self) -> Decimal:
@@ -153,21 +119,6 @@ class Settlement:
         return bool(self.credit_approvals)
 
 
-# The statement's money records and credit approvals, compiled once (core.compiled): the
-# repair-order page shows them on every request.
-_PAYMENTS = CompiledQuery(
-    lambda order_id: Payment.objects.filter(repair_order=order_id).values_list(
-        "id", "number", "kind", "method", "amount", "reference", "reason", "posted_at",
-        "posted_by__full_name", "posted_by__username", "reversed_by__id",
-    )
-)  # fmt: skip
-_APPROVALS = CompiledQuery(
-    lambda order_id: CreditApproval.objects.filter(repair_order=order_id).values_list(
-        "balance_due", "reason", "approved_at", "approved_by__full_name", "approved_by__username"
-    )
-)
-
-
 def settlement_for(order: RepairOrder, lines: Iterable[RepairOrderLine] | None = None) -> Settlement:
     """Itemise the order's approved lines: labour, parts, other charges, discounts,
     the portions of warranty, insurer and internal accounts, and the customer's
@@ -196,20 +147,9 @@ def settlement_for(order: RepairOrder, lines: Iterable[RepairOrderLine] | None =
         else:
             statement.other.append(line)
             statement.other_total += line.amount
-    kinds, methods = dict(PaymentKind.choices), dict(PaymentMethod.choices)
-    statement.payments = [
-        PaymentRow(
-            pk=pk, number=number, kind=kind, kind_label=kinds.get(kind, kind), method=method,
-            method_label=methods.get(method, method), amount=amount, reference=reference, reason=reason,
-            posted_at=posted_at, posted_by=full_name or username, reversed=reversed_by is not None,
-        )
-        for pk, number, kind, method, amount, reference, reason, posted_at, full_name, username, reversed_by
-        in _PAYMENTS.rows(order.pk)
-    ]  # fmt: skip
-    statement.credit_approvals = [
-        ApprovalRow(balance_due=balance_due, reason=reason, approved_at=approved_at, approved_by=full_name or username)
-        for balance_due, reason, approved_at, full_name, username in _APPROVALS.rows(order.pk)
-    ]
+    # The order's own rows: the order was read through for_user() by the page that shows it.
+    statement.payments = list(order.payments.select_related("posted_by", "reversed_by"))
+    statement.credit_approvals = list(order.credit_approvals.select_related("approved_by"))
     return statement
 
 

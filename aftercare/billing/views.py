@@ -1,8 +1,6 @@
 """Cash desk and delivery pages. Thin: parse the form, call a service or a
 selector, render or redirect."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,9 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
-from aftercare.core.views import permission_required
+from aftercare.core.views import permission_required, post_form, run_action
 from aftercare.service.models import RepairOrder
 
 from . import selectors, services
@@ -65,18 +62,19 @@ def order_billing(request: HttpRequest, pk: int) -> HttpResponse:
 def _money_post(request: HttpRequest, order: RepairOrder, form, post, message: str, form_key: str) -> HttpResponse:
     """Post a payment or a refund from its form. The form's hidden token is the
     idempotency key, so a double click or a resubmitted page posts once (and
-    says nothing the second time); service errors land on the form's fields."""
-    if form.is_valid():
-        fields = dict(form.cleaned_data)
+    says nothing the second time)."""
+
+    def call(data):
+        fields = dict(data)
         token = fields.pop("token")
-        try:
-            record, created = post(actor=request.user, order=order, idempotency_key=token, **fields)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if created:
-                messages.success(request, message % {"number": record.number})
-            return _back(request, order)
+        return post(actor=request.user, order=order, idempotency_key=token, **fields)
+
+    def success(result):
+        record, created = result
+        return message % {"number": record.number} if created else None
+
+    if post_form(request, form, call, success=success).ok:
+        return _back(request, order)
     return _order_page(request, order, status=400, **{form_key: form})
 
 
@@ -104,14 +102,13 @@ def reverse_payment(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment.objects.for_user(request.user, Perm.PAYMENT_REVERSE), pk=pk)
     order = _order(request, payment.repair_order_id, Perm.PAYMENT_REVERSE)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            reversal = services.payment_reverse(actor=request.user, payment=payment, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Reversal %(number)s posted.") % {"number": reversal.number})
-            return _back(request, order)
+    posted = post_form(
+        request, form,
+        lambda data: services.payment_reverse(actor=request.user, payment=payment, reason=data["reason"]),
+        success=lambda reversal: _("Reversal %(number)s posted.") % {"number": reversal.number},
+    )  # fmt: skip
+    if posted.ok:
+        return _back(request, order)
     return _order_page(request, order, status=400, reverse_form=form, reverse_payment=payment)
 
 
@@ -120,14 +117,12 @@ def reverse_payment(request: HttpRequest, pk: int) -> HttpResponse:
 def credit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.CREDIT_APPROVE)
     form = ReasonForm(request.POST, prefix="credit")
-    if form.is_valid():
-        try:
-            services.credit_approve(actor=request.user, order=order, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Credit approved."))
-            return _back(request, order)
+
+    def approve(data):
+        return services.credit_approve(actor=request.user, order=order, reason=data["reason"])
+
+    if post_form(request, form, approve, success=_("Credit approved.")).ok:
+        return _back(request, order)
     return _order_page(request, order, status=400, credit_form=form)
 
 
@@ -135,12 +130,8 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def settle(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.PAYMENT_POST)
-    try:
-        services.repair_order_settle(actor=request.user, order=order)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, _("Repair order settled."))
+    run_action(request, lambda: services.repair_order_settle(actor=request.user, order=order),
+               success=_("Repair order settled."))  # fmt: skip
     return _back(request, order)
 
 
@@ -170,18 +161,14 @@ def delivery(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = DeliveryForm(request.POST or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.repair_order_deliver(actor=request.user, order=order, signature=form.cleaned_data["signature"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            status = 400
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            status = 403
-        else:
-            messages.success(request, _("The car has been delivered."))
+
+    def deliver(data):
+        return services.repair_order_deliver(actor=request.user, order=order, signature=data["signature"])
+
+    if request.method == "POST":
+        if post_form(request, form, deliver, success=_("The car has been delivered.")).ok:
             return redirect("billing:delivery_sheet", pk=order.pk)
+        status = 400
     return render(request, "billing/delivery.html", {**_delivery_context(order), "form": form}, status=status)
 
 

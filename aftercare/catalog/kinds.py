@@ -1,11 +1,11 @@
-"""The kinds of catalogue entry, each with its model, form, filter set and table:
+"""The kinds of catalogue entry, each with its model, form, filter set and table (a template partial):
 the generic pages and the menu are driven from this one list."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import filters, forms, models, tables
+from . import filters, forms, models
 
 
 @dataclass(frozen=True)
@@ -15,12 +15,16 @@ class Kind:
     description: str
     form: type
     filterset: type
-    table: type
     select_related: tuple[str, ...] = ("store",)
 
     @property
     def slug(self) -> str:
         return self.model.url_kind
+
+    @property
+    def table(self) -> str:
+        """The kind's table head and rows: a named partial of catalog/_tables.html."""
+        return f"catalog/_tables.html#{self.slug}"
 
 
 KINDS = [
@@ -30,7 +34,6 @@ KINDS = [
         _("Why the car is in and who pays: customer, warranty, internal or insurer."),
         forms.RepairTypeForm,
         filters.RepairTypeFilterSet,
-        tables.RepairTypeTable,
     ),
     Kind(
         models.LabourRate,
@@ -38,7 +41,6 @@ KINDS = [
         _("The hourly labour rate of each repair type."),
         forms.LabourRateForm,
         filters.LabourRateFilterSet,
-        tables.LabourRateTable,
         ("store", "repair_type"),
     ),
     Kind(
@@ -47,7 +49,6 @@ KINDS = [
         _("Groups of labour operations."),
         forms.OperationCategoryForm,
         filters.OperationCategoryFilterSet,
-        tables.OperationCategoryTable,
     ),
     Kind(
         models.LabourOperation,
@@ -55,7 +56,6 @@ KINDS = [
         _("Operations with their FRT standard hours."),
         forms.LabourOperationForm,
         filters.LabourOperationFilterSet,
-        tables.LabourOperationTable,
         ("store", "category"),
     ),
     Kind(
@@ -64,7 +64,6 @@ KINDS = [
         _("Part numbers and prices used by package jobs and estimates."),
         forms.PartForm,
         filters.PartFilterSet,
-        tables.PartTable,
     ),
     Kind(
         models.PackageJob,
@@ -72,7 +71,6 @@ KINDS = [
         _("Operations and parts sold together, such as a 10,000 km service."),
         forms.PackageJobForm,
         filters.PackageJobFilterSet,
-        tables.PackageJobTable,
         ("store", "repair_type"),
     ),
     Kind(
@@ -81,7 +79,6 @@ KINDS = [
         _("Charges that are neither labour nor parts."),
         forms.OtherChargeForm,
         filters.OtherChargeFilterSet,
-        tables.OtherChargeTable,
     ),
     Kind(
         models.Bay,
@@ -89,7 +86,6 @@ KINDS = [
         _("The store's workshop bays and what they are equipped for."),
         forms.BayForm,
         filters.BayFilterSet,
-        tables.BayTable,
     ),
     Kind(
         models.InspectionItem,
@@ -97,7 +93,6 @@ KINDS = [
         _("The checklist used at reception and final inspection."),
         forms.InspectionItemForm,
         filters.InspectionItemFilterSet,
-        tables.InspectionItemTable,
     ),
     Kind(
         models.SurveyQuestion,
@@ -105,7 +100,6 @@ KINDS = [
         _("Questions of the follow-up satisfaction survey."),
         forms.SurveyQuestionForm,
         filters.SurveyQuestionFilterSet,
-        tables.SurveyQuestionTable,
     ),
     Kind(
         models.DiscountLevel,
@@ -113,7 +107,6 @@ KINDS = [
         _("Labour and parts discounts by customer level."),
         forms.DiscountLevelForm,
         filters.DiscountLevelFilterSet,
-        tables.DiscountLevelTable,
     ),
 ]
 

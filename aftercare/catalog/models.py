@@ -192,6 +192,12 @@ def validate_choice_list(value, choices, field_name: str) -> None:
         )
 
 
+def choice_labels(values, choices) -> list[str]:
+    """The labels of a JSON list of choices, in its order (an unknown value as itself)."""
+    labels = dict(choices)
+    return [labels.get(value, value) for value in values or ()]
+
+
 class RepairType(CatalogItem):
     """修理种类: why the car is in, and so who pays (customer, warranty, internal, insurer).
     System types (seeded) keep their code: other apps look them up by it."""
@@ -314,6 +320,11 @@ class LabourOperation(CatalogItem):
 
     def applies_to(self, powertrain: str) -> bool:
         return not self.powertrains or powertrain in self.powertrains
+
+    @property
+    def powertrain_labels(self) -> list[str]:
+        """Empty when it applies to every powertrain."""
+        return choice_labels(self.powertrains, Powertrain.choices)
 
     def price(self, rate: Decimal, quantity: Decimal = Decimal("1")) -> Decimal:
         """Labour price at an hourly `rate`: FRT hours × quantity × rate, rounded once to the cent."""
@@ -552,6 +563,10 @@ class Bay(TimeStampedModel):
     def has_capability(self, capability: str) -> bool:
         return capability in self.capabilities
 
+    @property
+    def capability_labels(self) -> list[str]:
+        return choice_labels(self.capabilities, BayCapability.choices)
+
 
 class InspectionItem(CatalogItem):
     """检查项目: one line of the check-in / inspection checklist."""
@@ -580,6 +595,11 @@ class InspectionItem(CatalogItem):
 
     def applies_to(self, powertrain: str) -> bool:
         return not self.powertrains or powertrain in self.powertrains
+
+    @property
+    def powertrain_labels(self) -> list[str]:
+        """Empty when it applies to every powertrain."""
+        return choice_labels(self.powertrains, Powertrain.choices)
 
 
 class SurveyQuestion(CatalogItem):

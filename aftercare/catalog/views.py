@@ -6,9 +6,9 @@ from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from aftercare.core.permissions import Perm
+from aftercare.core.tables import lazy_page
 from aftercare.core.views import htmx_partial, permission_required, post_form
 
 from . import services
@@ -40,13 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def item_list(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind(kind)
     filterset = kind.filterset(request.GET or None, queryset=_visible(request, kind), request=request)
-    table = kind.table(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {
         "kind": kind,
         "kinds": KINDS,
         "filter": filterset,
-        "table": table,
+        "page": lazy_page(request, filterset.qs, per_page=50),
         "can_create": request.user.has_perm(Perm.CATALOG_MANAGE),
     }
     template = "catalog/item_list.html#results" if htmx_partial(request) else "catalog/item_list.html"

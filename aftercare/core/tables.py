@@ -1,73 +1,61 @@
-import functools
+"""Lists: every list is a plain template loop over one page of rows (a named partial, so htmx can ask
+for the results alone), paged by `lazy_page` and linked by templates/includes/page_links.html."""
 
-import django_tables2 as tables
-from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html_join
-from django.utils.translation import gettext_lazy as _
-from django_tables2.paginators import LazyPaginator
+from dataclasses import dataclass
+from typing import Any
 
-from .models import AuditEntry
+GAP = "…"  # pages left out of the page links
 
 
-class AuditEntryTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"))
-    actor_name = tables.Column(verbose_name=_("User"))
-    store = tables.Column(verbose_name=_("Store"))
-    action = tables.Column(verbose_name=_("Action"))
-    object_repr = tables.Column(verbose_name=_("Object"))
-    changes = tables.Column(verbose_name=_("Changes"), orderable=False)
-    reason = tables.Column(verbose_name=_("Reason"))
+@dataclass
+class LazyPage:
+    """One page of a list, read without a COUNT(*) over the whole set: the page is read with one
+    row more than it shows, and that row tells whether there is a next page."""
 
-    class Meta:
-        model = AuditEntry
-        fields = ["created_at", "actor_name", "store", "action", "object_repr", "changes", "reason"]
-        attrs = {"class": "table table-sm table-hover align-middle small"}
-        orderable = False
+    object_list: list[Any]
+    number: int
+    has_next: bool
 
-    def render_object_repr(self, record, value):
-        return f"{record.object_type} #{record.object_id} {value}".strip() if record.object_type else value
+    def __iter__(self):
+        return iter(self.object_list)
 
-    def render_changes(self, value):
-        return format_html_join("", "<div><code>{}</code>: {} → {}</div>", ((k, v[0], v[1]) for k, v in value.items()))
+    def __len__(self) -> int:
+        return len(self.object_list)
 
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
 
-# --- plain-template lists ------------------------------------------------------------------------
-# Long lists (repair orders, the board) render their rows with a plain template loop: django-tables2
-# costs ≈ 0.1 ms per cell (Column.attrs, inspect.signature per render_* call), which made a 50-row
-# page 7× its floor. These helpers keep what the tables gave those lists: lazy pagination and links.
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
 
-_PK_MARKER = 2147483647
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
-
-def url_pattern(viewname: str, *fields: str) -> str:
-    """The URL of `viewname` as a `str.format` pattern with one `{field}` per argument (`{pk}`
-    when none is named): reverse() (≈ 25 µs) runs once per URLconf and script prefix, not per row
-    or per link."""
-    return _url_pattern(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, fields or ("pk",))
-
-
-def url_for(viewname: str) -> str:
-    """The URL of a view that takes no argument, reversed once per URLconf and script prefix."""
-    return _url_pattern(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, ())
+    @property
+    def page_range(self) -> list[int | str]:
+        """The numbered links: the first page, a few before this one, this one and the next
+        when there is one; GAP where pages are left out, and after the last link when more may follow."""
+        last = self.number + 1 if self.has_next else self.number
+        numbers = list(range(max(1, self.number - 4), last + 1))
+        if numbers[0] > 1:
+            numbers = [1, GAP, *numbers] if numbers[0] > 2 else [1, *numbers]
+        return [*numbers, GAP] if self.has_next else numbers
 
 
-@functools.lru_cache(maxsize=512)
-def _url_pattern(urlconf: str, prefix: str, viewname: str, fields: tuple[str, ...]) -> str:
-    markers = [_PK_MARKER - n for n in range(len(fields))]
-    url = reverse(viewname, urlconf=urlconf, args=markers)
-    for marker, name in zip(markers, fields, strict=True):
-        url = url.replace(str(marker), f"{{{name}}}")
-    return url
-
-
-def lazy_page(request, rows, per_page: int = 50):
-    """The `?page=` of `rows` without a COUNT(*) over the whole set (LazyPaginator: one row more
-    than the page tells whether there is a next one). A page number that is not a number or is past
-    the end shows the first page, as django-tables2's RequestConfig did."""
-    paginator = LazyPaginator(rows, per_page)
+def lazy_page(request, rows, per_page: int = 50) -> LazyPage:
+    """The `?page=` of `rows` (a QuerySet or anything that slices). A page number that is not a
+    number, or is past the end, shows the first page."""
     try:
-        return paginator.page(int(request.GET.get("page", 1)))
-    except (ValueError, PageNotAnInteger, EmptyPage):
-        return LazyPaginator(rows, per_page).page(1)
+        number = int(request.GET.get("page", 1))
+    except (TypeError, ValueError):
+        number = 1
+    if number < 1:
+        number = 1
+    start = (number - 1) * per_page
+    found = list(rows[start : start + per_page + 1])
+    if not found and number > 1:
+        number, found = 1, list(rows[: per_page + 1])
+    return LazyPage(found[:per_page], number, has_next=len(found) > per_page)

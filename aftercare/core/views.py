@@ -12,15 +12,13 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from . import backup as backups
 from .filters import AuditEntryFilterSet
 from .forms import add_service_errors
 from .models import AuditEntry
 from .permissions import Perm
-from .tables import AuditEntryTable
+from .tables import lazy_page
 from .tasks import run_backup
 
 
@@ -116,11 +114,10 @@ def _refusal_message(request: HttpRequest, error: Exception) -> None:
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.for_user(request.user, Perm.AUDIT_VIEW).select_related("store")
     filterset = AuditEntryFilterSet(request.GET or None, queryset=entries, user=request.user)
-    table = AuditEntryTable(filterset.qs)
-    # LazyPaginator: no COUNT(*) over the whole trail, which grows forever.
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    # Lazy: no COUNT(*) over the whole trail, which grows forever.
+    page = lazy_page(request, filterset.qs, per_page=50)
     template = "core/audit_list.html#results" if htmx_partial(request) else "core/audit_list.html"
-    return render(request, template, {"filter": filterset, "table": table})
+    return render(request, template, {"filter": filterset, "page": page})
 
 
 @permission_required(Perm.BACKUP_RUN)

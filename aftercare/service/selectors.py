@@ -1,90 +1,38 @@
 """Reads of repair orders shared by the pages, the API and (later) reports."""
 
-import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, Q
 
-from aftercare.accounts.models import User
-from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
-from aftercare.core.compiled import CompiledQuery
+from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
 from aftercare.core.permissions import Perm
 
-from .choices import OPEN_STATUSES, LineKind, LineStatus, Status
+from .choices import LineKind, LineStatus
 from .models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
 
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
 
 
+# What a row of the list shows (templates/service/repair_order_list.html#row); nothing else is read.
+LIST_FIELDS = (
+    "number", "status", "opened_at", "promised_at", "total", "vehicle__plate", "vehicle__model",
+    "customer__name", "advisor__full_name", "advisor__username",
+)  # fmt: skip
+
+
 def repair_orders_for(user, perm: str = Perm.REPAIR_ORDER_VIEW):
-    """The repair orders a user may see, with what a list row shows, newest
+    """The repair orders a user may see, with the columns a list row shows, newest
     first — so today's orders lead. Ordered by the ro_store_recent index only:
     a computed "today's open ones first" key made every page sort the store's
-    whole history (measured: 82× the floor at 90,000 orders)."""
+    whole history. RepairOrderFilterSet narrows them."""
     return (
         RepairOrder.objects.for_user(user, perm)
-        .select_related("vehicle", "customer", "advisor", "repair_type")
+        .select_related("vehicle", "customer", "advisor")
+        .only(*LIST_FIELDS)
         .order_by("-opened_at", "-id")
     )
-
-
-# --- the list, compiled -----------------------------------------------------------------------
-#
-# The list's page without filters, or filtered by status only, runs one statement per status and
-# page; building the FilterSet and its QuerySet and compiling it cost more than running it (SQLite:
-# ≈ 1 ms against 0.3 ms), so the statement is compiled once (core.compiled). Other filters go
-# through RepairOrderFilterSet, which stays the definition of what each filter means.
-LIST_STATUSES = frozenset({"open", *Status.values})  # the status filter's choices ("open": all open ones)
-
-
-@functools.lru_cache(maxsize=256)
-def _list_query(status: str, offset: int, limit: int, fields: tuple[str, ...]) -> CompiledQuery:
-    def build(store_ids):
-        # repair_orders_for() and RepairOrderFilterSet.filter_status, with the user's store ids.
-        orders = RepairOrder.objects.filter(store__in=store_ids)
-        if status == "open":
-            orders = orders.filter(status__in=OPEN_STATUSES)
-        elif status:
-            orders = orders.filter(status=status)
-        return orders.order_by("-opened_at", "-id").values_list(*fields)[offset : offset + limit]
-
-    return CompiledQuery(build)
-
-
-class ListRows:
-    """The rows (`fields` tuples) of the orders a user may see, newest first, with the status
-    filter ("" for none, "open" or a status): sliced by a paginator, each slice one compiled statement."""
-
-    ordered = True  # Paginator checks
-
-    def __init__(self, user, status: str, fields: Sequence[str], perm: str = Perm.REPAIR_ORDER_VIEW):
-        if status and status not in LIST_STATUSES:
-            raise ValueError(f"not a status filter: {status!r}")
-        self.store_ids = user.store_ids(perm) if user.is_authenticated else []
-        self.status, self.fields = status, tuple(fields)
-
-    def __getitem__(self, index: slice) -> list[tuple]:
-        start, stop = index.start or 0, index.stop
-        return _list_query(self.status, start, stop - start, self.fields).rows(self.store_ids)
-
-
-_ADVISORS = CompiledQuery(
-    # RepairOrderFilterSet's advisors to filter by, with the user's store ids.
-    lambda store_ids: User.objects.filter(memberships__store_id__in=store_ids, memberships__is_active=True)
-    .distinct()
-    .order_by("full_name", "username")
-    .values_list("pk", "full_name", "username")
-)
-
-
-def list_advisors(user, perm: str = Perm.REPAIR_ORDER_VIEW) -> list[tuple[int, str]]:
-    """The advisors the list filters by, as (pk, name as User.__str__ shows it)."""
-    return [(pk, full_name or username) for pk, full_name, username in _ADVISORS.rows(user.store_ids(perm))]
 
 
 def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOrder:
@@ -104,122 +52,41 @@ def repair_order_for(user, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> Repai
     )
 
 
-# --- the repair-order page --------------------------------------------------------------------
-#
-# The page runs the same four reads on every request; building and compiling them
-# as QuerySets cost ten times the statements (SQLite), so each is compiled once
-# (core.compiled) and the page's objects are built from the rows. It reads every
-# column of the order and its lines, but of the rows around them only what it shows:
-# the whole vehicle, customer and check-in sheet (with its signature image) cost more
-# to read and build than the query. A field the page starts to show must be added
-# here, or reading it costs one more query (pinned by a test).
-_DB = DEFAULT_DB_ALIAS  # the alias CompiledQuery reads from
-_USER = ("id", "full_name", "username")  # User.__str__
-PAGE_RELATED = {
-    "vehicle": ("id", "plate", "vin", "brand", "model"),
-    "customer": ("id", "name"),
-    "advisor": _USER,
-    "repair_type": ("id", "name"),
-    "check_in": ("id", "damage_marks", "covers_fitted", "belongings", "signed_at"),
-    "authorisation_recorded_by": _USER,
-}
-
-
-def _attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
-def _in_model_order(model, names) -> tuple[str, ...]:
-    # Model.from_db() takes a subset of the fields in the model's own order.
-    order = _attnames(model)
-    return tuple(sorted(names, key=order.index))
-
-
-_ORDER_FIELDS = _attnames(RepairOrder)
-_LINE_FIELDS = _attnames(RepairOrderLine)
-_RELATED_MODELS = {name: RepairOrder._meta.get_field(name).related_model for name in PAGE_RELATED}
-_RELATED_FIELDS = {name: _in_model_order(_RELATED_MODELS[name], fields) for name, fields in PAGE_RELATED.items()}
-_USER_FIELDS = _in_model_order(User, _USER)  # id, username, full_name
-
-# The order, if it is in one of the given stores (for_user's condition, with the user's store ids).
-_ORDER = CompiledQuery(
-    lambda pk, store_ids: RepairOrder.objects.filter(pk=pk, store__in=store_ids).values_list(
-        *_ORDER_FIELDS, *(f"{name}__{field}" for name, fields in _RELATED_FIELDS.items() for field in fields)
-    )
-)
-_LINES = CompiledQuery(
-    lambda pk: RepairOrderLine.objects.filter(repair_order=pk).values_list(
-        *_LINE_FIELDS, *(f"technician__{field}" for field in _USER_FIELDS[1:]), "bay__name"
-    )
-)
-_HISTORY = CompiledQuery(
-    lambda pk: StatusChange.objects.filter(repair_order=pk).values_list(
-        "to_status", "changed_at", "note", "changed_by__full_name", "changed_by__username"
-    )
-)
-_PHOTOS = CompiledQuery(lambda pk: Photo.objects.filter(repair_order=pk).values_list("image", "caption"))
-
-
-class StatusRow(NamedTuple):
-    to_status: str
-    changed_at: datetime
-    note: str
-    changed_by: str  # the user as User.__str__ shows them, "" when the system moved it
-
-
-class PhotoRow(NamedTuple):
-    url: str
-    caption: str
-
-
 @dataclass
 class RepairOrderPage:
     """One repair order with what its page shows."""
 
-    order: RepairOrder  # with vehicle, customer, advisor, repair type, authorisation recorder (shown fields)
+    order: RepairOrder  # with vehicle, customer, advisor, repair type, authorisation recorder
     sheet: CheckIn  # its check-in sheet, unsaved and empty if it has none
     lines: list[RepairOrderLine]  # in order, with technician and bay
-    history: list[StatusRow]
-    photos: list[PhotoRow]
+    history: list[StatusChange]  # with who moved it
+    photos: list[Photo]
 
 
 def repair_order_page(user, pk: int) -> RepairOrderPage:
     """One repair order with what its page shows, in four queries whatever the
     number of lines (raises DoesNotExist outside the user's stores)."""
-    found = _ORDER.rows(pk, user.store_ids(Perm.REPAIR_ORDER_VIEW))
-    if not found:
-        raise RepairOrder.DoesNotExist
-    row = found[0]
-    order = RepairOrder.from_db(_DB, _ORDER_FIELDS, row[: len(_ORDER_FIELDS)])
-    start, sheet = len(_ORDER_FIELDS), None
-    for name, fields in _RELATED_FIELDS.items():
-        values = row[start : start + len(fields)]
-        start += len(fields)
-        if values[0] is None:  # no check-in sheet, nobody recorded an authorisation
-            continue
-        related = _RELATED_MODELS[name].from_db(_DB, fields, values)  # the fields not read are deferred
-        setattr(order, name, related)
-        if name == "check_in":
-            sheet = related
-    lines = []
-    for values in _LINES.rows(pk):
-        line = RepairOrderLine.from_db(_DB, _LINE_FIELDS, values[: len(_LINE_FIELDS)])
-        *technician, bay_name = values[len(_LINE_FIELDS) :]
-        if line.technician_id is not None:
-            line.technician = User.from_db(_DB, _USER_FIELDS, (line.technician_id, *technician))
-        if line.bay_id is not None:
-            line.bay = Bay.from_db(_DB, ("id", "name"), (line.bay_id, bay_name))
-        lines.append(line)
-    storage = Photo._meta.get_field("image").storage
+    order = (
+        RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .select_related("vehicle", "customer", "advisor", "repair_type", "check_in", "authorisation_recorded_by")
+        .defer("check_in__customer_signature")  # an image the page does not show
+        .prefetch_related(
+            Prefetch("lines", queryset=RepairOrderLine.objects.select_related("technician", "bay")),
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
+            Prefetch("photos", queryset=Photo.objects.order_by("id")),
+        )
+        .get(pk=pk)
+    )
+    try:
+        sheet = order.check_in
+    except CheckIn.DoesNotExist:
+        sheet = CheckIn(repair_order=order)
     return RepairOrderPage(
         order=order,
-        sheet=sheet or CheckIn(repair_order=order),
-        lines=lines,
-        history=[
-            StatusRow(to_status, changed_at, note, full_name or username or "")
-            for to_status, changed_at, note, full_name, username in _HISTORY.rows(pk)
-        ],
-        photos=[PhotoRow(storage.url(name), caption) for name, caption in _PHOTOS.rows(pk)],
+        sheet=sheet,
+        lines=list(order.lines.all()),
+        history=list(order.status_changes.all()),
+        photos=list(order.photos.all()),
     )
 
 

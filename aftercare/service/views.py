@@ -2,32 +2,26 @@
 printable documents, list and progress. Thin: parse, call a service or
 selector, render (the named partial for htmx requests)."""
 
-import functools
 import hashlib
 import json
-from decimal import Decimal
-from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import TextChoices
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftercare.core.forms import add_service_errors
 from aftercare.core.permissions import Perm
-from aftercare.core.tables import lazy_page, url_pattern
-from aftercare.core.views import permission_required
+from aftercare.core.tables import lazy_page
+from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 from aftercare.customers import search as customer_search
 from aftercare.customers import services as customer_services
 from aftercare.customers.models import Customer, Vehicle
 
 from . import selectors, services
-from .choices import EDITABLE_STATUSES, ApprovalMethod, LineStatus, Payer, Status, WaitingMode
+from .choices import LineStatus, Status
 from .filters import RepairOrderFilterSet
 from .forms import (
     DAMAGE_KIND_LABELS,
@@ -42,18 +36,11 @@ from .forms import (
     TransitionForm,
 )
 from .models import CheckIn, RepairOrder
-from .tables import ROW_FIELDS, repair_order_rows, rows_html
 
 
-def _is_partial(request) -> bool:
-    return bool(request.htmx and not request.htmx.boosted)
-
-
-def _message_from(request, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, str(error) or _("Your role cannot do this."))
+def _flash_errors(request, form) -> None:
+    """A form posted from the order's page, which redirects back: its errors as one message."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 def _sheet(order: RepairOrder) -> CheckIn:
@@ -79,70 +66,34 @@ def _order_for(request, pk: int, perm: str = Perm.REPAIR_ORDER_VIEW) -> RepairOr
 # --- list ------------------------------------------------------------------------------------
 
 
-# The filters other than status: with any of them set, RepairOrderFilterSet reads the orders.
-_FILTER_NAMES = tuple(RepairOrderFilterSet.base_filters)  # the form's fields, in its order
-_OTHER_FILTERS = tuple(name for name in _FILTER_NAMES if name != "status")
-
-
-def _status_only(query) -> str | None:
-    """The status filter ("" for none) when no other filter is set and it is one of the
-    form's choices; None otherwise (the filter set then reads, and validates, what was typed)."""
-    if any(query.get(name) for name in _OTHER_FILTERS):
-        return None
-    status = query.get("status", "")  # the last value, as the form reads it
-    return status if not status or status in selectors.LIST_STATUSES else None
-
-
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def repair_order_list(request: HttpRequest) -> HttpResponse:
-    status, filterset = _status_only(request.GET), None
-    if status is None:
-        filterset = RepairOrderFilterSet(
-            request.GET or None, queryset=selectors.repair_orders_for(request.user), user=request.user
-        )
-        orders = filterset.qs.values_list(*ROW_FIELDS)
-    else:  # the common case, compiled once: no FilterSet nor QuerySet built per request
-        orders = selectors.ListRows(request.user, status, ROW_FIELDS)
-    # Lazy: no COUNT(*) over years of orders; rows as tuples of what they show (tables.py).
-    page = lazy_page(request, orders, per_page=50)
-    template = "service/repair_order_list.html#results" if _is_partial(request) else "service/repair_order_list.html"
-    rows = repair_order_rows(page.object_list)
-    context = {"page": page, "rows": rows, "rows_html": rows_html(rows)}
-    if not _is_partial(request):  # the htmx partial is the results only
-        advisors = selectors.list_advisors(request.user)
-        context["can_receive"] = request.user.has_perm(Perm.REPAIR_ORDER_EDIT)
-        context["filter"] = _FilterForm(request, advisors, filterset)
-        context["filter_key"] = _filter_form_key(request, advisors)
-    return render(request, template, context)
+    filterset = RepairOrderFilterSet(
+        request.GET or None, queryset=selectors.repair_orders_for(request.user), user=request.user
+    )
+    # Lazy: no COUNT(*) over years of orders.
+    page = lazy_page(request, filterset.qs, per_page=50)
+    if htmx_partial(request):  # the results only
+        return render(request, "service/repair_order_list.html#results", {"page": page})
+    context = {
+        "page": page,
+        "filter": filterset,
+        "filter_key": _filter_form_key(request, filterset),
+        "can_receive": request.user.has_perm(Perm.REPAIR_ORDER_EDIT),
+    }
+    return render(request, "service/repair_order_list.html", context)
 
 
-class _FilterForm:
-    """The list's filter form (`filter.form`, as a FilterSet's), built only when the template
-    renders it: the template caches its HTML per _filter_form_key, and building the filter set and
-    its form cost ≈ 0.5 ms a page."""
-
-    def __init__(self, request, advisors: list[tuple[int, str]], filterset: RepairOrderFilterSet | None):
-        self._request, self._advisors, self._filterset = request, advisors, filterset
-
-    @functools.cached_property
-    def form(self):
-        filterset = self._filterset
-        if filterset is None:  # the orders were read without it: the form needs no queryset
-            filterset = RepairOrderFilterSet(
-                self._request.GET or None, queryset=RepairOrder.objects.none(), user=self._request.user
-            )
-        field = filterset.form.fields["advisor"]
-        # The select's options from the rows already read: a render does not read the advisors
-        # again (the field still validates a choice against its queryset).
-        field.widget.choices = [("", field.empty_label), *self._advisors]
-        return filterset.form
-
-
-def _filter_form_key(request, advisors: list[tuple[int, str]]) -> str:
-    """Everything the filter form's HTML depends on: the language, the advisors to
-    choose from and what was typed. The template renders the form once per key
-    (its select widgets cost ≈ 2 ms a page, a third of the list's floor)."""
-    typed = [(name, request.GET.getlist(name)) for name in _FILTER_NAMES] if request.GET else None
+def _filter_form_key(request, filterset: RepairOrderFilterSet) -> str:
+    """Everything the filter form's HTML depends on: the language, the advisors to choose from
+    and what was typed. The template caches the form's HTML under it; its widgets cost more to
+    render than the page's rows. The advisors are read here, once: the select shows them from
+    this read on a cache miss and validates a choice against the filter set's queryset."""
+    field = filterset.form.fields["advisor"]
+    advisors = [(pk, full_name or username) for pk, full_name, username in
+                field.queryset.values_list("pk", "full_name", "username")]  # fmt: skip
+    field.widget.choices = [("", field.empty_label), *advisors]
+    typed = [(name, request.GET.getlist(name)) for name in filterset.form.fields]
     return hashlib.sha256(repr((get_language(), advisors, typed)).encode()).hexdigest()
 
 
@@ -155,7 +106,7 @@ def reception_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = [r for r in customer_search.search(request.user, query) if r.vehicle_id] if query else []
     context = {"query": query, "results": results}
-    template = "service/reception_search.html#results" if _is_partial(request) else "service/reception_search.html"
+    template = "service/reception_search.html#results" if htmx_partial(request) else "service/reception_search.html"
     return render(request, template, context)
 
 
@@ -174,27 +125,37 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
         "address": owner.address,
     }
     form = ReceptionForm(request.POST or None, initial=initial, store=vehicle.store)
-    open_orders = list(RepairOrder.objects.filter(vehicle=vehicle).open().only("pk", "number", "status"))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = services.repair_order_open(
-                actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=data["repair_type"],
-                customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
-                fuel_level=data["fuel_level"], contact_phone=data["contact_phone"], promised_at=data["promised_at"],
-            )  # fmt: skip
-            services.repair_order_update(
-                actor=request.user, order=order,
-                data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
-                      "return_old_parts": data["return_old_parts"]},
-            )  # fmt: skip
-            if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):
-                customer_services.customer_update(actor=request.user, customer=owner, data={"address": data["address"]})
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Repair order %(number)s opened.") % {"number": order.number})
-            return redirect("service:check_in", pk=order.pk)
+    open_orders = list(
+        RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT)
+        .filter(vehicle=vehicle)
+        .open()
+        .only("pk", "number", "status")
+    )
+
+    def receive(data):
+        order = services.repair_order_open(
+            actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=data["repair_type"],
+            customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
+            fuel_level=data["fuel_level"], contact_phone=data["contact_phone"], promised_at=data["promised_at"],
+        )  # fmt: skip
+        services.repair_order_update(
+            actor=request.user, order=order,
+            data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
+                  "return_old_parts": data["return_old_parts"]},
+        )  # fmt: skip
+        if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):
+            customer_services.customer_update(actor=request.user, customer=owner, data={"address": data["address"]})
+        return order
+
+    if request.method == "POST":
+        opened = post_form(
+            request,
+            form,
+            receive,
+            success=lambda order: _("Repair order %(number)s opened.") % {"number": order.number},
+        )
+        if opened.ok:
+            return redirect("service:check_in", pk=opened.result.pk)
     return render(
         request,
         "service/reception.html",
@@ -206,64 +167,8 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
 # --- the advisor's workspace -----------------------------------------------------------------
 
 
-# Lines can be added (to the estimate, or proposed as additional work) up to the final inspection.
-LINE_ADD_STATUSES = (*EDITABLE_STATUSES, Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK)
 # A manager's discount changes what the customer pays: not once the order is paid or closed.
 DISCOUNT_STATUSES = frozenset(Status.values) - {Status.SETTLED, Status.DELIVERED, Status.CANCELLED}
-
-
-def _labels(choices: type[TextChoices]) -> dict[str, str]:
-    # get_FOO_display() rebuilds and translates every label on each call (≈ 50 µs):
-    # translated once per language instead.
-    return _labels_in(get_language(), choices)
-
-
-@functools.lru_cache(maxsize=64)
-def _labels_in(language: str, choices: type[TextChoices]) -> dict[str, str]:
-    return {value: str(label) for value, label in choices.choices}
-
-
-def _quantity_text(quantity: Decimal) -> str:
-    """A line's quantity (two decimal places) as `floatformat:"-2"` shows it, without its
-    ≈ 14 µs per call: 2, 1.50."""
-    return f"{quantity:.0f}" if quantity == quantity.to_integral_value() else f"{quantity:.2f}"
-
-
-def _local_text(moment, pattern: str) -> str:
-    """A time in the current time zone, as the `date` filter shows it (m-d H:i → %m-%d %H:%M)."""
-    return timezone.localtime(moment).strftime(pattern) if moment else ""
-
-
-# The page's links: {% url %} runs reverse() on every call (≈ 30 µs, and the page has
-# a dozen), url_pattern once per URLconf.
-_ORDER_LINKS = {
-    name: f"service:{name}"
-    for name in (
-        "progress", "print_check_in", "print_estimate", "transition", "details_edit", "line_add",
-        "catalogue_search", "authorise", "discount", "check_in", "photo_add",
-    )
-} | {"workshop_panel": "workshop:order_panel"}  # fmt: skip
-
-
-def _links(order: RepairOrder, lines, *, can_edit: bool) -> dict[str, str]:
-    links = {name: url_pattern(viewname).format(pk=order.pk) for name, viewname in _ORDER_LINKS.items()}
-    links["vehicle"] = url_pattern("customers:vehicle_detail").format(pk=order.vehicle_id)
-    links["customer"] = url_pattern("customers:customer_detail").format(pk=order.customer_id)
-    remove = url_pattern("service:line_remove", "pk", "line")
-    decide = url_pattern("service:line_decide", "pk", "line")
-    for line in lines:
-        if can_edit:  # the remove button
-            line.remove_url = remove.format(pk=order.pk, line=line.pk)
-        if line.status == LineStatus.PROPOSED:  # the customer's decision on additional work
-            line.decide_url = decide.format(pk=order.pk, line=line.pk)
-    return links
-
-
-class _HistoryItem(NamedTuple):
-    status_label: str
-    changed_text: str
-    changed_by: str
-    note: str
 
 
 def _detail_context(request, page: selectors.RepairOrderPage, **extra) -> dict:
@@ -273,41 +178,23 @@ def _detail_context(request, page: selectors.RepairOrderPage, **extra) -> dict:
     order, lines = page.order, page.lines
     perms = request.user.allowed_at(order.store_id)
     can_edit = Perm.REPAIR_ORDER_EDIT in perms
-    can_add_lines = can_edit and order.status in LINE_ADD_STATUSES
+    can_add_lines = can_edit and order.accepts_lines
     can_authorise = can_edit and order.status == Status.ESTIMATE
     can_discount = Perm.DISCOUNT_APPROVE in perms and order.status in DISCOUNT_STATUSES
-    payers, line_states, states = _labels(Payer), _labels(LineStatus), _labels(Status)
-    for line in lines:
-        line.payer_label, line.status_label = payers.get(line.payer, line.payer), line_states.get(line.status)
-        line.quantity_text = _quantity_text(line.quantity)
     context = {
         "order": order,
-        "links": _links(order, lines, can_edit=can_edit),
         "lines": lines,  # the billing panel's statement reuses them
-        "status_label": states.get(order.status, order.status),
-        "waiting_label": _labels(WaitingMode).get(order.waiting_mode, order.waiting_mode),
-        "promised_text": _local_text(order.promised_at, "%m-%d %H:%M"),
-        "authorised_text": _local_text(order.authorised_at, "%Y-%m-%d %H:%M"),
-        "authorisation_label": _labels(ApprovalMethod).get(order.authorisation_method, order.authorisation_method),
         "groups": selectors.lines_grouped(lines),
         "proposed": selectors.proposed_lines(lines),
         "total_hours": selectors.total_hours(lines),
         # Approval and delivery have their own forms (the customer's signature),
         # so they get no bare button here.
         "transitions": [
-            (value, states[value])
+            (value, Status(value).label)
             for value in order.allowed_transitions
             if value not in (Status.APPROVED, Status.DELIVERED)
         ],
-        "history": [
-            _HistoryItem(
-                states.get(change.to_status, change.to_status),
-                _local_text(change.changed_at, "%m-%d %H:%M"),
-                change.changed_by,
-                change.note,
-            )
-            for change in page.history
-        ],
+        "history": page.history,
         "sheet": page.sheet,
         "photos": page.photos,
         "overdue": order.is_overdue(),
@@ -326,8 +213,7 @@ def _detail_context(request, page: selectors.RepairOrderPage, **extra) -> dict:
     if can_discount:
         context["discount_form"] = DiscountForm()
     if can_edit:
-        # The class: the template's cache makes the (unbound, always equal) form only when it is cold.
-        context["photo_form"] = PhotoForm
+        context["photo_form"] = PhotoForm()
     return {**context, **extra}
 
 
@@ -357,24 +243,21 @@ def catalogue_search(request: HttpRequest, pk: int) -> HttpResponse:
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = LineAddForm(request.POST, prefix="line")
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data):
         item = selectors.catalogue_item(order, data["kind"], data["item"])
         if item is None:
-            form.add_error("item", _("That entry is not in this store's catalogue."))
-        else:
-            try:
-                services.line_add(
-                    actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"],
-                    **{data["kind"]: item},
-                )  # fmt: skip
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
-    if not form.is_valid() and not _is_partial(request):
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    if _is_partial(request):
+            raise ValidationError({"item": _("That entry is not in this store's catalogue.")})
+        return services.line_add(
+            actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"], **{data["kind"]: item}
+        )
+
+    if post_form(request, form, add).ok:  # a fresh form for the next line, of the same kind and payer
+        data = form.cleaned_data
+        form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
+    elif not htmx_partial(request):
+        _flash_errors(request, form)
+    if htmx_partial(request):
         return render(
             request,
             "service/repair_order_detail.html#lines",
@@ -390,11 +273,8 @@ def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = next((line for line in order.lines.all() if line.pk == line_pk), None)
     if line is None:
         raise Http404
-    try:
-        services.line_remove(actor=request.user, line=line)
-    except ValidationError as error:
-        _message_from(request, error)
-    if _is_partial(request):
+    run_action(request, lambda: services.line_remove(actor=request.user, line=line))
+    if htmx_partial(request):
         return render(
             request, "service/repair_order_detail.html#lines", _detail_context(request, _page_for(request, pk))
         )
@@ -410,14 +290,12 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or form.cleaned_data["to"] not in Status.values:
         messages.error(request, _("Unknown state."))
         return redirect("service:repair_order_detail", pk=pk)
-    to = form.cleaned_data["to"]
-    try:
-        services.repair_order_transition(repair_order=order, to=to, actor=request.user, note=form.cleaned_data["note"])
-    except (ValidationError, PermissionDenied) as error:
-        _message_from(request, error)
-    else:
-        messages.success(request, _("%(number)s is now: %(status)s") % {"number": order.number,
-                                                                         "status": Status(to).label})  # fmt: skip
+    to, note = form.cleaned_data["to"], form.cleaned_data["note"]
+    run_action(
+        request,
+        lambda: services.repair_order_transition(repair_order=order, to=to, actor=request.user, note=note),
+        success=_("%(number)s is now: %(status)s") % {"number": order.number, "status": Status(to).label},
+    )
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -428,12 +306,11 @@ def authorise(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = AuthoriseForm(request.POST)
     if form.is_valid():
-        try:
-            services.repair_order_authorise(actor=request.user, order=order, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            _message_from(request, error)
-        else:
-            messages.success(request, _("The customer authorised the work."))
+        run_action(
+            request,
+            lambda: services.repair_order_authorise(actor=request.user, order=order, **form.cleaned_data),
+            success=_("The customer authorised the work."),
+        )
     else:
         messages.error(request, _("Choose how the customer authorises."))
     return redirect("service:repair_order_detail", pk=pk)
@@ -449,13 +326,12 @@ def line_decide(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         raise Http404
     form = DecideForm(request.POST)
     if form.is_valid():
-        try:
-            services.line_decide(actor=request.user, line=line, **form.cleaned_data)
-        except ValidationError as error:
-            _message_from(request, error)
-        else:
-            approved = form.cleaned_data["approve"]
-            messages.success(request, _("Additional work approved.") if approved else _("Additional work declined."))
+        approved = form.cleaned_data["approve"]
+        run_action(
+            request,
+            lambda: services.line_decide(actor=request.user, line=line, **form.cleaned_data),
+            success=_("Additional work approved.") if approved else _("Additional work declined."),
+        )
     else:
         messages.error(request, _("Choose approve or decline and how the customer decided."))
     return redirect("service:repair_order_detail", pk=pk)
@@ -467,14 +343,13 @@ def discount(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.DISCOUNT_APPROVE)
     form = DiscountForm(request.POST)
     if form.is_valid():
-        try:
-            services.repair_order_discount(actor=request.user, order=order, **form.cleaned_data)
-        except ValidationError as error:
-            _message_from(request, error)
-        else:
-            messages.success(request, _("Discount applied."))
+        run_action(
+            request,
+            lambda: services.repair_order_discount(actor=request.user, order=order, **form.cleaned_data),
+            success=_("Discount applied."),
+        )
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_errors(request, form)
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -484,14 +359,12 @@ def details_edit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     initial = {name: getattr(order, name) for name in services.DETAIL_FIELDS}
     form = DetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.repair_order_update(actor=request.user, order=order, data=form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("service:repair_order_detail", pk=pk)
+
+    def update(data):
+        return services.repair_order_update(actor=request.user, order=order, data=data)
+
+    if request.method == "POST" and post_form(request, form, update, success=_("Saved.")).ok:
+        return redirect("service:repair_order_detail", pk=pk)
     return render(request, "service/details_form.html", {"form": form, "order": order})
 
 
@@ -510,14 +383,12 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": sheet.notes,
     }
     form = CheckInForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.check_in_record(actor=request.user, order=order, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Check-in sheet saved."))
-            return redirect("service:repair_order_detail", pk=pk)
+
+    def record(data):
+        return services.check_in_record(actor=request.user, order=order, **data)
+
+    if request.method == "POST" and post_form(request, form, record, success=_("Check-in sheet saved.")).ok:
+        return redirect("service:repair_order_detail", pk=pk)
     return render(
         request,
         "service/check_in.html",
@@ -532,14 +403,13 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            services.photo_add(actor=request.user, order=order, **form.cleaned_data)
-        except ValidationError as error:
-            _message_from(request, error)
-        else:
-            messages.success(request, _("Photo attached."))
+        run_action(
+            request,
+            lambda: services.photo_add(actor=request.user, order=order, **form.cleaned_data),
+            success=_("Photo attached."),
+        )
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_errors(request, form)
     back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
     return redirect(back, pk=pk)
 

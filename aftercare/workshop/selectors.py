@@ -30,9 +30,9 @@ class BoardVehicle:
 
 @dataclass(frozen=True, slots=True)
 class BoardOrder:
-    """What the board shows of a repair order. Read as tuples, not model
-    instances: 56 orders with their vehicle, advisor, wash and jobs made ≈ 400
-    model instances per refresh, which cost several times the two queries."""
+    """What the board shows of a repair order, read as tuples (values_list): the board
+    redraws every open order of the store every 30 s, and a model instance per order,
+    vehicle, advisor, wash and job would cost more than the two queries."""
 
     pk: int
     number: str
@@ -48,7 +48,7 @@ class BoardOrder:
 
 @dataclass
 class BoardRow:
-    """One repair order on the management board (管理板, DMS 2.17)."""
+    """One repair order on the management board (管理板)."""
 
     order: BoardOrder
     status_label: str
@@ -87,7 +87,7 @@ def board_orders(*, user, store) -> list[tuple[BoardOrder, datetime | None, int]
     labour_lines = Coalesce(
         # A correlated subquery, not Count() over a join: the join's GROUP BY
         # made SQLite read every order of the store instead of the open ones
-        # through the ro_board index (measured 18 ms vs 1 ms).
+        # through the ro_board index.
         Subquery(
             RepairOrderLine.objects.filter(
                 repair_order=OuterRef("pk"), kind=LineKind.LABOUR, status=LineStatus.APPROVED
@@ -113,13 +113,14 @@ def board_orders(*, user, store) -> list[tuple[BoardOrder, datetime | None, int]
     ]  # fmt: skip
 
 
-def board_jobs(order_ids: list[int]) -> dict[int, list[BoardJob]]:
+def board_jobs(*, user, order_ids: list[int]) -> dict[int, list[BoardJob]]:
     """{order id: its workshop jobs, in dispatch order}: one query."""
     jobs: dict[int, list[BoardJob]] = {}
     if not order_ids:
         return jobs
     rows = (
-        Job.objects.filter(repair_order_id__in=order_ids)
+        Job.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .filter(repair_order_id__in=order_ids)
         .order_by("id")
         .values_list("repair_order_id", "status", "technician__full_name", "technician__username", "bay__code")
     )
@@ -128,16 +129,13 @@ def board_jobs(order_ids: list[int]) -> dict[int, list[BoardJob]]:
     return jobs
 
 
-STATUS_LABELS = dict(Status.choices)
-
-
 def board_row(
-    order: BoardOrder, jobs: list[BoardJob], now: datetime, *, washed_at=None, labour_lines: int = 0, labels=None
+    order: BoardOrder, jobs: list[BoardJob], now: datetime, *, washed_at=None, labour_lines: int = 0
 ) -> BoardRow:
     promised = order.promised_at
     return BoardRow(
         order=order,
-        status_label=(labels or STATUS_LABELS).get(order.status, order.status),
+        status_label=Status(order.status).label,
         colour=STATUS_COLOURS.get(order.status, "secondary"),
         technicians=sorted({job.technician for job in jobs}),
         bays=sorted({job.bay for job in jobs if job.bay}),
@@ -155,7 +153,7 @@ def board_row(
     )
 
 
-def _has_wash(order: RepairOrder) -> bool:
+def has_wash(order: RepairOrder) -> bool:
     try:
         order.wash  # noqa: B018 - reverse one-to-one: raises when there is none
     except RepairOrder.wash.RelatedObjectDoesNotExist:
@@ -170,10 +168,9 @@ def board(*, user, store, now: datetime | None = None) -> list[BoardRow]:
     if store is None:
         return []
     orders = board_orders(user=user, store=store)
-    jobs = board_jobs([order.pk for order, _washed, _labour in orders])
-    labels = {value: str(label) for value, label in Status.choices}  # once, in the request's language
+    jobs = board_jobs(user=user, order_ids=[order.pk for order, _washed, _labour in orders])
     return [
-        board_row(order, jobs.get(order.pk, []), now, washed_at=washed, labour_lines=labour, labels=labels)
+        board_row(order, jobs.get(order.pk, []), now, washed_at=washed, labour_lines=labour)
         for order, washed, labour in orders
     ]
 
@@ -207,14 +204,18 @@ class TechnicianHours:
         return (self.frt_hours * 100 / self.actual_hours).quantize(Decimal("1"))
 
 
-def technician_hours(*, store, since: datetime, until: datetime, technician=None) -> dict[int, TechnicianHours]:
-    """{technician id: hours} in [since, until): clocked time inside the period
-    (a clock running across the boundary counts only its part inside), and the
-    FRT hours of jobs finished in the period. Two queries."""
-    clocks = JobClock.objects.filter(job__store=store, started_at__lt=until).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=since)
+def technician_hours(*, user, store, since: datetime, until: datetime, technician=None) -> dict[int, TechnicianHours]:
+    """{technician id: hours} in [since, until) at `store` (one of `user`'s): clocked time inside
+    the period (a clock running across the boundary counts only its part inside), and the FRT
+    hours of jobs finished in the period. Two queries."""
+    clocks = (
+        JobClock.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .filter(job__store=store, started_at__lt=until)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
     )
-    jobs = Job.objects.filter(store=store, status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until)
+    jobs = Job.objects.for_user(user, Perm.REPAIR_ORDER_VIEW).filter(
+        store=store, status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until
+    )
     if technician is not None:
         clocks, jobs = clocks.filter(technician=technician), jobs.filter(technician=technician)
     now = timezone.now()
@@ -249,23 +250,23 @@ def month_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, following
 
 
-def technician_hours_today(*, store, technician, now: datetime | None = None) -> TechnicianHours:
+def technician_hours_today(*, user, store, technician, now: datetime | None = None) -> TechnicianHours:
     since, until = day_bounds(now or timezone.now())
-    return _one(technician_hours(store=store, since=since, until=until, technician=technician), technician)
+    return _one(technician_hours(user=user, store=store, since=since, until=until, technician=technician), technician)
 
 
-def technician_hours_this_month(*, store, technician, now: datetime | None = None) -> TechnicianHours:
+def technician_hours_this_month(*, user, store, technician, now: datetime | None = None) -> TechnicianHours:
     since, until = month_bounds(now or timezone.now())
-    return _one(technician_hours(store=store, since=since, until=until, technician=technician), technician)
+    return _one(technician_hours(user=user, store=store, since=since, until=until, technician=technician), technician)
 
 
 def _one(hours: dict[int, TechnicianHours], technician) -> TechnicianHours:
     return hours.get(technician.pk) or TechnicianHours(technician.pk, Decimal("0.00"), Decimal("0.00"), 0)
 
 
-def rework_counts(*, store, since: datetime | None = None, until: datetime | None = None) -> dict[int, int]:
-    """{technician id: jobs sent back for rework} in a period (a quality KPI)."""
-    reworks = Rework.objects.filter(job__store=store)
+def rework_counts(*, user, store, since: datetime | None = None, until: datetime | None = None) -> dict[int, int]:
+    """{technician id: jobs sent back for rework} at `store` (one of `user`'s) in a period (a quality KPI)."""
+    reworks = Rework.objects.for_user(user, Perm.REPAIR_ORDER_VIEW).filter(job__store=store)
     if since is not None:
         reworks = reworks.filter(created_at__gte=since)
     if until is not None:

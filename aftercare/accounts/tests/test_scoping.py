@@ -71,3 +71,25 @@ def test_audit_trail_of_another_store_is_invisible(staff, store, other_store, cl
 def test_switching_to_a_store_without_a_role_is_refused(staff, other_store, client_for):
     response = client_for(staff["advisor"]).post(reverse("accounts:switch_store"), {"store": other_store.pk})
     assert response.status_code == 403
+
+
+def test_the_user_list_shows_the_users_of_the_managed_stores_with_their_active_roles(
+    staff, store, other_store, client_for, django_assert_num_queries
+):
+    outsider = UserFactory(username="outsider")
+    MembershipFactory(user=outsider, store=other_store, role=Role.ADVISOR)
+    former = UserFactory(username="former", full_name="前任顾问")
+    MembershipFactory(user=former, store=store, role=Role.CASHIER, is_active=False)
+    MembershipFactory(user=former, store=store, role=Role.ADVISOR)
+    client = client_for(staff["admin"])
+    url = reverse("accounts:user_list")
+    client.get(url)  # the first request of a session stores the current store in it
+    # session, user, memberships, current store, one page of users (no COUNT), their memberships
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    html = response.content.decode()
+    assert f'href="{reverse("accounts:user_detail", args=[former.pk])}">former</a>' in html
+    assert "outsider" not in html
+    row = html[html.index(">former</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "前任顾问" in row and "收银员" not in row and "服务顾问" in row

@@ -170,7 +170,7 @@ def board_partial(ctx):
 
 def floor_ro_list(ctx: Context, per_page: int = 50) -> list[int]:
     """The newest orders of the user's stores (what the list shows first: today's
-    lead), with the columns a row shows (service.tables.ROW_FIELDS), plus one to
+    lead), with the columns a row shows (service.selectors.LIST_FIELDS), plus one to
     know there is a next page: one range scan of ro_store_recent."""
     sql, stores = raw(ctx), _stores(ctx)
     rows = sql.rows(

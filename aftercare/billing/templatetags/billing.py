@@ -4,23 +4,12 @@ order page needs, so the page's own view need not know about billing."""
 from django import template
 
 from aftercare.core.permissions import Perm
-from aftercare.core.tables import url_pattern
 from aftercare.service.choices import Status
 
 from ..forms import PaymentForm, ReasonForm, RefundForm, new_token
 from ..selectors import settle_refusal, settlement_for
 
 register = template.Library()
-
-# The panel's links, from patterns reversed once per URLconf ({% url %} reverses on every call).
-_LINKS = {
-    "print_estimate": "service:print_estimate",
-    **{
-        name: f"billing:{name}"
-        for name in ("statement", "delivery_sheet", "pay", "settle", "credit", "refund", "delivery")
-    },
-}
-
 
 @register.simple_tag(takes_context=True)
 def billing_panel(context, order, lines=None) -> dict:
@@ -43,7 +32,6 @@ def billing_panel(context, order, lines=None) -> dict:
         "can_reverse": Perm.PAYMENT_REVERSE in perms,
         "can_credit": Perm.CREDIT_APPROVE in perms and order.status in (Status.READY, Status.SETTLED) and balance > 0,
         "can_deliver": Perm.REPAIR_ORDER_EDIT in perms and order.status == Status.SETTLED,
-        "links": {name: url_pattern(viewname).format(pk=order.pk) for name, viewname in _LINKS.items()},
     }
     if panel["can_pay"]:
         panel["pay_form"] = context.get("pay_form") or PaymentForm(initial={"amount": balance, "token": new_token()})

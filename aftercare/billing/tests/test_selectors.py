@@ -24,8 +24,8 @@ def test_the_statement_lists_each_record_with_its_labels_cashier_and_whether_it_
         assert [row.pk for row in selectors.settlement_for(order).payments] == list(
             Payment.objects.filter(repair_order=order).values_list("pk", flat=True)
         )
-        assert (str(rows[card.pk].kind_label), str(rows[card.pk].method_label)) == ("Payment", "Bank card")
-    assert rows[card.pk].posted_by == "收银员小周" and rows[card.pk].reference == "POS-1"
+        assert (rows[card.pk].get_kind_display(), rows[card.pk].get_method_display()) == ("Payment", "Bank card")
+    assert str(rows[card.pk].posted_by) == "收银员小周" and rows[card.pk].reference == "POS-1"
     assert rows[card.pk].amount == Decimal("40.00") and rows[reversal.pk].amount == Decimal("-40.00")
     # As Payment.is_reversible: the reversed record and the reversal cannot be reversed, the cash one can.
     assert not rows[card.pk].is_reversible and not rows[reversal.pk].is_reversible and rows[cash.pk].is_reversible
@@ -50,7 +50,7 @@ def test_a_credit_approval_shows_who_approved_how_much_and_why(staff, make_order
     assert bill.on_credit
     (row,) = bill.credit_approvals
     assert (row.balance_due, row.reason, row.approved_at) == (order.customer_total, "单位月结", approval.approved_at)
-    assert row.approved_by == str(staff["service_manager"])
+    assert row.approved_by == staff["service_manager"]
 
 
 def test_lines_already_read_are_not_read_again(staff, make_order, django_assert_num_queries):

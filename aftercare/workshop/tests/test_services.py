@@ -180,8 +180,8 @@ def test_technician_hours_today_and_this_month_compare_actual_with_frt(staff, st
         services.job_clock_on(actor=tech, line=line)
         clock.shift(timedelta(minutes=30))
         services.job_clock_off(actor=tech, line=line, finished=True)
-        today = selectors.technician_hours_today(store=store, technician=tech)
-        month = selectors.technician_hours_this_month(store=store, technician=tech)
+        today = selectors.technician_hours_today(user=tech, store=store, technician=tech)
+        month = selectors.technician_hours_this_month(user=tech, store=store, technician=tech)
     assert (today.actual_hours, today.frt_hours, today.jobs_finished) == (Decimal("0.50"), Decimal("0.40"), 1)
     assert month == today
     assert today.efficiency_pct == Decimal("80")
@@ -263,7 +263,7 @@ def test_a_failed_inspection_sends_jobs_back_as_rework_and_counts_it(staff, stor
     job = Job.objects.get(line=first)
     assert order.status == Status.IN_PROGRESS
     assert (job.status, job.rework_count) == (JobStatus.REWORK, 1)
-    assert selectors.rework_counts(store=store) == {tech.pk: 1}
+    assert selectors.rework_counts(user=staff["foreman"], store=store) == {tech.pk: 1}
     # The technician redoes the job; the order goes back to quality check, then passes.
     services.job_clock_on(actor=tech, line=first)
     assert services.job_clock_off(actor=tech, line=first, finished=True).order_status == Status.QUALITY_CHECK
