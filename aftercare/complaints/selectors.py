@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from aftercare.core.compiled import CompiledQuery
 from aftercare.core.permissions import Perm
 
 from .choices import RESOLVED_STATUSES, Status
@@ -35,7 +34,7 @@ KPI_COUNTS = ("total", "resolved", *(f"{n}_{w}" for n, *_f in CLOCKS for w in ("
 def complaint_counts(*, store_ids, start: datetime, end: datetime, now: datetime) -> QuerySet:
     """(customer_id, *KPI_COUNTS) of the complaints received in [start, end), a row per
     customer: conditional counts in one grouped statement (a customer complains rarely,
-    so the rows are few). The definition complaint_kpis runs compiled."""
+    so the rows are few)."""
     aggregates = {"total": Count("id"), "resolved": Count("id", filter=Q(status__in=RESOLVED_STATUSES))}
     for name, due, done in CLOCKS:
         aggregates[f"{name}_decided"] = Count("id", filter=Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": now}))
@@ -48,17 +47,6 @@ def complaint_counts(*, store_ids, start: datetime, end: datetime, now: datetime
         .values_list("customer_id")
         .annotate(**aggregates)
     )
-
-
-# Ten filtered aggregates cost far more to build and compile (1-2 ms) than to run
-# on a month's complaints: compiled once per shape (core.compiled), then bound.
-_COUNTS = CompiledQuery(
-    lambda store_ids, start, end, now: complaint_counts(store_ids=store_ids, start=start, end=end, now=now)
-)
-
-
-def _count_rows(store_ids: list[int], start: datetime, end: datetime, now: datetime) -> list[tuple]:
-    return _COUNTS.rows(store_ids, start, end, now)
 
 
 def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime | None = None) -> dict:
@@ -77,7 +65,7 @@ def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime |
     now = now or timezone.now()
     numbers = dict.fromkeys(KPI_COUNTS, 0)
     unhappy_customers = []
-    for customer_id, *counts in _count_rows(list(store_ids), start, end, now):
+    for customer_id, *counts in complaint_counts(store_ids=store_ids, start=start, end=end, now=now):
         for name, count in zip(KPI_COUNTS, counts, strict=True):
             numbers[name] += count
         if counts[-1]:

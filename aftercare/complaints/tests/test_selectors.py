@@ -140,16 +140,6 @@ def test_kpis_add_up_over_customers_and_list_each_unhappy_customer_once(make_com
     assert kpis["open_dissatisfied_customer_ids"] == sorted([twice.pk, waiting.pk])
 
 
-def test_the_compiled_counts_are_the_querysets_for_one_store_or_several(hand_built, store, other_store):
-    day = T0.replace(hour=0)
-    for store_ids in ([store.pk], [store.pk, other_store.pk], [other_store.pk, store.pk, -1]):
-        for now in (T0 + timedelta(hours=1), T0 + timedelta(days=2, hours=12)):
-            period = {"store_ids": store_ids, "start": day, "end": day + timedelta(days=1), "now": now}
-            compiled = selectors._count_rows(store_ids, day, day + timedelta(days=1), now)
-            assert compiled and [tuple(row) for row in compiled] == list(selectors.complaint_counts(**period))
-    assert selectors._count_rows([], day, day + timedelta(days=1), T0) == []
-
-
 def test_complaint_kpis_take_one_query(make_complaint, store, django_assert_num_queries):
     with time_machine.travel(T0, tick=False):
         make_complaint()
