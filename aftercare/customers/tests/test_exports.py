@@ -10,7 +10,7 @@ from django.utils import translation
 
 from aftercare.accounts.roles import ROLE_PERMISSIONS, Role
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import WRITE_CHUNK_ROWS
+from aftercare.core.exports import WRITE_CHUNK_ROWS
 from aftercare.customers import exports
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
 
