@@ -44,7 +44,8 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def _chunks(rows: Iterable[Sequence], size: int = WRITE_CHUNK_ROWS) -> Iterator[list[Sequence]]:
+def _chunks(rows: Iterable[Sequence], size: int | None = None) -> Iterator[list[Sequence]]:
+    size = size or WRITE_CHUNK_ROWS
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk

@@ -205,7 +205,7 @@ def template_rows(importer_class: type[Importer]) -> tuple[list[str], list[list[
     return [aliases[0] for aliases in columns.values()], [[importer_class.example.get(n, "") for n in columns]]
 
 
-def preview(make_importer: Callable[[ColumnMap], Importer], headers: Sequence[str], rows) -> ImportResult:
+def preview(make_importer: Callable[[Sequence[str]], Importer], headers: Sequence[str], rows) -> ImportResult:
     """Check every row as the import would, and write nothing: the import, rolled back.
 
     `make_importer` builds the app's importer for the file's columns. The

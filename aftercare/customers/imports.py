@@ -89,7 +89,6 @@ VEHICLE_COLUMNS: dict[str, list[str]] = {
 }
 VEHICLE_REQUIRED = ("vin", "brand", "model")
 
-SPECS = {CUSTOMERS: (CUSTOMER_COLUMNS, CUSTOMER_REQUIRED), VEHICLES: (VEHICLE_COLUMNS, VEHICLE_REQUIRED)}
 
 # One example row per template, in the canonical columns.
 EXAMPLES = {

@@ -162,7 +162,9 @@ def test_bad_vehicle_rows_report_a_wrong_vin_check_digit_a_missing_owner_and_dup
 
 def test_a_vehicle_row_with_a_bad_plate_a_16_character_vin_and_abc_as_mileage_reports_all_three(staff, store):
     CustomerFactory(store=store, mobile="13900001111")
-    upload = csv_upload(VEHICLE_HEADERS, [["13900001111", "", "粤A1", GOOD_VIN[:16], "广汽本田", "雅阁", "", "abc", ""]])
+    upload = csv_upload(
+        VEHICLE_HEADERS, [["13900001111", "", "粤A1", GOOD_VIN[:16], "广汽本田", "雅阁", "", "abc", ""]]
+    )
     for result in (_preview(staff, store, imports.VEHICLES, upload), _run(staff, store, imports.VEHICLES, upload)):
         assert [(error.row, error.field) for error in result.errors] == [(2, "车牌"), (2, "VIN"), (2, "里程")]
         assert result.errors[1].message.startswith("A VIN has exactly 17 characters")
