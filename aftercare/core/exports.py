@@ -18,7 +18,7 @@ import io
 import math
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import islice, zip_longest
@@ -26,7 +26,8 @@ from urllib.parse import quote
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.timezone import is_aware, localtime
+from django.utils import timezone
+from django.utils.timezone import is_aware
 
 from .spreadsheets import cell_text
 
@@ -51,11 +52,20 @@ def _chunks(rows: Iterable[Sequence], size: int | None = None) -> Iterator[list[
         yield chunk
 
 
-def local_naive(value: datetime) -> datetime:
-    """An aware datetime as the local wall-clock time, in whole seconds (what a spreadsheet shows)."""
-    if is_aware(value):
-        value = localtime(value).replace(tzinfo=None)
-    return value.replace(microsecond=0)
+def local_clock() -> Callable[[datetime | None], datetime | None]:
+    """What turns a datetime into the current zone's wall-clock time in whole seconds
+    (what a spreadsheet shows); None stays None. The zone is looked up once per
+    export, not once per cell."""
+    zone = timezone.get_current_timezone()
+
+    def local(value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if is_aware(value):
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return value.replace(microsecond=0)
+
+    return local
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -154,16 +164,17 @@ def write_xlsx(output, headers: Sequence[str], rows: Iterable[Sequence]) -> None
             datetime: workbook.add_format({"num_format": "yyyy-mm-dd h:mm:ss"}),
             time: workbook.add_format({"num_format": "h:mm:ss"}),
         }
+        local = local_clock()
         for column, header in enumerate(headers):
             sheet.write_string(0, column, str(header), bold)
         for number, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
-                _write_cell(sheet, number, column, value, formats)
+                _write_cell(sheet, number, column, value, formats, local)
     finally:
         workbook.close()
 
 
-def _write_cell(sheet, row: int, column: int, value, formats: dict) -> None:
+def _write_cell(sheet, row: int, column: int, value, formats: dict, local: Callable) -> None:
     kind = type(value)
     if kind is str:
         if value:
@@ -175,7 +186,7 @@ def _write_cell(sheet, row: int, column: int, value, formats: dict) -> None:
     elif kind is date:
         sheet.write_datetime(row, column, value, formats[date])
     elif kind is datetime:
-        sheet.write_datetime(row, column, local_naive(value), formats[datetime])
+        sheet.write_datetime(row, column, local(value), formats[datetime])
     elif kind is time:
         sheet.write_datetime(row, column, value, formats[time])
     elif isinstance(value, int | float | Decimal) and math.isfinite(value):

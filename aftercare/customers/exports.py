@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record
@@ -61,6 +60,7 @@ def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[
     channels, sources = _labels(ContactChannel.choices), _labels(CustomerSource.choices)
 
     def rows():
+        zone = timezone.get_current_timezone()
         values = customers.order_by("pk").values_list(*names, "store_id", "store__name", "last_visit_at")
         for (
             number,
@@ -87,7 +87,7 @@ def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[
                 genders.get(gender, gender), birthday, region, address if reveal else mask_text(address),
                 channels.get(channel, channel), sources.get(source, source),
                 wechat if reveal else mask_text(wechat), email if reveal else mask_text(email),
-                "、".join(tags or ()), store_name, localdate(last_visit) if last_visit else None,
+                "、".join(tags or ()), store_name, last_visit.astimezone(zone).date() if last_visit else None,
             ]  # fmt: skip
 
     return headers, rows()

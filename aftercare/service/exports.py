@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftercare.core import exports
 from aftercare.core.audit import audit_record
-from aftercare.core.exports import export_response, local_naive
+from aftercare.core.exports import export_response
 from aftercare.core.forms import StyledForm
 from aftercare.core.masking import mask_phone
 from aftercare.core.models import AuditEntry
@@ -136,15 +137,6 @@ def _line_count() -> Subquery:
     )
 
 
-def _local_time(value: datetime | None) -> datetime | None:
-    return None if value is None else local_naive(value)
-
-
-def _local_time_text(value: datetime | None) -> str | None:
-    """'2026-03-31 16:55:00', midnight included (a bare date would read as a day, not a moment)."""
-    return None if value is None else str(local_naive(value))
-
-
 def repair_order_table(
     orders: QuerySet, *, stores: dict[int, str], reveal_store_ids: set[int], as_text: bool = False
 ) -> tuple[list[str], Iterator[list]]:
@@ -154,7 +146,13 @@ def repair_order_table(
     Cells are typed (local datetimes, ints, amounts); `as_text` gives the times
     as text for the CSV."""
     statuses = _labels(Status.choices)
-    local_time = _local_time_text if as_text else _local_time
+    local_clock = exports.local_clock()
+    if as_text:
+        # '2026-03-31 16:55:00', midnight included (a bare date would read as a day, not a moment).
+        def local_time(value):
+            return None if value is None else str(local_clock(value))
+    else:
+        local_time = local_clock
 
     def rows():
         values = orders.order_by("opened_at", "id").values_list(

@@ -243,6 +243,13 @@ def test_a_manager_of_another_store_cannot_import_into_this_one(catalog, staff, 
         _run(other_manager, store, "parts", csv_upload(PART_HEADERS, [["P1", "甲", "", "", "1"]]))
 
 
+def test_a_row_reports_its_unreadable_cells_and_what_the_service_refuses_together(catalog, staff, store):
+    upload = csv_upload(PART_HEADERS, [["P9", "长" * 101, "", "也许", "x"]])
+    errors = _preview(staff["service_manager"], store, "parts", upload).errors
+    assert [(error.row, error.field) for error in errors] == [(2, "名称"), (2, "原厂件"), (2, "单价")]
+    assert not Part.objects.filter(part_no="P9").exists()
+
+
 # --- the pages -------------------------------------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
