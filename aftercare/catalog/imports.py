@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import TextChoices
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,7 +42,15 @@ from aftercare.core.imports import (
 )
 from aftercare.core.models import DealerGroup, Store
 from aftercare.core.money import to_money
-from aftercare.core.spreadsheets import CellError, ColumnMap, SheetRow, cell_text, parse_decimal, parse_yes_no
+from aftercare.core.spreadsheets import (
+    CellError,
+    ChoiceReader,
+    ColumnMap,
+    SheetRow,
+    cell_text,
+    parse_decimal,
+    parse_yes_no,
+)
 
 from . import services
 from .choices import AnswerType, InspectionArea, Powertrain, SurveyDimension
@@ -243,7 +249,6 @@ CHOICE_SYNONYMS = {
 # A list of choices in one cell: "燃油、混动", "ICE, HEV". "/" is not a separator
 # (labels such as "Petrol / diesel" contain it), but is tried when a part is unknown.
 _LIST_SEPARATORS = re.compile(r"[,，、;；|\n]")
-_SPACES = re.compile(r"\s+")
 _KEY_CHUNK = 500
 
 
@@ -285,47 +290,17 @@ def scope_label(store: Store, scope: str) -> str:
 # --- reading cells -------------------------------------------------------------------------------
 
 
-def _choice_key(text: str) -> str:
-    return _SPACES.sub("", text).lower()
-
-
-def _choice_lookup(name: str) -> dict[str, str]:
-    """{normalised word: value} from the values, the labels in every language and the synonyms."""
-    choices = CHOICES[name]
-    lookup = {_choice_key(value): value for value in choices.values}
-    for code, _label in settings.LANGUAGES:
-        with translation.override(code):
-            lookup.update({_choice_key(str(label)): value for value, label in choices.choices})
-    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
-        lookup.update({_choice_key(word): value for word in words})
-    return lookup
-
-
-def _unknown_choice(name: str, text: str) -> CellError:
-    return CellError(
-        _("Unknown value “%(value)s”. Use one of: %(choices)s.")
-        % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
-    )
-
-
-def _parse_choice(lookup: dict, name: str, text: str) -> str:
-    value = lookup.get(_choice_key(text))
-    if value is None:
-        raise _unknown_choice(name, text)
-    return value
-
-
-def _parse_choice_list(lookup: dict, name: str, text: str) -> list[str]:
+def _parse_choice_list(reader: ChoiceReader, text: str) -> list[str]:
     found = set()
     for part in filter(None, (part.strip() for part in _LIST_SEPARATORS.split(text))):
-        value = lookup.get(_choice_key(part))
+        value = reader.find(part)
         if value is not None:
             found.add(value)
             continue
         for piece in filter(None, (piece.strip() for piece in part.split("/"))):
-            found.add(_parse_choice(lookup, name, piece))
+            found.add(reader(piece))
     # In the order of the choices, so that the same set always compares and stores alike.
-    return [value for value in CHOICES[name].values if value in found]
+    return [value for value in reader.choices.values if value in found]
 
 
 def _parse_non_negative(raw, message: str) -> Decimal:
@@ -384,7 +359,11 @@ class CatalogImporter(Importer):
         self.kind, self.label, self.model = kind.slug, kind.label, kind.model
         self.columns, self.required = kind.columns, kind.required
         self.fields = kind.editable_fields
-        self.lookups = {name: _choice_lookup(name) for name in CHOICES if name in column_map.columns}
+        self.lookups = {
+            name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name))
+            for name in CHOICES
+            if name in column_map.columns
+        }
         self.relations = {name: self._relation_targets(name) for name in RELATIONS if name in column_map.columns}
         self.existing: dict[str, CatalogItem] = {}
         self.defaults: dict[str, CatalogItem] = {}
@@ -439,9 +418,9 @@ class CatalogImporter(Importer):
         if name in ORDER_FIELDS:
             return _parse_order(raw)
         if name in LIST_FIELDS:
-            return _parse_choice_list(self.lookups[name], name, text)
+            return _parse_choice_list(self.lookups[name], text)
         if name in CHOICES:
-            return _parse_choice(self.lookups[name], name, text)
+            return self.lookups[name](text)
         if name in RELATIONS:
             target = self.relations[name].get(text)
             if target is None:

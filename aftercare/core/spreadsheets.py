@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 MAX_ROWS = 20_000
@@ -280,6 +281,41 @@ class CellError(Exception):
 _YES_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "✔"}
 _NO_WORDS = {"否", "n", "no", "false", "0", "×", "✗"}
 _NUMBER_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+class ChoiceReader:
+    """Reads a cell as one of `choices`: its value, its label in any of the site's
+    languages (so an export imports back) or one of the `synonyms` dealers' files
+    use ({value: [words]}). Case and spaces are ignored."""
+
+    def __init__(self, choices, synonyms: dict | None = None):
+        self.choices = choices
+        self.lookup = {self.key(value): value for value in choices.values}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                self.lookup.update({self.key(str(label)): value for value, label in choices.choices})
+        for value, words in (synonyms or {}).items():
+            self.lookup.update({self.key(word): value for word in words})
+
+    @staticmethod
+    def key(text: str) -> str:
+        return _SPACES.sub("", text).lower()
+
+    def find(self, text: str) -> str | None:
+        return self.lookup.get(self.key(text))
+
+    def __call__(self, raw) -> str:
+        text = cell_text(raw)
+        value = self.find(text)
+        if value is None:
+            raise CellError(
+                _("Unknown value “%(value)s”. Use one of: %(choices)s.")
+                % {"value": text, "choices": "、".join(str(label) for label in self.choices.labels)}
+            )
+        return value
 
 
 def parse_yes_no(value) -> bool | None:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,7 +32,7 @@ from aftercare.core.imports import (
 from aftercare.core.maintenance import database_analyze
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import CellError, ColumnMap, cell_text, missing_columns_error
+from aftercare.core.spreadsheets import CellError, ChoiceReader, ColumnMap, cell_text, missing_columns_error
 
 from . import services
 from .choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain
@@ -158,31 +157,6 @@ _OWN_NUMBER = re.compile(r"^C\d{6,}$")
 # --- parsing cells -----------------------------------------------------------------------
 
 
-def _choice_lookup(name: str) -> dict[str, str]:
-    """{lower-cased word: value} from the values, the labels in every language and the synonyms."""
-    from django.conf import settings
-
-    choices = CHOICES[name]
-    lookup = {value.lower(): value for value in choices.values}
-    for code, _label in settings.LANGUAGES:
-        with translation.override(code):
-            lookup.update({str(label).lower(): value for value, label in choices.choices})
-    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
-        lookup.update({word.lower(): value for word in words})
-    return lookup
-
-
-def _parse_choice(lookups: dict, name: str, raw) -> str:
-    text = cell_text(raw)
-    value = lookups[name].get(text.lower())
-    if value is None:
-        raise CellError(
-            _("Unknown value “%(value)s”. Use one of: %(choices)s.")
-            % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
-        )
-    return value
-
-
 def _parse_date(raw) -> date:
     if isinstance(raw, datetime):
         return raw.date()
@@ -235,7 +209,7 @@ def _parse_row(values: dict, lookups: dict) -> tuple[dict, dict[str, str]]:
             continue
         try:
             if name in CHOICES:
-                data[name] = _parse_choice(lookups, name, raw)
+                data[name] = lookups[name](raw)
             elif name in _DATE_FIELDS:
                 data[name] = _parse_date(raw)
             elif name in _BOOL_FIELDS:
@@ -272,7 +246,7 @@ class CustomerImporter(Importer):
     def __init__(self, *, actor, store: Store, column_map: ColumnMap):
         super().__init__(actor=actor, column_map=column_map)
         self.store = store
-        self.lookups = {name: _choice_lookup(name) for name in CHOICES}
+        self.lookups = {name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name)) for name in CHOICES}
 
     def row(self, number: int, values: dict):
         data, errors = _parse_row(values, self.lookups)
@@ -321,7 +295,7 @@ class VehicleImporter(Importer):
     def __init__(self, *, actor, store: Store, column_map: ColumnMap):
         super().__init__(actor=actor, column_map=column_map)
         self.store = store
-        self.lookups = {name: _choice_lookup(name) for name in CHOICES}
+        self.lookups = {name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name)) for name in CHOICES}
         self.owners: dict[tuple[str, str], list[Customer]] = {}
 
     @classmethod
