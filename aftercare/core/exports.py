@@ -21,7 +21,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from itertools import islice, zip_longest
+from operator import is_not
 from urllib.parse import quote
 
 import xlsxwriter
@@ -82,19 +84,24 @@ def _csv_cell(value) -> str:
 
 _TEXT_OR_BLANK = frozenset({str, type(None)})
 # Values the csv module writes exactly as `cell_text` would (None as "", a date
-# as its ISO form), provided no text needs stripping or quoting.
-_CSV_PLAIN_TYPES = frozenset({str, type(None), date})
+# as its ISO form, a whole number or a Decimal as str() does), provided no text
+# needs stripping or quoting and no number is negative (a leading "-" is quoted).
+_CSV_PLAIN_TYPES = frozenset({str, type(None), date, int, Decimal})
+_NUMBERS = frozenset({int, Decimal})
+_NUMBERS_OR_BLANK = _NUMBERS | {type(None)}
+_NOT_NONE = partial(is_not, None)
 # In `_chunk_text`: a cell starting with a formula character or white space, or ending with white space.
 _CSV_NEEDS_CARE = re.compile(r"\n(?:[=+\-@\s]|(?<=\s\n))")
 
 
-def _chunk_text(chunk: list[Sequence]) -> tuple[set[type], str]:
+def _chunk_text(chunk: list[Sequence]) -> tuple[set[type], str, bool]:
     """(the types of the chunk's cells, all its text joined and framed by line
-    breaks), column by column: one search of that text then tells whether any
-    cell needs care. A line break inside a text can only raise a false alarm,
-    which costs time, not correctness."""
+    breaks, whether a number is negative), column by column: one search of that
+    text then tells whether any cell needs care. A line break inside a text can
+    only raise a false alarm, which costs time, not correctness."""
     kinds: set[type] = set()
     texts = []
+    negative = False
     for column in zip_longest(*chunk):  # short rows padded with None
         column_kinds = set(map(type, column))
         kinds |= column_kinds
@@ -104,17 +111,26 @@ def _chunk_text(chunk: list[Sequence]) -> tuple[set[type], str]:
             )
             if text := "\n".join(strings):
                 texts.append(text)
-    return kinds, "\n" + "\n".join(texts) + "\n"
+        if not negative and column_kinds & _NUMBERS:
+            if column_kinds <= _NUMBERS_OR_BLANK:
+                numbers = filter(_NOT_NONE, column)
+            else:
+                numbers = (value for value in column if type(value) in _NUMBERS)
+            try:
+                negative = min(numbers, default=0) < 0
+            except ArithmeticError:  # a Decimal NaN: leave it to the careful path
+                negative = True
+    return kinds, "\n" + "\n".join(texts) + "\n", negative
 
 
 def _csv_ready(chunk: list[Sequence]) -> list[Sequence]:
     """The chunk's rows with every cell as the CSV shows it (`cell_text`, formulas quoted).
 
-    Nearly every chunk holds only text, dates and blanks with nothing to strip or
-    quote: one look at the whole chunk shows that, and its rows go to the writer
-    as they are instead of through a Python call per cell."""
-    kinds, text = _chunk_text(chunk)
-    if kinds <= _CSV_PLAIN_TYPES and not _CSV_NEEDS_CARE.search(text):
+    Nearly every chunk holds only text, numbers, dates and blanks with nothing to
+    strip or quote: one look at the whole chunk shows that, and its rows go to
+    the writer as they are instead of through a Python call per cell."""
+    kinds, text, negative = _chunk_text(chunk)
+    if kinds <= _CSV_PLAIN_TYPES and not negative and not _CSV_NEEDS_CARE.search(text):
         return chunk
     return [[_csv_cell(value) for value in row] for row in chunk]
 

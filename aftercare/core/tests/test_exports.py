@@ -131,8 +131,14 @@ def test_a_long_wide_xlsx_keeps_every_row_and_column_in_place():
     assert [cell.value for cell in sheet[1500]] == rows[1498]
 
 
-def test_a_chunk_of_plain_text_blanks_and_dates_needs_no_cell_by_cell_care():
+def test_a_chunk_of_plain_text_numbers_blanks_and_dates_needs_no_cell_by_cell_care():
     """The fast paths: no formatting or escaping cell by cell when nothing needs it (most of an export's time)."""
-    chunk = [["C000001", "", "张伟", None, date(2024, 1, 2)], ["C000002", "", "", None, None], ["C000003", "李四"]]
+    chunk = [
+        ["C000001", "", "张伟", None, date(2024, 1, 2), 12, Decimal("368.00")],
+        ["C000002", "", "", None, None, 0, None],
+        ["C000003", "李四"],
+    ]
     assert exports._csv_ready(chunk) is chunk
     assert exports._csv_ready([*chunk, ["C000004", "王五 "]]) is not chunk
+    assert exports._csv_ready([*chunk, ["C000005", "", "", None, None, -1]]) is not chunk
+    assert exports._csv_ready([*chunk, ["C000006", Decimal("-0.50")]]) is not chunk
