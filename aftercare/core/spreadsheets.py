@@ -318,14 +318,14 @@ class ChoiceReader:
         return value
 
 
-def parse_yes_no(value) -> bool | None:
-    """是/否, yes/no, y/n, 1/0, √/×; None for an empty cell."""
+def parse_yes_no(value, *, yes: Iterable[str] = (), no: Iterable[str] = ()) -> bool | None:
+    """是/否, yes/no, y/n, 1/0, √/× and the column's own words `yes` and `no`; None for an empty cell."""
     text = cell_text(value).lower()
     if text == "":
         return None
-    if text in _YES_WORDS:
+    if text in _YES_WORDS or text in yes:
         return True
-    if text in _NO_WORDS:
+    if text in _NO_WORDS or text in no:
         return False
     raise CellError(_("Enter 是 or 否 (yes or no)."))
 

@@ -32,7 +32,14 @@ from aftercare.core.imports import (
 from aftercare.core.maintenance import database_analyze
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import CellError, ChoiceReader, ColumnMap, cell_text, missing_columns_error
+from aftercare.core.spreadsheets import (
+    CellError,
+    ChoiceReader,
+    ColumnMap,
+    cell_text,
+    missing_columns_error,
+    parse_yes_no,
+)
 
 from . import services
 from .choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain
@@ -144,8 +151,9 @@ CHOICES = {
     "kind": CustomerKind, "gender": Gender, "preferred_channel": ContactChannel, "source": CustomerSource,
     "plate_kind": PlateKind, "powertrain": Powertrain,
 }  # fmt: skip
-_YES = {"是", "y", "yes", "true", "1", "√", "✓", "进口", "进口车"}
-_NO = {"否", "n", "no", "false", "0", "国产", "合资", ""}
+# Besides yes and no, how dealers' lists say whether a car is imported.
+_IMPORTED = {"进口", "进口车"}
+_NOT_IMPORTED = {"国产", "合资"}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _TAG_SEPARATORS = re.compile(r"[,，、;；|/]")
 _KM_NOISE = re.compile(r"[\s,，]|km|公里|千米", re.IGNORECASE)
@@ -172,12 +180,8 @@ def _parse_date(raw) -> date:
 
 
 def _parse_bool(raw) -> bool:
-    text = cell_text(raw).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise CellError(_("Enter 是 or 否 (yes or no)."))
+    """Yes or no; an empty cell is no."""
+    return bool(parse_yes_no(raw, yes=_IMPORTED, no=_NOT_IMPORTED))
 
 
 def _parse_km(raw) -> int:
