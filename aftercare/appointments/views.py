@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
+from aftercare.core.exports import csv_response
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import csv_response
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
 from . import selectors, services

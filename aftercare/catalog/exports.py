@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record
+from aftercare.core.exports import export_response
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.spreadsheets import csv_response, xlsx_response
 
 from . import services
 from .imports import BOOL_FIELDS, CHOICES, LIST_FIELDS, RELATIONS, ImportKind, import_kind
@@ -79,5 +79,4 @@ def export_list(*, user, store: Store | None, kind: str, fmt: str) -> HttpRespon
             "rows": [None, entries.count()],
         },
     )
-    writer = csv_response if fmt == "csv" else xlsx_response
-    return writer(filename, spec.headers(), entry_rows(spec, entries))
+    return export_response(fmt, filename, spec.headers(), entry_rows(spec, entries))

@@ -11,34 +11,45 @@ to the group default it would override is left alone: the store keeps
 following the group instead of freezing a copy (an exported list re-imported
 unchanged changes nothing).
 
-As for customers, the preview *is* the import, rolled back: what the preview
-reports is what the import will do.
+Each kind is a `CatalogImporter` of the one import pipeline (core/imports.py):
+the preview *is* the import, rolled back, and a row reports every problem it has.
 """
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
-from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import TextChoices
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aftercare.core.audit import audit_record
-from aftercare.core.models import AuditEntry, DealerGroup, Store
+from aftercare.core import imports as pipeline
+from aftercare.core.imports import (
+    ALL_OR_NOTHING,
+    CREATED,
+    MODES,
+    UNCHANGED,
+    UPDATED,
+    VALID_ROWS,
+    Importer,
+    ImportResult,
+    RowError,
+    column_map_for,
+)
+from aftercare.core.models import DealerGroup, Store
 from aftercare.core.money import to_money
 from aftercare.core.spreadsheets import (
     CellError,
+    ChoiceReader,
     ColumnMap,
     SheetRow,
     cell_text,
-    match_headers,
     parse_decimal,
     parse_yes_no,
-    require_columns,
 )
 
 from . import services
@@ -55,10 +66,6 @@ from .models import (
     RepairType,
     SurveyQuestion,
 )
-
-ALL_OR_NOTHING = "all_or_nothing"
-VALID_ROWS = "valid_rows"
-MODES = (ALL_OR_NOTHING, VALID_ROWS)
 
 STORE = "store"
 GROUP = "group"
@@ -100,6 +107,9 @@ class ImportKind:
 
     def headers(self) -> list[str]:
         return [aliases[0] for aliases in self.columns.values()]
+
+    def check_columns(self, column_map: ColumnMap) -> None:
+        """The required columns are all a catalogue file needs."""
 
 
 IMPORT_KINDS = [
@@ -239,46 +249,7 @@ CHOICE_SYNONYMS = {
 # A list of choices in one cell: "燃油、混动", "ICE, HEV". "/" is not a separator
 # (labels such as "Petrol / diesel" contain it), but is tried when a part is unknown.
 _LIST_SEPARATORS = re.compile(r"[,，、;；|\n]")
-_SPACES = re.compile(r"\s+")
 _KEY_CHUNK = 500
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row. `row` is the row number Excel shows (the header is row 1)."""
-
-    row: int
-    field: str  # the column as the file names it, or "" for the whole row
-    message: str
-
-
-@dataclass
-class ImportPreview:
-    """What an import does (or, for a preview, would do) with a file."""
-
-    kind: str
-    scope: str
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    rolled_back: bool = False
-
-    @property
-    def invalid(self) -> int:
-        return len({error.row for error in self.errors})
-
-    @property
-    def valid(self) -> int:
-        return self.total - self.invalid
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
 
 
 def import_kind(slug: str) -> ImportKind:
@@ -319,47 +290,17 @@ def scope_label(store: Store, scope: str) -> str:
 # --- reading cells -------------------------------------------------------------------------------
 
 
-def _choice_key(text: str) -> str:
-    return _SPACES.sub("", text).lower()
-
-
-def _choice_lookup(name: str) -> dict[str, str]:
-    """{normalised word: value} from the values, the labels in every language and the synonyms."""
-    choices = CHOICES[name]
-    lookup = {_choice_key(value): value for value in choices.values}
-    for code, _label in settings.LANGUAGES:
-        with translation.override(code):
-            lookup.update({_choice_key(str(label)): value for value, label in choices.choices})
-    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
-        lookup.update({_choice_key(word): value for word in words})
-    return lookup
-
-
-def _unknown_choice(name: str, text: str) -> CellError:
-    return CellError(
-        _("Unknown value “%(value)s”. Use one of: %(choices)s.")
-        % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
-    )
-
-
-def _parse_choice(lookup: dict, name: str, text: str) -> str:
-    value = lookup.get(_choice_key(text))
-    if value is None:
-        raise _unknown_choice(name, text)
-    return value
-
-
-def _parse_choice_list(lookup: dict, name: str, text: str) -> list[str]:
+def _parse_choice_list(reader: ChoiceReader, text: str) -> list[str]:
     found = set()
     for part in filter(None, (part.strip() for part in _LIST_SEPARATORS.split(text))):
-        value = lookup.get(_choice_key(part))
+        value = reader.find(part)
         if value is not None:
             found.add(value)
             continue
         for piece in filter(None, (piece.strip() for piece in part.split("/"))):
-            found.add(_parse_choice(lookup, name, piece))
+            found.add(reader(piece))
     # In the order of the choices, so that the same set always compares and stores alike.
-    return [value for value in CHOICES[name].values if value in found]
+    return [value for value in reader.choices.values if value in found]
 
 
 def _parse_non_negative(raw, message: str) -> Decimal:
@@ -407,20 +348,28 @@ def _copied(value):
     return list(value) if isinstance(value, list) else value
 
 
-class _Importer:
-    """Runs a file's rows through the catalogue services, one savepoint per
-    row, and collects what went wrong. The caller owns the transaction."""
+class CatalogImporter(Importer):
+    """One kind's rows through the catalogue services, at the import's level."""
 
-    def __init__(self, *, actor, kind: ImportKind, store: Store | None, group: DealerGroup, column_map: ColumnMap):
-        self.actor, self.kind, self.store, self.group, self.column_map = actor, kind, store, group, column_map
-        self.model = kind.model
+    conflict_message = gettext_lazy("Conflicts with an entry saved meanwhile. Check it and import again.")
+
+    def __init__(self, *, actor, kind: ImportKind, store: Store | None, group: DealerGroup, scope: str, column_map):
+        super().__init__(actor=actor, column_map=column_map)
+        self.import_kind, self.store, self.group, self.scope = kind, store, group, scope
+        self.kind, self.label, self.model = kind.slug, kind.label, kind.model
+        self.columns, self.required = kind.columns, kind.required
         self.fields = kind.editable_fields
-        self.lookups = {name: _choice_lookup(name) for name in CHOICES if name in column_map.columns}
+        self.lookups = {
+            name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name))
+            for name in CHOICES
+            if name in column_map.columns
+        }
         self.relations = {name: self._relation_targets(name) for name in RELATIONS if name in column_map.columns}
-        self.errors: list[RowError] = []
-        self.counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-        # Code -> the first row that had it, to catch duplicates inside the file.
-        self.seen: dict[str, int] = {}
+        self.existing: dict[str, CatalogItem] = {}
+        self.defaults: dict[str, CatalogItem] = {}
+
+    def audit_changes(self) -> dict:
+        return {"import_scope": [None, self.scope]}
 
     def _relation_targets(self, name: str) -> dict[str, CatalogItem]:
         """{code: entry} that a row at the import's level may point at."""
@@ -442,29 +391,13 @@ class _Importer:
                 found[item.key] = item
         return found
 
-    def column(self, name: str) -> str:
-        """How the file names a field, for error messages ('' for the whole row)."""
-        if name in self.column_map.columns:
-            return self.column_map.headers[self.column_map.columns[name]]
-        try:
-            return str(self.model._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            return ""
-
-    def report(self, row: int, errors: dict[str, list[str] | str]) -> None:
-        for name, messages in errors.items():
-            for message in [messages] if isinstance(messages, str) else messages:
-                self.errors.append(
-                    RowError(row=row, field=self.column("" if name == "__all__" else name), message=message)
-                )
-
     def parse(self, values: dict) -> tuple[dict, dict[str, str]]:
         """({field: value} of the cells given, {field: error message})."""
         data, errors = {}, {}
         for name, raw in values.items():
             text = cell_text(raw)
             if text == "":
-                if name in self.kind.required:
+                if name in self.required:
                     errors[name] = _("This column is required.")
                 elif name in EMPTY_MEANS:
                     data[name] = list(EMPTY_MEANS[name]) if name in LIST_FIELDS else EMPTY_MEANS[name]
@@ -485,9 +418,9 @@ class _Importer:
         if name in ORDER_FIELDS:
             return _parse_order(raw)
         if name in LIST_FIELDS:
-            return _parse_choice_list(self.lookups[name], name, text)
+            return _parse_choice_list(self.lookups[name], text)
         if name in CHOICES:
-            return _parse_choice(self.lookups[name], name, text)
+            return self.lookups[name](text)
         if name in RELATIONS:
             target = self.relations[name].get(text)
             if target is None:
@@ -500,38 +433,21 @@ class _Importer:
         return text
 
     def key_of(self, values: dict) -> str:
-        return cell_text(values.get(self.kind.key_field))
+        return cell_text(values.get(self.import_kind.key_field))
 
-    def run(self, rows: Sequence[SheetRow]) -> None:
-        keys = sorted({key for row in rows if (key := self.key_of(self.column_map.values(row.values)))})
+    def prepare(self, rows: list[tuple[int, dict]]) -> None:
+        keys = sorted({key for _number, values in rows if (key := self.key_of(values))})
         own_level = self.model.objects.filter(group=self.group, store=self.store)
-        existing = self._at_level(own_level, keys)
-        defaults = self._at_level(self.model.objects.group_defaults(self.group), keys) if self.store else {}
-        for row in rows:
-            values = self.column_map.values(row.values)
-            data, errors = self.parse(values)
-            key = self.key_of(values)
-            if key:
-                first = self.seen.setdefault(key, row.number)
-                if first != row.number:
-                    errors[self.kind.key_field] = _("Row %(row)s has the same code.") % {"row": first}
-            if errors:
-                self.report(row.number, errors)
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
-                    outcome = self.apply(data, existing.get(key), defaults.get(key))
-            except ValidationError as error:
-                self.report(
-                    row.number, error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-                )
-            except IntegrityError:
-                # Another user saved the same code while this file was being imported.
-                self.report(
-                    row.number, {"__all__": _("Conflicts with an entry saved meanwhile. Check it and import again.")}
-                )
-            else:
-                self.counts[outcome] += 1
+        self.existing = self._at_level(own_level, keys)
+        if self.store:
+            self.defaults = self._at_level(self.model.objects.group_defaults(self.group), keys)
+
+    def row(self, number: int, values: dict):
+        data, errors = self.parse(values)
+        key = self.key_of(values)
+        key_field = self.import_kind.key_field
+        errors.update(self.claim(number, key_field, key, _("Row %(row)s has the same code.")))
+        return errors, partial(self.apply, data, self.existing.get(key), self.defaults.get(key))
 
     def apply(self, data: dict, existing: CatalogItem | None, default: CatalogItem | None) -> str:
         if existing is not None:
@@ -553,43 +469,33 @@ class _Importer:
         return CREATED
 
 
-def column_map_for(kind: ImportKind, headers: Sequence[str]) -> ColumnMap:
-    """Match the headers to the kind's columns; SpreadsheetError for a file with the wrong columns."""
-    column_map = match_headers(headers, kind.columns, kind.required)
-    require_columns(column_map)
-    return column_map
-
-
-def _apply(*, actor, store: Store, scope: str, kind: str, headers, rows) -> ImportPreview:
+def importer_factory(*, actor, store: Store, scope: str, kind: str):
+    """What builds the importer of `kind` at the level `scope` for a file's headers;
+    PermissionDenied for a level the actor may not change."""
     if scope not in allowed_scopes(actor, store):
         raise PermissionDenied
     spec = import_kind(kind)
     target_store, group = scope_target(store, scope)
-    column_map = column_map_for(spec, headers)
-    importer = _Importer(actor=actor, kind=spec, store=target_store, group=group, column_map=column_map)
-    importer.run(rows)
-    return ImportPreview(
-        kind=kind,
-        scope=scope,
-        total=len(rows),
-        created=importer.counts[CREATED],
-        updated=importer.counts[UPDATED],
-        unchanged=importer.counts[UNCHANGED],
-        errors=sorted(importer.errors, key=lambda error: error.row),
-        ignored_columns=column_map.unknown,
-    )
+
+    def make(headers: Sequence[str]) -> CatalogImporter:
+        return CatalogImporter(
+            actor=actor, kind=spec, store=target_store, group=group, scope=scope,
+            column_map=column_map_for(spec, headers),
+        )  # fmt: skip
+
+    return make
+
+
+def audit_store(actor, store: Store, scope: str):
+    """A group import is filed under the store through which the actor manages the group."""
+    return store.pk if scope == STORE else services.manageable_groups(actor).get(store.group_id)
 
 
 def preview_import(
     *, actor, store: Store, scope: str, kind: str, headers: Sequence[str], rows: Sequence[SheetRow]
-) -> ImportPreview:
-    """Check every row as the import would, and write nothing: the import, rolled back.
-    Raises SpreadsheetError for a file with the wrong columns, PermissionDenied
-    for a level the actor may not change."""
-    with transaction.atomic():
-        preview = _apply(actor=actor, store=store, scope=scope, kind=kind, headers=headers, rows=rows)
-        transaction.set_rollback(True)
-    return preview
+) -> ImportResult:
+    """Check every row as the import would, and write nothing (core.imports.preview)."""
+    return pipeline.preview(importer_factory(actor=actor, store=store, scope=scope, kind=kind), headers, rows)
 
 
 def run_import(
@@ -602,45 +508,15 @@ def run_import(
     rows: Sequence[SheetRow],
     mode: str,
     filename: str = "",
-) -> ImportPreview:
+) -> ImportResult:
     """Import the rows into `store` (scope "store") or its group's defaults
-    (scope "group"). `all_or_nothing`: one bad row and nothing is written (the
-    report says why); `valid_rows`: the good rows are written, the bad ones
-    reported. One audit row sums the import up; every created or changed entry
-    also has its own, with before/after, written by the service."""
-    if mode not in MODES:
-        raise ValueError(mode)
-    with transaction.atomic():
-        result = _apply(actor=actor, store=store, scope=scope, kind=kind, headers=headers, rows=rows)
-        if result.errors and mode == ALL_OR_NOTHING:
-            transaction.set_rollback(True)
-            result.created = result.updated = result.unchanged = 0
-            result.rolled_back = True
-            return result
-        label = import_kind(kind).label
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            # A group import is filed under the store through which the actor manages the group.
-            store=store.pk if scope == STORE else services.manageable_groups(actor).get(store.group_id),
-            object_repr=(_("Import of %(kind)s from %(file)s") % {"kind": label, "file": filename})[:200],
-            reason=_("Spreadsheet import"),
-            changes={
-                "import_file": [None, filename],
-                "import_kind": [None, kind],
-                "import_scope": [None, scope],
-                "import_mode": [None, mode],
-                "rows_in_file": [None, result.total],
-                "rows_created": [None, result.created],
-                "rows_updated": [None, result.updated],
-                "rows_unchanged": [None, result.unchanged],
-                "rows_refused": [None, result.invalid],
-            },
-        )
-    return result
+    (scope "group"), all or nothing or only the valid rows (core.imports.run).
+    Every created or changed entry also has its own audit row, with before/after."""
+    make = importer_factory(actor=actor, store=store, scope=scope, kind=kind)
+    return pipeline.run(make, headers, rows, mode=mode, filename=filename, audit_store=audit_store(actor, store, scope))
 
 
-def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
-    """The canonical headers and one example row, for the downloadable template."""
-    spec = import_kind(kind)
-    return spec.headers(), [[spec.example.get(name, "") for name in spec.columns]]
+__all__ = [
+    "ALL_OR_NOTHING", "IMPORT_KINDS", "MODES", "VALID_ROWS", "CatalogImporter", "ImportResult", "RowError",
+    "import_kind", "importer_factory", "preview_import", "run_import",
+]  # fmt: skip

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
+from aftercare.core.exports import csv_response
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import csv_response
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 from aftercare.customers.models import Customer
 from aftercare.service.models import RepairOrder

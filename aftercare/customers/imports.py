@@ -3,34 +3,42 @@ an Excel sheet kept by the sales team).
 
 Every row goes through the same services as a record typed in by hand
 (`services.customer_create` / `vehicle_create`), so normalising, duplicate
-checks, search keys and the audit trail are the same. The preview runs exactly
-that import and rolls it back: whatever the preview reports is what the import
-will do, and no second copy of the rules can drift away from the services.
+checks, search keys and the audit trail are the same. Each kind is an
+`Importer` of the one import pipeline (core/imports.py): the preview runs
+exactly that import and rolls it back, and a row reports every problem it has.
 """
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aftercare.core.audit import audit_record
+from aftercare.core import imports as pipeline
+from aftercare.core.imports import (
+    ALL_OR_NOTHING,
+    CREATED,
+    MODES,
+    UNCHANGED,
+    VALID_ROWS,
+    Importer,
+    ImportResult,
+    RowError,
+    column_map_for,
+)
 from aftercare.core.maintenance import database_analyze
-from aftercare.core.models import AuditEntry, Store
+from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.core.spreadsheets import (
+    CellError,
+    ChoiceReader,
     ColumnMap,
-    SheetRow,
     cell_text,
-    match_headers,
     missing_columns_error,
-    require_columns,
+    parse_yes_no,
 )
 
 from . import services
@@ -41,10 +49,6 @@ from .normalize import normalize_mobile, normalize_plate, normalize_vin
 CUSTOMERS = "customers"
 VEHICLES = "vehicles"
 KINDS = {CUSTOMERS: gettext_lazy("Customers"), VEHICLES: gettext_lazy("Vehicles")}
-
-ALL_OR_NOTHING = "all_or_nothing"
-VALID_ROWS = "valid_rows"
-MODES = (ALL_OR_NOTHING, VALID_ROWS)
 
 # The column names are the file format, shared with the exports and the
 # templates: the first name of each list is the one we write, the others are
@@ -91,7 +95,6 @@ VEHICLE_COLUMNS: dict[str, list[str]] = {
 }
 VEHICLE_REQUIRED = ("vin", "brand", "model")
 
-SPECS = {CUSTOMERS: (CUSTOMER_COLUMNS, CUSTOMER_REQUIRED), VEHICLES: (VEHICLE_COLUMNS, VEHICLE_REQUIRED)}
 
 # One example row per template, in the canonical columns.
 EXAMPLES = {
@@ -148,8 +151,9 @@ CHOICES = {
     "kind": CustomerKind, "gender": Gender, "preferred_channel": ContactChannel, "source": CustomerSource,
     "plate_kind": PlateKind, "powertrain": Powertrain,
 }  # fmt: skip
-_YES = {"是", "y", "yes", "true", "1", "√", "✓", "进口", "进口车"}
-_NO = {"否", "n", "no", "false", "0", "国产", "合资", ""}
+# Besides yes and no, how dealers' lists say whether a car is imported.
+_IMPORTED = {"进口", "进口车"}
+_NOT_IMPORTED = {"国产", "合资"}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _TAG_SEPARATORS = re.compile(r"[,，、;；|/]")
 _KM_NOISE = re.compile(r"[\s,，]|km|公里|千米", re.IGNORECASE)
@@ -158,65 +162,7 @@ _KM_NOISE = re.compile(r"[\s,，]|km|公里|千米", re.IGNORECASE)
 _OWN_NUMBER = re.compile(r"^C\d{6,}$")
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row. `row` is the row number Excel shows (the header is row 1)."""
-
-    row: int
-    field: str  # the column as the file names it, or "" for the whole row
-    message: str
-
-
-@dataclass
-class ImportPreview:
-    """What an import does (or, for a preview, would do) with a file."""
-
-    kind: str
-    total: int = 0
-    created: int = 0  # rows written (0 for a preview and for a refused all-or-nothing import)
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    rolled_back: bool = False
-
-    @property
-    def invalid(self) -> int:
-        return len({error.row for error in self.errors})
-
-    @property
-    def valid(self) -> int:
-        return self.total - self.invalid
-
-
 # --- parsing cells -----------------------------------------------------------------------
-
-
-class _CellError(Exception):
-    pass
-
-
-def _choice_lookup(name: str) -> dict[str, str]:
-    """{lower-cased word: value} from the values, the labels in every language and the synonyms."""
-    from django.conf import settings
-
-    choices = CHOICES[name]
-    lookup = {value.lower(): value for value in choices.values}
-    for code, _label in settings.LANGUAGES:
-        with translation.override(code):
-            lookup.update({str(label).lower(): value for value, label in choices.choices})
-    for value, words in CHOICE_SYNONYMS.get(name, {}).items():
-        lookup.update({word.lower(): value for word in words})
-    return lookup
-
-
-def _parse_choice(lookups: dict, name: str, raw) -> str:
-    text = cell_text(raw)
-    value = lookups[name].get(text.lower())
-    if value is None:
-        raise _CellError(
-            _("Unknown value “%(value)s”. Use one of: %(choices)s.")
-            % {"value": text, "choices": "、".join(str(label) for label in CHOICES[name].labels)}
-        )
-    return value
 
 
 def _parse_date(raw) -> date:
@@ -230,16 +176,12 @@ def _parse_date(raw) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise _CellError(_("Enter a date such as 2024-03-01."))
+    raise CellError(_("Enter a date such as 2024-03-01."))
 
 
 def _parse_bool(raw) -> bool:
-    text = cell_text(raw).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise _CellError(_("Enter 是 or 否 (yes or no)."))
+    """Yes or no; an empty cell is no."""
+    return bool(parse_yes_no(raw, yes=_IMPORTED, no=_NOT_IMPORTED))
 
 
 def _parse_km(raw) -> int:
@@ -249,9 +191,9 @@ def _parse_km(raw) -> int:
         try:
             km = float(_KM_NOISE.sub("", cell_text(raw)))
         except ValueError:
-            raise _CellError(_("Enter the odometer as a whole number of km.")) from None
+            raise CellError(_("Enter the odometer as a whole number of km.")) from None
     if km != int(km) or not 0 <= km <= 3_000_000:
-        raise _CellError(_("Enter the odometer as a whole number of km, between 0 and 3,000,000."))
+        raise CellError(_("Enter the odometer as a whole number of km, between 0 and 3,000,000."))
     return int(km)
 
 
@@ -271,7 +213,7 @@ def _parse_row(values: dict, lookups: dict) -> tuple[dict, dict[str, str]]:
             continue
         try:
             if name in CHOICES:
-                data[name] = _parse_choice(lookups, name, raw)
+                data[name] = lookups[name](raw)
             elif name in _DATE_FIELDS:
                 data[name] = _parse_date(raw)
             elif name in _BOOL_FIELDS:
@@ -282,7 +224,7 @@ def _parse_row(values: dict, lookups: dict) -> tuple[dict, dict[str, str]]:
                 data[name] = _parse_tags(raw)
             else:
                 data[name] = cell_text(raw)
-        except _CellError as error:
+        except CellError as error:
             errors[name] = str(error)
     return data, errors
 
@@ -294,139 +236,102 @@ def _normalised(normalise, value: str) -> str | None:
         return None
 
 
-# --- applying rows --------------------------------------------------------------------------
+# --- one row into a service call ----------------------------------------------------------
 
 
-class _Importer:
-    """Runs a file's rows through the services, one savepoint per row, and
-    collects what went wrong. The caller owns the surrounding transaction."""
+class CustomerImporter(Importer):
+    kind = CUSTOMERS
+    label = KINDS[CUSTOMERS]
+    model = Customer
+    columns = CUSTOMER_COLUMNS
+    required = CUSTOMER_REQUIRED
+    example = EXAMPLES[CUSTOMERS]
 
-    def __init__(self, *, actor, store: Store, kind: str, column_map: ColumnMap):
-        self.actor, self.store, self.kind, self.column_map = actor, store, kind, column_map
-        self.lookups = {name: _choice_lookup(name) for name in CHOICES}
-        self.errors: list[RowError] = []
-        self.created = 0
-        # Normalised key -> the first row that had it, to catch duplicates inside the file.
-        self.seen: dict[tuple[str, str], int] = {}
+    def __init__(self, *, actor, store: Store, column_map: ColumnMap):
+        super().__init__(actor=actor, column_map=column_map)
+        self.store = store
+        self.lookups = {name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name)) for name in CHOICES}
 
-    def column(self, name: str) -> str:
-        """How the file names a field, for error messages ('' for the whole row)."""
-        if name in self.column_map.columns:
-            return self.column_map.headers[self.column_map.columns[name]]
-        model = Customer if self.kind == CUSTOMERS else Vehicle
-        try:
-            return str(model._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            return ""
-
-    def report(self, row: int, errors: dict[str, list[str] | str]) -> None:
-        for name, messages in errors.items():
-            for message in [messages] if isinstance(messages, str) else messages:
-                self.errors.append(
-                    RowError(row=row, field=self.column("" if name == "__all__" else name), message=message)
-                )
-
-    def claim(self, row: int, name: str, key: str | None, message) -> dict:
-        """Remember a unique key of this row; an error if an earlier row of the file had it."""
-        if not key:
-            return {}
-        first = self.seen.setdefault((name, key), row)
-        if first != row:
-            return {name: message % {"row": first}}
-        return {}
-
-    def run(self, rows: Sequence) -> None:
-        owners = self._owners(rows) if self.kind == VEHICLES else None
-        for index, row in enumerate(rows):
-            number, values = (row.number, row.values) if isinstance(row, SheetRow) else (index + 2, row)
-            data, errors = _parse_row(self.column_map.values(values), self.lookups)
-            if self.kind == CUSTOMERS:
-                create = self._customer(number, data, errors)
-            else:
-                create = self._vehicle(number, data, errors, owners)
-            if errors:
-                self.report(number, errors)
-                continue
-            try:
-                with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
-                    create()
-            except ValidationError as error:
-                self.report(number, error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages})
-            except IntegrityError:
-                # Another user saved the same number, VIN or plate while this file was being imported.
-                self.report(
-                    number, {"__all__": _("Conflicts with a record saved meanwhile. Check it and import again.")}
-                )
-            else:
-                self.created += 1
-
-    # customers
-
-    def _customer(self, row: int, data: dict, errors: dict):
+    def row(self, number: int, values: dict):
+        data, errors = _parse_row(values, self.lookups)
         data.setdefault("kind", CustomerKind.PERSON)
         data.setdefault("source", CustomerSource.IMPORT)
-        number = data.pop("number", "").upper()
-        if number:
-            if _OWN_NUMBER.match(number):
+        customer_number = data.pop("number", "").upper()
+        if customer_number:
+            if _OWN_NUMBER.match(customer_number):
                 errors["number"] = _(
                     "Numbers such as C000123 are given out by AfterCare. Leave the number empty, or keep the "
                     "number from your old system."
                 )
-            elif len(number) > 20:
+            elif len(customer_number) > 20:
                 errors["number"] = _("A customer number has at most 20 characters.")
-            elif Customer.objects.filter(store=self.store, number=number).exists():
+            elif Customer.objects.filter(store=self.store, number=customer_number).exists():
                 errors["number"] = _("A customer with this number is already on file.")
             else:
-                errors.update(self.claim(row, "number", number, _("Row %(row)s has the same customer number.")))
+                errors.update(
+                    self.claim(number, "number", customer_number, _("Row %(row)s has the same customer number."))
+                )
         shared = data.pop("shared_mobile", False)
         mobile = _normalised(normalize_mobile, data.get("mobile", ""))
         if not shared:
-            errors.update(self.claim(row, "mobile", mobile, _("Row %(row)s has the same mobile.")))
+            errors.update(self.claim(number, "mobile", mobile, _("Row %(row)s has the same mobile.")))
 
-        def create():
+        def create() -> str:
             customer = services.customer_create(
                 actor=self.actor, store=self.store, data=data, allow_shared_mobile=shared
             )
-            if number:
-                customer.number = number
+            if customer_number:
+                customer.number = customer_number
                 customer.save(update_fields=["number", "updated_at"])
+            return CREATED
 
-        return create
+        return errors, create
 
-    # vehicles
 
-    def _owners(self, rows: Sequence) -> dict[tuple[str, str], list[Customer]]:
+class VehicleImporter(Importer):
+    kind = VEHICLES
+    label = KINDS[VEHICLES]
+    model = Vehicle
+    columns = VEHICLE_COLUMNS
+    required = VEHICLE_REQUIRED
+    example = EXAMPLES[VEHICLES]
+
+    def __init__(self, *, actor, store: Store, column_map: ColumnMap):
+        super().__init__(actor=actor, column_map=column_map)
+        self.store = store
+        self.lookups = {name: ChoiceReader(CHOICES[name], CHOICE_SYNONYMS.get(name)) for name in CHOICES}
+        self.owners: dict[tuple[str, str], list[Customer]] = {}
+
+    @classmethod
+    def check_columns(cls, column_map: ColumnMap) -> None:
+        if not {"owner_number", "owner_mobile"} & set(column_map.columns):
+            columns = cls.columns
+            raise missing_columns_error([f"{columns['owner_number'][0]} / {columns['owner_mobile'][0]}"])
+
+    def prepare(self, rows: list[tuple[int, dict]]) -> None:
         """The owners the file names, fetched in two queries instead of two per row."""
         numbers, mobiles = set(), set()
-        for row in rows:
-            values = self.column_map.values(row.values if isinstance(row, SheetRow) else row)
-            if number := cell_text(values.get("owner_number")).upper():
-                numbers.add(number)
+        for _number, values in rows:
+            if owner_number := cell_text(values.get("owner_number")).upper():
+                numbers.add(owner_number)
             if mobile := _normalised(normalize_mobile, cell_text(values.get("owner_mobile"))):
                 mobiles.add(mobile)
-        owners: dict[tuple[str, str], list[Customer]] = {}
         customers = Customer.objects.active().filter(store=self.store)
         for customer in customers.filter(number__in=numbers).order_by("pk"):
-            owners.setdefault(("number", customer.number), []).append(customer)
+            self.owners.setdefault(("number", customer.number), []).append(customer)
         for customer in customers.filter(mobile__in=mobiles).order_by("pk"):
-            owners.setdefault(("mobile", customer.mobile), []).append(customer)
-        return owners
+            self.owners.setdefault(("mobile", customer.mobile), []).append(customer)
 
-    def _vehicle(self, row: int, data: dict, errors: dict, owners: dict):
+    def _owner(self, data: dict, errors: dict) -> Customer | None:
         owner_number = data.pop("owner_number", "").upper()
         owner_mobile = data.pop("owner_mobile", "")
-        odometer_km = data.pop("odometer_km", None)
-        data.setdefault("vin_check_digit_waived", False)
-        owner = None
         if owner_number:
-            found = owners.get(("number", owner_number), [])
-            if found:
-                owner = found[0]
-            else:
-                errors["owner_number"] = _("No customer with this number in this store. Import the customers first.")
+            if found := self.owners.get(("number", owner_number)):
+                return found[0]
+            errors["owner_number"] = _("No customer with this number in this store. Import the customers first.")
         elif owner_mobile:
             mobile = _normalised(normalize_mobile, owner_mobile)
-            found = owners.get(("mobile", mobile), []) if mobile else []
+            found = self.owners.get(("mobile", mobile), []) if mobile else []
             if mobile is None:
                 errors["owner_mobile"] = _("Enter an 11-digit mainland mobile number, e.g. 138 1234 5678.")
             elif not found:
@@ -434,96 +339,67 @@ class _Importer:
             elif len(found) > 1:
                 errors["owner_mobile"] = _("Several customers share this mobile. Give the customer number instead.")
             else:
-                owner = found[0]
+                return found[0]
         else:
             errors["owner_number"] = _("Give the owner's customer number or mobile.")
+        return None
+
+    def row(self, number: int, values: dict):
+        data, errors = _parse_row(values, self.lookups)
+        odometer_km = data.pop("odometer_km", None)
+        data.setdefault("vin_check_digit_waived", False)
+        owner = self._owner(data, errors)
         vin = _normalised(
             partial(normalize_vin, accept_check_digit_mismatch=data["vin_check_digit_waived"]), data.get("vin", "")
         )
-        errors.update(self.claim(row, "vin", vin, _("Row %(row)s has the same VIN.")))
+        errors.update(self.claim(number, "vin", vin, _("Row %(row)s has the same VIN.")))
         unregistered = data.get("plate_kind", PlateKind.STANDARD) != PlateKind.STANDARD
         plate = _normalised(partial(normalize_plate, unregistered_format=unregistered), data.get("plate", ""))
-        errors.update(self.claim(row, "plate", plate, _("Row %(row)s has the same plate.")))
+        errors.update(self.claim(number, "plate", plate, _("Row %(row)s has the same plate.")))
 
-        def create():
+        if owner is None:
+            # Nothing to create without an owner; the service's checks of the VIN and plate still report.
+            def check() -> str:
+                services.clean_vehicle_data(store=self.store, data=data)
+                return UNCHANGED
+
+            return errors, check
+
+        def create() -> str:
             services.vehicle_create(actor=self.actor, store=self.store, owner=owner, data=data, odometer_km=odometer_km)
+            return CREATED
 
-        return create
+        return errors, create
 
 
-def _column_map(kind: str, headers: Sequence[str]) -> ColumnMap:
-    """Match the headers to the kind's columns; SpreadsheetError for a file with the wrong columns."""
-    if kind not in SPECS:
+IMPORTERS: dict[str, type[Importer]] = {CUSTOMERS: CustomerImporter, VEHICLES: VehicleImporter}
+
+
+def importer_factory(*, actor, store: Store, kind: str):
+    """What builds the importer of `kind` for a file's headers; PermissionDenied without CUSTOMER_EDIT."""
+    if kind not in IMPORTERS:
         raise ValueError(kind)
-    columns, required = SPECS[kind]
-    column_map = match_headers(headers, columns, required)
-    require_columns(column_map)
-    if kind == VEHICLES and not {"owner_number", "owner_mobile"} & set(column_map.columns):
-        raise missing_columns_error([f"{columns['owner_number'][0]} / {columns['owner_mobile'][0]}"])
-    return column_map
-
-
-def _apply(*, actor, store: Store, kind: str, headers, rows) -> ImportPreview:
     if not actor.has_perm(Perm.CUSTOMER_EDIT, store):
         raise PermissionDenied
-    column_map = _column_map(kind, headers)
-    importer = _Importer(actor=actor, store=store, kind=kind, column_map=column_map)
-    importer.run(rows)
-    return ImportPreview(
-        kind=kind,
-        total=len(rows),
-        created=importer.created,
-        errors=sorted(importer.errors, key=lambda error: error.row),
-        ignored_columns=column_map.unknown,
-    )
+    importer_class = IMPORTERS[kind]
+
+    def make(headers: Sequence[str]) -> Importer:
+        return importer_class(actor=actor, store=store, column_map=column_map_for(importer_class, headers))
+
+    return make
 
 
-def preview_import(*, actor, store: Store, kind: str, headers: Sequence[str], rows: Sequence) -> ImportPreview:
-    """Check every row as the import would, and write nothing.
-
-    It *is* the import, rolled back: the services run row by row (so a
-    duplicate of an earlier row of the same file is caught like a duplicate
-    of a stored record) and the transaction is then discarded. The price is
-    holding the store's write lock for the preview, like the import itself.
-    Raises SpreadsheetError for a file with the wrong columns.
-    """
-    with transaction.atomic():
-        preview = _apply(actor=actor, store=store, kind=kind, headers=headers, rows=rows)
-        transaction.set_rollback(True)
-    preview.created = 0
-    return preview
+def preview_import(*, actor, store: Store, kind: str, headers: Sequence[str], rows: Sequence) -> ImportResult:
+    """Check every row as the import would, and write nothing (core.imports.preview)."""
+    return pipeline.preview(importer_factory(actor=actor, store=store, kind=kind), headers, rows)
 
 
 def run_import(
     *, actor, store: Store, kind: str, headers: Sequence[str], rows: Sequence, mode: str, filename: str = ""
-) -> ImportPreview:
-    """Import the rows. `all_or_nothing`: one bad row and nothing is written
-    (the report says why); `valid_rows`: the good rows are written, the bad
-    ones reported. One audit row sums the import up; every created record
-    also has its own, written by the service."""
-    if mode not in MODES:
-        raise ValueError(mode)
-    with transaction.atomic():
-        result = _apply(actor=actor, store=store, kind=kind, headers=headers, rows=rows)
-        if result.errors and mode == ALL_OR_NOTHING:
-            transaction.set_rollback(True)
-            result.created, result.rolled_back = 0, True
-            return result
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            store=store,
-            object_repr=(_("Import of %(kind)s from %(file)s") % {"kind": KINDS[kind], "file": filename})[:200],
-            reason=_("Spreadsheet import"),
-            changes={
-                "import_file": [None, filename],
-                "import_kind": [None, kind],
-                "import_mode": [None, mode],
-                "rows_in_file": [None, result.total],
-                "rows_created": [None, result.created],
-                "rows_refused": [None, result.invalid],
-            },
-        )
+) -> ImportResult:
+    """Import the rows into `store`, all or nothing or only the valid rows (core.imports.run)."""
+    make = importer_factory(actor=actor, store=store, kind=kind)
+    result = pipeline.run(make, headers, rows, mode=mode, filename=filename, audit_store=store)
     # Thousands of new rows change what the search indexes are worth to the
     # planner; refresh its statistics now rather than at the nightly run.
     if result.created >= 500:
@@ -531,7 +407,19 @@ def run_import(
     return result
 
 
-def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
-    """The canonical headers and one example row, for the downloadable template."""
-    columns, _required = SPECS[kind]
-    return [aliases[0] for aliases in columns.values()], [[EXAMPLES[kind].get(name, "") for name in columns]]
+__all__ = [
+    "ALL_OR_NOTHING",
+    "CUSTOMERS",
+    "CUSTOMER_COLUMNS",
+    "IMPORTERS",
+    "KINDS",
+    "MODES",
+    "VALID_ROWS",
+    "VEHICLES",
+    "VEHICLE_COLUMNS",
+    "ImportResult",
+    "RowError",
+    "importer_factory",
+    "preview_import",
+    "run_import",
+]  # fmt: skip

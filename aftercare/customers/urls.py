@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/import/", import_views.customer_import, name="customer_import"),
     path("customers/import/preview/", import_views.customer_import_preview, name="customer_import_preview"),
     path("customers/import/run/", import_views.customer_import_run, name="customer_import_run"),
+    path("customers/import/result/", import_views.customer_import_result, name="customer_import_result"),
     path("customers/import/template/<str:kind>/", import_views.import_template, name="import_template"),
     path("customers/export/<str:fmt>/", import_views.customer_export, name="customer_export"),
     path("vehicles/export/<str:fmt>/", import_views.vehicle_export, name="vehicle_export"),

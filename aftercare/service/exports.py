@@ -6,42 +6,32 @@ stores where the user holds DATA_EXPORT and may see repair orders, the
 customer's mobile masked where the user may not reveal contacts, one audit row
 per store written before the first byte leaves, Chinese column names.
 
-Rows are read store by store, one query per store streamed in chunks of
-CHUNK_SIZE as the database driver returns them (core.spreadsheets.database_rows:
-a server-side cursor on PostgreSQL): memory stays that of one chunk however
-long the range, and the number of queries does not grow with the rows. The
-ORM's per-value converters, half the export's time, are skipped: the database
-gives the local times and for CSV the cells as text (only SQLite's amounts are
-formatted here, by str.format). One store at a time (`store_id = x`, no join to the store) lets the
-ro_store_recent index (store, -opened_at) deliver the rows in order; with
-`store_id IN (...)` or the store joined, SQLite sorted the whole range. The
-range is capped at MAX_DAYS so an export is a month or a year, never the
-store's whole history.
+Rows are read store by store, one query per store streamed with
+`QuerySet.iterator(chunk_size=CHUNK_SIZE)` (a server-side cursor on
+PostgreSQL): memory stays that of one chunk however long the range, and the
+number of queries does not grow with the rows. One store at a time
+(`store_id = x`, no join to the store) lets the ro_store_recent index
+(store, -opened_at) deliver the rows in order. The range is capped at MAX_DAYS
+so an export is a month or a year, never the store's whole history.
 """
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import CharField, Count, Func, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftercare.core import exports
 from aftercare.core.audit import audit_record
+from aftercare.core.exports import export_response
 from aftercare.core.forms import StyledForm
 from aftercare.core.masking import mask_phone
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import (
-    csv_response,
-    database_rows,
-    decimal_text_column,
-    local_time_column,
-    xlsx_response,
-)
 
 from .choices import LineStatus, Status
 from .filters import RepairOrderFilterSet
@@ -56,8 +46,8 @@ HEADERS = (
     "门店", "作业单号", "开单时间", "关闭时间", "状态", "修理种类", "服务顾问", "车牌", "VIN", "客户姓名", "手机",
     "里程（km）", "工时费", "零件费", "其它费用", "折扣", "合计", "客户自付", "项目数",
 )  # fmt: skip
-# Read as they are; the times, the mileage, the amounts and the line count are
-# selected by `_columns` (the store's name comes from the per-store count).
+# Read as they are, before the times, the mileage, the amounts and the line count
+# (the store's name comes from the per-store count).
 TEXT_FIELDS = (
     "number", "status", "repair_type__name", "advisor__full_name", "advisor__username", "vehicle__plate",
     "vehicle__vin", "customer__name", "customer__mobile",
@@ -135,30 +125,16 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def _unchanged(value):
-    return value
-
-
-def _columns(as_text: bool) -> tuple[list, tuple]:
-    """(what to select after TEXT_FIELDS: opened, closed, mileage, the amounts, the
-    line count; what turns an opened, a closed and an amount value into its cell)."""
-    # The approved lines counted by a correlated sub-select on the lines' foreign-key
-    # index, without GROUP BY (COUNT over no rows is 0): a JOIN + GROUP BY would group
-    # every selected column of every order.
-    line_count = Subquery(
+def _line_count() -> Subquery:
+    """The approved lines, counted by a correlated sub-select on the lines' foreign-key
+    index without GROUP BY (COUNT over no rows is 0): a JOIN + GROUP BY would group
+    every selected column of every order."""
+    return Subquery(
         RepairOrderLine.objects.filter(repair_order=OuterRef("pk"), status=LineStatus.APPROVED)
         .order_by()
         .values(n=Func("pk", function="COUNT")),
         output_field=IntegerField(),
     )
-    opened, opened_cell = local_time_column("opened_at", text=as_text)
-    closed, closed_cell = local_time_column("closed_at", text=as_text)
-    if not as_text:
-        return [opened, closed, "odometer_km", *AMOUNTS, line_count], (opened_cell, closed_cell, _unchanged)
-    amounts = [decimal_text_column(name, 2) for name in AMOUNTS]
-    columns = [opened, closed, Cast("odometer_km", CharField()), *(column for column, _cell in amounts)]
-    # Every amount has two places: one conversion serves them all.
-    return [*columns, Cast(line_count, CharField())], (opened_cell, closed_cell, amounts[0][1])
 
 
 def repair_order_table(
@@ -167,27 +143,49 @@ def repair_order_table(
     """Headers and a lazy row iterator over `orders` (already scoped and narrowed
     to a range) of the `stores` ({id: name}), store after store in that order.
 
-    Cells are typed (local datetimes, ints, amounts) for a workbook; `as_text`
-    gives every cell as the CSV shows it (`str` of the same values, mostly made
-    by the database), so the CSV writer takes whole chunks as they are instead
-    of formatting cell by cell."""
+    Cells are typed (local datetimes, ints, amounts); `as_text` gives the times
+    as text for the CSV."""
     statuses = _labels(Status.choices)
+    local_clock = exports.local_clock()
+    if as_text:
+        # '2026-03-31 16:55:00', midnight included (a bare date would read as a day, not a moment).
+        def local_time(value):
+            return None if value is None else str(local_clock(value))
+    else:
+        local_time = local_clock
 
     def rows():
-        columns, (opened_cell, closed_cell, amount) = _columns(as_text)
-        values = orders.order_by("opened_at", "id").values_list(*TEXT_FIELDS, *columns)
+        values = orders.order_by("opened_at", "id").values_list(
+            *TEXT_FIELDS, "opened_at", "closed_at", "odometer_km", *AMOUNTS, _line_count()
+        )
         for store_id, store_name in stores.items():
             reveal = store_id in reveal_store_ids
-            for chunk in database_rows(values.filter(store_id=store_id), CHUNK_SIZE):
-                yield from [
-                    [
-                        store_name, number, opened_cell(opened), closed_cell(closed), statuses.get(status, status),
-                        repair_type, advisor_name or advisor_login, plate, vin, customer,
-                        mobile if reveal else mask_phone(mobile), km, amount(labour), amount(parts), amount(other),
-                        amount(discount), amount(total), amount(customer_total), lines,
-                    ]
-                    for (number, status, repair_type, advisor_name, advisor_login, plate, vin, customer, mobile,
-                         opened, closed, km, labour, parts, other, discount, total, customer_total, lines) in chunk
+            for (
+                number,
+                status,
+                repair_type,
+                advisor_name,
+                advisor_login,
+                plate,
+                vin,
+                customer,
+                mobile,
+                opened,
+                closed,
+                km,
+                labour,
+                parts,
+                other,
+                discount,
+                total,
+                customer_total,
+                lines,
+            ) in values.filter(store_id=store_id).iterator(chunk_size=CHUNK_SIZE):
+                yield [
+                    store_name, number, local_time(opened), local_time(closed), statuses.get(status, status),
+                    repair_type, advisor_name or advisor_login, plate, vin, customer,
+                    mobile if reveal else mask_phone(mobile), km, labour, parts, other, discount, total,
+                    customer_total, lines,
                 ]  # fmt: skip
 
     return list(HEADERS), rows()
@@ -235,8 +233,7 @@ def export_repair_orders(*, user, fmt: str, since: date, until: date, queryset: 
         )
 
     headers, rows = repair_order_table(orders, stores=stores, reveal_store_ids=reveal_store_ids, as_text=fmt == "csv")
-    writer = csv_response if fmt == "csv" else xlsx_response
-    return writer(filename, headers, rows)
+    return export_response(fmt, filename, headers, rows)
 
 
 __all__ = ["FORMATS", "MAX_DAYS", "ExportForm", "export_repair_orders", "exportable", "filtered", "month_bounds"]

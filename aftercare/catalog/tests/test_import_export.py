@@ -243,6 +243,13 @@ def test_a_manager_of_another_store_cannot_import_into_this_one(catalog, staff, 
         _run(other_manager, store, "parts", csv_upload(PART_HEADERS, [["P1", "甲", "", "", "1"]]))
 
 
+def test_a_row_reports_its_unreadable_cells_and_what_the_service_refuses_together(catalog, staff, store):
+    upload = csv_upload(PART_HEADERS, [["P9", "长" * 101, "", "也许", "x"]])
+    errors = _preview(staff["service_manager"], store, "parts", upload).errors
+    assert [(error.row, error.field) for error in errors] == [(2, "名称"), (2, "原厂件"), (2, "单价")]
+    assert not Part.objects.filter(part_no="P9").exists()
+
+
 # --- the pages -------------------------------------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -287,7 +294,7 @@ def test_the_import_pages_need_catalog_manage(catalog, staff, client_for):
     assert technician.get(reverse("catalog:import_template", args=["parts"])).status_code == 403
     manager = client_for(staff["service_manager"])
     assert manager.get(reverse("catalog:import")).status_code == 200
-    assert manager.get(reverse("catalog:import_preview")).status_code == 404
+    assert manager.get(reverse("catalog:import_preview"))["Location"] == reverse("catalog:import")
 
 
 def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, staff, store, client_for):
@@ -303,14 +310,17 @@ def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, 
     assert not Part.objects.filter(part_no="P1").exists()
 
     refused = client.post(reverse("catalog:import_run"), {"mode": "all_or_nothing"})
-    assert refused.status_code == 200 and not Part.objects.filter(part_no="P1").exists()
+    assert refused["Location"] == reverse("catalog:import_preview")
+    assert not Part.objects.filter(part_no="P1").exists()
 
-    done = client.post(reverse("catalog:import_run"), {"mode": "valid_rows"})
-    assert done.status_code == 200
-    assert done.context["preview"].created == 1
+    done = client.post(reverse("catalog:import_run"), {"mode": "valid_rows"}, follow=True)
+    assert done.redirect_chain == [(reverse("catalog:import_result"), 302)]
+    assert ("New entries", 1, "text-success") in done.context["counts"]
     assert Part.objects.get(part_no="P1", store=store).unit_price == Decimal("12.50")
     assert "catalog_import" not in client.session
-    assert client.get(reverse("catalog:import_preview")).status_code == 404
+    back = client.get(reverse("catalog:import_preview"), follow=True)
+    assert back.redirect_chain == [(reverse("catalog:import_result"), 302)]
+    assert Part.objects.filter(part_no="P1").count() == 1
 
 
 def test_a_group_import_through_the_pages_changes_the_group_defaults(catalog, staff, store, client_for):
@@ -318,7 +328,8 @@ def test_a_group_import_through_the_pages_changes_the_group_defaults(catalog, st
     content = "代码,名称,工时\nM001,更换机油机滤,0.7\n".encode()
     uploaded = _upload(client, content, "o.csv", kind="operations", scope="group")
     assert (uploaded.status_code, uploaded.url) == (302, reverse("catalog:import_preview"))
-    assert client.post(reverse("catalog:import_run"), {"mode": "all_or_nothing"}).status_code == 200
+    ran = client.post(reverse("catalog:import_run"), {"mode": "all_or_nothing"})
+    assert (ran.status_code, ran.url) == (302, reverse("catalog:import_result"))
     assert LabourOperation.objects.get(code="M001", store=None).frt_hours == Decimal("0.70")
     assert not LabourOperation.objects.filter(code="M001", store=store).exists()
 

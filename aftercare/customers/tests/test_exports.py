@@ -2,6 +2,7 @@
 
 import csv
 import io
+import tracemalloc
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -9,9 +10,11 @@ import pytest
 from django.utils import translation
 
 from aftercare.accounts.roles import ROLE_PERMISSIONS, Role
+from aftercare.core import exports as writers
+from aftercare.core.exports import WRITE_CHUNK_ROWS
 from aftercare.core.permissions import Perm
-from aftercare.core.spreadsheets import WRITE_CHUNK_ROWS
 from aftercare.customers import exports
+from aftercare.customers.models import Customer
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,44 @@ def test_csv_and_xlsx_exports_of_many_customers_hold_the_same_cells(store, staff
     xlsx_cells = _cells(exports.export_list(user=manager, kind=exports.CUSTOMERS, fmt="xlsx"), "xlsx")
     assert len(csv_cells) == WRITE_CHUNK_ROWS + 6
     assert csv_cells == xlsx_cells
+
+
+def _peak_bytes_of_exporting(user, fmt: str) -> int:
+    """The most memory allocated at once while the export is written and sent."""
+    tracemalloc.start()
+    try:
+        response = exports.export_list(user=user, kind=exports.CUSTOMERS, fmt=fmt)
+        for _chunk in response.streaming_content:
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        if fmt == "xlsx":
+            response.file_to_stream.close()
+
+
+def _add_customers(store, count: int, start: int) -> None:
+    Customer.objects.bulk_create(
+        Customer(
+            store=store, number=f"C{n:06d}", name=f"客户{n}", mobile=f"138{n:08d}", region="天河区",
+            address=f"天河路 {n} 号", wechat_id=f"wx{n}", email=f"c{n}@example.com", tags=["VIP"],
+        )
+        for n in range(start, start + count)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exporting_four_times_the_rows_needs_no_more_memory(fmt, store, staff, monkeypatch):
+    """Rows stream from the database cursor to the file chunk by chunk: memory stays that
+    of a chunk. Building the rows in memory first would need about four times as much
+    for four times the rows, far beyond the tolerance."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 100)
+    monkeypatch.setattr(writers, "WRITE_CHUNK_ROWS", 100)
+    manager = staff["service_manager"]
+    rows = 500
+    _add_customers(store, rows, start=0)
+    _peak_bytes_of_exporting(manager, fmt)  # first use: translations, templates of queries, imports
+    small = _peak_bytes_of_exporting(manager, fmt)
+    _add_customers(store, 3 * rows, start=rows)
+    large = _peak_bytes_of_exporting(manager, fmt)
+    assert large < small * 1.25 + 32 * 1024, (small, large)

@@ -160,6 +160,31 @@ def test_bad_vehicle_rows_report_a_wrong_vin_check_digit_a_missing_owner_and_dup
     assert errors[6] == "VIN: Row 2 has the same VIN."
 
 
+def test_a_vehicle_row_with_a_bad_plate_a_16_character_vin_and_abc_as_mileage_reports_all_three(staff, store):
+    CustomerFactory(store=store, mobile="13900001111")
+    upload = csv_upload(
+        VEHICLE_HEADERS, [["13900001111", "", "粤A1", GOOD_VIN[:16], "广汽本田", "雅阁", "", "abc", ""]]
+    )
+    for result in (_preview(staff, store, imports.VEHICLES, upload), _run(staff, store, imports.VEHICLES, upload)):
+        assert [(error.row, error.field) for error in result.errors] == [(2, "车牌"), (2, "VIN"), (2, "里程")]
+        assert result.errors[1].message.startswith("A VIN has exactly 17 characters")
+        assert result.errors[2].message.startswith("Enter the odometer as a whole number")
+    assert not Vehicle.objects.exists()
+
+
+def test_a_vehicle_row_without_its_owner_still_reports_its_bad_vin_and_plate(staff, store):
+    upload = csv_upload(VEHICLE_HEADERS, [["13500000000", "", "粤A1", GOOD_VIN[:16], "广汽本田", "雅阁", "", "", ""]])
+    errors = _preview(staff, store, imports.VEHICLES, upload).errors
+    assert [error.field for error in errors] == ["车主手机", "车牌", "VIN"]
+
+
+def test_a_customer_row_reports_its_unreadable_cells_and_what_the_service_refuses_together(staff, store):
+    upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "12345", "外星人", "", "1990-13-45", "", ""]])
+    errors = _preview(staff, store, imports.CUSTOMERS, upload).errors
+    assert [error.field for error in errors] == ["手机号", "客户类型", "生日"]
+    assert Customer.objects.count() == 0
+
+
 def test_the_preview_and_the_import_agree_on_every_row(staff, store):
     upload = csv_upload(CUSTOMER_HEADERS, [["李娜", "13900001111"], ["王强", "bad"], ["赵敏", "13900001111"]])
     preview = _preview(staff, store, imports.CUSTOMERS, upload)
@@ -300,22 +325,48 @@ def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(staff, st
     assert [e.row for e in preview.context["preview"].errors] == [3]
     assert Customer.objects.count() == 0
 
-    refused = client.post(reverse("customers:customer_import_run"), {"mode": "all_or_nothing"})
-    assert refused.status_code == 200 and Customer.objects.count() == 0
+    refused = client.post(reverse("customers:customer_import_run"), {"mode": "all_or_nothing"}, follow=True)
+    assert refused.redirect_chain == [(reverse("customers:customer_import_preview"), 302)]
+    assert "Nothing was imported" in refused.content.decode() and Customer.objects.count() == 0
     assert stored.exists()  # kept: the user may still import the valid rows
 
     done = client.post(reverse("customers:customer_import_run"), {"mode": "valid_rows"})
-    assert done.status_code == 200
-    assert done.context["preview"].created == 1
+    assert done.status_code == 302 and done["Location"] == reverse("customers:customer_import_result")
+    result = client.get(done["Location"])
+    assert [(label, number) for label, number, _css in result.context["counts"]] == [
+        ("Rows in the file", 2), ("Imported", 1), ("Left out", 1),
+    ]  # fmt: skip
+    assert [e["row"] for e in result.context["errors_shown"]] == [3]
     assert list(Customer.objects.values_list("name", flat=True)) == ["李娜"]
     assert not stored.exists()
     assert "customer_import" not in client.session
 
 
-def test_the_import_pages_need_customer_edit(staff, client_for):
+def test_back_and_resubmit_after_an_import_show_its_result_and_import_nothing_twice(staff, store, client_for):
+    client = client_for(staff["advisor"])
+    _upload(client, xlsx_upload(["姓名", "手机"], [["李娜", "13900001111"]]).read(), "客户.xlsx")
+    result_url = reverse("customers:customer_import_result")
+    assert client.post(reverse("customers:customer_import_run"), {"mode": "valid_rows"})["Location"] == result_url
+
+    resubmitted = client.post(reverse("customers:customer_import_run"), {"mode": "valid_rows"}, follow=True)
+    back = client.get(reverse("customers:customer_import_preview"), follow=True)
+    for response in (resubmitted, back):
+        assert response.redirect_chain == [(result_url, 302)]
+        assert "This file has already been imported" in response.content.decode()
+    assert Customer.objects.count() == 1
+
+
+def test_the_import_pages_need_customer_edit_and_without_a_file_lead_to_the_upload(staff, client_for):
     assert client_for(staff["technician"]).get(reverse("customers:customer_import")).status_code == 403
-    assert client_for(staff["advisor"]).get(reverse("customers:customer_import")).status_code == 200
-    assert client_for(staff["advisor"]).get(reverse("customers:customer_import_preview")).status_code == 404
+    advisor = client_for(staff["advisor"])
+    assert advisor.get(reverse("customers:customer_import")).status_code == 200
+    for response in (
+        advisor.get(reverse("customers:customer_import_preview"), follow=True),
+        advisor.post(reverse("customers:customer_import_run"), {"mode": "valid_rows"}, follow=True),
+        advisor.get(reverse("customers:customer_import_result"), follow=True),
+    ):
+        assert response.redirect_chain == [(reverse("customers:customer_import"), 302)]
+        assert "No file is waiting to be imported" in response.content.decode()
 
 
 @pytest.mark.parametrize("kind", ["customers", "vehicles"])
@@ -327,7 +378,8 @@ def test_the_template_has_the_columns_the_import_expects_and_an_example_row_that
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
     headers, rows = read_table(SimpleUploadedFile("t.xlsx", content))
-    assert headers[: len(imports.SPECS[kind][0])] == [aliases[0] for aliases in imports.SPECS[kind][0].values()]
+    columns = imports.IMPORTERS[kind].columns
+    assert headers[: len(columns)] == [aliases[0] for aliases in columns.values()]
     if kind == "vehicles":
         CustomerFactory(store=store, mobile="13812345678")
     result = imports.run_import(
