@@ -17,7 +17,7 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    # High-voltage certificate for EV work (SPEC §7); dispatch checks it.
+    # High-voltage certificate for EV work (docs/DOMAIN.md §17); booking and dispatch check it.
     hv_certified = models.BooleanField(_("high-voltage certified"), default=False)
 
     class Meta:

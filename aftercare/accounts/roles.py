@@ -1,4 +1,4 @@
-"""Roles (SPEC §1) and what each may do: the one place where roles get permissions.
+"""Roles (docs/DOMAIN.md §1.2) and what each may do: the one place where roles get permissions.
 
 Permissions (core/permissions.py) are plain strings "<area>.<action>". `user.has_perm(perm, obj)`
 answers for the store of obj (RolePermissionBackend); querysets use
@@ -53,7 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     R.PARTS_CLERK: frozenset({Perm.STORE_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.PARTS_MANAGE}),
     R.CASHIER: frozenset(_FRONT_DESK | {Perm.PAYMENT_POST}),
     # A customer specialist sees basic customer information but not complaint
-    # details, which belong to the service manager [seed 001 §2.3].
+    # details, which belong to the service manager (docs/DOMAIN.md §1.2, §8.1).
     R.CUSTOMER_CARE: frozenset(
         {
             Perm.STORE_VIEW,

@@ -1,4 +1,4 @@
-"""Choices of appointments (预约, SPEC §3 step 2) and their small workflow as data."""
+"""Choices of appointments (预约, docs/DOMAIN.md §5) and their small workflow as data."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

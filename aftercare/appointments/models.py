@@ -1,4 +1,4 @@
-"""Appointments (预约, SPEC §3 step 2; DMS 2.18): a customer's vehicle booked
+"""Appointments (预约, docs/DOMAIN.md §5): a customer's vehicle booked
 into a time, a bay and a technician, with the work wanted and its estimate;
 plus the store's booking settings and the technicians' shifts that capacity
 is computed from (selectors.free_slots)."""

@@ -1,6 +1,6 @@
 """Reads of the appointment book shared by the pages, the API and the services:
 capacity (which start times are free, with which bays and technicians), the
-day and week schedules, and the statistics of DMS 2.18.5.
+day and week schedules, and the statistics (docs/DOMAIN.md §5.4).
 
 Capacity for one day is computed in memory from a fixed handful of queries
 (operations, bays, technicians, shifts, the day's appointments), whatever the
@@ -276,7 +276,7 @@ def week_schedule(*, appointments, store: Store, first_day: date) -> list[dict]:
     ]
 
 
-# --- statistics (DMS 2.18.5) --------------------------------------------------------------
+# --- statistics (docs/DOMAIN.md §5.4) -----------------------------------------------------
 
 
 def appointment_statistics(*, appointments, date_from: date, date_to: date) -> dict:

@@ -1,4 +1,4 @@
-"""Booking, changing, cancelling and converting appointments (预约, DMS 2.18).
+"""Booking, changing, cancelling and converting appointments (预约, docs/DOMAIN.md §5).
 
 Two advisors booking the last free slot at once must not both succeed, so
 every booking does check-then-insert under one lock per store: the store row
@@ -286,7 +286,7 @@ def appointment_change(
     contact_phone=_UNSET,
     now: datetime | None = None,
 ) -> Appointment:
-    """Change a booking (DMS 2.18.2): a new time, other work, another bay or
+    """Change a booking (docs/DOMAIN.md §5.4): a new time, other work, another bay or
     technician. Only what is passed changes; time and resources are checked
     again as for a new booking, the appointment itself not counting as busy.
     Passing bay=None or technician=None lets the service pick a free one."""
@@ -422,7 +422,7 @@ def appointment_transition(
 
 
 def appointment_cancel(*, actor, appointment: Appointment, reason: str = "") -> Appointment:
-    """Cancel a booking (DMS 2.18.3: bookings are cancelled, not deleted); its time is free again."""
+    """Cancel a booking (bookings are cancelled, not deleted: docs/DOMAIN.md §5.4); its time is free again."""
     return appointment_transition(actor=actor, appointment=appointment, to=AppointmentStatus.CANCELLED, note=reason)
 
 
@@ -437,7 +437,7 @@ def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime |
 
 def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | None = None):
     """The customer has arrived: open the repair order with the booked work in
-    one step (SPEC §3 steps 2 → 3). The order is opened by the service app's
+    one step (docs/DOMAIN.md §3.1 steps 2 → 3, §5.4). The order is opened by the service app's
     own services, so its numbering, audit and odometer rules apply."""
     from aftercare.service.services import LineItem, repair_order_open
 

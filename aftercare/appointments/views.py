@@ -255,7 +255,7 @@ def _export_row(a: Appointment) -> list:
 
 @permission_required(Perm.DATA_EXPORT)
 def appointment_export(request: HttpRequest) -> HttpResponse:
-    """DMS 2.18.4: the appointments of a date range as CSV (Excel opens it)."""
+    """The appointments of a date range as CSV (Excel opens it), docs/DOMAIN.md §5.4."""
     form = DateRangeForm(request.GET or None)
     if not form.is_valid():
         today = timezone.localdate()
@@ -286,7 +286,7 @@ def appointment_export(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def statistics(request: HttpRequest) -> HttpResponse:
-    """DMS 2.18.5: booked, arrived, no-show, cancelled, by channel, for a date range."""
+    """Booked, arrived, no-show, cancelled, by channel, for a date range (docs/DOMAIN.md §5.4)."""
     today = timezone.localdate()
     form = DateRangeForm(request.GET or {"date_from": today.replace(day=1), "date_to": today})
     stats = None

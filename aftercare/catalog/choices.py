@@ -41,7 +41,7 @@ class InspectionArea(models.TextChoices):
 
 
 class SurveyDimension(models.TextChoices):
-    """The dimensions of the follow-up survey (SPEC §6.5)."""
+    """The dimensions of the follow-up survey (docs/DOMAIN.md §9.1)."""
 
     RESPONSE_SPEED = "response_speed", _("Response speed")
     REPAIR_QUALITY = "repair_quality", _("Repair quality")

@@ -1,4 +1,4 @@
-"""The service catalogue (SPEC §2, DMS 4.x "资料管理" and 5.x "项目管理").
+"""The service catalogue (资料管理, 项目管理; docs/DOMAIN.md §4.2).
 
 Most entries exist at two levels: a dealer group's default (store empty) that
 every store of the group sees, and a store's own row. A store row with the same
@@ -280,7 +280,7 @@ class OperationCategory(CatalogItem):
 
 class LabourOperation(CatalogItem):
     """维修项目 with its FRT standard hours (工时定额): labour is priced as FRT × rate,
-    the same for every customer of a store (price transparency, SPEC §2)."""
+    the same for every customer of a store (price transparency, docs/DOMAIN.md §4.1)."""
 
     url_kind = "operations"
     code = models.CharField(_("code"), max_length=30)

@@ -1,4 +1,4 @@
-"""Choices of complaint handling, and its workflow as data [seed 001 §5, SPEC §6.4]."""
+"""Choices of complaint handling, and its workflow as data (docs/DOMAIN.md §8)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# seed 001 §5.1: respond (contact within 1 h) → listen → solve (a plan with a
+# docs/DOMAIN.md §8.2: respond (contact within 1 h) → listen → solve (a plan with a
 # time) → feed back (tell the customer within 24 h) → record and close. A plan
 # that did not work goes back to `plan`; nothing skips a step.
 TRANSITIONS: dict[str, tuple[str, ...]] = {

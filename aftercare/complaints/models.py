@@ -27,7 +27,7 @@ from .choices import (
     Status,
 )
 
-# Defaults of every number a store may change [seed 001 §5.1, seed 004, SPEC §6.4].
+# Defaults of every number a store may change (docs/DOMAIN.md §8.3).
 DEFAULT_SETTINGS = {
     "contact_within_minutes": 60,
     "crisis_contact_within_minutes": 60,

@@ -50,7 +50,7 @@ def complaint_counts(*, store_ids, start: datetime, end: datetime, now: datetime
 
 
 def complaint_kpis(*, store_ids, start: datetime, end: datetime, now: datetime | None = None) -> dict:
-    """Complaint numbers of the complaints received in [start, end) [seed 001 §6.1].
+    """Complaint numbers of the complaints received in [start, end) (docs/DOMAIN.md §10.2).
 
     - resolution_rate = resolved (resolved, informed or closed) / total;
     - each on-time rate = clocks stopped before their deadline / clocks that
@@ -98,7 +98,7 @@ OPINION_HEADERS = (
 
 
 def opinion_rows(queryset):
-    """The rows of the customer opinions report (用户意见处理表, DMS 6.2.19),
+    """The rows of the customer opinions report (用户意见处理表, docs/DOMAIN.md §8.4),
     in OPINION_HEADERS order; one query, streamed."""
     local = timezone.localtime
     queryset = queryset.select_related("store", "customer", "vehicle", "repair_order", "staff_concerned", "owner")

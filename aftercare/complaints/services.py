@@ -1,4 +1,4 @@
-"""Complaint handling [seed 001 §5, seed 004, SPEC §6.4]: record, contact,
+"""Complaint handling (docs/DOMAIN.md §8): record, contact,
 plan, resolve, tell the customer, close with their satisfaction; and the
 scheduled job that flags late clocks and escalates them to the service manager.
 
@@ -259,7 +259,7 @@ def _move(complaint: Complaint, to: str, *, actor, note: str = "", **kwargs) -> 
 
 
 def _followup_for(complaint: Complaint) -> None:
-    """The complaint follow-up call [SPEC §6.3]: the service manager calls within
+    """The complaint follow-up call (docs/DOMAIN.md §7.1, §8.3): the service manager calls within
     24 h of the resolution. Idempotent on source_key, so resolving again after a
     reopened plan finds the same task. Imported here: complaints loads without
     the followups app (tests of a partial install)."""

@@ -7,5 +7,6 @@ from .services import complaints_flag_breaches
 
 @task()
 def flag_complaint_breaches() -> int:
-    """Scheduled every hour: flag late complaint clocks and escalate them."""
+    """Scheduled every 15 minutes (settings.SCHEDULED_TASKS): flag late complaint clocks and escalate
+    them (docs/DOMAIN.md §8.3)."""
     return complaints_flag_breaches()

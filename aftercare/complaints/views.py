@@ -1,7 +1,7 @@
 """Complaint pages: thin views that parse input, call a service or selector,
 render (the named partial for htmx requests).
 
-Who sees what [seed 001 §2.3]: the front desk (COMPLAINT_CREATE) records
+Who sees what (docs/DOMAIN.md §8.1): the front desk (COMPLAINT_CREATE) records
 complaints and sees its own submissions with their status only; the service
 manager (COMPLAINT_VIEW / COMPLAINT_MANAGE) sees the details and handles them."""
 
@@ -194,7 +194,7 @@ def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(Perm.COMPLAINT_VIEW)
 def opinions(request: HttpRequest) -> HttpResponse:
-    """The customer opinions report (用户意见处理表, DMS 6.2.19): every complaint
+    """The customer opinions report (用户意见处理表, docs/DOMAIN.md §8.4): every complaint
     with its handling, filtered, on screen or as CSV."""
     complaints = Complaint.objects.for_user(request.user, Perm.COMPLAINT_VIEW)
     filterset = ComplaintFilterSet(request.GET or None, queryset=complaints)

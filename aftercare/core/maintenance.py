@@ -2,7 +2,7 @@
 
 SQLite has no statistics until ANALYZE runs; without them it prefers the
 store_id index to the search indexes and scans a whole store per keystroke
-(measured: 24-267× the floor, against 12-27× after ANALYZE — docs/PERFORMANCE.md).
+(docs/PERFORMANCE.md has the measurements).
 PostgreSQL's autovacuum analyses by itself, but a bulk load (demo, import)
 is faster to query right after an explicit ANALYZE.
 """

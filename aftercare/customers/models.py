@@ -270,7 +270,7 @@ class OdometerReading(models.Model):
 
 class ClassChange(models.Model):
     """A change of a vehicle's or customer's ABC class or discount level, kept for
-    the DMS reports (车辆级别变动, 折扣等级变动)."""
+    the class-change and discount-level reports (车辆级别变动, 折扣等级变动; docs/DOMAIN.md §2.5, §18)."""
 
     class Field(models.TextChoices):
         ABC_CLASS = "abc_class", _("ABC class")

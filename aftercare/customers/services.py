@@ -28,7 +28,7 @@ VEHICLE_FIELDS = [
     "powertrain", "color", "purchase_date", "selling_dealer", "maintenance_months", "maintenance_km",
     "insurance_expiry", "inspection_due", "warranty_start", "warranty_end", "abc_class", "discount_level", "is_active",
 ]  # fmt: skip
-# Changing these needs a reason and leaves a ClassChange row for the DMS reports.
+# Changing these needs a reason and leaves a ClassChange row for the class-change reports (docs/DOMAIN.md §2.5).
 CLASS_FIELDS = ("abc_class", "discount_level")
 CURRENT_NOTICE_VERSION = "2026-01"
 

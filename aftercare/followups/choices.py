@@ -1,4 +1,4 @@
-"""Choices of the follow-up system (回访) [seed 001 §4.2, §4.5]."""
+"""Choices of the follow-up system (回访, docs/DOMAIN.md §7.1, §7.4)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

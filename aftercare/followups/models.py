@@ -1,4 +1,4 @@
-"""Follow-up calls (回访) [seed 001 §4, SPEC §6.3]: the per-store rules, the call
+"""Follow-up calls (回访, docs/DOMAIN.md §7): the per-store rules, the call
 scripts (话术), the tasks with their record, the unreachable attempts, and the
 problems a call raises."""
 
@@ -19,7 +19,7 @@ SATISFACTION_RANGE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class FollowUpRule(models.Model):
-    """A store's follow-up numbers [seed 001 §4.2]. A store without a row works with
+    """A store's follow-up numbers (docs/DOMAIN.md §7.1). A store without a row works with
     the defaults (`for_store` returns an unsaved row), so nothing needs setting up."""
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
@@ -109,7 +109,7 @@ class FollowUpTaskQuerySet(StoreScopedQuerySet):
 
 
 class FollowUpTask(TimeStampedModel):
-    """One call to make, and its record [seed 001 §4.5].
+    """One call to make, and its record (docs/DOMAIN.md §7.4).
 
     Made by services.followup_create, idempotent on (store, kind, source_key): the
     source key names what caused the task (a repair order, a complaint, a holiday

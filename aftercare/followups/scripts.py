@@ -1,4 +1,4 @@
-"""Default call scripts (话术) per follow-up type [seed 001 §4.4]; a store may
+"""Default call scripts (话术) per follow-up type (docs/DOMAIN.md §7.3); a store may
 write its own (FollowUpScript). Placeholders: {customer} {advisor} {store}
 {store_phone} {next_service}."""
 

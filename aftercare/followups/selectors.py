@@ -69,14 +69,14 @@ def coverage_tasks(*, store_ids, start, end):
 
 
 def followup_coverage(*, store_ids, start, end) -> dict:
-    """Follow-up coverage of the calls due in [start, end) [seed 001 §6.1]:
+    """Follow-up coverage of the calls due in [start, end) (docs/DOMAIN.md §10.2):
     rate = done / due, where done = called (an unreachable or still open task is
     not done). due_customer_ids and missed_customer_ids (a customer with any due
     call not done) are for the drill-down.
 
     One query of (customer, status), unsorted. A customer has about one call a
-    month, so GROUP BY customer returns as many rows and adds the database's sort
-    (measured slower on SQLite and PostgreSQL); the sets are built here."""
+    month, so GROUP BY customer returns as many rows and adds the database's sort;
+    the sets are built here."""
     rows = coverage_tasks(store_ids=store_ids, start=start, end=end).order_by().values_list("customer_id", "status")
     customers, missed, due, done = set(), set(), 0, 0
     for customer_id, status in rows:
@@ -120,7 +120,7 @@ def script_for(task: FollowUpTask) -> str:
 
 
 def caller_context(task: FollowUpTask, user) -> dict:
-    """What the caller sees before calling [seed 001 §4.3.1]: the last repair
+    """What the caller sees before calling (docs/DOMAIN.md §7.3): the last repair
     orders with lines, declined work, complaints (if that app is installed and
     the user may see them), preferences and the preferred channel."""
     orders = list(

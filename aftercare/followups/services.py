@@ -84,9 +84,9 @@ def _is_first_delivery(order: RepairOrder) -> bool:
 
 
 def followups_for_delivery(*, repair_order_id: int) -> list[FollowUpTask]:
-    """The call(s) a delivered repair order asks for [seed 001 §4.2]: the first
-    service within 24 h (advisor), a repair after 7 days (advisor), regular
-    maintenance 3-5 days after (customer specialist). Idempotent."""
+    """The call(s) a delivered repair order asks for (docs/DOMAIN.md §7.1, §7.2): by
+    default the first service within 24 h (advisor), a repair after 7 days (advisor),
+    regular maintenance 3-5 days after (customer specialist). Idempotent."""
     order = RepairOrder.objects.select_related("store", "repair_type").filter(pk=repair_order_id).first()
     if order is None or order.status != ROStatus.DELIVERED:
         return []
@@ -319,8 +319,8 @@ OUTCOME_FIELDS = (
 
 
 def followup_record(*, actor, task: FollowUpTask, data: dict) -> FollowUpTask:
-    """Record the call [seed 001 §4.5]. Satisfaction ≤ 2 or a problem category
-    raises a FollowUpProblem for the responsible person (24 h clock); the record
+    """Record the call (docs/DOMAIN.md §7.4). Satisfaction ≤ 2 or a problem category
+    raises a FollowUpProblem for the responsible person (24 h clock, docs/DOMAIN.md §7.6); the record
     stays pending until the problem is handled and the customer told."""
     require(actor, Perm.FOLLOWUP_WORK, task.store)
     unknown = set(data) - set(OUTCOME_FIELDS)

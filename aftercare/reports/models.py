@@ -1,4 +1,4 @@
-"""The manager's KPI targets per store (SPEC §9, seed 001 §6.1), defaults in code."""
+"""The manager's KPI targets per store (docs/DOMAIN.md §10.2), defaults in code."""
 
 from django.core.validators import MaxValueValidator
 from django.db import models

@@ -1,4 +1,4 @@
-"""The numbers the manager sees (SPEC §9 CRM KPIs), read ONLY through the domain
+"""The numbers the manager sees (the CRM KPIs, docs/DOMAIN.md §10), read ONLY through the domain
 apps' contract selectors. Each app is looked up lazily, so the page still works
 (showing "—") when one of them is not installed."""
 

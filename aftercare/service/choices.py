@@ -16,7 +16,7 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# The 13-step process as a table (seed 003 "汽车4S店售后服务标准流程"): a move
+# The 13-step process as a table (docs/DOMAIN.md §3.1, §3.2): a move
 # not listed here is refused. quality_check -> in_progress is rework; any
 # state before settled may be cancelled.
 TRANSITIONS: dict[str, tuple[str, ...]] = {

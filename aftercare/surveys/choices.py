@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SurveyKind(models.TextChoices):
-    """Which follow-up a survey belongs to (seed 001 §4.2)."""
+    """Which follow-up a survey belongs to (docs/DOMAIN.md §9.2)."""
 
     FIRST_SERVICE = "first_service", _("First service")
     MAINTENANCE = "maintenance", _("Regular maintenance")

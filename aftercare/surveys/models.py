@@ -1,4 +1,4 @@
-"""Satisfaction surveys (满意度调查, SPEC §6.5, DMS 2.15): a survey template per store
+"""Satisfaction surveys (满意度调查, docs/DOMAIN.md §9): a survey template per store
 and follow-up kind, the responses a customer gives by phone or through a link,
 and one answer per question."""
 
@@ -20,7 +20,7 @@ from .choices import Channel, ResponseStatus, SurveyKind
 
 SCORE_RANGE = [MinValueValidator(1), MaxValueValidator(5)]
 SCORE_PLACES = Decimal("0.01")
-# Satisfied = an overall score of 4 or 5 (the cross-app contract, seed 001 §6.1).
+# Satisfied = an overall score of 4 or 5 (the cross-app contract, docs/DOMAIN.md §9.3, §10.2).
 SATISFIED_MIN_SCORE = 4
 
 

@@ -1,4 +1,4 @@
-"""Reads over survey results (调查结果汇总, DMS 2.15.5): the satisfaction KPI and the
+"""Reads over survey results (调查结果汇总, docs/DOMAIN.md §9.4): the satisfaction KPI and the
 breakdown by advisor, technician, repair type, store and month with trends.
 
 Periods: `start`/`end` are aware datetimes, half-open [start, end); plain dates are

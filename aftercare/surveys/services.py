@@ -25,7 +25,7 @@ from .signals import survey_answered
 
 LINK_SALT = "aftercare.surveys.link"
 
-# The first-service survey is short (2-3 questions, seed 001 §3.1): service speed
+# The first-service survey is short (2-3 questions, docs/DOMAIN.md §9.2): service speed
 # and the technician's skill first ("您对服务速度满意吗?" "您对技师专业度满意吗?").
 FIRST_SERVICE_DIMENSIONS = [SurveyDimension.RESPONSE_SPEED, SurveyDimension.REPAIR_QUALITY, SurveyDimension.STAFF]
 COMPLAINT_DIMENSIONS = [SurveyDimension.RESPONSE_SPEED, SurveyDimension.STAFF, SurveyDimension.REPAIR_QUALITY]

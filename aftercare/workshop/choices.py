@@ -26,7 +26,7 @@ JOB_STATUS_COLOURS = {
 CLOCKABLE_JOB_STATUSES = (JobStatus.ASSIGNED, JobStatus.PAUSED, JobStatus.REWORK)
 # A job may be (re)dispatched while nobody is clocked on to it and it is not finished.
 DISPATCHABLE_JOB_STATUSES = (JobStatus.ASSIGNED, JobStatus.PAUSED, JobStatus.REWORK)
-# Orders whose jobs may be dispatched and worked on (DMS 2.7).
+# Orders whose jobs may be dispatched and worked on (docs/DOMAIN.md §6.1).
 WORKABLE_ORDER_STATUSES = (Status.APPROVED, Status.IN_PROGRESS)
 
 
@@ -44,7 +44,7 @@ class InspectionResult(models.TextChoices):
 
 
 # Work on these operation categories changes how the car drives: the final
-# inspection suggests a road test (seed 000 §一(五): "road test when needed").
+# inspection suggests a road test (docs/DOMAIN.md §6.4).
 ROAD_TEST_CATEGORIES = ("brakes", "chassis", "tyres", "engine", "ev")
 
 # The board's warning window: promised within this many minutes and work not finished.

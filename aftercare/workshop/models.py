@@ -1,4 +1,4 @@
-"""The workshop (车间): jobs dispatched to technicians and bays (派工, DMS 2.7),
+"""The workshop (车间, docs/DOMAIN.md §6): jobs dispatched to technicians and bays (派工),
 the time technicians clock on them, the final inspection (完工检查) with its
 rework, and the wash (清洗).
 
@@ -138,7 +138,7 @@ class QualityCheckQuerySet(StoreScopedQuerySet):
 
 
 class QualityCheck(models.Model):
-    """The final inspection of a repair order (完工检查, seed 000 §一(五)): the
+    """The final inspection of a repair order (完工检查, docs/DOMAIN.md §6.4): the
     checklist answers, the road test, and pass or fail with the reason. A fail
     sends named jobs back as rework; the next inspection is a new row, so the
     history of every round stays."""
@@ -216,7 +216,7 @@ class WashQuerySet(StoreScopedQuerySet):
 
 
 class Wash(models.Model):
-    """The wash (清洗, seed 003 §2.10): when the car was washed and by whom."""
+    """The wash (清洗, docs/DOMAIN.md §6.5): when the car was washed and by whom."""
 
     repair_order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="wash")
     washed_at = models.DateTimeField(_("washed at"), default=timezone.now)
@@ -242,8 +242,8 @@ class FindingQuerySet(StoreScopedQuerySet):
 
 
 class Finding(models.Model):
-    """An additional finding (追加项目) a technician reports from a job (seed 003
-    §2.9: recorded on the job card, the front desk is told). If the reporter may
+    """An additional finding (追加项目) a technician reports from a job (recorded on the
+    job card, the front desk is told: docs/DOMAIN.md §6.3). If the reporter may
     edit the order it becomes a proposed line at once; otherwise the advisor or
     foreman proposes it to the customer (service.line_add) from the order page."""
 

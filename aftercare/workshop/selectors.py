@@ -48,7 +48,7 @@ class BoardOrder:
 
 @dataclass
 class BoardRow:
-    """One repair order on the management board (管理板)."""
+    """One repair order on the management board (管理板, docs/DOMAIN.md §6.6)."""
 
     order: BoardOrder
     status_label: str

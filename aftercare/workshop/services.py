@@ -52,7 +52,7 @@ def _job_of(line: RepairOrderLine) -> Job:
 
 
 def is_high_voltage_job(line: RepairOrderLine, powertrain: str) -> bool:
-    """Jobs on high-voltage systems of electrified cars need certified people and bays (SPEC §7)."""
+    """Jobs on high-voltage systems of electrified cars need certified people and bays (docs/DOMAIN.md §17)."""
     return bool(line.operation_id and line.operation.high_voltage and powertrain in HV_POWERTRAINS)
 
 

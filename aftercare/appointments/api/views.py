@@ -60,7 +60,7 @@ def _resolve(store: Store, data: dict) -> dict:
 
 
 class AppointmentViewSet(viewsets.GenericViewSet):
-    """Appointments of the user's stores (预约, DMS 2.18). Writes go through the
+    """Appointments of the user's stores (预约, docs/DOMAIN.md §5). Writes go through the
     booking services: a time that is taken or outside the opening hours is a
     400 with field errors; a status move the workflow refuses is a 409."""
 

@@ -1,4 +1,4 @@
-"""Complaint pages: who sees what (seed 001 §2.3), store scoping, the handling
+"""Complaint pages: who sees what (docs/DOMAIN.md §8.1), store scoping, the handling
 flow through the forms, the opinions report and its CSV, query counts."""
 
 from datetime import timedelta

@@ -255,7 +255,7 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
     lock by every line change, see repair_order_recalculate); one audit row per
     item, as line_add writes, in one INSERT.
 
-    Prices come from the catalogue (price transparency, docs/DOMAIN.md §Prices): the same for
+    Prices come from the catalogue (price transparency, docs/DOMAIN.md §4.1): the same for
     every customer unless the order's discount level or an approved discount applies."""
     require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
     items = [_checked(item) for item in items]
@@ -286,7 +286,7 @@ def line_add(
     """Add one catalogue item (or a package, expanded into its lines) to an
     order: lines_add with one item (same checks, errors and audit row).
 
-    Prices come from the catalogue (price transparency, docs/DOMAIN.md §Prices): the same for
+    Prices come from the catalogue (price transparency, docs/DOMAIN.md §4.1): the same for
     every customer unless the order's discount level or an approved discount applies."""
     item = LineItem(
         operation=operation, part=part, other_charge=other_charge, package=package, quantity=quantity, payer=payer,
