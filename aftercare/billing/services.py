@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_entry, audit_record
 from aftercare.core.models import AuditEntry
-from aftercare.core.money import to_money
+from aftercare.core.money import fits_columns, to_money
 from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 from aftercare.customers.models import Vehicle
@@ -101,6 +101,8 @@ def _post(
         reference=reference[:100], reason=reason, idempotency_key=key, reverses=reverses,
         balance_after=balance_after, posted_by=actor, posted_at=timezone.now(),
     )  # fmt: skip
+    # Before the receipt number is taken: a record its columns could not hold is refused whole.
+    fits_columns(payment, ("amount", "balance_after"), field="amount")
     payment.number = next_document_number(store=order.store, kind="payment", prefix="PAY", width=7)
     payment.save()
     entry = audit_entry(
@@ -278,9 +280,11 @@ def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
         balance = order_balance(order)
         if balance <= 0:
             raise ValidationError(_("Nothing is due on this order."))
-        approval = CreditApproval.objects.create(
+        approval = CreditApproval(
             store=order.store, repair_order=order, balance_due=balance, reason=reason, approved_by=actor
         )
+        fits_columns(approval, ("balance_due",))
+        approval.save()
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=reason,
             changes={"credit_approved": [None, str(balance)]},

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import ModelSerializer
+
 from ..choices import PaymentMethod
 from ..models import Payment
 
@@ -10,7 +12,7 @@ class PaymentInSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class PaymentOutSerializer(serializers.ModelSerializer):
+class PaymentOutSerializer(ModelSerializer):
     """A posted money record. Only fields fixed at posting time, so a replayed
     request gets exactly the body of the first answer."""
 
