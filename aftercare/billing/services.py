@@ -27,7 +27,7 @@ from aftercare.service.services import TransitionRefused, repair_order_move_lock
 
 from .choices import PaymentKind, PaymentMethod
 from .models import ZERO, CreditApproval, Delivery, Payment
-from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance
+from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_paid
 
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_SIGNATURE_CHARS = 2_000_000
@@ -372,6 +372,17 @@ def settle_guard(order: RepairOrder, context: dict | None = None) -> str | None:
 def delivery_signed_guard(order: RepairOrder) -> str | None:
     if not Delivery.objects.filter(repair_order=order).exists():
         return _("The customer signs the delivery sheet first.")
+    return None
+
+
+def cancel_guard(order: RepairOrder) -> str | None:
+    """An order holding the customer's money is not cancelled: the money goes
+    back first, by a refund or by reversing the payments (docs/DOMAIN.md §4.6)."""
+    paid = order_paid(order)
+    if paid != 0:
+        return _("%(amount)s has been paid on this order: refund it or reverse the payments first, then cancel.") % {
+            "amount": paid
+        }
     return None
 
 

@@ -3,7 +3,7 @@ catalogue and the order's discount level, added one by one or several at once,
 removed while the estimate is built, manager discounts, the customer's decision
 on additional work, and the order's totals kept exact under its lock."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -31,6 +31,22 @@ from ..models import ZERO, RepairOrder, RepairOrderLine
 from .workflow import _locked
 
 HUNDRED = Decimal("100")
+
+# What the customer has paid net on an order (payments − refunds, reversals
+# counted): the money records belong to billing, which registers its reader
+# (register_net_paid_reader, from BillingConfig.ready); the spine knows nothing
+# of billing, and without it nothing is paid.
+_NET_PAID_READERS: list[Callable[[RepairOrder], Decimal]] = []
+
+
+def register_net_paid_reader(reader: Callable[[RepairOrder], Decimal]) -> None:
+    """Attach another app's reader of what has been paid net on an order."""
+    if reader not in _NET_PAID_READERS:
+        _NET_PAID_READERS.append(reader)
+
+
+def order_net_paid(order: RepairOrder) -> Decimal:
+    return sum((reader(order) for reader in _NET_PAID_READERS), ZERO)
 
 
 def _discount_rates(order: RepairOrder) -> tuple[Decimal, Decimal]:
@@ -327,14 +343,20 @@ def repair_order_discount(*, actor, order: RepairOrder, amount: Decimal, reason:
     amount = to_money(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("Enter the discount as a positive amount.")})
+    amount = check_price(amount)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the discount.")})
     with transaction.atomic():
         order = _locked(order)
         if order.status not in CORRECTABLE_STATUSES:
             raise ValidationError(_("This repair order can no longer be discounted."))
-        if amount > order.customer_total:
-            raise ValidationError({"amount": _("The discount cannot exceed what the customer pays.")})
+        # Against the balance, not the total: a discount never leaves the
+        # customer in credit (docs/DOMAIN.md §4.5).
+        balance = order.customer_total - order_net_paid(order)
+        if amount > balance:
+            raise ValidationError(
+                {"amount": _("The balance due is %(balance)s; a discount cannot be more.") % {"balance": balance}}
+            )
         line = RepairOrderLine.objects.create(
             repair_order=order, kind=LineKind.OTHER, code="DISCOUNT", payer=Payer.CUSTOMER,
             description=_("Discount: %(reason)s") % {"reason": reason},
