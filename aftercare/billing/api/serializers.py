@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from aftercare.core.api.serializers import ModelSerializer
@@ -8,8 +10,18 @@ from ..models import Payment
 
 class PaymentInSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class DeliverInSerializer(serializers.Serializer):
+    """The signed delivery sheet, and the next maintenance the advisor explained (optional)."""
+
+    signature = serializers.CharField(trim_whitespace=False)
+    next_service_date = serializers.DateField(required=False, allow_null=True, default=None)
+    next_service_km = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=3_000_000
+    )
 
 
 class PaymentOutSerializer(ModelSerializer):

@@ -19,9 +19,10 @@ class StoredDecimalField(serializers.DecimalField):
             return value.quantize(Decimal(1).scaleb(-self.decimal_places))
 
 
+# DRF's ModelSerializer with StoredDecimalField for the models' decimals: the
+# base of the serializers that render stored money. (A comment, not a docstring:
+# the schema would take it as the description of every serializer built on it.)
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's ModelSerializer with StoredDecimalField for the models' decimals:
-    the base of the serializers that render stored money."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -66,7 +66,7 @@ class LineInSerializer(serializers.Serializer):
     other_charge = serializers.IntegerField(required=False)
     package = serializers.IntegerField(required=False)
     quantity = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, required=False, default=1
+        max_digits=6, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, required=False, default=1
     )
     payer = serializers.ChoiceField(choices=Payer.choices, required=False, default=Payer.CUSTOMER)
 
