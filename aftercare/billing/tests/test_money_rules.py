@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from aftercare.billing import selectors, services
 from aftercare.billing.models import Delivery, Payment
@@ -61,7 +62,7 @@ def test_a_refund_gives_the_room_back_to_a_discount(staff, order):
 
 def test_an_order_holding_payments_is_not_cancelled_until_the_money_goes_back(staff, order):
     payment = _pay(staff, order, "20.00")
-    with pytest.raises(ro.TransitionRefused) as refused:
+    with translation.override("en"), pytest.raises(ro.TransitionRefused) as refused:
         ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"])
     assert "20.00" in str(refused.value) and "refund" in str(refused.value).lower()
     assert ro.repair_order_refusal(order, Status.CANCELLED)

@@ -162,3 +162,12 @@ def test_an_order_whose_stored_total_is_out_of_range_still_lists_and_opens(staff
     assert api.delete(f"{URL}{order.pk}/lines/{line.pk}/").status_code == 204
     order.refresh_from_db()
     assert order.total == 0
+
+
+@sqlite_only
+def test_an_order_whose_stored_total_is_out_of_range_can_still_be_cancelled(staff, store, order, api):
+    services.line_add(actor=staff["advisor"], order=order, part=_part(store))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE service_repairorder SET total = 11039999889.60 WHERE id = %s", [order.pk])
+    response = api.post(f"{URL}{order.pk}/transition/", {"to": "cancelled"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
