@@ -292,9 +292,7 @@ class LabourOperation(CatalogItem):
         related_name="operations",
         verbose_name=_("category"),
     )
-    frt_hours = models.DecimalField(
-        _("FRT hours"), max_digits=6, decimal_places=2, validators=FRT_HOURS_VALIDATORS
-    )
+    frt_hours = models.DecimalField(_("FRT hours"), max_digits=6, decimal_places=2, validators=FRT_HOURS_VALIDATORS)
     powertrains = models.JSONField(
         _("powertrains"), default=list, blank=True, help_text=_("Leave empty if it applies to every powertrain.")
     )

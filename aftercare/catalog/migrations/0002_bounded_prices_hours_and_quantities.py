@@ -6,35 +6,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='labouroperation',
-            name='frt_hours',
-            field=models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('999.99'))], verbose_name='FRT hours'),
+            model_name="labouroperation",
+            name="frt_hours",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=6,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("999.99")),
+                ],
+                verbose_name="FRT hours",
+            ),
         ),
         migrations.AlterField(
-            model_name='labourrate',
-            name='hourly_rate',
-            field=models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('999999.99'))], verbose_name='hourly rate'),
+            model_name="labourrate",
+            name="hourly_rate",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("999999.99")),
+                ],
+                verbose_name="hourly rate",
+            ),
         ),
         migrations.AlterField(
-            model_name='othercharge',
-            name='default_amount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('999999.99'))], verbose_name='default amount'),
+            model_name="othercharge",
+            name="default_amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0"),
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("999999.99")),
+                ],
+                verbose_name="default amount",
+            ),
         ),
         migrations.AlterField(
-            model_name='packagejobline',
-            name='quantity',
-            field=models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('9999'))], verbose_name='quantity'),
+            model_name="packagejobline",
+            name="quantity",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("1"),
+                max_digits=8,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("9999")),
+                ],
+                verbose_name="quantity",
+            ),
         ),
         migrations.AlterField(
-            model_name='part',
-            name='unit_price',
-            field=models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('999999.99'))], verbose_name='unit price'),
+            model_name="part",
+            name="unit_price",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=12,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("999999.99")),
+                ],
+                verbose_name="unit price",
+            ),
         ),
     ]

@@ -23,7 +23,6 @@ class StoredDecimalField(serializers.DecimalField):
 # base of the serializers that render stored money. (A comment, not a docstring:
 # the schema would take it as the description of every serializer built on it.)
 class ModelSerializer(serializers.ModelSerializer):
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DecimalField: StoredDecimalField,

@@ -6,15 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workshop', '0001_initial'),
+        ("workshop", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='finding',
-            name='quantity',
-            field=models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('9999'))], verbose_name='quantity'),
+            model_name="finding",
+            name="quantity",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("1"),
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("9999")),
+                ],
+                verbose_name="quantity",
+            ),
         ),
     ]
