@@ -9,11 +9,16 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from aftercare.service.choices import Status
-        from aftercare.service.services import register_transition_guard
+        from aftercare.service.services import register_net_paid_reader, register_transition_guard
 
-        from .services import delivery_guard, delivery_signed_guard, settle_guard
+        from .selectors import order_paid
+        from .services import cancel_guard, delivery_guard, delivery_signed_guard, settle_guard
 
-        # Billing owns the money conditions of the last two moves of the spine.
+        # Billing owns the money conditions of the last two moves of the spine,
+        # and of a cancellation: not while the order holds the customer's money.
         register_transition_guard(Status.SETTLED, settle_guard)
         register_transition_guard(Status.DELIVERED, delivery_guard)
         register_transition_guard(Status.DELIVERED, delivery_signed_guard)
+        register_transition_guard(Status.CANCELLED, cancel_guard)
+        # What the spine's discount is checked against (the balance, not the total).
+        register_net_paid_reader(order_paid)

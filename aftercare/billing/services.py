@@ -7,6 +7,7 @@ that are never edited, and audits. Two cashiers at the same order therefore
 queue on the lock and the second sees the first one's payment: no overpaying."""
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -16,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_entry, audit_record
+from aftercare.core.dates import add_months
 from aftercare.core.models import AuditEntry
-from aftercare.core.money import to_money
+from aftercare.core.money import fits_columns, to_money
 from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 from aftercare.customers.models import Vehicle
@@ -27,11 +29,14 @@ from aftercare.service.services import TransitionRefused, repair_order_move_lock
 
 from .choices import PaymentKind, PaymentMethod
 from .models import ZERO, CreditApproval, Delivery, Payment
-from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance
+from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_paid
 
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_SIGNATURE_CHARS = 2_000_000
 SIGNATURE_PREFIX = "data:image/png;base64,"
+# The longest maintenance cycle a vehicle may have (docs/DOMAIN.md §2.4).
+MAX_CYCLE_MONTHS = 60
+MAX_CYCLE_KM = 100_000
 
 
 class IdempotencyConflict(ValidationError):
@@ -101,6 +106,8 @@ def _post(
         reference=reference[:100], reason=reason, idempotency_key=key, reverses=reverses,
         balance_after=balance_after, posted_by=actor, posted_at=timezone.now(),
     )  # fmt: skip
+    # Before the receipt number is taken: a record its columns could not hold is refused whole.
+    fits_columns(payment, ("amount", "balance_after"), field="amount")
     payment.number = next_document_number(store=order.store, kind="payment", prefix="PAY", width=7)
     payment.save()
     entry = audit_entry(
@@ -278,9 +285,11 @@ def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
         balance = order_balance(order)
         if balance <= 0:
             raise ValidationError(_("Nothing is due on this order."))
-        approval = CreditApproval.objects.create(
+        approval = CreditApproval(
             store=order.store, repair_order=order, balance_due=balance, reason=reason, approved_by=actor
         )
+        fits_columns(approval, ("balance_due",))
+        approval.save()
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=reason,
             changes={"credit_approved": [None, str(balance)]},
@@ -306,25 +315,66 @@ def _valid_signature(signature: str) -> str:
     return signature
 
 
-def repair_order_deliver(*, actor, order: RepairOrder, signature: str) -> Delivery:
+def _next_service(order: RepairOrder, next_date: date | None, next_km: int | None) -> tuple[date | None, int]:
+    """The next maintenance the sheet records: what the advisor gives, checked,
+    else what the vehicle's cycle says (docs/DOMAIN.md §2.4, §4.8). A date is
+    from today up to the longest cycle (60 months) ahead; km are above the
+    car's current reading and at most the longest cycle (100,000 km) beyond it."""
+    computed_date, computed_km = next_service_after(order)
+    errors = {}
+    if next_date is not None:
+        today = timezone.localdate()
+        if next_date < today:
+            errors["next_service_date"] = _("The next maintenance date cannot be in the past.")
+        elif next_date > add_months(today, MAX_CYCLE_MONTHS):
+            errors["next_service_date"] = _("The next maintenance date is at most %(months)s months ahead.") % {
+                "months": MAX_CYCLE_MONTHS
+            }
+    if next_km is not None:
+        reading = max(order.odometer_km or 0, order.vehicle.odometer_km or 0)
+        if next_km <= reading:
+            errors["next_service_km"] = _(
+                "The next maintenance km must be above the car's current reading (%(km)s km)."
+            ) % {"km": reading}
+        elif next_km > reading + MAX_CYCLE_KM:
+            errors["next_service_km"] = _("The next maintenance is at most %(cycle)s km beyond the reading.") % {
+                "cycle": f"{MAX_CYCLE_KM:,}"
+            }
+    if errors:
+        raise ValidationError(errors)
+    return (
+        computed_date if next_date is None else next_date,
+        computed_km if next_km is None else next_km,
+    )
+
+
+def repair_order_deliver(
+    *, actor, order: RepairOrder, signature: str, next_service_date: date | None = None,
+    next_service_km: int | None = None,
+) -> Delivery:  # fmt: skip
     """Hand the car back (交车): the customer signs the delivery sheet that
     explains the work, the old parts, the next maintenance and the follow-up
     call. Moves settled -> delivered (the spine then announces `delivered`);
     a balance still due needs a manager's credit approval (the guard). After a
-    maintenance order the vehicle's maintenance cycle restarts from today."""
+    maintenance order the vehicle's maintenance cycle restarts from today.
+
+    The next maintenance is what the advisor gives (`next_service_date`,
+    `next_service_km`: honoured, or refused with the reason), else the cycle's."""
     require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
     signature = _valid_signature(signature)
     with transaction.atomic():
         order = _locked(order, "repair_type", "vehicle")
         balance = order_balance(order)
-        next_date, next_km = next_service_after(order)
+        next_date, next_km = _next_service(order, next_service_date, next_service_km)
         # The signed sheet first: the DELIVERED guard refuses a move without one,
         # so no other path (a bare transition) can deliver an unsigned car. A
         # refused move rolls the sheet back with the transaction.
-        delivery = Delivery.objects.create(
+        delivery = Delivery(
             store_id=order.store_id, repair_order=order, signature=signature, next_service_date=next_date,
             next_service_km=next_km, balance_due=max(balance, ZERO), delivered_by=actor,
         )  # fmt: skip
+        fits_columns(delivery, ("balance_due",))
+        delivery.save()
         order = repair_order_move_locked(
             repair_order=order, to=Status.DELIVERED, actor=actor, note=_("Delivered"), context={"balance": balance}
         )
@@ -368,6 +418,17 @@ def settle_guard(order: RepairOrder, context: dict | None = None) -> str | None:
 def delivery_signed_guard(order: RepairOrder) -> str | None:
     if not Delivery.objects.filter(repair_order=order).exists():
         return _("The customer signs the delivery sheet first.")
+    return None
+
+
+def cancel_guard(order: RepairOrder) -> str | None:
+    """An order holding the customer's money is not cancelled: the money goes
+    back first, by a refund or by reversing the payments (docs/DOMAIN.md §4.6)."""
+    paid = order_paid(order)
+    if paid != 0:
+        return _("%(amount)s has been paid on this order: refund it or reverse the payments first, then cancel.") % {
+            "amount": paid
+        }
     return None
 
 

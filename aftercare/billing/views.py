@@ -143,13 +143,18 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _delivery_context(order: RepairOrder) -> dict:
-    next_date, next_km = selectors.next_service_after(order)
+    delivery = getattr(order, "delivery", None)
+    # A delivered car: the next maintenance the signed sheet recorded (the advisor's, or the cycle's).
+    if delivery is not None:
+        next_date, next_km = delivery.next_service_date, delivery.next_service_km
+    else:
+        next_date, next_km = selectors.next_service_after(order)
     return {
         "order": order,
         "bill": selectors.settlement_for(order),
         "next_service_date": next_date,
         "next_service_km": next_km,
-        "delivery": getattr(order, "delivery", None),
+        "delivery": delivery,
     }
 
 

@@ -1,8 +1,6 @@
 """Forms of the catalogue pages. A new entry chooses its level (a store, or the
 group default); an existing entry keeps its level."""
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -10,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.forms import StyledForm, StyledFormMixin
 from aftercare.core.models import DealerGroup, Store
+from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
 from aftercare.core.permissions import Perm
 
 from . import models
@@ -176,7 +175,7 @@ class PackageLineForm(StyledForm):
     )
     part = forms.ModelChoiceField(label=_("Part"), queryset=models.Part.objects.none(), required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=8, decimal_places=2, min_value=Decimal("0.01"), initial=1
+        label=_("Quantity"), max_digits=8, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, initial=1
     )
 
     def __init__(self, *args, package, **kwargs):

@@ -17,14 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.models import DealerGroup, Store, TimeStampedModel
-from aftercare.core.money import to_money
+from aftercare.core.money import FRT_HOURS_VALIDATORS, PRICE_VALIDATORS, QUANTITY_VALIDATORS, to_money
 from aftercare.core.querysets import StoreScopedQuerySet
 
 from .choices import AnswerType, BayCapability, BillsTo, InspectionArea, Powertrain, SurveyDimension
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-NON_NEGATIVE = [MinValueValidator(ZERO)]
 PERCENTAGE = [MinValueValidator(ZERO), MaxValueValidator(HUNDRED)]
 
 
@@ -224,7 +223,7 @@ class LabourRate(CatalogItem):
     repair_type = models.ForeignKey(
         RepairType, on_delete=models.PROTECT, related_name="labour_rates", verbose_name=_("repair type")
     )
-    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2, validators=NON_NEGATIVE)
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2, validators=PRICE_VALIDATORS)
 
     key_field = "repair_type"
     key_lookup = "repair_type__code"
@@ -293,7 +292,7 @@ class LabourOperation(CatalogItem):
         related_name="operations",
         verbose_name=_("category"),
     )
-    frt_hours = models.DecimalField(_("FRT hours"), max_digits=6, decimal_places=2, validators=NON_NEGATIVE)
+    frt_hours = models.DecimalField(_("FRT hours"), max_digits=6, decimal_places=2, validators=FRT_HOURS_VALIDATORS)
     powertrains = models.JSONField(
         _("powertrains"), default=list, blank=True, help_text=_("Leave empty if it applies to every powertrain.")
     )
@@ -340,7 +339,7 @@ class Part(CatalogItem):
     name = models.CharField(_("name"), max_length=100)
     brand = models.CharField(_("brand"), max_length=50, blank=True)
     is_oem = models.BooleanField(_("OEM part"), default=True)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, validators=PRICE_VALIDATORS)
 
     key_field = "part_no"
     key_lookup = "part_no"
@@ -451,7 +450,9 @@ class PackageJobLine(models.Model):
     part = models.ForeignKey(
         Part, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("part")
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2, default=Decimal("1"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=8, decimal_places=2, default=Decimal("1"), validators=QUANTITY_VALIDATORS
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
 
     class Meta:
@@ -491,7 +492,7 @@ class OtherCharge(CatalogItem):
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
     default_amount = models.DecimalField(
-        _("default amount"), max_digits=10, decimal_places=2, default=ZERO, validators=NON_NEGATIVE
+        _("default amount"), max_digits=10, decimal_places=2, default=ZERO, validators=PRICE_VALIDATORS
     )
 
     class Meta(CatalogItem.Meta):

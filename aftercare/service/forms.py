@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import RepairType
 from aftercare.core.forms import StyledForm
+from aftercare.core.money import MAX_PRICE, MAX_QUANTITY, MIN_QUANTITY
 
 from .choices import ApprovalMethod, Payer, WaitingMode
 from .services import DAMAGE_KINDS
@@ -84,7 +85,7 @@ class LineAddForm(StyledForm):
     )
     item = forms.IntegerField(widget=forms.HiddenInput, required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2, initial=1
+        label=_("Quantity"), min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, max_digits=8, decimal_places=2, initial=1
     )
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.CUSTOMER)
 
@@ -125,7 +126,9 @@ class DecideForm(StyledForm):
 
 
 class DiscountForm(StyledForm):
-    amount = forms.DecimalField(label=_("Discount (CNY)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Discount (CNY)"), min_value=Decimal("0.01"), max_value=MAX_PRICE, max_digits=10, decimal_places=2
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 

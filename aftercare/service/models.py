@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
 from aftercare.core.models import Store, TimeStampedModel
+from aftercare.core.money import QUANTITY_VALIDATORS
 from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
 
@@ -165,7 +166,9 @@ class RepairOrderLine(models.Model):
     description = models.CharField(_("description"), max_length=200)
     part_brand = models.CharField(_("brand"), max_length=50, blank=True)
     is_oem = models.BooleanField(_("OEM part"), default=True)
-    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"), validators=QUANTITY_VALIDATORS
+    )
     hours = models.DecimalField(_("FRT hours"), max_digits=8, decimal_places=2, default=ZERO)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     discount_rate = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=ZERO)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay, LabourOperation, Part
 from aftercare.core.forms import StyledForm
+from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
 from aftercare.service.models import RepairOrder
 
 from .choices import ROAD_TEST_CATEGORIES, CheckResult, InspectionResult
@@ -49,7 +50,9 @@ class FindingForm(StyledForm):
         label=_("Suggested operation"), queryset=LabourOperation.objects.none(), required=False
     )
     part = forms.ModelChoiceField(label=_("Suggested part"), queryset=Part.objects.none(), required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=0.01, initial=1, max_digits=10, decimal_places=2)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, initial=1, max_digits=10, decimal_places=2
+    )
 
     def __init__(self, *args, store, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay
 from aftercare.core.models import Store
+from aftercare.core.money import QUANTITY_VALIDATORS
 from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
@@ -259,7 +260,9 @@ class Finding(models.Model):
         "catalog.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("suggested part"),
     )  # fmt: skip
-    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, default=Decimal("1"), validators=QUANTITY_VALIDATORS
+    )
     proposed_line = models.ForeignKey(
         RepairOrderLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -19,6 +19,7 @@ from aftercare.catalog.choices import BayCapability
 from aftercare.catalog.models import Bay, LabourOperation, Part
 from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry
+from aftercare.core.money import check_quantity
 from aftercare.core.permissions import Perm, require
 from aftercare.service import services as spine
 from aftercare.service.choices import LineKind, LineStatus, Status
@@ -258,8 +259,7 @@ def finding_report(
         raise ValidationError({"description": _("Describe what you found.")})
     if operation is not None and part is not None:
         raise ValidationError(_("Suggest an operation or a part, not both."))
-    if Decimal(quantity) <= 0:
-        raise ValidationError({"quantity": _("The quantity must be more than zero.")})
+    quantity = check_quantity(quantity)
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
         is_lead = actor.has_perm(Perm.DISPATCH, order)

@@ -1,6 +1,8 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,14 +13,37 @@ from aftercare.service.services import TransitionRefused
 
 from .. import services
 from ..models import Payment
-from .serializers import PaymentInSerializer, PaymentOutSerializer
+from .serializers import DeliverInSerializer, PaymentInSerializer, PaymentOutSerializer
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     location=OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string per payment; a retry with the same key returns the first answer (200).",
+    required=True,
+    description=(
+        "Required on every call that posts money (400 without it): any unique string per payment, "
+        "at most 100 characters. A retry with the same key returns the first answer (200); the same key "
+        "for a different payment is a conflict (409)."
+    ),
 )
+
+
+def idempotency_key(request) -> str:
+    """The request's Idempotency-Key, which every money-posting call must carry
+    (docs/DOMAIN.md §4.6): without one, ten identical requests would post ten times."""
+    return (request.headers.get("Idempotency-Key") or "").strip()
+
+
+def require_valid(incoming: serializers.Serializer, request) -> dict:
+    """The validated body of a money-posting call, or 400 with the body's field
+    errors and the missing Idempotency-Key together."""
+    errors = {} if incoming.is_valid() else dict(incoming.errors)
+    if not idempotency_key(request):
+        errors["Idempotency-Key"] = [
+            _("Send an Idempotency-Key header: a unique string per payment, so that a retry never posts twice.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return incoming.validated_data
 
 
 class RepairOrderPaymentsView(APIView):
@@ -41,17 +66,14 @@ class RepairOrderPaymentsView(APIView):
         request=PaymentInSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: PaymentOutSerializer, 200: PaymentOutSerializer},
+        description="Post a payment against the order's balance. The Idempotency-Key header is required.",
     )
     def post(self, request, pk: int):
         order = self._order(request, pk, Perm.PAYMENT_POST)
-        incoming = PaymentInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        data = require_valid(PaymentInSerializer(data=request.data), request)
         try:
             payment, created = services.payment_post(
-                actor=request.user,
-                order=order,
-                idempotency_key=request.headers.get("Idempotency-Key"),
-                **incoming.validated_data,
+                actor=request.user, order=order, idempotency_key=idempotency_key(request), **data
             )
         except (services.IdempotencyConflict, TransitionRefused) as exc:
             return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
@@ -66,7 +88,13 @@ class RepairOrderDeliverView(APIView):
     permission_classes = [require(Perm.REPAIR_ORDER_EDIT)]
 
     @extend_schema(
-        request=inline_serializer("DeliverIn", {"signature": serializers.CharField()}),
+        request=DeliverInSerializer,
+        description=(
+            "Hand the car back. `next_service_date` and `next_service_km` (optional) are the next maintenance "
+            "the advisor explained: recorded as sent, or refused (400) when the date is in the past or more than "
+            "60 months ahead, or the km not above the car's current reading; without them the vehicle's "
+            "maintenance cycle gives them."
+        ),
         responses={200: inline_serializer("DeliverOut", {
             "repair_order": serializers.IntegerField(),
             "next_service_date": serializers.DateField(allow_null=True),
@@ -75,10 +103,10 @@ class RepairOrderDeliverView(APIView):
     )  # fmt: skip
     def post(self, request, pk: int):
         order = get_object_or_404(RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT), pk=pk)
+        incoming = DeliverInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
         try:
-            delivery = services.repair_order_deliver(
-                actor=request.user, order=order, signature=request.data.get("signature", "")
-            )
+            delivery = services.repair_order_deliver(actor=request.user, order=order, **incoming.validated_data)
         except TransitionRefused as exc:
             return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
         return Response(

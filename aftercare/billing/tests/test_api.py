@@ -35,7 +35,9 @@ def test_a_replay_with_a_different_amount_is_a_conflict(staff, order, api_client
 
 @pytest.mark.parametrize("amount", ["-1", "0", "abc", "99999999.00", "1.005"])
 def test_bad_amounts_are_field_errors(staff, order, api_client_for, amount):
-    response = api_client_for(staff["cashier"]).post(_url(order), {"method": "cash", "amount": amount}, format="json")
+    response = api_client_for(staff["cashier"]).post(
+        _url(order), {"method": "cash", "amount": amount}, format="json", HTTP_IDEMPOTENCY_KEY=f"bad-{amount}"
+    )
     assert response.status_code == 400
     assert "amount" in response.json()
 

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
 from aftercare.catalog.models import RepairType
+from aftercare.core.api.serializers import ModelSerializer
+from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
 
 from ..choices import ApprovalMethod, Payer, Status, WaitingMode
 from ..models import RepairOrder, RepairOrderLine, StatusChange
@@ -9,7 +11,7 @@ from ..models import RepairOrder, RepairOrderLine, StatusChange
 MAX_LINES_PER_REQUEST = 100
 
 
-class RepairOrderLineOutSerializer(serializers.ModelSerializer):
+class RepairOrderLineOutSerializer(ModelSerializer):
     class Meta:
         model = RepairOrderLine
         fields = [
@@ -27,7 +29,7 @@ class StatusChangeOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RepairOrderListSerializer(serializers.ModelSerializer):
+class RepairOrderListSerializer(ModelSerializer):
     plate = serializers.CharField(source="vehicle.plate", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
@@ -63,7 +65,9 @@ class LineInSerializer(serializers.Serializer):
     part = serializers.IntegerField(required=False)
     other_charge = serializers.IntegerField(required=False)
     package = serializers.IntegerField(required=False)
-    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, default=1)
+    quantity = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, required=False, default=1
+    )
     payer = serializers.ChoiceField(choices=Payer.choices, required=False, default=Payer.CUSTOMER)
 
     KINDS = ("operation", "part", "other_charge", "package")

@@ -15,6 +15,8 @@ from .lines import (
     line_decide,
     line_remove,
     lines_add,
+    order_net_paid,
+    register_net_paid_reader,
     repair_order_discount,
     repair_order_recalculate,
 )
@@ -55,7 +57,9 @@ __all__ = [
     "line_decide",
     "line_remove",
     "lines_add",
+    "order_net_paid",
     "photo_add",
+    "register_net_paid_reader",
     "register_transition_guard",
     "repair_order_authorise",
     "repair_order_discount",

@@ -3,7 +3,7 @@ catalogue and the order's discount level, added one by one or several at once,
 removed while the estimate is built, manager discounts, the customer's decision
 on additional work, and the order's totals kept exact under its lock."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -23,7 +23,7 @@ from aftercare.catalog.models import (
 )
 from aftercare.core.audit import audit_entry, audit_record
 from aftercare.core.models import AuditEntry, Store
-from aftercare.core.money import to_money
+from aftercare.core.money import check_price, check_quantity, fits_columns, to_money
 from aftercare.core.permissions import Perm, require
 
 from ..choices import CORRECTABLE_STATUSES, ApprovalMethod, LineKind, LineStatus, Payer
@@ -31,6 +31,22 @@ from ..models import ZERO, RepairOrder, RepairOrderLine
 from .workflow import _locked
 
 HUNDRED = Decimal("100")
+
+# What the customer has paid net on an order (payments − refunds, reversals
+# counted): the money records belong to billing, which registers its reader
+# (register_net_paid_reader, from BillingConfig.ready); the spine knows nothing
+# of billing, and without it nothing is paid.
+_NET_PAID_READERS: list[Callable[[RepairOrder], Decimal]] = []
+
+
+def register_net_paid_reader(reader: Callable[[RepairOrder], Decimal]) -> None:
+    """Attach another app's reader of what has been paid net on an order."""
+    if reader not in _NET_PAID_READERS:
+        _NET_PAID_READERS.append(reader)
+
+
+def order_net_paid(order: RepairOrder) -> Decimal:
+    return sum((reader(order) for reader in _NET_PAID_READERS), ZERO)
 
 
 def _discount_rates(order: RepairOrder) -> tuple[Decimal, Decimal]:
@@ -55,13 +71,17 @@ def _priced(line: RepairOrderLine) -> RepairOrderLine:
 
 _KIND_TOTALS = {LineKind.LABOUR: "labour_total", LineKind.PART: "parts_total", LineKind.OTHER: "other_total"}
 TOTAL_FIELDS = (*_KIND_TOTALS.values(), "discount_total", "total", "customer_total")
+LINE_MONEY_FIELDS = ("hours", "unit_price", "discount_amount", "amount")
 
 
-def _add_to_totals(order: RepairOrder, lines) -> None:
+def _add_to_totals(order: RepairOrder, lines, *, field: str | None = "quantity") -> None:
     """Add approved lines, as (kind, amount, discount_amount, payer), to the
     order's totals: total = labour + parts + other; the discount is the lines'
     discounts plus the negative (manager discount) lines; customer_total is
-    what the customer's own lines come to."""
+    what the customer's own lines come to.
+
+    Totals its columns could not hold are refused here, before the caller
+    writes anything (docs/DOMAIN.md §4.1), with the error on `field`."""
     for kind, amount, line_discount, payer in lines:
         name = _KIND_TOTALS[kind]
         setattr(order, name, getattr(order, name) + amount)
@@ -69,6 +89,11 @@ def _add_to_totals(order: RepairOrder, lines) -> None:
         order.discount_total += line_discount + (-amount if amount < 0 else ZERO)
         if payer == Payer.CUSTOMER:
             order.customer_total += amount
+    fits_columns(
+        order, TOTAL_FIELDS, field=field,
+        message=_("%(what)s of the repair order would come to %(value)s, more than the %(limit)s it can hold; "
+                  "nothing was changed."),
+    )  # fmt: skip
 
 
 def repair_order_recalculate(order: RepairOrder) -> RepairOrder:
@@ -79,6 +104,7 @@ def repair_order_recalculate(order: RepairOrder) -> RepairOrder:
     _add_to_totals(
         order,
         order.lines.filter(status=LineStatus.APPROVED).values_list("kind", "amount", "discount_amount", "payer"),
+        field=None,
     )
     order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
     return order
@@ -143,9 +169,7 @@ def _checked(item: LineItem | dict) -> LineItem:
     chosen = [entry for entry in (item.operation, item.part, item.other_charge, item.package) if entry is not None]
     if len(chosen) != 1:
         raise ValidationError(_("Choose exactly one operation, part, charge or package."))
-    quantity = Decimal(item.quantity)
-    if quantity <= 0:
-        raise ValidationError({"quantity": _("The quantity must be more than zero.")})
+    quantity = check_quantity(item.quantity)
     if item.payer not in Payer.values:
         raise ValidationError({"payer": _("Unknown payer.")})
     amount = item.amount
@@ -153,6 +177,7 @@ def _checked(item: LineItem | dict) -> LineItem:
         amount = item.other_charge.default_amount if amount is None else to_money(amount)
         if amount < 0:
             raise ValidationError({"amount": _("A charge cannot be negative; use an approved discount.")})
+        amount = check_price(amount)
     return replace(item, quantity=quantity, amount=amount)
 
 
@@ -223,6 +248,7 @@ def _lines_for(order: RepairOrder, items: list[LineItem], *, position: int) -> t
             line.position = position
             position += 1
             _priced(line)
+            fits_columns(line, LINE_MONEY_FIELDS, field="quantity")
         lines += added
         described.append([f"{line.code} {line.description} {line.amount}" for line in added])
     return lines, described
@@ -317,14 +343,20 @@ def repair_order_discount(*, actor, order: RepairOrder, amount: Decimal, reason:
     amount = to_money(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("Enter the discount as a positive amount.")})
+    amount = check_price(amount)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the discount.")})
     with transaction.atomic():
         order = _locked(order)
         if order.status not in CORRECTABLE_STATUSES:
             raise ValidationError(_("This repair order can no longer be discounted."))
-        if amount > order.customer_total:
-            raise ValidationError({"amount": _("The discount cannot exceed what the customer pays.")})
+        # Against the balance, not the total: a discount never leaves the
+        # customer in credit (docs/DOMAIN.md §4.5).
+        balance = order.customer_total - order_net_paid(order)
+        if amount > balance:
+            raise ValidationError(
+                {"amount": _("The balance due is %(balance)s; a discount cannot be more.") % {"balance": balance}}
+            )
         line = RepairOrderLine.objects.create(
             repair_order=order, kind=LineKind.OTHER, code="DISCOUNT", payer=Payer.CUSTOMER,
             description=_("Discount: %(reason)s") % {"reason": reason},

@@ -53,7 +53,7 @@ def _closing_time(order: RepairOrder, to: str, at) -> list[str]:
 
 # The spine's own guards; other apps add theirs with register_transition_guard
 # (the workshop's passed quality check before `ready`, billing's payment before
-# `settled` and `delivered`). Nothing holds back a cancellation.
+# `settled` and `delivered`, and no cancellation while the order holds money).
 REPAIR_ORDER_WORKFLOW = Workflow(
     model=RepairOrder,
     states=Status,
