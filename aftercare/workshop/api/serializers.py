@@ -69,7 +69,7 @@ class BoardRowSerializer(serializers.Serializer):
     status = serializers.CharField(source="order.status")
     status_label = serializers.CharField()
     colour = serializers.CharField()
-    advisor = serializers.CharField(source="order.advisor.__str__")
+    advisor = serializers.CharField(source="order.advisor", help_text="The advisor's name.")
     technicians = serializers.ListField(child=serializers.CharField())
     bays = serializers.ListField(child=serializers.CharField())
     jobs_total = serializers.IntegerField()
