@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from aftercare.accounts.models import User
 from aftercare.catalog.models import Bay, RepairType
-from aftercare.core.api.permissions import require
+from aftercare.core.api.permissions import only_store_id, require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.customers.models import Vehicle
@@ -185,9 +185,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         store_ids = request.user.store_ids(Perm.APPOINTMENT_EDIT)
         store_id = query.validated_data.get("store")
         if store_id is None:
-            if len(store_ids) != 1:
-                raise ValidationError({"store": ["You work in several stores: give the store id."]})
-            store_id = store_ids[0]
+            store_id = only_store_id(store_ids)
         store = get_object_or_404(Store.objects.filter(pk__in=store_ids), pk=store_id)
         operations = services.store_operations(store, query.validated_data["operations"])
         found = selectors.free_slots(

@@ -1,11 +1,10 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftercare.core.api.permissions import require
+from aftercare.core.api.permissions import only_store_id, require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 
@@ -26,10 +25,7 @@ def _store_for_write(request) -> Store:
     """The store a new record goes to: `store` in the body, or the user's only store."""
     store_id = request.data.get("store")
     if not store_id:
-        store_ids = request.user.store_ids(Perm.CUSTOMER_EDIT)
-        if len(store_ids) != 1:
-            raise ValidationError({"store": ["You work in several stores: give the store id."]})
-        store_id = store_ids[0]
+        store_id = only_store_id(request.user.store_ids(Perm.CUSTOMER_EDIT))
     return get_object_or_404(Store.objects.for_user(request.user, Perm.CUSTOMER_EDIT), pk=store_id)
 
 
