@@ -78,6 +78,16 @@ class User(AbstractUser):
             if perm is None or any(perm in ROLE_PERMISSIONS.get(role, ()) for role in roles)
         )
 
+    def group_ids(self, perm: str) -> list[int]:
+        """Groups where a group-wide role (a membership with no store) grants `perm`:
+        what belongs to a whole group, such as its default catalogue, is theirs.
+        An active superuser has every group."""
+        if self._is_root():
+            return sorted(DealerGroup.objects.values_list("pk", flat=True))
+        granting = {role for role, perms in ROLE_PERMISSIONS.items() if perm in perms}
+        rows = self._membership_rows()
+        return sorted({group_id for store_id, group_id, role in rows if store_id is None and role in granting})
+
     def perms_at(self, store_id: int) -> frozenset[str]:
         if self._is_root():
             return frozenset(Perm.ALL)
