@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..masking import shown_phone
 from ..models import AuditEntry
 
 
@@ -18,3 +19,17 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "changes",
             "reason",
         ]
+
+
+class MaskedPhoneField(serializers.CharField):
+    """A phone of the instance's customer, in full only for who may reveal contacts in its
+    store (core.masking.shown_phone); masked when the serializer has no request."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        request = self.context.get("request")
+        return shown_phone(getattr(request, "user", None), instance, value)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from aftercare.catalog.models import RepairType
+from aftercare.core.api.serializers import MaskedPhoneField
 
 from ..choices import ApprovalMethod, Payer, Status, WaitingMode
 from ..models import RepairOrder, RepairOrderLine, StatusChange
@@ -44,6 +45,7 @@ class RepairOrderOutSerializer(RepairOrderListSerializer):
     lines = RepairOrderLineOutSerializer(many=True, read_only=True)
     status_changes = StatusChangeOutSerializer(many=True, read_only=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    contact_phone = MaskedPhoneField(help_text="Masked unless the user may see full contacts in the store.")
 
     class Meta(RepairOrderListSerializer.Meta):
         fields = [
