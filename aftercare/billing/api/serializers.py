@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
+
 from ..choices import PaymentMethod
 from ..models import Payment
 
 
-class PaymentInSerializer(serializers.Serializer):
+class PaymentInSerializer(StrictInputMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -112,9 +112,10 @@ def test_the_store_cannot_be_changed_after_creation(group_manager, catalog, staf
     response = api_client_for(group_manager).patch(
         f"{API}/parts/{part.pk}/", {"store": store.pk, "unit_price": "46.00"}, format="json"
     )
-    assert response.status_code == 200
+    # Refused, not silently dropped: the client learns the store was not changed.
+    assert response.status_code == 400 and "store" in response.json()
     part.refresh_from_db()
-    assert part.store_id is None and str(part.unit_price) == "46.00"
+    assert part.store_id is None and str(part.unit_price) != "46.00"
 
 
 def test_entries_are_deactivated_not_deleted(group_manager, catalog, staff, api_client_for):

@@ -1,7 +1,37 @@
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from ..masking import shown_phone
 from ..models import AuditEntry
+
+# Keys a browser form of the browsable API adds to every post.
+FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+class StrictInputMixin:
+    """For every serializer that reads a request body: a key it does not write, unknown
+    or read-only, is a 400 on that key, never silently dropped (a client that sends
+    `abc_class` must learn it was not applied). Put it first in the bases:
+
+        class ThingInSerializer(StrictInputMixin, serializers.Serializer): ...
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            fields = self.fields
+            refused = {
+                key: [
+                    "This field is read-only: it cannot be set here."
+                    if key in fields
+                    else "Unknown field: it cannot be set here."
+                ]
+                for key in data
+                if key not in FORM_KEYS and (key not in fields or fields[key].read_only)
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -57,6 +58,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         incoming = CustomerInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        data.pop("store", None)  # read by _store_for_write
         allow_shared = data.pop("allow_shared_mobile")
         customer = services.customer_create(
             actor=request.user, store=_store_for_write(request), data=data, allow_shared_mobile=allow_shared
@@ -71,6 +73,8 @@ class CustomerViewSet(viewsets.GenericViewSet):
         incoming = CustomerInSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        if "store" in data:
+            raise ValidationError({"store": ["A customer's store cannot be changed."]})
         allow_shared = data.pop("allow_shared_mobile", False)
         customer = services.customer_update(
             actor=request.user, customer=customer, data=data, allow_shared_mobile=allow_shared
