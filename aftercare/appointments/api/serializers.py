@@ -47,6 +47,10 @@ class AppointmentChangeSerializer(AppointmentInSerializer):
     vehicle = None
 
 
+class ConvertInSerializer(StrictInputMixin, serializers.Serializer):
+    odometer_km = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+
+
 class CancelSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
