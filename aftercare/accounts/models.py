@@ -61,7 +61,7 @@ class User(AbstractUser):
         return frozenset(role for _s, _g, role in self._membership_rows())
 
     def _is_root(self) -> bool:
-        """An active superuser (manage.py createsuperuser): every store of every group,
+        """An active superuser (manage.py createsuperuser, DOMAIN §1.2): every store of every group,
         every permission, with or without memberships."""
         return self.is_active and self.is_superuser
 
