@@ -60,16 +60,37 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         return frozenset(role for _s, _g, role in self._membership_rows())
 
+    def _is_root(self) -> bool:
+        """An active superuser (manage.py createsuperuser, DOMAIN §1.2): every store of every group,
+        every permission, with or without memberships."""
+        return self.is_active and self.is_superuser
+
     def store_ids(self, perm: str | None = None) -> list[int]:
         """Stores this user may act on, optionally only those where one of
         their roles grants `perm`. Used by every for_user() queryset."""
+        if self._is_root():
+            if not hasattr(self, "_all_store_ids_cache"):
+                self._all_store_ids_cache = sorted(Store.objects.values_list("pk", flat=True))
+            return list(self._all_store_ids_cache)
         return sorted(
             store_id
             for store_id, roles in self._store_roles().items()
             if perm is None or any(perm in ROLE_PERMISSIONS.get(role, ()) for role in roles)
         )
 
+    def group_ids(self, perm: str) -> list[int]:
+        """Groups where a group-wide role (a membership with no store) grants `perm`:
+        what belongs to a whole group, such as its default catalogue, is theirs.
+        An active superuser has every group."""
+        if self._is_root():
+            return sorted(DealerGroup.objects.values_list("pk", flat=True))
+        granting = {role for role, perms in ROLE_PERMISSIONS.items() if perm in perms}
+        rows = self._membership_rows()
+        return sorted({group_id for store_id, group_id, role in rows if store_id is None and role in granting})
+
     def perms_at(self, store_id: int) -> frozenset[str]:
+        if self._is_root():
+            return frozenset(Perm.ALL)
         perms: set[str] = set()
         for role in self.roles_at(store_id):
             perms |= ROLE_PERMISSIONS.get(role, frozenset())
@@ -81,13 +102,11 @@ class User(AbstractUser):
         superusers hold everything, inactive users nothing."""
         if not self.is_active:
             return frozenset()
-        if self.is_superuser:
-            return frozenset(Perm.ALL)
         return self.perms_at(store_id)
 
     def forget_memberships(self) -> None:
         """Drop the per-request cache after memberships changed."""
-        for attr in ("_memberships_cache", "_store_roles_cache"):
+        for attr in ("_memberships_cache", "_store_roles_cache", "_all_store_ids_cache"):
             self.__dict__.pop(attr, None)
 
 

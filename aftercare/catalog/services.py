@@ -3,12 +3,12 @@ Perm.CATALOG_MANAGE and writes the audit trail with before/after.
 
 Who may change what:
 - a store's own row (and a bay): CATALOG_MANAGE in that store;
-- a group default: CATALOG_MANAGE in at least one store of the group. Group
-  defaults are the group's shared price list, and in most groups the store
-  service managers maintain it together; a group that wants one owner gives
-  CATALOG_MANAGE to a group-wide role only. The audit row of a group default is
-  filed under the store through which the actor was allowed to change it, so
-  that store's managers see it in their trail.
+- a group default (DOMAIN §4.2): CATALOG_MANAGE through a group-wide role (a membership with
+  no store) in that group, or an active superuser. Group defaults are the
+  group's shared price list: they change prices in every store, so a store's
+  own manager may not change them (a store overrides a default with its own
+  row instead). The audit row of a group default is filed under the group's
+  first store, so the trail of a store shows it.
 
 Entries are never deleted (repair orders and estimates will point at them):
 they are deactivated.
@@ -39,14 +39,15 @@ def manageable_store_ids(user) -> list[int]:
 
 
 def manageable_groups(user) -> dict[int, int]:
-    """{group id: the first store through which the user manages that group's defaults}.
-    Cached on the user object for the request (tables ask once per row)."""
+    """{group id: the group's first store} for every group whose defaults the user
+    manages: through a group-wide role granting CATALOG_MANAGE, or as an active
+    superuser. Cached on the user object for the request (tables ask once per row)."""
     if user is None or not user.is_authenticated:
         return {}
     if not hasattr(user, "_catalog_groups_cache"):
         groups: dict[int, int] = {}
-        rows = Store.objects.filter(pk__in=manageable_store_ids(user)).order_by("pk").values_list("group_id", "pk")
-        for group_id, store_id in rows:
+        stores = Store.objects.filter(group_id__in=user.group_ids(Perm.CATALOG_MANAGE))
+        for group_id, store_id in stores.order_by("pk").values_list("group_id", "pk"):
             groups.setdefault(group_id, store_id)
         user._catalog_groups_cache = groups
     return user._catalog_groups_cache

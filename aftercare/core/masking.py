@@ -19,6 +19,19 @@ def mask_phone(value: str | None) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
+def may_reveal(user, obj) -> bool:
+    """May `user` see full contact details of `obj` (anything with a store_id)? The one
+    decision behind every phone shown to staff: contact.reveal in that store."""
+    from .permissions import Perm
+
+    return user is not None and user.is_authenticated and user.has_perm(Perm.CONTACT_REVEAL, obj)
+
+
+def shown_phone(user, obj, value: str | None) -> str:
+    """`value`, a phone of `obj`'s customer, as `user` may see it: in full or masked."""
+    return (value or "") if may_reveal(user, obj) else mask_phone(value)
+
+
 def mask_name(value: str | None) -> str:
     """张** for 张三丰: keep the surname only."""
     if not value:

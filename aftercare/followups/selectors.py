@@ -12,6 +12,7 @@ from aftercare.service.choices import LineStatus
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
 from .choices import Kind, TaskStatus
+from .filters import FollowUpTaskFilterSet
 from .models import FollowUpScript, FollowUpTask
 from .scripts import DEFAULT_SCRIPTS
 
@@ -39,13 +40,16 @@ def mine_or_claimable(user) -> Q:
     return condition
 
 
-def followup_tasks_due_for(user, now: datetime | None = None, everyone: bool = False) -> dict:
+def followup_tasks_due_for(user, now: datetime | None = None, everyone: bool = False, filters=None) -> dict:
     """The work queue: {"overdue": [...], "due": [...], "upcoming": [...]} of open
-    tasks, earliest deadline first. One query whatever the length."""
+    tasks, earliest deadline first. One query whatever the length. `filters` (a
+    query dict) narrows it by FollowUpTaskFilterSet, the API list's filters."""
     now = now or timezone.now()
     tasks = visible_to(user).open().select_related("customer", "vehicle", "owner", "repair_order")
     if not everyone:
         tasks = tasks.filter(mine_or_claimable(user))
+    if filters:
+        tasks = FollowUpTaskFilterSet(filters, queryset=tasks, user=user).qs
     queue = {"overdue": [], "due": [], "upcoming": []}
     for task in tasks.order_by("due_at", "id")[:QUEUE_LIMIT]:
         if task.due_at < now:

@@ -42,7 +42,8 @@ def _task(request: HttpRequest, pk: int) -> FollowUpTask:
 def queue(request: HttpRequest) -> HttpResponse:
     """My calls: overdue, due now, upcoming; the manager may see everyone's."""
     everyone = request.GET.get("everyone") == "1" and request.user.has_perm(Perm.REPORT_VIEW)
-    context = {"queue": selectors.followup_tasks_due_for(request.user, everyone=everyone), "everyone": everyone}
+    queue = selectors.followup_tasks_due_for(request.user, everyone=everyone, filters=request.GET)
+    context = {"queue": queue, "everyone": everyone}
     context["now"] = timezone.now()
     context["can_see_everyone"] = request.user.has_perm(Perm.REPORT_VIEW)
     template = "followups/queue.html#lists" if htmx_partial(request) else "followups/queue.html"

@@ -17,7 +17,7 @@ CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
 
 # What a row of the list shows (templates/service/repair_order_list.html#row); nothing else is read.
 LIST_FIELDS = (
-    "number", "status", "opened_at", "promised_at", "total", "vehicle__plate", "vehicle__model",
+    "store_id", "number", "status", "opened_at", "promised_at", "total", "vehicle__plate", "vehicle__model",
     "customer__name", "advisor__full_name", "advisor__username",
 )  # fmt: skip
 

@@ -93,3 +93,45 @@ def test_the_user_list_shows_the_users_of_the_managed_stores_with_their_active_r
     row = html[html.index(">former</a>") :]
     row = row[: row.index("</tr>")]
     assert "前任顾问" in row and "收银员" not in row and "服务顾问" in row
+
+
+def _superuser(username="it"):
+    from aftercare.accounts.models import User
+
+    return User.objects.create_superuser(username, "it@example.com", "Secret-pass-2026")
+
+
+def test_an_active_superuser_sees_every_store_of_every_group(store, other_store, api_client_for):
+    from aftercare.core.permissions import Perm
+    from aftercare.tests.factories import DealerGroupFactory, StoreFactory
+
+    far = StoreFactory(group=DealerGroupFactory(code="other", name="另一集团"))
+    root = _superuser()
+    everywhere = {store.pk, other_store.pk, far.pk}
+    assert set(root.store_ids()) == everywhere and set(root.store_ids(Perm.CONTACT_REVEAL)) == everywhere
+    assert set(Store.objects.for_user(root, Perm.CUSTOMER_VIEW)) == {store, other_store, far}
+    client = api_client_for(root)
+    stores = client.get("/api/v1/stores/").json()
+    ids = {row["id"] for row in (stores["results"] if isinstance(stores, dict) else stores)}
+    assert ids == everywhere
+    me = client.get(reverse("api-me")).json()
+    assert {row["store_id"] for row in me["stores"]} == everywhere
+    assert all(Perm.CUSTOMER_EDIT in row["permissions"] for row in me["stores"])
+
+
+def test_an_inactive_superuser_sees_no_store(store):
+    root = _superuser()
+    root.is_active = False
+    root.save()
+    assert root.store_ids() == []
+
+
+def test_a_superuser_works_in_the_ui_in_a_store(store, client_for):
+    response = client_for(_superuser()).get(reverse("customers:customer_list"))
+    assert response.status_code == 200 and response.wsgi_request.store == store
+
+
+def test_posting_a_customer_with_no_store_says_there_is_no_store(db, api_client_for):
+    response = api_client_for(_superuser()).post("/api/v1/customers/", {"name": "李雷"}, format="json")
+    assert response.status_code == 400
+    assert "several" not in str(response.json()) and "no store" in str(response.json())

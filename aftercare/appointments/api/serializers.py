@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
+
 from ..choices import Channel
 from ..models import Appointment, AppointmentOperation
 
@@ -27,7 +29,7 @@ class AppointmentOutSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class AppointmentInSerializer(serializers.Serializer):
+class AppointmentInSerializer(StrictInputMixin, serializers.Serializer):
     """What a booking or a change sends; ids are resolved in the appointment's store."""
 
     vehicle = serializers.IntegerField(min_value=1)
@@ -45,7 +47,11 @@ class AppointmentChangeSerializer(AppointmentInSerializer):
     vehicle = None
 
 
-class CancelSerializer(serializers.Serializer):
+class ConvertInSerializer(StrictInputMixin, serializers.Serializer):
+    odometer_km = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+
+
+class CancelSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 

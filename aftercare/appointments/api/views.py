@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from aftercare.accounts.models import User
 from aftercare.catalog.models import Bay, RepairType
-from aftercare.core.api.permissions import require
+from aftercare.core.api.permissions import only_store_id, require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.customers.models import Vehicle
@@ -23,6 +23,7 @@ from .serializers import (
     AppointmentInSerializer,
     AppointmentOutSerializer,
     CancelSerializer,
+    ConvertInSerializer,
     SlotQuerySerializer,
     SlotSerializer,
 )
@@ -151,17 +152,16 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
 
     @extend_schema(
-        request=inline_serializer("ConvertIn", {"odometer_km": serializers.IntegerField(required=False, min_value=0)}),
+        request=ConvertInSerializer,
         responses={201: inline_serializer("ConvertOut", {"repair_order": serializers.IntegerField()})},
     )
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         """The customer has arrived: open the repair order with the booked work."""
         appointment = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
-        odometer = serializers.IntegerField(required=False, min_value=0, allow_null=True)
-        odometer_km = (
-            odometer.run_validation(request.data.get("odometer_km")) if "odometer_km" in request.data else None
-        )
+        incoming = ConvertInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        odometer_km = incoming.validated_data.get("odometer_km")
         try:
             order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
         except services.TransitionRefused as error:
@@ -185,9 +185,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         store_ids = request.user.store_ids(Perm.APPOINTMENT_EDIT)
         store_id = query.validated_data.get("store")
         if store_id is None:
-            if len(store_ids) != 1:
-                raise ValidationError({"store": ["You work in several stores: give the store id."]})
-            store_id = store_ids[0]
+            store_id = only_store_id(store_ids)
         store = get_object_or_404(Store.objects.filter(pk__in=store_ids), pk=store_id)
         operations = services.store_operations(store, query.validated_data["operations"])
         found = selectors.free_slots(

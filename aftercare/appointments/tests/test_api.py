@@ -116,3 +116,12 @@ def test_a_technician_may_read_but_not_book(staff, store, vehicle, api_client_fo
     client = api_client_for(staff["technician"])
     assert client.get(URL).status_code == 200
     assert client.post(URL, _booking(vehicle, store), format="json").status_code == 403
+
+
+def test_converting_refuses_a_key_it_does_not_read(staff, store, vehicle, api_client_for):
+    client = api_client_for(staff["advisor"])
+    booked = client.post(URL, _booking(vehicle, store), format="json").json()
+    response = client.post(f"{URL}{booked['id']}/convert/", {"odometer": 20000}, format="json")
+    assert response.status_code == 400 and "odometer" in response.json()
+    converted = client.post(f"{URL}{booked['id']}/convert/", {"odometer_km": 20000}, format="json")
+    assert converted.status_code == 201, converted.json()

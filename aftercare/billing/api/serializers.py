@@ -2,19 +2,19 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from aftercare.core.api.serializers import ModelSerializer
+from aftercare.core.api.serializers import ModelSerializer, StrictInputMixin
 
 from ..choices import PaymentMethod
 from ..models import Payment
 
 
-class PaymentInSerializer(serializers.Serializer):
+class PaymentInSerializer(StrictInputMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class DeliverInSerializer(serializers.Serializer):
+class DeliverInSerializer(StrictInputMixin, serializers.Serializer):
     """The signed delivery sheet, and the next maintenance the advisor explained (optional)."""
 
     signature = serializers.CharField(trim_whitespace=False)

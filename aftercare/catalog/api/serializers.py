@@ -4,6 +4,7 @@ model rules, audit); the same serializer renders the result."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
 from aftercare.core.models import DealerGroup, Store
 
 from .. import models
@@ -31,7 +32,7 @@ def choice_list(choices) -> ChoiceListField:
     return field_class(choices=choices)
 
 
-class CatalogItemSerializer(serializers.ModelSerializer):
+class CatalogItemSerializer(StrictInputMixin, serializers.ModelSerializer):
     """`store` empty means a group default of `group`. Both are set on create only;
     relations accept only entries the user can see."""
 
@@ -105,7 +106,7 @@ class PartSerializer(CatalogItemSerializer):
         fields = _fields("part_no", "name", "brand", "is_oem", "unit_price")
 
 
-class PackageJobLineSerializer(serializers.ModelSerializer):
+class PackageJobLineSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = models.PackageJobLine
         fields = ["operation", "part", "quantity"]
@@ -154,7 +155,7 @@ class OtherChargeSerializer(CatalogItemSerializer):
         fields = _fields("code", "name", "default_amount")
 
 
-class BaySerializer(serializers.ModelSerializer):
+class BaySerializer(StrictInputMixin, serializers.ModelSerializer):
     store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.none())
     capabilities = choice_list(BayCapability.choices)
 

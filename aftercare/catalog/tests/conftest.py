@@ -18,3 +18,11 @@ def other_manager(other_store):
     user = UserFactory(username="other_manager")
     MembershipFactory(user=user, store=other_store, role="service_manager")
     return user
+
+
+@pytest.fixture
+def group_manager(store):
+    """A service manager of the whole group (no store): group defaults are theirs."""
+    user = UserFactory(username="group_manager")
+    MembershipFactory(user=user, store=None, group=store.group, role="service_manager")
+    return user

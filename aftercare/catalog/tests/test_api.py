@@ -54,8 +54,8 @@ def test_a_manager_creates_a_store_operation_and_it_is_audited(catalog, staff, s
     assert AuditEntry.objects.filter(object_type="catalog.labouroperation", object_id=str(body["id"])).exists()
 
 
-def test_a_manager_creates_a_group_default_when_no_store_is_given(catalog, staff, store, api_client_for):
-    response = api_client_for(staff["admin"]).post(
+def test_a_manager_creates_a_group_default_when_no_store_is_given(group_manager, catalog, staff, store, api_client_for):
+    response = api_client_for(group_manager).post(
         f"{API}/other-charges/", {"code": "PARK", "name": "停车费", "default_amount": "10"}, format="json"
     )
     assert response.status_code == 201, response.json()
@@ -107,19 +107,20 @@ def test_group_defaults_are_visible_from_both_stores(catalog, staff, other_manag
     assert api_client_for(other_manager).get(f"{API}/parts/{part.pk}/").status_code == 200
 
 
-def test_the_store_cannot_be_changed_after_creation(catalog, staff, store, api_client_for):
+def test_the_store_cannot_be_changed_after_creation(group_manager, catalog, staff, store, api_client_for):
     part = Part.objects.get(part_no="15400-RTA-003")
-    response = api_client_for(staff["service_manager"]).patch(
+    response = api_client_for(group_manager).patch(
         f"{API}/parts/{part.pk}/", {"store": store.pk, "unit_price": "46.00"}, format="json"
     )
-    assert response.status_code == 200
+    # Refused, not silently dropped: the client learns the store was not changed.
+    assert response.status_code == 400 and "store" in response.json()
     part.refresh_from_db()
-    assert part.store_id is None and str(part.unit_price) == "46.00"
+    assert part.store_id is None and str(part.unit_price) != "46.00"
 
 
-def test_entries_are_deactivated_not_deleted(catalog, staff, api_client_for):
+def test_entries_are_deactivated_not_deleted(group_manager, catalog, staff, api_client_for):
     part = Part.objects.get(part_no="15400-RTA-003")
-    client = api_client_for(staff["service_manager"])
+    client = api_client_for(group_manager)
     assert client.delete(f"{API}/parts/{part.pk}/").status_code == 405
     assert client.patch(f"{API}/parts/{part.pk}/", {"is_active": False}, format="json").json()["is_active"] is False
 
@@ -145,10 +146,27 @@ def test_a_package_job_is_created_with_its_lines_and_priced(catalog, staff, stor
     assert price["total"] == "3940.00"  # 1.0 h × ¥380 + 4 × ¥890
 
 
-def test_a_package_line_must_be_an_operation_or_a_part(catalog, staff, store, api_client_for):
+def test_a_package_line_must_be_an_operation_or_a_part(group_manager, catalog, staff, store, api_client_for):
     package = PackageJob.objects.get(code="PKG-5K")
-    response = api_client_for(staff["service_manager"]).patch(
+    response = api_client_for(group_manager).patch(
         f"{API}/package-jobs/{package.pk}/", {"lines": [{"quantity": "1"}]}, format="json"
     )
     assert response.status_code == 400
     assert "lines" in response.json()
+
+
+def test_a_store_manager_cannot_change_a_group_default_part(catalog, staff, api_client_for):
+    part = Part.objects.get(part_no="15400-RTA-003", store=None)
+    before = part.unit_price
+    response = api_client_for(staff["service_manager"]).patch(
+        f"{API}/parts/{part.pk}/", {"unit_price": "1.00"}, format="json"
+    )
+    assert response.status_code == 403
+    part.refresh_from_db()
+    assert part.unit_price == before
+
+
+def test_a_group_manager_changes_a_group_default_part(catalog, group_manager, api_client_for):
+    part = Part.objects.get(part_no="15400-RTA-003", store=None)
+    response = api_client_for(group_manager).patch(f"{API}/parts/{part.pk}/", {"unit_price": "47.00"}, format="json")
+    assert response.status_code == 200 and response.json()["unit_price"] == "47.00"

@@ -53,7 +53,7 @@ def _store_part(store, part_no="15400-RTA-003", **values) -> Part:
 
 
 def test_a_csv_import_of_operations_into_the_group_defaults_updates_known_codes_and_creates_new_ones(
-    catalog, staff, store
+    catalog, staff, store, group_manager
 ):
     upload = csv_upload(
         OPERATION_HEADERS,
@@ -63,14 +63,14 @@ def test_a_csv_import_of_operations_into_the_group_defaults_updates_known_codes_
             ["M002", "更换空气滤清器", "maintenance", "0.30", "ICE、HEV、PHEV", "否"],  # the same as stored
         ],
     )
-    result = _run(staff["service_manager"], store, "operations", upload, scope=imports.GROUP, filename="工时.csv")
+    result = _run(group_manager, store, "operations", upload, scope=imports.GROUP, filename="工时.csv")
     assert (result.created, result.updated, result.unchanged, result.errors) == (1, 1, 1, [])
 
     oil = LabourOperation.objects.get(code="M001", store=None)
     assert oil.frt_hours == Decimal("0.60")
     entry = AuditEntry.objects.get(action="update", object_type="catalog.labouroperation", object_id=str(oil.pk))
     assert entry.changes == {"frt_hours": ["0.50", "0.60"]}
-    assert entry.actor == staff["service_manager"] and entry.store_id == store.pk
+    assert entry.actor == group_manager and entry.store_id == store.pk
 
     harness = LabourOperation.objects.get(code="V101")
     assert (harness.store_id, harness.group_id) == (None, store.group_id)
@@ -230,10 +230,12 @@ def test_valid_rows_mode_writes_the_good_rows_and_leaves_the_bad_ones_out(catalo
     assert AuditEntry.objects.get(object_type="").changes["rows_refused"] == [None, 1]
 
 
-def test_a_technician_cannot_import(catalog, staff, store):
+def test_a_technician_cannot_import(catalog, staff, store, group_manager):
     upload = csv_upload(PART_HEADERS, [["P1", "甲", "", "", "1"]])
     assert imports.allowed_scopes(staff["technician"], store) == []
-    assert imports.allowed_scopes(staff["service_manager"], store) == [imports.STORE, imports.GROUP]
+    # The group defaults belong to group-wide roles; a store's manager imports into the store.
+    assert imports.allowed_scopes(staff["service_manager"], store) == [imports.STORE]
+    assert imports.allowed_scopes(group_manager, store) == [imports.STORE, imports.GROUP]
     with pytest.raises(PermissionDenied):
         _run(staff["technician"], store, "parts", upload)
 
@@ -323,8 +325,8 @@ def test_upload_preview_and_import_of_the_valid_rows_through_the_pages(catalog, 
     assert Part.objects.filter(part_no="P1").count() == 1
 
 
-def test_a_group_import_through_the_pages_changes_the_group_defaults(catalog, staff, store, client_for):
-    client = client_for(staff["service_manager"])
+def test_a_group_import_through_the_pages_changes_the_group_defaults(group_manager, catalog, staff, store, client_for):
+    client = client_for(group_manager)
     content = "代码,名称,工时\nM001,更换机油机滤,0.7\n".encode()
     uploaded = _upload(client, content, "o.csv", kind="operations", scope="group")
     assert (uploaded.status_code, uploaded.url) == (302, reverse("catalog:import_preview"))

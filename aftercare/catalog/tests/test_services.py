@@ -16,15 +16,15 @@ def _operation(catalog, code="M001"):
     return LabourOperation.objects.get(code=code, store=None)
 
 
-def test_a_manager_edit_writes_an_audit_row_with_before_and_after(catalog, staff, store):
+def test_a_manager_edit_writes_an_audit_row_with_before_and_after(group_manager, catalog, staff, store):
     operation = _operation(catalog)
-    services.catalog_item_update(actor=staff["service_manager"], instance=operation, data={"frt_hours": Decimal("0.6")})
+    services.catalog_item_update(actor=group_manager, instance=operation, data={"frt_hours": Decimal("0.6")})
     entry = AuditEntry.objects.get(object_type="catalog.labouroperation", object_id=str(operation.pk))
     assert entry.action == AuditEntry.Action.UPDATE
     assert entry.changes == {"frt_hours": ["0.50", "0.60"]}
-    # A group default's change is filed under the store through which it was allowed.
+    # A group default's change is filed under the group's first store.
     assert entry.store_id == store.pk
-    assert entry.actor == staff["service_manager"]
+    assert entry.actor == group_manager
 
 
 def test_creating_a_store_row_is_audited_under_that_store(catalog, staff, store):
@@ -47,10 +47,10 @@ def test_a_manager_may_not_change_another_stores_row(catalog, staff, other_store
         services.catalog_item_update(actor=staff["service_manager"], instance=theirs, data={"name": "x"})
 
 
-def test_a_duplicate_code_at_the_same_level_is_a_field_error(catalog, staff, store):
+def test_a_duplicate_code_at_the_same_level_is_a_field_error(group_manager, catalog, staff, store):
     with pytest.raises(ValidationError) as error:
         services.catalog_item_create(
-            actor=staff["service_manager"],
+            actor=group_manager,
             model=LabourOperation,
             data={"code": "M001", "name": "dup", "frt_hours": 1},
             group=store.group,
@@ -68,16 +68,16 @@ def test_the_same_code_in_a_store_overrides_instead_of_clashing(catalog, staff, 
     assert item.store == store and item.group == store.group
 
 
-def test_a_system_repair_type_keeps_its_code_and_stays_active(catalog, staff):
+def test_a_system_repair_type_keeps_its_code_and_stays_active(group_manager, catalog, staff):
     warranty = RepairType.objects.get(code="warranty", store=None)
     with pytest.raises(ValidationError):
-        services.catalog_item_deactivate(actor=staff["admin"], instance=warranty)
+        services.catalog_item_deactivate(actor=group_manager, instance=warranty)
     with pytest.raises(ValidationError):
-        services.catalog_item_update(actor=staff["admin"], instance=warranty, data={"code": "wty"})
+        services.catalog_item_update(actor=group_manager, instance=warranty, data={"code": "wty"})
 
 
-def test_deactivating_keeps_the_row(catalog, staff):
-    operation = services.catalog_item_deactivate(actor=staff["service_manager"], instance=_operation(catalog))
+def test_deactivating_keeps_the_row(group_manager, catalog, staff):
+    operation = services.catalog_item_deactivate(actor=group_manager, instance=_operation(catalog))
     assert LabourOperation.objects.filter(pk=operation.pk, is_active=False).exists()
 
 
@@ -89,10 +89,10 @@ def test_an_unknown_bay_capability_is_a_field_error(catalog, staff, store):
     assert "capabilities" in error.value.message_dict
 
 
-def test_package_lines_are_replaced_and_audited(catalog, staff, store):
+def test_package_lines_are_replaced_and_audited(group_manager, catalog, staff, store):
     package = PackageJob.objects.get(code="PKG-5K")
     services.package_job_lines_set(
-        actor=staff["service_manager"],
+        actor=group_manager,
         package=package,
         lines=[{"operation": _operation(catalog), "quantity": Decimal("1")}],
     )
@@ -101,11 +101,11 @@ def test_package_lines_are_replaced_and_audited(catalog, staff, store):
     assert entry.changes["lines"][1] == ["M001×1"]
 
 
-def test_a_group_package_cannot_use_a_stores_own_operation(catalog, staff, store):
+def test_a_group_package_cannot_use_a_stores_own_operation(group_manager, catalog, staff, store):
     own = LabourOperation.objects.create(group=store.group, store=store, code="OWN", name="own", frt_hours=1)
     with pytest.raises(ValidationError):
         services.package_job_lines_set(
-            actor=staff["service_manager"],
+            actor=group_manager,
             package=PackageJob.objects.get(code="PKG-5K"),
             lines=[{"operation": own, "quantity": Decimal("1")}],
         )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from aftercare.catalog.kinds import KINDS
 from aftercare.catalog.models import Bay, LabourOperation, PackageJob
 from aftercare.core.models import AuditEntry
+from aftercare.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +57,11 @@ def test_a_user_without_a_service_role_cannot_open_the_catalogue(catalog, client
 
 
 @pytest.mark.parametrize("role", ["service_manager", "admin"])
-def test_managers_and_admins_edit_an_entry_and_it_is_audited(role, catalog, staff, client_for):
+def test_group_managers_and_admins_edit_a_group_default_and_it_is_audited(role, catalog, client_for):
+    user = UserFactory(username=f"group_{role}")
+    MembershipFactory(user=user, store=None, group=catalog, role=role)
     operation = LabourOperation.objects.get(code="M001")
-    response = client_for(staff[role]).post(
+    response = client_for(user).post(
         operation.get_absolute_url(),
         {
             "code": "M001",
@@ -95,8 +98,8 @@ def test_bad_input_shows_field_errors_instead_of_failing(catalog, staff, store, 
     assert set(form.errors) >= {"frt_hours", "powertrains"}
 
 
-def test_a_duplicate_code_is_shown_on_the_code_field(catalog, staff, store, client_for):
-    response = client_for(staff["service_manager"]).post(
+def test_a_duplicate_code_is_shown_on_the_code_field(group_manager, catalog, staff, store, client_for):
+    response = client_for(group_manager).post(
         reverse("catalog:item_create", args=["operations"]),
         {"scope": f"group:{store.group_id}", "code": "M001", "name": "dup", "frt_hours": "1"},
     )
@@ -136,7 +139,7 @@ def test_the_package_page_shows_its_price_at_the_current_store(catalog, staff, c
     assert "1250.00" in response.content.decode()
 
 
-def test_a_manager_replaces_the_package_lines(catalog, staff, client_for):
+def test_a_manager_replaces_the_package_lines(group_manager, catalog, staff, client_for):
     package = PackageJob.objects.get(code="PKG-5K")
     operation = LabourOperation.objects.get(code="T001", store=None)
     data = {
@@ -145,7 +148,7 @@ def test_a_manager_replaces_the_package_lines(catalog, staff, client_for):
         "form-0-operation": operation.pk,
         "form-0-quantity": "1",
     }
-    response = client_for(staff["service_manager"]).post(reverse("catalog:package_lines", args=[package.pk]), data)
+    response = client_for(group_manager).post(reverse("catalog:package_lines", args=[package.pk]), data)
     assert (response.status_code, response.url) == (302, package.get_absolute_url())
     assert [line.operation.code for line in package.lines.all()] == ["T001"]
 
@@ -159,3 +162,15 @@ def test_the_list_page_runs_a_fixed_number_of_queries(catalog, staff, store, cli
     # session, user, memberships, current store, one page of rows with their store and category (no COUNT)
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+def test_a_store_manager_cannot_edit_a_group_default_in_the_pages(catalog, staff, client_for):
+    operation = LabourOperation.objects.get(code="M001", store=None)
+    response = client_for(staff["service_manager"]).post(
+        operation.get_absolute_url(),
+        {"code": "M001", "name": "改名", "category": operation.category_id, "frt_hours": "0.60", "is_active": "on"},
+    )
+    assert response.status_code in (403, 200)
+    operation.refresh_from_db()
+    assert operation.name == "更换机油机滤"
+    assert "改名" not in client_for(staff["service_manager"]).get(operation.get_absolute_url()).content.decode()

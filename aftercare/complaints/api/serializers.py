@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
+
 from ..choices import Channel, ComplaintType, Priority, Status
 from ..models import Complaint, ComplaintStatusChange
 
@@ -63,7 +65,7 @@ class ComplaintOutSerializer(ComplaintListSerializer):
         return ClockOutSerializer(complaint.clocks(), many=True).data
 
 
-class ComplaintInSerializer(serializers.Serializer):
+class ComplaintInSerializer(StrictInputMixin, serializers.Serializer):
     """Record a complaint for a customer on file (the complaint goes to the customer's store)."""
 
     customer = serializers.IntegerField()
@@ -79,7 +81,7 @@ class ComplaintInSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ComplaintUpdateSerializer(serializers.Serializer):
+class ComplaintUpdateSerializer(StrictInputMixin, serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     complaint_type = serializers.ChoiceField(choices=ComplaintType.choices, required=False)
     description = serializers.CharField(max_length=4000, required=False)
@@ -90,17 +92,17 @@ class ComplaintUpdateSerializer(serializers.Serializer):
     plan_due_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ComplaintTransitionInSerializer(serializers.Serializer):
+class ComplaintTransitionInSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ResolveInSerializer(serializers.Serializer):
+class ResolveInSerializer(StrictInputMixin, serializers.Serializer):
     result = serializers.CharField(max_length=4000)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class CloseInSerializer(serializers.Serializer):
+class CloseInSerializer(StrictInputMixin, serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

@@ -1,6 +1,7 @@
 """Complaint pages: who sees what (docs/DOMAIN.md §8.1), store scoping, the handling
 flow through the forms, the opinions report and its CSV, query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -224,3 +225,28 @@ def test_recording_can_start_from_a_customer(client_for, staff, vehicle):
     response = client_for(staff["advisor"]).get(reverse("complaints:create") + f"?customer={vehicle.owner_id}")
     assert response.status_code == 200 and vehicle.owner.number in response.content.decode()
     assert client_for(staff["advisor"]).get(reverse("complaints:create") + "?customer=abc").status_code == 200
+
+
+def test_a_manager_of_two_stores_sees_which_store_each_cp000001_belongs_to(
+    make_complaint, staff, store, other_store, client_for
+):
+    manager = UserFactory(username="area_manager")
+    MembershipFactory(user=manager, store=None, group=store.group, role="service_manager")
+    owner = CustomerFactory(store=other_store, name="赵六")
+    ours = make_complaint()
+    theirs = make_complaint(
+        actor=manager, store=other_store, customer=owner, vehicle=VehicleFactory(owner=owner, plate="粤A66666")
+    )
+    assert ours.number == theirs.number  # numbers run per store
+
+    client = client_for(manager)
+    for url in (reverse("complaints:opinions"), reverse("complaints:list")):
+        content = client.get(url).content.decode()
+        labels = re.findall(r'data-testid="number-store"[^>]*>([^<]+)<', content)
+        assert sorted(labels) == sorted([store.name, other_store.name]), url
+
+
+def test_staff_of_one_store_see_numbers_without_a_store_label(make_complaint, staff, store, client_for):
+    complaint = make_complaint()
+    content = client_for(staff["service_manager"]).get(reverse("complaints:opinions")).content.decode()
+    assert complaint.number in content and 'data-testid="number-store"' not in content

@@ -14,3 +14,15 @@ def require(perm: str) -> type[BasePermission]:
 
     HasPerm.__name__ = f"Has_{perm.replace('.', '_')}"
     return HasPerm
+
+
+def only_store_id(store_ids: list[int]) -> int:
+    """The store a request means when it names none: the user's only store for the action.
+    400 with what is actually wrong when there is none, or more than one to choose from."""
+    from rest_framework.exceptions import ValidationError
+
+    if not store_ids:
+        raise ValidationError({"store": ["You are in no store where you may do this."]})
+    if len(store_ids) > 1:
+        raise ValidationError({"store": ["You work in several stores: give the store id."]})
+    return store_ids[0]

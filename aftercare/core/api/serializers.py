@@ -1,9 +1,39 @@
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from rest_framework import serializers
 
+from ..masking import shown_phone
 from ..models import AuditEntry
+
+# Keys a browser form of the browsable API adds to every post.
+FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+class StrictInputMixin:
+    """For every serializer that reads a request body: a key it does not write, unknown
+    or read-only, is a 400 on that key, never silently dropped (a client that sends
+    `abc_class` must learn it was not applied). Put it first in the bases:
+
+        class ThingInSerializer(StrictInputMixin, serializers.Serializer): ...
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            fields = self.fields
+            refused = {
+                key: [
+                    "This field is read-only: it cannot be set here."
+                    if key in fields
+                    else "Unknown field: it cannot be set here."
+                ]
+                for key in data
+                if key not in FORM_KEYS and (key not in fields or fields[key].read_only)
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
 
 
 class StoredDecimalField(serializers.DecimalField):
@@ -44,3 +74,17 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "changes",
             "reason",
         ]
+
+
+class MaskedPhoneField(serializers.CharField):
+    """A phone of the instance's customer, in full only for who may reveal contacts in its
+    store (core.masking.shown_phone); masked when the serializer has no request."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        request = self.context.get("request")
+        return shown_phone(getattr(request, "user", None), instance, value)

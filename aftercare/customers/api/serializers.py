@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
 
@@ -7,7 +8,7 @@ from ..choices import ContactChannel, CustomerKind, CustomerSource, Gender, Plat
 from ..models import Customer, Vehicle
 
 
-class CustomerInSerializer(serializers.Serializer):
+class CustomerInSerializer(StrictInputMixin, serializers.Serializer):
     """What a client may send; normalisation and duplicate checks are the service's."""
 
     kind = serializers.ChoiceField(choices=CustomerKind.choices, default=CustomerKind.PERSON)
@@ -26,6 +27,9 @@ class CustomerInSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=CustomerSource.choices, required=False, allow_blank=True)
     member_card_no = serializers.CharField(max_length=30, required=False, allow_blank=True)
     allow_shared_mobile = serializers.BooleanField(default=False, write_only=True)
+    store = serializers.IntegerField(
+        required=False, write_only=True, help_text="The store of a new customer, for staff of several stores."
+    )
 
 
 class CustomerOutSerializer(serializers.ModelSerializer):
@@ -44,7 +48,7 @@ class CustomerOutSerializer(serializers.ModelSerializer):
         return customer.mobile if user.has_perm(Perm.CONTACT_REVEAL, customer) else mask_phone(customer.mobile)
 
 
-class VehicleInSerializer(serializers.Serializer):
+class VehicleInSerializer(StrictInputMixin, serializers.Serializer):
     owner = serializers.IntegerField(help_text="Customer id (same store).")
     plate = serializers.CharField(max_length=20, required=False, allow_blank=True)
     plate_kind = serializers.ChoiceField(choices=PlateKind.choices, default=PlateKind.STANDARD)

@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftercare.core.api.permissions import require
+from aftercare.core.api.permissions import only_store_id, require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 
@@ -26,10 +26,7 @@ def _store_for_write(request) -> Store:
     """The store a new record goes to: `store` in the body, or the user's only store."""
     store_id = request.data.get("store")
     if not store_id:
-        store_ids = request.user.store_ids(Perm.CUSTOMER_EDIT)
-        if len(store_ids) != 1:
-            raise ValidationError({"store": ["You work in several stores: give the store id."]})
-        store_id = store_ids[0]
+        store_id = only_store_id(request.user.store_ids(Perm.CUSTOMER_EDIT))
     return get_object_or_404(Store.objects.for_user(request.user, Perm.CUSTOMER_EDIT), pk=store_id)
 
 
@@ -61,6 +58,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         incoming = CustomerInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        data.pop("store", None)  # read by _store_for_write
         allow_shared = data.pop("allow_shared_mobile")
         customer = services.customer_create(
             actor=request.user, store=_store_for_write(request), data=data, allow_shared_mobile=allow_shared
@@ -75,6 +73,8 @@ class CustomerViewSet(viewsets.GenericViewSet):
         incoming = CustomerInSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        if "store" in data:
+            raise ValidationError({"store": ["A customer's store cannot be changed."]})
         allow_shared = data.pop("allow_shared_mobile", False)
         customer = services.customer_update(
             actor=request.user, customer=customer, data=data, allow_shared_mobile=allow_shared

@@ -100,3 +100,30 @@ def test_roles_without_edit_rights_cannot_create(staff, api_client_for):
     )
     assert response.status_code == 403
     assert not Customer.objects.exists()
+
+
+def test_patching_a_read_only_abc_class_is_a_400_and_changes_nothing(staff, store, api_client_for):
+    customer = CustomerFactory(store=store)
+    before = customer.abc_class
+    response = api_client_for(staff["advisor"]).patch(
+        f"/api/v1/customers/{customer.pk}/", {"abc_class": "A", "name": "王五"}, format="json"
+    )
+    assert response.status_code == 400 and "abc_class" in response.json()
+    customer.refresh_from_db()
+    assert (customer.abc_class, customer.name) == (before, "张伟")
+
+
+def test_an_unknown_key_in_a_customer_post_is_a_400(staff, api_client_for):
+    response = api_client_for(staff["advisor"]).post(
+        "/api/v1/customers/", {"name": "李娜", "nickname": "娜娜"}, format="json"
+    )
+    assert response.status_code == 400 and "nickname" in response.json()
+    assert not Customer.objects.filter(name="李娜").exists()
+
+
+def test_a_customers_store_cannot_be_changed_by_a_patch(staff, store, other_store, api_client_for):
+    customer = CustomerFactory(store=store)
+    response = api_client_for(staff["advisor"]).patch(
+        f"/api/v1/customers/{customer.pk}/", {"store": other_store.pk}, format="json"
+    )
+    assert response.status_code == 400 and "store" in response.json()

@@ -3,6 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftercare.core.api.serializers import StrictInputMixin
+
 from ..choices import ContactChannel, ProblemCategory
 from ..models import FollowUpTask
 
@@ -35,7 +37,7 @@ class FollowUpTaskSerializer(serializers.ModelSerializer):
         return obj.is_overdue()
 
 
-class OutcomeInSerializer(serializers.Serializer):
+class OutcomeInSerializer(StrictInputMixin, serializers.Serializer):
     contact_channel = ContactChannelField()
     contact_value = serializers.CharField(max_length=50, required=False, allow_blank=True)
     contacted_at = serializers.DateTimeField(required=False)
@@ -46,12 +48,12 @@ class OutcomeInSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False)
 
 
-class AttemptInSerializer(serializers.Serializer):
+class AttemptInSerializer(StrictInputMixin, serializers.Serializer):
     channel = ContactChannelField()
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReassignInSerializer(serializers.Serializer):
+class ReassignInSerializer(StrictInputMixin, serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False, allow_null=True)
     owner_role = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -66,3 +66,18 @@ def test_a_technician_gets_403_and_another_store_404(task, staff, other_store, a
 
     assert api_client_for(stranger).get(f"{URL}{task.pk}/").status_code == 404
     assert api_client_for(stranger).post(f"{URL}{task.pk}/attempt/", {"channel": "phone"}).status_code == 404
+
+
+def test_the_list_filters_by_customer_and_repair_order(task, store, staff, api_client_for):
+    from aftercare.tests.factories import CustomerFactory
+
+    other = services.followup_create(
+        store=store, customer=CustomerFactory(store=store), kind="churn", due_at=task.due_at, source_key="other",
+        owner=staff["advisor"],
+    )  # fmt: skip
+    api = api_client_for(staff["advisor"])
+
+    assert [row["id"] for row in api.get(URL, {"customer": task.customer_id}).json()["results"]] == [task.pk]
+    assert [row["id"] for row in api.get(URL, {"customer": other.customer_id}).json()["results"]] == [other.pk]
+    assert [row["id"] for row in api.get(URL, {"repair_order": task.repair_order_id}).json()["results"]] == [task.pk]
+    assert api.get(URL, {"customer": "abc"}).status_code == 400

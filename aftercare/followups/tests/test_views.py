@@ -145,3 +145,17 @@ def test_htmx_refreshes_only_the_lists(task, staff, client_for):
 
     assert response.status_code == 200
     assert b"<html" not in response.content and b'data-testid="overdue"' in response.content
+
+
+def test_the_work_queue_filters_by_customer_like_the_api(task, store, staff, client_for):
+    other = services.followup_create(
+        store=store, customer=CustomerFactory(store=store, name="王五"), kind="churn", due_at=task.due_at,
+        source_key="other", owner=staff["advisor"],
+    )  # fmt: skip
+    client = client_for(staff["advisor"])
+
+    everyone = client.get(reverse("followups:queue")).content.count(b'data-testid="followup-')
+    narrowed = client.get(reverse("followups:queue"), {"customer": other.customer_id})
+
+    assert everyone == 2 and narrowed.content.count(b'data-testid="followup-') == 1
+    assert "王五" in narrowed.content.decode()

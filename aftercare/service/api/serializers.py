@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from aftercare.catalog.models import RepairType
-from aftercare.core.api.serializers import ModelSerializer
+from aftercare.core.api.serializers import MaskedPhoneField, ModelSerializer, StrictInputMixin
 from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
 
 from ..choices import ApprovalMethod, Payer, Status, WaitingMode
@@ -46,6 +46,7 @@ class RepairOrderOutSerializer(RepairOrderListSerializer):
     lines = RepairOrderLineOutSerializer(many=True, read_only=True)
     status_changes = StatusChangeOutSerializer(many=True, read_only=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    contact_phone = MaskedPhoneField(help_text="Masked unless the user may see full contacts in the store.")
 
     class Meta(RepairOrderListSerializer.Meta):
         fields = [
@@ -58,7 +59,7 @@ class RepairOrderOutSerializer(RepairOrderListSerializer):
         read_only_fields = fields
 
 
-class LineInSerializer(serializers.Serializer):
+class LineInSerializer(StrictInputMixin, serializers.Serializer):
     """One of operation / part / other_charge / package (a catalogue id)."""
 
     operation = serializers.IntegerField(required=False)
@@ -80,7 +81,7 @@ class LineInSerializer(serializers.Serializer):
         return attrs
 
 
-class RepairOrderInSerializer(serializers.Serializer):
+class RepairOrderInSerializer(StrictInputMixin, serializers.Serializer):
     """Reception: open a repair order for a vehicle on file."""
 
     vehicle = serializers.IntegerField()
@@ -101,18 +102,18 @@ class RepairOrderInSerializer(serializers.Serializer):
         return value and RepairType.objects.filter(pk=value).first()
 
 
-class TransitionInSerializer(serializers.Serializer):
+class TransitionInSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class AuthoriseInSerializer(serializers.Serializer):
+class AuthoriseInSerializer(StrictInputMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=ApprovalMethod.choices)
     signature = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class DecideInSerializer(serializers.Serializer):
+class DecideInSerializer(StrictInputMixin, serializers.Serializer):
     approve = serializers.BooleanField()
     method = serializers.ChoiceField(choices=ApprovalMethod.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

@@ -85,7 +85,7 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         return order
 
     def _out(self, pk) -> Response:
-        return Response(RepairOrderOutSerializer(self._order(pk)).data)
+        return Response(RepairOrderOutSerializer(self._order(pk), context={"request": self.request}).data)
 
     @extend_schema(responses={200: RepairOrderListSerializer(many=True)})
     def list(self, request):
@@ -132,7 +132,8 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
             data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
                   "return_old_parts": data["return_old_parts"]},
         )  # fmt: skip
-        return Response(RepairOrderOutSerializer(self._order(order.pk)).data, status=status.HTTP_201_CREATED)
+        out = RepairOrderOutSerializer(self._order(order.pk), context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"], responses={200: RepairOrderLineOutSerializer(many=True)}, summary="Lines of a repair order"

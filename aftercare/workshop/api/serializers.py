@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from aftercare.catalog.models import Bay
+from aftercare.core.api.serializers import StrictInputMixin
 
 from ..models import Job
 
@@ -26,13 +27,13 @@ class JobOutSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class DispatchInSerializer(serializers.Serializer):
+class DispatchInSerializer(StrictInputMixin, serializers.Serializer):
     technician = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
     bay = serializers.PrimaryKeyRelatedField(queryset=Bay.objects.all(), required=False, allow_null=True)
     required_finish_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ClockOffInSerializer(serializers.Serializer):
+class ClockOffInSerializer(StrictInputMixin, serializers.Serializer):
     finished = serializers.BooleanField()
 
 
@@ -42,7 +43,7 @@ class ClockOffOutSerializer(serializers.Serializer):
     waiting_reason = serializers.CharField()
 
 
-class QualityCheckInSerializer(serializers.Serializer):
+class QualityCheckInSerializer(StrictInputMixin, serializers.Serializer):
     results = serializers.DictField(child=serializers.CharField(), help_text="{inspection item code: ok|not_ok|na}")
     passed = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -69,7 +70,7 @@ class BoardRowSerializer(serializers.Serializer):
     status = serializers.CharField(source="order.status")
     status_label = serializers.CharField()
     colour = serializers.CharField()
-    advisor = serializers.CharField(source="order.advisor.__str__")
+    advisor = serializers.CharField(source="order.advisor", help_text="The advisor's name.")
     technicians = serializers.ListField(child=serializers.CharField())
     bays = serializers.ListField(child=serializers.CharField())
     jobs_total = serializers.IntegerField()

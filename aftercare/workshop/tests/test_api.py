@@ -78,3 +78,10 @@ def test_another_stores_line_is_a_404(staff, other_store, make_order, tech, api_
     assert response.status_code == 404
     board = api_client_for(staff["foreman"]).get(reverse("api-workshop-board"), {"store": other_store.pk})
     assert board.status_code == 404
+
+
+def test_the_board_api_names_each_orders_advisor(staff, store, make_order, api_client_for):
+    order = make_order()
+    board = api_client_for(staff["foreman"]).get(reverse("api-workshop-board"), {"store": store.pk}).json()
+    (row,) = [row for row in board if row["number"] == order.number]
+    assert row["advisor"] == str(order.advisor) and "method-wrapper" not in row["advisor"]
