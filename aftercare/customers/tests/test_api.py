@@ -100,3 +100,14 @@ def test_roles_without_edit_rights_cannot_create(staff, api_client_for):
     )
     assert response.status_code == 403
     assert not Customer.objects.exists()
+
+
+def test_the_customer_list_filters_by_a_whole_tag_on_every_database(staff, store, api_client_for):
+    tagged = CustomerFactory(store=store, tags=["VIP", "车队"])
+    CustomerFactory(store=store, tags=["VIP客户"])
+    CustomerFactory(store=store)
+    client = api_client_for(staff["advisor"])
+    for tag in ("VIP", "车队"):
+        response = client.get("/api/v1/customers/", {"tag": tag})
+        assert response.status_code == 200
+        assert [row["id"] for row in response.json()["results"]] == [tagged.pk]
