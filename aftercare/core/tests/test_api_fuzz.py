@@ -65,6 +65,6 @@ def staff_token(store, other_store):
 )
 def test_no_api_request_answers_a_server_error(case, db, wsgi_app, staff_token):
     response = case.call(app=wsgi_app, headers={"Authorization": f"Token {staff_token}"})
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}\n" + (
-        response.text[:2000]
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path}: {response.status_code}\n" + (response.text[:2000])
     )
