@@ -4,10 +4,10 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# The dates a user may type: a car's purchase, a booking, a promised time, a report's range.
-# Nothing the shop records lies outside them, and arithmetic near them (a week, a month, a
-# year ahead) stays far from the calendar's end in year 9999.
-EARLIEST = date(2000, 1, 1)
+# The dates the system takes and stores: a birthday, an old car's purchase, a booking, a promised
+# time, a report's range. Nothing a shop records lies outside them, and arithmetic near them (a
+# week, a month, a year ahead) stays far from the calendar's end in year 9999.
+EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 
 

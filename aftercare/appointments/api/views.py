@@ -99,7 +99,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
                 day = iso_day(params["date_to"]) + timedelta(days=1)
                 queryset = queryset.filter(start_at__lt=selectors.local_datetime(day, time.min))
         except ValueError:
-            raise ValidationError({"date_from": [_("Use a date YYYY-MM-DD between 2000 and 2100.")]}) from None
+            raise ValidationError({"date_from": [_("Use a date YYYY-MM-DD between 1900 and 2100.")]}) from None
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         page = self.paginate_queryset(queryset)

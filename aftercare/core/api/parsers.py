@@ -1,5 +1,6 @@
 """The API's JSON parser: a body nested past Python's recursion limit is a 400, not a 500."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -13,4 +14,4 @@ class BoundedJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON nested too deeply.") from None
+            raise ParseError(_("JSON nested too deeply.")) from None
