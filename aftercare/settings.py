@@ -92,8 +92,26 @@ INSTALLED_APPS = [
     "aftercare.demo",
 ]
 
+# No inline script anywhere (the pages' behaviours live in static files); inline styles stay
+# allowed (style attributes, the print sheets' <style>, htmx's indicator style). Signatures are
+# drawn on a canvas and shown as data: URLs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aftercare.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftercare.core.middleware.SessionRefreshMiddleware",

@@ -20,6 +20,8 @@ from .dates import validate_plausible_date
 
 # Free text a person types: a customer's words, findings, notes, a complaint's description.
 TEXT_MAX_LENGTH = 4000
+# A signature drawn on the pad, as a PNG data URL (tens of kilobytes; fields declare it as max_length).
+SIGNATURE_MAX_LENGTH = 1_000_000
 
 
 @cache

@@ -30,7 +30,11 @@ def _bound(field: forms.Field) -> None:
     if isinstance(field, (forms.DateField, forms.DateTimeField)):
         if validate_plausible_date not in field.validators:
             field.validators.append(validate_plausible_date)
-    elif type(field) is forms.CharField and field.max_length is None:
+    elif (
+        type(field) is forms.CharField
+        and field.max_length is None
+        and isinstance(field.widget, (forms.TextInput, forms.Textarea))  # what a person types
+    ):
         field.max_length = TEXT_MAX_LENGTH
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
         field.widget.attrs.update(field.widget_attrs(field.widget))
