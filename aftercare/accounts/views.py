@@ -61,7 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def switch_store(request: HttpRequest) -> HttpResponse:
-    store_id = int(request.POST.get("store", 0) or 0)
+    store_id = request.POST.get("store", "")
+    store_id = int(store_id) if store_id.isdigit() else 0
     if store_id not in request.user.store_ids():
         raise PermissionDenied
     request.session[SESSION_KEY] = store_id

@@ -1,6 +1,6 @@
 """Forms of the appointment pages. They parse input; the services decide."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django import forms
 from django.db.models import Q
@@ -111,9 +111,3 @@ class DateRangeForm(StyledForm):
         return data
 
 
-def parse_day(value: str | None, default: date) -> date:
-    """A YYYY-MM-DD query parameter, or `default` when missing or malformed."""
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default

@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.audit import audit_record
+from aftercare.core.dates import parse_day
 from aftercare.core.exports import csv_response
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
 from . import selectors, services
-from .forms import AppointmentForm, CancelForm, ConvertForm, DateRangeForm, parse_day
+from .forms import AppointmentForm, CancelForm, ConvertForm, DateRangeForm
 from .models import Appointment
 
 # The booking service says start_at; the form splits it into a date and a start time.

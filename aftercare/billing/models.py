@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import Store
 from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
@@ -123,7 +124,9 @@ class Delivery(models.Model):
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     repair_order = models.OneToOneField(RepairOrder, on_delete=models.PROTECT, related_name="delivery")
-    signature = models.TextField(_("customer signature"), help_text=_("PNG data URL of the signature."))
+    signature = models.TextField(
+        _("customer signature"), max_length=SIGNATURE_MAX_LENGTH, help_text=_("PNG data URL of the signature.")
+    )
     next_service_date = models.DateField(_("next maintenance date"), null=True, blank=True)
     next_service_km = models.PositiveIntegerField(_("next maintenance km"), null=True, blank=True)
     balance_due = models.DecimalField(_("balance due at delivery"), max_digits=12, decimal_places=2, default=ZERO)

@@ -8,9 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_save
 
+        from .bounds import bound_on_save
         from .maintenance import database_analyze
+
+        pre_save.connect(bound_on_save, dispatch_uid="core_bound_on_save")
 
         def analyze_after_migrate(sender, using="default", **kwargs):
             # Once per migrate run (sent per app; react to core's only).

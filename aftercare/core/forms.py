@@ -1,13 +1,21 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
+
+from .bounds import TEXT_MAX_LENGTH
+from .dates import validate_plausible_date
 
 
 class StyledFormMixin:
     """Gives every widget the Bootstrap class it needs, so templates stay plain
-    `{% include "includes/form.html" %}` and no form repeats widget attrs."""
+    `{% include "includes/form.html" %}` and no form repeats widget attrs.
+
+    It also bounds what every form takes (core.bounds): a date or time within
+    core.dates' range, and free text without a length of its own at TEXT_MAX_LENGTH."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _bound(field)
             widget = field.widget
             if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
                 css = "form-check-input"
@@ -16,6 +24,20 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def _bound(field: forms.Field) -> None:
+    if isinstance(field, (forms.DateField, forms.DateTimeField)):
+        if validate_plausible_date not in field.validators:
+            field.validators.append(validate_plausible_date)
+    elif (
+        type(field) is forms.CharField
+        and field.max_length is None
+        and isinstance(field.widget, (forms.TextInput, forms.Textarea))  # what a person types
+    ):
+        field.max_length = TEXT_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+        field.widget.attrs.update(field.widget_attrs(field.widget))
 
 
 class StyledForm(StyledFormMixin, forms.Form):

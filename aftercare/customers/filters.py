@@ -1,4 +1,7 @@
+import json
+
 import django_filters
+from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.forms import StyledForm
@@ -23,4 +26,9 @@ class CustomerFilterSet(django_filters.FilterSet):
         form = StyledForm
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__contains=[value]) if value else queryset
+        if not value:
+            return queryset
+        if connections[queryset.db].features.supports_json_field_contains:
+            return queryset.filter(tags__contains=[value])
+        # SQLite has no JSON containment: match the tag as a whole JSON string in the stored list.
+        return queryset.filter(tags__icontains=json.dumps(value))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.money import QUANTITY_VALIDATORS
 from aftercare.core.querysets import StoreScopedQuerySet
@@ -87,7 +88,7 @@ class RepairOrder(TimeStampedModel):
         _("authorised by"), max_length=10, choices=ApprovalMethod.choices, blank=True
     )
     authorisation_signature = models.TextField(
-        _("signature"), blank=True, help_text=_("PNG data URL of the signature.")
+        _("signature"), blank=True, max_length=SIGNATURE_MAX_LENGTH, help_text=_("PNG data URL of the signature.")
     )
     authorisation_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -223,7 +224,7 @@ class CheckIn(models.Model):
     belongings = models.CharField(_("belongings in the car"), max_length=300, blank=True)
     covers_fitted = models.BooleanField(_("seat, wheel and floor covers fitted"), default=False)
     notes = models.TextField(_("notes"), blank=True)
-    customer_signature = models.TextField(_("customer signature"), blank=True)
+    customer_signature = models.TextField(_("customer signature"), blank=True, max_length=SIGNATURE_MAX_LENGTH)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
 
     def __str__(self) -> str:

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from aftercare.core.api.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("stores", views.StoreViewSet, basename="store")
 
 urlpatterns = [

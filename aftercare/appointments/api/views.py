@@ -1,8 +1,9 @@
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from aftercare.accounts.models import User
 from aftercare.catalog.models import Bay, RepairType
 from aftercare.core.api.permissions import only_store_id, require
+from aftercare.core.dates import iso_day
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.customers.models import Vehicle
@@ -92,13 +94,13 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         params = request.query_params
         try:
             if params.get("date_from"):
-                day = datetime.fromisoformat(params["date_from"]).date()
+                day = iso_day(params["date_from"])
                 queryset = queryset.filter(start_at__gte=selectors.local_datetime(day, time.min))
             if params.get("date_to"):
-                day = datetime.fromisoformat(params["date_to"]).date() + timedelta(days=1)
+                day = iso_day(params["date_to"]) + timedelta(days=1)
                 queryset = queryset.filter(start_at__lt=selectors.local_datetime(day, time.min))
         except ValueError:
-            raise ValidationError({"date_from": ["Use YYYY-MM-DD."]}) from None
+            raise ValidationError({"date_from": [_("Use a date YYYY-MM-DD between 1900 and 2100.")]}) from None
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         page = self.paginate_queryset(queryset)

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from aftercare.core.api.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("repair-types", views.RepairTypeViewSet, basename="catalog-repair-type")
 router.register("labour-rates", views.LabourRateViewSet, basename="catalog-labour-rate")
 router.register("operation-categories", views.OperationCategoryViewSet, basename="catalog-operation-category")

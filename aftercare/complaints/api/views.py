@@ -41,7 +41,6 @@ class ComplaintViewSet(viewsets.GenericViewSet):
     them. A move the workflow refuses is 409."""
 
     filterset_class = ComplaintFilterSet
-    lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
         if self.action == "create":

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from . import views
+from .routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("audit", views.AuditEntryViewSet, basename="audit")
 
 urlpatterns = router.urls

@@ -127,3 +127,14 @@ def test_a_customers_store_cannot_be_changed_by_a_patch(staff, store, other_stor
         f"/api/v1/customers/{customer.pk}/", {"store": other_store.pk}, format="json"
     )
     assert response.status_code == 400 and "store" in response.json()
+
+
+def test_the_customer_list_filters_by_a_whole_tag_on_every_database(staff, store, api_client_for):
+    tagged = CustomerFactory(store=store, tags=["VIP", "车队"])
+    CustomerFactory(store=store, tags=["VIP客户"])
+    CustomerFactory(store=store)
+    client = api_client_for(staff["advisor"])
+    for tag in ("VIP", "车队"):
+        response = client.get("/api/v1/customers/", {"tag": tag})
+        assert response.status_code == 200
+        assert [row["id"] for row in response.json()["results"]] == [tagged.pk]

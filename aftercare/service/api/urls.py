@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from aftercare.core.api.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("repair-orders", views.RepairOrderViewSet, basename="repair-order")
 
 urlpatterns = router.urls

@@ -53,7 +53,6 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
     workflow refuses is 409; a move the role may not make is 403."""
 
     filterset_class = RepairOrderFilterSet
-    lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
         # Moves are checked per target state by the service (a technician may
@@ -173,7 +172,7 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         return Response(RepairOrderLineOutSerializer(lines, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path="lines/<int:line_id>")
     def line_remove(self, request, pk=None, line_id=None):
         order = self._order(pk, Perm.REPAIR_ORDER_EDIT)
         line = get_object_or_404(RepairOrderLine, pk=line_id, repair_order=order)
@@ -181,7 +180,7 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=DecideInSerializer, responses={200: RepairOrderLineOutSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>[0-9]+)/decide")
+    @action(detail=True, methods=["post"], url_path="lines/<int:line_id>/decide")
     def decide(self, request, pk=None, line_id=None):
         order = self._order(pk, Perm.REPAIR_ORDER_EDIT)
         line = get_object_or_404(RepairOrderLine, pk=line_id, repair_order=order)
