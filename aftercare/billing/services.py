@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_entry, audit_record
 from aftercare.core.dates import add_months
+from aftercare.core.exceptions import Conflict
 from aftercare.core.models import AuditEntry
 from aftercare.core.money import fits_columns, to_money
 from aftercare.core.permissions import Perm, require
@@ -39,7 +40,7 @@ MAX_CYCLE_MONTHS = 60
 MAX_CYCLE_KM = 100_000
 
 
-class IdempotencyConflict(ValidationError):
+class IdempotencyConflict(Conflict):
     """An idempotency key reused for a different payment (HTTP 409 in the API)."""
 
 

@@ -16,20 +16,20 @@ import inspect
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.transaction import TransactionManagementError
 from django.dispatch import Signal
 from django.utils import timezone
 
 from .audit import audit_entry
+from .exceptions import Conflict
 from .models import AuditEntry
 
 # guard(obj) or guard(obj, context=...) -> the reason the move is refused, or None.
 Guard = Callable[..., str | None]
 
 
-class TransitionRefused(ValidationError):
+class TransitionRefused(Conflict):
     """A move the workflow does not allow now (HTTP 409 in the API)."""
 
 

@@ -1,6 +1,5 @@
 from datetime import time, timedelta
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +28,6 @@ from .serializers import (
     SlotQuerySerializer,
     SlotSerializer,
 )
-
-
-def _conflict(error: DjangoValidationError) -> Response:
-    return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
 
 
 def _resolve(store: Store, data: dict) -> dict:
@@ -133,10 +128,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         incoming = AppointmentChangeSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         changes = _resolve(appointment.store, dict(incoming.validated_data))
-        try:
-            appointment = services.appointment_change(actor=request.user, appointment=appointment, **changes)
-        except services.TransitionRefused as error:
-            return _conflict(error)
+        appointment = services.appointment_change(actor=request.user, appointment=appointment, **changes)
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
 
     @extend_schema(request=CancelSerializer, responses=AppointmentOutSerializer)
@@ -145,12 +137,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         appointment = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
         incoming = CancelSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            appointment = services.appointment_cancel(
-                actor=request.user, appointment=appointment, reason=incoming.validated_data["reason"]
-            )
-        except services.TransitionRefused as error:
-            return _conflict(error)
+        appointment = services.appointment_cancel(
+            actor=request.user, appointment=appointment, reason=incoming.validated_data["reason"]
+        )
         return Response(AppointmentOutSerializer(self._fresh(appointment)).data)
 
     @extend_schema(
@@ -164,10 +153,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         incoming = ConvertInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         odometer_km = incoming.validated_data.get("odometer_km")
-        try:
-            order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
-        except services.TransitionRefused as error:
-            return _conflict(error)
+        order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
         return Response({"repair_order": order.pk}, status=201)
 
     @extend_schema(

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from aftercare.core.api.permissions import require
 from aftercare.core.permissions import Perm
 from aftercare.service.models import RepairOrder
-from aftercare.service.services import TransitionRefused
 
 from .. import services
 from ..models import Payment
@@ -71,12 +70,9 @@ class RepairOrderPaymentsView(APIView):
     def post(self, request, pk: int):
         order = self._order(request, pk, Perm.PAYMENT_POST)
         data = require_valid(PaymentInSerializer(data=request.data), request)
-        try:
-            payment, created = services.payment_post(
-                actor=request.user, order=order, idempotency_key=idempotency_key(request), **data
-            )
-        except (services.IdempotencyConflict, TransitionRefused) as exc:
-            return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
+        payment, created = services.payment_post(
+            actor=request.user, order=order, idempotency_key=idempotency_key(request), **data
+        )
         return Response(
             PaymentOutSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -105,10 +101,7 @@ class RepairOrderDeliverView(APIView):
         order = get_object_or_404(RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT), pk=pk)
         incoming = DeliverInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            delivery = services.repair_order_deliver(actor=request.user, order=order, **incoming.validated_data)
-        except TransitionRefused as exc:
-            return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
+        delivery = services.repair_order_deliver(actor=request.user, order=order, **incoming.validated_data)
         return Response(
             {"repair_order": order.pk, "next_service_date": delivery.next_service_date,
              "next_service_km": delivery.next_service_km}

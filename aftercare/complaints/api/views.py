@@ -30,11 +30,6 @@ from .serializers import (
 _READ = ("list", "retrieve")
 
 
-def _refused(error: services.TransitionRefused) -> Response:
-    """A move the workflow does not allow now: 409 Conflict, with the reason."""
-    return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
-
-
 class ComplaintViewSet(viewsets.GenericViewSet):
     """Complaints of the user's stores. The front desk records them (and gets
     back only the number and status); the service manager reads and handles
@@ -133,10 +128,7 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         complaint = self._complaint(pk)
         incoming = ComplaintTransitionInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.complaint_transition(actor=request.user, complaint=complaint, **incoming.validated_data)
-        except services.TransitionRefused as error:
-            return _refused(error)
+        services.complaint_transition(actor=request.user, complaint=complaint, **incoming.validated_data)
         return self._out(pk)
 
     @extend_schema(request=ResolveInSerializer, responses={200: ComplaintOutSerializer, 409: ComplaintErrorSerializer})
@@ -145,10 +137,7 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         complaint = self._complaint(pk)
         incoming = ResolveInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.complaint_resolve(actor=request.user, complaint=complaint, **incoming.validated_data)
-        except services.TransitionRefused as error:
-            return _refused(error)
+        services.complaint_resolve(actor=request.user, complaint=complaint, **incoming.validated_data)
         return self._out(pk)
 
     @extend_schema(request=CloseInSerializer, responses={200: ComplaintOutSerializer, 409: ComplaintErrorSerializer})
@@ -157,8 +146,5 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         complaint = self._complaint(pk)
         incoming = CloseInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.complaint_close(actor=request.user, complaint=complaint, **incoming.validated_data)
-        except services.TransitionRefused as error:
-            return _refused(error)
+        services.complaint_close(actor=request.user, complaint=complaint, **incoming.validated_data)
         return self._out(pk)

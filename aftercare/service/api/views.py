@@ -41,11 +41,6 @@ def _line_items(order: RepairOrder, entries: list[dict]) -> tuple[list[services.
     return items, errors
 
 
-def _refused(error: services.TransitionRefused) -> Response:
-    """A move the workflow does not allow now: 409 Conflict, with the reason."""
-    return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
-
-
 class RepairOrderViewSet(viewsets.GenericViewSet):
     """Repair orders of the user's stores: reception, lines, authorisation, additional work, moves.
 
@@ -198,13 +193,10 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         order = self._order(pk)
         incoming = TransitionInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.repair_order_transition(
-                repair_order=order, to=incoming.validated_data["to"], actor=request.user,
-                note=incoming.validated_data["note"],
-            )  # fmt: skip
-        except services.TransitionRefused as error:
-            return _refused(error)
+        services.repair_order_transition(
+            repair_order=order, to=incoming.validated_data["to"], actor=request.user,
+            note=incoming.validated_data["note"],
+        )  # fmt: skip
         return self._out(pk)
 
     @extend_schema(request=AuthoriseInSerializer, responses={200: RepairOrderOutSerializer, 409: ErrorSerializer})
@@ -213,8 +205,5 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         order = self._order(pk, Perm.REPAIR_ORDER_EDIT)
         incoming = AuthoriseInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            services.repair_order_authorise(actor=request.user, order=order, **incoming.validated_data)
-        except services.TransitionRefused as error:
-            return _refused(error)
+        services.repair_order_authorise(actor=request.user, order=order, **incoming.validated_data)
         return self._out(pk)

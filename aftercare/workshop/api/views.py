@@ -3,7 +3,6 @@ board, the final inspection and the wash. Input serializer -> service -> output
 serializer; a move the workflow refuses now is 409, bad input 400, a missing
 permission 403, another store's object 404."""
 
-from functools import wraps
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +15,6 @@ from aftercare.core.api.permissions import require
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.service.models import RepairOrder, RepairOrderLine
-from aftercare.service.services import TransitionRefused
 
 from .. import selectors, services
 from ..models import Job
@@ -29,19 +27,6 @@ from .serializers import (
     QualityCheckInSerializer,
     QualityCheckOutSerializer,
 )
-
-
-def conflict_on_refusal(method):
-    """A TransitionRefused (a ValidationError) is a workflow conflict: 409, not 400."""
-
-    @wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return method(self, request, *args, **kwargs)
-        except TransitionRefused as refused:
-            return Response({"detail": " ".join(refused.messages)}, status=status.HTTP_409_CONFLICT)
-
-    return wrapper
 
 
 def _line_for(request, line_pk: int, perm: str) -> RepairOrderLine:
@@ -92,7 +77,6 @@ class DispatchView(APIView):
     permission_classes = [require(Perm.DISPATCH)]
 
     @extend_schema(request=DispatchInSerializer, responses=JobOutSerializer)
-    @conflict_on_refusal
     def post(self, request, line_pk: int):
         line = _line_for(request, line_pk, Perm.DISPATCH)
         incoming = DispatchInSerializer(data=request.data)
@@ -105,7 +89,6 @@ class ClockOnView(APIView):
     permission_classes = [require(Perm.JOB_CLOCK)]
 
     @extend_schema(request=None, responses=JobOutSerializer)
-    @conflict_on_refusal
     def post(self, request, line_pk: int):
         line = _line_for(request, line_pk, Perm.JOB_CLOCK)
         job = services.job_clock_on(actor=request.user, line=line)
@@ -116,7 +99,6 @@ class ClockOffView(APIView):
     permission_classes = [require(Perm.REPAIR_ORDER_VIEW)]
 
     @extend_schema(request=ClockOffInSerializer, responses=ClockOffOutSerializer)
-    @conflict_on_refusal
     def post(self, request, line_pk: int):
         line = _line_for(request, line_pk, Perm.REPAIR_ORDER_VIEW)
         incoming = ClockOffInSerializer(data=request.data)
@@ -146,7 +128,6 @@ class QualityCheckView(APIView):
     permission_classes = [require(Perm.QUALITY_CHECK)]
 
     @extend_schema(request=QualityCheckInSerializer, responses={201: QualityCheckOutSerializer})
-    @conflict_on_refusal
     def post(self, request, pk: int):
         order = _order_for(request, pk, Perm.QUALITY_CHECK)
         incoming = QualityCheckInSerializer(data=request.data)
@@ -165,7 +146,6 @@ class WashView(APIView):
     permission_classes = [require(Perm.REPAIR_ORDER_VIEW)]
 
     @extend_schema(request=None, responses={201: None})
-    @conflict_on_refusal
     def post(self, request, pk: int):
         order = _order_for(request, pk, Perm.REPAIR_ORDER_VIEW)
         wash = services.repair_order_wash(actor=request.user, order=order)
