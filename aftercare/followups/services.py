@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from aftercare.accounts.roles import Role
 from aftercare.accounts.selectors import store_service_manager
 from aftercare.core.audit import audit_record, created_changes
+from aftercare.core.exceptions import Conflict
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import Perm, require
 from aftercare.customers.models import Customer
@@ -263,7 +264,7 @@ def _locked(task: FollowUpTask) -> FollowUpTask:
 
 def _check_open(task: FollowUpTask) -> None:
     if task.status != TaskStatus.OPEN:
-        raise ValidationError(_("This follow-up is already closed."))
+        raise Conflict(_("This follow-up is already closed."))
 
 
 def followup_claim(*, actor, task: FollowUpTask) -> FollowUpTask:

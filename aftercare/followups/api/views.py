@@ -1,6 +1,5 @@
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -8,7 +7,6 @@ from aftercare.core.api.permissions import require
 from aftercare.core.permissions import Perm
 
 from .. import services
-from ..choices import TaskStatus
 from ..filters import FollowUpTaskFilterSet
 from ..models import FollowUpTask
 from .serializers import AttemptInSerializer, FollowUpTaskSerializer, OutcomeInSerializer, ReassignInSerializer
@@ -26,13 +24,7 @@ class FollowUpTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def _run(self, service, **kwargs):
         task = self.get_object()
-        try:
-            task = service(actor=self.request.user, task=task, **kwargs)
-        except ValidationError as exc:
-            # A closed task cannot be worked again: a workflow conflict, not bad input.
-            if task.status != TaskStatus.OPEN:
-                return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
-            raise
+        task = service(actor=self.request.user, task=task, **kwargs)
         task.refresh_from_db()
         return Response(FollowUpTaskSerializer(task).data)
 
