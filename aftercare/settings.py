@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -270,9 +269,11 @@ BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
 BACKUP_TIME = os.environ.get("BACKUP_TIME") or "02:30"
 
 # --- API -----------------------------------------------------------------------
+# Days an API token stays valid after it is issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aftercare.accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,8 +1,14 @@
 """Staff users and their roles in stores."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.models import DealerGroup, Store
@@ -26,6 +32,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        # Every way of setting a password (the password page, the admin, changepassword, a reset) and
+        # every deactivation ends up here: the user's API tokens stop working with it.
+        password_changed = self._password is not None
+        update_fields = kwargs.get("update_fields")
+        deactivated = not self.is_active and (update_fields is None or "is_active" in update_fields)
+        super().save(*args, **kwargs)
+        if password_changed or deactivated:
+            ApiToken.objects.revoke_all(self)
 
     # --- roles and stores, cached for the life of the request ---------------
 
@@ -143,3 +159,63 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.store.name if self.store_id else self.group.name
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def revoke_all(self, user) -> int:
+        """Revoke every token of `user` still in force; answers how many."""
+        return self.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key for the API (`Authorization: Token <key>`). Only a hash is stored: the key is shown
+    once, when it is issued. It expires after settings.API_TOKEN_DAYS and is revoked on a
+    password change, on deactivation, by an administrator or by its owner."""
+
+    # DRF's TokenAuthentication reads `key`; here it is the hash of the key.
+    key = models.CharField(_("key hash"), max_length=64, unique=True)
+    prefix = models.CharField(_("key starts with"), max_length=8)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+        """A new token for `user`: (the row, the key to hand over once)."""
+        key = secrets.token_hex(20)
+        token = cls.objects.create(
+            user=user,
+            key=_hash_key(key),
+            prefix=key[:8],
+            name=name,
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        return token, key
+
+    @classmethod
+    def for_key(cls, key: str) -> "ApiToken":
+        return cls.objects.select_related("user").get(key=_hash_key(key))
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

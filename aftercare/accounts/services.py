@@ -3,13 +3,14 @@ the audit trail."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record, diff, snapshot
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import require
 
-from .models import Membership, User
+from .models import ApiToken, Membership, User
 from .roles import Perm
 
 USER_AUDIT_FIELDS = ["username", "full_name", "mobile", "email", "is_active", "hv_certified"]
@@ -67,6 +68,29 @@ def user_update(*, actor: User, user: User, store: Store, **fields) -> User:
             changes=diff(before, snapshot(user, USER_AUDIT_FIELDS)),
         )
     return user
+
+
+def api_tokens_revoke(*, actor: User, user: User, store: Store) -> int:
+    """An administrator revokes every API token of `user` still in force; answers how many."""
+    require(actor, Perm.USER_MANAGE, store)
+    with transaction.atomic():
+        count = ApiToken.objects.revoke_all(user)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            store=store,
+            changes={"api_tokens_in_force": [count, 0]},
+            reason=_("All API tokens revoked"),
+        )
+    return count
+
+
+def api_token_revoke_own(*, user: User, token: ApiToken) -> None:
+    """A user revokes one of their own API tokens."""
+    if token.user_id != user.pk:
+        raise PermissionDenied
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def membership_grant(*, actor: User, user: User, store: Store, role: str) -> Membership:

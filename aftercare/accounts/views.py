@@ -19,7 +19,7 @@ from aftercare.core.views import permission_required, post_form, run_action
 from . import services
 from .forms import MembershipForm, StoreForm, UserCreateForm
 from .middleware import SESSION_KEY
-from .models import Membership, User
+from .models import ApiToken, Membership, User
 from .roles import DEMO_LOGINS, ROLE_PERMISSIONS, Perm, Role
 
 
@@ -150,7 +150,41 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if granted.ok:
             return redirect("accounts:user_detail", pk=user.pk)
-    return render(request, "accounts/user_detail.html", {"subject": user, "form": form})
+    tokens_in_force = ApiToken.objects.usable().filter(user=user).count()
+    return render(
+        request, "accounts/user_detail.html", {"subject": user, "form": form, "tokens_in_force": tokens_in_force}
+    )
+
+
+@permission_required(Perm.USER_MANAGE)
+@require_POST
+def user_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
+    user = get_object_or_404(_users_of(stores), pk=pk)
+    run_action(
+        request,
+        lambda: services.api_tokens_revoke(actor=request.user, user=user, store=request.store),
+        success=lambda count: _("%(count)s API tokens revoked.") % {"count": count},
+    )
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@login_required
+def my_tokens(request: HttpRequest) -> HttpResponse:
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/my_tokens.html", {"tokens": tokens, "days": settings.API_TOKEN_DAYS})
+
+
+@login_required
+@require_POST
+def my_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    run_action(
+        request,
+        lambda: services.api_token_revoke_own(user=request.user, token=token),
+        success=_("API token revoked."),
+    )
+    return redirect("accounts:my_tokens")
 
 
 @permission_required(Perm.USER_MANAGE)

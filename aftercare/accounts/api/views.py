@@ -2,15 +2,19 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from aftercare.core.models import Store
 
+from ..models import ApiToken
 from .serializers import MeSerializer, StoreSerializer
 
 
 class TokenView(ObtainAuthToken):
     """POST username and password, get {"token": "..."}; send it as
-    `Authorization: Token <token>`. Failed attempts count towards the lockout."""
+    `Authorization: Token <token>`. Failed attempts count towards the lockout.
+    Each call issues a new token, valid for API_TOKEN_DAYS days; a password change or a
+    deactivation revokes it, and the user sees and revokes their tokens on the "API tokens" page."""
 
     permission_classes = [AllowAny]
 
@@ -21,7 +25,10 @@ class TokenView(ObtainAuthToken):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _token, key = ApiToken.issue(serializer.validated_data["user"], name="API")
+        return Response({"token": key})
 
 
 class MeView(generics.RetrieveAPIView):

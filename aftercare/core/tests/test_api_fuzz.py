@@ -15,8 +15,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 
+from aftercare.accounts.models import ApiToken
 from aftercare.accounts.roles import Role
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
 
@@ -51,7 +51,7 @@ def staff_token(store, other_store):
     # Numbers outside the stores' sequences, so the customers the run creates never collide with them.
     VehicleFactory(owner=CustomerFactory(store=store, number="F1"))
     VehicleFactory(owner=CustomerFactory(store=other_store, number="F2"))
-    return Token.objects.create(user=user).key
+    return ApiToken.issue(user)[1]
 
 
 @pytest.mark.filterwarnings("ignore")
