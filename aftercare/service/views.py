@@ -137,11 +137,7 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
             actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=data["repair_type"],
             customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
             fuel_level=data["fuel_level"], contact_phone=data["contact_phone"], promised_at=data["promised_at"],
-        )  # fmt: skip
-        services.repair_order_update(
-            actor=request.user, order=order,
-            data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
-                  "return_old_parts": data["return_old_parts"]},
+            findings=data["findings"], waiting_mode=data["waiting_mode"], return_old_parts=data["return_old_parts"],
         )  # fmt: skip
         if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):
             customer_services.customer_update(actor=request.user, customer=owner, data={"address": data["address"]})

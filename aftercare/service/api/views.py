@@ -119,12 +119,8 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
             actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=repair_type or None,
             customer_statement=data["customer_statement"], odometer_km=data.get("odometer_km"),
             fuel_level=data.get("fuel_level"), contact_phone=data["contact_phone"],
-            promised_at=data.get("promised_at"), items=items,
-        )  # fmt: skip
-        services.repair_order_update(
-            actor=request.user, order=order,
-            data={"findings": data["findings"], "waiting_mode": data["waiting_mode"],
-                  "return_old_parts": data["return_old_parts"]},
+            promised_at=data.get("promised_at"), items=items, findings=data["findings"],
+            waiting_mode=data["waiting_mode"], return_old_parts=data["return_old_parts"],
         )  # fmt: skip
         out = RepairOrderOutSerializer(self._order(order.pk), context={"request": request})
         return Response(out.data, status=status.HTTP_201_CREATED)

@@ -18,7 +18,7 @@ from aftercare.customers.choices import OdometerSource
 from aftercare.customers.models import Customer, Vehicle
 from aftercare.customers.services import odometer_record
 
-from ..choices import CORRECTABLE_STATUSES, Status
+from ..choices import CORRECTABLE_STATUSES, Status, WaitingMode
 from ..models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from .lines import LineItem, _add_to_totals, _approved, _checked, _lines_added_entry, _lines_for
 from .workflow import REPAIR_ORDER_WORKFLOW, _locked
@@ -31,6 +31,9 @@ def repair_order_open(
     vehicle: Vehicle,
     repair_type: RepairType | None = None,
     customer_statement: str = "",
+    findings: str = "",
+    waiting_mode: str = WaitingMode.WAITS,
+    return_old_parts: bool = False,
     odometer_km: int | None = None,
     fuel_level: int | None = None,
     contact_phone: str = "",
@@ -64,6 +67,9 @@ def repair_order_open(
             advisor=actor,
             repair_type=repair_type,
             customer_statement=customer_statement,
+            findings=findings,
+            waiting_mode=waiting_mode,
+            return_old_parts=return_old_parts,
             odometer_km=odometer_km,
             fuel_level=fuel_level,
             contact_phone=contact_phone or vehicle.owner.mobile,
