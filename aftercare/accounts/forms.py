@@ -12,10 +12,6 @@ class StoreForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Store
         fields = ["name", "address", "phone", "rescue_phone", "opens_at", "closes_at", "is_active"]
-        widgets = {
-            "opens_at": forms.TimeInput(attrs={"type": "time"}),
-            "closes_at": forms.TimeInput(attrs={"type": "time"}),
-        }
 
 
 class UserCreateForm(StyledFormMixin, forms.Form):

@@ -50,8 +50,8 @@ class AppointmentForm(StyledForm):
         label=_("Work"), queryset=LabourOperation.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )  # fmt: skip
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    day = forms.DateField(label=_("Date"))
+    start_time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"step": 300}))
     bay = forms.ModelChoiceField(
         label=_("Bay"), queryset=Bay.objects.none(), required=False, empty_label=_("First free bay")
     )
@@ -99,8 +99,8 @@ class ConvertForm(StyledForm):
 
 
 class DateRangeForm(StyledForm):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"))
+    date_to = forms.DateField(label=_("To"))
 
     def clean(self):
         data = super().clean()
@@ -109,5 +109,3 @@ class DateRangeForm(StyledForm):
         elif data.get("date_from") and data.get("date_to") and (data["date_to"] - data["date_from"]).days > 366:
             self.add_error("date_to", _("Choose at most one year."))
         return data
-
-

@@ -23,11 +23,9 @@ class ComplaintFilterSet(django_filters.FilterSet):
                                             widget=forms.NullBooleanSelect)  # fmt: skip
     since = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__gte", label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     until = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__lte", label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
 

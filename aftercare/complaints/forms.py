@@ -11,8 +11,6 @@ from aftercare.service.models import RepairOrder
 from .choices import Channel, ComplaintType, Priority, Status
 from .models import ComplaintSettings
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
 
 class ComplaintCreateForm(StyledForm):
     """Front desk: who complains, about what, through which channel."""
@@ -72,7 +70,7 @@ class HandlingForm(StyledForm):
     resolution_plan = forms.CharField(
         label=_("Resolution plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
-    plan_due_at = forms.DateTimeField(label=_("Plan deadline"), widget=_DATETIME, required=False)
+    plan_due_at = forms.DateTimeField(label=_("Plan deadline"), required=False)
 
     def __init__(self, *args, complaint, **kwargs):
         kwargs.setdefault(

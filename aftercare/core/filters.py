@@ -1,5 +1,4 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .forms import StyledForm
@@ -18,11 +17,8 @@ class AuditEntryFilterSet(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__gte",
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    until = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = AuditEntry

@@ -10,12 +10,18 @@ class StyledFormMixin:
     `{% include "includes/form.html" %}` and no form repeats widget attrs.
 
     It also bounds what every form takes (core.bounds): a date or time within
-    core.dates' range, and free text without a length of its own at TEXT_MAX_LENGTH."""
+    core.dates' range, and free text without a length of its own at TEXT_MAX_LENGTH.
+
+    And it draws every date, date-time and time field as the browser's own
+    picker, filled in the one format the picker reads whatever the language
+    (_picker): a localised value (2022/03/14 in Chinese) would show an empty
+    picker, and saving would write the date away."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             _bound(field)
+            _picker(field)
             widget = field.widget
             if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
                 css = "form-check-input"
@@ -38,6 +44,29 @@ def _bound(field: forms.Field) -> None:
         field.max_length = TEXT_MAX_LENGTH
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
         field.widget.attrs.update(field.widget_attrs(field.widget))
+
+
+# What <input type="date|datetime-local|time"> accept as their value, in every
+# language (HTML's "valid date string" etc.), by the kind of form field.
+PICKERS: tuple[tuple[type[forms.Field], type[forms.Widget], str, str], ...] = (
+    (forms.DateTimeField, forms.DateTimeInput, "datetime-local", "%Y-%m-%dT%H:%M"),
+    (forms.DateField, forms.DateInput, "date", "%Y-%m-%d"),
+    (forms.TimeField, forms.TimeInput, "time", "%H:%M"),
+)
+
+
+def _picker(field: forms.Field) -> None:
+    """A date, date-time or time field's text input becomes the browser's
+    picker with its value in ISO format. Hidden and split widgets are left as
+    they are. The form parses what the picker sends with its usual input formats
+    (ISO is among them in every language)."""
+    for field_class, widget_class, input_type, value_format in PICKERS:
+        if isinstance(field, field_class):
+            widget = field.widget
+            if type(widget) is widget_class:  # not a HiddenInput or a subclass with its own idea
+                widget.input_type = input_type
+                widget.format = value_format
+            return
 
 
 class StyledForm(StyledFormMixin, forms.Form):

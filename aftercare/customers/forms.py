@@ -29,7 +29,6 @@ class CustomerForm(StyledFormMixin, forms.ModelForm):
             "address", "preferred_channel", "preferences", "tags", "source", "assigned_advisor", "member_card_no",
             "abc_class",
         ]  # fmt: skip
-        widgets = {"birthday": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, advisors=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,8 +70,6 @@ class VehicleForm(StyledFormMixin, forms.ModelForm):
             "insurance_expiry", "inspection_due", "warranty_start", "warranty_end", "abc_class", "discount_level",
             "is_active",
         ]  # fmt: skip
-        date_fields = ["purchase_date", "insurance_expiry", "inspection_due", "warranty_start", "warranty_end"]
-        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in date_fields}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

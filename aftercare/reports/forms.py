@@ -6,8 +6,8 @@ from aftercare.core.forms import StyledForm
 
 
 class PeriodForm(StyledForm):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, stores, **kwargs):

@@ -76,8 +76,8 @@ class ExportForm(StyledForm):
     to now), an empty From the first day of To's month."""
 
     max_days = MAX_DAYS
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("From"), required=False)
+    until = forms.DateField(label=gettext_lazy("To"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,12 +20,8 @@ class RepairOrderFilterSet(django_filters.FilterSet):
     advisor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Service advisor"))
     vehicle = django_filters.NumberFilter(field_name="vehicle_id", widget=forms.HiddenInput)
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
-    since = django_filters.DateFilter(
-        field_name="opened_at", lookup_expr="date__gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = django_filters.DateFilter(
-        field_name="opened_at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = RepairOrder

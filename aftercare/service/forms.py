@@ -11,7 +11,6 @@ from aftercare.core.money import MAX_PRICE, MAX_QUANTITY, MIN_QUANTITY
 from .choices import ApprovalMethod, Payer, WaitingMode
 from .services import DAMAGE_KINDS
 
-DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -35,9 +34,7 @@ class DetailsForm(StyledForm):
     findings = forms.CharField(
         label=_("Technician's findings"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    promised_at = forms.DateTimeField(
-        label=_("Promised time"), required=False, widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS
-    )
+    promised_at = forms.DateTimeField(label=_("Promised time"), required=False, input_formats=DATETIME_FORMATS)
     waiting_mode = forms.ChoiceField(label=_("Customer waits"), choices=WaitingMode.choices)
     return_old_parts = forms.BooleanField(label=_("Old parts go back to the customer"), required=False)
 

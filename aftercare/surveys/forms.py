@@ -59,8 +59,8 @@ def _month_start(today: date) -> date:
 
 
 class ResultsFilterForm(StyledForm):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
     by = forms.ChoiceField(label=_("Group by"), required=False, choices=[(k, d.label) for k, d in DIMENSIONS.items()])
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label=_("Survey"), required=False, choices=[("", _("All")), *SurveyKind.choices])

@@ -34,7 +34,6 @@ class DispatchForm(StyledForm):
     required_finish_at = forms.DateTimeField(
         label=_("Finish by"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
 
