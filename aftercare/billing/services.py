@@ -158,20 +158,44 @@ def _find_by_key(store_id: int, key: str | None) -> Payment | None:
     return Payment.objects.filter(store_id=store_id, idempotency_key=key).order_by().first()
 
 
-def _paid_and_replay(order: RepairOrder, key: str | None) -> tuple[Decimal, Payment | None]:
+def _paid_and_replay(order: RepairOrder, key: str | None) -> tuple[Decimal, Payment | None, list[Payment]]:
     """Under the order's lock, in one statement: what the order's money records
-    come to (order_paid), and the record a request with the same key already
-    posted in the store (_find_by_key), if any."""
+    come to (order_paid), the record a request with the same key already
+    posted in the store (_find_by_key), if any, and the order's records."""
     wanted = Q(repair_order_id=order.pk)
     if key is not None:
         wanted |= Q(store_id=order.store_id, idempotency_key=key)
-    paid, existing = ZERO, None
+    paid, existing, records = ZERO, None, []
     for record in Payment.objects.filter(wanted).order_by():
         if record.repair_order_id == order.pk:
             paid += record.amount
+            records.append(record)
         if key is not None and record.store_id == order.store_id and record.idempotency_key == key:
             existing = record
-    return paid, existing
+    return paid, existing, records
+
+
+def _same_reference(reference: str) -> str:
+    return "".join(reference.split()).casefold()
+
+
+def _reference_taken(records: list[Payment], reference: str) -> Payment | None:
+    """The order's standing payment with this reference (docs/DOMAIN.md §4.6):
+    one card slip or WeChat / Alipay transaction pays an order once. A payment
+    that was reversed gives its reference back, so the corrected one can be
+    posted with it."""
+    wanted = _same_reference(reference)
+    if not wanted:
+        return None
+    reversed_ids = {record.reverses_id for record in records if record.reverses_id is not None}
+    for record in records:
+        if (
+            record.kind == PaymentKind.PAYMENT
+            and record.pk not in reversed_ids
+            and _same_reference(record.reference) == wanted
+        ):
+            return record
+    return None
 
 
 def payment_post(
@@ -191,11 +215,22 @@ def payment_post(
     try:
         with transaction.atomic():
             locked = _locked(order)
-            paid, existing = _paid_and_replay(locked, key)
+            paid, existing, records = _paid_and_replay(locked, key)
             if existing:
                 return _replay(existing, order=locked, kind=PaymentKind.PAYMENT, method=method, amount=amount), False
             if locked.status == Status.CANCELLED:
                 raise ValidationError(_("This repair order is cancelled; it takes no payments."))
+            taken = _reference_taken(records, reference)
+            if taken is not None:
+                raise ValidationError(
+                    {
+                        "reference": _(
+                            "Payment %(number)s of this order already has this reference; a slip or "
+                            "transaction pays once. Reverse that payment first if it was wrong."
+                        )
+                        % {"number": taken.number}
+                    }
+                )
             balance = locked.customer_total - paid
             if amount > balance:
                 raise ValidationError(
@@ -236,7 +271,7 @@ def payment_refund(
     key = _key(idempotency_key)
     with transaction.atomic():
         order = _locked(order)
-        paid, existing = _paid_and_replay(order, key)
+        paid, existing, _records = _paid_and_replay(order, key)
         if existing:
             return _replay(existing, order=order, kind=PaymentKind.REFUND, method=method, amount=-amount), False
         if amount > paid:

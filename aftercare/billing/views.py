@@ -13,7 +13,7 @@ from aftercare.core.views import permission_required, post_form, run_action
 from aftercare.service.models import RepairOrder
 
 from . import selectors, services
-from .forms import DeliveryForm, PaymentForm, ReasonForm, RefundForm
+from .forms import DeliveryForm, PaymentForm, ReasonForm, RefundForm, form_token
 from .models import Payment
 
 LIST_LIMIT = 100
@@ -59,10 +59,13 @@ def order_billing(request: HttpRequest, pk: int) -> HttpResponse:
     return _order_page(request, _order(request, pk, Perm.REPAIR_ORDER_VIEW))
 
 
-def _money_post(request: HttpRequest, order: RepairOrder, form, post, message: str, form_key: str) -> HttpResponse:
+def _money_post(
+    request: HttpRequest, order: RepairOrder, form, post, message: str, form_key: str, kind: str
+) -> HttpResponse:
     """Post a payment or a refund from its form. The form's hidden token is the
-    idempotency key, so a double click or a resubmitted page posts once (and
-    says nothing the second time)."""
+    idempotency key (forms.form_token), so a double click, a resubmitted page
+    or Back and submit again posts once, and says so the second time. Success
+    redirects (Post/Redirect/Get): a reload then asks for the page, not the post."""
 
     def call(data):
         fields = dict(data)
@@ -71,10 +74,16 @@ def _money_post(request: HttpRequest, order: RepairOrder, form, post, message: s
 
     def success(result):
         record, created = result
-        return message % {"number": record.number} if created else None
+        if created:
+            return message % {"number": record.number}
+        return _("%(number)s was already posted from this form; nothing was posted again.") % {"number": record.number}
 
     if post_form(request, form, call, success=success).ok:
         return _back(request, order)
+    # Shown again with the key of the order as it stands now: if money moved
+    # since the form was issued (its key is spent), what is sent next is a new request.
+    form.data = form.data.copy()
+    form.data["token"] = form_token(kind, order, selectors.settlement_for(order))
     return _order_page(request, order, status=400, **{form_key: form})
 
 
@@ -83,8 +92,9 @@ def _money_post(request: HttpRequest, order: RepairOrder, form, post, message: s
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.PAYMENT_POST)
     return _money_post(
-        request, order, PaymentForm(request.POST), services.payment_post, _("Payment %(number)s posted."), "pay_form"
-    )
+        request, order, PaymentForm(request.POST), services.payment_post,
+        _("Payment %(number)s posted."), "pay_form", "pay",
+    )  # fmt: skip
 
 
 @permission_required(Perm.PAYMENT_REVERSE)
@@ -92,8 +102,9 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 def refund(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, Perm.PAYMENT_REVERSE)
     return _money_post(
-        request, order, RefundForm(request.POST), services.payment_refund, _("Refund %(number)s posted."), "refund_form"
-    )
+        request, order, RefundForm(request.POST), services.payment_refund,
+        _("Refund %(number)s posted."), "refund_form", "refund",
+    )  # fmt: skip
 
 
 @permission_required(Perm.PAYMENT_REVERSE)

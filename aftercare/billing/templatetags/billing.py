@@ -6,10 +6,11 @@ from django import template
 from aftercare.core.permissions import Perm
 from aftercare.service.choices import Status
 
-from ..forms import PaymentForm, ReasonForm, RefundForm, new_token
+from ..forms import PaymentForm, ReasonForm, RefundForm, form_token
 from ..selectors import settle_refusal, settlement_for
 
 register = template.Library()
+
 
 @register.simple_tag(takes_context=True)
 def billing_panel(context, order, lines=None) -> dict:
@@ -34,9 +35,12 @@ def billing_panel(context, order, lines=None) -> dict:
         "can_deliver": Perm.REPAIR_ORDER_EDIT in perms and order.status == Status.SETTLED,
     }
     if panel["can_pay"]:
-        panel["pay_form"] = context.get("pay_form") or PaymentForm(initial={"amount": balance, "token": new_token()})
+        panel["pay_form"] = context.get("pay_form") or PaymentForm(
+            initial={"amount": balance, "token": form_token("pay", order, bill)}
+        )
     if panel["can_refund"]:
-        panel["refund_form"] = context.get("refund_form") or RefundForm(initial={"token": new_token()})
+        token = form_token("refund", order, bill)
+        panel["refund_form"] = context.get("refund_form") or RefundForm(initial={"token": token})
     if panel["can_credit"]:
         panel["credit_form"] = context.get("credit_form") or ReasonForm(prefix="credit")
     return panel

@@ -80,7 +80,7 @@ def test_a_key_taken_between_the_read_and_the_insert_is_answered_from_the_commit
     )
     # As if the first request committed after this one read the store's keys
     # (two orders' requests with one key are not serialised by an order's lock).
-    monkeypatch.setattr(services, "_paid_and_replay", lambda locked, key: (Decimal("0.00"), None))
+    monkeypatch.setattr(services, "_paid_and_replay", lambda locked, key: (Decimal("0.00"), None, []))
     again, created = services.payment_post(
         actor=staff["cashier"], order=order, method="cash", amount="50", idempotency_key="k-race"
     )
