@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.catalog.models import Bay, LabourOperation, RepairType
 from aftercare.core.forms import StyledForm
+from aftercare.customers.forms import ReadingForm
 from aftercare.customers.models import Vehicle
 
 from .choices import Channel
@@ -94,8 +95,8 @@ class CancelForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
-class ConvertForm(StyledForm):
-    odometer_km = forms.IntegerField(label=_("Odometer (km)"), min_value=0, max_value=2_000_000, required=False)
+class ConvertForm(ReadingForm):
+    """The customer has arrived: today's odometer reading opens the repair order."""
 
 
 class DateRangeForm(StyledForm):

@@ -435,7 +435,9 @@ def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime |
     return appointment_transition(actor=actor, appointment=appointment, to=AppointmentStatus.NO_SHOW, now=now)
 
 
-def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | None = None):
+def appointment_convert(
+    *, actor, appointment: Appointment, odometer_km: int | None = None, odometer_correction_reason: str = ""
+):
     """The customer has arrived: open the repair order with the booked work in
     one step (docs/DOMAIN.md §3.1 steps 2 → 3, §5.4). The order is opened by the service app's
     own services, so its numbering, audit and odometer rules apply."""
@@ -457,6 +459,7 @@ def appointment_convert(*, actor, appointment: Appointment, odometer_km: int | N
             repair_type=appointment.repair_type,
             customer_statement=appointment.complaint,
             odometer_km=odometer_km,
+            odometer_correction_reason=odometer_correction_reason,
             contact_phone=appointment.contact_phone,
             promised_at=appointment.end_at,
             items=booked,

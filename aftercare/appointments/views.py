@@ -18,6 +18,7 @@ from aftercare.core.exports import csv_response
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
+from aftercare.core.workflow import TransitionRefused
 
 from . import selectors, services
 from .forms import AppointmentForm, CancelForm, ConvertForm, DateRangeForm
@@ -120,9 +121,7 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/form.html", {"form": form})
 
 
-@permission_required(Perm.REPAIR_ORDER_VIEW)
-def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = _appointment_for(request, pk)
+def _detail_page(request: HttpRequest, appointment: Appointment, convert_form=None, status: int = 200):
     return render(
         request,
         "appointments/detail.html",
@@ -132,10 +131,16 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": appointment.status_changes.select_related("changed_by"),
             "can_edit": request.user.has_perm(Perm.APPOINTMENT_EDIT, appointment),
             "cancel_form": CancelForm(),
-            "convert_form": ConvertForm(),
+            "convert_form": convert_form or ConvertForm(vehicle=appointment.vehicle),
             "repair_order_url": _repair_order_url(appointment.repair_order) if appointment.repair_order else "",
         },
+        status=status,
     )
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _appointment_for(request, pk))
 
 
 @permission_required(Perm.APPOINTMENT_EDIT)
@@ -227,20 +232,24 @@ def _repair_order_url(order) -> str:
 @require_POST
 def appointment_convert(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment_for(request, pk, Perm.APPOINTMENT_EDIT)
-    form = ConvertForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect("appointments:detail", pk=pk)
-    converted = run_action(
+    form = ConvertForm(request.POST, vehicle=appointment.vehicle)
+    converted = post_form(
         request,
-        lambda: services.appointment_convert(
-            actor=request.user, appointment=appointment, odometer_km=form.cleaned_data["odometer_km"]
+        form,
+        lambda data: services.appointment_convert(
+            actor=request.user, appointment=appointment, odometer_km=data["odometer_km"],
+            odometer_correction_reason=data["odometer_correction_reason"],
         ),
         success=lambda order: _("Repair order %(number)s opened.") % {"number": order.number},
-    )
-    if not converted.ok:
+        # A booking no longer open for conversion is a refusal of the step, not of what was typed.
+        refused=(TransitionRefused, PermissionDenied),
+    )  # fmt: skip
+    if converted.ok:
+        return redirect(_repair_order_url(converted.result))
+    if not form.errors:
         return redirect("appointments:detail", pk=pk)
-    return redirect(_repair_order_url(converted.result))
+    # The reading and its reason are shown again with their errors beside them.
+    return _detail_page(request, appointment, convert_form=form, status=400)
 
 
 def _export_row(a: Appointment) -> list:

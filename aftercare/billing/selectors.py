@@ -158,16 +158,33 @@ def is_maintenance(order: RepairOrder) -> bool:
 
 
 def next_service_after(order: RepairOrder, today: date | None = None) -> tuple[date | None, int]:
-    """(date, km) of the next periodic maintenance as explained at delivery: a
-    maintenance order restarts the vehicle's cycle from today and the odometer
-    read at reception; any other order leaves the vehicle's due date as it is."""
+    """(date, km) of the next periodic maintenance as explained at delivery
+    (`today`: the delivery day): a maintenance order restarts the vehicle's
+    cycle from that day and the odometer read at reception; any other order
+    leaves the vehicle's due date as it is. The sheet never gives a date or km
+    already passed (docs/DOMAIN.md §2.4): a car overdue for maintenance is due
+    on the delivery day, at the km it shows now (service_due_now)."""
+    today = today or timezone.localdate()
     vehicle = order.vehicle
     if is_maintenance(order) and not hasattr(order, "delivery"):
         vehicle = copy.copy(vehicle)
-        vehicle.last_service_at = today or timezone.localdate()
+        vehicle.last_service_at = today
         km = order.odometer_km if order.odometer_km is not None else vehicle.odometer_km
         vehicle.last_service_km = km or 0
-    return vehicle.next_service_due()
+    due_date, due_km = vehicle.next_service_due()
+    if due_date is not None and due_date < today:
+        due_date = today
+    return due_date, max(due_km, _reading(order))
+
+
+def _reading(order: RepairOrder) -> int:
+    return max(order.odometer_km or 0, order.vehicle.odometer_km or 0)
+
+
+def service_due_now(order: RepairOrder, next_date: date | None, next_km: int, day: date) -> bool:
+    """The next maintenance the sheet gives has come already: the car is overdue
+    (its due date is the delivery `day`, or its due km is what it shows now)."""
+    return (next_date is not None and next_date <= day) or next_km <= _reading(order)
 
 
 def _with_paid(orders: QuerySet) -> QuerySet:

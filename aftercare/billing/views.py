@@ -4,6 +4,7 @@ selector, render or redirect."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -158,13 +159,16 @@ def _delivery_context(order: RepairOrder) -> dict:
     # A delivered car: the next maintenance the signed sheet recorded (the advisor's, or the cycle's).
     if delivery is not None:
         next_date, next_km = delivery.next_service_date, delivery.next_service_km
+        day = timezone.localdate(delivery.delivered_at)
     else:
-        next_date, next_km = selectors.next_service_after(order)
+        day = timezone.localdate()
+        next_date, next_km = selectors.next_service_after(order, today=day)
     return {
         "order": order,
         "bill": selectors.settlement_for(order),
         "next_service_date": next_date,
         "next_service_km": next_km,
+        "service_due_now": selectors.service_due_now(order, next_date, next_km, day),
         "delivery": delivery,
     }
 

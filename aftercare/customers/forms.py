@@ -1,8 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.core.forms import StyledFormMixin
+from aftercare.core.forms import StyledForm, StyledFormMixin
 
 from .choices import ConsentChannel, ConsentPurpose, PlateKind, Preference
 from .models import Customer, Vehicle
@@ -100,9 +102,39 @@ class VehicleForm(StyledFormMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("odometer_km", "class_change_reason")}
 
 
+MAX_ODOMETER_KM = 3_000_000  # docs/DOMAIN.md §2.3
+
+
 class OdometerForm(StyledFormMixin, forms.Form):
-    km = forms.IntegerField(label=_("Odometer (km)"), min_value=0)
+    km = forms.IntegerField(label=_("Odometer (km)"), min_value=0, max_value=MAX_ODOMETER_KM)
     correction_reason = forms.CharField(label=_("Correction reason"), max_length=200, required=False)
+
+
+class ReadingForm(StyledForm):
+    """The odometer reading a visit starts with (reception, an appointment's
+    conversion): required, and empty until the advisor reads the odometer. The
+    last reading is a hint (placeholder and help text), never the value, so
+    clicking straight through cannot record a stale reading as today's. A
+    reading below the last one needs the correction reason beside it
+    (docs/DOMAIN.md §2.3, §3.1 step 3)."""
+
+    odometer_km = forms.IntegerField(label=_("Odometer now (km)"), min_value=0, max_value=MAX_ODOMETER_KM)
+    odometer_correction_reason = forms.CharField(
+        label=_("Reason for a reading below the last one"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for a correction: a typo before, a replaced instrument."),
+    )
+
+    def __init__(self, *args, vehicle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if vehicle is not None and vehicle.odometer_km is not None:
+            field = self.fields["odometer_km"]
+            field.widget.attrs["placeholder"] = _("last %(km)s") % {"km": vehicle.odometer_km}
+            field.help_text = _("Last reading %(km)s km on %(day)s. Enter what the odometer shows today.") % {
+                "km": vehicle.odometer_km,
+                "day": date_format(timezone.localdate(vehicle.odometer_at), "Y-m-d") if vehicle.odometer_at else "—",
+            }
 
 
 class ConsentForm(StyledFormMixin, forms.Form):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.catalog.models import RepairType
 from aftercare.core.forms import StyledForm
 from aftercare.core.money import MAX_PRICE, MAX_QUANTITY, MIN_QUANTITY
+from aftercare.customers.forms import ReadingForm
 
 from .choices import ApprovalMethod, Payer, WaitingMode
 from .services import DAMAGE_KINDS
@@ -45,20 +46,19 @@ class DetailsForm(StyledForm):
         return phone
 
 
-class ReceptionForm(DetailsForm):
-    """Opening a repair order for a car at reception (接待)."""
+class ReceptionForm(ReadingForm, DetailsForm):
+    """Opening a repair order for a car at reception (接待), with today's odometer reading."""
 
     field_order = [
-        "repair_type", "odometer_km", "fuel_level", "contact_phone", "address", "customer_statement", "findings",
-        "promised_at", "waiting_mode", "return_old_parts",
+        "repair_type", "odometer_km", "odometer_correction_reason", "fuel_level", "contact_phone", "address",
+        "customer_statement", "findings", "promised_at", "waiting_mode", "return_old_parts",
     ]  # fmt: skip
 
     repair_type = forms.ModelChoiceField(label=_("Repair type"), queryset=RepairType.objects.none())
-    odometer_km = forms.IntegerField(label=_("Odometer (km)"), min_value=0, max_value=3_000_000)
     address = forms.CharField(label=_("Customer's address"), max_length=200, required=False)
 
-    def __init__(self, *args, store=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, store=None, vehicle=None, **kwargs):
+        super().__init__(*args, vehicle=vehicle, **kwargs)
         if store is not None:
             types = RepairType.objects.effective_for_store(store).active().order_by("id")
             self.fields["repair_type"].queryset = types

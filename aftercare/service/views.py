@@ -119,12 +119,9 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
     )
     owner = vehicle.owner
     can_reveal = request.user.has_perm(Perm.CONTACT_REVEAL, vehicle)
-    initial = {
-        "odometer_km": vehicle.odometer_km,
-        "contact_phone": owner.mobile if can_reveal else "",
-        "address": owner.address,
-    }
-    form = ReceptionForm(request.POST or None, initial=initial, store=vehicle.store)
+    # The odometer starts empty: the last reading is the form's hint, never today's value.
+    initial = {"contact_phone": owner.mobile if can_reveal else "", "address": owner.address}
+    form = ReceptionForm(request.POST or None, initial=initial, store=vehicle.store, vehicle=vehicle)
     open_orders = list(
         RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT)
         .filter(vehicle=vehicle)
@@ -136,7 +133,8 @@ def reception(request: HttpRequest, vehicle_pk: int) -> HttpResponse:
         order = services.repair_order_open(
             actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=data["repair_type"],
             customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
-            fuel_level=data["fuel_level"], contact_phone=data["contact_phone"], promised_at=data["promised_at"],
+            odometer_correction_reason=data["odometer_correction_reason"], fuel_level=data["fuel_level"],
+            contact_phone=data["contact_phone"], promised_at=data["promised_at"],
             findings=data["findings"], waiting_mode=data["waiting_mode"], return_old_parts=data["return_old_parts"],
         )  # fmt: skip
         if data["address"] != owner.address and request.user.has_perm(Perm.CUSTOMER_EDIT, owner):

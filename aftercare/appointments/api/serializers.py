@@ -48,7 +48,9 @@ class AppointmentChangeSerializer(AppointmentInSerializer):
 
 
 class ConvertInSerializer(StrictInputMixin, serializers.Serializer):
-    odometer_km = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+    # Today's reading opens the order (docs/DOMAIN.md §3.1 step 3); a lower one needs the reason.
+    odometer_km = serializers.IntegerField(min_value=0, max_value=3_000_000)
+    odometer_correction_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class CancelSerializer(StrictInputMixin, serializers.Serializer):

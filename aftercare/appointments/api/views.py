@@ -152,8 +152,11 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         appointment = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
         incoming = ConvertInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        odometer_km = incoming.validated_data.get("odometer_km")
-        order = services.appointment_convert(actor=request.user, appointment=appointment, odometer_km=odometer_km)
+        data = incoming.validated_data
+        order = services.appointment_convert(
+            actor=request.user, appointment=appointment, odometer_km=data["odometer_km"],
+            odometer_correction_reason=data["odometer_correction_reason"],
+        )  # fmt: skip
         return Response({"repair_order": order.pk}, status=201)
 
     @extend_schema(

@@ -22,7 +22,8 @@ def opening(store):
     """What reception sends for a vehicle on file, before the field under test."""
     catalog_for(store)
     vehicle = VehicleFactory(owner=CustomerFactory(store=store))
-    return {"vehicle": vehicle.pk, "repair_type": RepairType.objects.effective_for_store(store).get(code="general").pk}
+    general = RepairType.objects.effective_for_store(store).get(code="general")
+    return {"vehicle": vehicle.pk, "repair_type": general.pk, "odometer_km": 30000}
 
 
 def test_a_megabyte_customer_statement_is_refused_and_opens_no_order(staff, api_client_for, opening):

@@ -88,7 +88,9 @@ class RepairOrderInSerializer(StrictInputMixin, serializers.Serializer):
     repair_type = serializers.IntegerField(required=False, allow_null=True)
     customer_statement = serializers.CharField(required=False, allow_blank=True, default="")
     findings = serializers.CharField(required=False, allow_blank=True, default="")
-    odometer_km = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3_000_000)
+    # Today's reading is required at reception (docs/DOMAIN.md §3.1 step 3); a lower one needs the reason.
+    odometer_km = serializers.IntegerField(min_value=0, max_value=3_000_000)
+    odometer_correction_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     fuel_level = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     contact_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=11)
     promised_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -117,7 +117,8 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
             raise ValidationError({"lines": errors})
         order = services.repair_order_open(
             actor=request.user, store=vehicle.store, vehicle=vehicle, repair_type=repair_type or None,
-            customer_statement=data["customer_statement"], odometer_km=data.get("odometer_km"),
+            customer_statement=data["customer_statement"], odometer_km=data["odometer_km"],
+            odometer_correction_reason=data["odometer_correction_reason"],
             fuel_level=data.get("fuel_level"), contact_phone=data["contact_phone"],
             promised_at=data.get("promised_at"), items=items, findings=data["findings"],
             waiting_mode=data["waiting_mode"], return_old_parts=data["return_old_parts"],

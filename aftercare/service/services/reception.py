@@ -35,13 +35,16 @@ def repair_order_open(
     waiting_mode: str = WaitingMode.WAITS,
     return_old_parts: bool = False,
     odometer_km: int | None = None,
+    odometer_correction_reason: str = "",
     fuel_level: int | None = None,
     contact_phone: str = "",
     promised_at=None,
     items: "Iterable[LineItem | dict]" = (),
 ) -> RepairOrder:
     """Open a repair order for a vehicle at reception. The odometer reading is
-    recorded on the vehicle too (a lower one is refused as in the vehicle file).
+    recorded on the vehicle too: a lower one is refused as in the vehicle file,
+    unless `odometer_correction_reason` explains it (docs/DOMAIN.md §2.3). The
+    pages and the API require a reading (§3.1 step 3).
 
     `items` (what lines_add takes) puts work known at reception on the order in
     the same transaction, as an appointment's booked work: the lines are priced
@@ -85,9 +88,18 @@ def repair_order_open(
             RepairOrderLine.objects.bulk_create(lines)
         # The car's last visit is now: with the reading's write of the vehicle when there is one.
         if odometer_km is not None:
-            odometer_record(
-                actor=actor, vehicle=vehicle, km=odometer_km, source=OdometerSource.RECEPTION, visit_at=order.opened_at
-            )
+            try:
+                odometer_record(
+                    actor=actor, vehicle=vehicle, km=odometer_km, source=OdometerSource.RECEPTION,
+                    correction_reason=odometer_correction_reason, visit_at=order.opened_at,
+                )  # fmt: skip
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    raise
+                # The reading is this order's odometer_km: its error goes on that field.
+                raise ValidationError(
+                    {"odometer_km" if name == "km" else name: errors for name, errors in error.error_dict.items()}
+                ) from None
         else:
             Vehicle.objects.filter(pk=vehicle.pk).update(last_visit_at=order.opened_at)
         CheckIn.objects.create(repair_order=order)

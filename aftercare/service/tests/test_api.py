@@ -95,7 +95,7 @@ def test_another_stores_order_is_404(api, other_store):
     assert api.post(f"{URL}{foreign.pk}/transition/", {"to": "cancelled"}, format="json").status_code == 404
     assert api.get(f"{URL}{foreign.pk}/lines/").status_code == 404
     assert foreign.pk not in [o["id"] for o in api.get(URL).json()["results"]]
-    created = api.post(URL, {"vehicle": foreign.vehicle_id}, format="json")
+    created = api.post(URL, {"vehicle": foreign.vehicle_id, "odometer_km": 30000}, format="json")
     assert created.status_code == 400 and "vehicle" in created.json()
 
 
@@ -139,7 +139,7 @@ def test_a_list_with_one_bad_item_adds_nothing_and_says_which(api, store, order)
 
 def test_an_order_is_opened_with_its_lines_in_one_request(api, store, vehicle):
     charge = OtherCharge.objects.effective_for_store(store).first()
-    body = {"vehicle": vehicle.pk, "customer_statement": "保养",
+    body = {"vehicle": vehicle.pk, "customer_statement": "保养", "odometer_km": 30000,
             "lines": [{"operation": _op(store).pk}, {"other_charge": charge.pk, "quantity": "2"}]}  # fmt: skip
     created = api.post(URL, body, format="json")
     assert created.status_code == 201, created.json()
@@ -150,14 +150,20 @@ def test_an_order_is_opened_with_its_lines_in_one_request(api, store, vehicle):
 
 def test_opening_with_a_bad_line_is_400_per_item_and_opens_nothing(api, store, vehicle):
     unknown = api.post(
-        URL, {"vehicle": vehicle.pk, "lines": [{"operation": _op(store).pk}, {"part": 999999}]}, format="json"
+        URL,
+        {"vehicle": vehicle.pk, "odometer_km": 30000, "lines": [{"operation": _op(store).pk}, {"part": 999999}]},
+        format="json",
     )
     assert unknown.status_code == 400
     assert unknown.json()["lines"][0] == {} and "part" in unknown.json()["lines"][1]
-    both = api.post(URL, {"vehicle": vehicle.pk, "lines": [{}, {"operation": 1, "part": 1}]}, format="json")
+    both = api.post(
+        URL, {"vehicle": vehicle.pk, "odometer_km": 30000, "lines": [{}, {"operation": 1, "part": 1}]}, format="json"
+    )
     assert both.status_code == 400 and len(both.json()["lines"]) == 2
     high_voltage = api.post(
-        URL, {"vehicle": vehicle.pk, "lines": [{"operation": _op(store, "V002").pk}]}, format="json"
+        URL,
+        {"vehicle": vehicle.pk, "odometer_km": 30000, "lines": [{"operation": _op(store, "V002").pk}]},
+        format="json",
     )
     assert high_voltage.status_code == 400  # an EV job on this car, refused by the service
     assert not RepairOrder.objects.filter(vehicle=vehicle).exists()
@@ -196,4 +202,4 @@ def test_the_list_filters_by_status(api, staff, store, order, vehicle):
 def test_a_parts_clerk_may_read_but_not_open_orders(staff, api_client_for, vehicle, order):
     clerk = api_client_for(staff["parts_clerk"])
     assert clerk.get(f"{URL}{order.pk}/").status_code == 200
-    assert clerk.post(URL, {"vehicle": vehicle.pk}, format="json").status_code == 403
+    assert clerk.post(URL, {"vehicle": vehicle.pk, "odometer_km": 30000}, format="json").status_code == 403
