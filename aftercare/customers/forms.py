@@ -131,10 +131,15 @@ class ReadingForm(StyledForm):
         if vehicle is not None and vehicle.odometer_km is not None:
             field = self.fields["odometer_km"]
             field.widget.attrs["placeholder"] = _("last %(km)s") % {"km": vehicle.odometer_km}
-            field.help_text = _("Last reading %(km)s km on %(day)s. Enter what the odometer shows today.") % {
-                "km": vehicle.odometer_km,
-                "day": date_format(timezone.localdate(vehicle.odometer_at), "Y-m-d") if vehicle.odometer_at else "—",
-            }
+            if vehicle.odometer_at:
+                field.help_text = _("Last reading %(km)s km on %(day)s. Enter what the odometer shows today.") % {
+                    "km": vehicle.odometer_km,
+                    "day": date_format(timezone.localdate(vehicle.odometer_at), "Y-m-d"),
+                }
+            else:
+                field.help_text = _("Last reading %(km)s km. Enter what the odometer shows today.") % {
+                    "km": vehicle.odometer_km
+                }
 
 
 class ConsentForm(StyledFormMixin, forms.Form):

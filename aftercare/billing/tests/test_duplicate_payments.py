@@ -92,6 +92,7 @@ def test_back_with_a_reloaded_page_and_the_refilled_reference_posts_nothing(staf
 
     assert refused.status_code == 400
     assert refused.context["pay_form"].errors["reference"]
+    assert 'data-testid="reference-error"' in refused.content.decode()
     assert Payment.objects.count() == 1
 
 
