@@ -5,6 +5,7 @@ would have left (bulk-inserted, like the rest of the demo history)."""
 import random
 
 from django.db.models import Max
+from django.utils import timezone
 
 from aftercare.accounts.roles import Role
 from aftercare.core.models import DocumentSequence, Store
@@ -13,6 +14,7 @@ from aftercare.service.models import RepairOrder, StatusChange
 
 from .choices import PaymentKind, PaymentMethod
 from .models import Delivery, Payment
+from .selectors import next_service_after
 
 # What Chinese customers pay with at a 4S store, roughly.
 METHOD_WEIGHTS = {
@@ -35,7 +37,7 @@ def seed_settlements(store: Store, rng: random.Random) -> int:
         return 0
     orders = list(
         RepairOrder.objects.filter(store=store, status__in=[Status.SETTLED, Status.DELIVERED], payments__isnull=True)
-        .select_related("vehicle")
+        .select_related("vehicle", "repair_type")
         .order_by("id")
     )
     moved_at = dict(
@@ -64,7 +66,8 @@ def seed_settlements(store: Store, rng: random.Random) -> int:
                 )
             )
         if order.status == Status.DELIVERED:
-            due_date, due_km = order.vehicle.next_service_due()
+            # As the sheet said on the day: never a date already passed then (docs/DOMAIN.md §2.4).
+            due_date, due_km = next_service_after(order, today=timezone.localdate(at))
             deliveries.append(
                 Delivery(
                     store=store,
