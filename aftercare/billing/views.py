@@ -50,7 +50,9 @@ def cashier(request: HttpRequest) -> HttpResponse:
 
 
 def _order_page(request: HttpRequest, order: RepairOrder, status: int = 200, **forms) -> HttpResponse:
-    return render(request, "billing/order.html", {"order": order, **forms}, status=status)
+    online_forms = {name: forms.pop(name) for name in list(forms) if name.startswith("online_")}
+    online = selectors.online_panel(request.user, order, **online_forms)
+    return render(request, "billing/order.html", {"order": order, "online": online, **forms}, status=status)
 
 
 @permission_required(Perm.REPAIR_ORDER_VIEW)
