@@ -44,7 +44,9 @@ class OnlinePayForm(StyledFormMixin, forms.Form):
     """WeChat Pay / Alipay at the counter: scan the customer's code, or show ours."""
 
     provider = forms.ChoiceField(label=_("Provider"), choices=Provider.choices, widget=forms.RadioSelect)
-    flow = forms.ChoiceField(label=_("How"), choices=PayFlow.choices, initial=PayFlow.MICROPAY, widget=forms.RadioSelect)
+    flow = forms.ChoiceField(
+        label=_("How"), choices=PayFlow.choices, initial=PayFlow.MICROPAY, widget=forms.RadioSelect
+    )
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
     auth_code = forms.CharField(
         label=_("Payment code"), max_length=32, required=False,

@@ -16,7 +16,7 @@ from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.service.models import RepairOrder
 
-from .choices import DifferenceKind, PaymentKind, PaymentMethod, PayFlow, Provider, TxnKind, TxnStatus
+from .choices import DifferenceKind, PayFlow, PaymentKind, PaymentMethod, Provider, TxnKind, TxnStatus
 
 ZERO = Decimal("0.00")
 
@@ -263,9 +263,7 @@ class Reconciliation(models.Model):
         verbose_name = _("reconciliation")
         verbose_name_plural = _("reconciliations")
         ordering = ["-day", "provider"]
-        constraints = [
-            models.UniqueConstraint(fields=["store", "provider", "day"], name="reconciliation_once_per_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["store", "provider", "day"], name="reconciliation_once_per_day")]
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.provider} {self.day}"

@@ -387,9 +387,7 @@ def provider_refund(
         ProviderTransaction.objects.filter(pk=refund.pk).update(
             status=TxnStatus.FAILED, message=outcome.message[:200], updated_at=timezone.now()
         )
-        raise ValidationError(
-            _("The provider refused the refund: %(message)s") % {"message": outcome.message or "-"}
-        )
+        raise ValidationError(_("The provider refused the refund: %(message)s") % {"message": outcome.message or "-"})
     with transaction.atomic():
         payment, _created = payment_refund(
             actor=actor, order=order, amount=amount, method=charge.provider, reason=reason,

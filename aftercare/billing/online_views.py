@@ -4,7 +4,7 @@ and the reconciliation list. Thin: parse, call billing.online, render."""
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -170,7 +170,9 @@ def provider_account_edit(request: HttpRequest, store_id: int, provider: str) ->
     if provider not in Provider.values:
         raise Http404
     account = ProviderAccount.objects.filter(store=store, provider=provider).first()
-    form = ProviderAccountForm(request.POST or None, instance=account or ProviderAccount(store=store, provider=provider))
+    form = ProviderAccountForm(
+        request.POST or None, instance=account or ProviderAccount(store=store, provider=provider)
+    )
     if request.method == "POST":
         posted = post_form(
             request, form,
@@ -212,5 +214,3 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         .order_by("-day", "store__name", "provider")[:60]
     )
     return render(request, "billing/reconciliation.html", {"runs": runs, "form": form})
-
-

@@ -23,7 +23,10 @@ urlpatterns = [
     path("online/<int:pk>/refund/", online_views.online_refund, name="online_refund"),
     path("notify/<str:provider>/<int:account_id>/", online_views.provider_notify, name="provider_notify"),
     path("payment-accounts/", online_views.provider_accounts, name="provider_accounts"),
-    path("payment-accounts/<int:store_id>/<str:provider>/", online_views.provider_account_edit,
-         name="provider_account_edit"),
+    path(
+        "payment-accounts/<int:store_id>/<str:provider>/",
+        online_views.provider_account_edit,
+        name="provider_account_edit",
+    ),
     path("reconciliation/", online_views.reconciliation, name="reconciliation"),
 ]

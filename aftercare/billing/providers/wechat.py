@@ -75,7 +75,9 @@ class WeChatAdapter:
             )
         error = data.get("code", "")
         if error in RETRY_CODES or code >= 500:
-            return Outcome(state=base.PAYING if error == "USERPAYING" else base.UNKNOWN, message=data.get("message", ""))
+            return Outcome(
+                state=base.PAYING if error == "USERPAYING" else base.UNKNOWN, message=data.get("message", "")
+            )
         return Outcome(state=base.FAILED, message=(data.get("message") or error)[:200])
 
     def micropay(self, *, out_trade_no: str, amount: Decimal, auth_code: str, description: str, store_code: str):

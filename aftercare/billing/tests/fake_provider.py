@@ -141,7 +141,8 @@ class FakeProvider:
         fields = {
             "notify_time": "2026-12-06 10:00:00", "notify_type": "trade_status_sync", "notify_id": secrets.token_hex(8),
             "app_id": self.keys.alipay_appid, "charset": "utf-8", "version": "1.0", "trade_no": trade.trade_no,
-            "out_trade_no": out_trade_no, "trade_status": "TRADE_SUCCESS" if trade.state == "SUCCESS" else "WAIT_BUYER_PAY",
+            "out_trade_no": out_trade_no,
+            "trade_status": "TRADE_SUCCESS" if trade.state == "SUCCESS" else "WAIT_BUYER_PAY",
             "total_amount": str(trade.amount),
         }  # fmt: skip
         message = "&".join(f"{key}={value}" for key, value in sorted(fields.items()))
@@ -160,7 +161,9 @@ class FakeProvider:
         }  # fmt: skip
 
     def _wechat(self, method: str, path: str, body: str, authorization: str) -> tuple[int, dict | bytes]:
-        fields = dict(part.split("=", 1) for part in authorization.removeprefix("WECHATPAY2-SHA256-RSA2048 ").split(","))
+        fields = dict(
+            part.split("=", 1) for part in authorization.removeprefix("WECHATPAY2-SHA256-RSA2048 ").split(",")
+        )
         fields = {k: v.strip('"') for k, v in fields.items()}
         message = f"{method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n"
         if fields.get("mchid") != self.keys.mchid or not verify(
@@ -244,7 +247,10 @@ class FakeProvider:
             if kind == "refund":
                 fields[9], fields[12], fields[14], fields[15], fields[16] = "REFUND", "0.00", "50X", number, str(amount)
             rows.append(",".join(f"`{value}" for value in fields))
-        rows += ["总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额", "`0,`0,`0,`0,`0,`0,`0"]
+        rows += [
+            "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额",
+            "`0,`0,`0,`0,`0,`0,`0",
+        ]
         return "\n".join(rows)
 
     def _alipay_bill(self) -> bytes:
@@ -298,12 +304,21 @@ class FakeProvider:
                     "total_amount": str(trade.amount)}  # fmt: skip
         if method == "alipay.trade.precreate":
             trade = self._new("alipay", biz["out_trade_no"], Decimal(biz["total_amount"]), "qr")
-            return {**ok, "out_trade_no": trade.out_trade_no, "qr_code": f"https://qr.alipay.com/bax{secrets.token_hex(6)}"}
+            return {
+                **ok,
+                "out_trade_no": trade.out_trade_no,
+                "qr_code": f"https://qr.alipay.com/bax{secrets.token_hex(6)}",
+            }
         trade = self.trades.get(biz.get("out_trade_no", ""))
         if method == "alipay.data.dataservice.bill.downloadurl.query":
             return {**ok, "bill_download_url": f"{self.url}/alipay-bill?day={biz['bill_date']}"}
         if trade is None:
-            return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在"}
+            return {
+                "code": "40004",
+                "msg": "Business Failed",
+                "sub_code": "ACQ.TRADE_NOT_EXIST",
+                "sub_msg": "交易不存在",
+            }
         if method == "alipay.trade.query":
             status = {"SUCCESS": "TRADE_SUCCESS", "USERPAYING": "WAIT_BUYER_PAY", "NOTPAY": "WAIT_BUYER_PAY"}.get(
                 trade.state, "TRADE_CLOSED"
@@ -333,7 +348,13 @@ class FakeProvider:
                 if isinstance(payload, bytes):
                     body, content_type = payload, "application/octet-stream"
                 else:
-                    body = (payload if isinstance(payload, str) else json.dumps(payload) if payload != {} or code != 204 else "").encode()
+                    body = (
+                        payload
+                        if isinstance(payload, str)
+                        else json.dumps(payload)
+                        if payload != {} or code != 204
+                        else ""
+                    ).encode()
                 headers = {}
                 if self.path.startswith("/v3/") and content_type == "application/json":
                     headers = fake._wechat_headers(body.decode())

@@ -45,7 +45,9 @@ def test_the_cashier_scans_the_payment_code_and_the_status_page_shows_it_paid(
     assert ProviderTransaction.objects.count() == 1 and Payment.objects.count() == 1
 
 
-def test_a_payment_code_that_is_not_digits_stays_on_the_form_with_the_error(client_for, manager, order, provider_accounts):
+def test_a_payment_code_that_is_not_digits_stays_on_the_form_with_the_error(
+    client_for, manager, order, provider_accounts
+):
     answer = client_for(manager).post(
         reverse("billing:online_pay", args=[order.pk]),
         {"provider": "alipay", "flow": "micropay", "amount": "10.00", "auth_code": "abc", "token": "t-2"},
@@ -124,13 +126,17 @@ def test_the_admin_sets_up_an_account_and_never_sees_the_keys_again(
     listing = client.get(reverse("billing:provider_accounts")).content.decode()
     assert "PRIVATE KEY" not in listing and "••••••" in listing
     # Saving again with the secrets left empty keeps them.
-    assert client.post(url, {**data, "api_key": "", "private_key": "", "app_id": "wx9999999999999999"}).status_code == 302
+    assert (
+        client.post(url, {**data, "api_key": "", "private_key": "", "app_id": "wx9999999999999999"}).status_code == 302
+    )
     account.refresh_from_db()
     assert account.private_key == private_key and account.api_key == provider_keys.apiv3_key
     assert account.app_id == "wx9999999999999999"
 
 
-def test_an_account_with_unreadable_keys_is_refused_on_its_field(client_for, staff, store, provider_keys, fake_provider):
+def test_an_account_with_unreadable_keys_is_refused_on_its_field(
+    client_for, staff, store, provider_keys, fake_provider
+):
     data = {**provider_account_data("alipay", provider_keys, fake_provider.url), "private_key": "not a key"}
     answer = client_for(staff["admin"]).post(reverse("billing:provider_account_edit", args=[store.pk, "alipay"]), data)
     assert answer.status_code == 400 and "private_key" in answer.context["form"].errors

@@ -23,7 +23,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_cashier_takes_the_balance_by_wechat_pay_micropay(
-    live_server, browser, staff, make_order, provider_accounts, fake_provider  # noqa: F811
+    live_server,
+    browser,
+    staff,
+    make_order,  # noqa: F811
+    provider_accounts,  # noqa: F811
+    fake_provider,  # noqa: F811
 ):
     order = make_order(status=Status.READY)
     due = order_balance(order)
