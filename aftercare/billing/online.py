@@ -138,6 +138,12 @@ def provider_charge_start(
         raise ValidationError({"method": _("This store has no active account for %(provider)s.") % {
             "provider": Provider(provider).label}})  # fmt: skip
     try:
+        adapter = adapter_for(account)
+    except ProviderError:
+        # A sandbox outside demo mode, or keys that no longer load: nothing is sent.
+        raise ValidationError({"method": _("This store's %(provider)s account cannot take payments now.") % {
+            "provider": Provider(provider).label}}) from None  # fmt: skip
+    try:
         with transaction.atomic():
             locked = _locked(order)
             if key is not None:
@@ -173,7 +179,6 @@ def provider_charge_start(
         return _replay(existing, order=order, provider=provider, amount=amount), False
     description = f"{order.store.name} {order.number}"[:120]
     try:
-        adapter = adapter_for(account)
         if flow == PayFlow.MICROPAY:
             outcome = adapter.micropay(
                 out_trade_no=txn.out_trade_no, amount=amount, auth_code=auth_code, description=description,

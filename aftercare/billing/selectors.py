@@ -288,3 +288,17 @@ def online_panel(user, order: RepairOrder, *, online_form=None, online_refund_fo
                 txn.refund_form = OnlineRefundForm(initial={"token": new_token()}, prefix=None)
     panel["txns"] = txns
     return panel
+
+
+def provider_charges_needing_attention(user):
+    """The cash desk's WeChat Pay / Alipay charges still waiting for the customer,
+    and money flagged to go back (docs/DOMAIN.md §21.3)."""
+    from .choices import OPEN_TXN_STATUSES, TxnKind
+    from .models import ProviderTransaction
+
+    return (
+        ProviderTransaction.objects.for_user(user, Perm.PAYMENT_POST)
+        .filter(Q(needs_refund=True) | Q(status__in=OPEN_TXN_STATUSES), kind=TxnKind.CHARGE)
+        .select_related("repair_order__vehicle")
+        .order_by("-created_at", "-id")
+    )

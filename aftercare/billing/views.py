@@ -45,6 +45,7 @@ def cashier(request: HttpRequest) -> HttpResponse:
             "totals": selectors.day_totals(payments),
             "ready": selectors.with_money_rounded(selectors.orders_ready_to_settle(request.user)[:LIST_LIMIT]),
             "unpaid": selectors.with_money_rounded(selectors.orders_unpaid(request.user)[:LIST_LIMIT]),
+            "online": list(selectors.provider_charges_needing_attention(request.user)[:LIST_LIMIT]),
         },
     )
 

@@ -4,6 +4,7 @@ the admin's account screen, through the real adapters and the local fake."""
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,3 +170,25 @@ def test_a_refund_through_the_provider_from_the_order_page(client_for, manager, 
     )
     assert answer.status_code == 302
     assert online.ProviderTransaction.objects.get(kind="refund").payment.amount == Decimal("-80.00")
+
+
+def test_the_cash_desk_lists_a_charge_still_waiting_for_the_customer(client_for, manager, order, provider_accounts):
+    txn = charge(manager, order, "wechat", auth_code=WAITS)
+    page = client_for(manager).get(reverse("billing:cashier")).content.decode()
+    assert 'data-testid="online-attention"' in page and txn.out_trade_no in page
+
+
+def test_a_sandbox_account_simulates_the_customer_paying_in_demo_mode_only(manager, order, store, settings):
+    sandbox = ProviderAccount.objects.create(store=store, provider="wechat", sandbox=True, app_id="wx0000000000000001")
+    settings.DEMO_MODE = False
+    with pytest.raises(ValidationError):
+        online.provider_charge_start(
+            actor=manager, order=order, provider="wechat", flow="micropay", amount="10.00", auth_code=PAYS
+        )
+    assert not ProviderTransaction.objects.filter(status="paid").exists()
+    settings.DEMO_MODE = True
+    txn, _created = online.provider_charge_start(
+        actor=manager, order=order, provider="wechat", flow="micropay", amount="10.00", auth_code=PAYS
+    )
+    assert txn.status == "paying" and txn.account == sandbox
+    assert online.provider_charge_sync(txn_id=txn.pk).status == "paid"
