@@ -32,11 +32,13 @@ NAV_ITEMS = [
     NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "📣"),
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "☎"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "💴"),
+    NavItem(_("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "🧾"),
     NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "☺"),
     NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "📈"),
     NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "🏬"),
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "👥"),
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),
+    NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "💳"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "📜"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "💾"),
 ]

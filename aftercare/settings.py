@@ -342,4 +342,8 @@ SCHEDULED_TASKS = [
     {"name": "followups_generate", "task": "aftercare.followups.tasks.generate_scheduled", "at": "06:00"},
     # Follow-ups escalate 2 h after their deadline: check every 15 minutes.
     {"name": "followups_escalate", "task": "aftercare.followups.tasks.escalate_overdue", "every_minutes": 15},
+    # WeChat Pay / Alipay charges the customer is still confirming (the counter's page asks too).
+    {"name": "provider_charges_sync", "task": "aftercare.billing.tasks.sync_open_provider_charges", "every_minutes": 1},
+    # Providers publish the previous day's statement in the morning.
+    {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
 ]

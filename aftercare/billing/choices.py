@@ -22,3 +22,39 @@ class PaymentKind(models.TextChoices):
 
 # Repair types whose delivery counts as the vehicle's periodic maintenance.
 MAINTENANCE_REPAIR_TYPES = ("periodic", "first_free")
+
+
+class Provider(models.TextChoices):
+    """The payment providers a store can take money through at the counter."""
+
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+
+
+class PayFlow(models.TextChoices):
+    # 付款码: the cashier scans the code in the customer's app.
+    MICROPAY = "micropay", _("Scan the customer's payment code")
+    # 扫码付: the customer scans the QR code the cashier shows.
+    QR = "qr", _("Customer scans our QR code")
+
+
+class TxnKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    REFUND = "refund", _("Refund")
+
+
+class TxnStatus(models.TextChoices):
+    CREATED = "created", _("Sent to the provider")
+    PAYING = "paying", _("Customer is paying")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    CLOSED = "closed", _("Cancelled")
+
+
+OPEN_TXN_STATUSES = (TxnStatus.CREATED, TxnStatus.PAYING)
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING_HERE = "missing_here", _("On the provider's statement, not posted here")
+    MISSING_THERE = "missing_there", _("Posted here, not on the provider's statement")
+    AMOUNT = "amount", _("Amounts differ")

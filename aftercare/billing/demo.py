@@ -13,7 +13,7 @@ from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder, StatusChange
 
 from .choices import PaymentKind, PaymentMethod
-from .models import Delivery, Payment
+from .models import Delivery, Payment, ProviderAccount
 from .selectors import next_service_after
 
 # What Chinese customers pay with at a 4S store, roughly.
@@ -30,8 +30,22 @@ BLANK_SIGNATURE = (
 )
 
 
+def seed_provider_accounts(store: Store) -> None:
+    """WeChat Pay and Alipay accounts for the counter, as sandboxes: the
+    screens work in demo mode without any network or real merchant keys."""
+    for provider, app_id, merchant_id in (
+        (PaymentMethod.WECHAT, f"wx{store.pk:016d}", f"19{store.pk:08d}"),
+        (PaymentMethod.ALIPAY, f"2021{store.pk:012d}", ""),
+    ):
+        ProviderAccount.objects.get_or_create(
+            store=store, provider=provider,
+            defaults={"sandbox": True, "app_id": app_id, "merchant_id": merchant_id},
+        )  # fmt: skip
+
+
 def seed_settlements(store: Store, rng: random.Random) -> int:
     """Pay and deliver every settled or delivered demo order that has no payments."""
+    seed_provider_accounts(store)
     cashier_id = store.memberships.filter(role=Role.CASHIER, is_active=True).values_list("user_id", flat=True).first()
     if cashier_id is None:
         return 0

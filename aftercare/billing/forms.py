@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.forms import StyledFormMixin
 
-from .choices import PaymentMethod
+from .choices import PayFlow, PaymentMethod, Provider
+from .models import ProviderAccount
 
 
 def form_token(kind: str, order, bill) -> str:
@@ -44,3 +45,67 @@ class ReasonForm(StyledFormMixin, forms.Form):
 
 class DeliveryForm(forms.Form):
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class OnlinePayForm(StyledFormMixin, forms.Form):
+    """WeChat Pay / Alipay at the counter: scan the customer's code, or show ours."""
+
+    provider = forms.ChoiceField(label=_("Provider"), choices=Provider.choices, widget=forms.RadioSelect)
+    flow = forms.ChoiceField(
+        label=_("How"), choices=PayFlow.choices, initial=PayFlow.MICROPAY, widget=forms.RadioSelect
+    )
+    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
+    auth_code = forms.CharField(
+        label=_("Payment code"), max_length=32, required=False,
+        help_text=_("Scan the code in the customer's WeChat or Alipay; the scanner types the digits."),
+    )  # fmt: skip
+    token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if providers:
+            self.fields["provider"].choices = [(p, Provider(p).label) for p in providers]
+            self.fields["provider"].initial = providers[0]
+
+
+class OnlineRefundForm(StyledFormMixin, forms.Form):
+    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+class ProviderAccountForm(StyledFormMixin, forms.ModelForm):
+    """The admin's screen for a store's merchant account. Secrets are write-only:
+    the inputs are always empty, and left empty they keep the key on file."""
+
+    api_base_url = forms.URLField(
+        label=_("API base URL"), max_length=200, required=False, assume_scheme="https",
+        help_text=_("Leave empty for the provider's own gateway."),
+    )  # fmt: skip
+
+    class Meta:
+        model = ProviderAccount
+        fields = [
+            "is_active", "sandbox", "merchant_id", "app_id", "cert_serial_no", "api_key", "private_key",
+            "provider_public_key", "provider_public_key_id", "api_base_url",
+        ]  # fmt: skip
+        widgets = {
+            "api_key": forms.PasswordInput(render_value=False),
+            "private_key": forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+            "provider_public_key": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("api_key", "private_key"):
+            self.fields[name].required = False
+            if self.instance.pk and getattr(self.instance, name):
+                self.fields[name].help_text = _("On file; leave empty to keep it.")
+        # The textarea would show the stored private key: it is never sent back.
+        self.initial["private_key"] = ""
+        self.initial["api_key"] = ""
+
+
+class ReconcileForm(StyledFormMixin, forms.Form):
+    provider = forms.ChoiceField(label=_("Provider"), choices=Provider.choices)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

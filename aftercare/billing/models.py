@@ -16,7 +16,7 @@ from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.service.models import RepairOrder
 
-from .choices import PaymentKind, PaymentMethod
+from .choices import DifferenceKind, PayFlow, PaymentKind, PaymentMethod, Provider, TxnKind, TxnStatus
 
 ZERO = Decimal("0.00")
 
@@ -141,3 +141,153 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.repair_order_id}"
+
+
+class ProviderAccount(models.Model):
+    """A store's merchant account with WeChat Pay or Alipay, set up by the admin.
+
+    The keys are secrets: pages and the API show them masked and never send
+    them back; saving a blank secret keeps the one on file. `api_base_url`
+    points the adapter at another gateway (a test server); blank is the
+    provider's production gateway. A sandbox account calls no one: it only
+    works in demo mode, where it simulates the customer paying."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    sandbox = models.BooleanField(
+        _("sandbox"), default=False, help_text=_("Demo only: no provider is called and no real money moves.")
+    )
+    merchant_id = models.CharField(_("merchant id"), max_length=32, blank=True, help_text=_("WeChat Pay mchid."))
+    app_id = models.CharField(_("app id"), max_length=64)
+    cert_serial_no = models.CharField(
+        _("certificate serial number"), max_length=64, blank=True, help_text=_("WeChat Pay merchant certificate.")
+    )
+    api_key = models.CharField(_("API v3 key"), max_length=64, blank=True)
+    private_key = models.TextField(_("merchant private key"), max_length=8000, blank=True)
+    provider_public_key = models.TextField(_("provider public key"), max_length=4000, blank=True)
+    provider_public_key_id = models.CharField(
+        _("provider public key id"), max_length=64, blank=True, help_text=_("WeChat Pay PUB_KEY_ID_….")
+    )
+    api_base_url = models.URLField(_("API base URL"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    SECRET_FIELDS = ("api_key", "private_key")
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment provider account")
+        verbose_name_plural = _("payment provider accounts")
+        ordering = ["store_id", "provider"]
+        constraints = [models.UniqueConstraint(fields=["store", "provider"], name="provider_account_once_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.provider}"
+
+
+class ProviderTransaction(models.Model):
+    """One charge or refund sent to a payment provider for a repair order.
+
+    Its status follows what the provider says (created → paying → paid, or
+    failed / closed); the money itself is the `payment` it posted, once, in
+    the order's append-only records. `needs_refund` marks money that arrived
+    when the order could no longer take it (docs/DOMAIN.md §21)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.PROTECT, related_name="provider_transactions")
+    account = models.ForeignKey(ProviderAccount, on_delete=models.PROTECT, related_name="transactions")
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=TxnKind.choices, default=TxnKind.CHARGE)
+    flow = models.CharField(_("flow"), max_length=10, choices=PayFlow.choices, blank=True)
+    # Our number at the provider (out_trade_no / out_refund_no): 32 characters at most for both.
+    out_trade_no = models.CharField(_("our trade number"), max_length=32, unique=True)
+    provider_trade_no = models.CharField(_("provider trade number"), max_length=64, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=TxnStatus.choices, default=TxnStatus.CREATED)
+    code_url = models.CharField(_("QR code content"), max_length=500, blank=True)
+    message = models.CharField(_("provider message"), max_length=200, blank=True)
+    refund_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds", verbose_name=_("refund of")
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="provider_transaction"
+    )
+    needs_refund = models.BooleanField(_("to refund"), default=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provider transaction")
+        verbose_name_plural = _("provider transactions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="provider_txn_idempotency_key_once_per_store",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="provider_txn_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="provider_txn_open")]
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TxnStatus.CREATED, TxnStatus.PAYING)
+
+
+class Reconciliation(models.Model):
+    """One day's provider statement compared with what was posted here."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    day = models.DateField(_("day"))
+    statement_lines = models.PositiveIntegerField(_("statement lines"), default=0)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        ordering = ["-day", "provider"]
+        constraints = [models.UniqueConstraint(fields=["store", "provider", "day"], name="reconciliation_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.provider} {self.day}"
+
+
+class ReconciliationDifference(models.Model):
+    """A line where the provider's statement and our records disagree."""
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(_("difference"), max_length=15, choices=DifferenceKind.choices)
+    txn_kind = models.CharField(_("kind"), max_length=10, choices=TxnKind.choices)
+    out_trade_no = models.CharField(_("our trade number"), max_length=64)
+    provider_amount = models.DecimalField(_("provider amount"), max_digits=12, decimal_places=2, null=True)
+    our_amount = models.DecimalField(_("our amount"), max_digits=12, decimal_places=2, null=True)
+
+    class StoreQuerySet(StoreScopedQuerySet):
+        store_lookup = "reconciliation__store"
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reconciliation difference")
+        verbose_name_plural = _("reconciliation differences")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.kind}"

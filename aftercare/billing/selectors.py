@@ -260,3 +260,62 @@ def settle_refusal(order: RepairOrder, bill: Settlement) -> str | None:
 
     context = {"balance": bill.balance, "credit_approved": bill.on_credit}
     return repair_order_refusal(order, Status.SETTLED, context=context)
+
+
+# --- WeChat Pay / Alipay at the counter ----------------------------------------------------
+
+
+def online_pay_form(order: RepairOrder, data=None, initial=None):
+    """The counter's charge form, offering the providers the order's store has an active account with."""
+    from .forms import OnlinePayForm
+    from .models import ProviderAccount
+
+    providers = list(
+        ProviderAccount.objects.filter(store_id=order.store_id, is_active=True)
+        .order_by("provider")
+        .values_list("provider", flat=True)
+    )
+    return OnlinePayForm(data, initial=initial, providers=providers), providers
+
+
+def online_panel(user, order: RepairOrder, *, online_form=None, online_refund_form=None, online_refund_txn=None):
+    """What billing's order page shows about WeChat Pay / Alipay: the charge
+    form (when something is due and the store has an account), and the
+    order's charges with their refunds."""
+    from .forms import OnlineRefundForm, new_token
+    from .models import ProviderTransaction
+
+    perms = user.allowed_at(order.store_id)
+    balance = order_balance(order)
+    panel = {"txns": [], "form": None, "can_refund": Perm.PAYMENT_REVERSE in perms}
+    if Perm.PAYMENT_POST in perms and order.status != Status.CANCELLED and balance > 0:
+        form, providers = online_pay_form(order, initial={"amount": balance, "token": new_token()})
+        if providers:
+            panel["form"] = online_form or form
+    txns = list(
+        ProviderTransaction.objects.filter(repair_order=order)
+        .select_related("payment", "refund_of")
+        .order_by("created_at", "id")
+    )
+    for txn in txns:
+        if panel["can_refund"] and txn.kind == "charge" and txn.payment_id:
+            if online_refund_txn is not None and online_refund_txn.pk == txn.pk:
+                txn.refund_form = online_refund_form
+            else:
+                txn.refund_form = OnlineRefundForm(initial={"token": new_token()}, prefix=None)
+    panel["txns"] = txns
+    return panel
+
+
+def provider_charges_needing_attention(user):
+    """The cash desk's WeChat Pay / Alipay charges still waiting for the customer,
+    and money flagged to go back (docs/DOMAIN.md §21.3)."""
+    from .choices import OPEN_TXN_STATUSES, TxnKind
+    from .models import ProviderTransaction
+
+    return (
+        ProviderTransaction.objects.for_user(user, Perm.PAYMENT_POST)
+        .filter(Q(needs_refund=True) | Q(status__in=OPEN_TXN_STATUSES), kind=TxnKind.CHARGE)
+        .select_related("repair_order__vehicle")
+        .order_by("-created_at", "-id")
+    )

@@ -46,12 +46,15 @@ def cashier(request: HttpRequest) -> HttpResponse:
             "totals": selectors.day_totals(payments),
             "ready": selectors.with_money_rounded(selectors.orders_ready_to_settle(request.user)[:LIST_LIMIT]),
             "unpaid": selectors.with_money_rounded(selectors.orders_unpaid(request.user)[:LIST_LIMIT]),
+            "online": list(selectors.provider_charges_needing_attention(request.user)[:LIST_LIMIT]),
         },
     )
 
 
 def _order_page(request: HttpRequest, order: RepairOrder, status: int = 200, **forms) -> HttpResponse:
-    return render(request, "billing/order.html", {"order": order, **forms}, status=status)
+    online_forms = {name: forms.pop(name) for name in list(forms) if name.startswith("online_")}
+    online = selectors.online_panel(request.user, order, **online_forms)
+    return render(request, "billing/order.html", {"order": order, "online": online, **forms}, status=status)
 
 
 @permission_required(Perm.REPAIR_ORDER_VIEW)

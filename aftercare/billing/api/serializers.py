@@ -4,14 +4,47 @@ from rest_framework import serializers
 
 from aftercare.core.api.serializers import ModelSerializer, StrictInputMixin
 
-from ..choices import PaymentMethod
-from ..models import Payment
+from ..choices import PayFlow, PaymentMethod
+from ..models import Payment, ProviderTransaction
 
 
 class PaymentInSerializer(StrictInputMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    flow = serializers.ChoiceField(
+        choices=PayFlow.choices, required=False, allow_blank=True, default="",
+        help_text="WeChat Pay / Alipay only: charge through the provider. `micropay`: the customer's payment "
+        "code in `auth_code`; `qr`: the answer carries `code_url` to show as a QR code. Without it the "
+        "payment is recorded as taken elsewhere (with its reference).",
+    )  # fmt: skip
+    auth_code = serializers.RegexField(r"^\d{10,32}$", required=False, allow_blank=True, default="", max_length=32)
+
+    def validate(self, data):
+        if data.get("flow") and data["method"] not in (PaymentMethod.WECHAT, PaymentMethod.ALIPAY):
+            raise serializers.ValidationError({"flow": "Only WeChat Pay and Alipay charge through a provider."})
+        if data.get("flow") == PayFlow.MICROPAY and not data.get("auth_code"):
+            raise serializers.ValidationError({"auth_code": "Scan the customer's payment code."})
+        return data
+
+
+class ProviderTransactionOutSerializer(ModelSerializer):
+    """A charge or refund at WeChat Pay / Alipay and what the provider said."""
+
+    payment = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProviderTransaction
+        fields = [
+            "id", "repair_order", "provider", "kind", "flow", "out_trade_no", "provider_trade_no", "amount",
+            "status", "code_url", "message", "needs_refund", "payment", "expires_at", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProviderRefundInSerializer(StrictInputMixin, serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = serializers.CharField(max_length=200)
 
 
 class DeliverInSerializer(StrictInputMixin, serializers.Serializer):

@@ -10,9 +10,16 @@ from aftercare.core.api.permissions import require
 from aftercare.core.permissions import Perm
 from aftercare.service.models import RepairOrder
 
-from .. import services
-from ..models import Payment
-from .serializers import DeliverInSerializer, PaymentInSerializer, PaymentOutSerializer
+from .. import online, services
+from ..models import Payment, ProviderTransaction
+from ..online_views import notify_url
+from .serializers import (
+    DeliverInSerializer,
+    PaymentInSerializer,
+    PaymentOutSerializer,
+    ProviderRefundInSerializer,
+    ProviderTransactionOutSerializer,
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -64,12 +71,27 @@ class RepairOrderPaymentsView(APIView):
     @extend_schema(
         request=PaymentInSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: PaymentOutSerializer, 200: PaymentOutSerializer},
-        description="Post a payment against the order's balance. The Idempotency-Key header is required.",
+        responses={201: PaymentOutSerializer, 200: PaymentOutSerializer, 202: ProviderTransactionOutSerializer},
+        description=(
+            "Post a payment against the order's balance. The Idempotency-Key header is required. "
+            "With `method` wechat/alipay and a `flow`, the money is charged through the store's provider "
+            "account instead: the answer is 202 with the charge (status paid, paying, failed or closed; "
+            "`code_url` for a QR code); follow it at GET /api/v1/provider-transactions/{id}/. "
+            "A retry with the same key answers 202 with the same charge."
+        ),
     )
     def post(self, request, pk: int):
         order = self._order(request, pk, Perm.PAYMENT_POST)
         data = require_valid(PaymentInSerializer(data=request.data), request)
+        flow, auth_code = data.pop("flow", ""), data.pop("auth_code", "")
+        if flow:
+            account = online.active_account(order.store, data["method"])
+            txn, _created = online.provider_charge_start(
+                actor=request.user, order=order, provider=data["method"], flow=flow, amount=data["amount"],
+                auth_code=auth_code, idempotency_key=idempotency_key(request),
+                notify_url=notify_url(request, account) if account else "",
+            )  # fmt: skip
+            return Response(ProviderTransactionOutSerializer(txn).data, status=status.HTTP_202_ACCEPTED)
         payment, created = services.payment_post(
             actor=request.user, order=order, idempotency_key=idempotency_key(request), **data
         )
@@ -106,3 +128,39 @@ class RepairOrderDeliverView(APIView):
             {"repair_order": order.pk, "next_service_date": delivery.next_service_date,
              "next_service_km": delivery.next_service_km}
         )  # fmt: skip
+
+
+class ProviderTransactionView(APIView):
+    """A WeChat Pay / Alipay charge or refund. GET asks the provider about a
+    charge still open (the customer is paying) before answering."""
+
+    permission_classes = [require(Perm.PAYMENT_POST)]
+
+    @extend_schema(responses=ProviderTransactionOutSerializer)
+    def get(self, request, pk: int):
+        txn = get_object_or_404(ProviderTransaction.objects.for_user(request.user, Perm.PAYMENT_POST), pk=pk)
+        txn = online.provider_charge_sync(txn_id=txn.pk)
+        return Response(ProviderTransactionOutSerializer(txn).data)
+
+
+class ProviderTransactionRefundView(APIView):
+    """Refund (part of) a paid charge through the provider it came by."""
+
+    permission_classes = [require(Perm.PAYMENT_REVERSE)]
+
+    @extend_schema(
+        request=ProviderRefundInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ProviderTransactionOutSerializer, 200: ProviderTransactionOutSerializer},
+        description="The provider refunds, then a refund record is posted on the order. Idempotency-Key required.",
+    )
+    def post(self, request, pk: int):
+        txn = get_object_or_404(ProviderTransaction.objects.for_user(request.user, Perm.PAYMENT_REVERSE), pk=pk)
+        data = require_valid(ProviderRefundInSerializer(data=request.data), request)
+        refund, created = online.provider_refund(
+            actor=request.user, txn=txn, idempotency_key=idempotency_key(request), **data
+        )
+        return Response(
+            ProviderTransactionOutSerializer(refund).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

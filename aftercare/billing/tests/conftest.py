@@ -75,3 +75,51 @@ def signature():
 
 def d(value) -> Decimal:
     return Decimal(value)
+
+
+# --- WeChat Pay / Alipay against the local fake provider --------------------------------
+
+
+@pytest.fixture(scope="session")
+def provider_keys():
+    from .fake_provider import Keys
+
+    return Keys()
+
+
+@pytest.fixture
+def fake_provider(provider_keys):
+    from .fake_provider import FakeProvider
+
+    fake = FakeProvider(provider_keys).start()
+    yield fake
+    fake.stop()
+
+
+def provider_account_data(provider: str, keys, url: str) -> dict:
+    from .fake_provider import private_pem, public_pem
+
+    if provider == "wechat":
+        return {
+            "merchant_id": keys.mchid, "app_id": keys.wechat_appid, "cert_serial_no": keys.serial_no,
+            "api_key": keys.apiv3_key, "private_key": private_pem(keys.wechat_merchant),
+            "provider_public_key": public_pem(keys.wechat_platform), "provider_public_key_id": keys.public_key_id,
+            "api_base_url": url,
+        }  # fmt: skip
+    return {
+        "app_id": keys.alipay_appid, "private_key": private_pem(keys.alipay_app),
+        "provider_public_key": public_pem(keys.alipay_platform), "api_base_url": f"{url}/gateway.do",
+    }  # fmt: skip
+
+
+@pytest.fixture
+def provider_accounts(store, fake_provider, provider_keys):
+    """The store's WeChat Pay and Alipay accounts, pointed at the fake."""
+    from aftercare.billing.models import ProviderAccount
+
+    return {
+        provider: ProviderAccount.objects.create(
+            store=store, provider=provider, **provider_account_data(provider, provider_keys, fake_provider.url)
+        )
+        for provider in ("wechat", "alipay")
+    }
