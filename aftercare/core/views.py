@@ -46,6 +46,20 @@ def htmx_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted
 
 
+def htmx_announce(request: HttpRequest, response: HttpResponse, event: str) -> HttpResponse:
+    """After a change made through htmx, name `event` in the response's
+    HX-Trigger-After-Settle header: every element of the page that listens with
+    hx-trigger="<event> from:body" reloads itself from its own URL once the
+    response is swapped in (htmx fires it on the body when the element that
+    asked was replaced). One event per changed document, whichever panel made
+    the change, so no panel keeps showing a figure from before it. A whole-page
+    request redirects instead and needs no event."""
+    if htmx_partial(request):
+        names = [name for name in response.get("HX-Trigger-After-Settle", "").split(",") if name.strip()]
+        response["HX-Trigger-After-Settle"] = ", ".join(dict.fromkeys([*(n.strip() for n in names), event]))
+    return response
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What posting a form to a service came to: `ok` and the service's result, or not ok

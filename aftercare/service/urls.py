@@ -17,6 +17,7 @@ urlpatterns = [
     path("repair-orders/<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("repair-orders/<int:pk>/catalogue/", views.catalogue_search, name="catalogue_search"),
     path("repair-orders/<int:pk>/lines/", views.line_add, name="line_add"),
+    path("repair-orders/<int:pk>/panels/<str:panel>/", views.order_panel, name="order_panel"),
     path("repair-orders/<int:pk>/lines/<int:line_pk>/remove/", views.line_remove, name="line_remove"),
     path("repair-orders/<int:pk>/lines/<int:line_pk>/decide/", views.line_decide, name="line_decide"),
     path("repair-orders/<int:pk>/transition/", views.transition, name="transition"),

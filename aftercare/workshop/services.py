@@ -292,9 +292,12 @@ def finding_propose(*, actor, finding: Finding) -> Finding:
             raise ValidationError(_("This finding has already been handled."))
         if finding.operation_id is None and finding.part_id is None:
             raise ValidationError(_("Choose the operation or part to propose first."))
+        # The technician found this work on the car: a second line for an entry the order carries
+        # is what the finding says, so it is confirmed (docs/DOMAIN.md §4.1).
         (line, *_rest) = spine.line_add(
-            actor=actor, order=order, operation=finding.operation, part=finding.part, quantity=finding.quantity
-        )
+            actor=actor, order=order, operation=finding.operation, part=finding.part, quantity=finding.quantity,
+            confirm_duplicate=True,
+        )  # fmt: skip
         finding.proposed_line = line
         finding.save(update_fields=["proposed_line"])
     return finding

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.permissions import Perm
-from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
-from aftercare.service.choices import Status
+from aftercare.core.views import htmx_announce, htmx_partial, permission_required, post_form, run_action
+from aftercare.service.choices import RO_CHANGED, Status
 from aftercare.service.models import RepairOrder
 
 from . import selectors, services
@@ -195,12 +195,15 @@ def _has_job(line) -> bool:
     return True
 
 
-def _panel_response(request, order: RepairOrder, dispatch_forms=None) -> HttpResponse:
-    """The workshop panel again for htmx (with the action's message); the order's page otherwise."""
+def _panel_response(request, order: RepairOrder, dispatch_forms=None, *, changed: bool = False) -> HttpResponse:
+    """The workshop panel again for htmx (with the action's message), and when the action
+    `changed` the order its change event, so the order page's other panels reload too;
+    the order's page otherwise."""
     if htmx_partial(request):
         order = _order_for(request, order.pk)
         context = _panel_context(request, order, dispatch_forms=dispatch_forms)
-        return render(request, "workshop/order_panel.html", context)
+        response = render(request, "workshop/order_panel.html", context)
+        return htmx_announce(request, response, RO_CHANGED) if changed else response
     return redirect("service:repair_order_detail", pk=order.pk)
 
 
@@ -218,7 +221,7 @@ def dispatch(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     form = DispatchForm(request.POST, store=order.store, prefix=f"d{line_pk}")
     dispatched = post_form(request, form, lambda data: services.job_dispatch(actor=request.user, line=line, **data))
     if dispatched.ok:
-        return _panel_response(request, order)
+        return _panel_response(request, order, changed=True)
     messages.error(request, _("The job was not dispatched."))
     return _panel_response(request, order, dispatch_forms={line_pk: form})
 
@@ -245,8 +248,8 @@ def quality_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def wash(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    run_action(request, lambda: services.repair_order_wash(actor=request.user, order=order))
-    return _panel_response(request, order)
+    washed = run_action(request, lambda: services.repair_order_wash(actor=request.user, order=order)).ok
+    return _panel_response(request, order, changed=washed)
 
 
 @permission_required(Perm.REPAIR_ORDER_EDIT)
@@ -256,5 +259,5 @@ def finding_propose(request: HttpRequest, pk: int, finding_pk: int) -> HttpRespo
     finding = get_object_or_404(
         Finding.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT).filter(job__repair_order=order), pk=finding_pk
     )
-    run_action(request, lambda: services.finding_propose(actor=request.user, finding=finding))
-    return _panel_response(request, order)
+    proposed = run_action(request, lambda: services.finding_propose(actor=request.user, finding=finding)).ok
+    return _panel_response(request, order, changed=proposed)

@@ -70,6 +70,11 @@ class LineInSerializer(StrictInputMixin, serializers.Serializer):
         max_digits=6, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, required=False, default=1
     )
     payer = serializers.ChoiceField(choices=Payer.choices, required=False, default=Payer.CUSTOMER)
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Add the entry even though the order already carries it (otherwise 400 on `item`).",
+    )
 
     KINDS = ("operation", "part", "other_charge", "package")
 

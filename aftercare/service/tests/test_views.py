@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, Part, RepairType
 from aftercare.service import services
-from aftercare.service.choices import LineStatus, Status
+from aftercare.service.choices import RO_CHANGED, LineStatus, Status
 from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
 
@@ -55,7 +55,7 @@ def _op(store, code="M001"):
 def _with_lines(staff, store, order, n):
     charge = OtherCharge.objects.effective_for_store(store).first()
     for _ in range(n):
-        services.line_add(actor=staff["advisor"], order=order, other_charge=charge)
+        services.line_add(actor=staff["advisor"], order=order, other_charge=charge, confirm_duplicate=True)
     return order
 
 
@@ -138,18 +138,95 @@ def test_the_reception_search_offers_the_car_to_receive(advisor, vehicle):
 # --- lines with htmx ----------------------------------------------------------------------------
 
 
-def test_adding_a_line_with_htmx_returns_the_lines_with_the_new_total(advisor, store, order):
-    op = _op(store)
-    response = advisor.post(
-        reverse("service:line_add", args=[order.pk]),
-        {"line-kind": "operation", "line-item": op.pk, "line-quantity": "1", "line-payer": "customer"},
-        headers={"HX-Request": "true"},
-    )
+def _add(client, order, item, **extra):
+    data = {"line-kind": "operation", "line-item": item.pk, "line-quantity": "1", "line-payer": "customer", **extra}
+    return client.post(reverse("service:line_add", args=[order.pk]), data, headers={"HX-Request": "true"})
+
+
+def test_adding_a_line_with_htmx_returns_a_fresh_form_and_announces_the_change_to_the_order(advisor, store, order):
+    response = _add(advisor, order, _op(store))
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="ro-lines"' in body and "<html" not in body
+    assert 'id="line-add-form"' in body and "<html" not in body and 'data-testid="line-error"' not in body
+    assert response["HX-Trigger-After-Settle"] == RO_CHANGED
+    assert order.lines.count() == 1
+
+
+def test_a_refused_line_announces_no_change(advisor, order):
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "part", "line-item": "999999", "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert "HX-Trigger-After-Settle" not in response
+
+
+def test_every_panel_of_the_order_page_showing_its_figures_reloads_on_the_change_event(advisor, staff, store, order):
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    listener = 'hx-trigger="ro-changed from:body"'
+    for panel in ("ro-lines-table", "ro-proposed", "billing-panel"):
+        start = html.index(f'id="{panel}"')
+        tag = html[html.rindex("<", 0, start) : html.index(">", start)]
+        assert listener in tag, panel
+    # The workshop panel arrives by htmx; what it loads listens too.
+    workshop = advisor.get(reverse("workshop:order_panel", args=[order.pk])).content.decode()
+    assert listener in workshop[: workshop.index(">", workshop.index('id="workshop-panel"'))]
+
+
+def test_after_a_line_is_added_each_panel_reloads_with_the_new_figures(advisor, staff, store, order, client_for):
+    _add(advisor, order, _op(store))
     order.refresh_from_db()
-    assert order.total > 0 and f"¥{order.total}" in body
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver/repair-orders/{order.pk}/"}
+    lines = advisor.get(reverse("service:order_panel", args=[order.pk, "line_table"]), headers=headers)
+    billing = client_for(staff["cashier"]).get(reverse("billing:order_panel", args=[order.pk]), headers=headers)
+    workshop = advisor.get(reverse("workshop:order_panel", args=[order.pk]), headers=headers)
+    assert f"¥{order.total}" in lines.content.decode() and "<html" not in lines.content.decode()
+    balance = billing.content.decode()
+    assert f'data-testid="balance">¥{order.customer_total}<' in balance
+    assert f'name="next" value="/repair-orders/{order.pk}/"' in balance
+    assert _op(store).name in workshop.content.decode()
+
+
+def test_an_unknown_panel_is_a_404_and_another_stores_panel_too(advisor, other_store, catalogue, order):
+    assert advisor.get(reverse("service:order_panel", args=[order.pk, "authorise"])).status_code == 404
+    theirs = _other_store_order(other_store, catalogue)
+    assert advisor.get(reverse("service:order_panel", args=[theirs.pk, "line_table"])).status_code == 404
+    assert advisor.get(reverse("billing:order_panel", args=[theirs.pk])).status_code == 404
+
+
+def test_a_line_already_on_the_order_is_refused_until_the_advisor_confirms_it(advisor, store, order):
+    op = _op(store)
+    _add(advisor, order, op)
+    refused = _add(advisor, order, op)
+    body = refused.content.decode()
+    assert 'data-testid="line-duplicate"' in body and f'name="line-confirm" value="{op.pk}"' in body
+    assert "HX-Trigger-After-Settle" not in refused and order.lines.count() == 1
+    confirmed = _add(advisor, order, op, **{"line-item": "", "line-confirm": op.pk})
+    assert confirmed["HX-Trigger-After-Settle"] == RO_CHANGED and order.lines.count() == 2
+
+
+def test_a_declined_line_does_not_count_as_a_duplicate(staff, store, order):
+    op = _op(store)
+    (line,) = services.line_add(actor=staff["advisor"], order=order, operation=op)
+    RepairOrderLine.objects.filter(pk=line.pk).update(status=LineStatus.DECLINED)
+    services.line_add(actor=staff["advisor"], order=order, operation=op)
+    assert order.lines.count() == 2
+
+
+def test_enter_without_a_chosen_entry_adds_nothing(advisor, order):
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "operation", "q": "M00", "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'data-testid="line-error"' in response.content.decode() and not order.lines.exists()
+
+
+def test_the_add_line_forms_default_button_is_disabled_so_enter_submits_nothing(advisor, order):
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    form = html[html.index('id="line-add-form"') :]
+    first_button = form[form.index("<button") : form.index(">", form.index("<button"))]
+    assert "disabled" in first_button and 'data-typeahead="catalogue-results"' in form
 
 
 def test_a_line_without_a_catalogue_entry_is_a_form_error(advisor, order):
@@ -176,7 +253,8 @@ def test_the_catalogue_type_ahead_finds_entries_of_the_store(advisor, store, ord
 def test_removing_a_line_while_the_estimate_is_built(advisor, staff, store, order):
     (line,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
     response = advisor.post(reverse("service:line_remove", args=[order.pk, line.pk]), headers={"HX-Request": "true"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response["HX-Trigger-After-Settle"] == RO_CHANGED
+    assert 'id="ro-lines-table"' in response.content.decode()
     order.refresh_from_db()
     assert order.total == 0 and not order.lines.exists()
 
