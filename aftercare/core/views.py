@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -153,6 +154,11 @@ def backup_now(request: HttpRequest) -> HttpResponse:
     run_backup.enqueue(actor_id=request.user.pk)
     messages.success(request, _("Backup started. It appears in the list when it is finished."))
     return redirect("core:backup_list")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and bookmarks ask for whatever the page links: the static icon."""
+    return redirect(static("aftercare/favicon.ico"), permanent=True)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

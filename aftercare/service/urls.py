@@ -15,6 +15,7 @@ urlpatterns = [
     path("repair-orders/<int:pk>/details/", views.details_edit, name="details_edit"),
     path("repair-orders/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("repair-orders/<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("repair-orders/<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
     path("repair-orders/<int:pk>/catalogue/", views.catalogue_search, name="catalogue_search"),
     path("repair-orders/<int:pk>/lines/", views.line_add, name="line_add"),
     path("repair-orders/<int:pk>/panels/<str:panel>/", views.order_panel, name="order_panel"),

@@ -4,10 +4,11 @@ selector, render (the named partial for htmx requests)."""
 
 import hashlib
 import json
+import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -35,7 +36,7 @@ from .forms import (
     ReceptionForm,
     TransitionForm,
 )
-from .models import CheckIn, RepairOrder
+from .models import CheckIn, Photo, RepairOrder
 
 
 def _flash_errors(request, form) -> None:
@@ -431,6 +432,23 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_errors(request, form)
     back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
     return redirect(back, pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """A photo of the order, streamed to whoever may see the order (another store's user gets
+    a 404, as for the order itself). A photo of a car and its owner's belongings is personal
+    data: it has no public /media/ address."""
+    order = _order_for(request, pk)
+    picture = get_object_or_404(Photo.objects.filter(repair_order=order), pk=photo_pk)
+    try:
+        handle = picture.image.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = mimetypes.guess_type(picture.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- printable documents and progress --------------------------------------------------------

@@ -445,7 +445,8 @@ def test_the_repair_order_page_shows_the_people_bay_sheet_and_photos_it_reads(
     assert "王顾问" in html and "李技师 · 九号工位" in html  # full names, not login names
     assert "粤A12345" in html and "张三" in html and order.repair_type.name in html
     assert "1 damage mark" in html and "行车记录仪" in html and "Not signed yet" not in html
-    assert f'src="{photo.image.url}"' in html
+    assert 'src="{}"'.format(reverse("service:photo", args=[order.pk, photo.pk])) in html
+    assert "/media/" not in html
 
 
 def test_an_order_without_a_check_in_sheet_shows_an_empty_one(advisor, order):
@@ -598,6 +599,51 @@ def test_a_photo_is_attached_only_if_it_is_an_image(advisor, order, settings, tm
     assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert Photo.objects.filter(repair_order=order).count() == 1
+
+
+def test_a_photo_is_served_to_whoever_may_see_its_order(advisor, staff, order, settings, tmp_path, client_for):
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    url = reverse("service:photo", args=[order.pk, photo.pk])
+    response = advisor.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    assert "private" in response["Cache-Control"]
+    assert client_for(staff["cashier"]).get(url).status_code == 200  # every role that sees the order
+
+
+def test_another_stores_user_gets_a_404_for_a_photo_and_a_stranger_the_login_page(
+    staff, order, other_store, catalogue, settings, tmp_path, client
+):
+    from aftercare.accounts.roles import Role
+    from aftercare.tests.factories import MembershipFactory, UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    outsider = UserFactory(username="other-advisor")
+    MembershipFactory(user=outsider, store=other_store, role=Role.ADVISOR)
+    url = reverse("service:photo", args=[order.pk, photo.pk])
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    # Nor through another of the user's own orders: the photo must belong to the order in the address.
+    theirs = _other_store_order(other_store, catalogue)
+    client.force_login(outsider)
+    assert client.get(reverse("service:photo", args=[theirs.pk, photo.pk])).status_code == 404
+
+
+def test_a_photo_whose_file_is_gone_is_a_404(advisor, staff, order, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    (tmp_path / photo.image.name).unlink()
+    assert advisor.get(reverse("service:photo", args=[order.pk, photo.pk])).status_code == 404
 
 
 def test_a_photo_over_10_mb_is_refused(staff, order, settings, tmp_path):
