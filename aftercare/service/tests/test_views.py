@@ -318,11 +318,25 @@ def test_a_forbidden_move_is_a_message_not_a_500(advisor, order):
 
 def test_a_technician_who_may_not_cancel_gets_a_message(staff, client_for, order):
     response = client_for(staff["technician"]).post(
-        reverse("service:transition", args=[order.pk]), {"to": "cancelled"}, follow=True
+        reverse("service:transition", args=[order.pk]), {"to": "cancelled", "note": "客户取消"}, follow=True
     )
     assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+
+
+def test_cancelling_an_order_asks_for_the_reason_and_keeps_it_in_the_history(advisor, order):
+    url = reverse("service:transition", args=[order.pk])
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    form = html[
+        html.index('data-testid="cancel-form"') : html.index("</form>", html.index('data-testid="cancel-form"'))
+    ]
+    assert 'name="note" required' in form
+    refused = advisor.post(url, {"to": "cancelled", "note": ""}, follow=True)
+    assert list(refused.context["messages"]) and RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+    advisor.post(url, {"to": "cancelled", "note": "客户改去别家"})
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.status_changes.last().note == "客户改去别家"
 
 
 def test_allowed_moves_are_buttons_but_approval_goes_through_the_signature_form(advisor, staff, store, order):
@@ -348,7 +362,7 @@ def test_only_a_manager_sees_and_gives_a_discount(advisor, staff, store, order, 
 
 def test_a_closed_order_shows_no_editing_forms_but_still_takes_photos(advisor, staff, store, order, client_for):
     _with_lines(staff, store, order, 1)
-    services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     url = reverse("service:repair_order_detail", args=[order.pk])
     manager = client_for(staff["service_manager"]).get(url)
     body = manager.content.decode()
@@ -392,7 +406,12 @@ def test_another_stores_order_is_a_404(advisor, other_store, catalogue, name):
 
 def test_another_stores_order_cannot_be_moved_or_changed(advisor, other_store, catalogue):
     foreign = _other_store_order(other_store, catalogue)
-    assert advisor.post(reverse("service:transition", args=[foreign.pk]), {"to": "cancelled"}).status_code == 404
+    assert (
+        advisor.post(
+            reverse("service:transition", args=[foreign.pk]), {"to": "cancelled", "note": "客户取消"}
+        ).status_code
+        == 404
+    )
     assert RepairOrder.objects.get(pk=foreign.pk).status == Status.RECEPTION
 
 
@@ -482,7 +501,9 @@ def test_the_list_shows_todays_open_orders_first_and_filters_by_status(advisor, 
         fresh = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
-        services.repair_order_transition(repair_order=fresh, to=Status.CANCELLED, actor=staff["advisor"])
+        services.repair_order_transition(
+            repair_order=fresh, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消"
+        )
         today = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
@@ -501,7 +522,9 @@ def test_the_list_filters_by_status_and_ignores_a_status_it_does_not_know(adviso
         )
         for _ in range(3)
     )
-    services.repair_order_transition(repair_order=cancelled, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(
+        repair_order=cancelled, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消"
+    )
     url = reverse("service:repair_order_list")
     newest_first = [last.pk, cancelled.pk, first.pk]
     for query, expected in (

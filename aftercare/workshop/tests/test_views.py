@@ -74,7 +74,8 @@ def test_each_board_row_shows_its_car_stage_people_bay_jobs_wash_and_promise(sta
     assert f'<a href="{reverse("service:repair_order_detail", args=[order.pk])}">{order.number}</a>' in row
     assert "粤A8B8C8" in row and str(staff["advisor"]) in row and str(tech) in row and "B03" in row
     assert "<td>1/2</td>" in row and timezone.localtime(order.promised_at).strftime("%m-%d %H:%M") in row
-    assert f"<td>✓ {timezone.localtime(wash.washed_at):%H:%M}</td>" in row
+    washed = f'<td><i class="bi bi-check-lg" aria-hidden="true"></i> {timezone.localtime(wash.washed_at):%H:%M}</td>'
+    assert washed in row
 
 
 def test_the_wall_mode_has_no_navigation_and_big_type(staff, make_order, client_for):
@@ -147,7 +148,7 @@ def test_the_order_panel_offers_dispatch_only_while_the_order_can_be_worked_on(s
     foreman = client_for(staff["foreman"])
     panel = reverse("workshop:order_panel", args=[order.pk])
     assert reverse("workshop:dispatch", args=[order.pk, labour(order)[0].pk]).encode() in foreman.get(panel).content
-    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     html = foreman.get(panel).content.decode()
     assert 'data-testid="workshop-panel"' in html and "/dispatch/" not in html
 
