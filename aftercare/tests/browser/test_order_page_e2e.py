@@ -126,7 +126,8 @@ def test_enter_adds_only_the_highlighted_entry_and_a_duplicate_asks_first(live_s
     advisor.get_by_test_id("line-duplicate").wait_for()
     assert order.lines.count() == 1
     advisor.get_by_test_id("line-duplicate-confirm").click()
-    advisor.wait_for_function("() => document.querySelectorAll(\"#ro-lines-table tr[data-testid^='line-']\").length === 2")
+    rows = "#ro-lines-table tr[data-testid^='line-']"
+    advisor.wait_for_function("rows => document.querySelectorAll(rows).length === 2", arg=rows)
     assert order.lines.count() == 2
 
 
@@ -135,9 +136,7 @@ def test_an_uploaded_photo_shows_on_the_order_page(live_server, browser, staff, 
     advisor = _log_in(browser, live_server, staff["advisor"])
     advisor.goto(f"{live_server.url}/repair-orders/{order.pk}/")
     form = advisor.locator(f"form[action='/repair-orders/{order.pk}/photos/']")
-    form.locator("input[type=file]").set_input_files(
-        {"name": "dent.png", "mimeType": "image/png", "buffer": _png()}
-    )
+    form.locator("input[type=file]").set_input_files({"name": "dent.png", "mimeType": "image/png", "buffer": _png()})
     form.locator("input[name=caption]").fill("左前门凹陷")
     form.locator("button[type=submit]").click()
     advisor.wait_for_load_state()
