@@ -277,7 +277,8 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         response = render(
             request,
             "service/repair_order_detail.html#line_form",
-            _detail_context(request, _page_for(request, pk), line_form=form),
+            # After a line is added the search box takes the next one straight away.
+            _detail_context(request, _page_for(request, pk), line_form=form, focus_search=added),
         )
         return htmx_announce(request, response, RO_CHANGED) if added else response
     return redirect("service:repair_order_detail", pk=pk)
