@@ -109,7 +109,13 @@ class RepairOrderInSerializer(StrictInputMixin, serializers.Serializer):
 
 class TransitionInSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Kept in the status history. Required (the reason) when `to` is `cancelled`: 400 on `note` without it.",
+    )
 
 
 class AuthoriseInSerializer(StrictInputMixin, serializers.Serializer):
