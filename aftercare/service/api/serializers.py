@@ -114,7 +114,7 @@ class TransitionInSerializer(StrictInputMixin, serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=200,
-        help_text="Kept in the status history. Required (the reason) when `to` is `cancelled`: 400 on `note` without it.",
+        help_text="Kept in the status history. Required (the reason) when `to` is `cancelled` (400 on `note`).",
     )
 
 
