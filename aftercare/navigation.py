@@ -18,29 +18,29 @@ class NavItem:
     url_name: str
     # Shown to users holding any of these permissions (none: everyone).
     perms: tuple[str, ...]
-    icon: str = ""
+    icon: str = ""  # a Bootstrap Icons name (static/vendor/bootstrap-icons), never an emoji
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", (), "⌂"),
-    NavItem(_("Repair orders"), "service:repair_order_list", (Perm.REPAIR_ORDER_VIEW,), "🔧"),
-    NavItem(_("Management board"), "workshop:board", (Perm.REPAIR_ORDER_VIEW,), "📋"),
-    NavItem(_("My jobs"), "workshop:my_jobs", (Perm.JOB_CLOCK,), "🛠"),
-    NavItem(_("Customers"), "customers:customer_list", (Perm.CUSTOMER_VIEW,), "👤"),
-    NavItem(_("Appointments"), "appointments:day", (Perm.APPOINTMENT_EDIT, Perm.REPAIR_ORDER_VIEW), "📅"),
-    NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "📘"),
-    NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "📣"),
-    NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "☎"),
-    NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "💴"),
-    NavItem(_("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "🧾"),
-    NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "☺"),
-    NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "📈"),
-    NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "🏬"),
-    NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "👥"),
-    NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),
-    NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "💳"),
-    NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "📜"),
-    NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "💾"),
+    NavItem(_("Home"), "home", (), "house"),
+    NavItem(_("Repair orders"), "service:repair_order_list", (Perm.REPAIR_ORDER_VIEW,), "wrench"),
+    NavItem(_("Management board"), "workshop:board", (Perm.REPAIR_ORDER_VIEW,), "clipboard-data"),
+    NavItem(_("My jobs"), "workshop:my_jobs", (Perm.JOB_CLOCK,), "tools"),
+    NavItem(_("Customers"), "customers:customer_list", (Perm.CUSTOMER_VIEW,), "person"),
+    NavItem(_("Appointments"), "appointments:day", (Perm.APPOINTMENT_EDIT, Perm.REPAIR_ORDER_VIEW), "calendar3"),
+    NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "book"),
+    NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "megaphone"),
+    NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
+    NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
+    NavItem(_("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"),
+    NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "emoji-smile"),
+    NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "graph-up"),
+    NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "shop"),
+    NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "people"),
+    NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "key"),
+    NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "credit-card"),
+    NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "journal-text"),
+    NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "hdd"),
 ]
 
 

@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aftercare.accounts import views as account_views
+from aftercare.core.views import favicon
 
 api_v1 = [
     path("", include("aftercare.accounts.api.urls")),
@@ -21,6 +22,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),

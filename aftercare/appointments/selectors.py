@@ -251,7 +251,7 @@ def day_schedule(*, appointments, store: Store, day: date) -> dict:
         if row is not None:
             row.items.append(GridItem(appointment, column, span))
     grid = list(rows.values()) + ([unassigned] if unassigned.items else [])
-    return {"times": times, "rows": grid, "appointments": listed, "columns": len(times)}
+    return {"times": times, "closes": closes, "rows": grid, "appointments": listed, "columns": len(times)}
 
 
 def week_schedule(*, appointments, store: Store, first_day: date) -> list[dict]:

@@ -7,6 +7,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.cashier, name="cashier"),
     path("orders/<int:pk>/", views.order_billing, name="order"),
+    path("orders/<int:pk>/panel/", views.order_panel, name="order_panel"),
     path("orders/<int:pk>/pay/", views.pay, name="pay"),
     path("orders/<int:pk>/refund/", views.refund, name="refund"),
     path("orders/<int:pk>/credit/", views.credit, name="credit"),

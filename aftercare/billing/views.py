@@ -1,6 +1,8 @@
 """Cash desk and delivery pages. Thin: parse the form, call a service or a
 selector, render or redirect."""
 
+from urllib.parse import urlsplit
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,6 +63,19 @@ def _order_page(request: HttpRequest, order: RepairOrder, status: int = 200, **f
 def order_billing(request: HttpRequest, pk: int) -> HttpResponse:
     """One order at the cash desk: the statement, its payments and the controls."""
     return _order_page(request, _order(request, pk, Perm.REPAIR_ORDER_VIEW))
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settlement panel alone, as the order is now: the repair order's page reloads it
+    whenever the order changes (service.choices.RO_CHANGED). Its forms return to the page
+    the panel is on."""
+    order = _order(request, pk, Perm.REPAIR_ORDER_VIEW)
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = page.path + (f"?{page.query}" if page.query else "")
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("service:repair_order_detail", args=[order.pk])
+    return render(request, "service/_billing_panel.html", {"order": order, "panel_next": back})
 
 
 def _money_post(

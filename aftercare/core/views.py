@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +45,20 @@ def htmx_partial(request: HttpRequest) -> bool:
     A boosted link or form is a whole-page navigation, so it gets the whole page."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted
+
+
+def htmx_announce(request: HttpRequest, response: HttpResponse, event: str) -> HttpResponse:
+    """After a change made through htmx, name `event` in the response's
+    HX-Trigger-After-Settle header: every element of the page that listens with
+    hx-trigger="<event> from:body" reloads itself from its own URL once the
+    response is swapped in (htmx fires it on the body when the element that
+    asked was replaced). One event per changed document, whichever panel made
+    the change, so no panel keeps showing a figure from before it. A whole-page
+    request redirects instead and needs no event."""
+    if htmx_partial(request):
+        names = [name for name in response.get("HX-Trigger-After-Settle", "").split(",") if name.strip()]
+        response["HX-Trigger-After-Settle"] = ", ".join(dict.fromkeys([*(n.strip() for n in names), event]))
+    return response
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,11 @@ def backup_now(request: HttpRequest) -> HttpResponse:
     run_backup.enqueue(actor_id=request.user.pk)
     messages.success(request, _("Backup started. It appears in the list when it is finished."))
     return redirect("core:backup_list")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and bookmarks ask for whatever the page links: the static icon."""
+    return redirect(static("aftercare/favicon.ico"), permanent=True)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -94,3 +94,8 @@ class ApprovalMethod(models.TextChoices):
     SIGNATURE = "signature", _("Signature on screen")
     VERBAL = "verbal", _("Verbal (phone), recorded by staff")
     LINK = "link", _("Customer's phone link")
+
+
+# The htmx event after every change to a repair order made from its page: each panel of the page
+# (lines, additional work, workshop, settlement) listens for it and reloads (core.views.htmx_announce).
+RO_CHANGED = "ro-changed"

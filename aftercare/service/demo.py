@@ -213,8 +213,13 @@ def _build(store, rng, vehicle, *, target, advisor, technician, manager, catalog
         if step == Status.IN_PROGRESS and with_additional:
             kind, item_code, quantity = rng.choice(ADDITIONAL)
             item = catalogue.get((kind, item_code))
-            if item is not None:
-                (line,) = services.line_add(actor=advisor, order=order, quantity=Decimal(quantity), **{kind: item})
+            line = None
+            try:  # an entry already on the order is not proposed again (docs/DOMAIN.md §4.1)
+                if item is not None:
+                    (line,) = services.line_add(actor=advisor, order=order, quantity=Decimal(quantity), **{kind: item})
+            except ValidationError:
+                pass
+            if line is not None:
                 if target != Status.IN_PROGRESS:
                     approve = rng.random() < 0.6
                     services.line_decide(actor=advisor, line=line, approve=approve, method="verbal", note="电话确认")

@@ -85,11 +85,25 @@ class LineAddForm(StyledForm):
         label=_("Quantity"), min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, max_digits=8, decimal_places=2, initial=1
     )
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.CUSTOMER)
+    # The "add it again" button of a refused duplicate sends the entry here instead of `item`.
+    confirm = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def clean_item(self):
-        if not self.cleaned_data.get("item"):
-            raise forms.ValidationError(_("Pick an entry from the catalogue."))
-        return self.cleaned_data["item"]
+    def clean(self):
+        data = super().clean()
+        confirmed = data.get("confirm")
+        data["item"] = data.get("item") or confirmed
+        data["confirm_duplicate"] = bool(confirmed) and data["item"] == confirmed
+        self.chosen_item = data["item"]  # kept: an error on `item` takes it out of cleaned_data
+        if not data["item"] and "item" not in self.errors:
+            self.add_error("item", _("Pick an entry from the catalogue."))
+        return data
+
+    @property
+    def duplicate_item(self) -> int | None:
+        """The entry the service refused as already on the order: the page offers to add it again."""
+        if self.is_bound and self.has_error("item", "duplicate"):
+            return getattr(self, "chosen_item", None)
+        return None
 
 
 class TransitionForm(forms.Form):

@@ -4,10 +4,11 @@ selector, render (the named partial for htmx requests)."""
 
 import hashlib
 import json
+import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
-from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
+from aftercare.core.views import htmx_announce, htmx_partial, permission_required, post_form, run_action
 from aftercare.customers import search as customer_search
 from aftercare.customers import services as customer_services
 from aftercare.customers.models import Customer, Vehicle
 
 from . import selectors, services
-from .choices import LineStatus, Status
+from .choices import RO_CHANGED, LineStatus, Status
 from .filters import RepairOrderFilterSet
 from .forms import (
     DAMAGE_KIND_LABELS,
@@ -35,7 +36,7 @@ from .forms import (
     ReceptionForm,
     TransitionForm,
 )
-from .models import CheckIn, RepairOrder
+from .models import CheckIn, Photo, RepairOrder
 
 
 def _flash_errors(request, form) -> None:
@@ -232,9 +233,26 @@ def catalogue_search(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "service/_catalogue_results.html", {"order": order, "items": items, "kind": kind})
 
 
+# The panels of the order's page that reload themselves when the order changes (RO_CHANGED).
+ORDER_PANELS = ("line_table", "proposed")
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_panel(request: HttpRequest, pk: int, panel: str) -> HttpResponse:
+    """One panel of the order's page again, as it is now: what a panel loads when the order changed."""
+    if panel not in ORDER_PANELS:
+        raise Http404
+    return render(
+        request, f"service/repair_order_detail.html#{panel}", _detail_context(request, _page_for(request, pk))
+    )
+
+
 @permission_required(Perm.REPAIR_ORDER_EDIT)
 @require_POST
 def line_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a catalogue entry. For htmx the answer is the add-line form again (its errors, or empty
+    for the next line of the same kind and payer) and the order's change event, on which the
+    panels showing the order's figures reload."""
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = LineAddForm(request.POST, prefix="line")
 
@@ -243,20 +261,24 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         if item is None:
             raise ValidationError({"item": _("That entry is not in this store's catalogue.")})
         return services.line_add(
-            actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"], **{data["kind"]: item}
-        )
+            actor=request.user, order=order, quantity=data["quantity"], payer=data["payer"],
+            confirm_duplicate=data["confirm_duplicate"], **{data["kind"]: item},
+        )  # fmt: skip
 
-    if post_form(request, form, add).ok:  # a fresh form for the next line, of the same kind and payer
+    added = post_form(request, form, add).ok
+    if added:  # a fresh form for the next line, of the same kind and payer
         data = form.cleaned_data
         form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
     elif not htmx_partial(request):
         _flash_errors(request, form)
     if htmx_partial(request):
-        return render(
+        response = render(
             request,
-            "service/repair_order_detail.html#lines",
-            _detail_context(request, _page_for(request, pk), line_form=form),
+            "service/repair_order_detail.html#line_form",
+            # After a line is added the search box takes the next one straight away.
+            _detail_context(request, _page_for(request, pk), line_form=form, focus_search=added),
         )
+        return htmx_announce(request, response, RO_CHANGED) if added else response
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -267,11 +289,14 @@ def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = next((line for line in order.lines.all() if line.pk == line_pk), None)
     if line is None:
         raise Http404
-    run_action(request, lambda: services.line_remove(actor=request.user, line=line))
+    removed = run_action(request, lambda: services.line_remove(actor=request.user, line=line)).ok
     if htmx_partial(request):
-        return render(
-            request, "service/repair_order_detail.html#lines", _detail_context(request, _page_for(request, pk))
+        response = render(
+            request,
+            "service/repair_order_detail.html#line_table",
+            _detail_context(request, _page_for(request, pk), inline_messages=True),
         )
+        return htmx_announce(request, response, RO_CHANGED) if removed else response
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -406,6 +431,23 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_errors(request, form)
     back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
     return redirect(back, pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """A photo of the order, streamed to whoever may see the order (another store's user gets
+    a 404, as for the order itself). A photo of a car and its owner's belongings is personal
+    data: it has no public /media/ address."""
+    order = _order_for(request, pk)
+    picture = get_object_or_404(Photo.objects.filter(repair_order=order), pk=photo_pk)
+    try:
+        handle = picture.image.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = mimetypes.guess_type(picture.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- printable documents and progress --------------------------------------------------------

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.catalog.models import Bay, LabourOperation, Part
 from aftercare.core.forms import StyledForm
 from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
-from aftercare.service.models import RepairOrder
+from aftercare.service.models import RepairOrder, RepairOrderLine
 
 from .choices import ROAD_TEST_CATEGORIES, CheckResult, InspectionResult
 from .models import Job
@@ -41,6 +41,21 @@ class DispatchForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = workshop_staff(store)
         self.fields["bay"].queryset = Bay.objects.filter(store=store).active()
+
+
+class DispatchManyForm(DispatchForm):
+    """Several jobs of one order to one technician (and bay) at once."""
+
+    lines = forms.ModelMultipleChoiceField(
+        label=_("Jobs"), queryset=RepairOrderLine.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    field_order = ["lines", "technician", "bay", "required_finish_at"]
+
+    def __init__(self, *args, store, lines, **kwargs):
+        super().__init__(*args, store=store, **kwargs)
+        self.fields["lines"].queryset = RepairOrderLine.objects.filter(pk__in=[line.pk for line in lines])
+        self.fields["lines"].label_from_instance = lambda line: f"{line.code} {line.description}"
 
 
 class FindingForm(StyledForm):

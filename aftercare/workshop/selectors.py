@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -183,7 +183,16 @@ def jobs_for_technician(*, user, include_done_since: datetime | None = None):
         .filter(technician=user)
         .filter(~Q(status=JobStatus.DONE) | done)
         .select_related("line", "line__operation", "repair_order", "repair_order__vehicle", "bay")
-        .order_by("status", "required_finish_at", "id")
+        # The job on the clock first, then paused and waiting work, finished work last.
+        .alias(
+            rank=Case(
+                When(status=JobStatus.IN_PROGRESS, then=Value(0)),
+                When(status=JobStatus.PAUSED, then=Value(1)),
+                When(status=JobStatus.DONE, then=Value(3)),
+                default=Value(2),
+            )
+        )
+        .order_by("rank", "required_finish_at", "id")
     )
 
 

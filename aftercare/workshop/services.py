@@ -121,6 +121,50 @@ def job_dispatch(*, actor, line: RepairOrderLine, technician, bay: Bay | None = 
     return job
 
 
+def jobs_dispatch(
+    *,
+    actor,
+    order: RepairOrder,
+    lines: list[RepairOrderLine],
+    technician,
+    bay: Bay | None = None,
+    required_finish_at=None,
+) -> list[Job]:
+    """Dispatch several jobs of one order to one technician (and bay) at once, as a foreman gives a
+    car's whole visit to one person: job_dispatch for each line, under one lock of the order, all or
+    none. A refusal names the job it is about."""  # fmt: skip
+    if not lines:
+        raise ValidationError({"lines": _("Choose the jobs to dispatch.")})
+    with transaction.atomic():
+        order = _lock_order(order.pk)
+        jobs = []
+        for line in lines:
+            if line.repair_order_id != order.pk:
+                raise ValidationError({"lines": _("A job of another repair order was chosen.")})
+            try:
+                jobs.append(
+                    job_dispatch(
+                        actor=actor, line=line, technician=technician, bay=bay, required_finish_at=required_finish_at
+                    )
+                )
+            except ValidationError as error:
+                raise _about(line, error) from error
+    return jobs
+
+
+def _about(line: RepairOrderLine, error: ValidationError) -> ValidationError:
+    """`error` with each message prefixed by the job it concerns."""
+    prefix = f"{line.code} {line.description}: "
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                field: [prefix + message for message in ValidationError(errors).messages]
+                for field, errors in error.error_dict.items()
+            }
+        )
+    return ValidationError([prefix + message for message in error.messages])
+
+
 # --- clocking on and off (开工 / 停工) -----------------------------------------------------
 
 
@@ -135,8 +179,9 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
 
     A technician works on one job at a time: clocking on to another job pauses
     the running one (a technician who waits for parts moves to the next car and
-    should not have to find the first tablet). The first clock-on of an
-    approved order moves it to in progress."""
+    should not have to find the first tablet); the returned job's `paused`
+    lists the jobs it paused, so the technician is told. The first clock-on of
+    an approved order moves it to in progress."""
     with transaction.atomic():
         order = _lock_order(line.repair_order_id)
         require(actor, Perm.JOB_CLOCK, order)
@@ -152,9 +197,11 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
                 _("Work cannot start on an order that is %(status)s.") % {"status": order.get_status_display()}
             )
         now = timezone.now()
+        paused = []
         # The technician's running clock on another job: pause that job.
         for clock in JobClock.objects.select_for_update().filter(technician=actor, ended_at__isnull=True):
-            other = Job.objects.select_for_update().get(pk=clock.job_id)
+            other = Job.objects.select_for_update().select_related("line", "repair_order").get(pk=clock.job_id)
+            paused.append(other)
             other.actual_seconds += _close_clock(clock, now)
             other.status = JobStatus.PAUSED
             other.save(update_fields=["actual_seconds", "status"])
@@ -175,6 +222,7 @@ def job_clock_on(*, actor, line: RepairOrderLine) -> Job:
             spine.repair_order_transition(
                 repair_order=order, to=Status.IN_PROGRESS, actor=actor, note=_("Work started")
             )
+    job.paused = paused
     return job
 
 
@@ -292,9 +340,12 @@ def finding_propose(*, actor, finding: Finding) -> Finding:
             raise ValidationError(_("This finding has already been handled."))
         if finding.operation_id is None and finding.part_id is None:
             raise ValidationError(_("Choose the operation or part to propose first."))
+        # The technician found this work on the car: a second line for an entry the order carries
+        # is what the finding says, so it is confirmed (docs/DOMAIN.md §4.1).
         (line, *_rest) = spine.line_add(
-            actor=actor, order=order, operation=finding.operation, part=finding.part, quantity=finding.quantity
-        )
+            actor=actor, order=order, operation=finding.operation, part=finding.part, quantity=finding.quantity,
+            confirm_duplicate=True,
+        )  # fmt: skip
         finding.proposed_line = line
         finding.save(update_fields=["proposed_line"])
     return finding

@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.permissions import Perm
-from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
-from aftercare.service.choices import Status
+from aftercare.core.views import htmx_announce, htmx_partial, permission_required, post_form, run_action
+from aftercare.service.choices import RO_CHANGED, Status
 from aftercare.service.models import RepairOrder
 
 from . import selectors, services
 from .choices import WORKABLE_ORDER_STATUSES
-from .forms import DispatchForm, FindingForm, QualityCheckForm
+from .forms import DispatchForm, DispatchManyForm, FindingForm, QualityCheckForm
 from .models import Finding, Job, QualityCheck
 
 
@@ -99,8 +99,16 @@ def _after_my_jobs_action(request, finding_forms=None) -> HttpResponse:
 @require_POST
 def clock_on(request: HttpRequest, line_pk: int) -> HttpResponse:
     job = _my_job(request, line_pk)
-    run_action(request, lambda: services.job_clock_on(actor=request.user, line=job.line))
+    run_action(request, lambda: services.job_clock_on(actor=request.user, line=job.line), success=_clock_on_note)
     return _after_my_jobs_action(request)
+
+
+def _clock_on_note(job) -> str | None:
+    """Clocking on pauses the technician's running job: say which, so the clock is not a surprise."""
+    if not job.paused:
+        return None
+    names = "、".join(f"{other.repair_order.number} {other.line.description}" for other in job.paused)
+    return _("Clocked on. Your other job was paused: %(jobs)s") % {"jobs": names}
 
 
 def _clock_off_note(outcome) -> str | None:
@@ -144,7 +152,7 @@ def finding_report(request: HttpRequest, line_pk: int) -> HttpResponse:
 # --- the workshop panel on the repair order page --------------------------------------------------
 
 
-def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = None) -> dict:
+def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = None, dispatch_many_form=None) -> dict:
     user = request.user
     can_dispatch = user.has_perm(Perm.DISPATCH, order)
     # Dispatch forms only while the service would accept them (approved or in-progress orders).
@@ -164,6 +172,11 @@ def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = No
             line.dispatch_form = forms_by_line.get(line.pk) or DispatchForm(
                 store=order.store, prefix=f"d{line.pk}", initial=initial
             )
+    dispatchable = [line for line in lines if line.dispatch_form is not None]
+    # Two jobs or more: the foreman may give them to one technician in one go.
+    many_form = None
+    if len(dispatchable) > 1:
+        many_form = dispatch_many_form or DispatchManyForm(store=order.store, lines=dispatchable, prefix="many")
     findings = (
         Finding.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
         .filter(job__repair_order=order)
@@ -173,6 +186,7 @@ def _panel_context(request, order: RepairOrder, dispatch_forms: dict | None = No
         "order": order,
         "lines": lines,
         "can_dispatch": can_dispatch,
+        "dispatch_many_form": many_form,
         "can_inspect": user.has_perm(Perm.QUALITY_CHECK, order) and order.status == Status.QUALITY_CHECK,
         "can_propose": user.has_perm(Perm.REPAIR_ORDER_EDIT, order),
         "can_wash": (user.has_perm(Perm.JOB_CLOCK, order) or can_dispatch)
@@ -195,12 +209,17 @@ def _has_job(line) -> bool:
     return True
 
 
-def _panel_response(request, order: RepairOrder, dispatch_forms=None) -> HttpResponse:
-    """The workshop panel again for htmx (with the action's message); the order's page otherwise."""
+def _panel_response(
+    request, order: RepairOrder, dispatch_forms=None, *, changed: bool = False, dispatch_many_form=None
+) -> HttpResponse:
+    """The workshop panel again for htmx (with the action's message), and when the action
+    `changed` the order its change event, so the order page's other panels reload too;
+    the order's page otherwise."""
     if htmx_partial(request):
         order = _order_for(request, order.pk)
-        context = _panel_context(request, order, dispatch_forms=dispatch_forms)
-        return render(request, "workshop/order_panel.html", context)
+        context = _panel_context(request, order, dispatch_forms=dispatch_forms, dispatch_many_form=dispatch_many_form)
+        response = render(request, "workshop/order_panel.html", context)
+        return htmx_announce(request, response, RO_CHANGED) if changed else response
     return redirect("service:repair_order_detail", pk=order.pk)
 
 
@@ -218,9 +237,27 @@ def dispatch(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     form = DispatchForm(request.POST, store=order.store, prefix=f"d{line_pk}")
     dispatched = post_form(request, form, lambda data: services.job_dispatch(actor=request.user, line=line, **data))
     if dispatched.ok:
-        return _panel_response(request, order)
+        return _panel_response(request, order, changed=True)
     messages.error(request, _("The job was not dispatched."))
     return _panel_response(request, order, dispatch_forms={line_pk: form})
+
+
+@permission_required(Perm.DISPATCH)
+@require_POST
+def dispatch_many(request: HttpRequest, pk: int) -> HttpResponse:
+    """Several jobs of the order to one technician at once (all or none)."""
+    order = _order_for(request, pk, Perm.DISPATCH)
+    lines = [line for line in _panel_context(request, order)["lines"] if line.dispatch_form is not None]
+    form = DispatchManyForm(request.POST, store=order.store, lines=lines, prefix="many")
+
+    def dispatch_all(data):
+        return services.jobs_dispatch(actor=request.user, order=order, **data)
+
+    success = lambda jobs: _("%(count)s jobs dispatched.") % {"count": len(jobs)}  # noqa: E731
+    if post_form(request, form, dispatch_all, success=success).ok:
+        return _panel_response(request, order, changed=True)
+    messages.error(request, _("The jobs were not dispatched."))
+    return _panel_response(request, order, dispatch_many_form=form)
 
 
 @permission_required(Perm.QUALITY_CHECK)
@@ -245,8 +282,8 @@ def quality_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def wash(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    run_action(request, lambda: services.repair_order_wash(actor=request.user, order=order))
-    return _panel_response(request, order)
+    washed = run_action(request, lambda: services.repair_order_wash(actor=request.user, order=order)).ok
+    return _panel_response(request, order, changed=washed)
 
 
 @permission_required(Perm.REPAIR_ORDER_EDIT)
@@ -256,5 +293,5 @@ def finding_propose(request: HttpRequest, pk: int, finding_pk: int) -> HttpRespo
     finding = get_object_or_404(
         Finding.objects.for_user(request.user, Perm.REPAIR_ORDER_EDIT).filter(job__repair_order=order), pk=finding_pk
     )
-    run_action(request, lambda: services.finding_propose(actor=request.user, finding=finding))
-    return _panel_response(request, order)
+    proposed = run_action(request, lambda: services.finding_propose(actor=request.user, finding=finding)).ok
+    return _panel_response(request, order, changed=proposed)

@@ -54,7 +54,10 @@
           var remove = document.createElement("button");
           remove.type = "button";
           remove.className = "btn btn-sm btn-link text-danger p-0";
-          remove.textContent = "✕";
+          var cross = document.createElement("i");
+          cross.className = "bi bi-x-lg";
+          cross.setAttribute("aria-hidden", "true");
+          remove.appendChild(cross);
           remove.setAttribute("aria-label", "remove");
           remove.addEventListener("click", function () {
             marks.splice(index, 1);

@@ -63,12 +63,14 @@ def test_a_refund_gives_the_room_back_to_a_discount(staff, order):
 def test_an_order_holding_payments_is_not_cancelled_until_the_money_goes_back(staff, order):
     payment = _pay(staff, order, "20.00")
     with translation.override("en"), pytest.raises(ro.TransitionRefused) as refused:
-        ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"])
+        ro.repair_order_transition(
+            repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"], note="客户取消"
+        )
     assert "20.00" in str(refused.value) and "refund" in str(refused.value).lower()
     assert ro.repair_order_refusal(order, Status.CANCELLED)
     assert _status(order) == Status.READY
     services.payment_reverse(actor=staff["service_manager"], payment=payment, reason="刷错卡")
-    ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"])
+    ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"], note="客户取消")
     assert _status(order) == Status.CANCELLED
 
 
@@ -76,12 +78,12 @@ def test_a_refunded_order_can_be_cancelled_and_the_api_answers_409_before(staff,
     _pay(staff, order, "20.00")
     api = api_client_for(staff["service_manager"])
     url = f"/api/v1/repair-orders/{order.pk}/transition/"
-    refused = api.post(url, {"to": "cancelled"}, format="json")
+    refused = api.post(url, {"to": "cancelled", "note": "客户取消"}, format="json")
     assert refused.status_code == 409 and "20.00" in refused.json()["detail"]
     services.payment_refund(
         actor=staff["service_manager"], order=order, amount=Decimal("20"), method="wechat", reason="取消维修"
     )
-    assert api.post(url, {"to": "cancelled"}, format="json").status_code == 200
+    assert api.post(url, {"to": "cancelled", "note": "客户取消"}, format="json").status_code == 200
 
 
 # --- 4. Idempotency-Key is required on money-posting API calls --------------------------

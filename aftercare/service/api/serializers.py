@@ -70,6 +70,11 @@ class LineInSerializer(StrictInputMixin, serializers.Serializer):
         max_digits=6, decimal_places=2, min_value=MIN_QUANTITY, max_value=MAX_QUANTITY, required=False, default=1
     )
     payer = serializers.ChoiceField(choices=Payer.choices, required=False, default=Payer.CUSTOMER)
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Add the entry even though the order already carries it (otherwise 400 on `item`).",
+    )
 
     KINDS = ("operation", "part", "other_charge", "package")
 
@@ -106,7 +111,13 @@ class RepairOrderInSerializer(StrictInputMixin, serializers.Serializer):
 
 class TransitionInSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Kept in the status history. Required (the reason) when `to` is `cancelled` (400 on `note`).",
+    )
 
 
 class AuthoriseInSerializer(StrictInputMixin, serializers.Serializer):

@@ -37,7 +37,12 @@ def _line_items(order: RepairOrder, entries: list[dict]) -> tuple[list[services.
         kind = data["kind"]
         item = selectors.catalogue_item(order, kind, data[kind])
         errors.append({kind: ["Not in this store's catalogue."]} if item is None else {})
-        items.append(services.LineItem(quantity=data["quantity"], payer=data["payer"], **{kind: item}))
+        items.append(
+            services.LineItem(
+                quantity=data["quantity"], payer=data["payer"], confirm_duplicate=data["confirm_duplicate"],
+                **{kind: item},
+            )
+        )  # fmt: skip
     return items, errors
 
 

@@ -159,6 +159,29 @@ class LineItem:
     quantity: Decimal = Decimal("1")
     payer: str = Payer.CUSTOMER
     amount: Decimal | None = None
+    # A second line for what the order already carries is usually a slip (Enter
+    # on the wrong result): the caller confirms it is meant (docs/DOMAIN.md §4.1).
+    confirm_duplicate: bool = False
+
+
+DUPLICATE = "duplicate"
+
+
+def _refuse_duplicates(items: list[LineItem], lines: list[RepairOrderLine], sizes, on_order) -> None:
+    """Refuse new lines whose catalogue entry is already on the order (a declined
+    line does not count) unless their item confirms the duplicate. `lines` are
+    the new lines in the order of `items`, `sizes` how many each item gave (a
+    package gives several), `on_order` the order's lines as (kind, code, payer, status). The same
+    entry for another payer is a split of the bill, not a duplicate."""
+    existing = {(kind, code, payer) for kind, code, payer, status in on_order if status != LineStatus.DECLINED}
+    start = 0
+    for item, size in zip(items, sizes, strict=True):
+        added, start = lines[start : start + size], start + size
+        repeated = [line for line in added if (line.kind, line.code, line.payer) in existing]
+        if repeated and not item.confirm_duplicate:
+            entry = f"{repeated[0].code} {repeated[0].description}"
+            message = _("%(entry)s is already on this repair order. Add it again?") % {"entry": entry}
+            raise ValidationError({"item": ValidationError(message, code=DUPLICATE)})
 
 
 def _checked(item: LineItem | dict) -> LineItem:
@@ -289,7 +312,9 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
         raise ValidationError(_("Choose what to add to the repair order."))
     with transaction.atomic():
         order = _locked(order)
-        lines, described = _lines_for(order, items, position=order.lines.count())
+        on_order = list(order.lines.values_list("kind", "code", "payer", "status"))
+        lines, described = _lines_for(order, items, position=len(on_order))
+        _refuse_duplicates(items, lines, [len(entry) for entry in described], on_order)
         RepairOrderLine.objects.bulk_create(lines)
         _add_to_totals(order, _approved(lines))
         order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
@@ -308,6 +333,7 @@ def line_add(
     quantity: Decimal = Decimal("1"),
     payer: str = Payer.CUSTOMER,
     amount: Decimal | None = None,
+    confirm_duplicate: bool = False,
 ) -> list[RepairOrderLine]:
     """Add one catalogue item (or a package, expanded into its lines) to an
     order: lines_add with one item (same checks, errors and audit row).
@@ -316,7 +342,7 @@ def line_add(
     every customer unless the order's discount level or an approved discount applies."""
     item = LineItem(
         operation=operation, part=part, other_charge=other_charge, package=package, quantity=quantity, payer=payer,
-        amount=amount,
+        amount=amount, confirm_duplicate=confirm_duplicate,
     )  # fmt: skip
     return lines_add(actor=actor, order=order, items=[item])
 

@@ -127,8 +127,11 @@ def _require_move(actor, order: RepairOrder, to: str) -> None:
 
 def repair_order_transition(*, actor, repair_order: RepairOrder, to: str, note: str = "") -> RepairOrder:
     """Move a repair order to `to` under a row lock, if the transition table,
-    the guards and the actor's role allow it; refuse with a clear message otherwise."""
+    the guards and the actor's role allow it; refuse with a clear message otherwise.
+    Cancelling takes the reason as its note (docs/DOMAIN.md §3)."""
     _require_move(actor, repair_order, to)
+    if to == Status.CANCELLED and not note.strip() and to in REPAIR_ORDER_WORKFLOW.allowed(repair_order.status):
+        raise ValidationError({"note": _("Give the reason for cancelling the repair order.")})
     with transaction.atomic():
         return REPAIR_ORDER_WORKFLOW.move(_locked(repair_order), to, actor=actor, note=note)
 

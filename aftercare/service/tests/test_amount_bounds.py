@@ -169,5 +169,5 @@ def test_an_order_whose_stored_total_is_out_of_range_can_still_be_cancelled(staf
     services.line_add(actor=staff["advisor"], order=order, part=_part(store))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE service_repairorder SET total = 11039999889.60 WHERE id = %s", [order.pk])
-    response = api.post(f"{URL}{order.pk}/transition/", {"to": "cancelled"}, format="json")
+    response = api.post(f"{URL}{order.pk}/transition/", {"to": "cancelled", "note": "客户取消"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"

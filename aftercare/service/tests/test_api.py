@@ -69,13 +69,29 @@ def test_a_move_the_workflow_refuses_is_409_with_the_reason(api, order):
     assert api.post(f"{URL}{order.pk}/transition/", {"to": "delivered"}, format="json").status_code == 409
 
 
+def test_cancelling_without_a_reason_is_400_on_the_note(api, order):
+    response = api.post(f"{URL}{order.pk}/transition/", {"to": "cancelled", "note": "  "}, format="json")
+    assert response.status_code == 400 and "note" in response.json()
+    assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+
+
+def test_a_duplicate_line_is_400_on_item_unless_confirmed(api, store, order):
+    operation = LabourOperation.objects.effective_for_store(store).first()
+    assert api.post(f"{URL}{order.pk}/lines/", {"operation": operation.pk}, format="json").status_code == 201
+    refused = api.post(f"{URL}{order.pk}/lines/", {"operation": operation.pk}, format="json")
+    assert refused.status_code == 400 and "item" in refused.json()
+    confirmed = {"operation": operation.pk, "confirm_duplicate": True}
+    assert api.post(f"{URL}{order.pk}/lines/", confirmed, format="json").status_code == 201
+    assert order.lines.count() == 2
+
+
 def test_an_unknown_state_is_400(api, order):
     assert api.post(f"{URL}{order.pk}/transition/", {"to": "flying"}, format="json").status_code == 400
 
 
 def test_a_move_the_role_may_not_make_is_403(staff, api_client_for, order):
     response = api_client_for(staff["technician"]).post(
-        f"{URL}{order.pk}/transition/", {"to": "cancelled"}, format="json"
+        f"{URL}{order.pk}/transition/", {"to": "cancelled", "note": "客户取消"}, format="json"
     )
     assert response.status_code == 403
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
@@ -92,7 +108,10 @@ def test_another_stores_order_is_404(api, other_store):
         actor=someone, store=other_store, vehicle=VehicleFactory(owner=CustomerFactory(store=other_store))
     )
     assert api.get(f"{URL}{foreign.pk}/").status_code == 404
-    assert api.post(f"{URL}{foreign.pk}/transition/", {"to": "cancelled"}, format="json").status_code == 404
+    assert (
+        api.post(f"{URL}{foreign.pk}/transition/", {"to": "cancelled", "note": "客户取消"}, format="json").status_code
+        == 404
+    )
     assert api.get(f"{URL}{foreign.pk}/lines/").status_code == 404
     assert foreign.pk not in [o["id"] for o in api.get(URL).json()["results"]]
     created = api.post(URL, {"vehicle": foreign.vehicle_id, "odometer_km": 30000}, format="json")
@@ -193,7 +212,7 @@ def test_authorising_anything_but_an_estimate_is_409(api, order):
 
 def test_the_list_filters_by_status(api, staff, store, order, vehicle):
     other = services.repair_order_open(actor=staff["advisor"], store=store, vehicle=vehicle)
-    services.repair_order_transition(repair_order=other, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=other, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     ids = [o["id"] for o in api.get(URL, {"status": "cancelled"}).json()["results"]]
     assert ids == [other.pk]
     assert {o["id"] for o in api.get(URL, {"status": "open"}).json()["results"]} == {order.pk}

@@ -139,7 +139,9 @@ def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff
     order.refresh_from_db()
     allowed = target in TRANSITIONS[source]
     if allowed:
-        moved = services.repair_order_transition(repair_order=order, to=target, actor=staff["service_manager"])
+        moved = services.repair_order_transition(
+            repair_order=order, to=target, actor=staff["service_manager"], note="移动原因"
+        )
         assert moved.status == target
         assert StatusChange.objects.filter(repair_order=order, from_status=source, to_status=target).exists()
     else:
@@ -150,7 +152,9 @@ def test_every_move_is_allowed_exactly_when_the_table_says(source, target, staff
 
 def test_a_technician_cannot_cancel_an_order(staff, order):
     with pytest.raises(PermissionDenied):
-        services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["technician"])
+        services.repair_order_transition(
+            repair_order=order, to=Status.CANCELLED, actor=staff["technician"], note="客户取消"
+        )
 
 
 def test_a_registered_guard_can_refuse_a_move(staff, store, order, monkeypatch):
@@ -365,7 +369,9 @@ def test_a_locked_move_needs_the_callers_transaction(staff, order):
     from django.db.transaction import TransactionManagementError
 
     with pytest.raises(TransactionManagementError):
-        services.repair_order_move_locked(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+        services.repair_order_move_locked(
+            repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消"
+        )
 
 
 def test_a_locked_move_checks_role_table_and_guards_and_records_like_a_transition(

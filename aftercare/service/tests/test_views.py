@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, Part, RepairType
 from aftercare.service import services
-from aftercare.service.choices import LineStatus, Status
+from aftercare.service.choices import RO_CHANGED, LineStatus, Status
 from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
 
@@ -55,7 +55,7 @@ def _op(store, code="M001"):
 def _with_lines(staff, store, order, n):
     charge = OtherCharge.objects.effective_for_store(store).first()
     for _ in range(n):
-        services.line_add(actor=staff["advisor"], order=order, other_charge=charge)
+        services.line_add(actor=staff["advisor"], order=order, other_charge=charge, confirm_duplicate=True)
     return order
 
 
@@ -138,18 +138,95 @@ def test_the_reception_search_offers_the_car_to_receive(advisor, vehicle):
 # --- lines with htmx ----------------------------------------------------------------------------
 
 
-def test_adding_a_line_with_htmx_returns_the_lines_with_the_new_total(advisor, store, order):
-    op = _op(store)
-    response = advisor.post(
-        reverse("service:line_add", args=[order.pk]),
-        {"line-kind": "operation", "line-item": op.pk, "line-quantity": "1", "line-payer": "customer"},
-        headers={"HX-Request": "true"},
-    )
+def _add(client, order, item, **extra):
+    data = {"line-kind": "operation", "line-item": item.pk, "line-quantity": "1", "line-payer": "customer", **extra}
+    return client.post(reverse("service:line_add", args=[order.pk]), data, headers={"HX-Request": "true"})
+
+
+def test_adding_a_line_with_htmx_returns_a_fresh_form_and_announces_the_change_to_the_order(advisor, store, order):
+    response = _add(advisor, order, _op(store))
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="ro-lines"' in body and "<html" not in body
+    assert 'id="line-add-form"' in body and "<html" not in body and 'data-testid="line-error"' not in body
+    assert response["HX-Trigger-After-Settle"] == RO_CHANGED
+    assert order.lines.count() == 1
+
+
+def test_a_refused_line_announces_no_change(advisor, order):
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "part", "line-item": "999999", "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert "HX-Trigger-After-Settle" not in response
+
+
+def test_every_panel_of_the_order_page_showing_its_figures_reloads_on_the_change_event(advisor, staff, store, order):
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    listener = 'hx-trigger="ro-changed from:body"'
+    for panel in ("ro-lines-table", "ro-proposed", "billing-panel"):
+        start = html.index(f'id="{panel}"')
+        tag = html[html.rindex("<", 0, start) : html.index(">", start)]
+        assert listener in tag, panel
+    # The workshop panel arrives by htmx; what it loads listens too.
+    workshop = advisor.get(reverse("workshop:order_panel", args=[order.pk])).content.decode()
+    assert listener in workshop[: workshop.index(">", workshop.index('id="workshop-panel"'))]
+
+
+def test_after_a_line_is_added_each_panel_reloads_with_the_new_figures(advisor, staff, store, order, client_for):
+    _add(advisor, order, _op(store))
     order.refresh_from_db()
-    assert order.total > 0 and f"¥{order.total}" in body
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver/repair-orders/{order.pk}/"}
+    lines = advisor.get(reverse("service:order_panel", args=[order.pk, "line_table"]), headers=headers)
+    billing = client_for(staff["cashier"]).get(reverse("billing:order_panel", args=[order.pk]), headers=headers)
+    workshop = advisor.get(reverse("workshop:order_panel", args=[order.pk]), headers=headers)
+    assert f"¥{order.total}" in lines.content.decode() and "<html" not in lines.content.decode()
+    balance = billing.content.decode()
+    assert f'data-testid="balance">¥{order.customer_total}<' in balance
+    assert f'name="next" value="/repair-orders/{order.pk}/"' in balance
+    assert _op(store).name in workshop.content.decode()
+
+
+def test_an_unknown_panel_is_a_404_and_another_stores_panel_too(advisor, other_store, catalogue, order):
+    assert advisor.get(reverse("service:order_panel", args=[order.pk, "authorise"])).status_code == 404
+    theirs = _other_store_order(other_store, catalogue)
+    assert advisor.get(reverse("service:order_panel", args=[theirs.pk, "line_table"])).status_code == 404
+    assert advisor.get(reverse("billing:order_panel", args=[theirs.pk])).status_code == 404
+
+
+def test_a_line_already_on_the_order_is_refused_until_the_advisor_confirms_it(advisor, store, order):
+    op = _op(store)
+    _add(advisor, order, op)
+    refused = _add(advisor, order, op)
+    body = refused.content.decode()
+    assert 'data-testid="line-duplicate"' in body and f'name="line-confirm" value="{op.pk}"' in body
+    assert "HX-Trigger-After-Settle" not in refused and order.lines.count() == 1
+    confirmed = _add(advisor, order, op, **{"line-item": "", "line-confirm": op.pk})
+    assert confirmed["HX-Trigger-After-Settle"] == RO_CHANGED and order.lines.count() == 2
+
+
+def test_a_declined_line_does_not_count_as_a_duplicate(staff, store, order):
+    op = _op(store)
+    (line,) = services.line_add(actor=staff["advisor"], order=order, operation=op)
+    RepairOrderLine.objects.filter(pk=line.pk).update(status=LineStatus.DECLINED)
+    services.line_add(actor=staff["advisor"], order=order, operation=op)
+    assert order.lines.count() == 2
+
+
+def test_enter_without_a_chosen_entry_adds_nothing(advisor, order):
+    response = advisor.post(
+        reverse("service:line_add", args=[order.pk]),
+        {"line-kind": "operation", "q": "M00", "line-quantity": "1", "line-payer": "customer"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'data-testid="line-error"' in response.content.decode() and not order.lines.exists()
+
+
+def test_the_add_line_forms_default_button_is_disabled_so_enter_submits_nothing(advisor, order):
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    form = html[html.index('id="line-add-form"') :]
+    first_button = form[form.index("<button") : form.index(">", form.index("<button"))]
+    assert "disabled" in first_button and 'data-typeahead="catalogue-results"' in form
 
 
 def test_a_line_without_a_catalogue_entry_is_a_form_error(advisor, order):
@@ -176,7 +253,8 @@ def test_the_catalogue_type_ahead_finds_entries_of_the_store(advisor, store, ord
 def test_removing_a_line_while_the_estimate_is_built(advisor, staff, store, order):
     (line,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store))
     response = advisor.post(reverse("service:line_remove", args=[order.pk, line.pk]), headers={"HX-Request": "true"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response["HX-Trigger-After-Settle"] == RO_CHANGED
+    assert 'id="ro-lines-table"' in response.content.decode()
     order.refresh_from_db()
     assert order.total == 0 and not order.lines.exists()
 
@@ -240,11 +318,25 @@ def test_a_forbidden_move_is_a_message_not_a_500(advisor, order):
 
 def test_a_technician_who_may_not_cancel_gets_a_message(staff, client_for, order):
     response = client_for(staff["technician"]).post(
-        reverse("service:transition", args=[order.pk]), {"to": "cancelled"}, follow=True
+        reverse("service:transition", args=[order.pk]), {"to": "cancelled", "note": "客户取消"}, follow=True
     )
     assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+
+
+def test_cancelling_an_order_asks_for_the_reason_and_keeps_it_in_the_history(advisor, order):
+    url = reverse("service:transition", args=[order.pk])
+    html = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
+    form = html[
+        html.index('data-testid="cancel-form"') : html.index("</form>", html.index('data-testid="cancel-form"'))
+    ]
+    assert 'name="note" required' in form
+    refused = advisor.post(url, {"to": "cancelled", "note": ""}, follow=True)
+    assert list(refused.context["messages"]) and RepairOrder.objects.get(pk=order.pk).status == Status.RECEPTION
+    advisor.post(url, {"to": "cancelled", "note": "客户改去别家"})
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.status_changes.last().note == "客户改去别家"
 
 
 def test_allowed_moves_are_buttons_but_approval_goes_through_the_signature_form(advisor, staff, store, order):
@@ -270,7 +362,7 @@ def test_only_a_manager_sees_and_gives_a_discount(advisor, staff, store, order, 
 
 def test_a_closed_order_shows_no_editing_forms_but_still_takes_photos(advisor, staff, store, order, client_for):
     _with_lines(staff, store, order, 1)
-    services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     url = reverse("service:repair_order_detail", args=[order.pk])
     manager = client_for(staff["service_manager"]).get(url)
     body = manager.content.decode()
@@ -314,7 +406,12 @@ def test_another_stores_order_is_a_404(advisor, other_store, catalogue, name):
 
 def test_another_stores_order_cannot_be_moved_or_changed(advisor, other_store, catalogue):
     foreign = _other_store_order(other_store, catalogue)
-    assert advisor.post(reverse("service:transition", args=[foreign.pk]), {"to": "cancelled"}).status_code == 404
+    assert (
+        advisor.post(
+            reverse("service:transition", args=[foreign.pk]), {"to": "cancelled", "note": "客户取消"}
+        ).status_code
+        == 404
+    )
     assert RepairOrder.objects.get(pk=foreign.pk).status == Status.RECEPTION
 
 
@@ -367,7 +464,8 @@ def test_the_repair_order_page_shows_the_people_bay_sheet_and_photos_it_reads(
     assert "王顾问" in html and "李技师 · 九号工位" in html  # full names, not login names
     assert "粤A12345" in html and "张三" in html and order.repair_type.name in html
     assert "1 damage mark" in html and "行车记录仪" in html and "Not signed yet" not in html
-    assert f'src="{photo.image.url}"' in html
+    assert 'src="{}"'.format(reverse("service:photo", args=[order.pk, photo.pk])) in html
+    assert "/media/" not in html
 
 
 def test_an_order_without_a_check_in_sheet_shows_an_empty_one(advisor, order):
@@ -403,7 +501,9 @@ def test_the_list_shows_todays_open_orders_first_and_filters_by_status(advisor, 
         fresh = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
-        services.repair_order_transition(repair_order=fresh, to=Status.CANCELLED, actor=staff["advisor"])
+        services.repair_order_transition(
+            repair_order=fresh, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消"
+        )
         today = services.repair_order_open(
             actor=staff["advisor"], store=store, vehicle=VehicleFactory(owner=CustomerFactory(store=store))
         )
@@ -422,7 +522,9 @@ def test_the_list_filters_by_status_and_ignores_a_status_it_does_not_know(adviso
         )
         for _ in range(3)
     )
-    services.repair_order_transition(repair_order=cancelled, to=Status.CANCELLED, actor=staff["advisor"])
+    services.repair_order_transition(
+        repair_order=cancelled, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消"
+    )
     url = reverse("service:repair_order_list")
     newest_first = [last.pk, cancelled.pk, first.pk]
     for query, expected in (
@@ -520,6 +622,51 @@ def test_a_photo_is_attached_only_if_it_is_an_image(advisor, order, settings, tm
     assert response.redirect_chain == [(reverse("service:repair_order_detail", args=[order.pk]), 302)]
     assert response.status_code == 200 and list(response.context["messages"])
     assert Photo.objects.filter(repair_order=order).count() == 1
+
+
+def test_a_photo_is_served_to_whoever_may_see_its_order(advisor, staff, order, settings, tmp_path, client_for):
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    url = reverse("service:photo", args=[order.pk, photo.pk])
+    response = advisor.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    assert "private" in response["Cache-Control"]
+    assert client_for(staff["cashier"]).get(url).status_code == 200  # every role that sees the order
+
+
+def test_another_stores_user_gets_a_404_for_a_photo_and_a_stranger_the_login_page(
+    staff, order, other_store, catalogue, settings, tmp_path, client
+):
+    from aftercare.accounts.roles import Role
+    from aftercare.tests.factories import MembershipFactory, UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    outsider = UserFactory(username="other-advisor")
+    MembershipFactory(user=outsider, store=other_store, role=Role.ADVISOR)
+    url = reverse("service:photo", args=[order.pk, photo.pk])
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    # Nor through another of the user's own orders: the photo must belong to the order in the address.
+    theirs = _other_store_order(other_store, catalogue)
+    client.force_login(outsider)
+    assert client.get(reverse("service:photo", args=[theirs.pk, photo.pk])).status_code == 404
+
+
+def test_a_photo_whose_file_is_gone_is_a_404(advisor, staff, order, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.photo_add(
+        actor=staff["advisor"], order=order, image=SimpleUploadedFile("dent.png", PNG, content_type="image/png")
+    )
+    (tmp_path / photo.image.name).unlink()
+    assert advisor.get(reverse("service:photo", args=[order.pk, photo.pk])).status_code == 404
 
 
 def test_a_photo_over_10_mb_is_refused(staff, order, settings, tmp_path):

@@ -38,7 +38,7 @@ def test_the_english_switch_changes_the_interface(live_server, page, demo):
     page.fill("#id_password", settings.DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    _open_menu(page)  # below 1400 px the menu (and the language switch) collapse behind ☰
+    _open_menu(page)  # below 1200 px the menu (and the language switch) collapse behind ☰
     page.click("button[name=language][value=en]")
     page.wait_for_load_state()
     assert "Hello" in page.get_by_test_id("welcome").inner_text()

@@ -82,7 +82,7 @@ def test_proposed_work_and_unapproved_orders_cannot_be_dispatched(staff, store, 
     assert extra.status == LineStatus.PROPOSED
     with pytest.raises(ValidationError):
         _dispatch(staff, extra, tech)
-    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     (line, _extra) = labour(order)
     with pytest.raises(spine.TransitionRefused):
         _dispatch(staff, line, tech)

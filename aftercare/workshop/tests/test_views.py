@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.service import services as spine
-from aftercare.service.choices import Status
+from aftercare.service.choices import RO_CHANGED, Status
 from aftercare.service.models import RepairOrder
 from aftercare.workshop import services
 from aftercare.workshop.models import Finding, Job
@@ -74,7 +74,8 @@ def test_each_board_row_shows_its_car_stage_people_bay_jobs_wash_and_promise(sta
     assert f'<a href="{reverse("service:repair_order_detail", args=[order.pk])}">{order.number}</a>' in row
     assert "粤A8B8C8" in row and str(staff["advisor"]) in row and str(tech) in row and "B03" in row
     assert "<td>1/2</td>" in row and timezone.localtime(order.promised_at).strftime("%m-%d %H:%M") in row
-    assert f"<td>✓ {timezone.localtime(wash.washed_at):%H:%M}</td>" in row
+    washed = f'<td><i class="bi bi-check-lg" aria-hidden="true"></i> {timezone.localtime(wash.washed_at):%H:%M}</td>'
+    assert washed in row
 
 
 def test_the_wall_mode_has_no_navigation_and_big_type(staff, make_order, client_for):
@@ -138,8 +139,10 @@ def test_the_foreman_dispatches_from_the_order_panel(staff, make_order, tech, cl
     url = reverse("workshop:dispatch", args=[order.pk, line.pk])
     bad = client.post(url, {f"d{line.pk}-technician": staff["cashier"].pk}, **HTMX)
     assert bad.status_code == 200 and not Job.objects.exists()
+    assert "HX-Trigger-After-Settle" not in bad
     ok = client.post(url, {f"d{line.pk}-technician": tech.pk, f"d{line.pk}-bay": bay(order.store).pk}, **HTMX)
     assert ok.status_code == 200 and Job.objects.get().technician == tech
+    assert ok["HX-Trigger-After-Settle"] == RO_CHANGED  # the order page's lines show the technician
 
 
 def test_the_order_panel_offers_dispatch_only_while_the_order_can_be_worked_on(staff, make_order, client_for):
@@ -147,9 +150,61 @@ def test_the_order_panel_offers_dispatch_only_while_the_order_can_be_worked_on(s
     foreman = client_for(staff["foreman"])
     panel = reverse("workshop:order_panel", args=[order.pk])
     assert reverse("workshop:dispatch", args=[order.pk, labour(order)[0].pk]).encode() in foreman.get(panel).content
-    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"])
+    spine.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
     html = foreman.get(panel).content.decode()
     assert 'data-testid="workshop-panel"' in html and "/dispatch/" not in html
+
+
+def test_the_foreman_dispatches_several_jobs_of_an_order_at_once(staff, make_order, tech, client_for):
+    order = make_order(codes=("M009", "M001", "B001"))
+    first, second, third = labour(order)
+    client = client_for(staff["foreman"])
+    panel = client.get(reverse("workshop:order_panel", args=[order.pk])).content.decode()
+    assert 'data-testid="dispatch-many"' in panel and f'value="{third.pk}"' in panel
+    url = reverse("workshop:dispatch_many", args=[order.pk])
+    data = {"many-lines": [first.pk, second.pk], "many-technician": tech.pk, "many-bay": bay(order.store).pk}
+    response = client.post(url, data, **HTMX)
+    assert response.status_code == 200 and response["HX-Trigger-After-Settle"] == RO_CHANGED
+    assert sorted(Job.objects.filter(technician=tech).values_list("line_id", flat=True)) == [first.pk, second.pk]
+    assert not Job.objects.filter(line=third).exists()
+
+
+def test_dispatching_several_jobs_is_all_or_none_and_says_which_job_was_refused(staff, make_order, tech, client_for):
+    order = make_order(codes=("M009", "M001"))
+    first, second = labour(order)
+    response = client_for(staff["foreman"]).post(
+        reverse("workshop:dispatch_many", args=[order.pk]),
+        {"many-lines": [first.pk, second.pk], "many-technician": staff["cashier"].pk},
+        **HTMX,
+    )
+    assert response.status_code == 200 and "HX-Trigger-After-Settle" not in response
+    assert not Job.objects.exists()
+    none_chosen = client_for(staff["foreman"]).post(
+        reverse("workshop:dispatch_many", args=[order.pk]), {"many-technician": tech.pk}, **HTMX
+    )
+    assert 'data-testid="dispatch-many"' in none_chosen.content.decode() and not Job.objects.exists()
+
+
+def test_one_dispatchable_job_gets_no_several_jobs_form(staff, make_order, client_for):
+    order = make_order()
+    panel = client_for(staff["foreman"]).get(reverse("workshop:order_panel", args=[order.pk])).content.decode()
+    assert 'data-testid="dispatch-many"' not in panel
+
+
+def test_clocking_on_says_it_paused_the_running_job_and_lists_the_running_job_first(
+    staff, make_order, tech, client_for
+):
+    first = _dispatched(staff, make_order, tech, plate="粤A11111")
+    second = _dispatched(staff, make_order, tech, plate="粤A22222")
+    (first_line,), (second_line,) = labour(first), labour(second)
+    client = client_for(tech)
+    quiet = client.post(reverse("workshop:clock_on", args=[first_line.pk]), **HTMX).content.decode()
+    assert "alert-success" not in quiet  # nothing was paused
+    html = client.post(reverse("workshop:clock_on", args=[second_line.pk]), **HTMX).content.decode()
+    assert "alert-success" in html and first.number in html[html.index("alert-success") :][:400]
+    assert Job.objects.get(line=first_line).status == "paused"
+    cards = html.split('data-testid="job-card"')[1:]
+    assert "粤A22222" in cards[0] and "粤A11111" in cards[1]
 
 
 def test_a_technician_cannot_open_dispatch(staff, make_order, tech, client_for):
