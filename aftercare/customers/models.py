@@ -227,6 +227,18 @@ class Vehicle(TimeStampedModel):
     def in_warranty(self) -> bool:
         return bool(self.warranty_end and self.warranty_end >= timezone.localdate())
 
+    @property
+    def warranty_expired(self) -> bool:
+        """A warranty end on file that has passed (no end on file is not "expired")."""
+        return bool(self.warranty_end and self.warranty_end < timezone.localdate())
+
+    def service_overdue(self) -> bool:
+        """The next service is past its date or its km (docs/DOMAIN.md §2.4)."""
+        due_date, due_km = self.next_service_due()
+        if due_date is not None and due_date < timezone.localdate():
+            return True
+        return self.odometer_km is not None and self.odometer_km >= due_km
+
 
 class VehicleOwnership(models.Model):
     """Who owned the vehicle when: a vehicle changes owners, history stays with it."""
