@@ -24,6 +24,7 @@ from .choices import (
     OdometerSource,
     PlateKind,
     Powertrain,
+    Preference,
 )
 
 # Operator classes for (text column, store id) indexes serving prefix searches:
@@ -117,6 +118,11 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
+
+    @property
+    def preference_labels(self) -> list[str]:
+        """The customer's preferences in the reader's words (unknown codes left out)."""
+        return [Preference(p).label for p in self.preferences if p in Preference.values]
 
     def save(self, *args, **kwargs):
         from .normalize import name_pinyin, reverse
