@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .models import AuditEntry, Store
+from .querysets import StoreScopedQuerySet
 from .templatetags.money import money
 
 # Bookkeeping every row has: not news to the reader.
@@ -94,14 +95,22 @@ class AuditRow:
     changes: list[Change] = field(default_factory=list)
 
 
-def audit_rows(entries) -> list[AuditRow]:
-    """One page of audit entries, each with its document's name and its readable changes."""
+def audit_rows(entries, user=None) -> list[AuditRow]:
+    """One page of audit entries, each with its document's name and its readable changes;
+    documents the changes name by id are named as `user` may see them."""
     entries = list(entries)
-    names = _Names(entries)
+    names = _Names(entries, user)
     return [
         AuditRow(entry=entry, document=audit_document(entry), changes=_changes(entry, _model(entry), names))
         for entry in entries
     ]
+
+
+# Entries about many rows at once name what happened instead of a document.
+OBJECT_LABELS = {
+    "followups:escalated": gettext_lazy("Overdue follow-ups escalated"),
+    "complaints:opinions": gettext_lazy("Customer opinions report"),
+}
 
 
 def audit_document(entry: AuditEntry) -> str:
@@ -109,9 +118,22 @@ def audit_document(entry: AuditEntry) -> str:
     language, then what it was called when written (its number or name)."""
     model = _model(entry)
     if model is None:
+        if entry.object_repr in OBJECT_LABELS:
+            return str(OBJECT_LABELS[entry.object_repr])
+        if entry.object_repr.startswith("followups:"):
+            kind = _choice_label("followups.followuptask", "kind", entry.object_repr.partition(":")[2])
+            return f"{_('Follow-ups generated')} · {kind}"
         return entry.object_repr or entry.object_type
     name = entry.object_repr or (f"#{entry.object_id}" if entry.object_id else "")
     return f"{model._meta.verbose_name} {name}".strip()
+
+
+def _choice_label(label: str, field_name: str, value: str) -> str:
+    try:
+        choices = dict(apps.get_model(label)._meta.get_field(field_name).flatchoices)
+    except (LookupError, FieldDoesNotExist):
+        return value
+    return str(choices.get(value, value))
 
 
 def _model(entry: AuditEntry) -> type[models.Model] | None:
@@ -182,6 +204,8 @@ def _value(value, key: str, model_field, names: "_Names") -> str:
             ", ".join(f"{_label(k, None)}: {_value(v, k, None, names)}" for k, v in value.items() if not _empty(v))
             or "—"
         )
+    if key == "escalated" and isinstance(value, list):
+        return ngettext("%(n)d follow-up", "%(n)d follow-ups", len(value)) % {"n": len(value)}
     if isinstance(value, list):
         return "、".join(_value(item, key, model_field, names) for item in value)
     if model_field is not None:
@@ -228,10 +252,12 @@ def _when(text: str) -> str:
 
 
 class _Names:
-    """Names of the staff and stores a page of entries refers to by id: one query each.
-    Other documents stay "#id": reading them would bypass their own store scoping."""
+    """Names of what a page of entries refers to by id, one query per kind: staff and stores,
+    and store-owned documents (customers, vehicles, orders) through their own `for_user`,
+    so the trail names only what the reader may see; anything else stays "#id"."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, user):
+        self.user = user
         self.ids: dict[type, set[int]] = {}
         user_model = get_user_model()
         for entry in entries:
@@ -249,9 +275,12 @@ class _Names:
                     target = user_model
                 else:
                     continue
-                if target in (user_model, Store):
+                if target in (user_model, Store) or self._scoped(target):
                     self.ids.setdefault(target, set()).update(_ids(values))
         self.names: dict[type, dict[int, str]] = {}
+
+    def _scoped(self, model) -> bool:
+        return self.user is not None and isinstance(model._default_manager.all(), StoreScopedQuerySet)
 
     def of(self, model, value) -> str:
         if _int(value) is None:
@@ -259,10 +288,13 @@ class _Names:
         if not self.ids.get(model):
             return f"#{value}"
         if model not in self.names:
+            ids = self.ids[model]
             if model is Store:
-                rows = Store.objects.filter(pk__in=self.ids[model]).values_list("pk", "name")
+                rows = Store.objects.filter(pk__in=ids).values_list("pk", "name")
+            elif model is get_user_model():
+                rows = [(user.pk, str(user)) for user in model.objects.filter(pk__in=ids)]
             else:
-                rows = [(user.pk, str(user)) for user in model.objects.filter(pk__in=self.ids[model])]
+                rows = [(obj.pk, str(obj)) for obj in model._default_manager.for_user(self.user).filter(pk__in=ids)]
             self.names[model] = dict(rows)
         return self.names[model].get(_int(value), f"#{value}")
 

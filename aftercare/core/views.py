@@ -118,7 +118,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     # Lazy: no COUNT(*) over the whole trail, which grows forever.
     page = lazy_page(request, filterset.qs, per_page=50)
     template = "core/audit_list.html#results" if htmx_partial(request) else "core/audit_list.html"
-    return render(request, template, {"filter": filterset, "page": page, "rows": audit_rows(page)})
+    return render(request, template, {"filter": filterset, "page": page, "rows": audit_rows(page, request.user)})
 
 
 @permission_required(Perm.BACKUP_RUN)

@@ -161,3 +161,21 @@ def test_the_trail_page_speaks_chinese_and_names_staff_in_one_query(
         html = client.get(reverse("core:audit_list")).content.decode()
     assert f"处理人</span>: — → {staff['advisor']}" in html
     assert "<code>" not in html and "None" not in html
+
+
+def test_the_trail_names_documents_the_reader_may_see_and_only_those(staff, store, other_store):
+    from aftercare.tests.factories import CustomerFactory
+
+    ours = CustomerFactory(store=store, name="张三")
+    theirs = CustomerFactory(store=other_store, name="李四")
+    entries = [
+        AuditEntry(action=AuditEntry.Action.CREATE, object_type="complaints.complaint", object_id="1",
+                   object_repr="CP000001", changes={"customer": [None, customer.pk]})
+        for customer in (ours, theirs)
+    ] + [AuditEntry(action=AuditEntry.Action.UPDATE, object_repr="followups:escalated",
+                    changes={"escalated": [[], [6, 7, 8]]})]  # fmt: skip
+    with translation.override("zh-hans"):
+        rows = audit_rows(entries, staff["service_manager"])
+    assert [(c.label, c.after) for c in rows[0].changes] == [("客户", str(ours))]
+    assert [(c.label, c.after) for c in rows[1].changes] == [("客户", f"#{theirs.pk}")]  # another store's customer
+    assert rows[2].document == "逾期回访已升级" and rows[2].changes[0].after == "3 条回访"
