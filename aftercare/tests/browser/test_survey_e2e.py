@@ -35,7 +35,8 @@ def test_the_issued_link_shows_a_qr_code_and_the_phone_page_labels_every_score(l
         answer = phone.new_page()
         answer.goto(link)
         first = answer.locator(".survey-choices").first
-        assert first.get_by_test_id("score-word").all_inner_texts() == ["非常满意", "满意", "一般", "不满意", "非常不满意"]
+        words = first.get_by_test_id("score-word").all_inner_texts()
+        assert words == ["非常满意", "满意", "一般", "不满意", "非常不满意"]
         tops = {round(label.bounding_box()["y"]) for label in first.locator("label").all()}
         assert len(tops) == 1  # the five buttons share one row
     finally:
