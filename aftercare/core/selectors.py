@@ -212,6 +212,9 @@ def _value(value, key: str, model_field, names: "_Names") -> str:
         if model_field.flatchoices:
             labels = {str(k): v for k, v in model_field.flatchoices}
             return str(labels.get(str(value), value))
+        if key.endswith("role"):
+            # A role kept as plain text (a follow-up open to a role) reads as the role's name.
+            return _choice_label("accounts.membership", "role", str(value))
         if model_field.is_relation:
             return names.of(model_field.related_model, value)
         if (

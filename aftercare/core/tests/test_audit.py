@@ -132,8 +132,12 @@ def test_the_trail_reads_as_a_document_with_labelled_fields_local_times_and_read
         },
     )  # fmt: skip
     response = AuditEntry(action=AuditEntry.Action.CREATE, object_type="surveys.surveyresponse", object_id="55")
+    task = AuditEntry(
+        action=AuditEntry.Action.UPDATE, object_type="followups.followuptask", object_id="9",
+        changes={"owner_role": ["", "customer_care"]},
+    )  # fmt: skip
     with translation.override("zh-hans"):
-        rows = audit_rows([appointment, order, response])
+        rows = audit_rows([appointment, order, response, task])
         shown = [(row.document, [(c.label, c.before, c.after) for c in row.changes]) for row in rows]
     assert shown[0] == ("预约 AP0000015", [
         ("预约渠道", "—", "微信"), ("状态", "—", "已预约"), ("开始时间", "—", "2026-12-10 13:00"),
@@ -144,6 +148,7 @@ def test_the_trail_reads_as_a_document_with_labelled_fields_local_times_and_read
         ("旧件返还客户", "否", "是"), ("追加项目", "更换制动液", "已同意"),
     ])  # fmt: skip
     assert shown[2] == ("调查答卷 #55", [])
+    assert shown[3][1] == [("负责岗位", "—", "客户专员")]
 
 
 def test_the_trail_page_speaks_chinese_and_names_staff_in_one_query(

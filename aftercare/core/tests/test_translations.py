@@ -59,3 +59,31 @@ def test_a_percent_in_a_template_message_is_translated():
     with translation.override("zh-hans"):
         text = Template('{% load i18n %}{% translate "Labour discount %" %}').render(Context())
     assert text == "工时折扣 %"
+
+
+def test_no_list_filter_offers_unknown_for_a_yes_no_filter_left_unset():
+    """Django's NullBooleanSelect reads 未知 (unknown); a filter left unset filters nothing (全部)."""
+    import importlib
+    import pkgutil
+
+    import django_filters
+
+    import aftercare
+    from aftercare.core.forms import AnyYesNoSelect
+
+    for module in pkgutil.walk_packages(aftercare.__path__, "aftercare."):
+        if module.name.endswith(".filters"):
+            importlib.import_module(module.name)
+    filtersets = []
+    pending = [django_filters.FilterSet]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            pending.append(subclass)
+            if subclass.__module__.startswith("aftercare."):
+                filtersets.append(subclass)
+    yes_no = [(filterset.__name__, name, f.extra.get("widget")) for filterset in filtersets
+              for name, f in filterset.base_filters.items() if isinstance(f, django_filters.BooleanFilter)]  # fmt: skip
+    assert len(yes_no) >= 5
+    assert [(fs, name) for fs, name, widget in yes_no if widget is not AnyYesNoSelect] == []
+    with translation.override("zh-hans"):
+        assert "未知" not in AnyYesNoSelect().render("f", None) and "全部" in AnyYesNoSelect().render("f", None)
