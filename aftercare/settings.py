@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import pgettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # `or`, not a default argument: an empty variable (as in .env.example) means "not set".
@@ -236,6 +237,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE") or "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# A list filter left empty filters nothing: it reads 全部 (all), not ---------.
+FILTERS_EMPTY_CHOICE_LABEL = pgettext_lazy("filter", "All")
 
 # --- Static files: served by the app itself, shops run on closed networks ---
 STATIC_URL = "static/"

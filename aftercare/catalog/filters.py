@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.core.forms import StyledForm
+from aftercare.core.forms import AnyYesNoSelect, StyledForm
 
 from . import models
 from .choices import AnswerType, BillsTo, InspectionArea, SurveyDimension
@@ -14,7 +14,7 @@ class SearchFilterSet(django_filters.FilterSet):
     """`q` searches the code and the name (case-insensitive, anywhere in them)."""
 
     q = django_filters.CharFilter(method="search", label=_("Search code or name"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=AnyYesNoSelect)
 
     search_fields: tuple[str, ...] = ("code", "name")
 
@@ -65,7 +65,7 @@ class OperationCategoryFilterSet(CatalogFilterSet):
 
 
 class LabourOperationFilterSet(CatalogFilterSet):
-    high_voltage = django_filters.BooleanFilter(label=_("High-voltage work"))
+    high_voltage = django_filters.BooleanFilter(label=_("High-voltage work"), widget=AnyYesNoSelect)
 
     class Meta(CatalogFilterSet.Meta):
         model = models.LabourOperation
@@ -73,7 +73,7 @@ class LabourOperationFilterSet(CatalogFilterSet):
 
 class PartFilterSet(CatalogFilterSet):
     search_fields = ("part_no", "name", "brand")
-    is_oem = django_filters.BooleanFilter(label=_("OEM part"))
+    is_oem = django_filters.BooleanFilter(label=_("OEM part"), widget=AnyYesNoSelect)
 
     class Meta(CatalogFilterSet.Meta):
         model = models.Part

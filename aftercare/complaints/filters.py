@@ -2,8 +2,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from aftercare.core.forms import StyledForm
+from aftercare.core.forms import AnyYesNoSelect, StyledForm
 
 from .choices import OPEN_STATUSES, Channel, ComplaintType, Priority, Status
 from .models import Complaint
@@ -15,12 +16,14 @@ class ComplaintFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Number, customer or plate"))
     status = django_filters.ChoiceFilter(choices=[("open", _("All open")), *Status.choices], method="filter_status",
                                          label=_("Status"))  # fmt: skip
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, label=pgettext_lazy("complaint or survey", "Channel")
+    )
     complaint_type = django_filters.ChoiceFilter(choices=ComplaintType.choices, label=_("Type"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
-    is_crisis = django_filters.BooleanFilter(label=_("Crisis"), widget=forms.NullBooleanSelect)
+    is_crisis = django_filters.BooleanFilter(label=_("Crisis"), widget=AnyYesNoSelect)
     breached = django_filters.BooleanFilter(method="filter_breached", label=_("Deadline missed"),
-                                            widget=forms.NullBooleanSelect)  # fmt: skip
+                                            widget=AnyYesNoSelect)  # fmt: skip
     since = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__gte", label=_("From"),
     )  # fmt: skip

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.models import User
 from aftercare.core.forms import StyledForm, StyledFormMixin
@@ -17,7 +18,7 @@ class ComplaintCreateForm(StyledForm):
 
     customer = forms.CharField(label=_("Customer"), max_length=20, help_text=_("Customer number or 11-digit mobile."))
     repair_order = forms.CharField(label=_("Repair order number"), max_length=20, required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    channel = forms.ChoiceField(label=pgettext_lazy("complaint or survey", "Channel"), choices=Channel.choices)
     complaint_type = forms.ChoiceField(label=_("Type"), choices=ComplaintType.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     is_crisis = forms.BooleanField(label=_("Crisis: vehicle damaged in the shop or a service accident"), required=False)
@@ -65,7 +66,9 @@ class HandlingForm(StyledForm):
 
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     complaint_type = forms.ChoiceField(label=_("Type"), choices=ComplaintType.choices)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=pgettext_lazy("complaint handler", "Owner"), queryset=User.objects.none(), required=False
+    )
     staff_concerned = forms.ModelChoiceField(label=_("Staff concerned"), queryset=User.objects.none(), required=False)
     resolution_plan = forms.CharField(
         label=_("Resolution plan"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.querysets import StoreScopedQuerySet
@@ -149,7 +150,7 @@ class Complaint(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("staff concerned"),
     )  # fmt: skip
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("complaint or survey", "channel"), max_length=20, choices=Channel.choices)
     complaint_type = models.CharField(_("type"), max_length=20, choices=ComplaintType.choices)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     description = models.TextField(_("description"))
@@ -162,7 +163,7 @@ class Complaint(TimeStampedModel):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("complaint handler", "owner"),
     )  # fmt: skip
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     # Handling

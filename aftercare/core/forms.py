@@ -1,5 +1,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .bounds import TEXT_MAX_LENGTH
 from .dates import validate_plausible_date
@@ -71,6 +73,19 @@ def _picker(field: forms.Field) -> None:
 
 class StyledForm(StyledFormMixin, forms.Form):
     pass
+
+
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no list filter whose empty choice reads 全部 (all): Django's own
+    NullBooleanSelect says "Unknown", which is wrong for a filter left unset."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (
+            ("unknown", pgettext_lazy("filter", "All")),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        )
 
 
 def add_service_errors(form, error, *, rename: dict[str, str] | None = None) -> None:

@@ -19,6 +19,7 @@ from .filters import AuditEntryFilterSet
 from .forms import add_service_errors
 from .models import AuditEntry
 from .permissions import Perm
+from .selectors import audit_rows
 from .tables import lazy_page
 from .tasks import run_backup
 
@@ -132,7 +133,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     # Lazy: no COUNT(*) over the whole trail, which grows forever.
     page = lazy_page(request, filterset.qs, per_page=50)
     template = "core/audit_list.html#results" if htmx_partial(request) else "core/audit_list.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    return render(request, template, {"filter": filterset, "page": page, "rows": audit_rows(page, request.user)})
 
 
 @permission_required(Perm.BACKUP_RUN)

@@ -24,6 +24,7 @@ from .choices import (
     OdometerSource,
     PlateKind,
     Powertrain,
+    Preference,
 )
 
 # Operator classes for (text column, store id) indexes serving prefix searches:
@@ -117,6 +118,11 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
+
+    @property
+    def preference_labels(self) -> list[str]:
+        """The customer's preferences in the reader's words (unknown codes left out)."""
+        return [Preference(p).label for p in self.preferences if p in Preference.values]
 
     def save(self, *args, **kwargs):
         from .normalize import name_pinyin, reverse
@@ -226,6 +232,18 @@ class Vehicle(TimeStampedModel):
     @property
     def in_warranty(self) -> bool:
         return bool(self.warranty_end and self.warranty_end >= timezone.localdate())
+
+    @property
+    def warranty_expired(self) -> bool:
+        """A warranty end on file that has passed (no end on file is not "expired")."""
+        return bool(self.warranty_end and self.warranty_end < timezone.localdate())
+
+    def service_overdue(self) -> bool:
+        """The next service is past its date or its km (docs/DOMAIN.md §2.4)."""
+        due_date, due_km = self.next_service_due()
+        if due_date is not None and due_date < timezone.localdate():
+            return True
+        return self.odometer_km is not None and self.odometer_km >= due_km
 
 
 class VehicleOwnership(models.Model):

@@ -5,7 +5,7 @@ from django.db.models import F
 
 from aftercare.core.permissions import Perm
 
-from .choices import ConsentPurpose, Preference
+from .choices import ConsentPurpose
 from .models import ClassChange, Consent, Customer, OdometerReading, Vehicle, VehicleOwnership
 
 # How many rows of a history (readings, class changes) the pages show.
@@ -44,7 +44,7 @@ def customer_360(customer: Customer) -> dict:
     return {
         "vehicles": [{"vehicle": v, "next_service": v.next_service_due()} for v in vehicles],
         "consents": [(purposes[p], c) for p, c in current_consents(customer).items()],
-        "preference_labels": [Preference(p).label for p in customer.preferences if p in Preference.values],
+        "preference_labels": customer.preference_labels,
         "former_vehicles": list(
             VehicleOwnership.objects.filter(customer=customer, ended_at__isnull=False).select_related("vehicle")
         ),

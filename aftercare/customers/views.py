@@ -219,6 +219,7 @@ def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "vehicle": vehicle,
         "next_service": vehicle.next_service_due(),
+        "service_overdue": vehicle.service_overdue(),
         **selectors.vehicle_history(vehicle),
         "can_edit": Perm.CUSTOMER_EDIT in perms,
         # Unbound and the same for every vehicle: the template caches their widgets per

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.querysets import StoreScopedQuerySet
@@ -132,7 +133,7 @@ class FollowUpTask(TimeStampedModel):
     )  # fmt: skip
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("complaint handler", "owner"),
     )  # fmt: skip
     owner_role = models.CharField(_("owner role"), max_length=30, blank=True)
     available_at = models.DateTimeField(_("call from"), default=timezone.now)
@@ -189,7 +190,7 @@ class FollowUpTask(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.customer_id}"
+        return f"{self.get_kind_display()} #{self.pk}"
 
     def is_overdue(self, now=None) -> bool:
         return self.status == TaskStatus.OPEN and self.due_at < (now or timezone.now())
@@ -252,7 +253,7 @@ class FollowUpProblem(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["store", "source_key"], name="followups_problem_unique_source")]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} · {self.customer_id}"
+        return f"{self.get_category_display()} #{self.pk}"
 
     def is_late(self, now=None) -> bool:
         now = now or timezone.now()

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.accounts.models import User
+from aftercare.accounts.roles import Role
+from aftercare.accounts.selectors import staff_with_role
 from aftercare.core.forms import StyledForm
 from aftercare.core.permissions import Perm
 
@@ -32,9 +34,7 @@ class RepairOrderFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         user = user or getattr(self.request, "user", None)
         if user is not None:
-            self.filters["advisor"].queryset = User.objects.filter(
-                memberships__store_id__in=user.store_ids(Perm.REPAIR_ORDER_VIEW), memberships__is_active=True
-            ).distinct().order_by("full_name", "username")  # fmt: skip
+            self.filters["advisor"].queryset = staff_with_role(Role.ADVISOR, user.store_ids(Perm.REPAIR_ORDER_VIEW))
 
     def filter_q(self, queryset, name, value):
         value = value.strip().upper()

@@ -10,7 +10,14 @@ from aftercare.core.forms import StyledForm, StyledFormMixin
 from .choices import SurveyKind
 from .selectors import DIMENSIONS
 
-SCORE_CHOICES = [(str(n), str(n)) for n in range(5, 0, -1)]
+# The customer taps a number; the word under it says which end of the scale is good.
+SCORE_CHOICES = [
+    ("5", _("Very satisfied")),
+    ("4", _("Satisfied")),
+    ("3", _("Neutral")),
+    ("2", _("Dissatisfied")),
+    ("1", _("Very dissatisfied")),
+]
 YES_NO_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -22,6 +29,7 @@ class AnswerForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = list(survey.ordered_questions())
         fields = {}
+        score_names = {"overall"} | {f"q_{q.pk}" for q in self.questions if q.answer_type == AnswerType.SCORE}
         for question in self.questions:
             name = f"q_{question.pk}"
             if question.answer_type == AnswerType.SCORE:
@@ -41,6 +49,9 @@ class AnswerForm(StyledFormMixin, forms.Form):
             widget=forms.RadioSelect,
             help_text=_("Leave empty to use the average of the scores."),
         )
+        for name, field in fields.items():
+            # Read by _answer_fields.html, which draws a score as its number over its word.
+            field.is_score = name in score_names
         self.fields.update(fields)
         # StyledFormMixin ran before these fields existed.
         for field in fields.values():

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.catalog.models import RepairType, SurveyQuestion
 from aftercare.core.models import Store, TimeStampedModel
@@ -119,7 +120,7 @@ class SurveyResponse(TimeStampedModel):
     repair_type = models.ForeignKey(
         RepairType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("repair type")
     )
-    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("complaint or survey", "channel"), max_length=12, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.PENDING
     )
@@ -153,7 +154,7 @@ class SurveyResponse(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.customer_id}"
+        return f"{self.get_kind_display()} #{self.pk}"
 
     @property
     def is_completed(self) -> bool:

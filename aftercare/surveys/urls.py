@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.results, name="results"),
     path("record/", views.record, name="record"),
     path("link/", views.link_issue, name="link_issue"),
+    path("link/qr.svg", views.link_qr, name="link_qr"),
 ]

@@ -2,8 +2,10 @@
 form, issuing a customer link, and the customer's own page (no login)."""
 
 import csv
+import io
 from datetime import date
 
+import segno
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
@@ -191,17 +193,42 @@ def link_issue(request: HttpRequest) -> HttpResponse:
         )
         request.session[ISSUED_LINK] = {"response": response.pk, "link": request.build_absolute_uri(url)}
         return redirect("surveys:link_issue")
-    issued = request.session.get(ISSUED_LINK)
+    issued = _issued_link(request)
     if issued is None:
         return redirect("surveys:results")
-    response = get_object_or_404(
-        SurveyResponse.objects.for_user(request.user, PERM).select_related("customer"), pk=issued["response"]
-    )
+    response, link = issued
     return render(
         request,
         "surveys/link_issued.html",
-        {"response": response, "customer": response.customer, "link": issued["link"]},
+        {"response": response, "customer": response.customer, "link": link},
     )
+
+
+def _issued_link(request: HttpRequest) -> tuple[SurveyResponse, str] | None:
+    """The response and link this session issued last, if the user may still see it."""
+    issued = request.session.get(ISSUED_LINK)
+    if issued is None:
+        return None
+    response = get_object_or_404(
+        SurveyResponse.objects.for_user(request.user, PERM).select_related("customer"), pk=issued["response"]
+    )
+    return response, issued["link"]
+
+
+@permission_required(PERM)
+@require_http_methods(["GET"])
+def link_qr(request: HttpRequest) -> HttpResponse:
+    """The issued link as a QR code (SVG) for the customer to scan at the desk, until
+    messages carry it. Only the session's own link: this is no QR maker for any text."""
+    issued = _issued_link(request)
+    if issued is None:
+        raise Http404
+    buffer = io.BytesIO()
+    segno.make(issued[1], error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
+    answer = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    # The link is personal and single-use: no cache keeps it.
+    answer["Cache-Control"] = "no-store"
+    return answer
 
 
 # --- the customer's page: no login, a signed link --------------------------------------

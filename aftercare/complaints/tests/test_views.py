@@ -250,3 +250,16 @@ def test_staff_of_one_store_see_numbers_without_a_store_label(make_complaint, st
     complaint = make_complaint()
     content = client_for(staff["service_manager"]).get(reverse("complaints:opinions")).content.decode()
     assert complaint.number in content and 'data-testid="number-store"' not in content
+
+
+def test_the_complaint_pages_say_handler_deadline_and_channel_in_chinese(client_for, staff, complaint):
+    client = client_for(staff["service_manager"])
+    listing = client.get(reverse("complaints:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<th>处理人</th>" in listing and "车主" not in listing
+    assert "未知" not in listing  # the yes/no filters start at 全部 (all)
+    assert re.search(r'<option value="unknown" selected>全部</option>', listing)
+    assert re.search(r'<option value="" selected>全部</option>', listing)
+    detail = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "<th>期限</th>" in detail and "<th>完成时间</th>" in detail
+    assert "未付" not in detail and "已完工" not in detail and "预约渠道" not in detail
+    assert ">渠道</dt>" in detail and ">处理人</dt>" in detail

@@ -1,6 +1,10 @@
 """Customer and vehicle pages: field errors instead of 500s, masking by role, scoping."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from aftercare.core.models import AuditEntry
@@ -287,3 +291,29 @@ def test_the_customer_list_prints_the_last_visit_as_a_local_date_and_masks_by_ro
     for role, phone in [("advisor", "13812345678"), ("technician", "138****5678")]:
         html = client_for(staff[role]).get(reverse("customers:customer_list"), HTTP_HX_REQUEST="true").content.decode()
         assert f"<td>{phone}</td>" in html and "<td>2025-04-01</td>" in html  # 1 April 01:30 in Shanghai
+
+
+@time_machine.travel(datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+def test_the_vehicle_page_flags_an_overdue_service_and_an_expired_warranty(staff, store, client_for):
+    late = VehicleFactory(
+        owner=CustomerFactory(store=store), last_service_at=date(2026, 3, 1), last_service_km=20000,
+        odometer_km=21000, warranty_start=date(2023, 1, 1), warranty_end=date(2026, 1, 1),
+    )  # fmt: skip
+    by_km = VehicleFactory(
+        owner=CustomerFactory(store=store), last_service_at=date(2026, 10, 1), last_service_km=20000,
+        odometer_km=25000, warranty_end=date(2027, 1, 1),
+    )  # fmt: skip
+    fine = VehicleFactory(
+        owner=CustomerFactory(store=store), last_service_at=date(2026, 10, 1), last_service_km=20000,
+        odometer_km=21000, warranty_end=date(2026, 12, 6),
+    )  # fmt: skip
+    client = client_for(staff["advisor"])
+
+    def flags(vehicle):
+        body = client.get(reverse("customers:vehicle_detail", args=[vehicle.pk])).content.decode()
+        return {name for name in ("service-overdue", "warranty-expired") if f'data-testid="{name}"' in body}, body
+
+    assert flags(late)[0] == {"service-overdue", "warranty-expired"}
+    assert "保养已逾期" in flags(late)[1] and "保修已过期" in flags(late)[1]
+    assert flags(by_km)[0] == {"service-overdue"}  # 5,000 km since the last service
+    assert flags(fine)[0] == set()  # the warranty's last day is still in warranty

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -159,3 +161,22 @@ def test_the_work_queue_filters_by_customer_like_the_api(task, store, staff, cli
 
     assert everyone == 2 and narrowed.content.count(b'data-testid="followup-') == 1
     assert "王五" in narrowed.content.decode()
+
+
+def test_a_manager_of_two_stores_sees_the_store_of_each_call(store, other_store, client_for):
+    manager = UserFactory(username="area_manager")
+    MembershipFactory(user=manager, store=None, group=store.group, role="service_manager")
+    for where in (store, other_store):
+        services.followup_create(
+            store=where, customer=CustomerFactory(store=where), kind="churn", due_at=aware(2026, 3, 3, 12, 0),
+            source_key=f"store{where.pk}", owner=manager,
+        )  # fmt: skip
+    with time_machine.travel(aware(2026, 3, 3, 10, 0), tick=False):
+        content = client_for(manager).get(reverse("followups:queue")).content.decode()
+    labels = re.findall(r'data-testid="number-store"[^>]*>([^<]+)<', content)
+    assert sorted(labels) == sorted([store.name, other_store.name])
+
+
+def test_staff_of_one_store_see_their_calls_without_a_store_label(task, staff, client_for):
+    content = client_for(staff["advisor"]).get(reverse("followups:queue")).content.decode()
+    assert 'data-testid="followup-' in content and 'data-testid="number-store"' not in content

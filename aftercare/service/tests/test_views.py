@@ -1,6 +1,7 @@
 """The repair order pages: reception, the advisor's workspace, check-in, print, list, progress."""
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -746,3 +748,42 @@ def test_the_list_escapes_what_people_typed(advisor, staff, store, catalogue):
     assert order.number in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '"><img src=x>' not in html and "&quot;&gt;&lt;img src=x&gt;" in html
+
+
+def test_the_advisor_filter_lists_the_advisors_of_the_visible_stores_and_no_one_else(staff, store, other_store):
+    from aftercare.accounts.roles import Role
+    from aftercare.core.models import DealerGroup
+    from aftercare.service.filters import RepairOrderFilterSet
+    from aftercare.tests.factories import MembershipFactory, StoreFactory, UserFactory
+
+    manager = UserFactory(username="area_manager")
+    MembershipFactory(user=manager, store=None, group=store.group, role=Role.SERVICE_MANAGER)
+    theirs = UserFactory(username="py-advisor")
+    MembershipFactory(user=theirs, store=other_store, role=Role.ADVISOR)
+    group_wide = UserFactory(username="group-advisor")
+    MembershipFactory(user=group_wide, store=None, group=store.group, role=Role.ADVISOR)
+    elsewhere = UserFactory(username="other-group-advisor")
+    MembershipFactory(user=elsewhere, store=StoreFactory(group=DealerGroup.objects.create(name="别的集团")),
+                      role=Role.ADVISOR)  # fmt: skip
+    gone = UserFactory(username="left-advisor", is_active=False)
+    MembershipFactory(user=gone, store=store, role=Role.ADVISOR)
+
+    def offered(user):
+        return set(RepairOrderFilterSet(user=user).filters["advisor"].queryset.values_list("username", flat=True))
+
+    assert offered(manager) == {"advisor", "py-advisor", "group-advisor"}  # no technician, no foreman
+    assert offered(staff["advisor"]) == {"advisor", "group-advisor"}
+
+
+def test_a_manager_of_two_stores_sees_the_store_of_each_order_in_the_list(staff, store, other_store, order, catalogue):
+    from aftercare.accounts.roles import Role
+    from aftercare.tests.factories import MembershipFactory, UserFactory
+
+    theirs = _other_store_order(other_store, catalogue)
+    manager = UserFactory(username="area_manager")
+    MembershipFactory(user=manager, store=None, group=store.group, role=Role.SERVICE_MANAGER)
+    client = Client()
+    client.force_login(manager)
+    content = client.get(reverse("service:repair_order_list")).content.decode()
+    labels = re.findall(r'data-testid="number-store"[^>]*>([^<]+)<', content)
+    assert order.number == theirs.number and sorted(labels) == sorted([store.name, other_store.name])

@@ -1,10 +1,13 @@
 """Survey pages: the customer's link (valid, expired, reused, tampered), staff entry,
 results with drill-down and CSV, permissions and store scoping."""
 
+import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import segno
 import time_machine
 from django.test import Client
 from django.urls import reverse
@@ -254,3 +257,30 @@ def test_bad_filter_input_falls_back_to_this_month_without_error(client_for, sta
     assert page.context["form"].errors
     bad_drill = client_for(staff["service_manager"]).get(reverse("surveys:results"), {"by": "month", "key": "20x"})
     assert bad_drill.status_code == 404
+
+
+def test_the_score_buttons_say_which_end_is_satisfied(link):
+    _response, url = link
+    body = Client().get(url).content.decode()
+    words = re.findall(r'data-testid="score-word">([^<]+)<', body)
+    assert words[:5] == ["非常满意", "满意", "一般", "不满意", "非常不满意"]
+
+
+def test_the_issued_link_page_shows_a_qr_code_of_that_link(client_for, staff, customer, catalogue):
+    client = client_for(staff["customer_care"])
+    client.post(reverse("surveys:link_issue"), {"customer": customer.pk, "kind": "first_service"})
+    page = client.get(reverse("surveys:link_issue"))
+    assert f'src="{reverse("surveys:link_qr")}"' in page.content.decode()
+    assert "完成" in page.content.decode() and "已完工" not in page.content.decode()
+    qr = client.get(reverse("surveys:link_qr"))
+    assert qr.status_code == 200
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert qr["Cache-Control"] == "no-store"
+    expected = io.BytesIO()
+    segno.make(page.context["link"], error="m").save(expected, kind="svg", scale=6, border=2, xmldecl=False)
+    assert qr.content == expected.getvalue()
+
+
+def test_there_is_no_qr_code_without_an_issued_link(client_for, staff):
+    assert client_for(staff["customer_care"]).get(reverse("surveys:link_qr")).status_code == 404
+    assert Client().get(reverse("surveys:link_qr")).status_code == 302  # to the login
