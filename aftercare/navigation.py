@@ -32,7 +32,9 @@ NAV_ITEMS = [
     NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "megaphone"),
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
-    NavItem(_("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"),
+    NavItem(
+        _("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"
+    ),
     NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "emoji-smile"),
     NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "graph-up"),
     NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "shop"),
