@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "aftercare.surveys",
     "aftercare.followups",
     "aftercare.complaints",
+    "aftercare.parts",
     "aftercare.reports",
     "aftercare.demo",
 ]
