@@ -31,6 +31,7 @@ NAV_ITEMS = [
     NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "📘"),
     NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "📣"),
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "☎"),
+    NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "🔩"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "💴"),
     NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "☺"),
     NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "📈"),

@@ -51,17 +51,22 @@ def expected_arrivals(item_ids) -> dict[int, object]:
     return {row["item_id"]: row["first"] for row in rows}
 
 
-def order_part_lines(user, order) -> list[LineDemand]:
-    """The part lines of one repair order as the advisor sees them: 待发料, 缺件 (with the expected
-    arrival) or 已发料."""
-    rows = list(
-        LineDemand.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
-        .filter(repair_order=order)
-        .select_related("line", "item")
-        .order_by("line__position", "line_id")
+def order_part_lines(user, order) -> list:
+    """The part lines of one repair order as the advisor sees them, each with its demand (None
+    before approval): 待发料, 缺件 with the expected arrival, or 已发料; OEM or brand as estimated."""
+    from aftercare.service.choices import LineKind
+    from aftercare.service.models import RepairOrderLine
+
+    lines = list(
+        RepairOrderLine.objects.filter(repair_order=order, kind=LineKind.PART)
+        .select_related("demand")
+        .order_by("position", "id")
     )
-    _attach_arrivals(rows)
-    return rows
+    demands = [line.demand for line in lines if getattr(line, "demand", None) is not None]
+    _attach_arrivals(demands)
+    for line in lines:
+        line.part_demand = getattr(line, "demand", None)
+    return lines
 
 
 def short_counts(store_ids, order_ids) -> dict[int, int]:

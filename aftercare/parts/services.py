@@ -88,7 +88,7 @@ def _post(item: StockItem, *, kind, quantity: Decimal, bin: str, unit_cost, acto
     """Apply one signed quantity to a locked item and its bin and write its movement. The caller
     holds the item's lock; a quantity that would leave the bin or the item below zero (or below
     what is reserved, for an unreserved take) is refused before anything is written."""
-    bin = (bin or item.main_bin or "").strip()[:20]
+    bin = (bin or "").strip()[:20] or _default_bin(item, quantity)
     row = _bin_row(item, bin)
     if quantity < 0 and row.on_hand + quantity < 0:
         raise ValidationError(
@@ -109,6 +109,17 @@ def _post(item: StockItem, *, kind, quantity: Decimal, bin: str, unit_cost, acto
         on_hand_after=item.on_hand, created_by=actor if actor and actor.is_authenticated else None,
         created_at=now, **refs,
     )  # fmt: skip
+
+
+def _default_bin(item: StockItem, quantity: Decimal) -> str:
+    """Where a movement without a bin goes: the main bin, or for a take the main bin when it
+    holds enough, else the bin holding the most."""
+    if quantity > 0 or not item.pk:
+        return item.main_bin or ""
+    rows = dict(BinStock.objects.filter(item=item, on_hand__gte=-quantity).values_list("bin", "on_hand"))
+    if item.main_bin in rows or not rows:
+        return item.main_bin or ""
+    return max(rows, key=rows.get)
 
 
 ITEM_FIELDS = ["on_hand", "reserved", "on_order", "back_ordered", "avg_cost", "changed_at", "last_moved_at", "main_bin"]
