@@ -6,6 +6,7 @@ from ..choices import OrderType, PartClass
 from ..models import LineDemand, Movement, StockItem, SupplierOrder, SupplierOrderLine
 
 QTY = {"max_digits": 8, "decimal_places": 2}
+ID = {"min_value": 1, "max_value": 2**53}
 
 
 class StockItemSerializer(ModelSerializer):
@@ -38,13 +39,13 @@ class MovementSerializer(ModelSerializer):
 
 class MovementInSerializer(StrictInputMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=["receipt", "adjustment", "transfer"])
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(**ID)
     quantity = serializers.CharField(max_length=12)
     bin = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     unit_cost = serializers.DecimalField(required=False, min_value=0, **QTY)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     to_bin = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    to_store = serializers.IntegerField(required=False)
+    to_store = serializers.IntegerField(required=False, **ID)
     serials = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=999)
 
 
@@ -108,12 +109,12 @@ class OrderSerializer(ModelSerializer):
 
 
 class OrderLineInSerializer(StrictInputMixin, serializers.Serializer):
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(**ID)
     quantity = serializers.DecimalField(min_value=0, **QTY)
 
 
 class OrderInSerializer(StrictInputMixin, serializers.Serializer):
-    supplier = serializers.IntegerField()
+    supplier = serializers.IntegerField(**ID)
     order_type = serializers.ChoiceField(choices=OrderType.choices)
     part_class = serializers.ChoiceField(choices=PartClass.choices, required=False, default=PartClass.GENERAL)
     for_company_vehicle = serializers.BooleanField(required=False, default=False)
@@ -121,7 +122,7 @@ class OrderInSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class ReceiptInSerializer(StrictInputMixin, serializers.Serializer):
-    line = serializers.IntegerField()
+    line = serializers.IntegerField(**ID)
     quantity = serializers.DecimalField(min_value=0, **QTY)
     bin = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     serials = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=999)

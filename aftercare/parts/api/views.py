@@ -34,7 +34,7 @@ PARTS = [require(Perm.PARTS_MANAGE)]
 
 
 def _int(value):
-    return int(value) if value and str(value).isdigit() else None
+    return int(value) if value and str(value).isdigit() and len(str(value)) <= 15 else None
 
 
 @extend_schema(
