@@ -362,6 +362,15 @@ def _release(demand: LineDemand) -> None:
     item.save(update_fields=["reserved"])
 
 
+def stock_allocate(*, item: StockItem) -> StockItem:
+    """Reserve an item's free stock for the lines short of it (after stock was loaded in bulk)."""
+    with transaction.atomic():
+        item = _locked(item)
+        _allocate_short(item)
+        item.save(update_fields=["reserved"])
+    return item
+
+
 def _allocate_short(item: StockItem) -> None:
     """Reserve free stock of a locked item for the repair-order lines short of it, earliest promise first."""
     free = item.on_hand - item.reserved

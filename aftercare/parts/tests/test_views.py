@@ -76,3 +76,13 @@ def test_another_stores_clerk_sees_nothing_of_this_store(stock, make_order, clie
     outsider = UserFactory(username="parts-other")
     MembershipFactory(user=outsider, store=other_store, role="parts_clerk")
     assert client_for(outsider).get(reverse("parts:stock_detail", args=[item.pk])).status_code == 404
+
+
+def test_the_clerks_home_cards_show_real_numbers(stock, make_order, client_for, clerk):
+    stock(OIL_FILTER, quantity="5")
+    make_order([(OIL_FILTER, 1)])
+    make_order([(OIL_FILTER, 2)])
+    client = client_for(clerk)
+    assert "parts:home_cards" not in client.get("/").content.decode()
+    cards = client.get(reverse("parts:home_cards")).content.decode()
+    assert 'data-testid="card-to-issue">2<' in cards
