@@ -20,6 +20,8 @@ from aftercare.service.models import RepairOrder, RepairOrderLine
 from .choices import DemandStatus, DocumentKind, MovementKind, OrderStatus, OrderType, PartClass, SerialStatus
 
 ZERO = Decimal("0")
+# PostgreSQL answers LIKE 'x%' from varchar_pattern_ops whatever the collation.
+PATTERN_OPS = ["varchar_pattern_ops", "int8_ops"]
 QTY = {"max_digits": 12, "decimal_places": 2, "default": ZERO}
 
 
@@ -122,11 +124,13 @@ class StockItem(models.Model):
             models.CheckConstraint(condition=Q(on_order__gte=0) & Q(back_ordered__gte=0), name="parts_on_order_ok"),
         ]
         indexes = [
-            models.Index(fields=["store", "part_no"], name="parts_stock_part_no"),
-            models.Index(fields=["store", "name_pinyin"], name="parts_stock_pinyin"),
-            models.Index(fields=["store", "name_initials"], name="parts_stock_initials"),
+            # The lookup box: every key a prefix (__prefix), indexed for LIKE 'x%' on PostgreSQL too.
+            models.Index(fields=["part_no", "store"], name="parts_stock_part_no", opclasses=PATTERN_OPS),
+            models.Index(fields=["name_pinyin", "store"], name="parts_stock_pinyin", opclasses=PATTERN_OPS),
+            models.Index(fields=["name_initials", "store"], name="parts_stock_initials", opclasses=PATTERN_OPS),
+            models.Index(fields=["name", "store"], name="parts_stock_name", opclasses=PATTERN_OPS),
+            models.Index(fields=["main_bin", "store"], name="parts_stock_bin", opclasses=PATTERN_OPS),
             models.Index(fields=["store", "changed_at"], name="parts_stock_changed"),
-            models.Index(fields=["store", "main_bin"], name="parts_stock_bin"),
             models.Index(fields=["store", "suggested_qty"], name="parts_stock_suggested"),
         ]
 

@@ -7,8 +7,8 @@ from .services import RESERVING_STATUSES
 
 def on_repair_order_status_changed(sender, repair_order_id, to_status, **kwargs):
     # Approval reserves the part lines; later moves pick up approved additional work;
-    # cancellation releases what was reserved.
-    if to_status in RESERVING_STATUSES or to_status == Status.CANCELLED:
+    # cancellation or delivery releases what was reserved and never issued.
+    if to_status in RESERVING_STATUSES or to_status in (Status.CANCELLED, Status.DELIVERED):
         from .services import demands_sync
 
         demands_sync(repair_order_id=repair_order_id)

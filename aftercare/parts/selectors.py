@@ -69,6 +69,18 @@ def order_part_lines(user, order) -> list:
     return lines
 
 
+def shortages(user, store, limit: int = 50) -> list[LineDemand]:
+    """缺件 for the management board: open orders' short part lines with their expected arrival."""
+    rows = list(
+        LineDemand.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .filter(store=store, status=DemandStatus.SHORT)
+        .select_related("repair_order", "repair_order__vehicle", "item")
+        .order_by(F("promised_at").asc(nulls_last=True), "id")[:limit]
+    )
+    _attach_arrivals(rows)
+    return rows
+
+
 def short_counts(store_ids, order_ids) -> dict[int, int]:
     """repair order id -> its number of short part lines (for the management board)."""
     rows = (
@@ -86,14 +98,15 @@ def stock_lookup(user, store, q: str = "", limit: int = 50):
     if q:
         lowered = q.lower()
         if q.isascii():
+            upper = q.upper()
             match = (
-                Q(part_no__istartswith=q)
-                | Q(name_pinyin__startswith=lowered)
-                | Q(name_initials__startswith=lowered)
-                | Q(main_bin__istartswith=q)
+                Q(part_no__prefix=upper)
+                | Q(name_pinyin__prefix=lowered)
+                | Q(name_initials__prefix=lowered)
+                | Q(main_bin__prefix=upper)
             )
         else:
-            match = Q(name__startswith=q) | Q(name__contains=q)
+            match = Q(name__prefix=q)
         items = items.filter(match)
     return list(items.order_by("part_no")[: limit + 1])
 

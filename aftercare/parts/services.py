@@ -341,11 +341,9 @@ def demands_sync(*, repair_order_id: int) -> int:
         else:
             live = set()
         for line_id, demand in demands.items():
-            if (
-                line_id not in live
-                and demand.status != DemandStatus.CLOSED
-                and order.status not in (Status.SETTLED, Status.DELIVERED)
-            ):
+            # a declined, removed or no longer needed line gives its reservation back; parts already
+            # issued stay with the job until the clerk books them back as a return
+            if line_id not in live and demand.status in OPEN_DEMAND and order.status != Status.SETTLED:
                 _release(demand)
     return created
 

@@ -401,6 +401,13 @@ def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def board_shortages(request: HttpRequest) -> HttpResponse:
+    """缺件 on the management board (loaded into the board by htmx)."""
+    rows = selectors.shortages(request.user, _store(request))
+    return render(request, "parts/board_shortages.html", {"rows": rows})
+
+
 @permission_required(Perm.CUSTOMER_VIEW, Perm.PARTS_MANAGE)
 def vehicle_serials(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_object_or_404(Vehicle.objects.for_user(request.user), pk=pk)

@@ -171,13 +171,14 @@ def stock_lookup(ctx: Context) -> Case:
     q = services.name_keys("前刹车片")[1]
 
     def floor():
-        prefix, params = sql.prefix("name_initials", q)
+        keys = [sql.prefix("part_no", q.upper()), sql.prefix("name_pinyin", q), sql.prefix("name_initials", q),
+                sql.prefix("main_bin", q.upper())]  # fmt: skip
+        condition = " OR ".join(part for part, _params in keys)
         return [
             row[0]
             for row in sql.rows(
-                f"SELECT * FROM {T['StockItem']} WHERE store_id = %s AND (part_no LIKE %s OR {prefix}) "
-                f"ORDER BY part_no LIMIT 51",
-                [store.pk, f"{q}%", *params],
+                f"SELECT * FROM {T['StockItem']} WHERE store_id = %s AND ({condition}) ORDER BY part_no LIMIT 51",
+                [store.pk, *[p for _part, params in keys for p in params]],
             )
         ]
 

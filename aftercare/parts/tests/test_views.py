@@ -86,3 +86,14 @@ def test_the_clerks_home_cards_show_real_numbers(stock, make_order, client_for, 
     assert "parts:home_cards" not in client.get("/").content.decode()
     cards = client.get(reverse("parts:home_cards")).content.decode()
     assert 'data-testid="card-to-issue">2<' in cards
+
+
+def test_the_management_board_lists_short_lines_with_the_expected_arrival(
+    stock, make_order, client_for, clerk, store, supplier, staff
+):
+    item = stock(PADS, quantity="0")
+    order = make_order([(PADS, 1)])
+    po = services.order_create(actor=clerk, store=store, supplier=supplier, order_type="urgent", lines=[(item, "2")])
+    services.order_submit(actor=clerk, order=po)
+    page = client_for(staff["advisor"]).get(reverse("parts:board_shortages")).content.decode()
+    assert order.number in page and "缺件" in page and "预计到货" in page
