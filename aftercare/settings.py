@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "aftercare.surveys",
     "aftercare.followups",
     "aftercare.complaints",
+    "aftercare.parts",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -343,6 +344,8 @@ SCHEDULED_TASKS = [
     # Complaint clocks run in hours (first contact within 1 h): check every 15 minutes.
     {"name": "complaint_breaches", "task": "aftercare.complaints.tasks.flag_complaint_breaches", "every_minutes": 15},
     {"name": "followups_generate", "task": "aftercare.followups.tasks.generate_scheduled", "at": "06:00"},
+    # Reorder suggestions for the parts clerk's morning review.
+    {"name": "parts_reorder", "task": "aftercare.parts.tasks.reorder_nightly", "at": "02:30"},
     # Follow-ups escalate 2 h after their deadline: check every 15 minutes.
     {"name": "followups_escalate", "task": "aftercare.followups.tasks.escalate_overdue", "every_minutes": 15},
     # WeChat Pay / Alipay charges the customer is still confirming (the counter's page asks too).

@@ -18,6 +18,7 @@ api_v1 = [
     path("workshop/", include("aftercare.workshop.api.urls")),
     path("", include("aftercare.followups.api.urls")),
     path("", include("aftercare.complaints.api.urls")),
+    path("parts/", include("aftercare.parts.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("complaints/", include("aftercare.complaints.urls")),
     path("surveys/", include("aftercare.surveys.urls")),
     path("s/", include("aftercare.surveys.public_urls")),
+    path("parts/", include("aftercare.parts.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -80,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DISPATCH,
             Perm.QUALITY_CHECK,
             Perm.PARTS_MANAGE,
+            Perm.PARTS_APPROVE,
             Perm.PAYMENT_POST,
             Perm.PAYMENT_REVERSE,
             Perm.CREDIT_APPROVE,

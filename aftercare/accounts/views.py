@@ -54,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
     store = request.store
     roles = sorted(request.user.roles_at(store.pk)) if store else []
     role_labels = dict(Role.choices)
-    sections = [{"role": role_labels.get(role, role), "items": ROLE_HOME.get(role, [])} for role in roles]
+    sections = [{"code": role, "role": role_labels.get(role, role), "items": ROLE_HOME.get(role, [])} for role in roles]
     return render(request, "accounts/home.html", {"sections": sections, "role_names": [s["role"] for s in sections]})
 
 

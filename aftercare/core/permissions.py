@@ -29,6 +29,7 @@ class Perm:
     JOB_CLOCK = "workshop.clock"
     QUALITY_CHECK = "workshop.quality_check"
     PARTS_MANAGE = "parts.manage"
+    PARTS_APPROVE = "parts.approve"
     PAYMENT_POST = "payment.post"
     PAYMENT_REVERSE = "payment.reverse"
     CREDIT_APPROVE = "payment.credit_approve"
@@ -60,6 +61,7 @@ class Perm:
         JOB_CLOCK: _("Clock on and off jobs"),
         QUALITY_CHECK: _("Final inspection"),
         PARTS_MANAGE: _("Manage parts and stock"),
+        PARTS_APPROVE: _("Approve stock variances and back-order cancellations"),
         PAYMENT_POST: _("Post payments"),
         PAYMENT_REVERSE: _("Reverse payments and refund"),
         CREDIT_APPROVE: _("Approve delivery on credit"),

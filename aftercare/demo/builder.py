@@ -17,6 +17,7 @@ from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.followups.demo import seed_followups
+from aftercare.parts.demo import seed_parts
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.workshop.demo import seed_workshop
@@ -130,6 +131,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_appointments(store, rng, today)
                 seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
                 seed_workshop(store, rng)
+                seed_parts(store, rng, today)
                 seed_settlements(store, rng)
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)

@@ -30,6 +30,7 @@ workshop.dispatch        .   .   x   .   .   .   x   .   .
 workshop.clock           .   x   x   .   .   .   .   .   .
 workshop.quality_check   .   .   x   .   .   .   x   .   .
 parts.manage             .   .   .   x   .   .   x   .   .
+parts.approve            .   .   .   .   .   .   x   .   .
 payment.post             .   .   .   .   x   .   x   .   .
 payment.reverse          .   .   .   .   .   .   x   .   .
 payment.credit_approve   .   .   .   .   .   .   x   .   .

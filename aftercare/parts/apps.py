@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartsConfig(AppConfig):
+    name = "aftercare.parts"
+    label = "parts"
+    verbose_name = _("Parts and inventory")
+
+    def ready(self) -> None:
+        from aftercare.service.services import repair_order_status_changed
+
+        from . import receivers
+
+        # Approval reserves an order's part lines; cancellation releases them (docs/DOMAIN.md §12.1).
+        repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="parts_ro")

@@ -1,0 +1,20 @@
+"""Background work of the parts counter: tasks take ids and call services."""
+
+from django_tasks import task
+
+from aftercare.core.models import Store
+
+from . import services
+
+
+@task()
+def reorder_store(store_id: int) -> int:
+    return services.reorder_run(store_id=store_id)
+
+
+@task()
+def reorder_nightly() -> int:
+    """The nightly reorder suggestions of every active store (docs/DOMAIN.md §12.2)."""
+    return sum(
+        services.reorder_run(store_id=pk) for pk in Store.objects.filter(is_active=True).values_list("pk", flat=True)
+    )

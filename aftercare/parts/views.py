@@ -1,0 +1,417 @@
+"""The parts clerk's pages: thin views over parts.services and parts.selectors."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftercare.core.exports import export_response
+from aftercare.core.permissions import Perm
+from aftercare.core.tables import lazy_page
+from aftercare.core.views import permission_required, post_form, run_action
+from aftercare.customers.models import Vehicle
+from aftercare.service.models import RepairOrder
+
+from . import selectors, services
+from .choices import OrderStatus
+from .forms import (
+    AdjustForm,
+    CancelBackOrderForm,
+    DocumentForm,
+    IssueForm,
+    LevelsForm,
+    ReceiveLineForm,
+    ReturnForm,
+    ScanForm,
+    SuggestionOrderForm,
+)
+from .models import BinStock, LineDemand, SerialUnit, StockItem, SupplierOrder, SupplierOrderLine
+
+
+def _store(request):
+    return request.store
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def queue(request: HttpRequest) -> HttpResponse:
+    """待发料: open part lines by promised time; a scanned part number (number + Enter) issues the
+    earliest promised line waiting for that part."""
+    form = ScanForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            demand = services.demand_by_code(store=_store(request), code=form.cleaned_data["code"])
+            if demand is None:
+                messages.error(request, _("No line is waiting for %(code)s.") % {"code": form.cleaned_data["code"]})
+            else:
+                run_action(
+                    request,
+                    lambda: services.part_issue(actor=request.user, demand=demand),
+                    success=_("Issued %(part)s to %(ro)s.")
+                    % {"part": demand.item.part_no, "ro": demand.repair_order.number},
+                )
+        return redirect("parts:queue")
+    rows = selectors.issue_queue(request.user, _store(request))
+    return render(request, "parts/queue.html", {"rows": rows, "form": form, "now": timezone.now()})
+
+
+def _demand(request, pk) -> LineDemand:
+    return get_object_or_404(
+        LineDemand.objects.for_user(request.user, Perm.PARTS_MANAGE).select_related("item", "repair_order"), pk=pk
+    )
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _demand(request, pk)
+    form = IssueForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        run_action(
+            request,
+            lambda: services.part_issue(
+                actor=request.user,
+                demand=demand,
+                quantity=data["quantity"],
+                bin=data["bin"],
+                serial=data["serial"],
+                return_tag=data["return_tag"],
+            ),
+            success=_("Issued %(part)s to %(ro)s.") % {"part": demand.item.part_no, "ro": demand.repair_order.number},
+        )
+    else:
+        messages.error(request, _("Check the quantity."))
+    return redirect(request.POST.get("next") or "parts:queue")
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def return_part(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _demand(request, pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        run_action(
+            request,
+            lambda: services.part_return(
+                actor=request.user, demand=demand, quantity=data["quantity"], bin=data["bin"], serial=data["serial"]
+            ),
+            success=_("Returned to stock."),
+        )
+    else:
+        messages.error(request, _("Check the quantity."))
+    return redirect("parts:stock_detail", pk=demand.item_id)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def stock_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:40]
+    items = selectors.stock_lookup(request.user, _store(request), q)
+    more = len(items) > 50
+    return render(request, "parts/stock_list.html", {"items": items[:50], "more": more, "q": q})
+
+
+def _item(request, pk) -> StockItem:
+    return get_object_or_404(
+        StockItem.objects.for_user(request.user, Perm.PARTS_MANAGE).select_related("supplier"), pk=pk
+    )
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def stock_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    context = {
+        "item": item,
+        "bins": item.bins.all(),
+        "movements": item.movements.select_related("line__repair_order", "order_line__order", "created_by")[:30],
+        "demands": item.demands.filter(issued__gt=0).select_related("repair_order").order_by("-id")[:10],
+        "adjust_form": AdjustForm(),
+        "levels_form": LevelsForm(initial={"min_qty": item.min_override, "max_qty": item.max_override}),
+        "return_form": ReturnForm(),
+    }
+    return render(request, "parts/stock_detail.html", context)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def stock_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = AdjustForm(request.POST)
+    post_form(
+        request, form, lambda d: services.stock_adjust(actor=request.user, item=item, **d), success=_("Stock adjusted.")
+    )
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect("parts:stock_detail", pk=item.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def stock_levels(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = LevelsForm(request.POST)
+    post_form(
+        request, form, lambda d: services.stock_override_levels(actor=request.user, item=item, **d),
+        success=_("MIN/MAX saved."),
+    )  # fmt: skip
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect("parts:stock_detail", pk=item.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def count_sheet(request: HttpRequest) -> HttpResponse:
+    """Stock count by bin: print the sheet, enter counts; a manager approves the variances."""
+    prefix = request.GET.get("bin", "")[:20]
+    rows = (
+        BinStock.objects.for_user(request.user, Perm.PARTS_MANAGE)
+        .filter(store=_store(request), bin__startswith=prefix)
+        .select_related("item")
+        .order_by("bin", "item__part_no")[:300]
+    )
+    if request.method == "POST":
+        posted = 0
+        for row in rows:
+            counted = request.POST.get(f"count-{row.pk}", "").strip()
+            if counted == "":
+                continue
+            try:
+                if services.stock_count_post(actor=request.user, item=row.item, bin=row.bin, counted=counted):
+                    posted += 1
+            except (ValidationError, PermissionError) as error:
+                messages.error(
+                    request, f"{row.item.part_no} {row.bin}: {' '.join(getattr(error, 'messages', [str(error)]))}"
+                )
+            except Exception as error:  # PermissionDenied
+                messages.error(request, str(error))
+                break
+        messages.success(request, _("%(n)s variances approved.") % {"n": posted})
+        return redirect(f"{request.path}?bin={prefix}")
+    can_approve = request.user.has_perm(Perm.PARTS_APPROVE, _store(request))
+    return render(request, "parts/count.html", {"rows": rows, "prefix": prefix, "can_approve": can_approve})
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def reorder_review(request: HttpRequest) -> HttpResponse:
+    """The nightly suggestions: the clerk edits quantities and turns them into draft orders."""
+    store = _store(request)
+    items = list(
+        StockItem.objects.for_user(request.user, Perm.PARTS_MANAGE)
+        .filter(store=store, suggested_qty__gt=0)
+        .select_related("supplier", "override_by")
+        .order_by("supplier_id", "part_no")[:500]
+    )
+    form = SuggestionOrderForm(request.POST or None)
+    if request.method == "POST" and "run" in request.POST:
+        run_action(request, lambda: services.reorder_run(store_id=store.pk), success=_("Suggestions recalculated."))
+        return redirect("parts:reorder")
+    if request.method == "POST":
+        quantities = {
+            item.pk: request.POST.get(f"qty-{item.pk}", "") for item in items if request.POST.get(f"pick-{item.pk}")
+        }
+
+        def make_orders(d):
+            return services.orders_from_suggestions(
+                actor=request.user, store=store, order_type=d["order_type"], quantities=quantities
+            )
+
+        saved = post_form(
+            request, form, make_orders, success=lambda orders: _("%(n)s draft orders created.") % {"n": len(orders)}
+        )
+        if saved.ok:
+            return redirect("parts:order_list")
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return render(request, "parts/reorder.html", {"items": items, "form": form})
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = (
+        SupplierOrder.objects.for_user(request.user, Perm.PARTS_MANAGE)
+        .filter(store=_store(request))
+        .select_related("supplier")
+        .order_by("-created_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status in OrderStatus.values:
+        orders = orders.filter(status=status)
+    return render(request, "parts/order_list.html", {"page": lazy_page(request, orders, per_page=50), "status": status})
+
+
+def _order(request, pk) -> SupplierOrder:
+    return get_object_or_404(
+        SupplierOrder.objects.for_user(request.user, Perm.PARTS_MANAGE).select_related("supplier"), pk=pk
+    )
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    lines = list(order.lines.select_related("item"))
+    for line in lines:
+        line.form = ReceiveLineForm(
+            prefix=f"l{line.pk}", initial={"quantity": line.open_quantity, "bin": line.item.main_bin}
+        )
+    context = {
+        "order": order, "lines": lines, "missing": services.missing_documents(order),
+        "documents": order.documents.all(), "document_form": DocumentForm(),
+    }  # fmt: skip
+    return render(request, "parts/order_detail.html", context)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    run_action(request, lambda: services.order_submit(actor=request.user, order=order), success=_("Order submitted."))
+    return redirect("parts:order_detail", pk=order.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    receipts = []
+    for line in order.lines.all():
+        form = ReceiveLineForm(request.POST, prefix=f"l{line.pk}")
+        if form.is_valid() and form.cleaned_data["quantity"]:
+            data = form.cleaned_data
+            receipts.append(
+                {"line": line.pk, "quantity": data["quantity"], "bin": data["bin"], "serials": data["serials"].split()}
+            )
+    run_action(
+        request,
+        lambda: services.order_receive(actor=request.user, order=order, receipts=receipts),
+        success=_("Received into stock."),
+    )
+    return redirect("parts:order_detail", pk=order.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    post_form(
+        request,
+        form,
+        lambda d: services.document_add(actor=request.user, order=order, **d),
+        success=_("Document uploaded."),
+    )
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect("parts:order_detail", pk=order.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def back_order_list(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.back_orders(request.user, _store(request))[:300])
+    now = timezone.now()
+    for row in rows:
+        row.age_days = (now - row.order.submitted_at).days
+    can_approve = request.user.has_perm(Perm.PARTS_APPROVE, _store(request))
+    return render(
+        request, "parts/back_orders.html", {"rows": rows, "can_approve": can_approve, "form": CancelBackOrderForm()}
+    )
+
+
+@permission_required(Perm.PARTS_APPROVE)
+@require_POST
+def back_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager approves and cancels in one step: they are the approver."""
+    line = get_object_or_404(SupplierOrderLine.objects.for_user(request.user, Perm.PARTS_APPROVE), pk=pk)
+    form = CancelBackOrderForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: services.back_order_cancel(
+                actor=request.user, line=line, approver=request.user, reason=form.cleaned_data["reason"]
+            ),
+            success=_("Back order cancelled."),
+        )
+    else:
+        messages.error(request, _("Say why the back order is cancelled."))
+    return redirect("parts:back_orders")
+
+
+REPORTS = ("value", "slow", "fill", "margin")
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def reports(request: HttpRequest) -> HttpResponse:
+    store = _store(request)
+    now = timezone.now()
+    since = now - timedelta(days=30)
+    export = request.GET.get("export", "")
+    if export == "value":
+        rows = selectors.stock_value_by_category(request.user, store)
+        return export_response("xlsx", "stock-value", [_("Category"), _("Parts"), _("Quantity"), _("Value")],
+                               ([r["category"], r["items"], r["quantity"], r["value"]] for r in rows))  # fmt: skip
+    if export == "slow":
+        rows = selectors.slow_movers(request.user, store, now=now).values_list(
+            "part_no", "name", "main_bin", "on_hand", "avg_cost", "last_moved_at"
+        )
+        return export_response(
+            "xlsx",
+            "slow-movers",
+            [_("Part number"), _("Name"), _("Bin"), _("On hand"), _("Average cost"), _("Last movement")],
+            rows.iterator(chunk_size=2000),
+        )
+    if export == "fill":
+        on_time, requested, rate = selectors.fill_rate(request.user, store, since, now)
+        return export_response(
+            "xlsx",
+            "fill-rate",
+            [_("Issued on time"), _("Lines requested"), _("Fill rate %")],
+            [[on_time, requested, rate]],
+        )
+    if export == "margin":
+        m = selectors.parts_margin(request.user, store, since, now)
+        return export_response(
+            "xlsx", "parts-margin", [_("Sales"), _("Cost"), _("Gross margin")], [[m["sales"], m["cost"], m["margin"]]]
+        )
+    context = {
+        "value": selectors.stock_value_by_category(request.user, store),
+        "slow": selectors.slow_movers(request.user, store, now=now)[:50],
+        "fill": selectors.fill_rate(request.user, store, since, now),
+        "margin": selectors.parts_margin(request.user, store, since, now),
+    }
+    return render(request, "parts/reports.html", context)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def home_cards(request: HttpRequest) -> HttpResponse:
+    """The parts clerk's home cards with real numbers (loaded into the home page)."""
+    counts = selectors.home_counts(request.user, _store(request))
+    return render(request, "parts/home_cards.html", {"counts": counts})
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The parts panel on the repair-order page: each part line's 待发料 / 缺件 / 已发料."""
+    order = get_object_or_404(RepairOrder.objects.for_user(request.user, Perm.REPAIR_ORDER_VIEW), pk=pk)
+    return render(
+        request, "parts/order_panel.html", {"order": order, "lines": selectors.order_part_lines(request.user, order)}
+    )
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def board_shortages(request: HttpRequest) -> HttpResponse:
+    """缺件 on the management board (loaded into the board by htmx)."""
+    rows = selectors.shortages(request.user, _store(request))
+    return render(request, "parts/board_shortages.html", {"rows": rows})
+
+
+@permission_required(Perm.CUSTOMER_VIEW, Perm.PARTS_MANAGE)
+def vehicle_serials(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = get_object_or_404(Vehicle.objects.for_user(request.user), pk=pk)
+    serials = SerialUnit.objects.filter(vehicle=vehicle).select_related(
+        "item", "line__repair_order", "order_line__order"
+    )
+    return render(request, "parts/vehicle_serials.html", {"vehicle": vehicle, "serials": serials})
