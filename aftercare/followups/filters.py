@@ -41,4 +41,3 @@ class FollowUpTaskFilterSet(django_filters.FilterSet):
         if value == "me":
             return queryset.filter(owner=self.user)
         return queryset.filter(owner_id=int(value))
-

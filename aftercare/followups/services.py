@@ -24,8 +24,8 @@ from aftercare.service.models import RepairOrder
 
 from .choices import Kind, ProblemCategory, ProblemStatus, RecordStatus, TaskStatus
 from .holidays import HOLIDAY_NAMES, holidays_in_care_window
-from .scripts import check_script
 from .models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
+from .scripts import check_script
 
 # A satisfaction (or survey overall score) at or below this raises a problem.
 LOW_SCORE = 2

@@ -32,7 +32,13 @@ PERM = Perm.FOLLOWUP_WORK
 def _task(request: HttpRequest, pk: int) -> FollowUpTask:
     return get_object_or_404(
         selectors.visible_to(request.user).select_related(
-            "store", "customer", "vehicle", "owner", "repair_order__advisor", "repair_order__repair_type", "escalated_to",
+            "store",
+            "customer",
+            "vehicle",
+            "owner",
+            "repair_order__advisor",
+            "repair_order__repair_type",
+            "escalated_to",
             "responsible",
         ),
         pk=pk,

@@ -131,7 +131,9 @@ def test_blank_feedback_alone_is_not_a_result(task, staff):
 
 
 def test_the_save_button_with_an_empty_form_keeps_the_call_open(task, staff, client_for):
-    response = client_for(staff["advisor"]).post(reverse("followups:outcome", args=[task.pk]), {"contact_channel": "phone"})
+    url = reverse("followups:outcome", args=[task.pk])
+
+    response = client_for(staff["advisor"]).post(url, {"contact_channel": "phone"})
 
     assert response.status_code == 400
     assert FollowUpTask.objects.get(pk=task.pk).status == TaskStatus.OPEN
@@ -176,8 +178,10 @@ def test_the_script_says_how_long_ago_the_visit_was(task, staff, now, phrase):
 
 def test_the_maintenance_script_follows_the_repair_type(delivered, staff):
     delivered(aware(2026, 1, 5, 10, 0))
-    first_free = services.followups_for_delivery(repair_order_id=delivered(aware(2026, 3, 2, 16, 0), "first_free").pk)[0]
-    periodic = services.followups_for_delivery(repair_order_id=delivered(aware(2026, 3, 3, 16, 0), "periodic").pk)[0]
+    free_order = delivered(aware(2026, 3, 2, 16, 0), "first_free")
+    periodic_order = delivered(aware(2026, 3, 3, 16, 0), "periodic")
+    first_free = services.followups_for_delivery(repair_order_id=free_order.pk)[0]
+    periodic = services.followups_for_delivery(repair_order_id=periodic_order.pk)[0]
 
     with translation.override("zh-hans"), time_machine.travel(aware(2026, 3, 6, 10, 0), tick=False):
         free_text = selectors.script_for(first_free, caller=staff["customer_care"])
