@@ -26,9 +26,13 @@ class FollowUpTaskFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     repair_order = django_filters.NumberFilter(field_name="repair_order_id", label=_("Repair order"))
 
+    escalated = django_filters.BooleanFilter(
+        label=_("Escalated"), field_name="escalated_at", lookup_expr="isnull", exclude=True
+    )
+
     class Meta:
         model = FollowUpTask
-        fields = ["assignee", "status", "kind", "due_before", "due_after", "customer", "repair_order"]
+        fields = ["assignee", "status", "kind", "due_before", "due_after", "customer", "repair_order", "escalated"]
         form = StyledForm
 
     def __init__(self, *args, user=None, **kwargs):

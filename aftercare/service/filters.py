@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.accounts.models import User
@@ -27,9 +28,14 @@ class RepairOrderFilterSet(django_filters.FilterSet):
         field_name="opened_at", lookup_expr="date__lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    # Links from the home page's cards: past the promised time, and waiting for the
+    # customer's decision on additional work.
+    late = django_filters.BooleanFilter(method="filter_late", widget=forms.HiddenInput)
+    extra = django_filters.BooleanFilter(method="filter_extra", widget=forms.HiddenInput)
+
     class Meta:
         model = RepairOrder
-        fields = ["q", "status", "advisor", "since", "until", "vehicle", "customer"]
+        fields = ["q", "status", "advisor", "since", "until", "vehicle", "customer", "late", "extra"]
         form = StyledForm
 
     def __init__(self, *args, user=None, **kwargs):
@@ -50,3 +56,13 @@ class RepairOrderFilterSet(django_filters.FilterSet):
         if value == "open":
             return queryset.filter(status__in=OPEN_STATUSES)
         return queryset.filter(status=value)
+
+    def filter_late(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.late(timezone.now())
+
+    def filter_extra(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.awaiting_decision()
