@@ -109,5 +109,3 @@ class DateRangeForm(StyledForm):
         elif data.get("date_from") and data.get("date_to") and (data["date_to"] - data["date_from"]).days > 366:
             self.add_error("date_to", _("Choose at most one year."))
         return data
-
-

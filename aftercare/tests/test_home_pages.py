@@ -161,7 +161,7 @@ def test_a_later_app_adds_its_card_to_a_role_through_the_registry(staff, client_
         home.unregister(card.key)
 
     assert (cards["parts.back_orders"]["total"], cards["parts.back_orders"]["overdue"]) == (3, 1)
-    assert list(cards)[0] == "parts.back_orders"
+    assert next(iter(cards)) == "parts.back_orders"
 
 
 # The session, the user, the memberships and the store: then one aggregate per card.

@@ -49,8 +49,12 @@ def _rework(ctx):
 
 def pending_findings(user, store):
     """Findings reported on the advisor's open orders and not yet put to the customer."""
-    return Finding.objects.for_user(user, Perm.REPAIR_ORDER_VIEW).pending().filter(
-        job__store=store, job__repair_order__advisor=user, job__repair_order__status__in=WORKABLE_ORDER_STATUSES
+    return (
+        Finding.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
+        .pending()
+        .filter(
+            job__store=store, job__repair_order__advisor=user, job__repair_order__status__in=WORKABLE_ORDER_STATUSES
+        )
     )
 
 
