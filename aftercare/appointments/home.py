@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -32,9 +33,14 @@ def _count(ctx):
 def register_cards() -> None:
     register(
         HomeCard(
-            key="appointments.today", label=_("Today's appointments"), roles=(Role.ADVISOR,), count=_count,
+            key="appointments.today",
+            label=_("Today's appointments"),
+            roles=(Role.ADVISOR,),
+            count=_count,
             url=lambda ctx: list_url("appointments:day", date=timezone.localdate(ctx.now).isoformat()),
             overdue_url=lambda ctx: list_url("appointments:day", date=timezone.localdate(ctx.now).isoformat()),
-            unit=_("to come in"), overdue_label=_("late, not arrived"), position=10,
+            unit=pgettext_lazy("home card unit", "to come in"),
+            overdue_label=_("late, not arrived"),
+            position=10,
         )
-    )  # fmt: skip
+    )

@@ -3,6 +3,7 @@ still owes, and today's payments."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -30,20 +31,39 @@ def register_cards() -> None:
     cashier = lambda ctx: list_url("billing:cashier")  # noqa: E731
     register(
         HomeCard(
-            key="billing.ready", label=_("Ready to settle"), roles=(Role.CASHIER,), count=_ready, url=cashier,
-            overdue_url=cashier, unit=_("orders"), overdue_label=_("customer waiting past promised time"),
-            perm=Perm.PAYMENT_POST, position=10,
+            key="billing.ready",
+            label=_("Ready to settle"),
+            roles=(Role.CASHIER,),
+            count=_ready,
+            url=cashier,
+            overdue_url=cashier,
+            unit=pgettext_lazy("home card unit", "orders"),
+            overdue_label=_("customer waiting past promised time"),
+            perm=Perm.PAYMENT_POST,
+            position=10,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="billing.unpaid", label=_("Unpaid repair orders"), roles=(Role.CASHIER,), count=_unpaid, url=cashier,
-            unit=_("orders"), perm=Perm.PAYMENT_POST, position=20,
+            key="billing.unpaid",
+            label=_("Unpaid repair orders"),
+            roles=(Role.CASHIER,),
+            count=_unpaid,
+            url=cashier,
+            unit=pgettext_lazy("home card unit", "orders"),
+            perm=Perm.PAYMENT_POST,
+            position=20,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="billing.payments", label=_("Today's payments"), roles=(Role.CASHIER,), count=_payments, url=cashier,
-            unit=_("payments"), perm=Perm.PAYMENT_POST, position=30,
+            key="billing.payments",
+            label=_("Today's payments"),
+            roles=(Role.CASHIER,),
+            count=_payments,
+            url=cashier,
+            unit=pgettext_lazy("home card unit", "payments"),
+            perm=Perm.PAYMENT_POST,
+            position=30,
         )
-    )  # fmt: skip
+    )

@@ -3,6 +3,7 @@ missed deadline first."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -20,9 +21,15 @@ def _open(ctx):
 def register_cards() -> None:
     register(
         HomeCard(
-            key="complaints.open", label=_("Open complaints"), roles=(Role.SERVICE_MANAGER,), count=_open,
+            key="complaints.open",
+            label=_("Open complaints"),
+            roles=(Role.SERVICE_MANAGER,),
+            count=_open,
             url=lambda ctx: list_url("complaints:list", status="open"),
             overdue_url=lambda ctx: list_url("complaints:list", status="open", breached="true"),
-            unit=_("complaints"), overdue_label=_("deadline missed"), perm=Perm.COMPLAINT_VIEW, position=10,
+            unit=pgettext_lazy("home card unit", "complaints"),
+            overdue_label=_("deadline missed"),
+            perm=Perm.COMPLAINT_VIEW,
+            position=10,
         )
-    )  # fmt: skip
+    )

@@ -4,6 +4,7 @@ manager."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -44,29 +45,55 @@ def register_cards() -> None:
     queue = lambda ctx: list_url("followups:queue")  # noqa: E731
     register(
         HomeCard(
-            key="followups.now", label=_("Follow-up calls to make now"), roles=CALLERS, count=_now, url=queue,
-            overdue_url=queue, unit=_("calls"), overdue_label=_("overdue"), perm=Perm.FOLLOWUP_WORK, position=40,
+            key="followups.now",
+            label=_("Follow-up calls to make now"),
+            roles=CALLERS,
+            count=_now,
+            url=queue,
+            overdue_url=queue,
+            unit=pgettext_lazy("home card unit", "calls"),
+            overdue_label=_("overdue"),
+            perm=Perm.FOLLOWUP_WORK,
+            position=40,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="followups.upcoming", label=_("Follow-up calls coming up"), roles=(Role.CUSTOMER_CARE,),
-            count=_upcoming, url=queue, unit=_("calls"), perm=Perm.FOLLOWUP_WORK, position=45,
+            key="followups.upcoming",
+            label=_("Follow-up calls coming up"),
+            roles=(Role.CUSTOMER_CARE,),
+            count=_upcoming,
+            url=queue,
+            unit=pgettext_lazy("home card unit", "calls"),
+            perm=Perm.FOLLOWUP_WORK,
+            position=45,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="followups.problems", label=_("Problems raised by calls"),
-            roles=(Role.CUSTOMER_CARE, Role.SERVICE_MANAGER, Role.ADVISOR), count=_problems,
-            url=lambda ctx: list_url("followups:problems"), overdue_url=lambda ctx: list_url("followups:problems"),
-            unit=_("to handle"), overdue_label=_("past the 24 h deadline"), perm=Perm.FOLLOWUP_WORK, position=50,
+            key="followups.problems",
+            label=_("Problems raised by calls"),
+            roles=(Role.CUSTOMER_CARE, Role.SERVICE_MANAGER, Role.ADVISOR),
+            count=_problems,
+            url=lambda ctx: list_url("followups:problems"),
+            overdue_url=lambda ctx: list_url("followups:problems"),
+            unit=pgettext_lazy("home card unit", "to handle"),
+            overdue_label=_("past the 24 h deadline"),
+            perm=Perm.FOLLOWUP_WORK,
+            position=50,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="followups.escalated", label=_("Follow-up calls escalated to me"), roles=(Role.SERVICE_MANAGER,),
-            count=_escalated, url=lambda ctx: list_url("followups:queue", escalated="true"),
+            key="followups.escalated",
+            label=_("Follow-up calls escalated to me"),
+            roles=(Role.SERVICE_MANAGER,),
+            count=_escalated,
+            url=lambda ctx: list_url("followups:queue", escalated="true"),
             overdue_url=lambda ctx: list_url("followups:queue", escalated="true"),
-            unit=_("calls"), overdue_label=_("overdue"), perm=Perm.FOLLOWUP_WORK, position=20,
+            unit=pgettext_lazy("home card unit", "calls"),
+            overdue_label=_("overdue"),
+            perm=Perm.FOLLOWUP_WORK,
+            position=20,
         )
-    )  # fmt: skip
+    )

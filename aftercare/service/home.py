@@ -3,6 +3,7 @@ step, and the orders past their promised time."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -35,9 +36,16 @@ def _status_card(key, label, status, position, roles=(Role.ADVISOR,), mine=True)
         return list_url(LIST, status=status, advisor=ctx.user.pk if mine else None, late=late)
 
     return HomeCard(
-        key=key, label=label, roles=roles, count=count, url=url, overdue_url=lambda ctx: url(ctx, late="true"),
-        unit=_("orders"), overdue_label=_("past promised time"), position=position,
-    )  # fmt: skip
+        key=key,
+        label=label,
+        roles=roles,
+        count=count,
+        url=url,
+        overdue_url=lambda ctx: url(ctx, late="true"),
+        unit=pgettext_lazy("home card unit", "orders"),
+        overdue_label=_("past promised time"),
+        position=position,
+    )
 
 
 def _awaiting_count(ctx):
@@ -56,12 +64,17 @@ def register_cards() -> None:
     register(_status_card("service.estimate", _("Estimates waiting for approval"), Status.ESTIMATE, 30))
     register(
         HomeCard(
-            key="service.additional", label=_("Additional work waiting for the customer"), roles=(Role.ADVISOR,),
-            count=_awaiting_count, url=lambda ctx: list_url(LIST, extra="true", advisor=ctx.user.pk),
+            key="service.additional",
+            label=_("Additional work waiting for the customer"),
+            roles=(Role.ADVISOR,),
+            count=_awaiting_count,
+            url=lambda ctx: list_url(LIST, extra="true", advisor=ctx.user.pk),
             overdue_url=lambda ctx: list_url(LIST, extra="true", advisor=ctx.user.pk, late="true"),
-            unit=_("orders"), overdue_label=_("past promised time"), position=15,
+            unit=pgettext_lazy("home card unit", "orders"),
+            overdue_label=_("past promised time"),
+            position=15,
         )
-    )  # fmt: skip
+    )
     register(_status_card("service.settled", _("Paid, waiting for delivery"), Status.SETTLED, 60))
     register(
         _status_card(
@@ -70,15 +83,24 @@ def register_cards() -> None:
     )
     register(
         _status_card(
-            "service.in_progress", _("Orders in the workshop"), Status.IN_PROGRESS, 50,
-            roles=(Role.PARTS_CLERK, Role.FOREMAN), mine=False,
+            "service.in_progress",
+            _("Orders in the workshop"),
+            Status.IN_PROGRESS,
+            50,
+            roles=(Role.PARTS_CLERK, Role.FOREMAN),
+            mine=False,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="service.late", label=_("Orders past their promised time"), roles=(Role.SERVICE_MANAGER,),
-            count=_late_count, url=lambda ctx: list_url(LIST, late="true"),
+            key="service.late",
+            label=_("Orders past their promised time"),
+            roles=(Role.SERVICE_MANAGER,),
+            count=_late_count,
+            url=lambda ctx: list_url(LIST, late="true"),
             overdue_url=lambda ctx: list_url(LIST, late="true"),
-            unit=_("orders"), overdue_label=_("past promised time"), position=30,
+            unit=pgettext_lazy("home card unit", "orders"),
+            overdue_label=_("past promised time"),
+            position=30,
         )
-    )  # fmt: skip
+    )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.accounts.roles import Role
 from aftercare.core.home import HomeCard, count_with_overdue, list_url, register
@@ -29,8 +30,10 @@ def _my_jobs(ctx):
 def _to_dispatch(ctx):
     lines = RepairOrderLine.objects.filter(
         repair_order__in=_orders(ctx),
-        kind=LineKind.LABOUR, status=LineStatus.APPROVED, job__isnull=True,
-    )  # fmt: skip
+        kind=LineKind.LABOUR,
+        status=LineStatus.APPROVED,
+        job__isnull=True,
+    )
     return count_with_overdue(lines, Q(repair_order__promised_at__lt=ctx.now))
 
 
@@ -65,30 +68,55 @@ def _findings(ctx):
 def register_cards() -> None:
     register(
         HomeCard(
-            key="workshop.my_jobs", label=_("My jobs"), roles=(Role.TECHNICIAN,), count=_my_jobs,
-            url=lambda ctx: list_url("workshop:my_jobs"), overdue_url=lambda ctx: list_url("workshop:my_jobs"),
-            unit=_("open jobs"), overdue_label=_("past required finish"), position=10,
+            key="workshop.my_jobs",
+            label=_("My jobs"),
+            roles=(Role.TECHNICIAN,),
+            count=_my_jobs,
+            url=lambda ctx: list_url("workshop:my_jobs"),
+            overdue_url=lambda ctx: list_url("workshop:my_jobs"),
+            unit=pgettext_lazy("home card unit", "open jobs"),
+            overdue_label=_("past required finish"),
+            position=10,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="workshop.findings", label=_("Additional work reported by technicians"), roles=(Role.ADVISOR,),
-            count=_findings, url=lambda ctx: list_url("workshop:findings"),
+            key="workshop.findings",
+            label=_("Additional work reported by technicians"),
+            roles=(Role.ADVISOR,),
+            count=_findings,
+            url=lambda ctx: list_url("workshop:findings"),
             overdue_url=lambda ctx: list_url("workshop:findings"),
-            unit=_("findings to put to the customer"), overdue_label=_("waiting over 30 minutes"), position=5,
+            unit=pgettext_lazy("home card unit", "findings to put to the customer"),
+            overdue_label=_("waiting over 30 minutes"),
+            position=5,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="workshop.dispatch", label=_("Jobs to dispatch"), roles=(Role.FOREMAN,), count=_to_dispatch,
-            url=lambda ctx: list_url("workshop:board"), overdue_url=lambda ctx: list_url("workshop:board"),
-            unit=_("jobs"), overdue_label=_("order past promised time"), perm=Perm.DISPATCH, position=10,
+            key="workshop.dispatch",
+            label=_("Jobs to dispatch"),
+            roles=(Role.FOREMAN,),
+            count=_to_dispatch,
+            url=lambda ctx: list_url("workshop:board"),
+            overdue_url=lambda ctx: list_url("workshop:board"),
+            unit=pgettext_lazy("home card unit", "jobs"),
+            overdue_label=_("order past promised time"),
+            perm=Perm.DISPATCH,
+            position=10,
         )
-    )  # fmt: skip
+    )
     register(
         HomeCard(
-            key="workshop.rework", label=_("Rework"), roles=(Role.FOREMAN,), count=_rework,
-            url=lambda ctx: list_url("workshop:board"), overdue_url=lambda ctx: list_url("workshop:board"),
-            unit=_("jobs"), overdue_label=_("past required finish"), perm=Perm.DISPATCH, position=30,
+            key="workshop.rework",
+            label=_("Rework"),
+            roles=(Role.FOREMAN,),
+            count=_rework,
+            url=lambda ctx: list_url("workshop:board"),
+            overdue_url=lambda ctx: list_url("workshop:board"),
+            unit=pgettext_lazy("home card unit", "jobs"),
+            overdue_label=_("past required finish"),
+            perm=Perm.DISPATCH,
+            position=30,
         )
-    )  # fmt: skip
+    )
