@@ -149,12 +149,18 @@ def seed_workshop(store: Store, rng: random.Random, finish: dict[int, str] | Non
         .select_related("line", "technician")
         .order_by("repair_order_id", "line__position")
     )
-    for job in working:
+    lead_advisor = User.objects.filter(memberships__store=store, memberships__role=Role.ADVISOR).order_by("id").first()
+    reported = False
+    for job in working.select_related("repair_order"):
         if job.repair_order_id in clocked:
             continue
         job_clock_on(actor=job.technician, line=job.line)
         clocked.add(job.repair_order_id)
-        if len(clocked) == 1:
+        if not reported and job.repair_order.advisor_id == getattr(lead_advisor, "pk", None):
             # Additional work found under the car: it waits for the advisor (追加项目).
             finding_report(actor=job.technician, line=job.line, description="下摆臂球头胶套破裂，建议更换")
+            reported = True
+    if not reported and clocked:
+        job = working.filter(repair_order_id__in=clocked).select_related("line", "technician").first()
+        finding_report(actor=job.technician, line=job.line, description="下摆臂球头胶套破裂，建议更换")
     return dispatched
