@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.core.bounds import ID_BOUNDS
 from aftercare.core.forms import StyledForm
 
 from .choices import OPEN_STATUSES, Channel, ComplaintType, Priority, Status
@@ -29,7 +30,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
         field_name="received_at", lookup_expr="date__lte", label=_("To"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    customer = django_filters.NumberFilter(field_name="customer_id", **ID_BOUNDS, widget=forms.HiddenInput)
 
     class Meta:
         model = Complaint

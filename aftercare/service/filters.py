@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.accounts.models import User
+from aftercare.core.bounds import ID_BOUNDS
 from aftercare.core.forms import StyledForm
 from aftercare.core.permissions import Perm
 
@@ -19,8 +20,8 @@ class RepairOrderFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=[("open", _("All open")), *Status.choices], method="filter_status",
                                          label=_("Status"))  # fmt: skip
     advisor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Service advisor"))
-    vehicle = django_filters.NumberFilter(field_name="vehicle_id", widget=forms.HiddenInput)
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    vehicle = django_filters.NumberFilter(field_name="vehicle_id", **ID_BOUNDS, widget=forms.HiddenInput)
+    customer = django_filters.NumberFilter(field_name="customer_id", **ID_BOUNDS, widget=forms.HiddenInput)
     since = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
