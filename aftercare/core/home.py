@@ -13,7 +13,7 @@ current store, with how many of them are overdue, and links to that list.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -38,7 +38,6 @@ class HomeCard:
     # Shown only to a user holding this permission at the store (none: the role suffices).
     perm: str = ""
     position: int = 100
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 _CARDS: dict[str, HomeCard] = {}
