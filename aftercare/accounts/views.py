@@ -7,14 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.forms import StyledFormMixin
+from aftercare.core.home import home_cards
 from aftercare.core.models import Store
 from aftercare.core.tables import lazy_page
-from aftercare.core.views import permission_required, post_form, run_action
+from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
 from . import services
 from .forms import MembershipForm, StoreForm, UserCreateForm
@@ -35,27 +37,17 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-# What each role sees first on the home page: the day's work in its words.
-ROLE_HOME = {
-    Role.ADVISOR: [_("Today's appointments"), _("Cars in reception"), _("Estimates waiting for approval")],
-    Role.TECHNICIAN: [_("My jobs"), _("Clock on and off"), _("Report additional findings")],
-    Role.FOREMAN: [_("Jobs to dispatch"), _("Final inspections"), _("Rework")],
-    Role.PARTS_CLERK: [_("Parts to issue"), _("Back orders"), _("Reorder suggestions")],
-    Role.CASHIER: [_("Ready to settle"), _("Unpaid repair orders"), _("Today's payments")],
-    Role.CUSTOMER_CARE: [_("Follow-up calls due"), _("Reminders"), _("Surveys")],
-    Role.SERVICE_MANAGER: [_("Open complaints"), _("Today's KPIs"), _("Approvals")],
-    Role.VIC_SPECIALIST: [_("My VIC customers"), _("Pick-ups and deliveries"), _("Event invitations")],
-    Role.ADMIN: [_("Stores"), _("Users and roles"), _("Backups")],
-}
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's live work list (docs/DOMAIN.md §22): the cards the apps registered for
+    the user's roles at the current store, counted, overdue first. htmx polls the cards."""
     store = request.store
-    roles = sorted(request.user.roles_at(store.pk)) if store else []
-    role_labels = dict(Role.choices)
-    sections = [{"code": role, "role": role_labels.get(role, role), "items": ROLE_HOME.get(role, [])} for role in roles]
-    return render(request, "accounts/home.html", {"sections": sections, "role_names": [s["role"] for s in sections]})
+    roles = request.user.roles_at(store.pk) if store else frozenset()
+    role_labels = [str(label) for value, label in Role.choices if value in roles]
+    cards = home_cards(user=request.user, store=store, roles=roles, now=timezone.now())
+    context = {"cards": cards, "role_names": role_labels, "has_roles": bool(roles)}
+    template = "accounts/home.html#cards" if htmx_partial(request) else "accounts/home.html"
+    return render(request, template, context)
 
 
 @login_required

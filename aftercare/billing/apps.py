@@ -22,3 +22,7 @@ class BillingConfig(AppConfig):
         register_transition_guard(Status.CANCELLED, cancel_guard)
         # What the spine's discount is checked against (the balance, not the total).
         register_net_paid_reader(order_paid)
+        from .home import register_cards
+
+        # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
+        register_cards()

@@ -19,6 +19,13 @@ def form_token(kind: str, order, bill) -> str:
     return f"{kind}-ro{order.pk}-after{last}-due{bill.balance}"
 
 
+def online_form_token(kind: str, order_id: int, last_transaction_id: int, balance) -> str:
+    """The same key for a WeChat Pay / Alipay charge or refund form: bound to the
+    order's last provider transaction and its balance, so Back and submit again
+    finds the charge already sent instead of sending a second one."""
+    return f"online-{kind}-ro{order_id}-after{last_transaction_id}-due{balance}"
+
+
 class PaymentForm(StyledFormMixin, forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.WECHAT)
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)

@@ -282,27 +282,30 @@ def online_panel(user, order: RepairOrder, *, online_form=None, online_refund_fo
     """What billing's order page shows about WeChat Pay / Alipay: the charge
     form (when something is due and the store has an account), and the
     order's charges with their refunds."""
-    from .forms import OnlineRefundForm, new_token
+    from .forms import OnlineRefundForm, online_form_token
     from .models import ProviderTransaction
 
     perms = user.allowed_at(order.store_id)
     balance = order_balance(order)
     panel = {"txns": [], "form": None, "can_refund": Perm.PAYMENT_REVERSE in perms}
-    if Perm.PAYMENT_POST in perms and order.status != Status.CANCELLED and balance > 0:
-        form, providers = online_pay_form(order, initial={"amount": balance, "token": new_token()})
-        if providers:
-            panel["form"] = online_form or form
     txns = list(
         ProviderTransaction.objects.filter(repair_order=order)
         .select_related("payment", "refund_of")
         .order_by("created_at", "id")
     )
+    last = max((txn.pk for txn in txns), default=0)
+    if Perm.PAYMENT_POST in perms and order.status != Status.CANCELLED and balance > 0:
+        token = online_form_token("charge", order.pk, last, balance)
+        form, providers = online_pay_form(order, initial={"amount": balance, "token": token})
+        if providers:
+            panel["form"] = online_form or form
     for txn in txns:
         if panel["can_refund"] and txn.kind == "charge" and txn.payment_id:
             if online_refund_txn is not None and online_refund_txn.pk == txn.pk:
                 txn.refund_form = online_refund_form
             else:
-                txn.refund_form = OnlineRefundForm(initial={"token": new_token()}, prefix=None)
+                token = online_form_token(f"refund{txn.pk}", order.pk, last, balance)
+                txn.refund_form = OnlineRefundForm(initial={"token": token}, prefix=None)
     panel["txns"] = txns
     return panel
 

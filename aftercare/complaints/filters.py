@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftercare.core.bounds import ID_BOUNDS
 from aftercare.core.forms import AnyYesNoSelect, StyledForm
 
 from .choices import OPEN_STATUSES, Channel, ComplaintType, Priority, Status
@@ -30,7 +31,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
     until = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__lte", label=_("To"),
     )  # fmt: skip
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    customer = django_filters.NumberFilter(field_name="customer_id", **ID_BOUNDS, widget=forms.HiddenInput)
 
     class Meta:
         model = Complaint

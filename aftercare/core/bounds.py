@@ -57,3 +57,9 @@ def check_bounds(instance, update_fields=None) -> None:
 def bound_on_save(sender, instance, raw=False, update_fields=None, **kwargs):
     if not raw and sender.__module__.startswith("aftercare."):
         check_bounds(instance, update_fields)
+
+
+# The largest row id a filter accepts (a signed 64-bit integer, the widest id column):
+# a bigger number in a query string is a 400, not an overflow in the database.
+ID_MAX = 2**63 - 1
+ID_BOUNDS = {"min_value": 1, "max_value": ID_MAX}

@@ -23,7 +23,7 @@ from aftercare.surveys.demo import seed_surveys
 from aftercare.workshop.demo import seed_workshop
 
 from . import generators
-from .customers import build_customers
+from .customers import build_customers, seed_class_changes
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -129,9 +129,11 @@ def build_demo(options: DemoOptions) -> DemoResult:
                     m.user_id for m in memberships if m.store_id == store.pk and m.role == Role.TECHNICIAN
                 ]
                 seed_appointments(store, rng, today)
-                seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
-                seed_workshop(store, rng)
+                orders = seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
+                finish = {o.pk: o.demo_target for o in orders if getattr(o, "demo_target", None)}
+                seed_workshop(store, rng, finish=finish)
                 seed_parts(store, rng, today)
+                seed_class_changes(store, rng)
                 seed_settlements(store, rng)
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)

@@ -248,3 +248,46 @@ def build_customers(
             )
     _bulk(Consent, consents)
     return len(vehicles)
+
+
+# Why a vehicle's ABC class changed, by the new class (docs/DOMAIN.md §2.5).
+CLASS_CHANGE_REASONS = {
+    "A": ["近12个月消费超过1万元，升为A类", "年度客户分级复核：保养准时、消费稳定"],
+    "B": ["年度客户分级复核", "转为常规保养客户"],
+    "C": ["超过6个月未回厂，降为C类", "车龄超过8年，按规定调整"],
+}
+
+
+def seed_class_changes(store: Store, rng: random.Random, count: int = 8) -> int:
+    """ABC class changes of some vehicles, made by the service manager through
+    vehicle_update (so each keeps its ClassChange row, reason and audit), then
+    spread over the last months for the class-change report."""
+    from aftercare.accounts.models import User
+    from aftercare.accounts.roles import Role
+    from aftercare.customers.models import ClassChange
+    from aftercare.customers.services import vehicle_update
+
+    manager = (
+        User.objects.filter(memberships__store=store, memberships__role=Role.SERVICE_MANAGER).order_by("id").first()
+    )
+    if manager is None:
+        return 0
+    vehicles = list(Vehicle.objects.filter(store=store, is_active=True).order_by("id")[: count * 4])
+    rng.shuffle(vehicles)
+    now = timezone.now()
+    made = 0
+    for vehicle in vehicles[:count]:
+        new_class = rng.choice([c for c in "ABC" if c != vehicle.abc_class])
+        vehicle_update(
+            actor=manager, vehicle=vehicle,
+            data={
+                "abc_class": new_class, "vin": vehicle.vin, "plate": vehicle.plate, "plate_kind": vehicle.plate_kind,
+                "vin_check_digit_waived": vehicle.vin_check_digit_waived,
+            },
+            class_change_reason=rng.choice(CLASS_CHANGE_REASONS[new_class]),
+        )  # fmt: skip
+        ClassChange.objects.filter(vehicle=vehicle).update(
+            changed_at=now - timedelta(days=rng.randint(1, 150), hours=rng.randint(0, 8))
+        )
+        made += 1
+    return made

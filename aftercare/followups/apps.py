@@ -18,3 +18,7 @@ class FollowupsConfig(AppConfig):
             from aftercare.surveys.signals import survey_answered
 
             survey_answered.connect(receivers.on_survey_answered, dispatch_uid="followups_survey")
+        from .home import register_cards
+
+        # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
+        register_cards()

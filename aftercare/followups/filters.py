@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.core.bounds import ID_BOUNDS
 from aftercare.core.forms import StyledForm
 
 from .choices import Kind, TaskStatus
@@ -23,12 +24,16 @@ class FollowUpTaskFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices)
     due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt", label=_("Due before"))
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", label=_("Due from"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    repair_order = django_filters.NumberFilter(field_name="repair_order_id", label=_("Repair order"))
+    customer = django_filters.NumberFilter(field_name="customer_id", **ID_BOUNDS, label=_("Customer"))
+    repair_order = django_filters.NumberFilter(field_name="repair_order_id", **ID_BOUNDS, label=_("Repair order"))
+
+    escalated = django_filters.BooleanFilter(
+        label=_("Escalated"), field_name="escalated_at", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = FollowUpTask
-        fields = ["assignee", "status", "kind", "due_before", "due_after", "customer", "repair_order"]
+        fields = ["assignee", "status", "kind", "due_before", "due_after", "customer", "repair_order", "escalated"]
         form = StyledForm
 
     def __init__(self, *args, user=None, **kwargs):
@@ -41,4 +46,3 @@ class FollowUpTaskFilterSet(django_filters.FilterSet):
         if value == "me":
             return queryset.filter(owner=self.user)
         return queryset.filter(owner_id=int(value))
-

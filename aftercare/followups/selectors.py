@@ -14,7 +14,7 @@ from aftercare.service.models import RepairOrder, RepairOrderLine
 from .choices import Kind, TaskStatus
 from .filters import FollowUpTaskFilterSet
 from .models import FollowUpScript, FollowUpTask
-from .scripts import DEFAULT_SCRIPTS
+from .scripts import DEFAULT_SCRIPTS, render_script, since_visit
 
 RATE_PLACES = Decimal("0.0001")
 QUEUE_LIMIT = 200
@@ -33,8 +33,9 @@ def visible_to(user, perm: str = Perm.FOLLOWUP_WORK):
 
 def mine_or_claimable(user) -> Q:
     """Tasks owned by the user, or owned by nobody but a role the user holds in
-    the task's store (or by no role at all): those can be claimed."""
-    condition = Q(owner=user)
+    the task's store (or by no role at all): those can be claimed. A task escalated
+    to the user shows too (docs/DOMAIN.md §7.5), while it stays in its caller's queue."""
+    condition = Q(owner=user) | Q(escalated_to=user)
     for store_id in user.store_ids(Perm.FOLLOWUP_WORK):
         condition |= Q(store_id=store_id, owner__isnull=True, owner_role__in=[*user.roles_at(store_id), ""])
     return condition
@@ -99,28 +100,52 @@ def followup_coverage(*, store_ids, start, end) -> dict:
     }
 
 
-def script_for(task: FollowUpTask) -> str:
-    """The store's script for the task's kind (or the default), with the
-    customer's details filled in."""
-    own = FollowUpScript.objects.filter(store_id=task.store_id, kind=task.kind).values_list("text", flat=True).first()
-    text = str(own or DEFAULT_SCRIPTS.get(Kind(task.kind), ""))
-    advisor = task.repair_order.advisor if task.repair_order_id else task.owner
+def _caller_role(user, store_id: int) -> str:
+    """The caller's role at the store, as the customer hears it (the first in Role order)."""
+    from aftercare.accounts.roles import Role
+
+    held = user.roles_at(store_id) if user is not None else frozenset()
+    return next((str(label) for value, label in Role.choices if value in held), "")
+
+
+def script_context(task: FollowUpTask, caller=None, now: datetime | None = None) -> dict:
+    """What a script is rendered with (docs/DOMAIN.md §7.3): the customer, the person
+    making the call (the caller's own name and role, not the order's advisor), the
+    order's repair type, and how long ago the visit was (the delivery of the order,
+    else the customer's last visit)."""
+    now = now or timezone.now()
+    order = task.repair_order if task.repair_order_id else None
+    advisor = order.advisor if order is not None else None
+    caller = caller or task.owner or advisor
+    visit = (order.closed_at or order.opened_at) if order is not None else task.customer.last_visit_at
+    days = (timezone.localdate(now) - timezone.localdate(visit)).days if visit else None
     next_service = ""
     if task.vehicle_id and hasattr(task.vehicle, "next_service_due"):
         due = task.vehicle.next_service_due()
         next_service = str(due[0] if isinstance(due, tuple) else due or "")
-    values = {
+    repair_type = order.repair_type if order is not None else None
+    return {
         "customer": task.customer.name,
-        "advisor": str(advisor or ""),
+        "caller": str(caller or ""),
+        "caller_role": _caller_role(caller, task.store_id),
+        "advisor": str(advisor or caller or ""),
         "store": task.store.name,
         "store_phone": task.store.rescue_phone or task.store.phone,
+        "repair_type": repair_type.name if repair_type else "",
+        "first_free": bool(repair_type and repair_type.code == "first_free"),
+        "since_visit": since_visit(days),
+        "visit_date": str(timezone.localdate(visit)) if visit else "",
         "next_service": next_service or "—",
+        "holiday": task.note if task.kind == Kind.HOLIDAY else "",
     }
-    try:
-        return text.format(**values)
-    except (KeyError, IndexError, ValueError):
-        # A store's own script with a typo in a placeholder is shown as written.
-        return text
+
+
+def script_for(task: FollowUpTask, caller=None, now: datetime | None = None) -> str:
+    """The store's script for the task's kind (or the default), rendered for this
+    call and this caller."""
+    own = FollowUpScript.objects.filter(store_id=task.store_id, kind=task.kind).values_list("text", flat=True).first()
+    text = own or DEFAULT_SCRIPTS.get(Kind(task.kind), "")
+    return render_script(text, script_context(task, caller=caller, now=now))
 
 
 def caller_context(task: FollowUpTask, user) -> dict:

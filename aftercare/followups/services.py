@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from aftercare.service.models import RepairOrder
 from .choices import Kind, ProblemCategory, ProblemStatus, RecordStatus, TaskStatus
 from .holidays import HOLIDAY_NAMES, holidays_in_care_window
 from .models import FollowUpAttempt, FollowUpProblem, FollowUpRule, FollowUpTask
+from .scripts import check_script
 
 # A satisfaction (or survey overall score) at or below this raises a problem.
 LOW_SCORE = 2
@@ -329,6 +331,14 @@ def followup_record(*, actor, task: FollowUpTask, data: dict) -> FollowUpTask:
         raise ValidationError(_("These fields cannot be set here: %(f)s") % {"f": ", ".join(sorted(unknown))})
     if not data.get("contact_channel"):
         raise ValidationError({"contact_channel": _("Say how the customer was reached.")})
+    answered = data.get("satisfaction") is not None or str(data.get("feedback") or "").strip()
+    if not answered and not data.get("problem_category"):
+        # A call is saved with what the customer said (docs/DOMAIN.md §7.4); a customer not
+        # reached is recorded as an unreachable attempt, which is a result too.
+        raise ValidationError(
+            {"satisfaction": _("Record the result: a satisfaction, the customer's feedback or a problem. "
+                               "If the customer was not reached, record the call as not reachable.")}
+        )  # fmt: skip
     satisfaction = data.get("satisfaction")
     if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": _("Enter a satisfaction of 1 to 5.")})
@@ -412,12 +422,14 @@ def followups_escalate(*, store: Store, now=None) -> int:
         ids = list(overdue.values_list("id", flat=True))
         if not ids:
             return 0
+        # The owner keeps the call (docs/DOMAIN.md §7.5): the manager is told, and sees it
+        # in their queue as escalated, but the task stays in the caller's queue.
         count = FollowUpTask.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
-            escalated_at=now, escalated_to=manager, owner=manager, owner_role="", updated_at=now
+            escalated_at=now, escalated_to=manager, updated_at=now
         )
         audit_record(
             actor=None, action=AuditEntry.Action.UPDATE, store=store, object_repr="followups:escalated",
-            changes={"escalated": [[], ids], "owner": [None, manager.pk]},
+            changes={"escalated": [[], ids], "escalated_to": [None, manager.pk]},
         )  # fmt: skip
     return count
 
@@ -526,6 +538,10 @@ def followup_script_save(*, actor, store: Store, kind: str, text: str) -> None:
         raise ValidationError({"kind": _("Unknown follow-up type: %(kind)s") % {"kind": kind}})
     if not text.strip():
         raise ValidationError({"text": _("Write the script.")})
+    try:
+        check_script(text)
+    except TemplateSyntaxError as error:
+        raise ValidationError({"text": _("The script cannot be read: %(error)s") % {"error": error}}) from error
     with transaction.atomic():
         script, _created = FollowUpScript.objects.update_or_create(store=store, kind=kind, defaults={"text": text})
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=script, store=store, changes={"text": ["", "…"]})

@@ -32,7 +32,14 @@ PERM = Perm.FOLLOWUP_WORK
 def _task(request: HttpRequest, pk: int) -> FollowUpTask:
     return get_object_or_404(
         selectors.visible_to(request.user).select_related(
-            "store", "customer", "vehicle", "owner", "repair_order__advisor", "escalated_to", "responsible"
+            "store",
+            "customer",
+            "vehicle",
+            "owner",
+            "repair_order__advisor",
+            "repair_order__repair_type",
+            "escalated_to",
+            "responsible",
         ),
         pk=pk,
     )
@@ -77,7 +84,7 @@ def _detail(request: HttpRequest, task: FollowUpTask, status: int = 200, **forms
         "customer": customer,
         "phone": phone if reveal else mask_phone(phone),
         "tel": phone if reveal else "",
-        "script": selectors.script_for(task),
+        "script": selectors.script_for(task, caller=request.user),
         "survey_url": _survey_url(task),
         "now": timezone.now(),
         "outcome_form": forms.get("outcome_form") or OutcomeForm(store=task.store, initial=_outcome_initial(task)),

@@ -6,3 +6,9 @@ class ServiceConfig(AppConfig):
     name = "aftercare.service"
     label = "service"
     verbose_name = _("Service process")
+
+    def ready(self) -> None:
+        from .home import register_cards
+
+        # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
+        register_cards()

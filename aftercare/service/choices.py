@@ -53,6 +53,14 @@ OPEN_STATUSES = (
     Status.READY,
     Status.SETTLED,
 )
+# Still being worked on: an order in one of these past its promised time is late (docs/DOMAIN.md §22).
+UNFINISHED_STATUSES = (
+    Status.RECEPTION,
+    Status.ESTIMATE,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.QUALITY_CHECK,
+)
 # Lines and prices may change only while the customer has not authorised the
 # work, or as proposed additional work afterwards.
 EDITABLE_STATUSES = (Status.RECEPTION, Status.ESTIMATE)

@@ -110,6 +110,9 @@ OPEN_TARGETS = [
     Status.RECEPTION, Status.RECEPTION, Status.ESTIMATE, Status.ESTIMATE, Status.APPROVED, Status.APPROVED,
     Status.IN_PROGRESS, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.QUALITY_CHECK, Status.READY, Status.READY,
 ]  # fmt: skip
+# Days ago that regular customers came back for a periodic service (their
+# maintenance call is made 3 to 5 days after).
+RECENT_MAINTENANCE_DAYS = (1, 1, 2, 3, 3, 4, 5, 6, 7)
 PATH = [
     Status.ESTIMATE, Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK, Status.READY, Status.SETTLED,
     Status.DELIVERED,
@@ -174,8 +177,13 @@ def _advance(order: RepairOrder, to: str, *, advisor, technician, manager) -> Re
         return order
 
 
-def _build(store, rng, vehicle, *, target, advisor, technician, manager, catalogue, with_additional=False):
+def _build(
+    store, rng, vehicle, *, target, advisor, technician, manager, catalogue, with_additional=False,
+    decide_additional=False, scenario_code=None,
+):  # fmt: skip
     fitting = [s for s in SCENARIOS if s[4] is None or vehicle.powertrain in s[4]]
+    if scenario_code:
+        fitting = [s for s in fitting if s[0] == scenario_code] or fitting
     code, words, findings, items, _fits = rng.choice(fitting)
     repair_type = RepairType.objects.effective_for_store(store).filter(code=code).first()
     odometer = (vehicle.odometer_km or rng.randint(3000, 60000)) + rng.randint(300, 4000)
@@ -220,7 +228,7 @@ def _build(store, rng, vehicle, *, target, advisor, technician, manager, catalog
             except ValidationError:
                 pass
             if line is not None:
-                if target != Status.IN_PROGRESS:
+                if target != Status.IN_PROGRESS or decide_additional:
                     approve = rng.random() < 0.6
                     services.line_decide(actor=advisor, line=line, approve=approve, method="verbal", note="电话确认")
         if step == target:
@@ -228,14 +236,20 @@ def _build(store, rng, vehicle, *, target, advisor, technician, manager, catalog
     return order
 
 
-def _backdate(order: RepairOrder, opened: datetime, rng: random.Random) -> None:
-    """Spread an order's history from `opened`: each move a little later."""
+def _backdate(order: RepairOrder, opened: datetime, rng: random.Random, latest: datetime | None = None) -> None:
+    """Spread an order's history from `opened`: each move a little later. With
+    `latest`, the order is opened early enough that its last move is no later than
+    that (today's orders: nothing in the history happens after the demo was made)."""
+    changes = list(order.status_changes.order_by("changed_at", "id").values_list("pk", flat=True))
+    gaps = [timedelta(minutes=rng.randint(20, 90)) for _ in changes]
+    if latest is not None:
+        opened = min(opened, latest - sum(gaps, timedelta()))
     shift = opened - order.opened_at
     moments = {}
     at = opened
-    for change in order.status_changes.order_by("changed_at", "id"):
-        moments[change.pk] = at
-        at += timedelta(minutes=rng.randint(20, 150))
+    for pk, gap in zip(changes, gaps, strict=True):
+        moments[pk] = at
+        at += gap
     for pk, moment in moments.items():
         StatusChange.objects.filter(pk=pk).update(changed_at=moment)
     RepairOrder.objects.filter(pk=order.pk).update(
@@ -290,12 +304,32 @@ def seed_repair_orders(
         )  # fmt: skip
         _backdate(order, opened, rng)
         orders.append(order)
+    # Regular customers back for their periodic service in the last week: their
+    # maintenance calls (3-5 days after) give the customer specialist a day of calls
+    # that are overdue, due now and coming up.
+    now = timezone.now()
+    regulars = [v for v in history_vehicles if v.powertrain in COMBUSTION]
+    for vehicle, days_ago in zip(regulars, RECENT_MAINTENANCE_DAYS, strict=False):
+        vehicle = Vehicle.objects.get(pk=vehicle.pk)  # the odometer the first visit recorded
+        opened = datetime.combine(today - timedelta(days=days_ago), time(9, 0), tz)
+        order = _build(
+            store, rng, vehicle, target=Status.DELIVERED, advisor=rng.choice(advisors),
+            technician=rng.choice(technicians), manager=manager, catalogue=catalogue, scenario_code="periodic",
+        )  # fmt: skip
+        _backdate(order, opened, rng, latest=now)
+        orders.append(order)
     for index, (vehicle, target) in enumerate(zip(vehicles[:open_count], OPEN_TARGETS * 2, strict=False)):
         opened = datetime.combine(today, time(8, 30), tz) + timedelta(minutes=25 * index)
+        # Orders at final inspection or ready get there in the workshop's demo, by
+        # finishing their jobs and inspecting them, so the board never shows them with
+        # jobs not done: here they stop in progress.
+        finish = target in (Status.QUALITY_CHECK, Status.READY)
         order = _build(
-            store, rng, vehicle, target=target, advisor=rng.choice(advisors), technician=rng.choice(technicians),
-            manager=manager, catalogue=catalogue, with_additional=target in (Status.IN_PROGRESS, Status.READY),
+            store, rng, vehicle, target=Status.IN_PROGRESS if finish else target, advisor=rng.choice(advisors),
+            technician=rng.choice(technicians), manager=manager, catalogue=catalogue,
+            with_additional=target in (Status.IN_PROGRESS, Status.READY), decide_additional=finish,
         )  # fmt: skip
-        _backdate(order, opened, rng)
+        _backdate(order, opened, rng, latest=now - timedelta(minutes=5 * (open_count - index)))
+        order.demo_target = target
         orders.append(order)
     return orders

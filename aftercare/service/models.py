@@ -23,6 +23,7 @@ from .choices import (
     OPEN_STATUSES,
     STATUS_COLOURS,
     TRANSITIONS,
+    UNFINISHED_STATUSES,
     ApprovalMethod,
     LineKind,
     LineStatus,
@@ -37,6 +38,15 @@ ZERO = Decimal("0.00")
 class RepairOrderQuerySet(StoreScopedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def late(self, now):
+        """Orders still being worked on past their promised time (docs/DOMAIN.md §22)."""
+        return self.filter(status__in=UNFINISHED_STATUSES, promised_at__lt=now)
+
+    def awaiting_decision(self):
+        """Open orders with additional work proposed to the customer and not yet decided."""
+        proposed = RepairOrderLine.objects.filter(repair_order=models.OuterRef("pk"), status=LineStatus.PROPOSED)
+        return self.filter(status__in=OPEN_STATUSES).filter(models.Exists(proposed))
 
 
 class RepairOrder(TimeStampedModel):

@@ -15,3 +15,7 @@ class WorkshopConfig(AppConfig):
 
         # The workshop owns the condition of `ready`: the final inspection has passed.
         register_transition_guard(Status.READY, ready_needs_passed_quality_check)
+        from .home import register_cards
+
+        # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
+        register_cards()

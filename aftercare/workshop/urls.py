@@ -6,6 +6,7 @@ app_name = "workshop"
 
 urlpatterns = [
     path("board/", views.board, name="board"),
+    path("findings/", views.findings, name="findings"),
     path("my-jobs/", views.my_jobs, name="my_jobs"),
     path("jobs/<int:line_pk>/clock-on/", views.clock_on, name="clock_on"),
     path("jobs/<int:line_pk>/clock-off/", views.clock_off, name="clock_off"),

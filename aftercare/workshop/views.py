@@ -15,7 +15,7 @@ from aftercare.core.views import htmx_announce, htmx_partial, permission_require
 from aftercare.service.choices import RO_CHANGED, Status
 from aftercare.service.models import RepairOrder
 
-from . import selectors, services
+from . import home, selectors, services
 from .choices import WORKABLE_ORDER_STATUSES
 from .forms import DispatchForm, DispatchManyForm, FindingForm, QualityCheckForm
 from .models import Finding, Job, QualityCheck
@@ -47,6 +47,21 @@ def board(request: HttpRequest) -> HttpResponse:
     }
     template = "workshop/board.html#board" if htmx_partial(request) else "workshop/board.html"
     return render(request, template, context)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def findings(request: HttpRequest) -> HttpResponse:
+    """Additional work the technicians reported on the advisor's open orders, not yet
+    put to the customer: the list the advisor's home card links to."""
+    rows = []
+    if request.store is not None:
+        rows = (
+            home.pending_findings(request.user, request.store)
+            .select_related("job__repair_order__vehicle", "reported_by", "operation", "part")
+            .order_by("reported_at", "id")[:200]
+        )
+    context = {"findings": rows, "late_before": timezone.now() - home.FINDING_WAIT}
+    return render(request, "workshop/findings.html", context)
 
 
 # --- the technician's jobs (My jobs) ------------------------------------------------------------------

@@ -120,7 +120,8 @@ def test_a_user_with_no_role_sees_no_store_and_is_told_why(client_for):
 
     response = client_for(UserFactory()).get("/")
     assert response.status_code == 200
-    assert response.context["sections"] == []
+    assert response.context["cards"] == [] and not response.context["has_roles"]
+    assert 'class="alert alert-warning"' in response.content.decode()
 
 
 def test_pages_never_read_djangos_own_permission_tables(staff, client_for):

@@ -241,7 +241,7 @@ def task(delivered):
     return services.followups_for_delivery(repair_order_id=order.pk)[0]
 
 
-def test_an_overdue_task_escalates_to_the_service_manager_after_two_hours(task, store, staff):
+def test_an_overdue_task_escalates_to_the_service_manager_after_two_hours_and_stays_with_its_caller(task, store, staff):
     with time_machine.travel(aware(2026, 3, 3, 18, 0), tick=False):
         assert services.followups_escalate(store=store) == 0
     with time_machine.travel(aware(2026, 3, 3, 18, 31), tick=False):
@@ -250,7 +250,8 @@ def test_an_overdue_task_escalates_to_the_service_manager_after_two_hours(task, 
 
     task.refresh_from_db()
     assert task.escalated_at == aware(2026, 3, 3, 18, 31)
-    assert task.escalated_to == staff["service_manager"] == task.owner
+    assert task.escalated_to == staff["service_manager"]
+    assert task.owner == staff["advisor"]  # who still has to make the call
     assert AuditEntry.objects.filter(store=store, object_repr="followups:escalated").exists()
 
 

@@ -133,13 +133,13 @@ def test_the_manager_edits_the_rules_and_a_script_of_the_current_store(store, st
     data["escalate_after_hours"] = 4
     saved = client.post(reverse("followups:rules"), data)
     assert (saved.status_code, saved.url) == (302, reverse("followups:rules"))
-    saved = client.post(reverse("followups:script", args=["holiday"]), {"text": "{customer}，节日快乐！"})
+    saved = client.post(reverse("followups:script", args=["holiday"]), {"text": "{{ customer }}，节日快乐！"})
     assert (saved.status_code, saved.url) == (302, reverse("followups:rules"))
 
     from aftercare.followups.models import FollowUpRule, FollowUpScript
 
     assert FollowUpRule.for_store(store).escalate_after_hours == 4
-    assert FollowUpScript.objects.get(store=store, kind="holiday").text.startswith("{customer}")
+    assert FollowUpScript.objects.get(store=store, kind="holiday").text.startswith("{{ customer }}")
 
 
 def test_htmx_refreshes_only_the_lists(task, staff, client_for):

@@ -3,7 +3,6 @@ board, the final inspection and the wash. Input serializer -> service -> output
 serializer; a move the workflow refuses now is 409, bad input 400, a missing
 permission 403, another store's object 404."""
 
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
