@@ -11,6 +11,10 @@ class PartsConfig(AppConfig):
         from aftercare.service.services import repair_order_status_changed
 
         from . import receivers
+        from .home import register_cards
+
+        # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
+        register_cards()
 
         # Approval reserves an order's part lines; cancellation releases them (docs/DOMAIN.md §12.1).
         repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="parts_ro")

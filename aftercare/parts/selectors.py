@@ -111,17 +111,6 @@ def stock_lookup(user, store, q: str = "", limit: int = 50):
     return list(items.order_by("part_no")[: limit + 1])
 
 
-def home_counts(user, store) -> dict[str, int]:
-    """The parts clerk's home cards: lines to issue, open back orders, suggestions to review."""
-    demands = LineDemand.objects.for_user(user, Perm.PARTS_MANAGE).filter(store=store, status__in=OPEN_DEMAND)
-    back_orders = SupplierOrderLine.objects.for_user(user, Perm.PARTS_MANAGE).filter(
-        store=store, back_ordered_at__isnull=False, order__status=OrderStatus.SUBMITTED,
-        quantity__gt=F("received") + F("cancelled"),
-    )  # fmt: skip
-    suggestions = StockItem.objects.for_user(user, Perm.PARTS_MANAGE).filter(store=store, suggested_qty__gt=0)
-    return {"to_issue": demands.count(), "back_orders": back_orders.count(), "suggestions": suggestions.count()}
-
-
 def back_orders(user, store):
     return (
         SupplierOrderLine.objects.for_user(user, Perm.PARTS_MANAGE)

@@ -22,7 +22,6 @@ urlpatterns = [
     path("back-orders/", views.back_order_list, name="back_orders"),
     path("back-orders/<int:pk>/cancel/", views.back_order_cancel, name="back_order_cancel"),
     path("reports/", views.reports, name="reports"),
-    path("home-cards/", views.home_cards, name="home_cards"),
     path("board-shortages/", views.board_shortages, name="board_shortages"),
     path("repair-orders/<int:pk>/panel/", views.order_panel, name="order_panel"),
     path("vehicles/<int:pk>/serials/", views.vehicle_serials, name="vehicle_serials"),

@@ -385,13 +385,6 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "parts/reports.html", context)
 
 
-@permission_required(Perm.PARTS_MANAGE)
-def home_cards(request: HttpRequest) -> HttpResponse:
-    """The parts clerk's home cards with real numbers (loaded into the home page)."""
-    counts = selectors.home_counts(request.user, _store(request))
-    return render(request, "parts/home_cards.html", {"counts": counts})
-
-
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def order_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The parts panel on the repair-order page: each part line's 待发料 / 缺件 / 已发料."""

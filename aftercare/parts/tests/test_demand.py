@@ -68,7 +68,7 @@ def test_cancelling_the_order_releases_its_reservation(stock, make_order, staff,
     item = stock(OIL_FILTER, quantity="2")
     order = make_order([(OIL_FILTER, 2)])
     with django_capture_on_commit_callbacks(execute=True):
-        spine.repair_order_transition(actor=staff["advisor"], repair_order=order, to="cancelled")
+        spine.repair_order_transition(actor=staff["advisor"], repair_order=order, to="cancelled", note="客户取消")
     assert _state(item) == (2, 0)
     assert order.part_demands.get().status == DemandStatus.CLOSED
 
