@@ -1,8 +1,8 @@
 """Phones in templates, masked by the same rule as the API (core.masking.shown_phone):
 
-    {% load masking %}
-    {% shown_phone order.contact_phone order as phone %}{{ phone }}
-    {% may_reveal order as reveal %}{% if reveal %}<a href="tel:…">{% endif %}
+{% load masking %}
+{% shown_phone order.contact_phone order as phone %}{{ phone }}
+{% may_reveal order as reveal %}{% if reveal %}<a href="tel:…">{% endif %}
 """
 
 from django import template
