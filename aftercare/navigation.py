@@ -39,6 +39,7 @@ NAV_ITEMS = [
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "📜"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "💾"),
+    NavItem(_("Background work"), "core:background_health", (Perm.BACKUP_RUN,), "⚙"),
 ]
 
 

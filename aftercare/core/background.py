@@ -241,3 +241,20 @@ def prune_task_results(now=None) -> int:
     BackgroundAlert.objects.filter(acknowledged_at__lt=cutoff).delete()
     WorkerHeartbeat.objects.filter(last_seen__lt=cutoff).delete()
     return deleted
+
+
+def alert_acknowledge(*, actor, alert_id: int) -> bool:
+    """An admin has seen the alert: it leaves the health page (and stops failing /health/)."""
+    from .audit import audit_record
+    from .models import AuditEntry
+
+    with transaction.atomic():
+        alert_row = BackgroundAlert.objects.select_for_update().filter(pk=alert_id, acknowledged_at=None).first()
+        if alert_row is None:
+            return False
+        alert_row.acknowledged_at = timezone.now()
+        alert_row.save(update_fields=["acknowledged_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, object_repr=f"alert:{alert_row.pk}", reason=alert_row.subject
+        )
+    return True

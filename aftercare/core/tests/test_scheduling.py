@@ -122,11 +122,11 @@ def test_a_lost_scheduled_run_is_re_run_and_a_slot_that_keeps_failing_alerts_an_
     DBTaskResult.objects.all().delete()  # lost: its result is gone
     with at(2026, 3, 1, 2, 31):
         assert run_due_jobs() == ["nightly"]
-    for minute in (40, 50):
+    with at(2026, 3, 1, 3, 0):
         finish(ScheduledRun.objects.get(), TaskResultStatus.FAILED)
-        with at(2026, 3, 1, 3, minute):
-            run_due_jobs()
-    finish(ScheduledRun.objects.get(), TaskResultStatus.FAILED)
+    with at(2026, 3, 1, 3, 10):
+        assert run_due_jobs() == ["nightly"]
+        finish(ScheduledRun.objects.get(), TaskResultStatus.FAILED)
     with at(2026, 3, 1, 4, 30):
         assert run_due_jobs() == []
     run = ScheduledRun.objects.get()
