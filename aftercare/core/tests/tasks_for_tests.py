@@ -37,3 +37,8 @@ def slow_unsafe(seconds: float) -> None:
     import time
 
     time.sleep(seconds)
+
+
+@background_task(idempotent=True, max_run_minutes=1, retries=1, backoff_seconds=30)
+def always_fails() -> None:
+    raise RuntimeError("the printer is out of paper")
