@@ -75,11 +75,14 @@ class HeartbeatWorker(Worker):
                 WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
                     last_seen=timezone.now(), task_result_id=current
                 )
-                if current and self.current_id == current:
-                    status = DBTaskResult.objects.filter(id=current).values_list("status", flat=True).first()
-                    if status is not None and status != TaskResultStatus.RUNNING and self.current_id == current:
-                        logger.error("Task %s was marked %s by recovery while running here; stopping.", current, status)
-                        os._exit(3)
+                # Only recovery's mark counts: the task finishing here also ends RUNNING, just before
+                # current_id is cleared.
+                lost = DBTaskResult.objects.filter(
+                    id=current, status=TaskResultStatus.FAILED, exception_class_path=background.LOST
+                )
+                if current and self.current_id == current and lost.exists():
+                    logger.error("Task %s was failed by recovery while running here; stopping.", current)
+                    os._exit(3)
         except Exception:
             logger.exception("Heartbeat of %s stopped", self.worker_id)
         finally:
