@@ -18,7 +18,7 @@ from . import background, health
 from . import backup as backups
 from .filters import AuditEntryFilterSet
 from .forms import add_service_errors
-from .models import AuditEntry
+from .models import AuditEntry, RestoreDrill
 from .permissions import Perm
 from .tables import lazy_page
 from .tasks import run_backup
@@ -129,6 +129,7 @@ def backup_list(request: HttpRequest) -> HttpResponse:
         "core/backup_list.html",
         {
             "backups": backups.backup_overview(),
+            "drill": RestoreDrill.objects.order_by("-ran_at").first(),
             "keep_days": settings.BACKUP_KEEP_DAYS,
             "backup_dir": settings.BACKUP_DIR,
         },

@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from aftercare.core.models import BackgroundAlert, WorkerHeartbeat
+from aftercare.core.models import BackgroundAlert, RestoreDrill, WorkerHeartbeat
 from aftercare.core.scheduling import run_due_jobs
 
 pytestmark = pytest.mark.django_db
@@ -77,10 +77,13 @@ def test_the_health_endpoint_answers_only_local_addresses_without_a_token_and_on
 def test_the_admin_sees_background_health_and_can_acknowledge_an_alert(nightly, client_for, staff):
     live_worker()
     alert = BackgroundAlert.objects.create(subject="run_backup failed", message="disk full")
+    RestoreDrill.objects.create(backup_name="aftercare-20260301-023000.sqlite3", host="shop-1", ok=True, rows=9)
     client = client_for(staff["admin"])
 
     page = client.get("/background/").content.decode()
     assert "run_backup failed" in page and "shop-1:1" in page and "nightly" in page
+    assert "aftercare-20260301-023000.sqlite3" in page
+    assert "aftercare-20260301-023000.sqlite3" in client.get("/backups/").content.decode()
 
     client.post(f"/background/alerts/{alert.pk}/ack/")
     alert.refresh_from_db()
