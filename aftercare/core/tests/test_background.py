@@ -158,3 +158,39 @@ def test_pruning_deletes_finished_task_results_past_the_keep_days_and_keeps_the_
     assert background.prune_task_results() == 2
     left = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
     assert left == {recent.id, waiting.id, waiting_since_long_ago.id}
+
+
+def heartbeat_worker(worker_id="shop-1:1"):
+    from aftercare.core.management.commands.run_worker import HeartbeatWorker
+
+    now = timezone.now() - dt.timedelta(minutes=5)
+    WorkerHeartbeat.objects.create(worker_id=worker_id, host="shop-1", started_at=now, last_seen=now)
+    return HeartbeatWorker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id=worker_id, excluded_queue_names=[], heartbeat_seconds=1, slot=1,
+    )  # fmt: skip
+
+
+def test_an_idle_worker_keeps_beating():
+    worker = heartbeat_worker()
+
+    worker.beat_once()
+    worker.beat_once()
+
+    assert WorkerHeartbeat.objects.get().last_seen > timezone.now() - dt.timedelta(seconds=5)
+
+
+def test_a_worker_whose_running_task_recovery_failed_stops_itself(monkeypatch):
+    worker = heartbeat_worker()
+    slow = running(tasks_for_tests.idempotent_noop, started_ago=dt.timedelta(minutes=2))
+    worker.current_id = str(slow.id)
+    exits = []
+    monkeypatch.setattr("os._exit", exits.append)
+
+    worker.beat_once()
+    assert exits == []  # still RUNNING
+    background.recover_stale_tasks()
+    worker.beat_once()
+
+    assert exits == [3]
+    assert WorkerHeartbeat.objects.get().task_result_id == str(slow.id)

@@ -71,22 +71,29 @@ class HeartbeatWorker(Worker):
     def beat(self) -> None:
         try:
             while not self._stop_beating.wait(self.heartbeat_seconds):
-                current = self.current_id
-                WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
-                    last_seen=timezone.now(), task_result_id=current
-                )
-                # Only recovery's mark counts: the task finishing here also ends RUNNING, just before
-                # current_id is cleared.
-                lost = DBTaskResult.objects.filter(
-                    id=current, status=TaskResultStatus.FAILED, exception_class_path=background.LOST
-                )
-                if current and self.current_id == current and lost.exists():
-                    logger.error("Task %s was failed by recovery while running here; stopping.", current)
-                    os._exit(3)
-        except Exception:
-            logger.exception("Heartbeat of %s stopped", self.worker_id)
+                try:
+                    self.beat_once()
+                except Exception:
+                    # A missed beat (database briefly unavailable) must not end the heartbeat.
+                    logger.exception("Heartbeat of %s failed", self.worker_id)
         finally:
             connection.close()
+
+    def beat_once(self) -> None:
+        current = self.current_id
+        WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
+            last_seen=timezone.now(), task_result_id=current
+        )
+        if not current:
+            return
+        # Only recovery's mark counts: the task finishing here also ends RUNNING, just before
+        # current_id is cleared.
+        lost = DBTaskResult.objects.filter(
+            id=current, status=TaskResultStatus.FAILED, exception_class_path=background.LOST
+        ).exists()
+        if lost and self.current_id == current:
+            logger.error("Task %s was failed by recovery while running here; stopping.", current)
+            os._exit(3)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self.current_id = str(db_task_result.id)
