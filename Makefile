@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint schema messages bench bench-load clean
+.PHONY: run test install lint schema messages bench bench-load bench-tasks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ USERS ?= 8
 LOAD_SECONDS ?= 60
 bench-load: install
 	$(BIN)/python -m aftercare.bench load --scale $(SCALE) --seed $(SEED) --users $(USERS) --seconds $(LOAD_SECONDS)
+
+# Background work: throughput and latency of TASKS trivial tasks with 1 and 3 workers, recovery time of
+# a killed task (docs/PERFORMANCE.md). Minutes, so not part of `make bench`.
+TASKS ?= 10000
+bench-tasks: install
+	$(BIN)/python -m aftercare.bench.background --tasks $(TASKS)
 
 clean:
 	rm -rf $(VENV) var/static

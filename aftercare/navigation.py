@@ -44,6 +44,7 @@ NAV_ITEMS = [
     NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "credit-card"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "journal-text"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "hdd"),
+    NavItem(_("Background work"), "core:background_health", (Perm.BACKUP_RUN,), "activity"),
 ]
 
 

@@ -352,4 +352,33 @@ SCHEDULED_TASKS = [
     {"name": "provider_charges_sync", "task": "aftercare.billing.tasks.sync_open_provider_charges", "every_minutes": 1},
     # Providers publish the previous day's statement in the morning.
     {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
+    {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
+    # Monthly, on the 1st: restore the newest backup into a scratch database and compare counts.
+    {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},
 ]
+
+# --- Background work: heartbeats, recovery, retries (core.background) ---------------------
+# The host part of a worker's stable id (host:slot); the machine's name unless set.
+WORKER_HOST = os.environ.get("WORKER_HOST") or ""
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+# A worker silent for this long is dead: its running task is marked failed and re-queued or alerted.
+TASK_HEARTBEAT_STALE_SECONDS = env_int("TASK_HEARTBEAT_STALE_SECONDS", 60)
+# How often each scheduler looks for stale RUNNING tasks.
+TASK_RECOVERY_SECONDS = env_int("TASK_RECOVERY_SECONDS", 120)
+# Finished task results older than this are pruned daily.
+TASK_RESULT_KEEP_DAYS = env_int("TASK_RESULT_KEEP_DAYS", 14)
+# How long `serve` waits for the running task when stopping (seconds; 0 = the longest declared
+# max run time plus a minute). Set the supervisor's own stop timeout longer than this.
+TASK_STOP_TIMEOUT = env_int("TASK_STOP_TIMEOUT", 0)
+# Catch-up runs of several jobs (first start, after downtime) are spread this many seconds apart.
+SCHEDULE_SPREAD_SECONDS = env_int("SCHEDULE_SPREAD_SECONDS", 60)
+# A daily job whose latest slot has not succeeded this long after its time is overdue (health 503).
+SCHEDULE_OVERDUE_MINUTES = env_int("SCHEDULE_OVERDUE_MINUTES", 120)
+# Monitoring's token for /health/ (header "Authorization: Bearer <token>"); without a token only
+# local addresses may ask.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN") or ""
+# Machines running workers. With more than one, BACKUP_DIR must be storage they all share
+# (BACKUP_DIR_SHARED=1): a backup is written by whichever worker takes the job, and listed,
+# pruned and drilled from the same directory. `manage.py check` refuses otherwise.
+AFTERCARE_MACHINES = env_int("AFTERCARE_MACHINES", 1)
+BACKUP_DIR_SHARED = os.environ.get("BACKUP_DIR_SHARED", "") in {"1", "true", "yes"}

@@ -9,11 +9,15 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_migrate, pre_save
+        from django_tasks.signals import task_finished
 
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .background import on_task_finished
         from .bounds import bound_on_save
         from .maintenance import database_analyze
 
         pre_save.connect(bound_on_save, dispatch_uid="core_bound_on_save")
+        task_finished.connect(on_task_finished, dispatch_uid="core_retry_or_alert")
 
         def analyze_after_migrate(sender, using="default", **kwargs):
             # Once per migrate run (sent per app; react to core's only).

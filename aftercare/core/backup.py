@@ -18,8 +18,10 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +32,7 @@ from django.db import connections
 from django.utils import timezone
 
 from .audit import audit_record
-from .models import AuditEntry
+from .models import AuditEntry, BackupRecord, RestoreDrill
 
 PREFIX = "aftercare-"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
@@ -79,6 +81,19 @@ def backup_create(*, actor=None, directory: Path | None = None) -> Path:
     finally:
         tmp_data.unlink(missing_ok=True)
         tmp_manifest.unlink(missing_ok=True)
+    BackupRecord.objects.update_or_create(
+        path=str(data_path.resolve()),
+        defaults={
+            "name": data_path.name,
+            "host": _host(),
+            "created_at": created_at,
+            "engine": engine,
+            "size": manifest["size"],
+            "rows": manifest["rows"],
+            "table_count": len(tables),
+            "sha256": manifest["sha256"],
+        },
+    )
     # This row is written after the copy, so the live database now has one more audit row
     # than the backup: the backup records the state just before it was taken.
     audit_record(
@@ -124,6 +139,15 @@ def backup_prune(*, directory: Path | None = None, keep_days: int | None = None)
         if _mtime(path) < limit:
             path.unlink(missing_ok=True)
             deleted.append(path)
+    # Every machine's records: the ones whose files were deleted here, and old ones whose file is
+    # gone from the shared directory already (deleted by hand or by another machine's pruning).
+    gone = [str(p.resolve()) for p in deleted]
+    gone += [
+        record.path
+        for record in BackupRecord.objects.filter(pruned_at=None, created_at__lt=cutoff)
+        if not Path(record.path).exists()
+    ]
+    BackupRecord.objects.filter(path__in=gone, pruned_at=None).update(pruned_at=now)
     return deleted
 
 
@@ -152,6 +176,112 @@ def list_backups(directory: Path | None = None) -> list[dict]:
         )
     backups.sort(key=lambda b: b["created_at"], reverse=True)
     return backups
+
+
+def backup_overview() -> list[dict]:
+    """Every backup any machine made and has not pruned, newest first, with where it is (host and
+    path) and whether this machine can see the file; plus files in BACKUP_DIR made before backups
+    were recorded."""
+    rows = []
+    for record in BackupRecord.objects.filter(pruned_at=None).order_by("-created_at"):
+        rows.append(
+            {
+                "name": record.name,
+                "host": record.host,
+                "path": record.path,
+                "created_at": record.created_at,
+                "size": record.size,
+                "engine": record.engine,
+                "tables": record.rows,
+                "present": Path(record.path).exists(),
+            }
+        )
+    recorded = {row["path"] for row in rows}
+    for local in list_backups():
+        if str(Path(local["path"]).resolve()) not in recorded:
+            rows.append({**local, "host": _host(), "path": str(local["path"]), "present": True})
+    rows.sort(key=lambda row: row["created_at"], reverse=True)
+    return rows
+
+
+def restore_drill() -> RestoreDrill | None:
+    """Restore the newest backup into a scratch database and compare every table's row count with
+    its manifest; record the result (shown on the background health page). None: no backup yet."""
+    candidates = [row for row in backup_overview() if row["present"]]
+    if not candidates:
+        return None
+    newest = Path(candidates[0]["path"])
+    drill = RestoreDrill(backup_name=newest.name, host=_host(), ok=False)
+    try:
+        manifest = read_manifest(newest)
+        if _sha256(newest) != manifest.get("sha256"):
+            raise BackupError(f"{newest.name} does not match its manifest (sha256 differs).")
+        if manifest.get("engine") == "sqlite":
+            restored = _sqlite_drill(newest)
+        else:
+            restored = _pg_drill(newest)
+        expected = {str(name): int(count) for name, count in manifest["tables"].items()}
+        drill.tables, drill.rows = len(restored), sum(restored.values())
+        differences = [
+            f"{name}: expected {expected.get(name, 'no table')}, found {restored.get(name, 'no table')}"
+            for name in sorted(set(expected) | set(restored))
+            if expected.get(name) != restored.get(name)
+        ]
+        drill.ok = not differences
+        drill.message = "; ".join(differences[:10])[:4000]
+    except BackupError as exc:
+        drill.message = str(exc)[:4000]
+    drill.save()
+    return drill
+
+
+def _sqlite_drill(data_path: Path) -> dict[str, int]:
+    with tempfile.TemporaryDirectory(prefix="aftercare-drill-") as scratch:
+        source = sqlite3.connect(f"{data_path.resolve().as_uri()}?mode=ro", uri=True)
+        target = sqlite3.connect(Path(scratch) / "drill.sqlite3")
+        try:
+            source.backup(target)
+            if target.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError(f"{data_path.name} restored into a damaged database (integrity check failed).")
+            return _sqlite_counts(target)
+        finally:
+            source.close()
+            target.close()
+
+
+def _pg_drill(data_path: Path) -> dict[str, int]:
+    """pg_restore into a scratch database next to the live one, count, drop it."""
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    conninfo, password, env = _pg_settings()
+    scratch = f"{conninfo_to_dict(conninfo).get('dbname', 'aftercare')}_restore_drill"[:63]
+    admin = _pg_connect(make_conninfo(conninfo, dbname="postgres"), password)
+    admin.autocommit = True
+    try:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+        try:
+            target = make_conninfo(conninfo, dbname=scratch)
+            _pg_run(
+                [
+                    _pg_tool("pg_restore"),
+                    "--no-owner",
+                    "--no-acl",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "--no-password",
+                    f"--dbname={target}",
+                    str(data_path),
+                ],
+                env,
+            )
+            with _pg_connect(target, password) as conn, conn.cursor() as cursor:
+                return _pg_counts(cursor)
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
+    finally:
+        admin.close()
 
 
 def read_manifest(path: Path) -> dict:
@@ -429,6 +559,10 @@ def _pg_restore(data_path: Path) -> dict[str, int]:
 
 
 # --- Shared ----------------------------------------------------------------------------------
+
+
+def _host() -> str:
+    return (settings.WORKER_HOST or socket.gethostname())[:100]
 
 
 def _engine() -> str:

@@ -147,6 +147,11 @@ class ScheduledRun(models.Model):
     slot = models.CharField(max_length=32)
     enqueued_at = models.DateTimeField(auto_now_add=True)
     task_result_id = models.CharField(max_length=64, blank=True)
+    # A slot whose run failed or was lost is enqueued again (core.scheduling); these say how often
+    # and how it ended, so the health page can show each job's last success.
+    attempts = models.PositiveSmallIntegerField(default=1)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduled_run_once_per_slot")]
@@ -169,3 +174,94 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.kind}={self.last_value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per task worker, keyed by a stable id (host + process slot), so a restarted worker
+    finds the tasks its previous life left RUNNING. `last_seen` is written every few seconds by
+    the worker's heartbeat thread; recovery treats a worker silent for longer than
+    TASK_HEARTBEAT_STALE_SECONDS as dead."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=100)
+    slot = models.PositiveSmallIntegerField(default=1)
+    pid = models.PositiveIntegerField(default=0)
+    queues = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class TaskAttempt(models.Model):
+    """A task result that is a retry of an earlier one: which attempt it is and why the
+    earlier one ended. The first run of a task has no row."""
+
+    task_result_id = models.CharField(max_length=64, unique=True)
+    previous_id = models.CharField(max_length=64)
+    attempt = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_result_id}#{self.attempt}"
+
+
+class BackgroundAlert(models.Model):
+    """Background work that needs a person: a task that died and may not be re-run by itself, a
+    scheduled job that kept failing, a restore drill that did not verify. Shown on the admin's
+    background health page until acknowledged."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField(max_length=200)
+    message = models.TextField(max_length=4000)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["acknowledged_at", "created_at"], name="background_alert_open")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class BackupRecord(models.Model):
+    """A finished backup and where it is (host and full path), written by whichever worker made
+    it, so the list page shows every machine's backups. `pruned_at` is set when pruning deletes
+    the files."""
+
+    name = models.CharField(max_length=200)
+    host = models.CharField(max_length=100)
+    path = models.CharField(max_length=1000)
+    created_at = models.DateTimeField()
+    engine = models.CharField(max_length=20)
+    size = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    table_count = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path"], name="backup_record_path_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.path}"
+
+
+class RestoreDrill(models.Model):
+    """The monthly proof that the newest backup restores: restored into a scratch database and
+    its row counts compared with the manifest."""
+
+    ran_at = models.DateTimeField(auto_now_add=True)
+    backup_name = models.CharField(max_length=200)
+    host = models.CharField(max_length=100)
+    ok = models.BooleanField()
+    tables = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    message = models.TextField(max_length=4000, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.backup_name}: {'ok' if self.ok else 'FAILED'}"

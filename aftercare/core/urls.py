@@ -8,4 +8,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("backups/", views.backup_list, name="backup_list"),
     path("backups/run/", views.backup_now, name="backup_now"),
+    path("background/", views.background_health_page, name="background_health"),
+    path("background/alerts/<int:pk>/ack/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("health/", views.health_endpoint, name="health"),
 ]

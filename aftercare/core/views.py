@@ -7,17 +7,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from . import background, health
 from . import backup as backups
 from .filters import AuditEntryFilterSet
 from .forms import add_service_errors
-from .models import AuditEntry
+from .models import AuditEntry, RestoreDrill
 from .permissions import Perm
 from .selectors import audit_rows
 from .tables import lazy_page
@@ -142,7 +144,8 @@ def backup_list(request: HttpRequest) -> HttpResponse:
         request,
         "core/backup_list.html",
         {
-            "backups": backups.list_backups(),
+            "backups": backups.backup_overview(),
+            "drill": RestoreDrill.objects.order_by("-ran_at").first(),
             "keep_days": settings.BACKUP_KEEP_DAYS,
             "backup_dir": settings.BACKUP_DIR,
         },
@@ -160,6 +163,36 @@ def backup_now(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers and bookmarks ask for whatever the page links: the static icon."""
     return redirect(static("aftercare/favicon.ico"), permanent=True)
+@permission_required(Perm.BACKUP_RUN)
+def background_health_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/background_health.html", {"health": health.background_health()})
+
+
+@permission_required(Perm.BACKUP_RUN)
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    if background.alert_acknowledge(actor=request.user, alert_id=pk):
+        messages.success(request, _("Alert acknowledged."))
+    return redirect("core:background_health")
+
+
+LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
+
+
+@require_GET
+def health_endpoint(request: HttpRequest) -> JsonResponse:
+    """For monitoring: 200 when background work is healthy, 503 with the problems otherwise.
+    Asked with `Authorization: Bearer <HEALTH_TOKEN>`, or from the machine itself when no token is set."""
+    token = settings.HEALTH_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token:
+        allowed = bool(given) and constant_time_compare(given, token)
+    else:
+        allowed = request.META.get("REMOTE_ADDR") in LOCAL_ADDRESSES
+    if not allowed:
+        return JsonResponse({"status": "forbidden"}, status=403)
+    report = health.health_json(health.background_health())
+    return JsonResponse(report, status=503 if report["problems"] else 200)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

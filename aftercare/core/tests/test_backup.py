@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from aftercare.core import backup
 from aftercare.core.backup import BackupError, backup_create, backup_prune, backup_restore, list_backups, read_manifest
-from aftercare.core.models import AuditEntry, DealerGroup, Store
+from aftercare.core.models import AuditEntry, BackupRecord, DealerGroup, RestoreDrill, Store
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgres")
@@ -107,9 +107,10 @@ def test_a_backup_restored_into_an_empty_database_has_every_row_back(tmp_path, s
     else:
         source = sqlite_counts(source_var / "aftercare.sqlite3")
         restored = sqlite_counts(target_var / "aftercare.sqlite3")
-    # Each side wrote one audit row after the copy (the backup's and the restore's entry),
-    # so the restored database equals the source, and the manifest plus one audit row.
-    assert restored == source
+    # Each side wrote one audit row after the copy (the backup's and the restore's entry), and the
+    # source recorded the backup it made, so the restored database equals the source less that
+    # record, and the manifest plus one audit row.
+    assert restored == {**source, "core_backuprecord": source["core_backuprecord"] - 1}
     assert restored == {**manifest["tables"], "core_auditentry": manifest["tables"]["core_auditentry"] + 1}
     assert restored["core_store"] == 2 and restored["core_dealergroup"] == 1
 
@@ -236,6 +237,7 @@ def fake_backup(directory: Path, age: timedelta, *, rows: int = 3) -> Path:
     return path
 
 
+@pytest.mark.django_db
 def test_prune_deletes_backups_past_the_keep_days_and_keeps_recent_ones(tmp_path):
     old, older, recent = (fake_backup(tmp_path, timedelta(days=d)) for d in (20, 30, 1))
 
@@ -245,6 +247,7 @@ def test_prune_deletes_backups_past_the_keep_days_and_keeps_recent_ones(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == [recent.with_suffix(".json").name, recent.name]
 
 
+@pytest.mark.django_db
 def test_prune_never_deletes_the_newest_backup_however_old(tmp_path):
     old = fake_backup(tmp_path, timedelta(days=40))
     newest = fake_backup(tmp_path, timedelta(days=30))
@@ -255,6 +258,7 @@ def test_prune_never_deletes_the_newest_backup_however_old(tmp_path):
     assert newest.exists() and newest.with_suffix(".json").exists()
 
 
+@pytest.mark.django_db
 def test_prune_clears_old_unfinished_leftovers_but_not_a_backup_in_progress(tmp_path):
     fake_backup(tmp_path, timedelta(days=1))
     orphan = tmp_path / "aftercare-20200101-023000.sqlite3"
@@ -278,3 +282,85 @@ def test_the_backup_list_is_newest_first_and_skips_unfinished_backups(tmp_path):
     assert listed[0]["tables"] == 3 and listed[0]["engine"] == "sqlite" and listed[0]["size"] == 3
     assert timezone.is_aware(listed[0]["created_at"])
     assert listed[0]["created_at"] > listed[1]["created_at"]
+
+
+# --- Every machine's backups, one list, one pruning, a restore drill ----------------------------
+
+
+def record(path: Path, *, host: str, age: timedelta) -> BackupRecord:
+    return BackupRecord.objects.create(
+        name=path.name, host=host, path=str(path), created_at=timezone.now() - age, engine="sqlite", size=3, rows=3
+    )
+
+
+@pytest.mark.django_db
+def test_the_backup_list_shows_backups_made_by_another_workers_machine_with_where_they_are(
+    tmp_path, settings, client_for, staff
+):
+    settings.BACKUP_DIR = tmp_path / "shared"
+    settings.BACKUP_DIR.mkdir()
+    theirs = fake_backup(settings.BACKUP_DIR, timedelta(hours=3))
+    record(theirs, host="shop-server-2", age=timedelta(hours=3))
+    elsewhere = record(
+        Path("/mnt/other/aftercare-20260101-023000.sqlite3"), host="shop-server-3", age=timedelta(days=1)
+    )
+
+    listed = backup.backup_overview()
+    page = client_for(staff["admin"]).get("/backups/").content.decode()
+
+    assert [(b["host"], b["path"], b["present"]) for b in listed] == [
+        ("shop-server-2", str(theirs), True),
+        ("shop-server-3", elsewhere.path, False),
+    ]
+    assert "shop-server-2" in page and str(theirs) in page and elsewhere.path in page
+
+
+@pytest.mark.django_db
+def test_pruning_covers_every_machines_backups_in_the_shared_directory(tmp_path):
+    old_here = fake_backup(tmp_path, timedelta(days=20))
+    old_theirs = fake_backup(tmp_path, timedelta(days=30))
+    recent = fake_backup(tmp_path, timedelta(days=1))
+    record(old_here, host="shop-server-1", age=timedelta(days=20))
+    record(old_theirs, host="shop-server-2", age=timedelta(days=30))
+    record(recent, host="shop-server-2", age=timedelta(days=1))
+    gone_by_hand = record(tmp_path / "aftercare-20200101-000000.sqlite3", host="shop-server-3", age=timedelta(days=40))
+
+    backup_prune(directory=tmp_path, keep_days=14)
+
+    assert not old_here.exists() and not old_theirs.exists() and recent.exists()
+    assert list(BackupRecord.objects.filter(pruned_at=None).values_list("path", flat=True)) == [str(recent)]
+    assert BackupRecord.objects.get(pk=gone_by_hand.pk).pruned_at is not None
+    assert [b["path"] for b in backup.backup_overview()] == [str(recent)]
+
+
+@committed
+def test_a_backup_made_by_the_task_is_recorded_and_the_restore_drill_finds_counts_equal(tmp_path, settings, shop_rows):
+    settings.BACKUP_DIR = tmp_path
+    backup_create(directory=tmp_path)
+
+    drill = backup.restore_drill()
+
+    assert BackupRecord.objects.get().host
+    assert drill.ok and drill.message == "" and drill.rows > 0
+    assert RestoreDrill.objects.get().ok
+
+
+@committed
+def test_a_restore_drill_of_a_damaged_backup_is_recorded_as_failed(tmp_path, settings, shop_rows):
+    settings.BACKUP_DIR = tmp_path
+    path = backup_create(directory=tmp_path)
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+
+    drill = backup.restore_drill()
+
+    assert not drill.ok and "sha256" in drill.message
+
+
+def test_several_machines_without_a_shared_backup_dir_fail_the_system_check(settings):
+    from aftercare.core.checks import backup_storage_check
+
+    settings.AFTERCARE_MACHINES = 3
+    settings.BACKUP_DIR_SHARED = False
+    assert [e.id for e in backup_storage_check(None)] == ["aftercare.E102"]
+    settings.BACKUP_DIR_SHARED = True
+    assert backup_storage_check(None) == []

@@ -2,12 +2,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from importlib import import_module
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from aftercare.core import background
 from aftercare.core.models import Store
 
 
@@ -22,8 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data into an empty database.")
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "8")))
+        parser.add_argument("--slot", type=int, default=int(os.environ.get("WORKER_SLOT") or 1))
 
-    def handle(self, *args, host, port, no_demo, threads, **options):
+    def handle(self, *args, host, port, no_demo, threads, slot, **options):
+        worker_id = background.worker_identity(slot)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not Store.objects.exists():
@@ -39,11 +44,15 @@ class Command(BaseCommand):
                 f"--threads={threads}",
                 "aftercare.wsgi:application",
             ],
-            "worker": [*manage, "db_worker", "--interval", "1"],
+            "worker": [*manage, "run_worker", "--interval", "1", "--slot", str(slot)],
             "scheduler": [*manage, "run_scheduler"],
         }
-        # The commands are our own constants, not user input.
-        processes = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+        # Each child in its own process group: the terminal's Ctrl-C reaches only `serve`, which then
+        # sends each child one SIGTERM. (A second signal makes the worker abandon its task.)
+        processes = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, process_group=0)  # noqa: S603 (our constants)
+            for name, cmd in commands.items()
+        }
         self.stdout.write(self.style.SUCCESS(f"\nAfterCare is running at http://{host}:{port}/"))
         if settings.DEMO_MODE:
             self.stdout.write(
@@ -52,29 +61,74 @@ class Command(BaseCommand):
             )
         self.stdout.write("Press Ctrl-C to stop.\n")
 
-        stopping = False
+        stopping = threading.Event()
+        forced = threading.Event()
 
         def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+            if stopping.is_set():
+                forced.set()
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with {process.returncode}; stopping.")
-                        stopping = True
-                time.sleep(0.5)
-        finally:
-            # Children share our terminal and got the Ctrl-C too; make sure they end.
-            for process in processes.values():
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes.values():
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            self.stdout.write("Stopped.")
+        while not stopping.is_set():
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    self.stderr.write(f"{name} exited with {process.returncode}; stopping.")
+                    stopping.set()
+            stopping.wait(0.5)
+        timeout = stop_timeout()
+        self.stdout.write(f"Stopping; waiting up to {timeout:g} s for the running task (Ctrl-C again to stop now)…")
+        for line in stop_processes(processes, timeout=timeout, worker_id=worker_id, forced=forced):
+            self.stdout.write(line)
+        self.stdout.write("Stopped.")
+
+
+def stop_timeout() -> float:
+    """TASK_STOP_TIMEOUT, or the longest declared max run time plus a minute."""
+    if settings.TASK_STOP_TIMEOUT:
+        return float(settings.TASK_STOP_TIMEOUT)
+    import_module("aftercare.core.tasks")  # declarations register on import
+    return background.longest_max_run().total_seconds() + 60
+
+
+def stop_processes(processes: dict, *, timeout: float, worker_id: str, forced=None) -> list[str]:
+    """One SIGTERM to each child; wait up to `timeout` for all; kill what is left.
+
+    Returns what to tell the operator: whether the worker's running task finished, and if not,
+    which task was left and what happens to it (marked failed now, then re-queued or alerted).
+    """
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(p.poll() is None for p in processes.values()) and time.monotonic() < deadline:
+        if forced is not None and forced.is_set():
+            break
+        time.sleep(0.2)
+    report = []
+    for name, process in processes.items():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            report.append(f"{name} did not stop in time and was killed.")
+    report += _left_tasks(worker_id)
+    return report
+
+
+def _left_tasks(worker_id: str) -> list[str]:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    lines = []
+    for db_result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
+        if not db_result.worker_ids or db_result.worker_ids[-1] != worker_id:
+            continue
+        reason = f"Stopped before it finished (worker {worker_id} was shut down)."
+        if background._mark_lost(db_result, reason):
+            retried = background.retry_or_alert(db_result, reason=reason)
+            then = f"re-queued as {retried}" if retried else "an alert was raised"
+            lines.append(f"NOT FINISHED: task {db_result.task_path} ({db_result.id}); marked failed, {then}.")
+    if not lines:
+        lines.append("No task was left unfinished.")
+    return lines
