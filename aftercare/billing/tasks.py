@@ -3,23 +3,24 @@
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import task
+
+from aftercare.core.background import background_task
 
 from . import online
 
 
-@task()
+@background_task(idempotent=True, max_run_minutes=2)
 def sync_provider_charge(txn_id: int) -> str:
     return online.provider_charge_sync(txn_id=txn_id).status
 
 
-@task()
+@background_task(idempotent=True, max_run_minutes=5)
 def sync_open_provider_charges() -> int:
     """Every open WeChat Pay / Alipay charge asked about, and cancelled past its window."""
     return online.sync_open_charges()
 
 
-@task()
+@background_task(idempotent=True, max_run_minutes=30)
 def reconcile_provider_statements() -> int:
     """Yesterday's statements of every store's provider accounts (daily)."""
     return online.reconcile_day(day=timezone.localdate() - timedelta(days=1))
