@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "aftercare.appointments",
     "aftercare.workshop",
     "aftercare.billing",
+    "aftercare.loyalty",
     "aftercare.surveys",
     "aftercare.followups",
     "aftercare.complaints",

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyConfig(AppConfig):
+    name = "aftercare.loyalty"
+    label = "loyalty"
+    verbose_name = _("Member cards and stored value")
+
+    def ready(self):
+        from aftercare.billing.choices import PaymentMethod
+        from aftercare.billing.services import register_payment_method
+
+        from .services import StoredValueMethod
+
+        # Billing takes a stored-value payment only through this handler: the
+        # card is debited in the payment's own transaction (loyalty imports
+        # billing, never the reverse; docs/ARCHITECTURE.md).
+        register_payment_method(PaymentMethod.STORED_VALUE, StoredValueMethod())

@@ -1,0 +1,423 @@
+"""Changes to member cards and the ledger (docs/DOMAIN.md §13).
+
+Every movement of value goes through `ledger_post`: in one transaction it
+locks the customer's accounts it touches (select_for_update, in id order so two
+movements never wait on each other crosswise; SQLite's IMMEDIATE transactions
+serialise writers), refuses a debit that would take a balance below zero,
+writes one voucher and its postings (the customer's side against the taking
+store's counter-account, summing to zero per unit), moves the balances kept on
+the account rows, and audits. A retried request with the same idempotency key
+gets the voucher it already posted."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.billing.choices import PaymentKind, PaymentMethod
+from aftercare.core.audit import audit_record
+from aftercare.core.exceptions import Conflict
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.money import fits_columns, to_money
+from aftercare.core.permissions import Perm, require
+from aftercare.core.services import next_document_number
+
+from .choices import KIND_UNIT, TIER_ORDER, AccountKind, Tier, VoucherKind
+from .models import ZERO, Account, MemberCard, Posting, TierChange, TierRule, TopUpRule, Voucher
+
+MAX_AMOUNT = Decimal("9999999999.99")
+KEY_MAX = 100
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key reused for a different movement (HTTP 409 in the API)."""
+
+
+def _amount(value, field: str = "amount") -> Decimal:
+    try:
+        amount = to_money(Decimal(str(value).strip()))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Enter an amount in yuan, e.g. 120.50.")}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("Enter an amount in yuan, e.g. 120.50.")})
+    if amount <= 0:
+        raise ValidationError({field: _("The amount must be more than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
+    return amount
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    key = (idempotency_key or "").strip()
+    if len(key) > KEY_MAX:
+        raise ValidationError({"idempotency_key": _("The idempotency key is longer than 100 characters.")})
+    return key or None
+
+
+def _store_account(store: Store, unit: str) -> Account:
+    account, _created = Account.objects.get_or_create(
+        store=store, kind=AccountKind.STORE, unit=unit, defaults={"group_id": store.group_id}
+    )
+    return account
+
+
+def _legs_signature(legs) -> list[tuple[int, Decimal]]:
+    return sorted((account_id, amount) for account_id, amount in legs)
+
+
+def _replay(existing: Voucher, *, kind: str, legs) -> Voucher:
+    posted = [(p.account_id, p.amount) for p in existing.postings.all() if p.balance_after is not None]
+    if existing.kind != kind or _legs_signature(posted) != _legs_signature(legs):
+        raise IdempotencyConflict(
+            _("This request key was already used for a different movement (%(number)s).") % {"number": existing.number}
+        )
+    return existing
+
+
+def ledger_post(
+    *, actor, store: Store, kind: str, legs, document_type: str = "", document_id="", document_ref: str = "",
+    method: str = "", note: str = "", idempotency_key: str | None = None, reverses: Voucher | None = None,
+) -> tuple[Voucher, bool]:  # fmt: skip
+    """Post one movement: `legs` are (customer account, signed amount) pairs,
+    credits positive. Returns (voucher, created); the caller checks permissions
+    and may hold an outer transaction (billing's payment)."""
+    key = _key(idempotency_key)
+    legs = [(account.pk, to_money(amount)) for account, amount in legs if to_money(amount) != 0]
+    if not legs:
+        raise ValidationError({"amount": _("Nothing to post.")})
+    with transaction.atomic():
+        if key is not None:
+            existing = Voucher.objects.filter(group_id=store.group_id, idempotency_key=key).first()
+            if existing is not None:
+                return _replay(existing, kind=kind, legs=legs), False
+        locked = {
+            account.pk: account
+            for account in Account.objects.select_for_update().filter(pk__in=[pk for pk, _a in legs]).order_by("pk")
+        }
+        per_unit: dict[str, Decimal] = {}
+        postings = []
+        for account_id, amount in legs:
+            account = locked[account_id]
+            if account.kind == AccountKind.STORE or account.group_id != store.group_id:
+                raise ValidationError(_("This account cannot be posted to from this store."))
+            new_balance = account.balance + amount
+            if new_balance < 0:
+                raise ValidationError(
+                    {"amount": _("Not enough on %(account)s: %(balance)s left.")
+                     % {"account": account.get_kind_display(), "balance": account.balance}}
+                )  # fmt: skip
+            account.balance = new_balance
+            fits_columns(account, ("balance",), field="amount")
+            per_unit[account.unit] = per_unit.get(account.unit, ZERO) + amount
+            postings.append(Posting(account=account, group_id=store.group_id, amount=amount, balance_after=new_balance))
+        for unit, total in per_unit.items():
+            if total != 0:
+                counter = _store_account(store, unit)
+                # The store's side is not locked for a check (it may go below
+                # zero); the UPDATE adds to whatever is committed.
+                Account.objects.filter(pk=counter.pk).update(balance=F("balance") - total)
+                postings.append(Posting(account=counter, group_id=store.group_id, amount=-total))
+        voucher = Voucher(
+            group_id=store.group_id, store=store, kind=kind, document_type=document_type,
+            document_id=str(document_id or "")[:64], document_ref=document_ref[:50], method=method,
+            note=note[:200], reverses=reverses, idempotency_key=key, posted_by=actor, posted_at=timezone.now(),
+        )  # fmt: skip
+        voucher.number = next_document_number(store=store, kind="loyalty_voucher", prefix="LV", width=8)
+        voucher.save()
+        for posting in postings:
+            posting.voucher = voucher
+        Posting.objects.bulk_create(postings)
+        for account_id, _amount in legs:
+            locked[account_id].save(update_fields=["balance"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=voucher, store=store, reason=note[:300],
+            changes={kind: [None, " ".join(f"{locked[pk].kind}:{amount}" for pk, amount in legs)],
+                     "document": [None, document_ref]},
+        )  # fmt: skip
+    return voucher, True
+
+
+def _post_once(**kwargs) -> tuple[Voucher, bool]:
+    """ledger_post at the top of a request: a concurrent request with the same
+    key that committed first makes ours fail on the unique key; the answer is
+    then the committed voucher (or a conflict if it was for something else)."""
+    try:
+        return ledger_post(**kwargs)
+    except IntegrityError:
+        key = _key(kwargs.get("idempotency_key"))
+        existing = Voucher.objects.filter(group_id=kwargs["store"].group_id, idempotency_key=key).first()
+        if key is None or existing is None:
+            raise
+        legs = [(account.pk, to_money(amount)) for account, amount in kwargs["legs"] if to_money(amount) != 0]
+        return _replay(existing, kind=kwargs["kind"], legs=legs), False
+
+
+def voucher_reverse(
+    *, actor, voucher: Voucher, store: Store | None = None, reason: str, idempotency_key=None
+) -> Voucher:
+    """Correct a movement by posting its exact opposite; the original stays.
+    Refused when the value has since been spent (a balance would go below zero)
+    and for a voucher already reversed."""
+    store = store or voucher.store
+    require(actor, Perm.PAYMENT_REVERSE, store)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the reversal.")})
+    with transaction.atomic():
+        original = Voucher.objects.select_for_update().get(pk=voucher.pk)
+        if original.kind == VoucherKind.REVERSAL:
+            raise ValidationError(_("A reversal cannot itself be reversed; post a new movement instead."))
+        if Voucher.objects.filter(reverses=original).exists():
+            raise ValidationError(_("This movement has already been reversed."))
+        legs = [
+            (posting.account, -posting.amount)
+            for posting in original.postings.select_related("account")
+            if posting.account.kind != AccountKind.STORE
+        ]
+        reversal, _created = ledger_post(
+            actor=actor, store=store, kind=VoucherKind.REVERSAL, legs=legs, document_type="loyalty.voucher",
+            document_id=original.pk, document_ref=original.number, note=reason, reverses=original,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+    return reversal
+
+
+# --- member cards and tiers -----------------------------------------------------------
+
+
+def member_card_issue(*, actor, customer, number: str = "", tier: str = Tier.ORDINARY) -> MemberCard:
+    """Issue a member card (办卡) to a customer in the customer's store, with
+    its stored-value (principal, bonus) and points accounts. One card per customer."""
+    store = customer.store
+    require(actor, Perm.PAYMENT_POST, store)
+    if tier not in Tier.values:
+        raise ValidationError({"tier": _("Choose a tier.")})
+    number = (number or "").strip()
+    if len(number) > 30:
+        raise ValidationError({"number": _("A card number has at most 30 characters.")})
+    with transaction.atomic():
+        if MemberCard.objects.filter(customer=customer).exists():
+            raise ValidationError(_("This customer already has a member card."))
+        if not number:
+            number = next_document_number(store=store, kind="member_card", prefix=store.code.upper()[:8], width=8)
+        if MemberCard.objects.filter(group_id=store.group_id, number=number).exists():
+            raise ValidationError({"number": _("This card number is taken in the group.")})
+        card = MemberCard.objects.create(
+            group_id=store.group_id, store=store, customer=customer, number=number, tier=tier,
+            tier_locked=tier == Tier.VIC, issued_by=actor,
+        )  # fmt: skip
+        Account.objects.bulk_create(
+            Account(group_id=store.group_id, store=store, kind=kind, unit=KIND_UNIT[kind], customer=customer, card=card)
+            for kind in (AccountKind.STORED_PRINCIPAL, AccountKind.STORED_BONUS, AccountKind.POINTS)
+        )
+        TierChange.objects.create(card=card, to_tier=tier, reason=_("Card issued"), changed_by=actor)
+        if customer.member_card_no != number:
+            customer.member_card_no = number
+            customer.save(update_fields=["member_card_no"])
+        audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=card, store=store,
+                     changes={"number": [None, number], "tier": [None, tier]})  # fmt: skip
+    return card
+
+
+def tier_for(rules, spend: Decimal, visits: int) -> str:
+    """The highest tier whose 12-month spend and visits thresholds are both met
+    (VIC is never reached by the rule: a manager grants it)."""
+    by_tier = {rule.tier: rule for rule in rules}
+    reached = Tier.ORDINARY
+    for tier in TIER_ORDER:
+        rule = by_tier.get(tier)
+        if tier == Tier.VIC or rule is None:
+            continue
+        if spend >= rule.min_spend_12m and visits >= rule.min_visits_12m:
+            reached = tier
+    return reached
+
+
+def member_tier_set(*, actor, card: MemberCard, tier: str, reason: str) -> MemberCard:
+    """A manager sets a card's tier by hand (VIC is only granted this way);
+    the card keeps it through reviews until set again."""
+    require(actor, Perm.DISCOUNT_APPROVE, card.store)
+    if tier not in Tier.values:
+        raise ValidationError({"tier": _("Choose a tier.")})
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the change.")})
+    with transaction.atomic():
+        card = MemberCard.objects.select_for_update().get(pk=card.pk)
+        before = card.tier
+        card.tier, card.tier_locked = tier, True
+        card.save(update_fields=["tier", "tier_locked"])
+        TierChange.objects.create(card=card, from_tier=before, to_tier=tier, reason=reason, changed_by=actor)
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=card, reason=reason,
+                     changes={"tier": [before, tier]})  # fmt: skip
+    return card
+
+
+def member_tier_review(*, card: MemberCard, actor=None) -> MemberCard:
+    """Move a card up or down to the tier its last 12 months earn
+    (docs/DOMAIN.md §13.1); a manager's tier stays. Records the change."""
+    from .selectors import spend_and_visits_12m
+
+    with transaction.atomic():
+        card = MemberCard.objects.select_for_update().get(pk=card.pk)
+        if card.tier_locked:
+            return card
+        spend, visits = spend_and_visits_12m(card)
+        tier = tier_for(TierRule.objects.filter(group_id=card.group_id), spend, visits)
+        if tier != card.tier:
+            before = card.tier
+            card.tier = tier
+            card.save(update_fields=["tier"])
+            TierChange.objects.create(
+                card=card, from_tier=before, to_tier=tier, spend_12m=spend, visits_12m=visits,
+                reason=_("12-month review"), changed_by=actor,
+            )  # fmt: skip
+            audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=card, changes={"tier": [before, tier]})
+    return card
+
+
+# --- stored value (储值) ---------------------------------------------------------------
+
+
+def _stored_accounts(card: MemberCard) -> tuple[Account, Account]:
+    accounts = {
+        a.kind: a for a in card.accounts.filter(kind__in=[AccountKind.STORED_PRINCIPAL, AccountKind.STORED_BONUS])
+    }
+    return accounts[AccountKind.STORED_PRINCIPAL], accounts[AccountKind.STORED_BONUS]
+
+
+def top_up_bonus(store: Store, amount: Decimal) -> Decimal:
+    """The bonus of the store's best active rule the amount reaches (pay 1,000, receive 1,100)."""
+    rule = (
+        TopUpRule.objects.filter(store=store, active=True, min_amount__lte=amount)
+        .order_by("-bonus", "-min_amount")
+        .first()
+    )
+    return rule.bonus if rule else ZERO
+
+
+def _money_in_method(method: str) -> str:
+    if method not in PaymentMethod.values or method == PaymentMethod.STORED_VALUE:
+        raise ValidationError({"method": _("Choose how the customer pays.")})
+    return method
+
+
+def stored_value_top_up(
+    *, actor, card: MemberCard, store: Store, amount, method: str, reference: str = "", idempotency_key=None
+) -> tuple[Voucher, bool]:
+    """Top up a card (充值) in `store`, any store of the card's group: the money
+    paid goes to the principal, the store's bonus rule to the bonus account."""
+    require(actor, Perm.PAYMENT_POST, store)
+    amount = _amount(amount)
+    method = _money_in_method(method)
+    if store.group_id != card.group_id:
+        raise ValidationError(_("This card belongs to another dealer group."))
+    principal, bonus_account = _stored_accounts(card)
+    bonus = top_up_bonus(store, amount)
+    return _post_once(
+        actor=actor, store=store, kind=VoucherKind.TOP_UP, legs=[(principal, amount), (bonus_account, bonus)],
+        document_type="loyalty.card", document_id=card.pk, document_ref=card.number, method=method,
+        note=reference, idempotency_key=idempotency_key,
+    )  # fmt: skip
+
+
+def stored_value_refund(
+    *, actor, card: MemberCard, store: Store, amount, method: str, reason: str, idempotency_key=None
+) -> tuple[Voucher, bool]:
+    """Pay back unused principal (退卡 / 退余额). Only principal is refunded;
+    when the principal reaches zero the bonus given with it is forfeited in the
+    same voucher (docs/DOMAIN.md §13.2)."""
+    require(actor, Perm.PAYMENT_REVERSE, store)
+    amount = _amount(amount)
+    method = _money_in_method(method)
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the refund.")})
+    if store.group_id != card.group_id:
+        raise ValidationError(_("This card belongs to another dealer group."))
+    principal, bonus_account = _stored_accounts(card)
+    with transaction.atomic():
+        # Read under the lock ledger_post takes next (same transaction).
+        current = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[principal.pk, bonus_account.pk])}
+        legs = [(principal, -amount)]
+        if amount > current[principal.pk].balance:
+            raise ValidationError(
+                {"amount": _("Only the unused principal can be refunded: %(balance)s.")
+                 % {"balance": current[principal.pk].balance}}
+            )  # fmt: skip
+        if amount == current[principal.pk].balance and current[bonus_account.pk].balance > 0:
+            legs.append((bonus_account, -current[bonus_account.pk].balance))
+        return ledger_post(
+            actor=actor, store=store, kind=VoucherKind.REFUND, legs=legs, document_type="loyalty.card",
+            document_id=card.pk, document_ref=card.number, method=method, note=reason,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+
+def stored_value_split(principal: Decimal, bonus: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """How a spend of `amount` falls on principal and bonus: principal first,
+    the bonus for the rest (docs/DOMAIN.md §13.2)."""
+    from_principal = min(principal, amount)
+    return from_principal, amount - from_principal
+
+
+class StoredValueMethod:
+    """Billing's handler for the `stored_value` payment method: the payment's
+    reference names the card; the card is debited in the payment's
+    transaction and the taking store is the order's store."""
+
+    @staticmethod
+    def _card(order, number: str) -> MemberCard:
+        card = MemberCard.objects.filter(group_id=order.store.group_id, number=(number or "").strip()).first()
+        if card is None:
+            raise ValidationError({"reference": _("Enter the number of the member card to pay from.")})
+        return card
+
+    def post(self, *, actor, order, payment) -> None:
+        card = self._card(order, payment.reference)
+        principal, bonus_account = _stored_accounts(card)
+        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[principal.pk, bonus_account.pk])}
+        available = locked[principal.pk].balance + locked[bonus_account.pk].balance
+        if payment.amount > available:
+            raise ValidationError(
+                {"amount": _("The card holds %(balance)s; a payment cannot be more.") % {"balance": available}}
+            )
+        from_principal, from_bonus = stored_value_split(
+            locked[principal.pk].balance, locked[bonus_account.pk].balance, payment.amount
+        )
+        ledger_post(
+            actor=actor, store=order.store, kind=VoucherKind.PAYMENT,
+            legs=[(principal, -from_principal), (bonus_account, -from_bonus)],
+            document_type="billing.payment", document_id=payment.pk, document_ref=f"{payment.number} {order.number}",
+            idempotency_key=f"billing.payment:{payment.pk}",
+        )  # fmt: skip
+
+    def refund(self, *, actor, order, refund) -> None:
+        # A refund names no card: the money goes back to the card the order was paid from.
+        paid_from = (
+            order.payments.filter(method=PaymentMethod.STORED_VALUE, kind=PaymentKind.PAYMENT)
+            .exclude(pk=refund.pk)
+            .order_by("-id")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        if paid_from is None:
+            raise ValidationError({"method": _("Nothing was paid from a member card on this order.")})
+        card = self._card(order, paid_from)
+        principal, _bonus = _stored_accounts(card)
+        ledger_post(
+            actor=actor, store=order.store, kind=VoucherKind.REFUND, legs=[(principal, -refund.amount)],
+            document_type="billing.payment", document_id=refund.pk, document_ref=f"{refund.number} {order.number}",
+            note=refund.reason, idempotency_key=f"billing.payment:{refund.pk}",
+        )  # fmt: skip
+
+    def reverse(self, *, actor, order, original, reversal) -> None:
+        voucher = Voucher.objects.filter(document_type="billing.payment", document_id=str(original.pk)).first()
+        if voucher is None:
+            # A record from before the ledger: nothing was taken from a card.
+            return
+        voucher_reverse(actor=actor, voucher=voucher, store=order.store, reason=reversal.reason,
+                        idempotency_key=f"billing.payment:{reversal.pk}")  # fmt: skip
