@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from aftercare.billing.models import Payment
+from aftercare.core.money import to_money
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 
@@ -44,15 +45,16 @@ def ledger_check(accounts=None) -> list[Mismatch]:
     """Accounts whose kept balance differs from the sum of their postings
     (none, unless someone wrote to the table behind the ledger's back)."""
     accounts = Account.objects.all() if accounts is None else accounts
-    rows = accounts.annotate(summed=Sum("postings__amount")).values_list("pk", "balance", "summed")
-    return [Mismatch(pk, kept, summed or ZERO) for pk, kept, summed in rows if kept != (summed or ZERO)]
+    rows = accounts.annotate(summed=Sum("postings__amount", default=ZERO)).values_list("pk", "balance", "summed")
+    # SQLite sums decimals as floats: back to the cent before comparing.
+    return [Mismatch(pk, kept, to_money(summed)) for pk, kept, summed in rows if kept != to_money(summed)]
 
 
 def unbalanced_vouchers(vouchers=None) -> list[int]:
     """Vouchers whose postings do not sum to zero per unit (double entry)."""
     postings = Posting.objects.all() if vouchers is None else Posting.objects.filter(voucher__in=vouchers)
-    rows = postings.values("voucher_id", "account__unit").annotate(total=Sum("amount")).filter(~Q(total=0))
-    return sorted({row["voucher_id"] for row in rows})
+    rows = postings.values_list("voucher_id", "account__unit").annotate(total=Sum("amount")).order_by()
+    return sorted({voucher_id for voucher_id, _unit, total in rows if to_money(total) != 0})
 
 
 def card_balances(card: MemberCard) -> dict[str, Decimal]:
