@@ -17,8 +17,9 @@ from .models import ZERO, Account, MemberCard, Posting
 
 
 def spend_and_visits_12m(card: MemberCard, *, today=None) -> tuple[Decimal, int]:
-    """What the member paid (net of refunds) and how many orders were settled
-    or delivered in the last 12 months, across the customer's orders."""
+    """What the member paid (net of refunds) in the last 12 months, and how
+    many of the customer's orders opened in that time were settled or delivered
+    (a visit is an order the customer paid for, docs/DOMAIN.md §13.1)."""
     since = (today or timezone.now()) - timedelta(days=365)
     spend = (
         Payment.objects.filter(repair_order__customer_id=card.customer_id, posted_at__gte=since).aggregate(
@@ -29,7 +30,7 @@ def spend_and_visits_12m(card: MemberCard, *, today=None) -> tuple[Decimal, int]
     visits = RepairOrder.objects.filter(
         customer_id=card.customer_id,
         status__in=[Status.SETTLED, Status.DELIVERED],
-        closed_at__gte=since,
+        opened_at__gte=since,
     ).count()
     return spend, visits
 
