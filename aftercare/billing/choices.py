@@ -12,6 +12,8 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Bank transfer")
     # Accepted as a method; the stored-value balance itself belongs to loyalty.
     STORED_VALUE = "stored_value", _("Stored value")
+    # One use of a package card (套餐卡抵扣) covering one line; the uses are loyalty's.
+    PACKAGE_CARD = "package_card", _("Package card")
 
 
 class PaymentKind(models.TextChoices):

@@ -11,9 +11,10 @@ class LoyaltyConfig(AppConfig):
         from aftercare.billing.choices import PaymentMethod
         from aftercare.billing.services import register_payment_method
 
-        from .services import StoredValueMethod
+        from .services import PackageCardMethod, StoredValueMethod
 
         # Billing takes a stored-value payment only through this handler: the
         # card is debited in the payment's own transaction (loyalty imports
         # billing, never the reverse; docs/ARCHITECTURE.md).
         register_payment_method(PaymentMethod.STORED_VALUE, StoredValueMethod())
+        register_payment_method(PaymentMethod.PACKAGE_CARD, PackageCardMethod())

@@ -144,6 +144,33 @@ class TopUpRule(models.Model):
         return f"{self.min_amount}+{self.bonus}"
 
 
+class PackageCard(models.Model):
+    """A sold package card (套餐卡 / 次卡): a bundle of services, each with a
+    count (an Account of uses per item), bought for `price`, valid until `expires_on`."""
+
+    group = models.ForeignKey(DealerGroup, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("sold at"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="package_cards", verbose_name=_("customer")
+    )
+    number = models.CharField(_("card number"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    expires_on = models.DateField(_("valid until"))
+    sold_at = models.DateTimeField(_("sold at"), default=timezone.now)
+    sold_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("package card")
+        verbose_name_plural = _("package cards")
+        constraints = [models.UniqueConstraint(fields=["group", "number"], name="package_card_number_unique_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
 class Account(models.Model):
     """One balance of value: a customer's stored-value principal or bonus,
     points, the uses left of one package-card item, one coupon; or a store's
@@ -165,6 +192,12 @@ class Account(models.Model):
     card = models.ForeignKey(
         MemberCard, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("card")
     )
+    package_card = models.ForeignKey(
+        PackageCard, on_delete=models.PROTECT, null=True, blank=True, related_name="items",
+        verbose_name=_("package card"),
+    )  # fmt: skip
+    # A package item covers repair-order lines with this catalogue code.
+    service_code = models.CharField(_("service code"), max_length=40, blank=True)
     label = models.CharField(_("label"), max_length=100, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=2, default=ZERO)
@@ -299,3 +332,33 @@ class Posting(MoneyDocumentMixin, models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Ledger records are never deleted; reverse them instead.")
+
+
+class PackageUseQuerySet(GroupScopedQuerySet):
+    group_lookup = "account__group"
+
+
+class PackageUse(models.Model):
+    """One package-card use covering one repair-order line, posted with the
+    order's settlement payment; `released_at` is set when the payment is
+    reversed (the use goes back, e.g. before the order is cancelled)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="uses")
+    line = models.ForeignKey("service.RepairOrderLine", on_delete=models.PROTECT, related_name="+")
+    payment = models.OneToOneField("billing.Payment", on_delete=models.PROTECT, related_name="package_use")
+    voucher = models.OneToOneField(Voucher, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PackageUseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("package-card use")
+        verbose_name_plural = _("package-card uses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(released_at__isnull=True), name="package_use_once_per_line"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.line_id}"

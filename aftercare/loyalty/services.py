@@ -26,7 +26,18 @@ from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 
 from .choices import KIND_UNIT, TIER_ORDER, AccountKind, Tier, VoucherKind
-from .models import ZERO, Account, MemberCard, Posting, TierChange, TierRule, TopUpRule, Voucher
+from .models import (
+    ZERO,
+    Account,
+    MemberCard,
+    PackageCard,
+    PackageUse,
+    Posting,
+    TierChange,
+    TierRule,
+    TopUpRule,
+    Voucher,
+)
 
 MAX_AMOUNT = Decimal("9999999999.99")
 KEY_MAX = 100
@@ -421,3 +432,140 @@ class StoredValueMethod:
             return
         voucher_reverse(actor=actor, voucher=voucher, store=order.store, reason=reversal.reason,
                         idempotency_key=f"billing.payment:{reversal.pk}")  # fmt: skip
+
+
+# --- package cards (套餐卡 / 次卡) -------------------------------------------------------
+
+MAX_USES = 1000
+
+
+def package_card_sell(
+    *, actor, customer, store: Store, name: str, price, method: str, expires_on, items, number: str = "",
+    idempotency_key=None,
+) -> tuple[PackageCard, bool]:  # fmt: skip
+    """Sell a package card in `store`: `items` are (catalogue code, label, count).
+    The uses are credited on one SALE voucher that names the money taken."""
+    require(actor, Perm.PAYMENT_POST, store)
+    price = _amount(price, "price")
+    method = _money_in_method(method)
+    name = (name or "").strip()[:100]
+    if not name:
+        raise ValidationError({"name": _("Name the package.")})
+    if expires_on is None or expires_on <= timezone.localdate():
+        raise ValidationError({"expires_on": _("The card must be valid after today.")})
+    checked = []
+    for code, label, count in items or ():
+        code, label = (code or "").strip()[:40], (label or "").strip()[:100]
+        if not code or not isinstance(count, int) or not 0 < count <= MAX_USES:
+            raise ValidationError({"items": _("Each item needs a service code and a count from 1 to 1000.")})
+        checked.append((code, label or code, count))
+    if not checked:
+        raise ValidationError({"items": _("Add at least one service to the package.")})
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        if key is not None:
+            existing = Voucher.objects.filter(group_id=store.group_id, idempotency_key=key).first()
+            if existing is not None:
+                card = PackageCard.objects.filter(pk=existing.document_id).first()
+                if existing.kind != VoucherKind.SALE or card is None or card.price != price:
+                    raise IdempotencyConflict(_("This request key was already used for a different movement."))
+                return card, False
+        number = (number or "").strip()[:30] or next_document_number(
+            store=store, kind="package_card", prefix="TC" + store.code.upper()[:6], width=7
+        )
+        if PackageCard.objects.filter(group_id=store.group_id, number=number).exists():
+            raise ValidationError({"number": _("This card number is taken in the group.")})
+        card = PackageCard.objects.create(
+            group_id=store.group_id, store=store, customer=customer, number=number, name=name, price=price,
+            expires_on=expires_on, sold_by=actor,
+        )  # fmt: skip
+        accounts = Account.objects.bulk_create(
+            Account(
+                group_id=store.group_id,
+                store=store,
+                kind=AccountKind.PACKAGE,
+                unit=KIND_UNIT[AccountKind.PACKAGE],
+                customer=customer,
+                package_card=card,
+                service_code=code,
+                label=label,
+                expires_on=expires_on,
+            )  # fmt: skip
+            for code, label, _count in checked
+        )
+        if any(account.pk is None for account in accounts):  # backends without RETURNING
+            accounts = list(card.items.order_by("pk"))
+        ledger_post(
+            actor=actor, store=store, kind=VoucherKind.SALE,
+            legs=[(account, Decimal(count)) for account, (_c, _l, count) in zip(accounts, checked, strict=True)],
+            document_type="loyalty.package_card", document_id=card.pk, document_ref=card.number, method=method,
+            note=f"{name} {price}", idempotency_key=key,
+        )  # fmt: skip
+    return card, True
+
+
+def package_reference(card: PackageCard, line) -> str:
+    """What a package-card payment names: the card and the line it covers."""
+    return f"{card.number}#{line.pk}"
+
+
+def package_cover(*, actor, order, card: PackageCard, line, idempotency_key=None):
+    """Cover one line of an order with one use of the card (套餐卡抵扣): a
+    billing payment of the line's amount by the `package_card` method, which
+    the handler below posts as one use, in the payment's transaction."""
+    from aftercare.billing.services import payment_post
+
+    return payment_post(
+        actor=actor, order=order, method=PaymentMethod.PACKAGE_CARD, amount=line.amount,
+        reference=package_reference(card, line), idempotency_key=idempotency_key or f"package:{line.pk}",
+    )  # fmt: skip
+
+
+class PackageCardMethod:
+    """Billing's handler for `package_card`: the reference is "<card>#<line id>";
+    one use of the card's item for the line's service is posted, and given back
+    when the payment is reversed."""
+
+    def post(self, *, actor, order, payment) -> None:
+        from aftercare.service.choices import LineStatus, Payer
+
+        number, _sep, line_id = (payment.reference or "").partition("#")
+        card = PackageCard.objects.filter(group_id=order.store.group_id, number=number.strip()).first()
+        line = order.lines.filter(pk=int(line_id)).first() if line_id.isdigit() else None
+        if card is None or line is None:
+            raise ValidationError({"reference": _("Name the package card and the line it covers.")})
+        if line.payer != Payer.CUSTOMER or line.status != LineStatus.APPROVED or payment.amount != line.amount:
+            raise ValidationError({"amount": _("A package use covers one approved customer line, at its amount.")})
+        item = (
+            Account.objects.select_for_update()
+            .filter(package_card=card, service_code=line.code, balance__gte=1)
+            .order_by("pk")
+            .first()
+        )
+        if item is None:
+            raise ValidationError({"reference": _("This card has no use left for %(code)s.") % {"code": line.code}})
+        if item.expires_on and item.expires_on < timezone.localdate():
+            raise ValidationError({"reference": _("This package card expired on %(day)s.") % {"day": item.expires_on}})
+        if PackageUse.objects.filter(line=line, released_at__isnull=True).exists():
+            raise ValidationError({"reference": _("This line is already covered by a package card.")})
+        voucher, _created = ledger_post(
+            actor=actor, store=order.store, kind=VoucherKind.PAYMENT, legs=[(item, Decimal("-1"))],
+            document_type="billing.payment", document_id=payment.pk,
+            document_ref=f"{payment.number} {order.number}", note=line.description,
+            idempotency_key=f"billing.payment:{payment.pk}",
+        )  # fmt: skip
+        PackageUse.objects.create(account=item, line=line, payment=payment, voucher=voucher)
+
+    def refund(self, *, actor, order, refund) -> None:
+        raise ValidationError({"method": _("A package use is given back by reversing its payment.")})
+
+    def reverse(self, *, actor, order, original, reversal) -> None:
+        use = PackageUse.objects.select_for_update().filter(payment=original, released_at__isnull=True).first()
+        if use is None:
+            return
+        voucher_reverse(
+            actor=actor, voucher=use.voucher, store=order.store, reason=reversal.reason,
+            idempotency_key=f"billing.payment:{reversal.pk}",
+        )  # fmt: skip
+        use.released_at = timezone.now()
+        use.save(update_fields=["released_at"])
