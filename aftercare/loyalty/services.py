@@ -490,7 +490,7 @@ def package_card_sell(
                 service_code=code,
                 label=label,
                 expires_on=expires_on,
-            )  # fmt: skip
+            )
             for code, label, _count in checked
         )
         if any(account.pk is None for account in accounts):  # backends without RETURNING

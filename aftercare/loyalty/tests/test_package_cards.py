@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 def package(staff, store, vehicle):
     card, _created = services.package_card_sell(
         actor=staff["cashier"], customer=vehicle.owner, store=store, name="保养套餐5次", price="1500",
-        method="wechat", expires_on=date.today() + timedelta(days=365), items=[("M001", "常规保养", 5), ("WASH", "洗车", 10)],
+        method="wechat", expires_on=date.today() + timedelta(days=365),
+        items=[("M001", "常规保养", 5), ("WASH", "洗车", 10)],
         number="TC0001",
     )  # fmt: skip
     return card
