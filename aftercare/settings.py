@@ -343,4 +343,6 @@ SCHEDULED_TASKS = [
     {"name": "followups_generate", "task": "aftercare.followups.tasks.generate_scheduled", "at": "06:00"},
     # Follow-ups escalate 2 h after their deadline: check every 15 minutes.
     {"name": "followups_escalate", "task": "aftercare.followups.tasks.escalate_overdue", "every_minutes": 15},
+    # Points earned two calendar years ago lapse (docs/DOMAIN.md §13.1); a rerun posts nothing.
+    {"name": "points_expire", "task": "aftercare.loyalty.tasks.points_expire_nightly", "at": "02:45"},
 ]

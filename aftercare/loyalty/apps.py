@@ -10,6 +10,9 @@ class LoyaltyConfig(AppConfig):
     def ready(self):
         from aftercare.billing.choices import PaymentMethod
         from aftercare.billing.services import register_payment_method
+        from aftercare.service.services import repair_order_status_changed
+
+        from . import receivers
 
         from .services import PackageCardMethod, StoredValueMethod
 
@@ -18,3 +21,5 @@ class LoyaltyConfig(AppConfig):
         # billing, never the reverse; docs/ARCHITECTURE.md).
         register_payment_method(PaymentMethod.STORED_VALUE, StoredValueMethod())
         register_payment_method(PaymentMethod.PACKAGE_CARD, PackageCardMethod())
+        # Points are earned when an order settles (paid in full).
+        repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="loyalty_ro")

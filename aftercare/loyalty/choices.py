@@ -41,6 +41,9 @@ class VoucherKind(models.TextChoices):
     EXPIRY = "expiry", _("Expiry")
     ADJUSTMENT = "adjustment", _("Adjustment")
     SALE = "sale", _("Card sale")
+    EARN = "earn", _("Points earned")
+    REFERRAL = "referral", _("Referral credit")
+    REDEEM = "redeem", _("Redemption")
 
 
 class Tier(models.TextChoices):

@@ -49,6 +49,9 @@ class MemberCard(models.Model):
     # VIC is granted by a manager, never by the spend rule alone, and a review
     # does not take it away.
     tier_locked = models.BooleanField(_("tier set by a manager"), default=False)
+    referred_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals", verbose_name=_("referred by")
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

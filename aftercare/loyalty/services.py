@@ -569,3 +569,133 @@ class PackageCardMethod:
         )  # fmt: skip
         use.released_at = timezone.now()
         use.save(update_fields=["released_at"])
+
+
+# --- points (积分) ----------------------------------------------------------------------
+
+# docs/DOMAIN.md §13.1: points for a referral, credited on the new member's first paid visit.
+REFERRAL_POINTS = Decimal("500")
+MAX_POINTS = 10_000_000
+
+
+def _points_account(card: MemberCard) -> Account:
+    return card.accounts.get(kind=AccountKind.POINTS)
+
+
+def points_base(order) -> Decimal:
+    """The money the customer actually paid on an order: its payment records
+    net of refunds and reversals, less what package-card uses covered and the
+    stored-value bonus it spent (warranty and internal shares are never in
+    the customer's payments)."""
+    from django.db.models import Sum
+
+    paid = order.payments.exclude(method=PaymentMethod.PACKAGE_CARD).aggregate(total=Sum("amount", default=ZERO))
+    bonus = Posting.objects.filter(
+        account__kind=AccountKind.STORED_BONUS,
+        voucher__document_type="billing.payment",
+        voucher__document_id__in=[str(pk) for pk in order.payments.values_list("pk", flat=True)],
+    ).aggregate(total=Sum("amount", default=ZERO))
+    reversed_bonus = Posting.objects.filter(
+        account__kind=AccountKind.STORED_BONUS,
+        voucher__kind=VoucherKind.REVERSAL,
+        voucher__reverses__document_type="billing.payment",
+        voucher__reverses__document_id__in=[str(pk) for pk in order.payments.values_list("pk", flat=True)],
+    ).aggregate(total=Sum("amount", default=ZERO))
+    # Bonus postings on payments are debits (negative); their reversals credits.
+    spent_bonus = -(to_money(bonus["total"]) + to_money(reversed_bonus["total"]))
+    return max(to_money(paid["total"]) - spent_bonus, ZERO)
+
+
+def _card_for_order(order) -> MemberCard | None:
+    card = MemberCard.objects.filter(customer_id=order.customer_id).first()
+    if card is None:
+        number = order.payments.filter(method=PaymentMethod.STORED_VALUE).values_list("reference", flat=True).first()
+        if number:
+            card = MemberCard.objects.filter(group_id=order.store.group_id, number=number.strip()).first()
+    return card
+
+
+def points_earn(*, order, actor=None) -> int:
+    """Credit the member's points for a settled order at the tier's rate
+    (points per yuan, rounded down), once per order; on the member's first
+    paid order, credit the referrer too. Returns the points earned."""
+    import math
+
+    card = _card_for_order(order)
+    if card is None:
+        return 0
+    rule = TierRule.objects.filter(group_id=card.group_id, tier=card.tier).first()
+    rate = rule.points_per_yuan if rule else Decimal("1")
+    points = Decimal(math.floor(points_base(order) * rate))
+    if points > 0:
+        _post_once(
+            actor=actor, store=order.store, kind=VoucherKind.EARN, legs=[(_points_account(card), points)],
+            document_type="service.repair_order", document_id=order.pk, document_ref=order.number,
+            idempotency_key=f"points:order:{order.pk}",
+        )  # fmt: skip
+    if card.referred_by_id is not None:
+        _post_once(
+            actor=actor, store=order.store, kind=VoucherKind.REFERRAL,
+            legs=[(_points_account(card.referred_by), REFERRAL_POINTS)], document_type="loyalty.card",
+            document_id=card.pk, document_ref=card.number, idempotency_key=f"points:referral:{card.pk}",
+        )  # fmt: skip
+    return int(points)
+
+
+def points_redeem(*, actor, card: MemberCard, store: Store, points, note: str, idempotency_key=None):
+    """Spend points (积分兑换) for a service or a coupon; never more than the balance."""
+    require(actor, Perm.PAYMENT_POST, store)
+    try:
+        points = int(str(points).strip())
+    except (TypeError, ValueError):
+        raise ValidationError({"points": _("Enter a whole number of points.")}) from None
+    if not 0 < points <= MAX_POINTS:
+        raise ValidationError({"points": _("Enter a whole number of points.")})
+    note = (note or "").strip()[:200]
+    if not note:
+        raise ValidationError({"note": _("Say what the points are exchanged for.")})
+    return _post_once(
+        actor=actor, store=store, kind=VoucherKind.REDEEM, legs=[(_points_account(card), -Decimal(points))],
+        document_type="loyalty.card", document_id=card.pk, document_ref=card.number, note=note,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip
+
+
+def points_expire(*, today=None) -> int:
+    """Points expire at the end of the year after the year they were earned
+    (docs/DOMAIN.md §13.1): on and after 1 January of year Y, what is left of
+    the points credited up to 31 December of Y-2 lapses, spending taken from
+    the oldest points first. One aggregate statement finds the accounts due;
+    each gets one EXPIRY voucher, keyed by year, so a rerun posts nothing.
+    Returns the number of accounts expired."""
+    from datetime import datetime, time
+
+    from django.db.models import Q, Sum
+
+    today = today or timezone.localdate()
+    cutoff = timezone.make_aware(datetime.combine(today.replace(year=today.year - 1, month=1, day=1), time.min))
+    due = (
+        Account.objects.filter(kind=AccountKind.POINTS, balance__gt=0)
+        .annotate(
+            old_credits=Sum(
+                "postings__amount", filter=Q(postings__amount__gt=0, postings__voucher__posted_at__lt=cutoff),
+                default=ZERO,
+            ),
+            debits=Sum("postings__amount", filter=Q(postings__amount__lt=0), default=ZERO),
+        )
+        .filter(old_credits__gt=-F("debits"))
+        .select_related("store")
+    )  # fmt: skip
+    expired = 0
+    for account in due:
+        lapse = min(to_money(account.old_credits) + to_money(account.debits), account.balance)
+        if lapse <= 0:
+            continue
+        _post_once(
+            actor=None, store=account.store, kind=VoucherKind.EXPIRY, legs=[(account, -lapse)],
+            document_type="loyalty.account", document_id=account.pk, document_ref=str(today.year),
+            note=_("Points earned before %(day)s expired") % {"day": cutoff.date()},
+            idempotency_key=f"points:expiry:{today.year}:{account.pk}",
+        )  # fmt: skip
+        expired += 1
+    return expired
