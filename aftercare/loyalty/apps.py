@@ -13,7 +13,6 @@ class LoyaltyConfig(AppConfig):
         from aftercare.service.services import repair_order_status_changed
 
         from . import receivers
-
         from .services import PackageCardMethod, StoredValueMethod
 
         # Billing takes a stored-value payment only through this handler: the
