@@ -53,7 +53,7 @@ class IdempotencyConflict(Conflict):
 # record is inserted and under the order's lock: it debits the balance or raises
 # ValidationError, which rolls the payment back with it. A method listed here
 # with no handler registered is refused: no payment without a balance behind it.
-HANDLED_METHODS = frozenset({PaymentMethod.STORED_VALUE, PaymentMethod.PACKAGE_CARD})
+HANDLED_METHODS = frozenset({PaymentMethod.STORED_VALUE, PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON})
 _METHOD_HANDLERS: dict = {}
 
 

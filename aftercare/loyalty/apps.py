@@ -13,12 +13,13 @@ class LoyaltyConfig(AppConfig):
         from aftercare.service.services import repair_order_status_changed
 
         from . import receivers
-        from .services import PackageCardMethod, StoredValueMethod
+        from .services import CouponMethod, PackageCardMethod, StoredValueMethod
 
         # Billing takes a stored-value payment only through this handler: the
         # card is debited in the payment's own transaction (loyalty imports
         # billing, never the reverse; docs/ARCHITECTURE.md).
         register_payment_method(PaymentMethod.STORED_VALUE, StoredValueMethod())
         register_payment_method(PaymentMethod.PACKAGE_CARD, PackageCardMethod())
+        register_payment_method(PaymentMethod.COUPON, CouponMethod())
         # Points are earned when an order settles (paid in full).
         repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="loyalty_ro")

@@ -44,6 +44,7 @@ class VoucherKind(models.TextChoices):
     EARN = "earn", _("Points earned")
     REFERRAL = "referral", _("Referral credit")
     REDEEM = "redeem", _("Redemption")
+    ISSUE = "issue", _("Coupon issued")
 
 
 class Tier(models.TextChoices):
@@ -55,3 +56,15 @@ class Tier(models.TextChoices):
 
 # Lowest first: a review moves a card to the highest tier whose rule it meets.
 TIER_ORDER = (Tier.ORDINARY, Tier.SILVER, Tier.GOLD, Tier.VIC)
+
+
+class CouponKind(models.TextChoices):
+    AMOUNT = "amount", _("Amount off")
+    PERCENT = "percent", _("Percent off (with a cap)")
+    FREE_SERVICE = "free_service", _("Free service")
+
+
+class IssuedVia(models.TextChoices):
+    STAFF = "staff", _("By staff")
+    CAMPAIGN = "campaign", _("By a campaign")
+    RULE = "rule", _("By an automatic rule")

@@ -16,7 +16,7 @@ from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.customers.models import Customer
 
-from .choices import KIND_UNIT, AccountKind, Tier, Unit, VoucherKind
+from .choices import KIND_UNIT, AccountKind, CouponKind, IssuedVia, Tier, Unit, VoucherKind
 
 ZERO = Decimal("0.00")
 
@@ -365,3 +365,90 @@ class PackageUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.line_id}"
+
+
+class CouponTemplate(models.Model):
+    """What a coupon gives (an amount off, a percent off up to a cap, or one
+    free service), for how long after issue, and on what conditions: a minimum
+    spend, repair types, first visit only, and whether it stacks with others."""
+
+    group = models.ForeignKey(DealerGroup, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=15, choices=CouponKind.choices)
+    value = models.DecimalField(_("amount or percent"), max_digits=12, decimal_places=2, default=ZERO)
+    cap = models.DecimalField(_("at most"), max_digits=12, decimal_places=2, null=True, blank=True)
+    service_code = models.CharField(_("free service code"), max_length=40, blank=True)
+    min_spend = models.DecimalField(_("minimum spend"), max_digits=12, decimal_places=2, default=ZERO)
+    repair_types = models.CharField(
+        _("repair types"), max_length=200, blank=True, help_text=_("Codes separated by commas; empty: any.")
+    )
+    first_visit_only = models.BooleanField(_("first visit only"), default=False)
+    stackable = models.BooleanField(_("stacks with other coupons"), default=False)
+    valid_days = models.PositiveIntegerField(_("valid for days"), default=30)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("coupon template")
+        verbose_name_plural = _("coupon templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(models.Model):
+    """One coupon issued to a customer (by staff, a campaign or a rule), with
+    its own one-use account on the ledger: used once at settlement, released
+    when that payment is reversed."""
+
+    group = models.ForeignKey(DealerGroup, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued at"))
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupons")
+    code = models.CharField(_("coupon code"), max_length=30)
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="coupon")
+    issued_via = models.CharField(_("issued"), max_length=10, choices=IssuedVia.choices)
+    source = models.CharField(_("campaign or rule"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [models.UniqueConstraint(fields=["group", "code"], name="coupon_code_unique_per_group")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CouponUseQuerySet(GroupScopedQuerySet):
+    group_lookup = "coupon__group"
+
+
+class CouponUse(models.Model):
+    """A coupon used on an order: the discount recorded as a billing record of
+    the `coupon` method, and the ledger voucher that spent the coupon."""
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="uses")
+    payment = models.OneToOneField("billing.Payment", on_delete=models.PROTECT, related_name="coupon_use")
+    voucher = models.OneToOneField(Voucher, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CouponUseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("coupon use")
+        verbose_name_plural = _("coupon uses")
+        constraints = [
+            models.UniqueConstraint(fields=["coupon"], condition=Q(released_at__isnull=True), name="coupon_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} {self.payment_id}"

@@ -9,6 +9,7 @@ store's counter-account, summing to zero per unit), moves the balances kept on
 the account rows, and audits. A retried request with the same idempotency key
 gets the voucher it already posted."""
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -25,10 +26,13 @@ from aftercare.core.money import fits_columns, to_money
 from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 
-from .choices import KIND_UNIT, TIER_ORDER, AccountKind, Tier, VoucherKind
+from .choices import KIND_UNIT, TIER_ORDER, AccountKind, CouponKind, IssuedVia, Tier, VoucherKind
 from .models import (
     ZERO,
     Account,
+    Coupon,
+    CouponTemplate,
+    CouponUse,
     MemberCard,
     PackageCard,
     PackageUse,
@@ -584,12 +588,14 @@ def _points_account(card: MemberCard) -> Account:
 
 def points_base(order) -> Decimal:
     """The money the customer actually paid on an order: its payment records
-    net of refunds and reversals, less what package-card uses covered and the
+    net of refunds and reversals, less what package-card uses and coupons covered and the
     stored-value bonus it spent (warranty and internal shares are never in
     the customer's payments)."""
     from django.db.models import Sum
 
-    paid = order.payments.exclude(method=PaymentMethod.PACKAGE_CARD).aggregate(total=Sum("amount", default=ZERO))
+    paid = order.payments.exclude(method__in=[PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON]).aggregate(
+        total=Sum("amount", default=ZERO)
+    )
     bonus = Posting.objects.filter(
         account__kind=AccountKind.STORED_BONUS,
         voucher__document_type="billing.payment",
@@ -699,3 +705,159 @@ def points_expire(*, today=None) -> int:
         )  # fmt: skip
         expired += 1
     return expired
+
+
+# --- coupons (优惠券) -------------------------------------------------------------------
+
+
+def coupon_issue(
+    *, actor, template: CouponTemplate, customer, via: str = IssuedVia.STAFF, source: str = "", valid_from=None,
+    idempotency_key=None,
+) -> Coupon:  # fmt: skip
+    """The one door for issuing a coupon, by staff, a campaign or an automatic
+    rule (actor None: the system). Opens its one-use account and credits it.
+    A rule passes an idempotency key (e.g. birthday:2026:<customer>) so a rerun
+    issues nothing new."""
+    store = customer.store
+    if actor is not None:
+        require(actor, Perm.PAYMENT_POST, store)
+    if via not in IssuedVia.values:
+        raise ValidationError({"via": _("Choose how the coupon is issued.")})
+    if not template.active or template.group_id != store.group_id:
+        raise ValidationError({"template": _("This coupon is not offered.")})
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        if key is not None:
+            existing = Voucher.objects.filter(group_id=store.group_id, idempotency_key=key).first()
+            if existing is not None:
+                return Coupon.objects.get(pk=existing.document_id)
+        valid_from = valid_from or timezone.localdate()
+        account = Account.objects.create(
+            group_id=store.group_id, store=store, kind=AccountKind.COUPON, unit=KIND_UNIT[AccountKind.COUPON],
+            customer=customer, label=template.name[:100],
+            expires_on=valid_from + timedelta(days=template.valid_days),
+        )  # fmt: skip
+        coupon = Coupon.objects.create(
+            group_id=store.group_id, store=store, template=template, customer=customer, account=account,
+            code=next_document_number(store=store, kind="coupon", prefix="Q" + store.code.upper()[:6], width=8),
+            issued_via=via, source=(source or "")[:100], valid_from=valid_from, valid_until=account.expires_on,
+            issued_by=actor,
+        )  # fmt: skip
+        ledger_post(
+            actor=actor, store=store, kind=VoucherKind.ISSUE, legs=[(account, Decimal(1))],
+            document_type="loyalty.coupon", document_id=coupon.pk, document_ref=coupon.code, note=template.name,
+            idempotency_key=key,
+        )  # fmt: skip
+    account.refresh_from_db(fields=["balance"])
+    return coupon
+
+
+def _first_visit(order) -> bool:
+    from aftercare.service.choices import Status
+    from aftercare.service.models import RepairOrder
+
+    return (
+        not RepairOrder.objects.filter(customer_id=order.customer_id, status__in=[Status.SETTLED, Status.DELIVERED])
+        .exclude(pk=order.pk)
+        .exists()
+    )
+
+
+def coupon_discount(coupon: Coupon, order, *, balance: Decimal | None = None) -> Decimal:
+    """What the coupon takes off this order, or ValidationError with the
+    condition it fails: unused, valid today, the order's customer, minimum
+    spend, repair type, first visit, stacking (docs/DOMAIN.md §13.1)."""
+    from aftercare.billing.selectors import order_balance
+
+    template = coupon.template
+    today = timezone.localdate()
+    refuse = lambda message: ValidationError({"reference": message})  # noqa: E731
+    if coupon.account.balance < 1:
+        raise refuse(_("This coupon has been used."))
+    if not coupon.valid_from <= today <= coupon.valid_until:
+        raise refuse(
+            _("This coupon is valid from %(start)s to %(end)s.")
+            % {"start": coupon.valid_from, "end": coupon.valid_until}
+        )
+    if coupon.customer_id != order.customer_id:
+        raise refuse(_("This coupon belongs to another customer."))
+    if order.customer_total < template.min_spend:
+        raise refuse(_("This coupon needs a spend of at least %(amount)s.") % {"amount": template.min_spend})
+    types = [code.strip() for code in template.repair_types.split(",") if code.strip()]
+    if types and order.repair_type.code not in types:
+        raise refuse(_("This coupon is not for this kind of repair."))
+    if template.first_visit_only and not _first_visit(order):
+        raise refuse(_("This coupon is for a first visit only."))
+    others = CouponUse.objects.filter(payment__repair_order=order, released_at__isnull=True).select_related(
+        "coupon__template"
+    )
+    if others and (not template.stackable or any(not use.coupon.template.stackable for use in others)):
+        raise refuse(_("This coupon does not stack with the coupon already used on this order."))
+    if template.kind == CouponKind.AMOUNT:
+        amount = template.value
+    elif template.kind == CouponKind.PERCENT:
+        amount = to_money(order.customer_total * template.value / 100)
+        if template.cap is not None:
+            amount = min(amount, template.cap)
+    else:
+        line = order.lines.filter(code=template.service_code, payer="customer", status="approved").first()
+        if line is None:
+            raise refuse(_("The order has no %(code)s line for this coupon.") % {"code": template.service_code})
+        amount = line.amount
+    balance = order_balance(order) if balance is None else balance
+    return max(min(amount, balance), ZERO)
+
+
+def coupon_apply(*, actor, order, coupon: Coupon, idempotency_key=None):
+    """Use a coupon at settlement: its discount is recorded on the order as a
+    billing record of the `coupon` method (the handler below spends the coupon)."""
+    from aftercare.billing.services import payment_post
+
+    coupon = Coupon.objects.select_related("template", "account").get(pk=coupon.pk)
+    amount = coupon_discount(coupon, order)
+    if amount <= 0:
+        raise ValidationError({"reference": _("Nothing is due on this order.")})
+    return payment_post(
+        actor=actor, order=order, method=PaymentMethod.COUPON, amount=amount, reference=coupon.code,
+        idempotency_key=idempotency_key or f"coupon:{coupon.pk}:{order.pk}",
+    )  # fmt: skip
+
+
+class CouponMethod:
+    """Billing's handler for `coupon`: checks the coupon's conditions again
+    under the order's lock, spends it once, and releases it on reversal."""
+
+    def post(self, *, actor, order, payment) -> None:
+        coupon = (
+            Coupon.objects.select_related("template", "account")
+            .filter(group_id=order.store.group_id, code=(payment.reference or "").strip())
+            .first()
+        )
+        if coupon is None:
+            raise ValidationError({"reference": _("Enter the coupon code.")})
+        Account.objects.select_for_update().filter(pk=coupon.account_id).first()
+        coupon.account.refresh_from_db()
+        due = coupon_discount(coupon, order, balance=payment.balance_after + payment.amount)
+        if payment.amount != due:
+            raise ValidationError({"amount": _("This coupon takes %(amount)s off this order.") % {"amount": due}})
+        voucher, _created = ledger_post(
+            actor=actor, store=order.store, kind=VoucherKind.PAYMENT, legs=[(coupon.account, Decimal("-1"))],
+            document_type="billing.payment", document_id=payment.pk,
+            document_ref=f"{payment.number} {order.number}", note=coupon.template.name,
+            idempotency_key=f"billing.payment:{payment.pk}",
+        )  # fmt: skip
+        CouponUse.objects.create(coupon=coupon, payment=payment, voucher=voucher)
+
+    def refund(self, *, actor, order, refund) -> None:
+        raise ValidationError({"method": _("A coupon is released by reversing its record.")})
+
+    def reverse(self, *, actor, order, original, reversal) -> None:
+        use = CouponUse.objects.select_for_update().filter(payment=original, released_at__isnull=True).first()
+        if use is None:
+            return
+        voucher_reverse(
+            actor=actor, voucher=use.voucher, store=order.store, reason=reversal.reason,
+            idempotency_key=f"billing.payment:{reversal.pk}",
+        )  # fmt: skip
+        use.released_at = timezone.now()
+        use.save(update_fields=["released_at"])

@@ -11,6 +11,7 @@ from ..selectors import settle_refusal, settlement_for
 
 register = template.Library()
 
+
 @register.simple_tag(takes_context=True)
 def billing_panel(context, order, lines=None) -> dict:
     """`lines`: the order's lines if the page has read them already (not read twice).
