@@ -34,6 +34,7 @@ NAV_ITEMS = [
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "💴"),
     NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "☺"),
     NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "📈"),
+    NavItem(_("Card liabilities"), "loyalty:liabilities", (Perm.REPORT_VIEW,), "💳"),
     NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "🏬"),
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "👥"),
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "🔑"),

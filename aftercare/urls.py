@@ -31,6 +31,7 @@ urlpatterns = [
     path("catalog/", include("aftercare.catalog.urls")),
     path("", include("aftercare.customers.urls")),
     path("billing/", include("aftercare.billing.urls")),
+    path("loyalty/", include("aftercare.loyalty.urls")),
     path("", include("aftercare.service.urls")),
     path("", include("aftercare.appointments.urls")),
     path("workshop/", include("aftercare.workshop.urls")),

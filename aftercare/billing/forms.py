@@ -12,8 +12,13 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
+# Package uses and coupons are applied from their own page (they name a card and
+# a line, or a coupon, and the amount follows from them), never typed here.
+TYPED_METHODS = [c for c in PaymentMethod.choices if c[0] not in (PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON)]
+
+
 class PaymentForm(StyledFormMixin, forms.Form):
-    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.WECHAT)
+    method = forms.ChoiceField(label=_("Method"), choices=TYPED_METHODS, initial=PaymentMethod.WECHAT)
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
     reference = forms.CharField(
         label=_("Reference"), max_length=100, required=False,

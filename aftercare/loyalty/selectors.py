@@ -12,7 +12,7 @@ from aftercare.core.money import to_money
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 
-from .choices import AccountKind
+from .choices import AccountKind, VoucherKind
 from .models import ZERO, Account, MemberCard, Posting
 
 
@@ -91,3 +91,90 @@ def stored_value_liabilities(user, perm):
         )
         .order_by("store_id")
     )
+
+
+def customer_loyalty(customer):
+    """The customer's card with balances, package cards with their items, and
+    coupons (newest first), each read in one query."""
+    from .models import Coupon, PackageCard
+
+    card = MemberCard.objects.filter(customer=customer).first()
+    packages = list(PackageCard.objects.filter(customer=customer).prefetch_related("items").order_by("-sold_at"))
+    coupons = list(
+        Coupon.objects.filter(customer=customer).select_related("template", "account").order_by("-issued_at")[:50]
+    )
+    return {
+        "card": card,
+        "balances": card_balances(card) if card else None,
+        "packages": packages,
+        "coupons": coupons,
+        "postings": list(card_postings(card)[:100]) if card else [],
+    }
+
+
+def package_matches(order):
+    """The order's approved customer lines that a package card of the
+    customer covers (套餐卡抵扣): (line, item account) pairs, one item per line."""
+    from aftercare.service.choices import LineStatus, Payer
+
+    from .models import PackageUse
+
+    covered = set(
+        PackageUse.objects.filter(line__repair_order=order, released_at__isnull=True).values_list("line_id", flat=True)
+    )
+    today = timezone.localdate()
+    items = {}
+    for item in Account.objects.filter(
+        package_card__customer_id=order.customer_id, balance__gte=1, expires_on__gte=today
+    ).select_related("package_card"):
+        items.setdefault(item.service_code, item)
+    return [
+        (line, items[line.code])
+        for line in order.lines.filter(payer=Payer.CUSTOMER, status=LineStatus.APPROVED).order_by("position", "id")
+        if line.code in items and line.pk not in covered
+    ]
+
+
+def usable_coupons(order):
+    from .models import Coupon
+
+    today = timezone.localdate()
+    return list(
+        Coupon.objects.filter(
+            customer_id=order.customer_id, account__balance__gte=1, valid_from__lte=today, valid_until__gte=today
+        ).select_related("template", "account")
+    )
+
+
+def liabilities(user, perm):
+    """Per store: unspent principal and bonus, package uses and points outstanding,
+    and what lapsed (breakage: bonus forfeited and points expired)."""
+    rows = {}
+    base = Account.objects.for_user(user, perm).exclude(kind=AccountKind.STORE)
+    for row in base.values("store_id", "store__name", "kind").annotate(total=Sum("balance", default=ZERO)):
+        entry = rows.setdefault(
+            row["store_id"],
+            {"store": row["store__name"], "principal": ZERO, "bonus": ZERO, "package_uses": ZERO, "points": ZERO,
+             "coupons": ZERO, "bonus_forfeited": ZERO, "points_expired": ZERO},
+        )  # fmt: skip
+        key = {
+            AccountKind.STORED_PRINCIPAL: "principal", AccountKind.STORED_BONUS: "bonus",
+            AccountKind.PACKAGE: "package_uses", AccountKind.POINTS: "points", AccountKind.COUPON: "coupons",
+        }[row["kind"]]  # fmt: skip
+        entry[key] = to_money(row["total"])
+    # Breakage: bonus forfeited when a card's principal was refunded, and points that expired.
+    lapsed = (
+        Posting.objects.filter(account__in=base, amount__lt=0)
+        .filter(
+            Q(voucher__kind=VoucherKind.REFUND, account__kind=AccountKind.STORED_BONUS)
+            | Q(voucher__kind=VoucherKind.EXPIRY, account__kind=AccountKind.POINTS)
+        )
+        .values_list("account__store_id", "account__kind")
+        .annotate(total=Sum("amount", default=ZERO))
+        .order_by()
+    )
+    for store_id, kind, total in lapsed:
+        if store_id in rows:
+            key = "bonus_forfeited" if kind == AccountKind.STORED_BONUS else "points_expired"
+            rows[store_id][key] = -to_money(total)
+    return [rows[key] for key in sorted(rows)]
