@@ -17,6 +17,7 @@ api_v1 = [
     path("workshop/", include("aftercare.workshop.api.urls")),
     path("", include("aftercare.followups.api.urls")),
     path("", include("aftercare.complaints.api.urls")),
+    path("loyalty/", include("aftercare.loyalty.api.urls")),
 ]
 
 urlpatterns = [
