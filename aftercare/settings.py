@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "aftercare.appointments.choices.AppointmentStatus",
         "PaymentMethodEnum": "aftercare.billing.choices.PaymentMethod",
         "PaymentKindEnum": "aftercare.billing.choices.PaymentKind",
+        "IssuedViaEnum": "aftercare.loyalty.choices.IssuedVia",
         "CustomerKindEnum": "aftercare.customers.choices.CustomerKind",
         "JobStatusEnum": "aftercare.workshop.choices.JobStatus",
         "ComplaintStatusEnum": "aftercare.complaints.choices.Status",
