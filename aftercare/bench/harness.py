@@ -29,6 +29,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.service",
     "aftercare.bench.ops.exports",
     "aftercare.bench.ops.followups",
+    "aftercare.bench.ops.loyalty",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed
