@@ -69,3 +69,24 @@ def test_the_manager_sees_and_exports_liabilities(staff, client_for, card, store
     export = client.get(reverse("loyalty:liabilities") + "?format=xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     assert client_for(staff["cashier"]).get(reverse("loyalty:liabilities")).status_code == 403
+
+
+def test_the_ledger_page_costs_the_same_queries_whatever_the_history(
+    staff, client_for, card, store, member, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(staff["advisor"])
+    page = reverse("loyalty:customer", args=[member.pk])
+    services.stored_value_top_up(actor=staff["cashier"], card=card, store=store, amount="10", method="cash")
+    client.get(page)  # the session's first request reads what later ones find cached
+    with CaptureQueriesContext(connection) as few:
+        client.get(page)
+    for n in range(15):
+        services.stored_value_top_up(actor=staff["cashier"], card=card, store=store, amount=11 + n, method="cash")
+    with CaptureQueriesContext(connection) as many:
+        client.get(page)
+    assert len(many) == len(few)
+    with django_assert_max_num_queries(len(few)):
+        client.get(page)
