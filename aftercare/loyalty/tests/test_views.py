@@ -28,6 +28,8 @@ def test_the_cashier_issues_tops_up_and_sees_the_ledger(staff, client_for, membe
     bad = client.post(reverse("loyalty:top_up", args=[card.pk]), {**form, "amount": "-3", "token": "tok-2"})
     assert bad.status_code == 400
     assert client.get(reverse("loyalty:statement", args=[card.pk])).status_code == 200
+    export = client.get(reverse("loyalty:statement", args=[card.pk]) + "?format=xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
 
 
 def test_the_cashier_covers_a_line_with_a_package_then_pays_the_rest_from_stored_value(staff, client_for, order, store):
