@@ -385,6 +385,8 @@ class CouponTemplate(models.Model):
     first_visit_only = models.BooleanField(_("first visit only"), default=False)
     stackable = models.BooleanField(_("stacks with other coupons"), default=False)
     valid_days = models.PositiveIntegerField(_("valid for days"), default=30)
+    # Members may exchange this many points for the coupon (积分兑换); empty: not offered for points.
+    points_cost = models.PositiveIntegerField(_("points to exchange"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     objects = GroupScopedQuerySet.as_manager()

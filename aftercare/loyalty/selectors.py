@@ -178,3 +178,18 @@ def liabilities(user, perm):
             key = "bonus_forfeited" if kind == AccountKind.STORED_BONUS else "points_expired"
             rows[store_id][key] = -to_money(total)
     return [rows[key] for key in sorted(rows)]
+
+
+def coupons_for_points(order):
+    """Coupon templates the order's member can exchange points for now."""
+    from .models import CouponTemplate
+
+    card = MemberCard.objects.filter(customer_id=order.customer_id).first()
+    if card is None:
+        return []
+    points = card.accounts.filter(kind=AccountKind.POINTS).values_list("balance", flat=True).first() or ZERO
+    return list(
+        CouponTemplate.objects.filter(
+            group_id=card.group_id, active=True, points_cost__isnull=False, points_cost__lte=points
+        ).order_by("points_cost")
+    )

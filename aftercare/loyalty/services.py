@@ -861,3 +861,13 @@ class CouponMethod:
         )  # fmt: skip
         use.released_at = timezone.now()
         use.save(update_fields=["released_at"])
+
+
+def coupon_for_points(*, actor, card: MemberCard, store: Store, template: CouponTemplate) -> Coupon:
+    """Exchange points for a coupon (积分兑换), both in one transaction: the
+    points are redeemed only if the coupon is issued, and the other way round."""
+    if not template.points_cost:
+        raise ValidationError({"template": _("This coupon is not offered for points.")})
+    with transaction.atomic():
+        points_redeem(actor=actor, card=card, store=store, points=template.points_cost, note=template.name)
+        return coupon_issue(actor=actor, template=template, customer=card.customer, source=_("Points exchange"))

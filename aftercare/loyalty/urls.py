@@ -16,5 +16,6 @@ urlpatterns = [
     path("orders/<int:pk>/stored-value/", views.order_stored_value, name="order_stored_value"),
     path("orders/<int:pk>/lines/<int:line>/package/", views.order_package, name="order_package"),
     path("orders/<int:pk>/coupons/<int:coupon>/", views.order_coupon, name="order_coupon"),
+    path("orders/<int:pk>/points/<int:template>/", views.order_points, name="order_points"),
     path("liabilities/", views.liabilities, name="liabilities"),
 ]

@@ -2,6 +2,7 @@
 desk's card actions on an order, the printable statement and the manager's
 liabilities. Thin: parse the form, call a service or a selector, render or redirect."""
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from aftercare.service.models import RepairOrder
 
 from . import selectors, services
 from .forms import CardRefundForm, IssueCardForm, PackageSaleForm, RedeemForm, StoredValuePayForm, TopUpForm
-from .models import Coupon, MemberCard, PackageCard
+from .models import Coupon, CouponTemplate, MemberCard, PackageCard
 
 
 def _customer(request: HttpRequest, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Customer:
@@ -190,6 +191,7 @@ def _order_page(request, order, status=200, **bound) -> HttpResponse:
         "card": MemberCard.objects.filter(customer_id=order.customer_id).first(),
         "matches": selectors.package_matches(order),
         "coupons": selectors.usable_coupons(order),
+        "exchangeable": selectors.coupons_for_points(order),
         "pay_form": bound.get("pay_form") or StoredValuePayForm(initial={"token": new_token()}),
     }
     return render(request, "loyalty/order.html", context, status=status)
@@ -244,6 +246,23 @@ def order_coupon(request: HttpRequest, pk: int, coupon: int) -> HttpResponse:
         lambda: services.coupon_apply(actor=request.user, order=order, coupon=coupon_obj),
         success=_("Coupon used."),
     )
+    return redirect("loyalty:order", order.pk)
+
+
+@permission_required(Perm.PAYMENT_POST)
+@require_POST
+def order_points(request: HttpRequest, pk: int, template: int) -> HttpResponse:
+    """Pay part of the order with points: exchange them for the coupon and use it at once."""
+    order = _order(request, pk)
+    template_obj = get_object_or_404(CouponTemplate.objects.for_user(request.user), pk=template)
+    card = get_object_or_404(MemberCard.objects.for_user(request.user), customer_id=order.customer_id)
+
+    def exchange_and_use():
+        with transaction.atomic():
+            coupon = services.coupon_for_points(actor=request.user, card=card, store=order.store, template=template_obj)
+            return services.coupon_apply(actor=request.user, order=order, coupon=coupon)
+
+    run_action(request, exchange_and_use, success=_("Points exchanged and the coupon used."))
     return redirect("loyalty:order", order.pk)
 
 

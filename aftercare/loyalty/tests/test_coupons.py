@@ -93,3 +93,22 @@ def test_coupons_stack_only_when_both_allow_it(staff, store, order, vehicle):
     services.coupon_apply(actor=staff["cashier"], order=order, coupon=single)
     with pytest.raises(ValidationError):
         services.coupon_apply(actor=staff["cashier"], order=order, coupon=other)
+
+
+def test_points_pay_part_of_an_order_through_a_coupon_they_buy(staff, store, order, vehicle, client_for):
+    from django.urls import reverse
+
+    from aftercare.loyalty.choices import AccountKind, VoucherKind
+
+    card = services.member_card_issue(actor=staff["cashier"], customer=vehicle.owner)
+    points = card.accounts.get(kind=AccountKind.POINTS)
+    services.ledger_post(actor=None, store=store, kind=VoucherKind.EARN, legs=[(points, d(1200))])
+    offer = template(store, name="1000积分抵100元", value=d(100), points_cost=1000)
+    template(store, name="5000积分抵600元", value=d(600), points_cost=5000)
+    client = client_for(staff["cashier"])
+    page = client.get(reverse("loyalty:order", args=[order.pk]))
+    assert [t.name for t in page.context["exchangeable"]] == ["1000积分抵100元"]
+    client.post(reverse("loyalty:order_points", args=[order.pk, offer.pk]))
+    points.refresh_from_db()
+    assert points.balance == d(200)
+    assert order.payments.get().method == "coupon" and order.payments.get().amount == d(100)
