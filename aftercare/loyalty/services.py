@@ -354,7 +354,15 @@ def stored_value_refund(
     if store.group_id != card.group_id:
         raise ValidationError(_("This card belongs to another dealer group."))
     principal, bonus_account = _stored_accounts(card)
+    key = _key(idempotency_key)
     with transaction.atomic():
+        existing = key and Voucher.objects.filter(group_id=store.group_id, idempotency_key=key).first()
+        if existing:
+            # A retry: answered before the balance it already took is checked again.
+            taken = [p for p in existing.postings.all() if p.account_id == principal.pk]
+            if existing.kind != VoucherKind.REFUND or not taken or taken[0].amount != -amount:
+                raise IdempotencyConflict(_("This request key was already used for a different movement."))
+            return existing, False
         # Read under the lock ledger_post takes next (same transaction).
         current = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[principal.pk, bonus_account.pk])}
         legs = [(principal, -amount)]

@@ -129,6 +129,14 @@ def test_a_refund_pays_back_principal_only_and_forfeits_the_bonus_when_it_is_all
     assert selectors.card_balances(card) == {
         "principal": d("600.00"), "bonus": d("100.00"), "stored_value": d("700.00"), "points": d("0.00"),
     }  # fmt: skip
-    refund("600")
+    last, created = services.stored_value_refund(
+        actor=staff["service_manager"], card=card, store=store, amount="600", method="transfer", reason="客户退卡",
+        idempotency_key="refund-all",
+    )  # fmt: skip
+    again, created_again = services.stored_value_refund(
+        actor=staff["service_manager"], card=card, store=store, amount="600", method="transfer", reason="客户退卡",
+        idempotency_key="refund-all",
+    )  # fmt: skip
+    assert (created, created_again, last.pk) == (True, False, again.pk)
     assert selectors.card_balances(card)["stored_value"] == d("0.00")
     assert selectors.ledger_check() == [] and selectors.unbalanced_vouchers() == []
