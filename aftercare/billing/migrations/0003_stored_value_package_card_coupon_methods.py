@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_signature_max_length'),
+        ("billing", "0002_signature_max_length"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='payment',
-            name='method',
-            field=models.CharField(choices=[('cash', 'Cash'), ('card', 'Bank card'), ('wechat', 'WeChat Pay'), ('alipay', 'Alipay'), ('transfer', 'Bank transfer'), ('stored_value', 'Stored value'), ('package_card', 'Package card'), ('coupon', 'Coupon')], max_length=20, verbose_name='method'),
+            model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("cash", "Cash"),
+                    ("card", "Bank card"),
+                    ("wechat", "WeChat Pay"),
+                    ("alipay", "Alipay"),
+                    ("transfer", "Bank transfer"),
+                    ("stored_value", "Stored value"),
+                    ("package_card", "Package card"),
+                    ("coupon", "Coupon"),
+                ],
+                max_length=20,
+                verbose_name="method",
+            ),
         ),
     ]

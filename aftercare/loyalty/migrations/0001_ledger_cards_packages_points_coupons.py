@@ -9,326 +9,746 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0003_stored_value_package_card_coupon_methods'),
-        ('core', '0001_initial'),
-        ('customers', '0003_customer_indexes_for_nightly_and_merges'),
-        ('service', '0004_signature_max_length'),
+        ("billing", "0003_stored_value_package_card_coupon_methods"),
+        ("core", "0001_initial"),
+        ("customers", "0003_customer_indexes_for_nightly_and_merges"),
+        ("service", "0004_signature_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sv_principal', 'Stored value (principal)'), ('sv_bonus', 'Stored value (bonus)'), ('points', 'Points'), ('package', 'Package-card uses'), ('coupon', 'Coupon'), ('store', 'Store counter-account')], max_length=15, verbose_name='kind')),
-                ('unit', models.CharField(choices=[('money', 'Yuan'), ('points', 'Points'), ('uses', 'Uses')], max_length=10, verbose_name='unit')),
-                ('service_code', models.CharField(blank=True, max_length=40, verbose_name='service code')),
-                ('label', models.CharField(blank=True, max_length=100, verbose_name='label')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='expires on')),
-                ('balance', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='balance')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened at')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer', verbose_name='customer')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sv_principal", "Stored value (principal)"),
+                            ("sv_bonus", "Stored value (bonus)"),
+                            ("points", "Points"),
+                            ("package", "Package-card uses"),
+                            ("coupon", "Coupon"),
+                            ("store", "Store counter-account"),
+                        ],
+                        max_length=15,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[("money", "Yuan"), ("points", "Points"), ("uses", "Uses")],
+                        max_length=10,
+                        verbose_name="unit",
+                    ),
+                ),
+                ("service_code", models.CharField(blank=True, max_length=40, verbose_name="service code")),
+                ("label", models.CharField(blank=True, max_length=100, verbose_name="label")),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="expires on")),
+                (
+                    "balance",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=14, verbose_name="balance"
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
-                'ordering': ['id'],
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CouponTemplate',
+            name="CouponTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('amount', 'Amount off'), ('percent', 'Percent off (with a cap)'), ('free_service', 'Free service')], max_length=15, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='amount or percent')),
-                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='at most')),
-                ('service_code', models.CharField(blank=True, max_length=40, verbose_name='free service code')),
-                ('min_spend', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='minimum spend')),
-                ('repair_types', models.CharField(blank=True, help_text='Codes separated by commas; empty: any.', max_length=200, verbose_name='repair types')),
-                ('first_visit_only', models.BooleanField(default=False, verbose_name='first visit only')),
-                ('stackable', models.BooleanField(default=False, verbose_name='stacks with other coupons')),
-                ('valid_days', models.PositiveIntegerField(default=30, verbose_name='valid for days')),
-                ('points_cost', models.PositiveIntegerField(blank=True, null=True, verbose_name='points to exchange')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("amount", "Amount off"),
+                            ("percent", "Percent off (with a cap)"),
+                            ("free_service", "Free service"),
+                        ],
+                        max_length=15,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="amount or percent"
+                    ),
+                ),
+                (
+                    "cap",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="at most"),
+                ),
+                ("service_code", models.CharField(blank=True, max_length=40, verbose_name="free service code")),
+                (
+                    "min_spend",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="minimum spend"
+                    ),
+                ),
+                (
+                    "repair_types",
+                    models.CharField(
+                        blank=True,
+                        help_text="Codes separated by commas; empty: any.",
+                        max_length=200,
+                        verbose_name="repair types",
+                    ),
+                ),
+                ("first_visit_only", models.BooleanField(default=False, verbose_name="first visit only")),
+                ("stackable", models.BooleanField(default=False, verbose_name="stacks with other coupons")),
+                ("valid_days", models.PositiveIntegerField(default=30, verbose_name="valid for days")),
+                ("points_cost", models.PositiveIntegerField(blank=True, null=True, verbose_name="points to exchange")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'coupon template',
-                'verbose_name_plural': 'coupon templates',
+                "verbose_name": "coupon template",
+                "verbose_name_plural": "coupon templates",
             },
         ),
         migrations.CreateModel(
-            name='Coupon',
+            name="Coupon",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, verbose_name='coupon code')),
-                ('issued_via', models.CharField(choices=[('staff', 'By staff'), ('campaign', 'By a campaign'), ('rule', 'By an automatic rule')], max_length=10, verbose_name='issued')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='campaign or rule')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_until', models.DateField(verbose_name='valid until')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued at')),
-                ('account', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='coupon', to='loyalty.account')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='coupons', to='customers.customer')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='issued at')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='coupons', to='loyalty.coupontemplate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30, verbose_name="coupon code")),
+                (
+                    "issued_via",
+                    models.CharField(
+                        choices=[
+                            ("staff", "By staff"),
+                            ("campaign", "By a campaign"),
+                            ("rule", "By an automatic rule"),
+                        ],
+                        max_length=10,
+                        verbose_name="issued",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="campaign or rule")),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_until", models.DateField(verbose_name="valid until")),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="issued at")),
+                (
+                    "account",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="coupon", to="loyalty.account"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="coupons", to="customers.customer"
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="issued at",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="coupons", to="loyalty.coupontemplate"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'coupon',
-                'verbose_name_plural': 'coupons',
+                "verbose_name": "coupon",
+                "verbose_name_plural": "coupons",
             },
         ),
         migrations.CreateModel(
-            name='MemberCard',
+            name="MemberCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, verbose_name='card number')),
-                ('tier', models.CharField(choices=[('ordinary', 'Ordinary'), ('silver', 'Silver'), ('gold', 'Gold'), ('vic', 'VIC')], default='ordinary', max_length=10, verbose_name='tier')),
-                ('tier_locked', models.BooleanField(default=False, verbose_name='tier set by a manager')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='member_cards', to='customers.customer', verbose_name='customer')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup', verbose_name='dealer group')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='loyalty.membercard', verbose_name='referred by')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='issued at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=30, verbose_name="card number")),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[("ordinary", "Ordinary"), ("silver", "Silver"), ("gold", "Gold"), ("vic", "VIC")],
+                        default="ordinary",
+                        max_length=10,
+                        verbose_name="tier",
+                    ),
+                ),
+                ("tier_locked", models.BooleanField(default=False, verbose_name="tier set by a manager")),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="issued at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_cards",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.dealergroup",
+                        verbose_name="dealer group",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="loyalty.membercard",
+                        verbose_name="referred by",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="issued at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member card',
-                'verbose_name_plural': 'member cards',
+                "verbose_name": "member card",
+                "verbose_name_plural": "member cards",
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='card',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='loyalty.membercard', verbose_name='card'),
+            model_name="account",
+            name="card",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="loyalty.membercard",
+                verbose_name="card",
+            ),
         ),
         migrations.CreateModel(
-            name='PackageCard',
+            name="PackageCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, verbose_name='card number')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='price')),
-                ('expires_on', models.DateField(verbose_name='valid until')),
-                ('sold_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sold at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='package_cards', to='customers.customer', verbose_name='customer')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
-                ('sold_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='sold at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=30, verbose_name="card number")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("price", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="price")),
+                ("expires_on", models.DateField(verbose_name="valid until")),
+                ("sold_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="sold at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="package_cards",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
+                (
+                    "sold_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="sold at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'package card',
-                'verbose_name_plural': 'package cards',
+                "verbose_name": "package card",
+                "verbose_name_plural": "package cards",
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='package_card',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='loyalty.packagecard', verbose_name='package card'),
+            model_name="account",
+            name="package_card",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="items",
+                to="loyalty.packagecard",
+                verbose_name="package card",
+            ),
         ),
         migrations.CreateModel(
-            name='TierChange',
+            name="TierChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_tier', models.CharField(blank=True, choices=[('ordinary', 'Ordinary'), ('silver', 'Silver'), ('gold', 'Gold'), ('vic', 'VIC')], max_length=10, verbose_name='from')),
-                ('to_tier', models.CharField(choices=[('ordinary', 'Ordinary'), ('silver', 'Silver'), ('gold', 'Gold'), ('vic', 'VIC')], max_length=10, verbose_name='to')),
-                ('spend_12m', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='spend in 12 months')),
-                ('visits_12m', models.PositiveIntegerField(default=0, verbose_name='visits in 12 months')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tier_changes', to='loyalty.membercard')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ordinary", "Ordinary"), ("silver", "Silver"), ("gold", "Gold"), ("vic", "VIC")],
+                        max_length=10,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_tier",
+                    models.CharField(
+                        choices=[("ordinary", "Ordinary"), ("silver", "Silver"), ("gold", "Gold"), ("vic", "VIC")],
+                        max_length=10,
+                        verbose_name="to",
+                    ),
+                ),
+                (
+                    "spend_12m",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="spend in 12 months"
+                    ),
+                ),
+                ("visits_12m", models.PositiveIntegerField(default=0, verbose_name="visits in 12 months")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="changed at")),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tier_changes",
+                        to="loyalty.membercard",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tier change',
-                'verbose_name_plural': 'tier changes',
-                'ordering': ['changed_at', 'id'],
+                "verbose_name": "tier change",
+                "verbose_name_plural": "tier changes",
+                "ordering": ["changed_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TierRule',
+            name="TierRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('ordinary', 'Ordinary'), ('silver', 'Silver'), ('gold', 'Gold'), ('vic', 'VIC')], max_length=10, verbose_name='tier')),
-                ('min_spend_12m', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='spend in 12 months from')),
-                ('min_visits_12m', models.PositiveIntegerField(default=0, verbose_name='visits in 12 months from')),
-                ('labour_discount_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='labour discount %')),
-                ('points_per_yuan', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=5, verbose_name='points per yuan')),
-                ('priority', models.BooleanField(default=False, verbose_name='priority reception')),
-                ('benefits', models.TextField(blank=True, max_length=2000, verbose_name='partner benefits')),
-                ('benefits_valid_until', models.DateField(blank=True, null=True, verbose_name='benefits valid until')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[("ordinary", "Ordinary"), ("silver", "Silver"), ("gold", "Gold"), ("vic", "VIC")],
+                        max_length=10,
+                        verbose_name="tier",
+                    ),
+                ),
+                (
+                    "min_spend_12m",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="spend in 12 months from"
+                    ),
+                ),
+                ("min_visits_12m", models.PositiveIntegerField(default=0, verbose_name="visits in 12 months from")),
+                (
+                    "labour_discount_percent",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=5, verbose_name="labour discount %"
+                    ),
+                ),
+                (
+                    "points_per_yuan",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("1"), max_digits=5, verbose_name="points per yuan"
+                    ),
+                ),
+                ("priority", models.BooleanField(default=False, verbose_name="priority reception")),
+                ("benefits", models.TextField(blank=True, max_length=2000, verbose_name="partner benefits")),
+                ("benefits_valid_until", models.DateField(blank=True, null=True, verbose_name="benefits valid until")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tier rule',
-                'verbose_name_plural': 'tier rules',
+                "verbose_name": "tier rule",
+                "verbose_name_plural": "tier rules",
             },
         ),
         migrations.CreateModel(
-            name='TopUpRule',
+            name="TopUpRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='top-up from')),
-                ('bonus', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='bonus')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("min_amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="top-up from")),
+                ("bonus", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="bonus")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'top-up bonus rule',
-                'verbose_name_plural': 'top-up bonus rules',
-                'ordering': ['store', 'min_amount'],
+                "verbose_name": "top-up bonus rule",
+                "verbose_name_plural": "top-up bonus rules",
+                "ordering": ["store", "min_amount"],
             },
         ),
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='voucher number')),
-                ('kind', models.CharField(choices=[('top_up', 'Top-up'), ('payment', 'Payment'), ('refund', 'Refund'), ('reversal', 'Reversal'), ('expiry', 'Expiry'), ('adjustment', 'Adjustment'), ('sale', 'Card sale'), ('earn', 'Points earned'), ('referral', 'Referral credit'), ('redeem', 'Redemption'), ('issue', 'Coupon issued')], max_length=15, verbose_name='kind')),
-                ('document_type', models.CharField(blank=True, max_length=50, verbose_name='document type')),
-                ('document_id', models.CharField(blank=True, max_length=64, verbose_name='document id')),
-                ('document_ref', models.CharField(blank=True, max_length=50, verbose_name='document')),
-                ('method', models.CharField(blank=True, max_length=20, verbose_name='paid by')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('idempotency_key', models.CharField(blank=True, max_length=100, null=True)),
-                ('posted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='posted at')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
-                ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='loyalty.voucher', verbose_name='reverses')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20, verbose_name="voucher number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("top_up", "Top-up"),
+                            ("payment", "Payment"),
+                            ("refund", "Refund"),
+                            ("reversal", "Reversal"),
+                            ("expiry", "Expiry"),
+                            ("adjustment", "Adjustment"),
+                            ("sale", "Card sale"),
+                            ("earn", "Points earned"),
+                            ("referral", "Referral credit"),
+                            ("redeem", "Redemption"),
+                            ("issue", "Coupon issued"),
+                        ],
+                        max_length=15,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("document_type", models.CharField(blank=True, max_length=50, verbose_name="document type")),
+                ("document_id", models.CharField(blank=True, max_length=64, verbose_name="document id")),
+                ("document_ref", models.CharField(blank=True, max_length=50, verbose_name="document")),
+                ("method", models.CharField(blank=True, max_length=20, verbose_name="paid by")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("idempotency_key", models.CharField(blank=True, max_length=100, null=True)),
+                ("posted_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="posted at")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="loyalty.voucher",
+                        verbose_name="reverses",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ledger voucher',
-                'verbose_name_plural': 'ledger vouchers',
-                'ordering': ['posted_at', 'id'],
+                "verbose_name": "ledger voucher",
+                "verbose_name_plural": "ledger vouchers",
+                "ordering": ["posted_at", "id"],
             },
             bases=(aftercare.core.services.MoneyDocumentMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='amount')),
-                ('balance_after', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='balance after')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='loyalty.account')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.dealergroup')),
-                ('voucher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='loyalty.voucher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount")),
+                (
+                    "balance_after",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="balance after"
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="postings", to="loyalty.account"
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.dealergroup"
+                    ),
+                ),
+                (
+                    "voucher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="postings", to="loyalty.voucher"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'posting',
-                'verbose_name_plural': 'postings',
-                'ordering': ['id'],
+                "verbose_name": "posting",
+                "verbose_name_plural": "postings",
+                "ordering": ["id"],
             },
             bases=(aftercare.core.services.MoneyDocumentMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='PackageUse',
+            name="PackageUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='uses', to='loyalty.account')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='service.repairorderline')),
-                ('payment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='package_use', to='billing.payment')),
-                ('voucher', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loyalty.voucher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="uses", to="loyalty.account"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="service.repairorderline"
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="package_use", to="billing.payment"
+                    ),
+                ),
+                (
+                    "voucher",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="loyalty.voucher"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'package-card use',
-                'verbose_name_plural': 'package-card uses',
+                "verbose_name": "package-card use",
+                "verbose_name_plural": "package-card uses",
             },
         ),
         migrations.CreateModel(
-            name='CouponUse',
+            name="CouponUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('coupon', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='uses', to='loyalty.coupon')),
-                ('payment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='coupon_use', to='billing.payment')),
-                ('voucher', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loyalty.voucher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "coupon",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="uses", to="loyalty.coupon"
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="coupon_use", to="billing.payment"
+                    ),
+                ),
+                (
+                    "voucher",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="loyalty.voucher"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'coupon use',
-                'verbose_name_plural': 'coupon uses',
+                "verbose_name": "coupon use",
+                "verbose_name_plural": "coupon uses",
             },
         ),
         migrations.AddConstraint(
-            model_name='coupon',
-            constraint=models.UniqueConstraint(fields=('group', 'code'), name='coupon_code_unique_per_group'),
+            model_name="coupon",
+            constraint=models.UniqueConstraint(fields=("group", "code"), name="coupon_code_unique_per_group"),
         ),
         migrations.AddConstraint(
-            model_name='membercard',
-            constraint=models.UniqueConstraint(fields=('group', 'number'), name='member_card_number_unique_per_group'),
+            model_name="membercard",
+            constraint=models.UniqueConstraint(fields=("group", "number"), name="member_card_number_unique_per_group"),
         ),
         migrations.AddConstraint(
-            model_name='membercard',
-            constraint=models.UniqueConstraint(fields=('customer',), name='member_card_one_per_customer'),
+            model_name="membercard",
+            constraint=models.UniqueConstraint(fields=("customer",), name="member_card_one_per_customer"),
         ),
         migrations.AddConstraint(
-            model_name='packagecard',
-            constraint=models.UniqueConstraint(fields=('group', 'number'), name='package_card_number_unique_per_group'),
+            model_name="packagecard",
+            constraint=models.UniqueConstraint(fields=("group", "number"), name="package_card_number_unique_per_group"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['sv_principal', 'sv_bonus', 'points'])), fields=('card', 'kind'), name='account_one_stored_value_and_points_per_card'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["sv_principal", "sv_bonus", "points"])),
+                fields=("card", "kind"),
+                name="account_one_stored_value_and_points_per_card",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'store')), fields=('store', 'unit'), name='account_one_store_side_per_unit'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "store")), fields=("store", "unit"), name="account_one_store_side_per_unit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'store'), ('balance__gte', 0), _connector='OR'), name='account_customer_balance_not_negative'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "store"), ("balance__gte", 0), _connector="OR"),
+                name="account_customer_balance_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tierrule',
-            constraint=models.UniqueConstraint(fields=('group', 'tier'), name='tier_rule_once_per_group'),
+            model_name="tierrule",
+            constraint=models.UniqueConstraint(fields=("group", "tier"), name="tier_rule_once_per_group"),
         ),
         migrations.AddConstraint(
-            model_name='topuprule',
-            constraint=models.CheckConstraint(condition=models.Q(('min_amount__gt', 0)), name='top_up_rule_min_positive'),
+            model_name="topuprule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_amount__gt", 0)), name="top_up_rule_min_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='topuprule',
-            constraint=models.CheckConstraint(condition=models.Q(('bonus__gte', 0)), name='top_up_rule_bonus_not_negative'),
+            model_name="topuprule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("bonus__gte", 0)), name="top_up_rule_bonus_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='voucher',
-            index=models.Index(fields=['store', '-posted_at'], name='voucher_store_day'),
+            model_name="voucher",
+            index=models.Index(fields=["store", "-posted_at"], name="voucher_store_day"),
         ),
         migrations.AddIndex(
-            model_name='voucher',
-            index=models.Index(fields=['document_type', 'document_id'], name='voucher_document'),
+            model_name="voucher",
+            index=models.Index(fields=["document_type", "document_id"], name="voucher_document"),
         ),
         migrations.AddConstraint(
-            model_name='voucher',
-            constraint=models.UniqueConstraint(fields=('store', 'number'), name='voucher_number_unique_per_store'),
+            model_name="voucher",
+            constraint=models.UniqueConstraint(fields=("store", "number"), name="voucher_number_unique_per_store"),
         ),
         migrations.AddConstraint(
-            model_name='voucher',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('group', 'idempotency_key'), name='voucher_idempotency_key_once_per_group'),
+            model_name="voucher",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("group", "idempotency_key"),
+                name="voucher_idempotency_key_once_per_group",
+            ),
         ),
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['account', 'id'], name='posting_account_order'),
+            model_name="posting",
+            index=models.Index(fields=["account", "id"], name="posting_account_order"),
         ),
         migrations.AddConstraint(
-            model_name='posting',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='posting_amount_not_zero'),
+            model_name="posting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="posting_amount_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packageuse',
-            constraint=models.UniqueConstraint(condition=models.Q(('released_at__isnull', True)), fields=('line',), name='package_use_once_per_line'),
+            model_name="packageuse",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("released_at__isnull", True)), fields=("line",), name="package_use_once_per_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='couponuse',
-            constraint=models.UniqueConstraint(condition=models.Q(('released_at__isnull', True)), fields=('coupon',), name='coupon_used_once'),
+            model_name="couponuse",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("released_at__isnull", True)), fields=("coupon",), name="coupon_used_once"
+            ),
         ),
     ]
