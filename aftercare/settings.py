@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "aftercare.appointments",
     "aftercare.workshop",
     "aftercare.billing",
+    "aftercare.loyalty",
     "aftercare.surveys",
     "aftercare.followups",
     "aftercare.complaints",
@@ -317,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "aftercare.appointments.choices.AppointmentStatus",
         "PaymentMethodEnum": "aftercare.billing.choices.PaymentMethod",
         "PaymentKindEnum": "aftercare.billing.choices.PaymentKind",
+        "IssuedViaEnum": "aftercare.loyalty.choices.IssuedVia",
         "CustomerKindEnum": "aftercare.customers.choices.CustomerKind",
         "JobStatusEnum": "aftercare.workshop.choices.JobStatus",
         "ComplaintStatusEnum": "aftercare.complaints.choices.Status",
@@ -355,6 +357,8 @@ SCHEDULED_TASKS = [
     {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
     # Monthly, on the 1st: restore the newest backup into a scratch database and compare counts.
     {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},
+    # Points earned two calendar years ago lapse (docs/DOMAIN.md §13.1); a rerun posts nothing.
+    {"name": "points_expire", "task": "aftercare.loyalty.tasks.points_expire_nightly", "at": "02:45"},
 ]
 
 # --- Background work: heartbeats, recovery, retries (core.background) ---------------------

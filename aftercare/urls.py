@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("aftercare.followups.api.urls")),
     path("", include("aftercare.complaints.api.urls")),
     path("parts/", include("aftercare.parts.api.urls")),
+    path("loyalty/", include("aftercare.loyalty.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("catalog/", include("aftercare.catalog.urls")),
     path("", include("aftercare.customers.urls")),
     path("billing/", include("aftercare.billing.urls")),
+    path("loyalty/", include("aftercare.loyalty.urls")),
     path("", include("aftercare.service.urls")),
     path("", include("aftercare.appointments.urls")),
     path("workshop/", include("aftercare.workshop.urls")),

@@ -30,6 +30,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.exports",
     "aftercare.bench.ops.followups",
     "aftercare.bench.ops.parts",
+    "aftercare.bench.ops.loyalty",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -12,6 +12,10 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Bank transfer")
     # Accepted as a method; the stored-value balance itself belongs to loyalty.
     STORED_VALUE = "stored_value", _("Stored value")
+    # One use of a package card (套餐卡抵扣) covering one line; the uses are loyalty's.
+    PACKAGE_CARD = "package_card", _("Package card")
+    # A coupon's discount, recorded against the order; the coupon is loyalty's.
+    COUPON = "coupon", _("Coupon")
 
 
 class PaymentKind(models.TextChoices):

@@ -26,8 +26,13 @@ def online_form_token(kind: str, order_id: int, last_transaction_id: int, balanc
     return f"online-{kind}-ro{order_id}-after{last_transaction_id}-due{balance}"
 
 
+# Package uses and coupons are applied from their own page (they name a card and
+# a line, or a coupon, and the amount follows from them), never typed here.
+TYPED_METHODS = [c for c in PaymentMethod.choices if c[0] not in (PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON)]
+
+
 class PaymentForm(StyledFormMixin, forms.Form):
-    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.WECHAT)
+    method = forms.ChoiceField(label=_("Method"), choices=TYPED_METHODS, initial=PaymentMethod.WECHAT)
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
     reference = forms.CharField(
         label=_("Reference"), max_length=100, required=False,

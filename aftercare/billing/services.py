@@ -44,6 +44,32 @@ class IdempotencyConflict(Conflict):
     """An idempotency key reused for a different payment (HTTP 409 in the API)."""
 
 
+# --- methods that spend a balance another app holds -------------------------------------
+#
+# A stored-value payment is only as good as the card behind it. Billing does not
+# know cards (apps import downwards only): the app that holds the balance
+# registers a handler for its method (loyalty, for stored value, in its
+# AppConfig.ready). The handler runs inside the payment's transaction, after the
+# record is inserted and under the order's lock: it debits the balance or raises
+# ValidationError, which rolls the payment back with it. A method listed here
+# with no handler registered is refused: no payment without a balance behind it.
+HANDLED_METHODS = frozenset({PaymentMethod.STORED_VALUE, PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON})
+_METHOD_HANDLERS: dict = {}
+
+
+def register_payment_method(method: str, handler) -> None:
+    """`handler` has post(*, actor, order, payment), refund(*, actor, order, refund)
+    and reverse(*, actor, order, original, reversal); each raises ValidationError to refuse."""
+    _METHOD_HANDLERS[method] = handler
+
+
+def _method_handler(method: str):
+    handler = _METHOD_HANDLERS.get(method)
+    if handler is None and method in HANDLED_METHODS:
+        raise ValidationError({"method": _("This payment method is not available.")})
+    return handler
+
+
 def _locked(order: RepairOrder, *related: str) -> RepairOrder:
     # Lock only the order row (of=self): the balance check below must see
     # every payment committed before ours, and no other cashier may add one
@@ -212,6 +238,7 @@ def payment_post(
         raise ValidationError({"method": _("Choose a payment method.")})
     amount = _positive_amount(amount)
     key = _key(idempotency_key)
+    handler = _method_handler(method)
     try:
         with transaction.atomic():
             locked = _locked(order)
@@ -242,6 +269,8 @@ def payment_post(
                 actor=actor, order=locked, kind=PaymentKind.PAYMENT, method=method, amount=amount,
                 balance_after=balance - amount, reference=reference, key=key, pending=pending,
             )  # fmt: skip
+            if handler is not None:
+                handler.post(actor=actor, order=locked, payment=payment)
             if balance - amount == 0:
                 _settle_if_paid(actor=actor, order=locked, balance=ZERO, pending=pending)
             else:
@@ -269,6 +298,7 @@ def payment_refund(
     amount = _positive_amount(amount)
     reason = _reason(reason, _("Give the reason for the refund."))
     key = _key(idempotency_key)
+    handler = _method_handler(method)
     with transaction.atomic():
         order = _locked(order)
         paid, existing, _records = _paid_and_replay(order, key)
@@ -282,6 +312,8 @@ def payment_refund(
             actor=actor, order=order, kind=PaymentKind.REFUND, method=method, amount=-amount,
             balance_after=order.customer_total - paid + amount, reason=reason, key=key,
         )  # fmt: skip
+        if handler is not None:
+            handler.refund(actor=actor, order=order, refund=payment)
     return payment, True
 
 
@@ -299,11 +331,15 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
         if Payment.objects.filter(reverses=original).exists():
             raise ValidationError(_("This record has already been reversed."))
         balance = order_balance(order)
-        return _post(
+        reversal = _post(
             actor=actor, order=order, kind=PaymentKind.REVERSAL, method=original.method, amount=-original.amount,
             balance_after=balance + original.amount, reason=reason, reverses=original,
             reference=original.number,
         )  # fmt: skip
+        handler = _METHOD_HANDLERS.get(original.method)
+        if handler is not None:
+            handler.reverse(actor=actor, order=order, original=original, reversal=reversal)
+        return reversal
 
 
 def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:

@@ -17,6 +17,7 @@ from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.followups.demo import seed_followups
+from aftercare.loyalty.demo import seed_loyalty
 from aftercare.parts.demo import seed_parts
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
@@ -138,4 +139,6 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
                 seed_complaints(store, rng, today)
+        if options.activity:
+            seed_loyalty(result.group, result.stores, rng, today)
     return result

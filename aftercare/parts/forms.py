@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.core.forms import StyledForm
 
@@ -46,7 +47,7 @@ class ReceiveLineForm(StyledForm):
 
 
 class DocumentForm(StyledForm):
-    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("special-part document", "Document"), choices=DocumentKind.choices)
     file = forms.FileField(label=_("File"))
     shows_plate = forms.BooleanField(label=_("The plate is visible"), required=False)
 

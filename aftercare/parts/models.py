@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.catalog.models import Part
 from aftercare.core.models import Store
@@ -357,7 +358,9 @@ class SpecialDocument(models.Model):
     """One uploaded item of a special-part order's checklist (docs/DOMAIN.md §12.4)."""
 
     order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("special-part document", "document"), max_length=20, choices=DocumentKind.choices
+    )
     file = models.FileField(_("file"), upload_to="parts/documents/%Y/%m/")
     shows_plate = models.BooleanField(_("the plate is visible"), default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
