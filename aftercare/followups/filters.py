@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.bounds import ID_BOUNDS
-from aftercare.core.forms import StyledForm
+from aftercare.core.forms import AnyYesNoSelect, StyledForm
 
 from .choices import Kind, TaskStatus
 from .models import FollowUpTask
@@ -28,7 +28,7 @@ class FollowUpTaskFilterSet(django_filters.FilterSet):
     repair_order = django_filters.NumberFilter(field_name="repair_order_id", **ID_BOUNDS, label=_("Repair order"))
 
     escalated = django_filters.BooleanFilter(
-        label=_("Escalated"), field_name="escalated_at", lookup_expr="isnull", exclude=True
+        label=_("Escalated"), field_name="escalated_at", lookup_expr="isnull", exclude=True, widget=AnyYesNoSelect
     )
 
     class Meta:
