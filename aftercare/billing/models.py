@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import Store
-from aftercare.core.querysets import StoreScopedQuerySet
+from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.service.models import RepairOrder
 
@@ -21,14 +21,10 @@ from .choices import DifferenceKind, PayFlow, PaymentKind, PaymentMethod, Provid
 ZERO = Decimal("0.00")
 
 
-class PaymentQuerySet(StoreScopedQuerySet):
+class PaymentQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
     # Posted money records are never changed in bulk either: a mistake is
     # corrected by a reversing record, so the day's takings can be re-added.
-    def delete(self):
-        raise PermissionDenied("Payments are never deleted; reverse them instead.")
-
-    def update(self, **kwargs):
-        raise PermissionDenied("Payments are never edited; reverse them instead.")
+    append_only_message = "Payments are never edited or deleted; reverse them instead."
 
 
 class Payment(MoneyDocumentMixin, models.Model):

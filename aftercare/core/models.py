@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import StoreScopedQuerySet
+from .querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -66,12 +66,8 @@ class Store(TimeStampedModel):
         return self.pk
 
 
-class AuditEntryQuerySet(StoreScopedQuerySet):
-    def delete(self):
-        raise PermissionDenied("The audit trail is append-only.")
-
-    def update(self, **kwargs):
-        raise PermissionDenied("The audit trail is append-only.")
+class AuditEntryQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
+    append_only_message = "The audit trail is append-only."
 
 
 class AuditEntry(models.Model):

@@ -19,3 +19,22 @@ class StoreScopedQuerySet(models.QuerySet):
 
     def for_store(self, store):
         return self.filter(**{self.store_lookup: store})
+
+
+class AppendOnlyQuerySetMixin:
+    """Rows that are only ever added (the audit trail, payments, stock movements, ledger
+    postings): the QuerySet refuses bulk updates and deletes, so a mistake is corrected by a
+    new, reversing row and every total can be re-added from the rows. The model refuses
+    its own save-over and delete the same way."""
+
+    append_only_message = "These records are append-only; add a reversing record instead."
+
+    def delete(self):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(self.append_only_message)
+
+    def update(self, **kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(self.append_only_message)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftercare.core.models import DealerGroup, Store
-from aftercare.core.querysets import StoreScopedQuerySet
+from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.customers.models import Customer
 
@@ -240,13 +240,9 @@ class Account(models.Model):
         raise PermissionDenied("Ledger accounts are never deleted.")
 
 
-class AppendOnlyQuerySet(GroupScopedQuerySet):
+class AppendOnlyQuerySet(AppendOnlyQuerySetMixin, GroupScopedQuerySet):
     # Posted value is never changed in bulk: a mistake is reversed by a new voucher.
-    def delete(self):
-        raise PermissionDenied("Ledger records are never deleted; reverse them instead.")
-
-    def update(self, **kwargs):
-        raise PermissionDenied("Ledger records are never edited; reverse them instead.")
+    append_only_message = "Ledger records are never edited or deleted; reverse them instead."
 
 
 class Voucher(MoneyDocumentMixin, models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from aftercare.catalog.models import Part
 from aftercare.core.models import Store
-from aftercare.core.querysets import StoreScopedQuerySet
+from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.customers.models import Vehicle
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
@@ -179,12 +179,8 @@ class BinStock(models.Model):
         return f"{self.bin}: {self.on_hand}"
 
 
-class AppendOnlyQuerySet(StoreScopedQuerySet):
-    def delete(self):
-        raise PermissionDenied("Stock movements are append-only; post a reversing movement.")
-
-    def update(self, **kwargs):
-        raise PermissionDenied("Stock movements are append-only; post a reversing movement.")
+class AppendOnlyQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
+    append_only_message = "Stock movements are append-only; post a reversing movement."
 
 
 class Movement(models.Model):
