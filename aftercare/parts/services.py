@@ -773,10 +773,20 @@ def missing_documents(order: SupplierOrder) -> list[str]:
     return missing
 
 
+# A scan or phone photo of one checklist item (docs/DOMAIN.md §12.4).
+DOCUMENT_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "heic", "pdf")
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
 def document_add(*, actor, order: SupplierOrder, kind: str, file, shows_plate: bool = False) -> SpecialDocument:
     require(actor, Perm.PARTS_MANAGE, order.store)
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": _("Choose which document this is.")})
+    name = getattr(file, "name", "") or ""
+    if "." not in name or name.rsplit(".", 1)[1].lower() not in DOCUMENT_EXTENSIONS:
+        raise ValidationError({"file": _("Upload a photo or a PDF (jpg, png, webp, heic, pdf).")})
+    if not getattr(file, "size", 0) or file.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file must be between 1 byte and 10 MB.")})
     if order.status != OrderStatus.DRAFT:
         raise ValidationError(_("The order has been submitted."))
     with transaction.atomic():
