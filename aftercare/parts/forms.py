@@ -58,3 +58,7 @@ class SuggestionOrderForm(StyledForm):
 
 class CancelBackOrderForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class RejectCountForm(StyledForm):
+    reason = forms.CharField(label=_("Why (a recount is needed)"), max_length=200)

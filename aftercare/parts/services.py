@@ -26,6 +26,7 @@ from .choices import (
     DEMAND_KINDS,
     OPEN_DEMAND,
     PHOTO_KINDS,
+    CountStatus,
     DemandStatus,
     DocumentKind,
     MovementKind,
@@ -41,6 +42,8 @@ from .models import (
     ReorderRun,
     SerialUnit,
     SpecialDocument,
+    StockCount,
+    StockCountLine,
     StockItem,
     Supplier,
     SupplierOrder,
@@ -198,38 +201,102 @@ def _signed_quantity(value, field: str = "quantity") -> Decimal:
     return -quantity if negative else quantity
 
 
-def stock_count_post(*, actor, item: StockItem, bin: str, counted, note: str = "") -> Movement | None:
-    """Approve a stock count of one bin: the variance between what was counted and what the bin holds
-    becomes a count movement. Approving a variance is a manager's decision (docs/DOMAIN.md §12.1)."""
-    require(actor, Perm.PARTS_APPROVE, item.store)
+MAX_COUNT = Decimal("9999")
+
+
+def _check_count(value, field: str) -> Decimal:
     try:
-        counted = Decimal(str(counted).strip())
+        counted = Decimal(str(value).strip())
     except Exception:
-        raise ValidationError({"counted": _("Enter the counted quantity.")}) from None
-    if (
-        not counted.is_finite()
-        or counted < 0
-        or counted > Decimal("9999")
-        or counted != counted.quantize(Decimal("0.01"))
-    ):
-        raise ValidationError({"counted": _("Enter the counted quantity.")})
+        raise ValidationError({field: _("Enter the counted quantity.")}) from None
+    if not counted.is_finite() or counted < 0 or counted > MAX_COUNT or counted != counted.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Enter the counted quantity.")})
+    return counted
+
+
+def count_enter(*, actor, store, counts: dict[int, object], bin_prefix: str = "", note: str = "") -> StockCount:
+    """Save what the clerk counted, bin by bin ({bin-stock row id: counted}), as a count document with
+    what each bin held at that moment. Nothing moves until a manager approves (docs/DOMAIN.md §12.1)."""
+    require(actor, Perm.PARTS_MANAGE, store)
+    entered = {pk: value for pk, value in counts.items() if str(value).strip() != ""}
+    if not entered:
+        raise ValidationError({"counts": _("Enter at least one counted quantity.")})
+    checked = {pk: _check_count(value, f"count-{pk}") for pk, value in entered.items()}
     with transaction.atomic():
-        item = _locked(item)
-        row = _bin_row(item, bin)
-        variance = counted - row.on_hand
-        if not variance:
-            return None
-        if item.on_hand + variance < item.reserved:
-            raise ValidationError({"counted": _("The count leaves less than is reserved for repair orders.")})
-        movement = _post(
-            item, kind=MovementKind.COUNT, quantity=variance, bin=bin, unit_cost=item.avg_cost, actor=actor,
-            reason=(note or _("Stock count"))[:200],
+        rows = {row.pk: row for row in BinStock.objects.filter(store=store, pk__in=list(checked))}
+        unknown = [pk for pk in checked if pk not in rows]
+        if unknown:
+            raise ValidationError({"counts": _("Unknown bin.")})
+        count = StockCount.objects.create(
+            store=store, number=next_document_number(store=store, kind="parts_count", prefix="SC"),
+            bin_prefix=(bin_prefix or "")[:20], note=(note or "")[:200],
+            counted_by=actor if actor and actor.is_authenticated else None,
         )  # fmt: skip
-        item.save(update_fields=ITEM_FIELDS)
+        lines = [
+            StockCountLine(count=count, store=store, item_id=row.item_id, bin=row.bin, expected=row.on_hand,
+                           counted=checked[pk])
+            for pk, row in rows.items()
+        ]  # fmt: skip
+        StockCountLine.objects.bulk_create(lines)
+        audit_record(actor=actor, action="parts.count_enter", obj=count, changes={"lines": [None, len(checked)]})
+    return count
+
+
+def count_approve(*, actor, count: StockCount) -> list[Movement]:
+    """A manager approves a count's variances: each bin whose count differs from what it held when
+    counted gets one count movement of the difference (movements since the count are already in the
+    books). All or nothing: a variance that would take stock below zero or below what is reserved
+    refuses the whole approval, naming the part."""
+    require(actor, Perm.PARTS_APPROVE, count.store)
+    movements = []
+    with transaction.atomic():
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status != CountStatus.ENTERED:
+            raise ValidationError(_("This count has already been decided."))
+        now = timezone.now()
+        for line in count.lines.select_related("item").order_by("item_id", "bin"):
+            variance = line.variance
+            if not variance:
+                continue
+            item = _locked(line.item)
+            if item.on_hand + variance < item.reserved:
+                raise ValidationError(
+                    _("%(part)s: the count leaves less than is reserved for repair orders.") % {"part": item.part_no}
+                )
+            try:
+                movement = _post(
+                    item, kind=MovementKind.COUNT, quantity=variance, bin=line.bin, unit_cost=item.avg_cost,
+                    actor=actor, now=now, reason=(_("Stock count %(n)s") % {"n": count.number})[:200],
+                )  # fmt: skip
+            except ValidationError as error:
+                raise ValidationError(f"{item.part_no} {line.bin}: {' '.join(error.messages)}") from None
+            item.save(update_fields=ITEM_FIELDS)
+            line.movement = movement
+            line.save(update_fields=["movement"])
+            movements.append(movement)
+        count.status, count.decided_by, count.decided_at = CountStatus.APPROVED, actor, now
+        count.save(update_fields=["status", "decided_by", "decided_at"])
         audit_record(
-            actor=actor, action="parts.count", obj=item, changes={bin: [str(row.on_hand - variance), str(counted)]}
+            actor=actor, action="parts.count_approve", obj=count, changes={"movements": [None, len(movements)]}
         )
-    return movement
+    return movements
+
+
+def count_reject(*, actor, count: StockCount, reason: str) -> StockCount:
+    """A manager rejects a count (recount needed): nothing is posted."""
+    require(actor, Perm.PARTS_APPROVE, count.store)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the count is rejected.")})
+    with transaction.atomic():
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status != CountStatus.ENTERED:
+            raise ValidationError(_("This count has already been decided."))
+        count.status, count.decided_by, count.decided_at = CountStatus.REJECTED, actor, timezone.now()
+        count.decision_reason = reason[:200]
+        count.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        audit_record(actor=actor, action="parts.count_reject", obj=count, reason=reason)
+    return count
 
 
 def stock_transfer(*, actor, item: StockItem, quantity, from_bin: str, to_bin: str, to_store=None) -> Movement:
