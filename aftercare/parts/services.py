@@ -46,6 +46,7 @@ from .models import (
     StockCountLine,
     StockItem,
     Supplier,
+    SupplierClosure,
     SupplierOrder,
     SupplierOrderLine,
 )
@@ -756,6 +757,95 @@ def reorder_run(*, store_id: int, now=None) -> int:
             store_id=store_id, ran_at=now, items=len(ids), extension_days=max(extensions.values())
         )
     return len(ids)
+
+
+# --- Suppliers ---------------------------------------------------------------------------
+
+# What a supplier's terms may be, in days (docs/DOMAIN.md §12.2).
+SUPPLIER_DAY_BOUNDS = {
+    "order_cycle_days": (1, 90), "lead_time_days": (0, 180), "safety_days": (0, 90), "regular_weekday": (1, 7),
+}  # fmt: skip
+SUPPLIER_FIELDS = ["name", *SUPPLIER_DAY_BOUNDS, "transport", "follows_official_holidays"]
+# Terms the reorder formula reads: changing one makes the nightly job recompute the supplier's parts.
+REORDER_TERMS = ("order_cycle_days", "lead_time_days", "safety_days", "follows_official_holidays")
+CLOSURE_MAX_DAYS = 60
+
+
+def supplier_save(*, actor, store, data: dict, supplier: Supplier | None = None) -> Supplier:
+    """Create or change one of the store's suppliers: name, order cycle, lead time, safety stock,
+    regular order day, transport, whether it closes on China's official holidays."""
+    require(actor, Perm.PARTS_MANAGE, store)
+    if supplier is not None and supplier.store_id != store.pk:
+        raise ValidationError(_("Choose a supplier of this store."))
+    unknown = set(data) - set(SUPPLIER_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    errors = {}
+    name = str(data.get("name", supplier.name if supplier else "") or "").strip()
+    if not name:
+        errors["name"] = _("Enter the supplier's name.")
+    for field, (low, high) in SUPPLIER_DAY_BOUNDS.items():
+        value = data.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            errors[field] = _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if supplier is None:
+            supplier, before = Supplier(store=store), {}
+        else:
+            supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+            before = {f: getattr(supplier, f) for f in SUPPLIER_FIELDS}
+        for field in SUPPLIER_FIELDS:
+            if field in data:
+                value = data[field]
+                setattr(supplier, field, (value or "").strip() if isinstance(value, str) else value)
+        supplier.name = name
+        supplier.full_clean(exclude=["store"])
+        supplier.save()
+        changes = {
+            f: [before.get(f), getattr(supplier, f)] for f in SUPPLIER_FIELDS if before.get(f) != getattr(supplier, f)
+        }
+        if before and any(f in changes for f in REORDER_TERMS):
+            StockItem.objects.filter(store=store, supplier=supplier).update(changed_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="parts.supplier",
+            obj=supplier,
+            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+        )
+    return supplier
+
+
+def supplier_closure_add(*, actor, supplier: Supplier, first_day: date, last_day: date) -> SupplierClosure:
+    """A closure of the supplier's own (stocktaking, plant shutdown): it extends the order cycle
+    before it as official holidays do (docs/DOMAIN.md §12.2)."""
+    require(actor, Perm.PARTS_MANAGE, supplier.store)
+    if first_day is None or last_day is None:
+        raise ValidationError({"first_day": _("Enter the first and last day.")})
+    if last_day < first_day:
+        raise ValidationError({"last_day": _("The last day cannot be before the first.")})
+    if (last_day - first_day).days + 1 > CLOSURE_MAX_DAYS:
+        raise ValidationError({"last_day": _("A closure lasts at most %(n)s days.") % {"n": CLOSURE_MAX_DAYS}})
+    with transaction.atomic():
+        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if supplier.closures.filter(first_day__lte=last_day, last_day__gte=first_day).exists():
+            raise ValidationError({"first_day": _("This overlaps another closure of the supplier.")})
+        closure = SupplierClosure.objects.create(supplier=supplier, first_day=first_day, last_day=last_day)
+        audit_record(actor=actor, action="parts.closure_add", obj=supplier,
+                     changes={"closure": [None, f"{first_day}–{last_day}"]})  # fmt: skip
+    return closure
+
+
+def supplier_closure_remove(*, actor, closure: SupplierClosure) -> None:
+    require(actor, Perm.PARTS_MANAGE, closure.supplier.store)
+    with transaction.atomic():
+        deleted, _rows = SupplierClosure.objects.filter(pk=closure.pk).delete()
+        if deleted:
+            audit_record(actor=actor, action="parts.closure_remove", obj=closure.supplier,
+                         changes={"closure": [f"{closure.first_day}–{closure.last_day}", None]})  # fmt: skip
 
 
 # --- Supplier orders ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,7 @@ from .choices import OrderStatus
 from .forms import (
     AdjustForm,
     CancelBackOrderForm,
+    ClosureForm,
     DocumentForm,
     IssueForm,
     LevelsForm,
@@ -30,8 +32,19 @@ from .forms import (
     ReturnForm,
     ScanForm,
     SuggestionOrderForm,
+    SupplierForm,
 )
-from .models import BinStock, LineDemand, SerialUnit, StockCount, StockItem, SupplierOrder, SupplierOrderLine
+from .models import (
+    BinStock,
+    LineDemand,
+    SerialUnit,
+    StockCount,
+    StockItem,
+    Supplier,
+    SupplierClosure,
+    SupplierOrder,
+    SupplierOrderLine,
+)
 
 
 def _store(request):
@@ -413,6 +426,80 @@ def back_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Say why the back order is cancelled."))
     return redirect("parts:back_orders")
+
+
+def _suppliers(request):
+    return Supplier.objects.for_user(request.user, Perm.PARTS_MANAGE).filter(store=_store(request))
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    """The store's suppliers with their terms and coming closures; a new one is added here."""
+    form = SupplierForm(request.POST or None)
+    if request.method == "POST":
+        saved = post_form(
+            request, form, lambda d: services.supplier_save(actor=request.user, store=_store(request), data=d),
+            success=_("Supplier saved."),
+        )  # fmt: skip
+        if saved.ok:
+            return redirect("parts:supplier_edit", pk=saved.result.pk)
+    today = timezone.localdate()
+    suppliers = _suppliers(request).prefetch_related(
+        Prefetch("closures", queryset=SupplierClosure.objects.filter(last_day__gte=today).order_by("first_day"))
+    )
+    return render(request, "parts/suppliers.html", {"suppliers": suppliers, "form": form})
+
+
+def _supplier(request, pk) -> Supplier:
+    return get_object_or_404(_suppliers(request).select_related("store"), pk=pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    initial = {name: getattr(supplier, name) for name in services.SUPPLIER_FIELDS}
+    form = SupplierForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        saved = post_form(
+            request, form,
+            lambda d: services.supplier_save(actor=request.user, store=_store(request), supplier=supplier, data=d),
+            success=_("Supplier saved."),
+        )  # fmt: skip
+        if saved.ok:
+            return redirect("parts:supplier_edit", pk=supplier.pk)
+    context = {
+        "supplier": supplier, "form": form, "closure_form": ClosureForm(prefix="closure"),
+        "closures": supplier.closures.order_by("-first_day")[:50],
+    }  # fmt: skip
+    return render(request, "parts/supplier_form.html", context)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def supplier_closure_add(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    form = ClosureForm(request.POST, prefix="closure")
+    post_form(
+        request, form, lambda d: services.supplier_closure_add(actor=request.user, supplier=supplier, **d),
+        success=_("Closure added."),
+    )  # fmt: skip
+    for field, errors in form.errors.items():
+        messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {' '.join(errors)}")
+    return redirect("parts:supplier_edit", pk=supplier.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def supplier_closure_remove(request: HttpRequest, pk: int, closure_pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    closure = get_object_or_404(
+        SupplierClosure.objects.select_related("supplier__store"), pk=closure_pk, supplier=supplier
+    )
+    run_action(
+        request, lambda: services.supplier_closure_remove(actor=request.user, closure=closure),
+        success=_("Closure removed."),
+    )  # fmt: skip
+    return redirect("parts:supplier_edit", pk=supplier.pk)
 
 
 REPORTS = ("value", "slow", "fill", "margin")
