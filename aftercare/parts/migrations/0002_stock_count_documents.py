@@ -7,65 +7,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_background_health'),
-        ('parts', '0001_stock_movements_orders_serials'),
+        ("core", "0002_background_health"),
+        ("parts", "0001_stock_movements_orders_serials"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StockCount',
+            name="StockCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='count number')),
-                ('bin_prefix', models.CharField(blank=True, max_length=20, verbose_name='bins')),
-                ('status', models.CharField(choices=[('entered', 'Waiting for approval'), ('approved', 'Variances approved'), ('rejected', 'Rejected')], default='entered', max_length=10, verbose_name='status')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('counted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('counted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20, verbose_name="count number")),
+                ("bin_prefix", models.CharField(blank=True, max_length=20, verbose_name="bins")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("entered", "Waiting for approval"),
+                            ("approved", "Variances approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("counted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "counted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock count',
-                'verbose_name_plural': 'stock counts',
-                'ordering': ['-counted_at', '-id'],
+                "verbose_name": "stock count",
+                "verbose_name_plural": "stock counts",
+                "ordering": ["-counted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockCountLine',
+            name="StockCountLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bin', models.CharField(max_length=20, verbose_name='bin')),
-                ('expected', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='in the system')),
-                ('counted', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='counted')),
-                ('count', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='parts.stockcount')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.stockitem')),
-                ('movement', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.movement')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("bin", models.CharField(max_length=20, verbose_name="bin")),
+                ("expected", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="in the system")),
+                ("counted", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="counted")),
+                (
+                    "count",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="parts.stockcount"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="parts.stockitem"
+                    ),
+                ),
+                (
+                    "movement",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.movement",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.store"),
+                ),
             ],
             options={
-                'ordering': ['bin', 'id'],
+                "ordering": ["bin", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='stockcount',
-            index=models.Index(fields=['store', 'status', 'counted_at'], name='parts_count_status'),
+            model_name="stockcount",
+            index=models.Index(fields=["store", "status", "counted_at"], name="parts_count_status"),
         ),
         migrations.AddConstraint(
-            model_name='stockcount',
-            constraint=models.UniqueConstraint(fields=('store', 'number'), name='parts_count_number_unique'),
+            model_name="stockcount",
+            constraint=models.UniqueConstraint(fields=("store", "number"), name="parts_count_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='stockcountline',
-            constraint=models.UniqueConstraint(fields=('count', 'item', 'bin'), name='parts_count_line_once'),
+            model_name="stockcountline",
+            constraint=models.UniqueConstraint(fields=("count", "item", "bin"), name="parts_count_line_once"),
         ),
         migrations.AddConstraint(
-            model_name='stockcountline',
-            constraint=models.CheckConstraint(condition=models.Q(('counted__gte', 0)), name='parts_count_line_non_negative'),
+            model_name="stockcountline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("counted__gte", 0)), name="parts_count_line_non_negative"
+            ),
         ),
     ]
