@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         "aftercare.core.api.schema.strip_backend_integer_bounds",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "SpecialDocumentKindEnum": "aftercare.parts.choices.DocumentKind",
         "RepairOrderStatusEnum": "aftercare.service.choices.Status",
         "LineKindEnum": "aftercare.service.choices.LineKind",
         "LineStatusEnum": "aftercare.service.choices.LineStatus",

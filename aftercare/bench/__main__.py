@@ -37,6 +37,7 @@ def build(args) -> None:
     from aftercare.demo.builder import DemoOptions, build_demo
 
     from .history import History, build_history
+    from .parts_data import build_parts, parts_size
 
     scale = scale_named(args.scale, stores=args.stores)
     started = time.perf_counter()
@@ -55,6 +56,11 @@ def build(args) -> None:
         for name in ("orders", "lines", "status_changes", "appointments", "open_orders", "jobs"):
             setattr(made, name, getattr(made, name) + getattr(one, name))
     history = time.perf_counter()
+    parts_per_store, months = parts_size(scale.name)
+    movements = sum(
+        build_parts(store, parts=parts_per_store, months=months, rng=random.Random(13)) for store in result.stores
+    )
+    parts_built = time.perf_counter()
     # As the app does after migrate, seed_demo, imports and nightly (core.maintenance).
     database_analyze()
     print(
@@ -62,7 +68,8 @@ def build(args) -> None:
         f"{made.orders} repair orders ({made.lines} lines, {made.status_changes} status changes, "
         f"{made.appointments} appointments; {made.open_orders} open today, {made.jobs} jobs): "
         f"migrate {migrated - started:.0f} s, customers {generated - migrated:.0f} s, "
-        f"history {history - generated:.0f} s, analyze {time.perf_counter() - history:.0f} s, "
+        f"history {history - generated:.0f} s, {parts_per_store} parts per store ({movements} movements) "
+        f"{parts_built - history:.0f} s, analyze {time.perf_counter() - parts_built:.0f} s, "
         f"total {time.perf_counter() - started:.0f} s ({connection.vendor})",
         flush=True,
     )

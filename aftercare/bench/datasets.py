@@ -76,6 +76,7 @@ def code_key(scale: Scale, seed: int) -> str:
     aftercare = BASE_DIR / "aftercare"
     files = sorted(aftercare.glob("*/migrations/*.py")) + sorted((aftercare / "demo").glob("*.py"))
     files += [aftercare / "catalog" / "defaults.py", aftercare / "bench" / "history.py"]
+    files += [aftercare / "bench" / "parts_data.py"]
     files += [aftercare / "core" / "maintenance.py", BASE_DIR / "requirements.txt"]
     for path in files:
         if path.exists():

@@ -8,7 +8,7 @@ class PartsConfig(AppConfig):
     verbose_name = _("Parts and inventory")
 
     def ready(self) -> None:
-        from aftercare.service.services import repair_order_status_changed
+        from aftercare.service.services import repair_order_line_decided, repair_order_status_changed
 
         from . import receivers
         from .home import register_cards
@@ -18,3 +18,5 @@ class PartsConfig(AppConfig):
 
         # Approval reserves an order's part lines; cancellation releases them (docs/DOMAIN.md §12.1).
         repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="parts_ro")
+        # Additional work approved on an order already under way reserves its parts at once.
+        repair_order_line_decided.connect(receivers.on_repair_order_line_decided, dispatch_uid="parts_ro_line")

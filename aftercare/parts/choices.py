@@ -76,3 +76,11 @@ PHOTO_KINDS = (
     DocumentKind.PHOTO_LEFT_REAR,
     DocumentKind.PHOTO_RIGHT_REAR,
 )
+
+
+class CountStatus(models.TextChoices):
+    """A stock count document: entered by the clerk, then approved or rejected by a manager."""
+
+    ENTERED = "entered", _("Waiting for approval")
+    APPROVED = "approved", _("Variances approved")
+    REJECTED = "rejected", _("Rejected")

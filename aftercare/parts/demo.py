@@ -17,7 +17,16 @@ from aftercare.service.models import RepairOrder
 
 from . import services
 from .choices import MovementKind, PartClass, SerialStatus
-from .models import BinStock, LineDemand, Movement, SerialUnit, StockItem, Supplier, SupplierOrderLine
+from .models import (
+    BinStock,
+    LineDemand,
+    Movement,
+    SerialUnit,
+    StockItem,
+    Supplier,
+    SupplierClosure,
+    SupplierOrderLine,
+)
 
 # part number -> (category, monthly demand, bin); the catalogue's parts plus EV core parts.
 PROFILE = {
@@ -263,4 +272,14 @@ def seed_parts(store: Store, rng: random.Random, today) -> int:
             max_qty="90",
             reason="机滤用量大：增大MAX、减小MIN，减少订货频次",
         )
+    # The brand supplier's own stocktaking closure next week, beside the official holidays.
+    SupplierClosure.objects.create(
+        supplier=bosch, first_day=today + timedelta(days=8), last_day=today + timedelta(days=10)
+    )
+    # Yesterday's count of the A-01 bins, waiting for the manager: one bin short by one.
+    clerk = store.memberships.filter(role=Role.PARTS_CLERK).select_related("user").first()
+    rows = list(BinStock.objects.filter(store=store, bin__startswith="A-01", on_hand__gt=0).order_by("bin")[:5])
+    if clerk is not None and rows:
+        counts = {row.pk: row.on_hand - (1 if n == 0 else 0) for n, row in enumerate(rows)}
+        services.count_enter(actor=clerk.user, store=store, counts=counts, bin_prefix="A-01", note="月末盘点 A-01 区")
     return len(movements)

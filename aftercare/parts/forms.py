@@ -58,3 +58,30 @@ class SuggestionOrderForm(StyledForm):
 
 class CancelBackOrderForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class RejectCountForm(StyledForm):
+    reason = forms.CharField(label=_("Why (a recount is needed)"), max_length=200)
+
+
+class SupplierForm(StyledForm):
+    """A supplier's terms, in days, as the reorder formula reads them (docs/DOMAIN.md §12.2)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    order_cycle_days = forms.IntegerField(label=_("Order cycle (days)"), min_value=1, max_value=90, initial=7)
+    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=0, max_value=180, initial=3)
+    safety_days = forms.IntegerField(label=_("Safety stock (days)"), min_value=0, max_value=90, initial=5)
+    regular_weekday = forms.TypedChoiceField(
+        label=_("Regular order day"), coerce=int, initial=1,
+        choices=[(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")), (5, _("Friday")),
+                 (6, _("Saturday")), (7, _("Sunday"))],
+    )  # fmt: skip
+    transport = forms.CharField(label=_("Transport"), max_length=50, required=False)
+    follows_official_holidays = forms.BooleanField(
+        label=_("Closes on China's official holidays"), required=False, initial=True
+    )
+
+
+class ClosureForm(StyledForm):
+    first_day = forms.DateField(label=_("First day"))
+    last_day = forms.DateField(label=_("Last day"))

@@ -18,7 +18,16 @@ from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySe
 from aftercare.customers.models import Vehicle
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
-from .choices import DemandStatus, DocumentKind, MovementKind, OrderStatus, OrderType, PartClass, SerialStatus
+from .choices import (
+    CountStatus,
+    DemandStatus,
+    DocumentKind,
+    MovementKind,
+    OrderStatus,
+    OrderType,
+    PartClass,
+    SerialStatus,
+)
 
 ZERO = Decimal("0")
 # PostgreSQL answers LIKE 'x%' from varchar_pattern_ops whatever the collation.
@@ -412,3 +421,62 @@ class ReorderRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class StockCount(models.Model):
+    """A stock count (盘点) of a range of bins as the clerk entered it: the counts are not applied
+    until a manager approves the variances, which posts one count movement per differing bin, or
+    rejects them (docs/DOMAIN.md §12.1)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    number = models.CharField(_("count number"), max_length=20)
+    bin_prefix = models.CharField(_("bins"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=CountStatus.choices, default=CountStatus.ENTERED)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    counted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+        ordering = ["-counted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["store", "number"], name="parts_count_number_unique")]
+        indexes = [models.Index(fields=["store", "status", "counted_at"], name="parts_count_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StockCountLine(models.Model):
+    """One bin of one part on a count: what the bin held when the clerk counted, and what was counted."""
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="+")
+    bin = models.CharField(_("bin"), max_length=20)
+    expected = models.DecimalField(_("in the system"), max_digits=12, decimal_places=2)
+    counted = models.DecimalField(_("counted"), max_digits=12, decimal_places=2)
+    movement = models.OneToOneField(Movement, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["bin", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "item", "bin"], name="parts_count_line_once"),
+            models.CheckConstraint(condition=Q(counted__gte=0), name="parts_count_line_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bin}: {self.counted}"
+
+    @property
+    def variance(self) -> Decimal:
+        return self.counted - self.expected

@@ -12,3 +12,12 @@ def on_repair_order_status_changed(sender, repair_order_id, to_status, **kwargs)
         from .services import demands_sync
 
         demands_sync(repair_order_id=repair_order_id)
+
+
+def on_repair_order_line_decided(sender, repair_order_id, approved, **kwargs):
+    # Additional work the customer approves after the order was approved reserves its parts at once
+    # (docs/DOMAIN.md §12.1); demands_sync reserves only while the order is in a reserving state.
+    if approved:
+        from .services import demands_sync
+
+        demands_sync(repair_order_id=repair_order_id)

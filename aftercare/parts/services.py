@@ -26,6 +26,7 @@ from .choices import (
     DEMAND_KINDS,
     OPEN_DEMAND,
     PHOTO_KINDS,
+    CountStatus,
     DemandStatus,
     DocumentKind,
     MovementKind,
@@ -41,8 +42,11 @@ from .models import (
     ReorderRun,
     SerialUnit,
     SpecialDocument,
+    StockCount,
+    StockCountLine,
     StockItem,
     Supplier,
+    SupplierClosure,
     SupplierOrder,
     SupplierOrderLine,
 )
@@ -198,38 +202,102 @@ def _signed_quantity(value, field: str = "quantity") -> Decimal:
     return -quantity if negative else quantity
 
 
-def stock_count_post(*, actor, item: StockItem, bin: str, counted, note: str = "") -> Movement | None:
-    """Approve a stock count of one bin: the variance between what was counted and what the bin holds
-    becomes a count movement. Approving a variance is a manager's decision (docs/DOMAIN.md §12.1)."""
-    require(actor, Perm.PARTS_APPROVE, item.store)
+MAX_COUNT = Decimal("9999")
+
+
+def _check_count(value, field: str) -> Decimal:
     try:
-        counted = Decimal(str(counted).strip())
+        counted = Decimal(str(value).strip())
     except Exception:
-        raise ValidationError({"counted": _("Enter the counted quantity.")}) from None
-    if (
-        not counted.is_finite()
-        or counted < 0
-        or counted > Decimal("9999")
-        or counted != counted.quantize(Decimal("0.01"))
-    ):
-        raise ValidationError({"counted": _("Enter the counted quantity.")})
+        raise ValidationError({field: _("Enter the counted quantity.")}) from None
+    if not counted.is_finite() or counted < 0 or counted > MAX_COUNT or counted != counted.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Enter the counted quantity.")})
+    return counted
+
+
+def count_enter(*, actor, store, counts: dict[int, object], bin_prefix: str = "", note: str = "") -> StockCount:
+    """Save what the clerk counted, bin by bin ({bin-stock row id: counted}), as a count document with
+    what each bin held at that moment. Nothing moves until a manager approves (docs/DOMAIN.md §12.1)."""
+    require(actor, Perm.PARTS_MANAGE, store)
+    entered = {pk: value for pk, value in counts.items() if str(value).strip() != ""}
+    if not entered:
+        raise ValidationError({"counts": _("Enter at least one counted quantity.")})
+    checked = {pk: _check_count(value, f"count-{pk}") for pk, value in entered.items()}
     with transaction.atomic():
-        item = _locked(item)
-        row = _bin_row(item, bin)
-        variance = counted - row.on_hand
-        if not variance:
-            return None
-        if item.on_hand + variance < item.reserved:
-            raise ValidationError({"counted": _("The count leaves less than is reserved for repair orders.")})
-        movement = _post(
-            item, kind=MovementKind.COUNT, quantity=variance, bin=bin, unit_cost=item.avg_cost, actor=actor,
-            reason=(note or _("Stock count"))[:200],
+        rows = {row.pk: row for row in BinStock.objects.filter(store=store, pk__in=list(checked))}
+        unknown = [pk for pk in checked if pk not in rows]
+        if unknown:
+            raise ValidationError({"counts": _("Unknown bin.")})
+        count = StockCount.objects.create(
+            store=store, number=next_document_number(store=store, kind="parts_count", prefix="SC"),
+            bin_prefix=(bin_prefix or "")[:20], note=(note or "")[:200],
+            counted_by=actor if actor and actor.is_authenticated else None,
         )  # fmt: skip
-        item.save(update_fields=ITEM_FIELDS)
+        lines = [
+            StockCountLine(count=count, store=store, item_id=row.item_id, bin=row.bin, expected=row.on_hand,
+                           counted=checked[pk])
+            for pk, row in rows.items()
+        ]  # fmt: skip
+        StockCountLine.objects.bulk_create(lines)
+        audit_record(actor=actor, action="parts.count_enter", obj=count, changes={"lines": [None, len(checked)]})
+    return count
+
+
+def count_approve(*, actor, count: StockCount) -> list[Movement]:
+    """A manager approves a count's variances: each bin whose count differs from what it held when
+    counted gets one count movement of the difference (movements since the count are already in the
+    books). All or nothing: a variance that would take stock below zero or below what is reserved
+    refuses the whole approval, naming the part."""
+    require(actor, Perm.PARTS_APPROVE, count.store)
+    movements = []
+    with transaction.atomic():
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status != CountStatus.ENTERED:
+            raise ValidationError(_("This count has already been decided."))
+        now = timezone.now()
+        for line in count.lines.select_related("item").order_by("item_id", "bin"):
+            variance = line.variance
+            if not variance:
+                continue
+            item = _locked(line.item)
+            if item.on_hand + variance < item.reserved:
+                raise ValidationError(
+                    _("%(part)s: the count leaves less than is reserved for repair orders.") % {"part": item.part_no}
+                )
+            try:
+                movement = _post(
+                    item, kind=MovementKind.COUNT, quantity=variance, bin=line.bin, unit_cost=item.avg_cost,
+                    actor=actor, now=now, reason=(_("Stock count %(n)s") % {"n": count.number})[:200],
+                )  # fmt: skip
+            except ValidationError as error:
+                raise ValidationError(f"{item.part_no} {line.bin}: {' '.join(error.messages)}") from None
+            item.save(update_fields=ITEM_FIELDS)
+            line.movement = movement
+            line.save(update_fields=["movement"])
+            movements.append(movement)
+        count.status, count.decided_by, count.decided_at = CountStatus.APPROVED, actor, now
+        count.save(update_fields=["status", "decided_by", "decided_at"])
         audit_record(
-            actor=actor, action="parts.count", obj=item, changes={bin: [str(row.on_hand - variance), str(counted)]}
+            actor=actor, action="parts.count_approve", obj=count, changes={"movements": [None, len(movements)]}
         )
-    return movement
+    return movements
+
+
+def count_reject(*, actor, count: StockCount, reason: str) -> StockCount:
+    """A manager rejects a count (recount needed): nothing is posted."""
+    require(actor, Perm.PARTS_APPROVE, count.store)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the count is rejected.")})
+    with transaction.atomic():
+        count = StockCount.objects.select_for_update().get(pk=count.pk)
+        if count.status != CountStatus.ENTERED:
+            raise ValidationError(_("This count has already been decided."))
+        count.status, count.decided_by, count.decided_at = CountStatus.REJECTED, actor, timezone.now()
+        count.decision_reason = reason[:200]
+        count.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        audit_record(actor=actor, action="parts.count_reject", obj=count, reason=reason)
+    return count
 
 
 def stock_transfer(*, actor, item: StockItem, quantity, from_bin: str, to_bin: str, to_store=None) -> Movement:
@@ -691,6 +759,95 @@ def reorder_run(*, store_id: int, now=None) -> int:
     return len(ids)
 
 
+# --- Suppliers ---------------------------------------------------------------------------
+
+# What a supplier's terms may be, in days (docs/DOMAIN.md §12.2).
+SUPPLIER_DAY_BOUNDS = {
+    "order_cycle_days": (1, 90), "lead_time_days": (0, 180), "safety_days": (0, 90), "regular_weekday": (1, 7),
+}  # fmt: skip
+SUPPLIER_FIELDS = ["name", *SUPPLIER_DAY_BOUNDS, "transport", "follows_official_holidays"]
+# Terms the reorder formula reads: changing one makes the nightly job recompute the supplier's parts.
+REORDER_TERMS = ("order_cycle_days", "lead_time_days", "safety_days", "follows_official_holidays")
+CLOSURE_MAX_DAYS = 60
+
+
+def supplier_save(*, actor, store, data: dict, supplier: Supplier | None = None) -> Supplier:
+    """Create or change one of the store's suppliers: name, order cycle, lead time, safety stock,
+    regular order day, transport, whether it closes on China's official holidays."""
+    require(actor, Perm.PARTS_MANAGE, store)
+    if supplier is not None and supplier.store_id != store.pk:
+        raise ValidationError(_("Choose a supplier of this store."))
+    unknown = set(data) - set(SUPPLIER_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    errors = {}
+    name = str(data.get("name", supplier.name if supplier else "") or "").strip()
+    if not name:
+        errors["name"] = _("Enter the supplier's name.")
+    for field, (low, high) in SUPPLIER_DAY_BOUNDS.items():
+        value = data.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            errors[field] = _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if supplier is None:
+            supplier, before = Supplier(store=store), {}
+        else:
+            supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+            before = {f: getattr(supplier, f) for f in SUPPLIER_FIELDS}
+        for field in SUPPLIER_FIELDS:
+            if field in data:
+                value = data[field]
+                setattr(supplier, field, (value or "").strip() if isinstance(value, str) else value)
+        supplier.name = name
+        supplier.full_clean(exclude=["store"])
+        supplier.save()
+        changes = {
+            f: [before.get(f), getattr(supplier, f)] for f in SUPPLIER_FIELDS if before.get(f) != getattr(supplier, f)
+        }
+        if before and any(f in changes for f in REORDER_TERMS):
+            StockItem.objects.filter(store=store, supplier=supplier).update(changed_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="parts.supplier",
+            obj=supplier,
+            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+        )
+    return supplier
+
+
+def supplier_closure_add(*, actor, supplier: Supplier, first_day: date, last_day: date) -> SupplierClosure:
+    """A closure of the supplier's own (stocktaking, plant shutdown): it extends the order cycle
+    before it as official holidays do (docs/DOMAIN.md §12.2)."""
+    require(actor, Perm.PARTS_MANAGE, supplier.store)
+    if first_day is None or last_day is None:
+        raise ValidationError({"first_day": _("Enter the first and last day.")})
+    if last_day < first_day:
+        raise ValidationError({"last_day": _("The last day cannot be before the first.")})
+    if (last_day - first_day).days + 1 > CLOSURE_MAX_DAYS:
+        raise ValidationError({"last_day": _("A closure lasts at most %(n)s days.") % {"n": CLOSURE_MAX_DAYS}})
+    with transaction.atomic():
+        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if supplier.closures.filter(first_day__lte=last_day, last_day__gte=first_day).exists():
+            raise ValidationError({"first_day": _("This overlaps another closure of the supplier.")})
+        closure = SupplierClosure.objects.create(supplier=supplier, first_day=first_day, last_day=last_day)
+        audit_record(actor=actor, action="parts.closure_add", obj=supplier,
+                     changes={"closure": [None, f"{first_day}–{last_day}"]})  # fmt: skip
+    return closure
+
+
+def supplier_closure_remove(*, actor, closure: SupplierClosure) -> None:
+    require(actor, Perm.PARTS_MANAGE, closure.supplier.store)
+    with transaction.atomic():
+        deleted, _rows = SupplierClosure.objects.filter(pk=closure.pk).delete()
+        if deleted:
+            audit_record(actor=actor, action="parts.closure_remove", obj=closure.supplier,
+                         changes={"closure": [f"{closure.first_day}–{closure.last_day}", None]})  # fmt: skip
+
+
 # --- Supplier orders ---------------------------------------------------------------------
 
 
@@ -773,10 +930,20 @@ def missing_documents(order: SupplierOrder) -> list[str]:
     return missing
 
 
+# A scan or phone photo of one checklist item (docs/DOMAIN.md §12.4).
+DOCUMENT_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "heic", "pdf")
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
 def document_add(*, actor, order: SupplierOrder, kind: str, file, shows_plate: bool = False) -> SpecialDocument:
     require(actor, Perm.PARTS_MANAGE, order.store)
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": _("Choose which document this is.")})
+    name = getattr(file, "name", "") or ""
+    if "." not in name or name.rsplit(".", 1)[1].lower() not in DOCUMENT_EXTENSIONS:
+        raise ValidationError({"file": _("Upload a photo or a PDF (jpg, png, webp, heic, pdf).")})
+    if not getattr(file, "size", 0) or file.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file must be between 1 byte and 10 MB.")})
     if order.status != OrderStatus.DRAFT:
         raise ValidationError(_("The order has been submitted."))
     with transaction.atomic():

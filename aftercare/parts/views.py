@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftercare.core.exports import export_response
+from aftercare.core.money import to_money
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import permission_required, post_form, run_action
@@ -22,15 +23,28 @@ from .choices import OrderStatus
 from .forms import (
     AdjustForm,
     CancelBackOrderForm,
+    ClosureForm,
     DocumentForm,
     IssueForm,
     LevelsForm,
     ReceiveLineForm,
+    RejectCountForm,
     ReturnForm,
     ScanForm,
     SuggestionOrderForm,
+    SupplierForm,
 )
-from .models import BinStock, LineDemand, SerialUnit, StockItem, SupplierOrder, SupplierOrderLine
+from .models import (
+    BinStock,
+    LineDemand,
+    SerialUnit,
+    StockCount,
+    StockItem,
+    Supplier,
+    SupplierClosure,
+    SupplierOrder,
+    SupplierOrderLine,
+)
 
 
 def _store(request):
@@ -164,36 +178,110 @@ def stock_levels(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("parts:stock_detail", pk=item.pk)
 
 
-@permission_required(Perm.PARTS_MANAGE)
-def count_sheet(request: HttpRequest) -> HttpResponse:
-    """Stock count by bin: print the sheet, enter counts; a manager approves the variances."""
-    prefix = request.GET.get("bin", "")[:20]
-    rows = (
+def _count_rows(request, prefix: str):
+    return (
         BinStock.objects.for_user(request.user, Perm.PARTS_MANAGE)
         .filter(store=_store(request), bin__startswith=prefix)
         .select_related("item")
-        .order_by("bin", "item__part_no")[:300]
+        .order_by("bin", "item__part_no")[:COUNT_SHEET_ROWS]
     )
+
+
+COUNT_SHEET_ROWS = 300
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def count_sheet(request: HttpRequest) -> HttpResponse:
+    """Stock count by bin: the clerk enters what is on the shelves and saves it as a count
+    document; nothing moves until a manager approves the variances (docs/DOMAIN.md §12.1)."""
+    prefix = (request.GET.get("bin") or request.POST.get("bin") or "")[:20]
+    rows = list(_count_rows(request, prefix))
     if request.method == "POST":
-        posted = 0
+        counts = {row.pk: request.POST.get(f"count-{row.pk}", "")[:20] for row in rows}
+        note = request.POST.get("note", "")[:200]
+
+        def enter():
+            return services.count_enter(
+                actor=request.user, store=_store(request), counts=counts, bin_prefix=prefix, note=note
+            )
+
+        outcome = run_action(
+            request,
+            enter,
+            success=lambda count: _("Count %(n)s saved; a manager approves the variances.") % {"n": count.number},
+        )
+        if outcome.ok:
+            return redirect("parts:count_detail", pk=outcome.result.pk)
         for row in rows:
-            counted = request.POST.get(f"count-{row.pk}", "").strip()
-            if counted == "":
-                continue
-            try:
-                if services.stock_count_post(actor=request.user, item=row.item, bin=row.bin, counted=counted):
-                    posted += 1
-            except (ValidationError, PermissionError) as error:
-                messages.error(
-                    request, f"{row.item.part_no} {row.bin}: {' '.join(getattr(error, 'messages', [str(error)]))}"
-                )
-            except Exception as error:  # PermissionDenied
-                messages.error(request, str(error))
-                break
-        messages.success(request, _("%(n)s variances approved.") % {"n": posted})
-        return redirect(f"{request.path}?bin={prefix}")
+            row.entered = counts[row.pk]
     can_approve = request.user.has_perm(Perm.PARTS_APPROVE, _store(request))
-    return render(request, "parts/count.html", {"rows": rows, "prefix": prefix, "can_approve": can_approve})
+    counts = (
+        StockCount.objects.for_user(request.user, Perm.PARTS_MANAGE)
+        .filter(store=_store(request))
+        .select_related("counted_by")[:20]
+    )
+    return render(
+        request,
+        "parts/count.html",
+        {"rows": rows, "prefix": prefix, "can_approve": can_approve, "counts": counts},
+    )
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def count_print(request: HttpRequest) -> HttpResponse:
+    """The printable count sheet: bins in order, a blank to write each count in, no system quantity."""
+    prefix = request.GET.get("bin", "")[:20]
+    rows = _count_rows(request, prefix)
+    return render(request, "parts/count_print.html", {"rows": rows, "prefix": prefix, "now": timezone.now()})
+
+
+def _count(request, pk) -> StockCount:
+    counts = StockCount.objects.for_user(request.user, Perm.PARTS_MANAGE)
+    return get_object_or_404(counts.select_related("store", "counted_by", "decided_by"), pk=pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    count = _count(request, pk)
+    lines = list(count.lines.select_related("item"))
+    for line in lines:
+        line.value = to_money(line.variance * line.item.avg_cost)
+    context = {
+        "count": count, "lines": lines, "reject_form": RejectCountForm(),
+        "can_approve": request.user.has_perm(Perm.PARTS_APPROVE, count.store),
+        "differing": sum(1 for line in lines if line.variance), "total": to_money(sum(x.value for x in lines)),
+    }  # fmt: skip
+    return render(request, "parts/count_detail.html", context)
+
+
+def _approvable_count(request, pk) -> StockCount:
+    return get_object_or_404(StockCount.objects.for_user(request.user, Perm.PARTS_APPROVE), pk=pk)
+
+
+@permission_required(Perm.PARTS_APPROVE)
+@require_POST
+def count_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    count = _approvable_count(request, pk)
+    run_action(
+        request,
+        lambda: services.count_approve(actor=request.user, count=count),
+        success=lambda moves: _("%(n)s variances posted.") % {"n": len(moves)},
+    )
+    return redirect("parts:count_detail", pk=count.pk)
+
+
+@permission_required(Perm.PARTS_APPROVE)
+@require_POST
+def count_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    count = _approvable_count(request, pk)
+    form = RejectCountForm(request.POST)
+    post_form(
+        request, form, lambda d: services.count_reject(actor=request.user, count=count, **d),
+        success=_("Count rejected: nothing was posted."),
+    )  # fmt: skip
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect("parts:count_detail", pk=count.pk)
 
 
 @permission_required(Perm.PARTS_MANAGE)
@@ -338,6 +426,80 @@ def back_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Say why the back order is cancelled."))
     return redirect("parts:back_orders")
+
+
+def _suppliers(request):
+    return Supplier.objects.for_user(request.user, Perm.PARTS_MANAGE).filter(store=_store(request))
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    """The store's suppliers with their terms and coming closures; a new one is added here."""
+    form = SupplierForm(request.POST or None)
+    if request.method == "POST":
+        saved = post_form(
+            request, form, lambda d: services.supplier_save(actor=request.user, store=_store(request), data=d),
+            success=_("Supplier saved."),
+        )  # fmt: skip
+        if saved.ok:
+            return redirect("parts:supplier_edit", pk=saved.result.pk)
+    today = timezone.localdate()
+    suppliers = _suppliers(request).prefetch_related(
+        Prefetch("closures", queryset=SupplierClosure.objects.filter(last_day__gte=today).order_by("first_day"))
+    )
+    return render(request, "parts/suppliers.html", {"suppliers": suppliers, "form": form})
+
+
+def _supplier(request, pk) -> Supplier:
+    return get_object_or_404(_suppliers(request).select_related("store"), pk=pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    initial = {name: getattr(supplier, name) for name in services.SUPPLIER_FIELDS}
+    form = SupplierForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        saved = post_form(
+            request, form,
+            lambda d: services.supplier_save(actor=request.user, store=_store(request), supplier=supplier, data=d),
+            success=_("Supplier saved."),
+        )  # fmt: skip
+        if saved.ok:
+            return redirect("parts:supplier_edit", pk=supplier.pk)
+    context = {
+        "supplier": supplier, "form": form, "closure_form": ClosureForm(prefix="closure"),
+        "closures": supplier.closures.order_by("-first_day")[:50],
+    }  # fmt: skip
+    return render(request, "parts/supplier_form.html", context)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def supplier_closure_add(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    form = ClosureForm(request.POST, prefix="closure")
+    post_form(
+        request, form, lambda d: services.supplier_closure_add(actor=request.user, supplier=supplier, **d),
+        success=_("Closure added."),
+    )  # fmt: skip
+    for field, errors in form.errors.items():
+        messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {' '.join(errors)}")
+    return redirect("parts:supplier_edit", pk=supplier.pk)
+
+
+@permission_required(Perm.PARTS_MANAGE)
+@require_POST
+def supplier_closure_remove(request: HttpRequest, pk: int, closure_pk: int) -> HttpResponse:
+    supplier = _supplier(request, pk)
+    closure = get_object_or_404(
+        SupplierClosure.objects.select_related("supplier__store"), pk=closure_pk, supplier=supplier
+    )
+    run_action(
+        request, lambda: services.supplier_closure_remove(actor=request.user, closure=closure),
+        success=_("Closure removed."),
+    )  # fmt: skip
+    return redirect("parts:supplier_edit", pk=supplier.pk)
 
 
 REPORTS = ("value", "slow", "fill", "margin")

@@ -5,10 +5,10 @@
 issuing a part to a repair-order line, and the nightly reorder job for one store and for
 the group.
 
-The parts data is built once per run on first use and committed in the working copy: per
-store `PARTS_PER_STORE` parts (30,000 at the default scale) with `MONTHS` of movements for
-the fifth of them that move, open part lines for the queue, and yesterday's reorder run
-with a few hundred parts moved since. Floors as elsewhere: hand-written SQL fetching the
+The parts data (aftercare.bench.parts_data: 30,000 parts per store with three years of
+movements, yesterday's reorder run) is part of the cached dataset; an older dataset without it
+gets it on first use, committed in the working copy. The open part lines for the queue and the
+timed issues are added to the working copy on first use. Floors as elsewhere: hand-written SQL fetching the
 same rows (plus the do-nothing view for pages), the same rows written by hand for the issue,
 and the same set-based statements for the nightly job, rolled back like the job is."""
 
@@ -20,7 +20,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from aftercare.catalog.models import Part
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 from aftercare.parts import selectors, services
@@ -30,68 +29,20 @@ from aftercare.service.choices import LineKind
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
 from ..harness import NIGHTLY, PAGE, SEARCH, WRITE, Case, Context, operation
+from ..parts_data import build_parts, parts_size
 from .customers import _ok, raw
 
 MODELS = (StockItem, Movement, LineDemand, RepairOrder, RepairOrderLine, BinStock)
 T = {m.__name__: m._meta.db_table for m in MODELS}
-NAMES = (
-    "机油滤清器 空气滤清器 空调滤清器 前刹车片 后刹车片 火花塞 雨刮片 前减震器 轮毂轴承 水泵 节温器 正时皮带 "
-    "发电机皮带 氧传感器 点火线圈 刹车盘 转向拉杆 球头 喷油嘴 燃油泵"
-).split()
 QUEUE_LINES = 60
 
 
 def _sizes(ctx: Context) -> tuple[int, int]:
-    return (300, 12) if ctx.scale == "tiny" else (30_000, 36)
+    return parts_size("tiny" if ctx.scale == "tiny" else "store")
 
 
 def _store(ctx: Context) -> Store:
     return Store.objects.get(pk=ctx.users["manager"].store_ids(Perm.PARTS_MANAGE)[0])
-
-
-def _build_store(store: Store, parts: int, months: int, rng: random.Random) -> None:
-    now = timezone.now()
-    have = StockItem.objects.filter(store=store).count()
-    if have >= parts:
-        return
-    keys = {name: services.name_keys(name) for name in NAMES}
-    new_parts = [
-        Part(group_id=store.group_id, store=store, part_no=f"BP{store.pk:02d}{n:06d}", name=f"{NAMES[n % len(NAMES)]}",
-             brand="本田", is_oem=True, unit_price=Decimal(20 + n % 500))
-        for n in range(have, parts)
-    ]  # fmt: skip
-    Part.objects.bulk_create(new_parts, batch_size=5000)
-    created = Part.objects.filter(store=store, part_no__startswith=f"BP{store.pk:02d}").order_by("id")
-    items = []
-    for n, (part_id, part_no, name, price) in enumerate(created.values_list("id", "part_no", "name", "unit_price")):
-        pinyin, initials = keys[name]
-        items.append(StockItem(
-            store=store, part_id=part_id, part_no=part_no, name=name, name_pinyin=pinyin, name_initials=initials,
-            main_bin=f"{'ABCDEFGH'[n % 8]}-{n // 800 % 40:02d}-{n % 40:02d}", on_hand=Decimal(rng.randint(0, 40)),
-            avg_cost=(price * Decimal("0.6")).quantize(Decimal("0.01")), changed_at=now - timedelta(days=3),
-        ))  # fmt: skip
-    StockItem.objects.bulk_create(items, batch_size=5000)
-    rows = list(StockItem.objects.filter(store=store).values_list("id", "main_bin", "on_hand"))
-    BinStock.objects.bulk_create(
-        [BinStock(item_id=pk, store=store, bin=bin, on_hand=on_hand) for pk, bin, on_hand in rows], batch_size=5000
-    )
-    movements = []
-    start = now - timedelta(days=30 * months)
-    for pk, bin, _on_hand in rows[::5]:
-        for month in range(months):
-            at = start + timedelta(days=30 * month + rng.randint(0, 27))
-            row = {"store": store, "item_id": pk, "bin": bin, "unit_cost": 10, "on_hand_after": 0, "created_at": at}
-            movements.append(Movement(kind=MovementKind.ISSUE, quantity=-rng.randint(1, 8), **row))
-            if month % 3 == 0:
-                movements.append(Movement(kind=MovementKind.RECEIPT, quantity=rng.randint(10, 30), **row))
-        if len(movements) >= 20_000:
-            Movement.objects.bulk_create(movements, batch_size=5000)
-            movements = []
-    Movement.objects.bulk_create(movements, batch_size=5000)
-    # Yesterday's nightly run, and the parts that moved since (one in fifty).
-    ReorderRun.objects.create(store=store, ran_at=now - timedelta(hours=20), items=len(rows),
-                              extension_days=services.holiday_extension_days(None, timezone.localdate()))  # fmt: skip
-    StockItem.objects.filter(pk__in=[pk for pk, _b, _o in rows[::50]]).update(changed_at=now - timedelta(hours=6))
 
 
 def _dataset(ctx: Context) -> dict:
@@ -102,7 +53,7 @@ def _dataset(ctx: Context) -> dict:
     store = _store(ctx)
     stores = list(Store.objects.filter(group_id=store.group_id, is_active=True).order_by("id"))
     for each in stores:
-        _build_store(each, parts, months, rng)
+        build_parts(each, parts=parts, months=months, rng=rng)  # a no-op on a dataset that has them
     # Open part lines: the queue, and one line per timed issue (run and floor).
     needed = 2 * (ctx.warmup + ctx.repeats + 4) + QUEUE_LINES
     taken = LineDemand.objects.values("line_id")

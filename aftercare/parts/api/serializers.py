@@ -2,8 +2,8 @@ from rest_framework import serializers
 
 from aftercare.core.api.serializers import ModelSerializer, StrictInputMixin
 
-from ..choices import OrderType, PartClass
-from ..models import LineDemand, Movement, StockItem, SupplierOrder, SupplierOrderLine
+from ..choices import DocumentKind, OrderType, PartClass
+from ..models import LineDemand, Movement, SpecialDocument, StockItem, SupplierOrder, SupplierOrderLine
 
 QTY = {"max_digits": 8, "decimal_places": 2}
 ID = {"min_value": 1, "max_value": 2**53}
@@ -130,3 +130,28 @@ class ReceiptInSerializer(StrictInputMixin, serializers.Serializer):
 
 class ReceiveInSerializer(StrictInputMixin, serializers.Serializer):
     receipts = ReceiptInSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class LevelsInSerializer(StrictInputMixin, serializers.Serializer):
+    """MIN/MAX by hand: an empty or missing value clears that override; the reason is required."""
+
+    min_qty = serializers.DecimalField(required=False, allow_null=True, min_value=0, **QTY)
+    max_qty = serializers.DecimalField(required=False, allow_null=True, min_value=0, **QTY)
+    reason = serializers.CharField(max_length=200)
+
+
+class BackOrderCancelInSerializer(StrictInputMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class DocumentInSerializer(StrictInputMixin, serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField(max_length=100)
+    shows_plate = serializers.BooleanField(required=False, default=False)
+
+
+class DocumentSerializer(ModelSerializer):
+    class Meta:
+        model = SpecialDocument
+        fields = ["id", "order", "kind", "shows_plate", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aftercare.core.api.permissions import require
@@ -18,8 +19,12 @@ from .. import services
 from ..choices import OPEN_DEMAND, OrderStatus
 from ..models import LineDemand, Movement, StockItem, Supplier, SupplierOrder, SupplierOrderLine
 from .serializers import (
+    BackOrderCancelInSerializer,
     DemandSerializer,
+    DocumentInSerializer,
+    DocumentSerializer,
     IssueInSerializer,
+    LevelsInSerializer,
     MovementInSerializer,
     MovementSerializer,
     OrderInSerializer,
@@ -44,7 +49,7 @@ def _int(value):
         OpenApiParameter("store", int),
     ]
 )
-class StockViewSet(viewsets.ReadOnlyModelViewSet):
+class _StockBase(viewsets.ReadOnlyModelViewSet):
     """Stock per part and store: on hand, reserved, available, on order, average cost, bins."""
 
     serializer_class = StockItemSerializer
@@ -63,7 +68,21 @@ class StockViewSet(viewsets.ReadOnlyModelViewSet):
         return items
 
 
-class SuggestionViewSet(StockViewSet):
+class StockViewSet(_StockBase):
+    """Stock per part and store: on hand, reserved, available, on order, average cost, bins;
+    MIN/MAX set by hand with the reason (empty values clear the override)."""
+
+    @extend_schema(request=LevelsInSerializer, responses={200: StockItemSerializer})
+    @action(detail=True, methods=["post"])
+    def levels(self, request, pk=None):
+        item = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
+        incoming = LevelsInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.stock_override_levels(actor=request.user, item=item, **incoming.validated_data)
+        return Response(StockItemSerializer(self.get_queryset().get(pk=item.pk)).data)
+
+
+class SuggestionViewSet(_StockBase):
     """The reorder suggestions of the last nightly run (suggested quantity above zero)."""
 
     def get_queryset(self):
@@ -211,6 +230,17 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
         services.order_receive(actor=request.user, order=order, receipts=incoming.validated_data["receipts"])
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
+    @extend_schema(request={"multipart/form-data": DocumentInSerializer}, responses={201: DocumentSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def documents(self, request, pk=None):
+        """Upload one item of a special-part order's checklist (multipart: kind, file, shows_plate);
+        a second upload of the same kind replaces the first while the order is a draft."""
+        order = get_object_or_404(self.get_queryset().select_related("store"), pk=pk)
+        incoming = DocumentInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        document = services.document_add(actor=request.user, order=order, **incoming.validated_data)
+        return Response(DocumentSerializer(document).data, status=201)
+
 
 class BackOrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Open back-ordered lines of submitted orders, oldest submission first."""
@@ -226,3 +256,20 @@ class BackOrderViewSet(viewsets.ReadOnlyModelViewSet):
             .filter(quantity__gt=F("received") + F("cancelled"))
             .select_related("item")
         )
+
+    @extend_schema(request=BackOrderCancelInSerializer, responses={200: OrderLineSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[require(Perm.PARTS_APPROVE)])
+    def cancel(self, request, pk=None):
+        """Cancel what is still open on a back order: only a manager may, and the manager is the
+        approver, as on the back-order page; refused before one month from the order's submission."""
+        line = get_object_or_404(
+            self.get_queryset().filter(pk__in=SupplierOrderLine.objects.for_user(request.user, Perm.PARTS_APPROVE)),
+            pk=pk,
+        )
+        incoming = BackOrderCancelInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.back_order_cancel(
+            actor=request.user, line=line, approver=request.user, reason=incoming.validated_data["reason"]
+        )
+        line.refresh_from_db()
+        return Response(OrderLineSerializer(line).data)

@@ -79,3 +79,16 @@ def make_order(staff, store, catalogue, django_capture_on_commit_callbacks):
         return order
 
     return make
+
+
+@pytest.fixture
+def order(stock, store, supplier, clerk):
+    """order([(part_no, qty)], **kwargs) -> a draft urgent supplier order."""
+
+    def make(lines=((OIL_FILTER, "10"),), **kwargs):
+        items = [(stock(no, quantity="0"), q) for no, q in lines]
+        return services.order_create(
+            actor=clerk, store=store, supplier=supplier, order_type="urgent", lines=items, **kwargs
+        )
+
+    return make

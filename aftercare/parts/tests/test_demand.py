@@ -149,3 +149,29 @@ def test_issuing_one_after_the_other_on_sqlite_refuses_the_second_as_well(stock,
     with pytest.raises(ValidationError, match="缺件"):
         services.part_issue(actor=clerk, demand=demand, quantity="1")
     assert _state(item) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_additional_work_approved_after_the_order_reserves_its_parts_at_once(
+    stock, make_order, staff, store, django_capture_on_commit_callbacks
+):
+    from aftercare.service import services as spine
+    from aftercare.service.choices import LineStatus
+
+    from .conftest import part
+
+    pads = stock(PADS, quantity="4", bin="B-02-01")
+    order = make_order([(OIL_FILTER, 1)])
+    advisor = staff["advisor"]
+    (extra,) = spine.line_add(actor=advisor, order=order, part=part(store, PADS), quantity=Decimal(2))
+    (declined,) = spine.line_add(actor=advisor, order=order, part=part(store, "17220-5PA-A00"), quantity=Decimal(1))
+    assert extra.status == LineStatus.PROPOSED and not LineDemand.objects.filter(line=extra).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        spine.line_decide(actor=advisor, line=declined, approve=False, method="link")
+    assert not LineDemand.objects.filter(line=declined).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        spine.line_decide(actor=advisor, line=extra, approve=True, method="signature")
+    demand = LineDemand.objects.get(line=extra)
+    assert (demand.quantity, demand.reserved, demand.status) == (2, 2, DemandStatus.WAITING)
+    assert _state(pads) == (4, 2)
+    assert [d.pk for d in selectors.issue_queue(staff["parts_clerk"], store) if d.line_id == extra.pk] == [demand.pk]

@@ -9,8 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.accounts.models import User
-from aftercare.parts.choices import OrderStatus, PartClass
-from aftercare.parts.models import LineDemand, Movement, SerialUnit, StockItem, SupplierOrder, SupplierOrderLine
+from aftercare.parts.choices import CountStatus, OrderStatus, PartClass
+from aftercare.parts.models import (
+    LineDemand,
+    Movement,
+    SerialUnit,
+    StockCount,
+    StockItem,
+    SupplierClosure,
+    SupplierOrder,
+    SupplierOrderLine,
+)
 
 
 @pytest.mark.django_db
@@ -31,6 +40,9 @@ def test_the_demo_has_a_year_of_movements_parts_below_min_orders_back_orders_and
         and SerialUnit.objects.filter(status="in_stock").count() == 2
     )
     assert LineDemand.objects.exists()
+    count = StockCount.objects.get(status=CountStatus.ENTERED)
+    assert any(line.variance for line in count.lines.all())
+    assert SupplierClosure.objects.exists()
     client.force_login(User.objects.get(username="parts"))
     for name in (
         "parts:queue",
@@ -40,5 +52,7 @@ def test_the_demo_has_a_year_of_movements_parts_below_min_orders_back_orders_and
         "parts:back_orders",
         "parts:count",
         "parts:reports",
+        "parts:suppliers",
+        "parts:count_print",
     ):
         assert client.get(reverse(name)).status_code == 200, name

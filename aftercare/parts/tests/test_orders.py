@@ -13,20 +13,9 @@ from aftercare.parts import services
 from aftercare.parts.choices import DocumentKind, OrderStatus, SerialStatus
 from aftercare.parts.models import SerialUnit
 
-from .conftest import OIL_FILTER, PADS
+from .conftest import PADS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def order(stock, store, supplier, clerk):
-    def make(lines=((OIL_FILTER, "10"),), **kwargs):
-        items = [(stock(no, quantity="0"), q) for no, q in lines]
-        return services.order_create(
-            actor=clerk, store=store, supplier=supplier, order_type="urgent", lines=items, **kwargs
-        )
-
-    return make
 
 
 def test_submitting_puts_the_quantities_on_order(order, clerk):

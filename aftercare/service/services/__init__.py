@@ -18,6 +18,7 @@ from .lines import (
     order_net_paid,
     register_net_paid_reader,
     repair_order_discount,
+    repair_order_line_decided,
     repair_order_recalculate,
 )
 from .reception import (
@@ -63,6 +64,7 @@ __all__ = [
     "register_transition_guard",
     "repair_order_authorise",
     "repair_order_discount",
+    "repair_order_line_decided",
     "repair_order_move_locked",
     "repair_order_open",
     "repair_order_recalculate",

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -399,6 +400,12 @@ def repair_order_discount(*, actor, order: RepairOrder, amount: Decimal, reason:
     return line
 
 
+# Sent after the transaction in which the customer approved or declined additional work commits,
+# with repair_order_id, line_id, approved, actor_id: approved work on an order already under way
+# needs its parts at once, and the spine knows nothing of the parts counter (docs/ARCHITECTURE.md).
+repair_order_line_decided = Signal()
+
+
 def line_decide(*, actor, line: RepairOrderLine, approve: bool, method: str, note: str = "") -> RepairOrderLine:
     """The customer approves or declines proposed additional work. A declined
     line stays on the order as declined work for a later follow-up."""
@@ -421,4 +428,10 @@ def line_decide(*, actor, line: RepairOrderLine, approve: bool, method: str, not
             actor=actor, action=AuditEntry.Action.UPDATE, obj=order, reason=note,
             changes={"additional_work": [line.description, "approved" if approve else "declined"]},
         )  # fmt: skip
+        order_id, line_id, actor_id = order.pk, line.pk, getattr(actor, "pk", None)
+        transaction.on_commit(
+            lambda: repair_order_line_decided.send(
+                sender=RepairOrderLine, repair_order_id=order_id, line_id=line_id, approved=approve, actor_id=actor_id
+            )
+        )
     return line

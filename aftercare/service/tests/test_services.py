@@ -404,3 +404,24 @@ def test_a_locked_move_checks_role_table_and_guards_and_records_like_a_transitio
     assert received == ["estimate"]
     assert StatusChange.objects.filter(repair_order=order, from_status="reception", to_status="estimate").exists()
     assert AuditEntry.objects.filter(object_id=str(order.pk), changes__status=["reception", "estimate"]).exists()
+
+
+def test_the_customers_decision_on_additional_work_is_announced_after_commit(
+    staff, store, order, django_capture_on_commit_callbacks
+):
+    _to_estimate(staff, store, order)
+    services.repair_order_authorise(actor=staff["advisor"], order=order, method="verbal", note="车主电话确认")
+    (extra,) = services.line_add(actor=staff["advisor"], order=order, operation=_op(store, "B001"))
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append(kwargs)
+
+    services.repair_order_line_decided.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.line_decide(actor=staff["advisor"], line=extra, approve=True, method="link")
+            assert heard == []  # not before the decision is committed
+    finally:
+        services.repair_order_line_decided.disconnect(listener)
+    assert [(h["repair_order_id"], h["line_id"], h["approved"]) for h in heard] == [(order.pk, extra.pk, True)]
