@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftercare.billing.models import Payment
 from aftercare.core.money import to_money
@@ -133,6 +134,16 @@ def package_matches(order):
         for line in order.lines.filter(payer=Payer.CUSTOMER, status=LineStatus.APPROVED).order_by("position", "id")
         if line.code in items and line.pk not in covered
     ]
+
+
+def package_line_marks(order, line_ids: list[int]) -> dict[int, str]:
+    """The spine's line-mark reader: lines an unreleased package-card use covers
+    show "套餐卡抵扣" on the estimate and the statement (docs/DOMAIN.md §13.2)."""
+    from .models import PackageUse
+
+    label = gettext("package-card use")
+    covered = PackageUse.objects.filter(line_id__in=line_ids, released_at__isnull=True)
+    return dict.fromkeys(covered.values_list("line_id", flat=True), label)
 
 
 def usable_coupons(order):
