@@ -200,7 +200,35 @@ def liabilities(user, perm):
         if store_id in rows:
             key = "bonus_forfeited" if kind == AccountKind.STORED_BONUS else "points_expired"
             rows[store_id][key] = -to_money(total)
+    for entry in rows.values():
+        entry["package_value"] = ZERO
+    for store_id, value in package_uses_value(base).items():
+        rows[store_id]["package_value"] = value
     return [rows[key] for key in sorted(rows)]
+
+
+def package_uses_value(accounts) -> dict[int, Decimal]:
+    """The money the package uses still owed are worth, per store where the cards were
+    sold: each card's uses left at its sale price per use (the price over all the uses it
+    was sold with, docs/DOMAIN.md §13.2), rounded per card. Two grouped queries."""
+    items = accounts.filter(kind=AccountKind.PACKAGE, package_card__isnull=False)
+    left = (
+        items.values_list("package_card_id", "package_card__price", "store_id")
+        .annotate(left=Sum("balance", default=ZERO))
+        .order_by()
+    )
+    sold = dict(
+        Posting.objects.filter(account__in=items, voucher__kind=VoucherKind.SALE, amount__gt=0)
+        .values_list("account__package_card_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    values: dict[int, Decimal] = {}
+    for card_id, price, store_id, uses_left in left:
+        uses_sold = to_money(sold.get(card_id) or ZERO)
+        worth = to_money(price * to_money(uses_left) / uses_sold) if uses_sold > 0 else ZERO
+        values[store_id] = values.get(store_id, ZERO) + worth
+    return values
 
 
 def coupons_for_points(order):

@@ -290,12 +290,22 @@ LIABILITY_HEADERS = (
     "储值本金",
     "储值赠送",
     "套餐剩余次数",
+    "套餐剩余价值",
     "积分余额",
     "未用优惠券",
     "退卡作废赠送",
     "过期积分",
 )
-LIABILITY_KEYS = ("principal", "bonus", "package_uses", "points", "coupons", "bonus_forfeited", "points_expired")
+LIABILITY_KEYS = (
+    "principal",
+    "bonus",
+    "package_uses",
+    "package_value",
+    "points",
+    "coupons",
+    "bonus_forfeited",
+    "points_expired",
+)
 
 
 @permission_required(Perm.REPORT_VIEW)
