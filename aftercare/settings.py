@@ -360,6 +360,8 @@ SCHEDULED_TASKS = [
     {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},
     # Points earned two calendar years ago lapse (docs/DOMAIN.md §13.1); a rerun posts nothing.
     {"name": "points_expire", "task": "aftercare.loyalty.tasks.points_expire_nightly", "at": "02:45"},
+    # Member tiers follow the last 12 months' spend and visits (docs/DOMAIN.md §13.1); a rerun moves nobody.
+    {"name": "member_tiers_review", "task": "aftercare.loyalty.tasks.member_tiers_review_nightly", "at": "03:15"},
 ]
 
 # --- Background work: heartbeats, recovery, retries (core.background) ---------------------

@@ -13,14 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aftercare.core.models import Store
+from aftercare.core.audit import audit_record
+from aftercare.core.dates import iso_day
+from aftercare.core.exports import xlsx_response
+from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import Perm
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
 from . import online, selectors
 from .choices import Provider
 from .forms import OnlineRefundForm, ProviderAccountForm, ReconcileForm
-from .models import ProviderAccount, ProviderTransaction, Reconciliation
+from .models import ProviderAccount, ProviderTransaction, Reconciliation, ReconciliationDifference
 from .providers import ProviderError, SignatureInvalid
 from .views import _order, _order_page
 
@@ -190,6 +193,8 @@ def provider_account_edit(request: HttpRequest, store_id: int, provider: str) ->
 def reconciliation(request: HttpRequest) -> HttpResponse:
     """The providers' statements against our records, day by day, with every difference."""
     perm = Perm.PAYMENT_REVERSE if request.user.has_perm(Perm.PAYMENT_REVERSE) else Perm.STORE_MANAGE
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return _differences_xlsx(request, perm)
     form = ReconcileForm(request.POST or None, initial={"day": timezone.localdate() - timedelta(days=1)})
     if request.method == "POST":
         accounts = ProviderAccount.objects.for_user(request.user, perm).filter(is_active=True)
@@ -214,3 +219,31 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         .order_by("-day", "store__name", "provider")[:60]
     )
     return render(request, "billing/reconciliation.html", {"runs": runs, "form": form})
+
+
+DIFFERENCE_HEADERS = ("对账日", "门店", "支付渠道", "商户订单号", "交易类型", "差异", "渠道金额", "本系统金额")
+
+
+def _differences_xlsx(request: HttpRequest, perm: str) -> HttpResponse:
+    """Every difference of the statements the user may see, oldest day first; `since` and
+    `until` (YYYY-MM-DD) narrow the days. Audited as an export."""
+    differences = ReconciliationDifference.objects.for_user(request.user, perm).select_related("reconciliation__store")
+    bounds = {}
+    for name, lookup in (("since", "reconciliation__day__gte"), ("until", "reconciliation__day__lte")):
+        if value := request.GET.get(name):
+            try:
+                bounds[lookup] = iso_day(value)
+            except ValueError:
+                return HttpResponse(_("Give the day as YYYY-MM-DD."), status=400)
+    differences = differences.filter(**bounds).order_by("reconciliation__day", "reconciliation__store_id", "id")
+    filters = {name: str(day) for name, day in bounds.items()}
+    audit_record(
+        actor=request.user, action=AuditEntry.Action.EXPORT, store=request.store,
+        object_repr="provider_reconciliation_differences", changes={"filters": [None, filters]},
+    )  # fmt: skip
+    rows = (
+        [d.reconciliation.day, d.reconciliation.store.name, d.reconciliation.get_provider_display(), d.out_trade_no,
+         d.get_txn_kind_display(), d.get_kind_display(), d.provider_amount, d.our_amount]
+        for d in differences.iterator(chunk_size=1000)
+    )  # fmt: skip
+    return xlsx_response("reconciliation-differences.xlsx", DIFFERENCE_HEADERS, rows)

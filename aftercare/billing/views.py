@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aftercare.core.permissions import Perm
 from aftercare.core.views import permission_required, post_form, run_action
 from aftercare.service.models import RepairOrder
+from aftercare.service.selectors import mark_lines
 
 from . import selectors, services
 from .forms import DeliveryForm, PaymentForm, ReasonForm, RefundForm, form_token
@@ -169,7 +170,14 @@ def settle(request: HttpRequest, pk: int) -> HttpResponse:
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
     """The settlement statement (结算单) as an A4 page for the browser's print."""
     order = _order(request, pk, Perm.REPAIR_ORDER_VIEW)
-    return render(request, "billing/print_statement.html", {"order": order, "bill": selectors.settlement_for(order)})
+    return render(request, "billing/print_statement.html", {"order": order, "bill": _marked_settlement(order)})
+
+
+def _marked_settlement(order: RepairOrder) -> selectors.Settlement:
+    """The statement with each line's marks (套餐卡抵扣) from the readers the spine holds."""
+    bill = selectors.settlement_for(order)
+    mark_lines(order, [*bill.labour, *bill.parts, *bill.other, *bill.discount_lines])
+    return bill
 
 
 def _delivery_context(order: RepairOrder) -> dict:
@@ -183,7 +191,7 @@ def _delivery_context(order: RepairOrder) -> dict:
         next_date, next_km = selectors.next_service_after(order, today=day)
     return {
         "order": order,
-        "bill": selectors.settlement_for(order),
+        "bill": _marked_settlement(order),
         "next_service_date": next_date,
         "next_service_km": next_km,
         "service_due_now": selectors.service_due_now(order, next_date, next_km, day),

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.billing.choices import PaymentMethod
@@ -77,3 +80,50 @@ class RedeemForm(StyledFormMixin, forms.Form):
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=10_000_000)
     note = forms.CharField(label=_("Exchanged for"), max_length=200)
     token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+# --- the manager's rules ---------------------------------------------------------------------
+
+
+class CouponTemplateForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        from .models import CouponTemplate
+
+        model = CouponTemplate
+        fields = ["name", "kind", "value", "cap", "service_code", "min_spend", "repair_types", "first_visit_only",
+                  "stackable", "valid_days", "points_cost", "active"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A free service needs no amount, and no minimum spend means none.
+        for name in ("value", "min_spend"):
+            self.fields[name].required = False
+
+    def clean_value(self):
+        return self.cleaned_data["value"] or 0
+
+    def clean_min_spend(self):
+        return self.cleaned_data["min_spend"] or 0
+
+
+class TopUpRuleForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        from .models import TopUpRule
+
+        model = TopUpRule
+        fields = ["min_amount", "bonus", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # On their fields, before the table's constraints would refuse the whole form.
+        self.fields["min_amount"].validators.append(MinValueValidator(Decimal("0.01")))
+        self.fields["bonus"].validators.append(MinValueValidator(0))
+
+
+class TierRuleForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        from .models import TierRule
+
+        model = TierRule
+        fields = ["tier", "min_spend_12m", "min_visits_12m", "labour_discount_percent", "points_per_yuan", "priority",
+                  "benefits", "benefits_valid_until"]  # fmt: skip

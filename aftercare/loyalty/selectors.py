@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftercare.billing.models import Payment
 from aftercare.core.money import to_money
@@ -20,19 +21,31 @@ def spend_and_visits_12m(card: MemberCard, *, today=None) -> tuple[Decimal, int]
     """What the member paid (net of refunds) in the last 12 months, and how
     many of the customer's orders opened in that time were settled or delivered
     (a visit is an order the customer paid for, docs/DOMAIN.md §13.1)."""
-    since = (today or timezone.now()) - timedelta(days=365)
+    spend, visits = spend_and_visits_by_customer([card.customer_id], now=today)
+    return spend.get(card.customer_id, ZERO), visits.get(card.customer_id, 0)
+
+
+def spend_and_visits_by_customer(customer_ids, *, now=None) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The same 12-month figures for many customers at once: two grouped queries
+    ({customer id: spend}, {customer id: visits}; customers without any are absent)."""
+    since = (now or timezone.now()) - timedelta(days=365)
+    ids = list(customer_ids)
     spend = (
-        Payment.objects.filter(repair_order__customer_id=card.customer_id, posted_at__gte=since).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or ZERO
+        Payment.objects.filter(repair_order__customer_id__in=ids, posted_at__gte=since)
+        .values_list("repair_order__customer_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
     )
-    visits = RepairOrder.objects.filter(
-        customer_id=card.customer_id,
-        status__in=[Status.SETTLED, Status.DELIVERED],
-        opened_at__gte=since,
-    ).count()
-    return spend, visits
+    visits = (
+        RepairOrder.objects.filter(
+            customer_id__in=ids, status__in=[Status.SETTLED, Status.DELIVERED], opened_at__gte=since
+        )
+        .values_list("customer_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    # SQLite sums decimals as floats: back to the cent.
+    return {pk: to_money(total) for pk, total in spend}, dict(visits)
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,16 @@ def package_matches(order):
     ]
 
 
+def package_line_marks(order, line_ids: list[int]) -> dict[int, str]:
+    """The spine's line-mark reader: lines an unreleased package-card use covers
+    show "套餐卡抵扣" on the estimate and the statement (docs/DOMAIN.md §13.2)."""
+    from .models import PackageUse
+
+    label = gettext("package-card use")
+    covered = PackageUse.objects.filter(line_id__in=line_ids, released_at__isnull=True)
+    return dict.fromkeys(covered.values_list("line_id", flat=True), label)
+
+
 def usable_coupons(order):
     from .models import Coupon
 
@@ -177,7 +200,35 @@ def liabilities(user, perm):
         if store_id in rows:
             key = "bonus_forfeited" if kind == AccountKind.STORED_BONUS else "points_expired"
             rows[store_id][key] = -to_money(total)
+    for entry in rows.values():
+        entry["package_value"] = ZERO
+    for store_id, value in package_uses_value(base).items():
+        rows[store_id]["package_value"] = value
     return [rows[key] for key in sorted(rows)]
+
+
+def package_uses_value(accounts) -> dict[int, Decimal]:
+    """The money the package uses still owed are worth, per store where the cards were
+    sold: each card's uses left at its sale price per use (the price over all the uses it
+    was sold with, docs/DOMAIN.md §13.2), rounded per card. Two grouped queries."""
+    items = accounts.filter(kind=AccountKind.PACKAGE, package_card__isnull=False)
+    left = (
+        items.values_list("package_card_id", "package_card__price", "store_id")
+        .annotate(left=Sum("balance", default=ZERO))
+        .order_by()
+    )
+    sold = dict(
+        Posting.objects.filter(account__in=items, voucher__kind=VoucherKind.SALE, amount__gt=0)
+        .values_list("account__package_card_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    values: dict[int, Decimal] = {}
+    for card_id, price, store_id, uses_left in left:
+        uses_sold = to_money(sold.get(card_id) or ZERO)
+        worth = to_money(price * to_money(uses_left) / uses_sold) if uses_sold > 0 else ZERO
+        values[store_id] = values.get(store_id, ZERO) + worth
+    return values
 
 
 def coupons_for_points(order):

@@ -880,3 +880,121 @@ def coupon_for_points(*, actor, card: MemberCard, store: Store, template: Coupon
     with transaction.atomic():
         points_redeem(actor=actor, card=card, store=store, points=template.points_cost, note=template.name)
         return coupon_issue(actor=actor, template=template, customer=card.customer, source=_("Points exchange"))
+
+
+# --- the manager's rules: coupon templates, top-up bonuses, tiers ----------------------------
+
+# Coupon templates and tier rules belong to the dealer group, top-up bonuses to one store.
+GROUP_RULES = (CouponTemplate, TierRule)
+RULE_MODELS = (CouponTemplate, TopUpRule, TierRule)
+
+
+def _rule_errors(model, data: dict) -> dict:
+    """What a rule may not say (docs/DOMAIN.md §13.1, §13.2): a percent within 0-100, an
+    amount off above zero, a free service naming its code, a bonus never negative."""
+    errors = {}
+    if model is CouponTemplate:
+        kind, value = data.get("kind"), data.get("value") or ZERO
+        if kind == CouponKind.PERCENT and not ZERO < value <= 100:
+            errors["value"] = _("A percent off is between 0 and 100.")
+        elif kind == CouponKind.AMOUNT and value <= 0:
+            errors["value"] = _("Give the amount off.")
+        if kind == CouponKind.FREE_SERVICE and not (data.get("service_code") or "").strip():
+            errors["service_code"] = _("Name the service the coupon gives free.")
+        if data.get("valid_days") is not None and not 1 <= data["valid_days"] <= 3660:
+            errors["valid_days"] = _("Between 1 and 3,660 days.")
+    elif model is TopUpRule:
+        if (data.get("min_amount") or ZERO) <= 0:
+            errors["min_amount"] = _("Give the top-up amount that earns the bonus.")
+        if (data.get("bonus") or ZERO) < 0:
+            errors["bonus"] = _("A bonus is never negative.")
+    elif model is TierRule:
+        if not ZERO <= (data.get("labour_discount_percent") or ZERO) <= 100:
+            errors["labour_discount_percent"] = _("A percent off is between 0 and 100.")
+    return errors
+
+
+def loyalty_rule_save(*, actor, store: Store, model=None, instance=None, data: dict):
+    """Create or change a coupon template, a top-up bonus rule or a tier rule: the
+    store manager's decision (discount approval) at the current store; the group's
+    rules for the group's templates and tiers, the store's own for bonuses. Audited."""
+    from aftercare.core.audit import diff, snapshot
+
+    model = type(instance) if instance is not None else model
+    if model not in RULE_MODELS:
+        raise ValueError(f"not a loyalty rule: {model}")
+    require(actor, Perm.DISCOUNT_APPROVE, store)
+    if errors := _rule_errors(model, data):
+        raise ValidationError(errors)
+    owner = {"group_id": store.group_id} if model in GROUP_RULES else {"store_id": store.pk}
+    with transaction.atomic():
+        if instance is None:
+            rule, before = model(**owner), {}
+        else:
+            rule = model.objects.select_for_update().get(pk=instance.pk, **owner)
+            before = snapshot(rule, list(data))
+        if (
+            model is TierRule
+            and TierRule.objects.filter(group_id=store.group_id, tier=data.get("tier", rule.tier))
+            .exclude(pk=rule.pk)
+            .exists()
+        ):
+            raise ValidationError({"tier": _("This tier already has its rule.")})
+        for name, value in data.items():
+            setattr(rule, name, value)
+        fits_columns(rule, [name for name, value in data.items() if isinstance(value, Decimal)])
+        rule.save()
+        changes = diff(before, snapshot(rule, list(data)))
+        if changes:
+            action = AuditEntry.Action.UPDATE if instance is not None else AuditEntry.Action.CREATE
+            audit_record(actor=actor, action=action, obj=rule, store=store, changes=changes)
+    return rule
+
+
+# --- the nightly tier review -----------------------------------------------------------------
+
+
+def member_tiers_review(*, today=None, actor=None) -> int:
+    """Move every card not held by a manager to the tier its last 12 months earn
+    (docs/DOMAIN.md §13.1), set-based: one query for the cards, one for the spend
+    and one for the visits of their customers, one UPDATE per tier reached, the
+    history and audit rows in bulk. A rerun the same day changes nothing.
+    Returns the number of cards moved."""
+    from aftercare.core.audit import audit_entry
+
+    from .selectors import spend_and_visits_by_customer
+
+    now = today or timezone.now()
+    rules_by_group = {}
+    for rule in TierRule.objects.all():
+        rules_by_group.setdefault(rule.group_id, []).append(rule)
+    moved = 0
+    with transaction.atomic():
+        cards = list(
+            MemberCard.objects.select_for_update()
+            .filter(tier_locked=False)
+            .only("pk", "tier", "customer_id", "store_id", "group_id", "number")
+        )
+        spend, visits = spend_and_visits_by_customer([card.customer_id for card in cards], now=now)
+        changes, by_tier = [], {}
+        for card in cards:
+            money, count = spend.get(card.customer_id, ZERO), visits.get(card.customer_id, 0)
+            tier = tier_for(rules_by_group.get(card.group_id, []), money, count)
+            if tier != card.tier:
+                changes.append((card, card.tier, tier, money, count))
+                by_tier.setdefault(tier, []).append(card.pk)
+        for tier, ids in by_tier.items():
+            MemberCard.objects.filter(pk__in=ids, tier_locked=False).update(tier=tier)
+        reason = _("12-month review")
+        TierChange.objects.bulk_create(
+            TierChange(card=card, from_tier=before, to_tier=tier, spend_12m=money, visits_12m=count, reason=reason,
+                       changed_by=actor, changed_at=now)
+            for card, before, tier, money, count in changes
+        )  # fmt: skip
+        AuditEntry.objects.bulk_create(
+            audit_entry(actor=actor, action=AuditEntry.Action.UPDATE, obj=card, store=card.store_id,
+                        changes={"tier": [before, tier]}, reason=reason)
+            for card, before, tier, _money, _count in changes
+        )  # fmt: skip
+        moved = len(changes)
+    return moved

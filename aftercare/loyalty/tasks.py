@@ -4,7 +4,6 @@ from aftercare.core.background import background_task
 from aftercare.service.models import RepairOrder
 
 
-# Points are earned once per order (docs/DOMAIN.md §13): a rerun posts nothing.
 @background_task(idempotent=True, max_run_minutes=5)
 def points_earn_for_order(repair_order_id: int) -> int:
     from .services import points_earn
@@ -12,8 +11,16 @@ def points_earn_for_order(repair_order_id: int) -> int:
     return points_earn(order=RepairOrder.objects.get(pk=repair_order_id))
 
 
-@background_task(idempotent=True, max_run_minutes=60)
+@background_task(idempotent=True, max_run_minutes=30)
 def points_expire_nightly() -> int:
     from .services import points_expire
 
     return points_expire()
+
+
+# Set-based (a few queries whatever the number of cards) and idempotent: a rerun moves nobody.
+@background_task(idempotent=True, max_run_minutes=30)
+def member_tiers_review_nightly() -> int:
+    from .services import member_tiers_review
+
+    return member_tiers_review()

@@ -18,4 +18,7 @@ urlpatterns = [
     path("orders/<int:pk>/coupons/<int:coupon>/", views.order_coupon, name="order_coupon"),
     path("orders/<int:pk>/points/<int:template>/", views.order_points, name="order_points"),
     path("liabilities/", views.liabilities, name="liabilities"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/<str:kind>/new/", views.rule_edit, name="rule_new"),
+    path("rules/<str:kind>/<int:pk>/", views.rule_edit, name="rule_edit"),
 ]

@@ -3,7 +3,7 @@ desk's card actions on an order, the printable statement and the manager's
 liabilities. Thin: parse the form, call a service or a selector, render or redirect."""
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +18,20 @@ from aftercare.customers.models import Customer
 from aftercare.service.models import RepairOrder
 
 from . import selectors, services
-from .forms import CardRefundForm, IssueCardForm, PackageSaleForm, RedeemForm, StoredValuePayForm, TopUpForm, form_token
-from .models import Coupon, CouponTemplate, MemberCard, PackageCard
+from .choices import TIER_ORDER
+from .forms import (
+    CardRefundForm,
+    CouponTemplateForm,
+    IssueCardForm,
+    PackageSaleForm,
+    RedeemForm,
+    StoredValuePayForm,
+    TierRuleForm,
+    TopUpForm,
+    TopUpRuleForm,
+    form_token,
+)
+from .models import Coupon, CouponTemplate, MemberCard, PackageCard, TierRule, TopUpRule
 
 
 def _customer(request: HttpRequest, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Customer:
@@ -278,12 +290,22 @@ LIABILITY_HEADERS = (
     "储值本金",
     "储值赠送",
     "套餐剩余次数",
+    "套餐剩余价值",
     "积分余额",
     "未用优惠券",
     "退卡作废赠送",
     "过期积分",
 )
-LIABILITY_KEYS = ("principal", "bonus", "package_uses", "points", "coupons", "bonus_forfeited", "points_expired")
+LIABILITY_KEYS = (
+    "principal",
+    "bonus",
+    "package_uses",
+    "package_value",
+    "points",
+    "coupons",
+    "bonus_forfeited",
+    "points_expired",
+)
 
 
 @permission_required(Perm.REPORT_VIEW)
@@ -302,3 +324,59 @@ def liabilities(request: HttpRequest) -> HttpResponse:
             ([row["store"], *(row[k] for k in LIABILITY_KEYS)] for row in rows),
         )
     return render(request, "loyalty/liabilities.html", {"rows": rows})
+
+
+# --- the store manager's rules: coupon templates, top-up bonuses, tiers ---------------------
+
+RULE_KINDS = {
+    "coupon": (CouponTemplate, CouponTemplateForm),
+    "top-up": (TopUpRule, TopUpRuleForm),
+    "tier": (TierRule, TierRuleForm),
+}
+
+
+def _rules_of(request, model):
+    """The rules the manager may change at the current store: the group's templates
+    and tiers, the store's own bonuses."""
+    rows = model.objects.for_user(request.user, Perm.DISCOUNT_APPROVE)
+    if request.store is None:
+        return rows.none()
+    if model is TopUpRule:
+        return rows.filter(store=request.store).order_by("min_amount")
+    return rows.filter(group_id=request.store.group_id)
+
+
+@permission_required(Perm.DISCOUNT_APPROVE)
+def rules(request: HttpRequest) -> HttpResponse:
+    """Coupon templates, the store's top-up bonuses and the tier rules, each with its edit link."""
+    context = {
+        "coupon_templates": list(_rules_of(request, CouponTemplate).order_by("-active", "name")),
+        "top_up_rules": list(_rules_of(request, TopUpRule)),
+        "tier_rules": sorted(_rules_of(request, TierRule), key=lambda rule: TIER_ORDER.index(rule.tier)),
+    }
+    return render(request, "loyalty/rules.html", context)
+
+
+@permission_required(Perm.DISCOUNT_APPROVE)
+def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    if kind not in RULE_KINDS or request.store is None:
+        raise Http404
+    model, form_class = RULE_KINDS[kind]
+    instance = get_object_or_404(_rules_of(request, model), pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST":
+        # The service validates and saves; the form only parses what was typed.
+        fields = list(form_class._meta.fields)
+        saved = post_form(
+            request,
+            form,
+            lambda data: services.loyalty_rule_save(
+                actor=request.user, store=request.store, model=model, instance=instance,
+                data={name: data[name] for name in fields},
+            ),
+            success=lambda rule: _("%(rule)s saved.") % {"rule": rule},
+        )  # fmt: skip
+        if saved.ok:
+            return redirect("loyalty:rules")
+    context = {"form": form, "kind": kind, "model_name": model._meta.verbose_name, "rule": instance}
+    return render(request, "loyalty/rule_form.html", context, status=400 if form.errors else 200)

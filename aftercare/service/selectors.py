@@ -1,6 +1,6 @@
 """Reads of repair orders shared by the pages, the API and (later) reports."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -111,6 +111,34 @@ def lines_grouped(lines: Iterable[RepairOrderLine]) -> list[LineGroup]:
     for line in lines:
         groups[line.kind].lines.append(line)
     return [group for group in groups.values() if group.lines]
+
+
+# Readers that mark an order's lines with what settles them elsewhere (loyalty's
+# package-card use, 套餐卡抵扣): reader(order, line_ids) -> {line_id: label}. The
+# apps downstream register theirs in ready(); the spine imports none of them.
+LINE_MARK_READERS: list[Callable[[RepairOrder, list[int]], dict[int, str]]] = []
+
+
+def register_line_mark(reader: Callable[[RepairOrder, list[int]], dict[int, str]]) -> None:
+    if reader not in LINE_MARK_READERS:
+        LINE_MARK_READERS.append(reader)
+
+
+def mark_lines(order: RepairOrder, lines: Iterable[RepairOrderLine]) -> list[RepairOrderLine]:
+    """Set `line.marks` (labels, possibly none) on lines already read: one query
+    per registered reader, none when the order has no lines."""
+    lines = list(lines)
+    for line in lines:
+        line.marks = []
+    ids = [line.pk for line in lines]
+    if not ids:
+        return lines
+    for reader in LINE_MARK_READERS:
+        marks = reader(order, ids)
+        for line in lines:
+            if line.pk in marks:
+                line.marks.append(marks[line.pk])
+    return lines
 
 
 def proposed_lines(lines: Iterable[RepairOrderLine]) -> list[RepairOrderLine]:

@@ -170,7 +170,7 @@ def _detail_context(request, page: selectors.RepairOrderPage, **extra) -> dict:
     """The advisor's workspace. Forms and editing panels exist only when the order's
     state and the user's role at its store allow the action; the template shows
     each panel under the same condition."""
-    order, lines = page.order, page.lines
+    order, lines = page.order, selectors.mark_lines(page.order, page.lines)
     perms = request.user.allowed_at(order.store_id)
     can_edit = Perm.REPAIR_ORDER_EDIT in perms
     can_add_lines = can_edit and order.accepts_lines
@@ -466,7 +466,7 @@ def print_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def print_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    lines = list(order.lines.all())
+    lines = selectors.mark_lines(order, order.lines.all())
     return render(
         request,
         "service/print_estimate.html",

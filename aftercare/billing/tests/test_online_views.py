@@ -1,6 +1,7 @@
 """The counter's WeChat Pay / Alipay pages, the notification endpoints and
 the admin's account screen, through the real adapters and the local fake."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -158,6 +159,38 @@ def test_the_reconciliation_page_imports_the_statement_and_lists_the_difference(
     assert answer.status_code == 302
     page = client.get(reverse("billing:reconciliation")).content.decode()
     assert "AC-NOT-OURS-2" in page and "66.00" in page
+
+
+def test_the_reconciliation_differences_export_to_xlsx_within_the_days_asked(
+    client_for, manager, staff, make_order, provider_accounts, fake_provider
+):
+    import io
+
+    import openpyxl
+
+    from aftercare.core.models import AuditEntry
+    from aftercare.service.choices import Status
+
+    charge(manager, make_order(status=Status.IN_PROGRESS), "wechat", amount=Decimal("100.00"))
+    fake_provider.statement_extra.append(("wechat", "AC-NOT-OURS-3", Decimal("66.00")))
+    today = timezone.localdate()
+    client = client_for(manager)
+    client.post(reverse("billing:reconciliation"), {"provider": "wechat", "day": today.isoformat()})
+
+    url = reverse("billing:reconciliation")
+    export = client.get(url, {"format": "xlsx", "since": today.isoformat()})
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)), read_only=True).worksheets[0]
+    header, *rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert header[3] == "商户订单号"
+    (row,) = [row for row in rows if row[3] == "AC-NOT-OURS-3"]
+    assert Decimal(str(row[6])) == Decimal("66.00") and row[7] is None
+    assert AuditEntry.objects.filter(action="export", object_repr="provider_reconciliation_differences").exists()
+
+    later = client.get(url, {"format": "xlsx", "since": (today + timedelta(days=1)).isoformat()})
+    assert len(list(openpyxl.load_workbook(io.BytesIO(b"".join(later.streaming_content))).worksheets[0].rows)) == 1
+    assert client.get(url, {"format": "xlsx", "since": "14/03/2022"}).status_code == 400
+    assert client_for(staff["cashier"]).get(url, {"format": "xlsx"}).status_code == 403
 
 
 def test_a_refund_through_the_provider_from_the_order_page(client_for, manager, make_order, provider_accounts):

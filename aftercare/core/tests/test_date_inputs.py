@@ -87,7 +87,7 @@ def test_a_filter_sets_dates_are_pickers_too(staff):
 MODEL_FORMS_WITH_DATES = {
     cls.__qualname__ for cls in _project_forms() if issubclass(cls, forms.ModelForm) and _temporal_fields(cls)
 }
-ROUND_TRIPPED = {"CustomerForm", "VehicleForm", "StoreForm"}
+ROUND_TRIPPED = {"CustomerForm", "VehicleForm", "StoreForm", "TierRuleForm"}
 
 
 def test_every_model_form_with_dates_has_a_round_trip_test_below():
@@ -153,3 +153,28 @@ def test_a_date_the_user_clears_is_still_cleared(staff, store, client_for):
     assert client.post(url, data).status_code == 302
     vehicle.refresh_from_db()
     assert vehicle.warranty_end is None
+
+
+def test_saving_a_tier_rule_untouched_in_chinese_keeps_its_benefits_date(staff, store, client_for):
+    from aftercare.loyalty.models import TierRule
+
+    rule = TierRule.objects.create(
+        group=store.group, tier="gold", min_spend_12m=5000, min_visits_12m=4, benefits="加油卡200元",
+        benefits_valid_until=date(2027, 12, 31),
+    )  # fmt: skip
+    names = [
+        "tier",
+        "min_spend_12m",
+        "min_visits_12m",
+        "labour_discount_percent",
+        "points_per_yuan",
+        "benefits_valid_until",
+    ]
+    before = _fields(rule, names)
+    client = client_for(staff["service_manager"])
+    client.get(reverse("home"))
+
+    _saved_untouched(client, reverse("loyalty:rule_edit", args=["tier", rule.pk]), "min_spend_12m")
+
+    assert _fields(rule, names) == before
+    assert before["benefits_valid_until"] == date(2027, 12, 31)

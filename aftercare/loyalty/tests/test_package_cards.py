@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from aftercare.billing import selectors as billing_selectors
 from aftercare.billing import services as billing
@@ -83,3 +84,30 @@ def test_cancelling_the_order_gives_the_use_back(staff, make_order, package):
     assert order.status == Status.CANCELLED
     # The line can be covered again on another order.
     assert selectors.ledger_check() == [] and selectors.unbalanced_vouchers() == []
+
+
+def _marked(html: str) -> int:
+    return html.count('data-testid="line-mark">套餐卡抵扣<')
+
+
+def test_a_covered_line_shows_the_package_use_on_the_estimate_and_the_statement_until_it_is_given_back(
+    staff, make_order, package, client_for
+):
+    order = make_order()
+    payment, _created = services.package_cover(
+        actor=staff["cashier"], order=order, card=package, line=_line(order, "M001")
+    )
+    advisor, cashier = client_for(staff["advisor"]), client_for(staff["cashier"])
+    pages = [
+        (advisor, reverse("service:repair_order_detail", args=[order.pk])),
+        (advisor, reverse("service:print_estimate", args=[order.pk])),
+        (cashier, reverse("billing:statement", args=[order.pk])),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _marked(response.content.decode()) == 1, url
+
+    billing.payment_reverse(actor=staff["service_manager"], payment=payment, reason="改用现金")
+    for client, url in pages:
+        assert _marked(client.get(url).content.decode()) == 0, url

@@ -92,3 +92,40 @@ def test_the_ledger_page_costs_the_same_queries_whatever_the_history(
     assert len(many) == len(few)
     with django_assert_max_num_queries(len(few)):
         client.get(page)
+
+
+def _xlsx(response) -> list[tuple]:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_the_liabilities_value_the_package_uses_left_at_their_sale_price_per_use(
+    staff, client_for, store, make_order, vehicle
+):
+    until = date.today() + timedelta(days=365)
+    # 1,500 for 15 uses: 100 a use; one use taken leaves 14, worth 1,400.
+    package, _ = services.package_card_sell(
+        actor=staff["cashier"], customer=vehicle.owner, store=store, name="保养洗车套餐", price="1500",
+        method="cash", expires_on=until, items=[("M001", "常规保养", 5), ("WASH", "洗车", 10)],
+    )  # fmt: skip
+    order = make_order()
+    services.package_cover(actor=staff["cashier"], order=order, card=package, line=order.lines.get(code="M001"))
+    # 1,000 for 3 uses, one taken on another order: the 2 left are worth 666.67 (rounded per card, half up).
+    other, _ = services.package_card_sell(
+        actor=staff["cashier"], customer=vehicle.owner, store=store, name="保养3次", price="1000",
+        method="cash", expires_on=until, items=[("M001", "常规保养", 3)],
+    )  # fmt: skip
+    second = make_order()
+    services.package_cover(actor=staff["cashier"], order=second, card=other, line=second.lines.get(code="M001"))
+    (row,) = selectors.liabilities(staff["service_manager"], "report.view")
+    assert (row["package_uses"], row["package_value"]) == (Decimal("16"), Decimal("2066.67"))
+
+    client = client_for(staff["service_manager"])
+    assert "¥2,066.67" in client.get(reverse("loyalty:liabilities")).content.decode()
+    header, line = _xlsx(client.get(reverse("loyalty:liabilities") + "?format=xlsx"))[:2]
+    assert header[3:5] == ("套餐剩余次数", "套餐剩余价值")
+    assert Decimal(str(line[4])) == Decimal("2066.67")

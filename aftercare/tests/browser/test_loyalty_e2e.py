@@ -1,12 +1,22 @@
 """In a real browser: the cashier covers the oil change with one use of the
-customer's package card (套餐卡抵扣) and takes the rest by bank card; the order settles."""
+customer's package card (套餐卡抵扣) and takes the rest by WeChat Pay, scanning
+the customer's payment code; the order settles. The WeChat adapter talks to the
+local fake provider through the SDK."""
 
 from datetime import date, timedelta
 
 import pytest
 
+from aftercare.billing.models import Payment
 from aftercare.billing.selectors import order_balance
-from aftercare.billing.tests.conftest import catalogue, make_order, vehicle  # noqa: F401
+from aftercare.billing.tests.conftest import (  # noqa: F401 - fixtures
+    catalogue,
+    fake_provider,
+    make_order,
+    provider_accounts,
+    provider_keys,
+    vehicle,
+)
 from aftercare.loyalty import services
 from aftercare.loyalty.models import PackageUse
 from aftercare.service.choices import Status
@@ -16,14 +26,16 @@ from .test_login_e2e import SCREENSHOTS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_cashier_settles_with_a_package_card_use_and_a_bank_card_for_the_rest(
+def test_the_cashier_settles_with_a_package_card_use_and_wechat_pay_for_the_rest(
     live_server,
     browser,
     staff,
     store,
-    make_order,  # noqa: F811 (the fixture imported above)
+    make_order,  # noqa: F811
+    provider_accounts,  # noqa: F811
+    fake_provider,  # noqa: F811
 ):
-    order = make_order()
+    order = make_order(status=Status.READY)
     package, _created = services.package_card_sell(
         actor=staff["cashier"], customer=order.customer, store=store, name="保养套餐（5次）", price="1500",
         method="wechat", expires_on=date.today() + timedelta(days=365), items=[("M001", "更换机油机滤", 5)],
@@ -46,15 +58,24 @@ def test_the_cashier_settles_with_a_package_card_use_and_a_bank_card_for_the_res
     page.screenshot(path=str(SCREENSHOTS / "loyalty-package-use.png"), full_page=True)
     assert PackageUse.objects.filter(line=line, released_at__isnull=True).exists()
     rest = order_balance(order)
-    assert rest == order.customer_total - line.amount
+    assert 0 < rest == order.customer_total - line.amount
 
     page.get_by_test_id("back-to-billing").click()
-    page.locator("label[for^=pay-method]", has_text="银行卡").click()
-    page.fill("[data-testid=pay-form] input[name=amount]", str(rest))
-    page.get_by_test_id("pay-form").locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    page.screenshot(path=str(SCREENSHOTS / "loyalty-settled.png"), full_page=True)
+    form = page.get_by_test_id("online-pay-form")
+    form.locator("label", has_text="微信支付").click()
+    # The charge offers what is left after the package use, not the order's total.
+    assert form.locator("input[name=amount]").input_value() == str(rest)
+    form.locator("input[name=auth_code]").fill("134567890123456782")
+    form.get_by_test_id("online-pay").click()
+    page.locator("[data-testid=online-status][data-status=paying]").wait_for()
+    (out_trade_no,) = fake_provider.trades
+    fake_provider.confirm(out_trade_no)
+    page.locator("[data-testid=online-status][data-status=paid]").wait_for(timeout=15_000)
+    page.screenshot(path=str(SCREENSHOTS / "loyalty-package-and-wechat-settled.png"), full_page=True)
+
+    methods = dict(Payment.objects.filter(repair_order=order).values_list("method", "amount"))
+    assert methods == {"package_card": line.amount, "wechat": rest}
     order.refresh_from_db()
-    assert order.status == Status.SETTLED
+    assert order.status == Status.SETTLED and order_balance(order) == 0
     assert package.items.get().balance == 4
     context.close()
