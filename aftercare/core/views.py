@@ -163,6 +163,8 @@ def backup_now(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers and bookmarks ask for whatever the page links: the static icon."""
     return redirect(static("aftercare/favicon.ico"), permanent=True)
+
+
 @permission_required(Perm.BACKUP_RUN)
 def background_health_page(request: HttpRequest) -> HttpResponse:
     return render(request, "core/background_health.html", {"health": health.background_health()})
