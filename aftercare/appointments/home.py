@@ -38,7 +38,6 @@ def register_cards() -> None:
             roles=(Role.ADVISOR,),
             count=_count,
             url=lambda ctx: list_url("appointments:day", date=timezone.localdate(ctx.now).isoformat()),
-            overdue_url=lambda ctx: list_url("appointments:day", date=timezone.localdate(ctx.now).isoformat()),
             unit=pgettext_lazy("home card unit", "to come in"),
             overdue_label=_("late, not arrived"),
             position=10,

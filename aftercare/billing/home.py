@@ -36,7 +36,6 @@ def register_cards() -> None:
             roles=(Role.CASHIER,),
             count=_ready,
             url=cashier,
-            overdue_url=cashier,
             unit=pgettext_lazy("home card unit", "orders"),
             overdue_label=_("customer waiting past promised time"),
             perm=Perm.PAYMENT_POST,

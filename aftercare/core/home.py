@@ -9,7 +9,7 @@ current store, with how many of them are overdue, and links to that list.
                       count=lambda ctx: ..., url=lambda ctx: ...))
 
 `count` returns (total, overdue) in one query; `url` the filtered list (and
-`overdue_url` the list of the overdue ones, when there is one).
+`overdue_url` the list of the overdue ones, when it differs; the overdue badge links to `url` otherwise).
 """
 
 from collections.abc import Callable
@@ -80,7 +80,7 @@ def home_cards(*, user, store, roles, now: datetime) -> list[dict]:
                 "total": total,
                 "overdue": overdue,
                 "url": card.url(context),
-                "overdue_url": card.overdue_url(context) if card.overdue_url and overdue else "",
+                "overdue_url": (card.overdue_url or card.url)(context) if overdue else "",
                 "index": index,
             }
         )
