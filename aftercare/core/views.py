@@ -107,6 +107,17 @@ def post_form(
     return Outcome(True, result)
 
 
+def flash_form_errors(request: HttpRequest, form) -> None:
+    """A form posted from a page that redirects back (a card on an order or a stock page):
+    its errors as one message, each under its field's label."""
+    parts = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else None
+        text = " ".join(str(error) for error in errors)
+        parts.append(f"{label}: {text}" if label else text)
+    messages.error(request, " ".join(parts))
+
+
 def run_action(
     request: HttpRequest, call: Callable[[], Any], *, success: str | Callable[[Any], str | None] | None = None
 ) -> Outcome:

@@ -14,7 +14,7 @@ from aftercare.core.exports import export_response
 from aftercare.core.money import to_money
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
-from aftercare.core.views import permission_required, post_form, run_action
+from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
 from aftercare.service.models import RepairOrder
 
@@ -159,8 +159,8 @@ def stock_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     post_form(
         request, form, lambda d: services.stock_adjust(actor=request.user, item=item, **d), success=_("Stock adjusted.")
     )
-    for field, errors in form.errors.items():
-        messages.error(request, f"{field}: {' '.join(errors)}")
+    if form.errors:
+        flash_form_errors(request, form)
     return redirect("parts:stock_detail", pk=item.pk)
 
 
@@ -173,8 +173,8 @@ def stock_levels(request: HttpRequest, pk: int) -> HttpResponse:
         request, form, lambda d: services.stock_override_levels(actor=request.user, item=item, **d),
         success=_("MIN/MAX saved."),
     )  # fmt: skip
-    for field, errors in form.errors.items():
-        messages.error(request, f"{field}: {' '.join(errors)}")
+    if form.errors:
+        flash_form_errors(request, form)
     return redirect("parts:stock_detail", pk=item.pk)
 
 
@@ -279,8 +279,8 @@ def count_reject(request: HttpRequest, pk: int) -> HttpResponse:
         request, form, lambda d: services.count_reject(actor=request.user, count=count, **d),
         success=_("Count rejected: nothing was posted."),
     )  # fmt: skip
-    for field, errors in form.errors.items():
-        messages.error(request, f"{field}: {' '.join(errors)}")
+    if form.errors:
+        flash_form_errors(request, form)
     return redirect("parts:count_detail", pk=count.pk)
 
 
@@ -392,8 +392,8 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: services.document_add(actor=request.user, order=order, **d),
         success=_("Document uploaded."),
     )
-    for field, errors in form.errors.items():
-        messages.error(request, f"{field}: {' '.join(errors)}")
+    if form.errors:
+        flash_form_errors(request, form)
     return redirect("parts:order_detail", pk=order.pk)
 
 
@@ -483,8 +483,8 @@ def supplier_closure_add(request: HttpRequest, pk: int) -> HttpResponse:
         request, form, lambda d: services.supplier_closure_add(actor=request.user, supplier=supplier, **d),
         success=_("Closure added."),
     )  # fmt: skip
-    for field, errors in form.errors.items():
-        messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {' '.join(errors)}")
+    if form.errors:
+        flash_form_errors(request, form)
     return redirect("parts:supplier_edit", pk=supplier.pk)
 
 

@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
-from aftercare.core.views import htmx_announce, htmx_partial, permission_required, post_form, run_action
+from aftercare.core.views import (
+    flash_form_errors,
+    htmx_announce,
+    htmx_partial,
+    permission_required,
+    post_form,
+    run_action,
+)
 from aftercare.customers import search as customer_search
 from aftercare.customers import services as customer_services
 from aftercare.customers.models import Customer, Vehicle
@@ -37,11 +44,6 @@ from .forms import (
     TransitionForm,
 )
 from .models import CheckIn, Photo, RepairOrder
-
-
-def _flash_errors(request, form) -> None:
-    """A form posted from the order's page, which redirects back: its errors as one message."""
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 def _sheet(order: RepairOrder) -> CheckIn:
@@ -270,7 +272,7 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         form = LineAddForm(prefix="line", initial={"kind": data["kind"], "payer": data["payer"]})
     elif not htmx_partial(request):
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     if htmx_partial(request):
         response = render(
             request,
@@ -368,7 +370,7 @@ def discount(request: HttpRequest, pk: int) -> HttpResponse:
             success=_("Discount applied."),
         )
     else:
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("service:repair_order_detail", pk=pk)
 
 
@@ -428,7 +430,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
             success=_("Photo attached."),
         )
     else:
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     back = "service:check_in" if request.POST.get("next") == "check_in" else "service:repair_order_detail"
     return redirect(back, pk=pk)
 
