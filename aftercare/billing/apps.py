@@ -9,10 +9,14 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from aftercare.service.choices import Status
-        from aftercare.service.services import register_net_paid_reader, register_transition_guard
+        from aftercare.service.services import (
+            register_net_paid_reader,
+            register_transition_effect,
+            register_transition_guard,
+        )
 
         from .selectors import order_paid
-        from .services import cancel_guard, delivery_guard, delivery_signed_guard, settle_guard
+        from .services import allowances_release, cancel_guard, delivery_guard, delivery_signed_guard, settle_guard
 
         # Billing owns the money conditions of the last two moves of the spine,
         # and of a cancellation: not while the order holds the customer's money.
@@ -20,6 +24,8 @@ class BillingConfig(AppConfig):
         register_transition_guard(Status.DELIVERED, delivery_guard)
         register_transition_guard(Status.DELIVERED, delivery_signed_guard)
         register_transition_guard(Status.CANCELLED, cancel_guard)
+        # ...and cancelling gives back the coupons and package uses it took.
+        register_transition_effect(Status.CANCELLED, allowances_release)
         # What the spine's discount is checked against (the balance, not the total).
         register_net_paid_reader(order_paid)
         from .home import register_cards

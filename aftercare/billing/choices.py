@@ -18,6 +18,14 @@ class PaymentMethod(models.TextChoices):
     COUPON = "coupon", _("Coupon")
 
 
+# Records that settle part of an order without money changing hands (抵扣): a
+# package-card use and a coupon's discount. They reduce the balance like a
+# payment, but are neither revenue received nor money to give back: the
+# statement lists them as deductions, the cash desk's takings leave them out,
+# and cancelling the order gives them back (docs/DOMAIN.md §13.2).
+ALLOWANCE_METHODS = frozenset({PaymentMethod.PACKAGE_CARD, PaymentMethod.COUPON})
+
+
 class PaymentKind(models.TextChoices):
     PAYMENT = "payment", _("Payment")
     REFUND = "refund", _("Refund")

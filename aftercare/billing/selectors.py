@@ -16,7 +16,7 @@ from aftercare.core.permissions import Perm
 from aftercare.service.choices import LineKind, LineStatus, Payer, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
 
-from .choices import MAINTENANCE_REPAIR_TYPES, PaymentMethod
+from .choices import ALLOWANCE_METHODS, MAINTENANCE_REPAIR_TYPES, PaymentMethod
 from .models import ZERO, CreditApproval, Payment
 
 VAT_RATE = Decimal("0.13")
@@ -31,6 +31,12 @@ HALF_CENT = Decimal("0.005")
 def order_paid(order: RepairOrder) -> Decimal:
     """Σ of the order's money records (payments +, refunds and reversals −)."""
     return to_money(Payment.objects.filter(repair_order=order).aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
+def order_money_paid(order: RepairOrder) -> Decimal:
+    """Σ of the order's money records alone: coupons and package uses left out."""
+    records = Payment.objects.filter(repair_order=order).exclude(method__in=ALLOWANCE_METHODS)
+    return to_money(records.aggregate(total=Sum("amount"))["total"] or ZERO)
 
 
 def order_balance(order: RepairOrder) -> Decimal:

@@ -28,9 +28,9 @@ from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 from aftercare.service.services import TransitionRefused, repair_order_move_locked, repair_order_transition
 
-from .choices import PaymentKind, PaymentMethod
+from .choices import ALLOWANCE_METHODS, PaymentKind, PaymentMethod
 from .models import ZERO, CreditApproval, Delivery, Payment
-from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_paid
+from .selectors import has_credit_approval, is_maintenance, next_service_after, order_balance, order_money_paid
 
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_SIGNATURE_CHARS = 2_000_000
@@ -330,16 +330,35 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
             raise ValidationError(_("A reversal cannot itself be reversed; post a new payment instead."))
         if Payment.objects.filter(reverses=original).exists():
             raise ValidationError(_("This record has already been reversed."))
-        balance = order_balance(order)
-        reversal = _post(
-            actor=actor, order=order, kind=PaymentKind.REVERSAL, method=original.method, amount=-original.amount,
-            balance_after=balance + original.amount, reason=reason, reverses=original,
-            reference=original.number,
-        )  # fmt: skip
-        handler = _METHOD_HANDLERS.get(original.method)
-        if handler is not None:
-            handler.reverse(actor=actor, order=order, original=original, reversal=reversal)
-        return reversal
+        return _reverse_locked(actor=actor, order=order, original=original, reason=reason)
+
+
+def _reverse_locked(*, actor, order: RepairOrder, original: Payment, reason: str) -> Payment:
+    """The reversal of `original` on an order the caller holds locked; the
+    method's handler undoes its side (a card's debit, a coupon's use)."""
+    reversal = _post(
+        actor=actor, order=order, kind=PaymentKind.REVERSAL, method=original.method, amount=-original.amount,
+        balance_after=order_balance(order) + original.amount, reason=reason, reverses=original,
+        reference=original.number,
+    )  # fmt: skip
+    handler = _METHOD_HANDLERS.get(original.method)
+    if handler is not None:
+        handler.reverse(actor=actor, order=order, original=original, reversal=reversal)
+    return reversal
+
+
+def allowances_release(order: RepairOrder, *, actor, note: str) -> None:
+    """A cancelled order gives back what it took that is not money: each
+    coupon and package-card use still standing on it is reversed, which
+    returns the coupon and the use to the customer (docs/DOMAIN.md §13.2).
+    Runs in the cancelling move's transaction, under the order's lock."""
+    standing = (
+        Payment.objects.filter(repair_order=order, kind=PaymentKind.PAYMENT, method__in=ALLOWANCE_METHODS)
+        .filter(reversed_by__isnull=True)
+        .order_by("pk")
+    )
+    for original in standing:
+        _reverse_locked(actor=actor, order=order, original=original, reason=note or _("Order cancelled"))
 
 
 def credit_approve(*, actor, order: RepairOrder, reason: str) -> CreditApproval:
@@ -495,8 +514,9 @@ def delivery_signed_guard(order: RepairOrder) -> str | None:
 
 def cancel_guard(order: RepairOrder) -> str | None:
     """An order holding the customer's money is not cancelled: the money goes
-    back first, by a refund or by reversing the payments (docs/DOMAIN.md §4.6)."""
-    paid = order_paid(order)
+    back first, by a refund or by reversing the payments (docs/DOMAIN.md §4.6).
+    Coupons and package uses are not money: cancelling gives them back."""
+    paid = order_money_paid(order)
     if paid != 0:
         return _("%(amount)s has been paid on this order: refund it or reverse the payments first, then cancel.") % {
             "amount": paid

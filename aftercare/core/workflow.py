@@ -27,6 +27,7 @@ from .models import AuditEntry
 
 # guard(obj) or guard(obj, context=...) -> the reason the move is refused, or None.
 Guard = Callable[..., str | None]
+Effect = Callable[..., None]
 
 
 class TransitionRefused(Conflict):
@@ -69,6 +70,7 @@ class Workflow:
         self.signal = signal
         self.refused_message = refused_message
         self.guards: dict[str, list[Guard]] = {to: list(listed) for to, listed in (guards or {}).items()}
+        self.effects: dict[str, list[Effect]] = {}
         self.stamp = stamp
         self._note_length = history._meta.get_field("note").max_length
 
@@ -84,6 +86,15 @@ class Workflow:
         listed = self.guards.setdefault(to, [])
         if guard not in listed:
             listed.append(guard)
+
+    def register_effect(self, to: str, effect: Effect) -> None:
+        """Attach another app's consequence of a move into `to`:
+        effect(obj, actor=..., note=...) runs in the move's transaction, after
+        the document and its history are written, so a failing effect undoes
+        the move (e.g. billing gives back a cancelled order's coupon). Registered once."""
+        listed = self.effects.setdefault(to, [])
+        if effect not in listed:
+            listed.append(effect)
 
     def refusal(self, obj, to: str, *, note: str = "", context: dict | None = None) -> str | None:
         """Why moving `obj` to `to` would be refused now, or None: the table
@@ -144,6 +155,8 @@ class Workflow:
             reason=note,
         )
         AuditEntry.objects.bulk_create([*audit, moved])
+        for effect in self.effects.get(to, ()):
+            effect(obj, actor=actor, note=note)
         event = {
             f"{self.history_fk}_id": obj.pk,
             "from_status": from_status,

@@ -179,6 +179,13 @@ def voucher_reverse(
     and for a voucher already reversed."""
     store = store or voucher.store
     require(actor, Perm.PAYMENT_REVERSE, store)
+    return _voucher_reverse(actor=actor, voucher=voucher, store=store, reason=reason, idempotency_key=idempotency_key)
+
+
+def _voucher_reverse(*, actor, voucher: Voucher, store: Store, reason: str, idempotency_key=None) -> Voucher:
+    """voucher_reverse for a caller that has checked its own permission: billing's
+    handlers below, reversing a payment record (or cancelling its order) that
+    billing has already authorised."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the reversal.")})
@@ -443,7 +450,7 @@ class StoredValueMethod:
         if voucher is None:
             # A record from before the ledger: nothing was taken from a card.
             return
-        voucher_reverse(actor=actor, voucher=voucher, store=order.store, reason=reversal.reason,
+        _voucher_reverse(actor=actor, voucher=voucher, store=order.store, reason=reversal.reason,
                         idempotency_key=f"billing.payment:{reversal.pk}")  # fmt: skip
 
 
@@ -576,7 +583,7 @@ class PackageCardMethod:
         use = PackageUse.objects.select_for_update().filter(payment=original, released_at__isnull=True).first()
         if use is None:
             return
-        voucher_reverse(
+        _voucher_reverse(
             actor=actor, voucher=use.voucher, store=order.store, reason=reversal.reason,
             idempotency_key=f"billing.payment:{reversal.pk}",
         )  # fmt: skip
@@ -864,7 +871,7 @@ class CouponMethod:
         use = CouponUse.objects.select_for_update().filter(payment=original, released_at__isnull=True).first()
         if use is None:
             return
-        voucher_reverse(
+        _voucher_reverse(
             actor=actor, voucher=use.voucher, store=order.store, reason=reversal.reason,
             idempotency_key=f"billing.payment:{reversal.pk}",
         )  # fmt: skip

@@ -68,22 +68,41 @@ def test_a_line_is_covered_once_and_only_while_uses_are_left_and_valid(staff, ma
     assert _uses(package, "WASH") == Decimal("10")
 
 
-def test_cancelling_the_order_gives_the_use_back(staff, make_order, package):
+def test_cancelling_the_order_gives_the_use_and_the_coupon_back_by_reversal(staff, store, make_order, package):
+    from aftercare.loyalty.choices import CouponKind
+    from aftercare.loyalty.models import CouponTemplate, CouponUse
+
     order = make_order()
-    payment, _created = services.package_cover(
-        actor=staff["cashier"], order=order, card=package, line=_line(order, "M001")
-    )
+    services.package_cover(actor=staff["cashier"], order=order, card=package, line=_line(order, "M001"))
+    template = CouponTemplate.objects.create(name="减20", kind=CouponKind.AMOUNT, value=Decimal(20), group=store.group)
+    coupon = services.coupon_issue(actor=staff["cashier"], template=template, customer=order.customer)
+    services.coupon_apply(actor=staff["cashier"], order=order, coupon=coupon)
     assert _uses(package, "M001") == Decimal("4")
-    # Money on the order goes back before it is cancelled (reversal), which returns the use.
-    billing.payment_reverse(actor=staff["service_manager"], payment=payment, reason="客户取消")
-    assert _uses(package, "M001") == Decimal("5")
-    assert PackageUse.objects.get().released_at is not None
+
+    # Neither is money held for the customer: the advisor cancels at once.
+    ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
+
     order.refresh_from_db()
-    ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["service_manager"], note="取消")
-    order.refresh_from_db()
+    coupon.account.refresh_from_db()
     assert order.status == Status.CANCELLED
-    # The line can be covered again on another order.
+    assert _uses(package, "M001") == Decimal("5") and coupon.account.balance == 1
+    assert PackageUse.objects.get().released_at is not None and CouponUse.objects.get().released_at is not None
+    reversals = order.payments.filter(kind="reversal")
+    assert sorted(reversals.values_list("method", "reason")) == [("coupon", "客户取消"), ("package_card", "客户取消")]
+    assert billing_selectors.order_paid(order) == 0
     assert selectors.ledger_check() == [] and selectors.unbalanced_vouchers() == []
+
+
+def test_an_order_holding_money_beside_a_package_use_is_not_cancelled_and_keeps_the_use(staff, make_order, package):
+    order = make_order()
+    services.package_cover(actor=staff["cashier"], order=order, card=package, line=_line(order, "M001"))
+    billing.payment_post(actor=staff["cashier"], order=order, method="cash", amount=Decimal("10"))
+
+    with pytest.raises(ro.TransitionRefused, match="10"):
+        ro.repair_order_transition(repair_order=order, to=Status.CANCELLED, actor=staff["advisor"], note="客户取消")
+
+    assert _uses(package, "M001") == Decimal("4")
+    assert PackageUse.objects.get().released_at is None
 
 
 def _marked(html: str) -> int:

@@ -83,6 +83,14 @@ def register_transition_guard(to_status: str, guard: Guard) -> None:
     REPAIR_ORDER_WORKFLOW.register_guard(to_status, guard)
 
 
+def register_transition_effect(to_status: str, effect) -> None:
+    """Attach another app's consequence of moves into `to_status`:
+    effect(order, actor=..., note=...) runs under the order's lock in the
+    move's transaction (billing gives back the coupons and package uses of a
+    cancelled order)."""
+    REPAIR_ORDER_WORKFLOW.register_effect(to_status, effect)
+
+
 def repair_order_refusal(order: RepairOrder, to: str, *, context: dict | None = None) -> str | None:
     """Why the order could not move to `to` now (the table and every guard), or
     None: what a page asks before it offers the move, reading no more than the
