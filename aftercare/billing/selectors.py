@@ -109,16 +109,21 @@ class Settlement:
         return self.customer_share - self.tax
 
     @property
+    def deductions(self) -> Decimal:
+        """What coupons and package-card uses standing on the order cover (抵扣): not money."""
+        return sum((p.amount for p in self.payments if p.method in ALLOWANCE_METHODS), ZERO)
+
+    @property
     def paid(self) -> Decimal:
-        return sum((p.amount for p in self.payments if p.amount > 0), ZERO)
+        return sum((p.amount for p in self.payments if p.amount > 0 and p.method not in ALLOWANCE_METHODS), ZERO)
 
     @property
     def refunded(self) -> Decimal:
-        return -sum((p.amount for p in self.payments if p.amount < 0), ZERO)
+        return -sum((p.amount for p in self.payments if p.amount < 0 and p.method not in ALLOWANCE_METHODS), ZERO)
 
     @property
     def balance(self) -> Decimal:
-        return self.customer_share - self.paid + self.refunded
+        return self.customer_share - self.deductions - self.paid + self.refunded
 
     @property
     def on_credit(self) -> bool:
@@ -247,13 +252,18 @@ def payments_of_day(user, day: date | None = None) -> QuerySet:
 
 
 def day_totals(payments) -> dict:
-    """Σ amount of a list of money records per method (as [(label, amount)]) and in total."""
+    """Σ amount of a list of records per method (as [(label, amount)]); the
+    total is the money taken, so coupons and package uses are summed apart."""
     by_method: dict[str, Decimal] = {}
     for payment in payments:
         by_method[payment.method] = by_method.get(payment.method, ZERO) + payment.amount
+    money = {method: amount for method, amount in by_method.items() if method not in ALLOWANCE_METHODS}
     return {
-        "by_method": [(PaymentMethod(method).label, amount) for method, amount in by_method.items()],
-        "total": sum(by_method.values(), ZERO),
+        "by_method": [(PaymentMethod(method).label, amount) for method, amount in money.items()],
+        "total": sum(money.values(), ZERO),
+        "deductions": [
+            (PaymentMethod(method).label, amount) for method, amount in by_method.items() if method not in money
+        ],
     }
 
 

@@ -112,3 +112,24 @@ def test_points_pay_part_of_an_order_through_a_coupon_they_buy(staff, store, ord
     points.refresh_from_db()
     assert points.balance == d(200)
     assert order.payments.get().method == "coupon" and order.payments.get().amount == d(100)
+
+
+def test_a_coupon_shows_as_a_deduction_on_the_statement_and_stays_out_of_the_days_takings(
+    staff, store, order, vehicle, client_for
+):
+    from django.urls import reverse
+
+    from aftercare.billing.selectors import settlement_for
+
+    coupon = services.coupon_issue(actor=staff["cashier"], template=template(store), customer=vehicle.owner)
+    services.coupon_apply(actor=staff["cashier"], order=order, coupon=coupon)
+    billing.payment_post(actor=staff["cashier"], order=order, method="cash", amount=d(30))
+
+    bill = settlement_for(order)
+    assert (bill.deductions, bill.paid) == (d(50), d(30))
+    assert bill.balance == bill.customer_share - d(80)
+    page = client_for(staff["cashier"]).get(reverse("billing:cashier"))
+    assert page.context["totals"]["total"] == d(30)
+    assert [amount for _label, amount in page.context["totals"]["deductions"]] == [d(50)]
+    statement = client_for(staff["cashier"]).get(reverse("billing:statement", args=[order.pk]))
+    assert 'data-testid="deductions">−50.00<' in statement.content.decode()
