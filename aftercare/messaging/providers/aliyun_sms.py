@@ -9,6 +9,7 @@ and reply pushes, see `callbacks`)."""
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from alibabacloud_dysmsapi20170525 import models as dysms_models
@@ -80,7 +81,9 @@ class AliyunSmsAdapter(ProviderAdapter):
     secret_keys = ("access_key_secret", "callback_token")
     timeout_ms = 10_000
 
+    @cached_property
     def _client(self) -> Client:
+        # One SDK client per adapter, so its connection pool is reused across sends.
         scheme, host = split_endpoint(self.config.get("endpoint") or DEFAULT_ENDPOINT)
         return Client(
             Config(
@@ -106,7 +109,7 @@ class AliyunSmsAdapter(ProviderAdapter):
         # The outbox owns retries (with its backoff); the SDK must not retry on its own.
         runtime = RuntimeOptions(autoretry=False, max_attempts=0)
         try:
-            body = self._client().send_sms_with_options(request, runtime).body
+            body = self._client.send_sms_with_options(request, runtime).body
         except AlibabaCloudException as error:
             code = str(getattr(error, "code", "") or "")
             status = getattr(error, "status_code", None)

@@ -12,6 +12,7 @@ the order of their keys when the keys are numbers ("1", "2"...), else in the ord
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from tencentcloud.common.credential import Credential
@@ -92,9 +93,11 @@ class TencentSmsAdapter(ProviderAdapter):
     secret_keys = ("secret_key", "callback_token")
     timeout_seconds = 10
 
+    @cached_property
     def _client(self) -> SmsClient:
+        # One SDK client per adapter, keeping its connection alive across sends.
         scheme, host = split_endpoint(self.config.get("endpoint") or DEFAULT_ENDPOINT)
-        http = HttpProfile(protocol=scheme, endpoint=host, reqTimeout=self.timeout_seconds)
+        http = HttpProfile(protocol=scheme, endpoint=host, reqTimeout=self.timeout_seconds, keepAlive=True)
         credential = Credential(self.config.get("secret_id", ""), self.config.get("secret_key", ""))
         return SmsClient(credential, self.config.get("region") or DEFAULT_REGION, ClientProfile(httpProfile=http))
 
@@ -109,7 +112,7 @@ class TencentSmsAdapter(ProviderAdapter):
         # row's key, so a resend after a killed worker can be matched (§15.1).
         request.SessionContext = message.idempotency_key
         try:
-            response = self._client().SendSms(request)
+            response = self._client.SendSms(request)
         except TencentCloudSDKException as error:
             code = error.get_code() or ""
             return SendResult(ok=False, retryable=is_retryable(code), error=f"{code}: {error.get_message()}"[:500])

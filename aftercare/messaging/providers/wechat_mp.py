@@ -12,12 +12,13 @@ bizsend) instead of a template message. Params become the template's fields
 ({"name": {"value": ...}}); `link` is the page the message opens.
 
 The access token is fetched from /cgi-bin/token and kept in Django's cache until shortly
-before it expires, shared by every worker; an answer that says it is invalid or expired
+before it expires (shared by the workers when the cache is; docs/OPERATIONS.md); an answer that says it is invalid or expired
 (40001, 40014, 42001) drops it, fetches a new one and tries once more."""
 
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 
 import requests
 from django.core.cache import cache
@@ -55,6 +56,11 @@ class WeChatMpAdapter(ProviderAdapter):
 
     # --- the access token ---------------------------------------------------------------
 
+    @cached_property
+    def _http(self) -> requests.Session:
+        # One connection pool per adapter, reused across sends.
+        return requests.Session()
+
     @property
     def _base(self) -> str:
         return (self.config.get("api_base") or DEFAULT_API_BASE).rstrip("/")
@@ -71,7 +77,7 @@ class WeChatMpAdapter(ProviderAdapter):
         # Two workers refreshing at once is harmless: WeChat keeps the previous token valid
         # for a few minutes after a new one is issued.
         data = self._json(
-            requests.get(
+            self._http.get(
                 f"{self._base}/cgi-bin/token",
                 params={
                     "grant_type": "client_credential",
@@ -103,7 +109,7 @@ class WeChatMpAdapter(ProviderAdapter):
             token = self.access_token(refresh=attempt == 2)
             try:
                 return self._json(
-                    requests.post(
+                    self._http.post(
                         f"{self._base}{path}",
                         params={"access_token": token},
                         json=payload,
