@@ -20,7 +20,7 @@ from darabonba.runtime import RuntimeOptions
 
 from . import register_adapter
 from .base import Inbound, OutboundMessage, ProviderAdapter, ProviderError, Receipt, SendResult
-from .callbacks import check_callback_token, is_unsubscribe, split_endpoint
+from .callbacks import check_callback_token, is_unsubscribe, missing_config, split_endpoint
 
 DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -78,6 +78,7 @@ class AliyunSmsAdapter(ProviderAdapter):
     channel = "sms"
     code = "aliyun_sms"
     config_keys = ("access_key_id", "access_key_secret", "sign_name", "endpoint", "callback_token")
+    required_keys = ("access_key_id", "access_key_secret")
     secret_keys = ("access_key_secret", "callback_token")
     timeout_ms = 10_000
 
@@ -97,6 +98,8 @@ class AliyunSmsAdapter(ProviderAdapter):
         )
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if problem := missing_config(self.config, self.required_keys):
+            return SendResult(ok=False, retryable=False, error=problem)
         request = dysms_models.SendSmsRequest(
             phone_numbers=_mobile(message.to),
             sign_name=message.sign_name or self.config.get("sign_name", ""),

@@ -68,3 +68,10 @@ def split_endpoint(endpoint: str, default_scheme: str = "https") -> tuple[str, s
         scheme, host = endpoint.split("://", 1)
         return scheme.lower(), host
     return default_scheme, endpoint
+
+
+def missing_config(config: Mapping[str, str], required: tuple[str, ...]) -> str:
+    """The required keys the store's account leaves empty, as one error text ("" when none):
+    a send without them fails for good instead of reaching the provider."""
+    missing = [key for key in required if not str(config.get(key) or "").strip()]
+    return f"missing config: {', '.join(missing)}" if missing else ""

@@ -24,7 +24,7 @@ from tencentcloud.sms.v20210111.sms_client import SmsClient
 
 from . import register_adapter
 from .base import Inbound, OutboundMessage, ProviderAdapter, ProviderError, Receipt, SendResult
-from .callbacks import check_callback_token, is_unsubscribe, split_endpoint
+from .callbacks import check_callback_token, is_unsubscribe, missing_config, split_endpoint
 
 DEFAULT_ENDPOINT = "sms.tencentcloudapi.com"
 DEFAULT_REGION = "ap-guangzhou"
@@ -90,6 +90,7 @@ class TencentSmsAdapter(ProviderAdapter):
     channel = "sms"
     code = "tencent_sms"
     config_keys = ("secret_id", "secret_key", "sdk_app_id", "sign_name", "region", "endpoint", "callback_token")
+    required_keys = ("secret_id", "secret_key", "sdk_app_id")
     secret_keys = ("secret_key", "callback_token")
     timeout_seconds = 10
 
@@ -102,6 +103,8 @@ class TencentSmsAdapter(ProviderAdapter):
         return SmsClient(credential, self.config.get("region") or DEFAULT_REGION, ClientProfile(httpProfile=http))
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if problem := missing_config(self.config, self.required_keys):
+            return SendResult(ok=False, retryable=False, error=problem)
         request = sms_models.SendSmsRequest()
         request.PhoneNumberSet = [_e164(message.to)]
         request.SmsSdkAppId = self.config.get("sdk_app_id", "")

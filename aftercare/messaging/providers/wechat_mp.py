@@ -12,8 +12,9 @@ bizsend) instead of a template message. Params become the template's fields
 ({"name": {"value": ...}}); `link` is the page the message opens.
 
 The access token is fetched from /cgi-bin/token and kept in Django's cache until shortly
-before it expires (shared by the workers when the cache is; docs/OPERATIONS.md); an answer that says it is invalid or expired
-(40001, 40014, 42001) drops it, fetches a new one and tries once more."""
+before it expires (shared by the workers when the cache is shared); an answer
+that says it is invalid or expired (40001, 40014, 42001) drops it, fetches a new one and
+tries once more."""
 
 import hashlib
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from wechatpy.utils import check_signature
 
 from . import register_adapter
 from .base import Inbound, OutboundMessage, ProviderAdapter, ProviderError, Receipt, SendResult, SignatureInvalid
-from .callbacks import is_unsubscribe, query_param
+from .callbacks import is_unsubscribe, missing_config, query_param
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 SUBSCRIBE_PREFIX = "subscribe:"
@@ -51,6 +52,7 @@ class WeChatMpAdapter(ProviderAdapter):
     channel = "wechat"
     code = "wechat_mp"
     config_keys = ("app_id", "app_secret", "token", "api_base")
+    required_keys = ("app_id", "app_secret")
     secret_keys = ("app_secret", "token")
     timeout_seconds = 10
 
@@ -125,6 +127,8 @@ class WeChatMpAdapter(ProviderAdapter):
     # --- sending ------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if problem := missing_config(self.config, self.required_keys):
+            return SendResult(ok=False, retryable=False, error=problem)
         data = {name: {"value": str(value)} for name, value in message.params.items()}
         if message.template_code.startswith(SUBSCRIBE_PREFIX):
             path = "/cgi-bin/message/subscribe/bizsend"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from aftercare.messaging.providers import ADAPTERS, ProviderError, adapter_for
+from aftercare.messaging.providers import ADAPTERS, OutboundMessage, ProviderError, adapter_for
 from aftercare.messaging.providers.callbacks import callback_headers, is_unsubscribe, split_endpoint
 
 
@@ -38,3 +38,12 @@ def test_the_callback_headers_carry_the_real_query_not_one_sent_by_the_caller():
 def test_an_endpoint_url_gives_the_scheme_and_a_bare_host_keeps_https():
     assert split_endpoint("http://127.0.0.1:8080/") == ("http", "127.0.0.1:8080")
     assert split_endpoint("dysmsapi.aliyuncs.com") == ("https", "dysmsapi.aliyuncs.com")
+
+
+@pytest.mark.parametrize("code", ["aliyun_sms", "tencent_sms", "wechat_mp"])
+def test_an_account_without_its_credentials_fails_for_good_without_calling_out(code):
+    result = adapter_for(code, {"endpoint": "http://127.0.0.1:9", "api_base": "http://127.0.0.1:9"}).send(
+        OutboundMessage(to="13800000000", text="x", template_code="T1")
+    )
+
+    assert not result.ok and not result.retryable and result.error.startswith("missing config: ")
