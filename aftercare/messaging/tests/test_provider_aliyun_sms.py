@@ -130,3 +130,10 @@ def test_a_reply_is_parsed_and_td_withdraws(fake, adapter, content, unsubscribe)
 
     assert [(i.sender, i.text, i.unsubscribe) for i in inbound] == [("13800000000", content, unsubscribe)]
     assert adapter.parse_receipts(fake.aliyun_reply("13800000000", content), headers) == []
+
+
+def test_the_fake_refuses_a_message_without_a_sign_name_as_alibaba_does(fake):
+    result = adapter_for("aliyun_sms", fake.aliyun_config(sign_name="")).send(car_ready())
+
+    assert not result.ok and not result.retryable and "MissingParameter" in result.error
+    assert fake.refused == ["aliyun: SignName missing"]
