@@ -31,3 +31,6 @@ __all__ = [
     "adapter_for",
     "register_adapter",
 ]
+
+# The adapters register themselves on import (docs/DOMAIN.md §15.1, Providers).
+from . import aliyun_sms, callbacks, tencent_sms, wechat_mp  # noqa: E402, F401
