@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.messaging",
     "aftercare.reports",
     "aftercare.demo",
 ]
