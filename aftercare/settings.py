@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.messaging",
     "aftercare.reports",
     "aftercare.demo",
 ]
