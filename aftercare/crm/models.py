@@ -196,3 +196,31 @@ class Firing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}:{self.customer_id}:{self.period_key}"
+
+
+class VehicleForecast(models.Model):
+    """A vehicle's own mileage rate and the day its next maintenance falls due
+    (docs/DOMAIN.md §11.4): the earlier of the calendar date and the day the
+    projected odometer reaches the next service km. Kept by the nightly run for
+    the vehicles with new readings; read by the maintenance reminder by date."""
+
+    vehicle = models.OneToOneField(Vehicle, on_delete=models.CASCADE, related_name="crm_forecast", primary_key=True)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    km_per_day = models.DecimalField(_("km per day"), max_digits=7, decimal_places=1)
+    basis = models.CharField(_("basis"), max_length=200)
+    readings = models.PositiveSmallIntegerField(_("readings used"), default=0)
+    due_km = models.PositiveIntegerField(_("next service km"), null=True, blank=True)
+    calendar_on = models.DateField(_("due by the calendar"), null=True, blank=True)
+    projected_on = models.DateField(_("due by the mileage"), null=True, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mileage forecast")
+        verbose_name_plural = _("mileage forecasts")
+        indexes = [models.Index(fields=["store", "due_on"], name="crm_forecast_due")]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id}: {self.km_per_day} km/d"

@@ -61,6 +61,7 @@ class SegmentRun:
     class_changes: int = 0
     vehicle_class_changes: int = 0
     full: bool = False
+    forecasts: int = 0
     changed: dict = field(default_factory=dict)
 
 
@@ -194,6 +195,9 @@ def segments_refresh(*, store: Store, now=None, full: bool = False) -> SegmentRu
     for chunk in _chunks(vehicle_ids):
         with transaction.atomic():
             _refresh_vehicles(store=store, ids=chunk, rules=rules, now=now, run=run)
+    from .mileage import forecasts_refresh
+
+    run.forecasts = forecasts_refresh(store=store, since=None if prev is None else prev - timedelta(hours=1), now=now)
     with transaction.atomic():
         CrmSettings.objects.filter(pk=rules.pk).update(segments_run_at=now)
         if run.stage_changes or run.tier_changes or run.class_changes or run.vehicle_class_changes:
