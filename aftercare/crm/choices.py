@@ -45,3 +45,23 @@ class LostReason(models.TextChoices):
     QUALITY = "quality", _("Quality")
     PRICE = "price", _("Price")
     CONVENIENCE = "convenience", _("Convenience")
+
+
+class Outcome(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    DECLINED = "declined", _("Declined")
+    SCRAPPED = "scrapped", _("Scrapped")
+    MOVED = "moved", _("Moved away")
+    SOLD = "sold", _("Sold")
+
+
+class DeclineReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    DISTANCE = "distance", _("Distance")
+    ELSEWHERE = "elsewhere", _("Serviced elsewhere")
+    NO_NEED = "no_need", _("No need yet")
+    OTHER = "other", _("Other")
+
+
+# A vehicle these outcomes name is no longer the store's to solicit: it is archived.
+ARCHIVING_OUTCOMES = (Outcome.SCRAPPED, Outcome.MOVED, Outcome.SOLD)

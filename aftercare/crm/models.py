@@ -14,7 +14,7 @@ from aftercare.core.models import Store
 from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
 
-from .choices import Dimension, FiringState, Stage, Tier, Trigger
+from .choices import DeclineReason, Dimension, FiringState, Outcome, Stage, Tier, Trigger
 
 ZERO = Decimal("0.00")
 
@@ -224,3 +224,37 @@ class VehicleForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle_id}: {self.km_per_day} km/d"
+
+
+class SolicitationEntry(models.Model):
+    """One vehicle on a month's solicitation list (定期保养用户一览表, docs/DOMAIN.md §11.5):
+    listed in week 1, invited in week 2, called in week 3, and the outcome of the call."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    month = models.DateField(_("month"))
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="+", verbose_name=_("vehicle"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    due_on = models.DateField(_("due"))
+    basis = models.CharField(_("basis"), max_length=200, blank=True)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    message_ref = models.CharField(_("message"), max_length=40, blank=True)
+    task_id = models.PositiveBigIntegerField(_("call task"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    decline_reason = models.CharField(_("reason"), max_length=10, choices=DeclineReason.choices, blank=True)
+    appointment_id = models.PositiveBigIntegerField(_("appointment"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    outcome_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("solicitation entry")
+        verbose_name_plural = _("solicitation list")
+        constraints = [models.UniqueConstraint(fields=["vehicle", "month"], name="crm_solicitation_once_a_month")]
+        indexes = [models.Index(fields=["store", "month", "outcome"], name="crm_solicitation_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.vehicle_id}"

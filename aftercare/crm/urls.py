@@ -9,4 +9,6 @@ urlpatterns = [
     path("rules/<int:pk>/toggle/", views.rule_toggle, name="rule_toggle"),
     path("firings/", views.firings, name="firings"),
     path("vehicles/<int:pk>/forecast/", views.vehicle_forecast, name="vehicle_forecast"),
+    path("solicitation/", views.solicitation, name="solicitation"),
+    path("solicitation/<int:pk>/outcome/", views.solicitation_outcome, name="solicitation_outcome"),
 ]

@@ -42,8 +42,8 @@ def test_the_vehicle_page_shows_the_forecast_with_its_basis(store, staff, client
     with time_machine.travel(at("2026-03-03 10:00"), tick=False):
         page = client_for(staff["advisor"]).get(f"/crm/vehicles/{vehicle.pk}/forecast/")
     text = page.content.decode()
-    # 50 km/day from 13,000 km on 2 March: 15,000 km on 12 March, long before the calendar's 1 July.
-    assert page.status_code == 200 and "2026-03-12" in text and "2026-07-01" in text and "50.0" in text
+    # 50 km/day from 13,000 km on 2 March: 15,000 km on 11 April, long before the calendar's 1 July.
+    assert page.status_code == 200 and "2026-04-11" in text and "2026-07-01" in text and "50.0" in text
 
 
 def test_the_api_answers_rules_firings_and_a_customers_segment(store, staff, api_client_for):
