@@ -86,10 +86,12 @@ INSTALLED_APPS = [
     "aftercare.workshop",
     "aftercare.billing",
     "aftercare.loyalty",
+    "aftercare.crm",
     "aftercare.surveys",
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.messaging",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -355,6 +357,9 @@ SCHEDULED_TASKS = [
     {"name": "provider_charges_sync", "task": "aftercare.billing.tasks.sync_open_provider_charges", "every_minutes": 1},
     # Providers publish the previous day's statement in the morning.
     {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
+    # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
+    # follow-up generation so a rule never makes a call the churn or holiday generation already made.
+    {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
     {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
     # Monthly, on the 1st: restore the newest backup into a scratch database and compare counts.
     {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},

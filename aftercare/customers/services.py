@@ -163,6 +163,7 @@ def customer_update(*, actor, customer: Customer, data: dict, allow_shared_mobil
         data = clean_customer_data(
             store=customer.store, data=data, instance=customer, allow_shared_mobile=allow_shared_mobile
         )
+        class_change_reason = (data.pop("class_change_reason", "") or "").strip()
         before = snapshot(customer, CUSTOMER_FIELDS)
         for name, value in data.items():
             setattr(customer, name, value)
@@ -174,7 +175,7 @@ def customer_update(*, actor, customer: Customer, data: dict, allow_shared_mobil
             ClassChange.objects.create(
                 store_id=customer.store_id, customer=customer, field=ClassChange.Field.ABC_CLASS,
                 old_value=before["abc_class"], new_value=customer.abc_class, changed_by=actor,
-                reason=data.get("class_change_reason", "") or _("Edited"),
+                reason=class_change_reason or _("Edited"),
             )  # fmt: skip
         audit_record(
             actor=actor,

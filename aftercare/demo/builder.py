@@ -16,6 +16,7 @@ from aftercare.billing.demo import seed_settlements
 from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
+from aftercare.crm.demo import seed_crm
 from aftercare.followups.demo import seed_followups
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.parts.demo import seed_parts
@@ -141,4 +142,5 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_complaints(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
+            seed_crm(result.stores, today)
     return result

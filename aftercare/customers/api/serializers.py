@@ -4,7 +4,7 @@ from aftercare.core.api.serializers import StrictInputMixin
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
 
-from ..choices import ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain, Preference
+from ..choices import ABCClass, ContactChannel, CustomerKind, CustomerSource, Gender, PlateKind, Powertrain, Preference
 from ..models import Customer, Vehicle
 
 
@@ -26,6 +26,11 @@ class CustomerInSerializer(StrictInputMixin, serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
     source = serializers.ChoiceField(choices=CustomerSource.choices, required=False, allow_blank=True)
     member_card_no = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    abc_class = serializers.ChoiceField(
+        choices=ABCClass.choices, required=False, allow_blank=True,
+        help_text="Set by a person: recorded as a class change by the caller (docs/DOMAIN.md §2.5).",
+    )  # fmt: skip
+    class_change_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
     allow_shared_mobile = serializers.BooleanField(default=False, write_only=True)
     store = serializers.IntegerField(
         required=False, write_only=True, help_text="The store of a new customer, for staff of several stores."

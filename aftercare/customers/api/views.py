@@ -59,6 +59,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         data.pop("store", None)  # read by _store_for_write
+        data.pop("class_change_reason", None)  # a new customer has no class to change
         allow_shared = data.pop("allow_shared_mobile")
         customer = services.customer_create(
             actor=request.user, store=_store_for_write(request), data=data, allow_shared_mobile=allow_shared

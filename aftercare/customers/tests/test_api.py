@@ -1,4 +1,5 @@
 import pytest
+from django.utils.translation import gettext
 
 from aftercare.customers.models import Customer
 from aftercare.tests.factories import CustomerFactory, VehicleFactory
@@ -102,15 +103,18 @@ def test_roles_without_edit_rights_cannot_create(staff, api_client_for):
     assert not Customer.objects.exists()
 
 
-def test_patching_a_read_only_abc_class_is_a_400_and_changes_nothing(staff, store, api_client_for):
+def test_patching_the_abc_class_applies_it_as_a_class_change_by_that_person(staff, store, api_client_for):
     customer = CustomerFactory(store=store)
-    before = customer.abc_class
-    response = api_client_for(staff["advisor"]).patch(
-        f"/api/v1/customers/{customer.pk}/", {"abc_class": "A", "name": "王五"}, format="json"
-    )
-    assert response.status_code == 400 and "abc_class" in response.json()
+    client = api_client_for(staff["advisor"])
+    response = client.patch(f"/api/v1/customers/{customer.pk}/", {"abc_class": "A", "name": "王五"}, format="json")
+    assert response.status_code == 200 and response.json()["abc_class"] == "A"
     customer.refresh_from_db()
-    assert (customer.abc_class, customer.name) == (before, "张伟")
+    assert (customer.abc_class, customer.name) == ("A", "王五")
+    change = customer.class_changes.get()
+    assert (change.old_value, change.new_value, change.changed_by) == ("", "A", staff["advisor"])
+    assert change.reason == gettext("Edited")
+    refused = client.patch(f"/api/v1/customers/{customer.pk}/", {"abc_class": "Z"}, format="json")
+    assert refused.status_code == 400 and "abc_class" in refused.json()
 
 
 def test_an_unknown_key_in_a_customer_post_is_a_400(staff, api_client_for):
