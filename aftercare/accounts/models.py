@@ -264,6 +264,9 @@ class KnownDevice(models.Model):
         verbose_name_plural = _("known devices")
         constraints = [models.UniqueConstraint(fields=["user", "device_hash"], name="known_device_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.first_seen_at:%Y-%m-%d}"
+
 
 class SecurityNotice(models.Model):
     """A notice to an administrator about an account's security, e.g. a sign-in from a new device

@@ -121,4 +121,3 @@ def sessions_end_all(*, user, actor=None, keep: str | None = None) -> int:
 
 def unread_notices(user):
     return SecurityNotice.objects.filter(recipient=user, read_at__isnull=True).select_related("subject")
-

@@ -268,7 +268,9 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         )
         if outcome.ok:
             request.session.pop(PENDING_KEY, None)
-            return render(request, "accounts/recovery_codes.html", {"codes": outcome.result, "next": _next_url(request)})
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": outcome.result, "next": _next_url(request)}
+            )
     context = {
         "form": form,
         "qr": twofactor.qr_svg(device),

@@ -5,7 +5,7 @@ from django.db import models
 from rest_framework import serializers
 
 from ..masking import shown_phone
-from ..models import AuditEntry
+from ..models import AuditEntry, DeletedDocument
 
 # Keys a browser form of the browsable API adds to every post.
 FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
@@ -88,3 +88,28 @@ class MaskedPhoneField(serializers.CharField):
         value = super().get_attribute(instance)
         request = self.context.get("request")
         return shown_phone(getattr(request, "user", None), instance, value)
+
+
+class DeletedDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeletedDocument
+        fields = [
+            "id",
+            "deleted_at",
+            "deleted_by",
+            "deleted_by_name",
+            "store",
+            "kind",
+            "object_id",
+            "number",
+            "reason",
+            "snapshot",
+        ]
+
+
+class DocumentDeleteSerializer(StrictInputMixin, serializers.Serializer):
+    """Delete a business document opened by mistake (docs/DOMAIN.md §24.4)."""
+
+    kind = serializers.CharField(max_length=30, help_text="repair_order, appointment or complaint")
+    id = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=300)
