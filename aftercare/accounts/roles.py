@@ -176,7 +176,22 @@ ROLE_FIELDS: dict[str, frozenset[str]] = {
 }
 
 # model label -> {field name: field group}; a field not named here is not personal.
-PERSONAL_FIELDS: dict[str, dict[str, str]] = {}
+PERSONAL_FIELDS: dict[str, dict[str, str]] = {
+    "customers.customer": {
+        "address": F.ADDRESS,
+        "region": F.ADDRESS,
+        "birthday": F.BIRTHDAY,
+        "wechat_id": F.IDENTITY,
+        "email": F.IDENTITY,
+        "abc_class": F.SPEND,
+        "member_card_no": F.SPEND,
+    },
+    "complaints.complaint": {
+        "resolution_plan": F.COMPLAINT_NOTES,
+        "result": F.COMPLAINT_NOTES,
+        "closing_note": F.COMPLAINT_NOTES,
+    },
+}
 
 
 def fields_visible_at(roles) -> frozenset[str]:
@@ -185,3 +200,13 @@ def fields_visible_at(roles) -> frozenset[str]:
     for role in roles:
         groups |= ROLE_FIELDS.get(role, frozenset())
     return frozenset(groups)
+
+
+def visible_field_groups(user, store_id) -> frozenset[str]:
+    """What core.masking asks (registered in AccountsConfig.ready): the groups `user` sees in
+    `store_id`; an active superuser sees every group."""
+    if user.is_active and user.is_superuser:
+        return frozenset(FieldGroup)
+    if store_id is None or not hasattr(user, "roles_at"):
+        return frozenset()
+    return fields_visible_at(user.roles_at(store_id))

@@ -18,7 +18,7 @@ TEST_KEY = "3132333435363738393031323334353637383930"
 force_login_unverified = Client.force_login
 
 
-def test_device(user) -> TOTPDevice:
+def otp_device_for(user) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device or TOTPDevice.objects.create(user=user, name="totp", key=TEST_KEY, confirmed=True)
 
@@ -31,7 +31,7 @@ def current_code(device: TOTPDevice) -> str:
 def pass_second_factor(client: Client, user) -> None:
     """Mark `client`'s session verified by `user`'s device (created if they have none)."""
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = test_device(user).persistent_id
+    session[DEVICE_ID_SESSION_KEY] = otp_device_for(user).persistent_id
     session.save()
 
 
@@ -53,5 +53,5 @@ def browser_second_factor(page, user) -> None:
         page.locator("[data-testid=recovery-codes]").wait_for()
         page.click("[data-testid=recovery-done]")
         return
-    page.fill("#id_token", current_code(test_device(user)))
+    page.fill("#id_token", current_code(otp_device_for(user)))
     page.click("form button[type=submit]")

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import models
 from rest_framework import serializers
 
-from ..masking import shown_phone
+from ..masking import hidden_fields, shown_phone
 from ..models import AuditEntry, DeletedDocument
 
 # Keys a browser form of the browsable API adds to every post.
@@ -113,3 +113,19 @@ class DocumentDeleteSerializer(StrictInputMixin, serializers.Serializer):
     kind = serializers.CharField(max_length=30, help_text="repair_order, appointment or complaint")
     id = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(max_length=300)
+
+
+class FieldAccessMixin:
+    """For output serializers of models with personal fields: a field the reader's role may not
+    see is null (docs/DOMAIN.md §24.2, the table in accounts.roles, applied by core.masking)."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return data
+        hidden = hidden_fields(user, getattr(instance, "store_id", None), instance._meta.label_lower)
+        for name in hidden & data.keys():
+            data[name] = None
+        return data
