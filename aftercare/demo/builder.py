@@ -25,6 +25,7 @@ from aftercare.workshop.demo import seed_workshop
 
 from . import generators
 from .customers import build_customers, seed_class_changes
+from .security import seed_security
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -141,4 +142,5 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_complaints(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
+        seed_security(result.stores if options.activity else [])
     return result

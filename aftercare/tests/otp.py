@@ -53,5 +53,9 @@ def browser_second_factor(page, user) -> None:
         page.locator("[data-testid=recovery-codes]").wait_for()
         page.click("[data-testid=recovery-done]")
         return
-    page.fill("#id_token", current_code(otp_device_for(user)))
+    device = otp_device_for(user)
+    # A second sign-in within the same 30 s would repeat the code, which TOTP refuses as a replay.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    device.refresh_from_db()
+    page.fill("#id_token", current_code(device))
     page.click("form button[type=submit]")
