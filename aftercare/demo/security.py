@@ -6,17 +6,16 @@ from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aftercare.accounts.models import User
+from aftercare.accounts.roles import TWO_FACTOR_ROLES
 from aftercare.accounts.twofactor import DEMO_TOTP_KEY, TOTP_NAME
 from aftercare.core.permissions import Perm
 from aftercare.core.services import document_delete
 from aftercare.customers.models import Vehicle
 from aftercare.service.services import repair_order_open
 
-TWO_FACTOR_LOGINS = ("admin", "manager")
-
-
 def seed_security(stores) -> None:
-    users = list(User.objects.filter(username__in=TWO_FACTOR_LOGINS))
+    # Every demo user whose role requires two factors (admin, manager, their second-store twins).
+    users = list(User.objects.filter(memberships__role__in=TWO_FACTOR_ROLES).distinct())
     TOTPDevice.objects.filter(user__in=users).delete()
     TOTPDevice.objects.bulk_create(
         [TOTPDevice(user=user, name=TOTP_NAME, key=DEMO_TOTP_KEY, confirmed=True) for user in users]
