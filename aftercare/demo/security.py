@@ -13,6 +13,7 @@ from aftercare.core.services import document_delete
 from aftercare.customers.models import Vehicle
 from aftercare.service.services import repair_order_open
 
+
 def seed_security(stores) -> None:
     # Every demo user whose role requires two factors (admin, manager, their second-store twins).
     users = list(User.objects.filter(memberships__role__in=TWO_FACTOR_ROLES).distinct())

@@ -6,32 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_background_health'),
+        ("core", "0002_background_health"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeletedDocument',
+            name="DeletedDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deleted_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='deleted at')),
-                ('deleted_by_name', models.CharField(blank=True, max_length=150, verbose_name='user name')),
-                ('kind', models.CharField(max_length=100, verbose_name='document type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object id')),
-                ('number', models.CharField(blank=True, max_length=200, verbose_name='document')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('snapshot', models.JSONField(default=dict, verbose_name='snapshot')),
-                ('deleted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("deleted_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="deleted at")),
+                ("deleted_by_name", models.CharField(blank=True, max_length=150, verbose_name="user name")),
+                ("kind", models.CharField(max_length=100, verbose_name="document type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object id")),
+                ("number", models.CharField(blank=True, max_length=200, verbose_name="document")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("snapshot", models.JSONField(default=dict, verbose_name="snapshot")),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="deleted by",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deleted document',
-                'verbose_name_plural': 'deletion log',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['store', '-deleted_at'], name='deleted_doc_store_time')],
+                "verbose_name": "deleted document",
+                "verbose_name_plural": "deletion log",
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["store", "-deleted_at"], name="deleted_doc_store_time")],
             },
         ),
     ]
