@@ -18,6 +18,6 @@ def test_an_order_with_issued_parts_cannot_be_deleted_but_one_only_reserved_can(
     issued, reserved = make_order([(OIL_FILTER, 1)]), make_order([(OIL_FILTER, 1)])
     services.part_issue(actor=clerk, demand=issued.part_demands.get(), bin="A-01-01")
     assert delete_vetoes(issued) and not delete_vetoes(reserved)
-    with pytest.raises(ValidationError, match="issued"):
+    with pytest.raises(ValidationError):
         document_delete(actor=staff["service_manager"], obj=issued, perm=Perm.REPAIR_ORDER_DELETE, reason="错单")
     assert RepairOrder.objects.filter(pk=issued.pk).exists()
