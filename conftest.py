@@ -26,6 +26,15 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    # docs/DOMAIN.md §24.1: managers and administrators must pass a second factor; tests that
+    # log them in with force_login (client_for included) get a session verified by a device.
+    from aftercare.tests.otp import force_login_verified
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -47,6 +47,7 @@ NAV_ITEMS = [
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "key"),
     NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "credit-card"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "journal-text"),
+    NavItem(_("Deletion log"), "core:deletion_log", (Perm.DELETION_LOG_VIEW,), "trash"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "hdd"),
     NavItem(_("Background work"), "core:background_health", (Perm.BACKUP_RUN,), "activity"),
 ]

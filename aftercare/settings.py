@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "aftercare.core",
     "aftercare.accounts",
     "aftercare.catalog",
@@ -117,12 +120,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aftercare.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aftercare.core.middleware.SecureCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftercare.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-otp's, without its query per request (docs/DOMAIN.md §24.1), then the gate.
+    "aftercare.accounts.middleware.VerifiedOTPMiddleware",
+    "aftercare.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -230,6 +237,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 SESSION_COOKIE_HTTPONLY = True
+# Served over HTTPS without HTTPS=1 (a proxy that says so, a test server): SecureCookiesMiddleware
+# marks every cookie of a secure request Secure all the same (docs/DOMAIN.md §24.3).
+OTP_TOTP_ISSUER = "AfterCare"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -28,6 +28,8 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("login/two-factor/enrol/", account_views.two_factor_enrol, name="two_factor_enrol"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

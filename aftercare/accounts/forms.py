@@ -35,3 +35,12 @@ class UserCreateForm(StyledFormMixin, forms.Form):
 
 class MembershipForm(StyledFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class SecondFactorForm(StyledFormMixin, forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

@@ -120,6 +120,15 @@ class User(AbstractUser):
             return frozenset()
         return self.perms_at(store_id)
 
+    def requires_second_factor(self) -> bool:
+        """Does any role of this user (or being a superuser) require two-factor sign-in
+        (docs/DOMAIN.md §24.1)? Read from the cached memberships: no query of its own on a page."""
+        from .roles import TWO_FACTOR_ROLES
+
+        if self._is_root():
+            return True
+        return any(role in TWO_FACTOR_ROLES for _s, _g, role in self._membership_rows())
+
     def forget_memberships(self) -> None:
         """Drop the per-request cache after memberships changed."""
         for attr in ("_memberships_cache", "_store_roles_cache", "_all_store_ids_cache"):
@@ -219,3 +228,66 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user (docs/DOMAIN.md §24.3): listed on "My sessions", ended one by
+    one or all at once ("sign out everywhere"). Written at sign-in, removed at sign-out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user"))
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    device_hash = models.CharField(_("device"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KnownDevice(models.Model):
+    """A browser a user has signed in from before (a long-lived random cookie, stored hashed):
+    the first sign-in of an administrator-class user from a new one notifies the administrators."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    device_hash = models.CharField(_("device"), max_length=64)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("known device")
+        verbose_name_plural = _("known devices")
+        constraints = [models.UniqueConstraint(fields=["user", "device_hash"], name="known_device_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.first_seen_at:%Y-%m-%d}"
+
+
+class SecurityNotice(models.Model):
+    """A notice to an administrator about an account's security, e.g. a sign-in from a new device
+    (docs/DOMAIN.md §24.3). Shown on the administrator's home page until read."""
+
+    class Kind(models.TextChoices):
+        NEW_DEVICE = "new_device", _("Sign-in from a new device")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient"))
+    subject = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security notice")
+        verbose_name_plural = _("security notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="security_notice_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.subject}"

@@ -77,6 +77,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPOINTMENT_EDIT,
             Perm.REPAIR_ORDER_EDIT,
             Perm.REPAIR_ORDER_DELETE,
+            Perm.APPOINTMENT_DELETE,
+            Perm.COMPLAINT_DELETE,
+            Perm.DELETION_LOG_VIEW,
             Perm.DISPATCH,
             Perm.QUALITY_CHECK,
             Perm.PARTS_MANAGE,
@@ -126,3 +129,84 @@ DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
     ("vic", Role.VIC_SPECIALIST),
     ("admin", Role.ADMIN),
 )
+
+
+# --- Two-factor sign-in (docs/DOMAIN.md §24.1) --------------------------------
+# A second factor is required of the administrator, the service manager and every role that
+# holds a permission to take personal data out of the system in bulk. The set is derived from
+# the matrix above, so a role given such a permission later needs two factors at once.
+# (The rights desk's export permission joins this tuple when it lands.)
+PERSONAL_DATA_EXPORT_PERMS: tuple[str, ...] = (Perm.DATA_EXPORT,)
+TWO_FACTOR_ROLES: frozenset[str] = frozenset(
+    {R.ADMIN, R.SERVICE_MANAGER}
+    | {role for role, perms in ROLE_PERMISSIONS.items() if perms & set(PERSONAL_DATA_EXPORT_PERMS)}
+)
+
+
+def role_requires_second_factor(role: str) -> bool:
+    return role in TWO_FACTOR_ROLES
+
+
+# --- Field-level access (docs/DOMAIN.md §24.2) ---------------------------------
+# Which personal fields each role sees, next to the permission matrix: one table that the
+# serializers, the pages, the exports and the printed documents read through core.masking.
+# A field group not listed for a role is hidden from it (shown as "—", left out of an export).
+class FieldGroup(models.TextChoices):
+    BASIC = "basic", _("Basic information (name, mobile, kind)")
+    VEHICLE = "vehicle", _("Vehicles and work")
+    ADDRESS = "address", _("Address")
+    BIRTHDAY = "birthday", _("Birthday")
+    IDENTITY = "identity", _("ID number and WeChat")
+    SPEND = "spend", _("Spend and customer class")
+    COMPLAINT_NOTES = "complaint_notes", _("Complaints' internal notes")
+
+
+F = FieldGroup
+_ALL_CUSTOMER = frozenset({F.BASIC, F.VEHICLE, F.ADDRESS, F.BIRTHDAY, F.IDENTITY, F.SPEND})
+ROLE_FIELDS: dict[str, frozenset[str]] = {
+    R.ADVISOR: _ALL_CUSTOMER,
+    R.TECHNICIAN: frozenset({F.BASIC, F.VEHICLE}),
+    R.FOREMAN: frozenset({F.BASIC, F.VEHICLE}),
+    R.PARTS_CLERK: frozenset({F.BASIC, F.VEHICLE}),
+    R.CASHIER: frozenset({F.BASIC, F.VEHICLE, F.ADDRESS, F.IDENTITY, F.SPEND}),
+    R.CUSTOMER_CARE: frozenset({F.BASIC, F.VEHICLE, F.BIRTHDAY}),
+    R.SERVICE_MANAGER: _ALL_CUSTOMER | {F.COMPLAINT_NOTES},
+    R.VIC_SPECIALIST: _ALL_CUSTOMER,
+    R.ADMIN: frozenset(),
+}
+
+# model label -> {field name: field group}; a field not named here is not personal.
+PERSONAL_FIELDS: dict[str, dict[str, str]] = {
+    "customers.customer": {
+        "address": F.ADDRESS,
+        "region": F.ADDRESS,
+        "birthday": F.BIRTHDAY,
+        "wechat_id": F.IDENTITY,
+        "email": F.IDENTITY,
+        "abc_class": F.SPEND,
+        "member_card_no": F.SPEND,
+    },
+    "complaints.complaint": {
+        "resolution_plan": F.COMPLAINT_NOTES,
+        "result": F.COMPLAINT_NOTES,
+        "closing_note": F.COMPLAINT_NOTES,
+    },
+}
+
+
+def fields_visible_at(roles) -> frozenset[str]:
+    """The field groups any of `roles` sees (the union: a second role adds, never takes away)."""
+    groups: set[str] = set()
+    for role in roles:
+        groups |= ROLE_FIELDS.get(role, frozenset())
+    return frozenset(groups)
+
+
+def visible_field_groups(user, store_id) -> frozenset[str]:
+    """What core.masking asks (registered in AccountsConfig.ready): the groups `user` sees in
+    `store_id`; an active superuser sees every group."""
+    if user.is_active and user.is_superuser:
+        return frozenset(FieldGroup)
+    if store_id is None or not hasattr(user, "roles_at"):
+        return frozenset()
+    return fields_visible_at(user.roles_at(store_id))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,10 +20,10 @@ from aftercare.core.models import Store
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 
-from . import services
-from .forms import MembershipForm, StoreForm, UserCreateForm
-from .middleware import SESSION_KEY
-from .models import ApiToken, Membership, User
+from . import services, sessions, twofactor
+from .forms import MembershipForm, SecondFactorForm, StoreForm, UserCreateForm
+from .middleware import PENDING_KEY, SESSION_KEY
+from .models import ApiToken, Membership, SecurityNotice, User, UserSession
 from .roles import DEMO_LOGINS, ROLE_PERMISSIONS, Perm, Role
 
 
@@ -216,3 +218,146 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_success_url(self):
         return "/"
+
+
+# --- Two-factor sign-in (docs/DOMAIN.md §24.1) --------------------------------
+
+
+def _next_url(request) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return next_url
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app or a recovery code."""
+    if not twofactor.has_device(request.user) and not twofactor.is_verified(request):
+        return redirect("two_factor_enrol")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST":
+        outcome = post_form(
+            request, form, lambda data: twofactor.verify(request=request, user=request.user, token=data["token"])
+        )
+        if outcome.ok:
+            request.session.pop(PENDING_KEY, None)
+            return redirect(_next_url(request))
+    demo_code = twofactor.demo_code(request.user) if settings.DEMO_MODE else ""
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _next_url(request), "demo_code": demo_code},
+    )
+
+
+@login_required
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrolment: scan the QR code, type a code to confirm; recovery codes are shown once.
+    A user who already has a device must have passed it in this session to replace it."""
+    if twofactor.has_device(request.user) and not twofactor.is_verified(request):
+        return redirect("two_factor_verify")
+    device = twofactor.enrolment_device(request.user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST":
+        outcome = post_form(
+            request,
+            form,
+            lambda data: twofactor.enrolment_confirm(request=request, user=request.user, token=data["token"]),
+            success=_("Two-factor sign-in is on."),
+        )
+        if outcome.ok:
+            request.session.pop(PENDING_KEY, None)
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": outcome.result, "next": _next_url(request)}
+            )
+    context = {
+        "form": form,
+        "qr": twofactor.qr_svg(device),
+        "secret": twofactor.secret_base32(device),
+        "next": _next_url(request),
+        "required": request.user.requires_second_factor(),
+    }
+    return render(request, "accounts/two_factor_enrol.html", context)
+
+
+@login_required
+@require_POST
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    if not twofactor.is_verified(request):
+        return redirect("two_factor_verify")
+    codes = twofactor.recovery_codes_renew(user=request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:my_security")})
+
+
+@permission_required(Perm.USER_MANAGE)
+@require_POST
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    stores = Store.objects.for_user(request.user, Perm.USER_MANAGE)
+    user = get_object_or_404(_users_of(stores), pk=pk)
+    run_action(
+        request,
+        lambda: twofactor.second_factor_reset(actor=request.user, user=user, store=request.store),
+        success=_("Two-factor sign-in reset: the user enrols again at the next sign-in."),
+    )
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+# --- Sessions (docs/DOMAIN.md §24.3) ------------------------------------------
+
+
+@login_required
+def my_security(request: HttpRequest) -> HttpResponse:
+    """Two-factor status, the active sessions with "sign out everywhere", and (administrators)
+    the notices of sign-ins from new devices."""
+    rows = sessions.active_sessions(request.user)
+    notices = list(sessions.unread_notices(request.user)[:50])
+    context = {
+        "sessions": rows,
+        "current": request.session.session_key,
+        "has_device": twofactor.has_device(request.user),
+        "required": request.user.requires_second_factor(),
+        "verified": twofactor.is_verified(request),
+        "notices": notices,
+    }
+    return render(request, "accounts/my_security.html", context)
+
+
+@login_required
+@require_POST
+def my_session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(UserSession.objects.filter(user=request.user), pk=pk)
+    sessions.session_end(user=request.user, pk=pk)
+    messages.success(request, _("The session was signed out."))
+    return redirect("accounts:my_security")
+
+
+@login_required
+@require_POST
+def my_sessions_end_all(request: HttpRequest) -> HttpResponse:
+    """Sign out everywhere, this browser included."""
+    count = sessions.sessions_end_all(user=request.user)
+    logout(request)
+    messages.success(request, _("%(count)s sessions signed out.") % {"count": count})
+    return redirect("login")
+
+
+@login_required
+@require_POST
+def my_notices_read(request: HttpRequest) -> HttpResponse:
+    SecurityNotice.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("accounts:my_security")
+
+
+@login_required
+@require_POST
+def my_token_issue(request: HttpRequest) -> HttpResponse:
+    """A new API token, from a session that passed the second factor (docs/DOMAIN.md §24.1);
+    the key is shown once."""
+    if not twofactor.is_verified(request):
+        messages.error(request, _("Pass two-factor sign-in before you issue an API token."))
+        return redirect("two_factor_enrol" if not twofactor.has_device(request.user) else "two_factor_verify")
+    _token, key = ApiToken.issue(request.user, name="web")
+    tokens = ApiToken.objects.filter(user=request.user)
+    context = {"tokens": tokens, "days": settings.API_TOKEN_DAYS, "new_key": key}
+    return render(request, "accounts/my_tokens.html", context)

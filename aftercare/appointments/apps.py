@@ -12,3 +12,17 @@ class AppointmentsConfig(AppConfig):
 
         # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
         register_cards()
+
+        # An appointment booked by mistake may be deleted, with its log (docs/DOMAIN.md §24.4).
+        from aftercare.core.permissions import Perm
+        from aftercare.core.services import register_deletable
+
+        from .models import Appointment
+
+        register_deletable(
+            kind="appointment",
+            model=Appointment,
+            perm=Perm.APPOINTMENT_DELETE,
+            list_url="appointments:day",
+            label=_("Appointment"),
+        )

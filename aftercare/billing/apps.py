@@ -28,6 +28,12 @@ class BillingConfig(AppConfig):
         register_transition_effect(Status.CANCELLED, allowances_release)
         # What the spine's discount is checked against (the balance, not the total).
         register_net_paid_reader(order_paid)
+        # An order that holds money documents is never deleted (docs/DOMAIN.md §24.4).
+        from aftercare.core.services import register_delete_veto
+
+        from .services import delete_veto
+
+        register_delete_veto("service.repairorder", delete_veto)
         from .home import register_cards
 
         # The home page's cards of the work this app owns (docs/DOMAIN.md §22).

@@ -528,3 +528,17 @@ def delivery_guard(order: RepairOrder, context: dict | None = None) -> str | Non
     return _money_guard(
         order, _("%(amount)s is still due: a manager must approve delivery on credit first."), context or {}
     )
+
+
+def delete_veto(order) -> str:
+    """Registered with core.services.register_delete_veto: an order with payments, online
+    charges or a delivery is a money document's subject and is never deleted (docs/DOMAIN.md §24.4)."""
+    from .models import Delivery, Payment, ProviderTransaction
+
+    if (
+        Payment.objects.filter(repair_order=order).exists()
+        or ProviderTransaction.objects.filter(repair_order=order).exists()
+        or Delivery.objects.filter(repair_order=order).exists()
+    ):
+        return _("The order has payments; void or reverse them instead.")
+    return ""

@@ -108,3 +108,9 @@ def add_service_errors(form, error, *, rename: dict[str, str] | None = None) -> 
     for name, errors in error.error_dict.items():
         target = (rename or {}).get(name, name)
         form.add_error(target if target in form.fields else None, errors)
+
+
+class DocumentDeleteForm(StyledForm):
+    """The reason for deleting a business document (docs/DOMAIN.md §24.4)."""
+
+    reason = forms.CharField(label=_("Reason for deleting"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))

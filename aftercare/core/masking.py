@@ -64,3 +64,53 @@ def mask_field(field_name: str, value):
     if masker is None or value in (None, ""):
         return value
     return masker(str(value))
+
+
+# --- Field-level access by role (docs/DOMAIN.md §24.2) -------------------------------------
+# One mechanism for the pages, the API, the exports and the printed documents. The table of
+# which role sees which group of fields lives next to the role matrix (accounts.roles) and is
+# registered here by accounts at start-up; core knows only the questions.
+HIDDEN = "—"
+_policy: dict = {"fields": {}, "groups_at": None}
+
+
+def register_field_policy(*, personal_fields: dict[str, dict[str, str]], groups_at) -> None:
+    """`personal_fields`: model label ("customers.customer") -> {field: group};
+    `groups_at(user, store_id)`: the groups the user sees in that store."""
+    _policy["fields"] = personal_fields
+    _policy["groups_at"] = groups_at
+
+
+def field_group(model_label: str, field: str) -> str | None:
+    return _policy["fields"].get(model_label, {}).get(field)
+
+
+def hidden_fields(user, store_id, model_label: str) -> frozenset[str]:
+    """The fields of `model_label` that `user` may not see in `store_id` (empty: all visible).
+    `user` None is the system itself (scheduled jobs, the demo), which sees everything."""
+    fields = _policy["fields"].get(model_label)
+    groups_at = _policy["groups_at"]
+    if not fields or groups_at is None or user is None:
+        return frozenset()
+    groups = _groups_cached(user, store_id, groups_at)
+    return frozenset(name for name, group in fields.items() if group not in groups)
+
+
+def _groups_cached(user, store_id, groups_at) -> frozenset[str]:
+    # Per user object, i.e. per request: a list of customers asks once per store.
+    cache = user.__dict__.setdefault("_visible_field_groups", {})
+    if store_id not in cache:
+        cache[store_id] = groups_at(user, store_id)
+    return cache[store_id]
+
+
+def field_visible(user, obj, field: str) -> bool:
+    """May `user` see `field` of `obj` (a model instance with a store_id)?"""
+    return field not in hidden_fields(user, getattr(obj, "store_id", None), obj._meta.label_lower)
+
+
+def shown_field(user, obj, field: str, value=None, hidden=HIDDEN):
+    """`obj.field` (or `value`) as `user` may see it: the value, or `hidden`."""
+    if not field_visible(user, obj, field):
+        return hidden
+    return getattr(obj, field) if value is None else value

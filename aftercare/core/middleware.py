@@ -52,3 +52,20 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class SecureCookiesMiddleware:
+    """Every cookie set on a response to a request that came over HTTPS is Secure, whatever
+    SESSION_COOKIE_SECURE says (docs/DOMAIN.md §24.3): an installation served over HTTPS never
+    sends the session over plain HTTP, even when HTTPS=1 was forgotten. It sits above the session
+    middleware so that it sees the session and CSRF cookies too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.is_secure():
+            for morsel in response.cookies.values():
+                morsel["secure"] = True
+        return response

@@ -261,3 +261,44 @@ class RestoreDrill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.backup_name}: {'ok' if self.ok else 'FAILED'}"
+
+
+class DeletedDocumentQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
+    append_only_message = "The deletion log is append-only."
+
+
+class DeletedDocument(models.Model):
+    """One line of the deletion log (删除日志, docs/DOMAIN.md §24.4): a business document
+    deleted by a user with the permission, why, and its full snapshot (the document's fields
+    and those of the rows deleted with it) so a manager can see exactly what went."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("deleted by")
+    )
+    deleted_by_name = models.CharField(_("user name"), max_length=150, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    kind = models.CharField(_("document type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    number = models.CharField(_("document"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+
+    objects = DeletedDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deleted document")
+        verbose_name_plural = _("deletion log")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["store", "-deleted_at"], name="deleted_doc_store_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("The deletion log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The deletion log is append-only.")

@@ -22,6 +22,7 @@ class Perm:
     CONTACT_REVEAL = "contact.reveal"
     DATA_EXPORT = "data.export"
     APPOINTMENT_EDIT = "appointment.edit"
+    APPOINTMENT_DELETE = "appointment.delete"
     REPAIR_ORDER_VIEW = "repair_order.view"
     REPAIR_ORDER_EDIT = "repair_order.edit"
     REPAIR_ORDER_DELETE = "repair_order.delete"
@@ -38,6 +39,8 @@ class Perm:
     COMPLAINT_CREATE = "complaint.create"
     COMPLAINT_VIEW = "complaint.view"
     COMPLAINT_MANAGE = "complaint.manage"
+    COMPLAINT_DELETE = "complaint.delete"
+    DELETION_LOG_VIEW = "deletion_log.view"
     CAMPAIGN_MANAGE = "campaign.manage"
     REPORT_VIEW = "report.view"
 
@@ -54,6 +57,7 @@ class Perm:
         CONTACT_REVEAL: _("See full contact details"),
         DATA_EXPORT: _("Export lists"),
         APPOINTMENT_EDIT: _("Book and change appointments"),
+        APPOINTMENT_DELETE: _("Delete appointments"),
         REPAIR_ORDER_VIEW: _("See repair orders"),
         REPAIR_ORDER_EDIT: _("Create and edit repair orders"),
         REPAIR_ORDER_DELETE: _("Delete repair orders"),
@@ -70,6 +74,8 @@ class Perm:
         COMPLAINT_CREATE: _("Record complaints"),
         COMPLAINT_VIEW: _("See complaint details"),
         COMPLAINT_MANAGE: _("Handle and close complaints"),
+        COMPLAINT_DELETE: _("Delete complaints"),
+        DELETION_LOG_VIEW: _("Browse the deletion log"),
         CAMPAIGN_MANAGE: _("Manage campaigns"),
         REPORT_VIEW: _("See reports and KPIs"),
     }

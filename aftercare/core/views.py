@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.crypto import constant_time_compare
@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import background, health
 from . import backup as backups
-from .filters import AuditEntryFilterSet
-from .forms import add_service_errors
-from .models import AuditEntry, RestoreDrill
+from .filters import AuditEntryFilterSet, DeletedDocumentFilterSet
+from .forms import DocumentDeleteForm, add_service_errors
+from .models import AuditEntry, DeletedDocument, RestoreDrill
 from .permissions import Perm
 from .selectors import audit_rows
+from .services import deletable, deletables, delete_vetoes, document_delete
 from .tables import lazy_page
 from .tasks import run_backup
 
@@ -212,3 +213,47 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request, so no context processor (navigation, the
     # current store) touches the database, which may be what failed.
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+# --- Deleting business documents and the deletion log (docs/DOMAIN.md §24.4) ---------------
+
+
+@login_required
+def document_delete_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Confirm and delete a document opened by mistake: a reason is required; apps that hold
+    references to it (payments, issued parts, claims) may refuse."""
+    entry = deletable(kind)
+    if entry is None:
+        raise Http404
+    obj = get_object_or_404(entry.model.objects.for_user(request.user), pk=pk)
+    if not request.user.has_perm(entry.perm, obj):
+        raise PermissionDenied
+    form = DocumentDeleteForm(request.POST or None)
+    if request.method == "POST":
+        outcome = post_form(
+            request,
+            form,
+            lambda data: document_delete(actor=request.user, obj=obj, perm=entry.perm, reason=data["reason"]),
+            success=_("%(document)s was deleted; the deletion log keeps a snapshot.") % {"document": obj},
+        )
+        if outcome.ok:
+            return redirect(entry.list_url)
+    context = {"form": form, "obj": obj, "entry": entry, "vetoes": delete_vetoes(obj)}
+    return render(request, "core/document_delete.html", context)
+
+
+@permission_required(Perm.DELETION_LOG_VIEW)
+def deletion_log(request: HttpRequest) -> HttpResponse:
+    rows = DeletedDocument.objects.for_user(request.user, Perm.DELETION_LOG_VIEW).select_related("store")
+    filterset = DeletedDocumentFilterSet(request.GET or None, queryset=rows, user=request.user)
+    page = lazy_page(request, filterset.qs, per_page=50)
+    labels = {entry.model._meta.label_lower: entry.label for entry in deletables()}
+    template = "core/deletion_log.html#results" if htmx_partial(request) else "core/deletion_log.html"
+    return render(request, template, {"filter": filterset, "page": page, "labels": labels})
+
+
+@permission_required(Perm.DELETION_LOG_VIEW)
+def deletion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(DeletedDocument.objects.for_user(request.user, Perm.DELETION_LOG_VIEW), pk=pk)
+    labels = {entry.model._meta.label_lower: entry.label for entry in deletables()}
+    return render(request, "core/deletion_detail.html", {"row": row, "kind_label": labels.get(row.kind, row.kind)})

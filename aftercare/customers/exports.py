@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from aftercare.core.audit import audit_record
 from aftercare.core.exports import export_response
-from aftercare.core.masking import mask_phone, mask_text
+from aftercare.core.masking import hidden_fields, mask_phone, mask_text
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm
 
@@ -49,8 +49,9 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[list[str], Iterator[list]]:
-    """Headers and a lazy row iterator; contact details masked outside `reveal_store_ids`."""
+def customer_table(customers: QuerySet, *, reveal_store_ids: set[int], user=None) -> tuple[list[str], Iterator[list]]:
+    """Headers and a lazy row iterator; contact details masked outside `reveal_store_ids`, and
+    the fields `user`'s role may not see left empty (docs/DOMAIN.md §24.2)."""
     names = [
         "number", "name", "kind", "contact_person", "mobile", "gender", "birthday", "region", "address",
         "preferred_channel", "source", "wechat_id", "email", "tags",
@@ -82,6 +83,13 @@ def customer_table(customers: QuerySet, *, reveal_store_ids: set[int]) -> tuple[
             last_visit,
         ) in values.iterator(chunk_size=CHUNK_SIZE):
             reveal = store_id in reveal_store_ids
+            hidden = hidden_fields(user, store_id, "customers.customer")
+            if hidden:
+                birthday = None if "birthday" in hidden else birthday
+                region = "" if "region" in hidden else region
+                address = "" if "address" in hidden else address
+                wechat = "" if "wechat_id" in hidden else wechat
+                email = "" if "email" in hidden else email
             yield [
                 number, name, kinds.get(kind, kind), contact, mobile if reveal else mask_phone(mobile),
                 genders.get(gender, gender), birthday, region, address if reveal else mask_text(address),
@@ -178,8 +186,11 @@ def export_list(*, user, kind: str, fmt: str, queryset: QuerySet | None = None) 
             },
         )
 
-    table = customer_table if kind == CUSTOMERS else vehicle_table
-    headers, rows = table(rows_qs, reveal_store_ids=reveal_store_ids)
+    headers, rows = (
+        customer_table(rows_qs, reveal_store_ids=reveal_store_ids, user=user)
+        if kind == CUSTOMERS
+        else vehicle_table(rows_qs, reveal_store_ids=reveal_store_ids)
+    )
     return export_response(fmt, filename, headers, rows)
 
 

@@ -26,6 +26,7 @@ from aftercare.workshop.demo import seed_workshop
 
 from . import generators
 from .customers import build_customers, seed_class_changes
+from .security import seed_security
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -143,4 +144,5 @@ def build_demo(options: DemoOptions) -> DemoResult:
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
+        seed_security(result.stores if options.activity else [])
     return result

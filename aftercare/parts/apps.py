@@ -16,6 +16,13 @@ class PartsConfig(AppConfig):
         # The home page's cards of the work this app owns (docs/DOMAIN.md §22).
         register_cards()
 
+        # An order whose parts were issued from stock is never deleted (docs/DOMAIN.md §24.4).
+        from aftercare.core.services import register_delete_veto
+
+        from .selectors import delete_veto
+
+        register_delete_veto("service.repairorder", delete_veto)
+
         # Approval reserves an order's part lines; cancellation releases them (docs/DOMAIN.md §12.1).
         repair_order_status_changed.connect(receivers.on_repair_order_status_changed, dispatch_uid="parts_ro")
         # Additional work approved on an order already under way reserves its parts at once.

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftercare.core.permissions import Perm
 
@@ -169,3 +170,11 @@ def parts_margin(user, store, since, until) -> dict:
 
     sales = RepairOrderLine.objects.filter(pk__in=line_ids).aggregate(v=Sum("amount"))["v"] or 0
     return {"sales": sales, "cost": cost, "margin": sales - cost}
+
+
+def delete_veto(order) -> str:
+    """Registered with core.services.register_delete_veto: an order whose parts were issued
+    (any issue movement on its lines, even returned later) is never deleted (docs/DOMAIN.md §24.4)."""
+    if Movement.objects.filter(line__repair_order=order, kind=MovementKind.ISSUE).exists():
+        return _("Parts were issued to the order; it cannot be deleted.")
+    return ""

@@ -23,6 +23,7 @@ customer.merge           .   .   .   .   .   .   x   .   .
 contact.reveal           x   .   .   .   .   x   x   x   .
 data.export              .   .   .   .   .   .   x   .   .
 appointment.edit         x   .   .   .   .   .   x   x   .
+appointment.delete       .   .   .   .   .   .   x   .   .
 repair_order.view        x   x   x   x   x   .   x   x   .
 repair_order.edit        x   .   x   .   .   .   x   .   .
 repair_order.delete      .   .   .   .   .   .   x   .   .
@@ -39,6 +40,8 @@ followup.work            x   .   .   .   .   x   x   x   .
 complaint.create         x   .   .   .   x   x   x   x   .
 complaint.view           .   .   .   .   .   .   x   .   .
 complaint.manage         .   .   .   .   .   .   x   .   .
+complaint.delete         .   .   .   .   .   .   x   .   .
+deletion_log.view        .   .   .   .   .   .   x   .   .
 campaign.manage          .   .   .   .   .   x   x   .   .
 report.view              .   .   .   .   .   .   x   .   .
 """

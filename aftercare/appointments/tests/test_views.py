@@ -201,3 +201,20 @@ def test_the_booking_form_opens_prefilled_with_the_day(staff, store, vehicle, cl
         reverse("appointments:edit", args=[book(staff, store, vehicle, at(TOMORROW, 9)).pk])
     )
     assert edit.status_code == 200
+
+
+def test_a_manager_deletes_an_appointment_booked_by_mistake_and_the_day_view_loses_it(
+    staff, store, vehicle, client_for
+):
+    from aftercare.core.models import DeletedDocument
+
+    appointment = book(staff, store, vehicle, at(TOMORROW, 9))
+    manager = client_for(staff["service_manager"])
+    detail = manager.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    assert 'data-testid="delete-document-link"' in detail
+    response = manager.post(
+        reverse("core:document_delete", args=["appointment", appointment.pk]), {"reason": "客户打错"}
+    )
+    assert response.status_code == 302
+    assert not Appointment.objects.filter(pk=appointment.pk).exists()
+    assert DeletedDocument.objects.get().kind == "appointments.appointment"

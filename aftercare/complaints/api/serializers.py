@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from aftercare.core.api.serializers import StrictInputMixin
+from aftercare.core.api.serializers import FieldAccessMixin, StrictInputMixin
 
 from ..choices import Channel, ComplaintType, Priority, Status
 from ..models import Complaint, ComplaintStatusChange
@@ -47,7 +47,7 @@ class ComplaintListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComplaintOutSerializer(ComplaintListSerializer):
+class ComplaintOutSerializer(FieldAccessMixin, ComplaintListSerializer):
     clocks = serializers.SerializerMethodField()
     status_changes = ComplaintStatusChangeOutSerializer(many=True, read_only=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)

@@ -263,3 +263,15 @@ def test_the_complaint_pages_say_handler_deadline_and_channel_in_chinese(client_
     assert "<th>期限</th>" in detail and "<th>完成时间</th>" in detail
     assert "未付" not in detail and "已完工" not in detail and "预约渠道" not in detail
     assert ">渠道</dt>" in detail and ">处理人</dt>" in detail
+
+
+def test_a_manager_deletes_a_complaint_recorded_by_mistake_with_a_reason(staff, make_complaint, client_for):
+    from aftercare.complaints.models import Complaint
+    from aftercare.core.models import DeletedDocument
+
+    complaint = make_complaint()
+    url = reverse("core:document_delete", args=["complaint", complaint.pk])
+    assert client_for(staff["advisor"]).post(url, {"reason": "重复"}).status_code == 403
+    assert client_for(staff["service_manager"]).post(url, {"reason": "重复登记"}).status_code == 302
+    assert not Complaint.objects.filter(pk=complaint.pk).exists()
+    assert DeletedDocument.objects.get().snapshot["document"]["description"] == "等待时间过长"

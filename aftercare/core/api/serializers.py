@@ -4,8 +4,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import models
 from rest_framework import serializers
 
-from ..masking import shown_phone
-from ..models import AuditEntry
+from ..masking import hidden_fields, shown_phone
+from ..models import AuditEntry, DeletedDocument
 
 # Keys a browser form of the browsable API adds to every post.
 FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
@@ -88,3 +88,44 @@ class MaskedPhoneField(serializers.CharField):
         value = super().get_attribute(instance)
         request = self.context.get("request")
         return shown_phone(getattr(request, "user", None), instance, value)
+
+
+class DeletedDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeletedDocument
+        fields = [
+            "id",
+            "deleted_at",
+            "deleted_by",
+            "deleted_by_name",
+            "store",
+            "kind",
+            "object_id",
+            "number",
+            "reason",
+            "snapshot",
+        ]
+
+
+class DocumentDeleteSerializer(StrictInputMixin, serializers.Serializer):
+    """Delete a business document opened by mistake (docs/DOMAIN.md §24.4)."""
+
+    kind = serializers.CharField(max_length=30, help_text="repair_order, appointment or complaint")
+    id = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=300)
+
+
+class FieldAccessMixin:
+    """For output serializers of models with personal fields: a field the reader's role may not
+    see is null (docs/DOMAIN.md §24.2, the table in accounts.roles, applied by core.masking)."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return data
+        hidden = hidden_fields(user, getattr(instance, "store_id", None), instance._meta.label_lower)
+        for name in hidden & data.keys():
+            data[name] = None
+        return data

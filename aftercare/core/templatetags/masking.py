@@ -7,7 +7,9 @@
 
 from django import template
 
+from aftercare.core.masking import field_visible as _field_visible
 from aftercare.core.masking import may_reveal as _may_reveal
+from aftercare.core.masking import shown_field as _shown_field
 from aftercare.core.masking import shown_phone as _shown_phone
 
 register = template.Library()
@@ -26,3 +28,15 @@ def shown_phone(context, value, obj) -> str:
 @register.simple_tag(takes_context=True)
 def may_reveal(context, obj) -> bool:
     return _may_reveal(_user(context), obj)
+
+
+@register.simple_tag(takes_context=True)
+def shown_field(context, obj, field, hidden="—"):
+    """`{% shown_field customer "birthday" as birthday %}`: the value, or "—" for a role that
+    may not see the field (docs/DOMAIN.md §24.2)."""
+    return _shown_field(_user(context), obj, field, hidden=hidden)
+
+
+@register.simple_tag(takes_context=True)
+def field_visible(context, obj, field) -> bool:
+    return _field_visible(_user(context), obj, field)

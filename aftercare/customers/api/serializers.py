@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from aftercare.core.api.serializers import StrictInputMixin
+from aftercare.core.api.serializers import FieldAccessMixin, StrictInputMixin
 from aftercare.core.masking import mask_phone
 from aftercare.core.permissions import Perm
 
@@ -37,7 +37,7 @@ class CustomerInSerializer(StrictInputMixin, serializers.Serializer):
     )
 
 
-class CustomerOutSerializer(serializers.ModelSerializer):
+class CustomerOutSerializer(FieldAccessMixin, serializers.ModelSerializer):
     mobile = serializers.SerializerMethodField()
 
     class Meta:

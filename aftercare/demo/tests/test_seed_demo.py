@@ -2,12 +2,16 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
+from aftercare.accounts.twofactor import DEMO_TOTP_KEY
 from aftercare.core.models import Store
 from aftercare.core.vin import vin_check_digit_ok
 from aftercare.demo import generators
+from aftercare.tests.otp import current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,13 @@ def test_every_demo_login_works(login):
     client = Client()
     response = client.post("/login/", {"username": login, "password": settings.DEMO_PASSWORD})
     assert (response.status_code, response.url) == (302, "/")
+    user = User.objects.get(username=login)
+    if user.requires_second_factor():
+        # docs/DOMAIN.md §24.1: the demo's two-factor users pass with the published demo secret.
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        assert device.key == DEMO_TOTP_KEY
+        assert client.get("/").url.startswith(reverse("two_factor_verify"))
+        assert client.post(reverse("two_factor_verify"), {"token": current_code(device)}).status_code == 302
     assert client.get("/").status_code == 200
 
 

@@ -37,6 +37,9 @@ def test_the_english_switch_changes_the_interface(live_server, page, demo):
     page.fill("#id_username", "manager")
     page.fill("#id_password", settings.DEMO_PASSWORD)
     page.click("button[type=submit]")
+    # The demo manager signs in with two factors; demo mode shows the demo secret's code (README).
+    page.fill("#id_token", page.get_by_test_id("demo-code").locator("code").inner_text())
+    page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     _open_menu(page)  # below 1200 px the menu (and the language switch) collapse behind ☰
     page.click("button[name=language][value=en]")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from aftercare.catalog.models import LabourOperation
 from aftercare.service import services
 from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
+from aftercare.tests.otp import browser_second_factor
 
 from .test_login_e2e import SCREENSHOTS
 
@@ -39,6 +40,8 @@ def _log_in(browser, live_server, user, width=1280, height=900):
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    if user.requires_second_factor():
+        browser_second_factor(page, user)
     page.wait_for_url(f"{live_server.url}/")
     return page
 
