@@ -33,6 +33,7 @@ NAV_ITEMS = [
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
     NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
+    NavItem(_("Electronic health records"), "healthrecords:list", (Perm.REPAIR_ORDER_VIEW,), "file-medical"),
     NavItem(
         _("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"
     ),

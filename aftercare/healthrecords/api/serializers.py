@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from aftercare.core.api.serializers import ModelSerializer, StrictInputMixin
+
+from ..choices import UploadState
+from ..models import HealthRecord
+
+
+class RepairItemSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    code = serializers.CharField()
+    hours = serializers.CharField()
+
+
+class PartSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    code = serializers.CharField()
+    quantity = serializers.CharField()
+
+
+class HealthRecordSerializer(ModelSerializer):
+    repair_items = RepairItemSerializer(many=True, read_only=True)
+    parts = PartSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = HealthRecord
+        fields = [
+            "id", "store", "repair_order", "vehicle",
+            "company_name", "vin", "plate", "repair_date", "repair_mileage", "settle_date", "settle_number",
+            "fault_description", "repair_items", "labour_hours", "parts",
+            "status", "reject_reason", "attempts", "sent_at", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RecordQuerySerializer(StrictInputMixin, serializers.Serializer):
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    state = serializers.ChoiceField(choices=UploadState.choices, required=False)
+    vehicle = serializers.IntegerField(required=False, min_value=1)
+    format = serializers.ChoiceField(choices=[("csv", "csv"), ("xlsx", "xlsx"), ("json", "json")], required=False)
