@@ -45,6 +45,7 @@ NAV_ITEMS = [
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "people"),
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "key"),
     NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "credit-card"),
+    NavItem(_("Health record platform"), "healthrecords:settings", (Perm.STORE_MANAGE,), "cloud-upload"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "journal-text"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "hdd"),
     NavItem(_("Background work"), "core:background_health", (Perm.BACKUP_RUN,), "activity"),

@@ -39,6 +39,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "records": records.select_related("store")[:LIST_LIMIT],
         "counts": selectors.state_counts(records),
         "query": request.GET.urlencode(),
+        "can_configure": request.store is not None and request.user.has_perm(Perm.STORE_MANAGE, request.store),
     }
     return render(request, "healthrecords/list.html", context)
 

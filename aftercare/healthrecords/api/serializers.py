@@ -38,4 +38,4 @@ class RecordQuerySerializer(StrictInputMixin, serializers.Serializer):
     end = serializers.DateField(required=False)
     state = serializers.ChoiceField(choices=UploadState.choices, required=False)
     vehicle = serializers.IntegerField(required=False, min_value=1)
-    format = serializers.ChoiceField(choices=[("csv", "csv"), ("xlsx", "xlsx"), ("json", "json")], required=False)
+    file = serializers.ChoiceField(choices=[("csv", "csv"), ("xlsx", "xlsx")], required=False)

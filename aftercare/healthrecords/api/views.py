@@ -61,7 +61,7 @@ class ExportView(APIView):
     permission_classes = [require(Perm.DATA_EXPORT)]
 
     @extend_schema(
-        parameters=[*PARAMS, OpenApiParameter("format", str, required=False, enum=["csv", "xlsx"])],
+        parameters=[*PARAMS, OpenApiParameter("file", str, required=False, enum=["csv", "xlsx"], description="csv (default) or xlsx.")],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request):
@@ -69,7 +69,7 @@ class ExportView(APIView):
         records = selectors.records_for_user(
             request.user, start=data.get("start"), end=data.get("end"), state=data.get("state", "")
         ).filter(store_id__in=request.user.store_ids(Perm.DATA_EXPORT))
-        fmt = "xlsx" if data.get("format") == "xlsx" else "csv"
+        fmt = "xlsx" if data.get("file") == "xlsx" else "csv"
         audit_record(
             actor=request.user, action=AuditEntry.Action.EXPORT, object_repr="health_records",
             changes={"query": [None, request.query_params.urlencode()]},
