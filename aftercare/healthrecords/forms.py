@@ -20,6 +20,8 @@ class CorrectionForm(StyledFormMixin, forms.Form):
 
 
 class SettingsForm(StyledFormMixin, forms.ModelForm):
+    endpoint_url = forms.URLField(label=_("platform endpoint"), max_length=300, required=False, assume_scheme="https")
+
     class Meta:
         model = HealthRecordSettings
         fields = ["check_on_settlement", "upload_enabled", "endpoint_url", "company_code", "app_key", "app_secret"]
