@@ -10,7 +10,7 @@ from .models import HealthRecordSettings
 class RecordFilterForm(StyledFormMixin, forms.Form):
     start = forms.DateField(label=_("Settled from"), required=False)
     end = forms.DateField(label=_("Settled until"), required=False)
-    state = forms.ChoiceField(label=_("Upload state"), choices=[("", _("All"))] + UploadState.choices, required=False)
+    state = forms.ChoiceField(label=_("Upload state"), choices=[("", _("All")), *UploadState.choices], required=False)
 
 
 class CorrectionForm(StyledFormMixin, forms.Form):

@@ -21,9 +21,7 @@ class HealthRecordSettings(models.Model):
     store = models.OneToOneField(
         Store, on_delete=models.CASCADE, related_name="health_record_settings", verbose_name=_("store")
     )
-    check_on_settlement = models.BooleanField(
-        _("block settlement when an element is missing"), default=True
-    )
+    check_on_settlement = models.BooleanField(_("block settlement when an element is missing"), default=True)
     upload_enabled = models.BooleanField(_("upload to the platform"), default=False)
     endpoint_url = models.URLField(_("platform endpoint"), max_length=300, blank=True)
     company_code = models.CharField(
@@ -73,7 +71,9 @@ class HealthRecord(models.Model):
     # [{"name", "code", "quantity"}]: part names, part codes and part quantities.
     parts = models.JSONField(_("parts"), default=list, blank=True)
 
-    status = models.CharField(_("upload state"), max_length=10, choices=UploadState.choices, default=UploadState.PENDING)
+    status = models.CharField(
+        _("upload state"), max_length=10, choices=UploadState.choices, default=UploadState.PENDING
+    )
     reject_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
     last_error = models.CharField(_("last upload error"), max_length=300, blank=True)
     attempts = models.PositiveIntegerField(_("upload attempts"), default=0)

@@ -71,8 +71,13 @@ def _approved_lines(order: RepairOrder):
 
 def order_elements(order: RepairOrder, *, settled_on=None) -> dict:
     """The 13 elements as the order stands now (docs/DOMAIN.md §23.1)."""
+    lines = _approved_lines(order).only("kind", "code", "description", "hours", "quantity")
+    return _elements(order, lines, settled_on or timezone.localdate())
+
+
+def _elements(order: RepairOrder, lines, settled_on) -> dict:
     repair_items, parts, hours = [], [], Decimal("0")
-    for line in _approved_lines(order).only("kind", "code", "description", "hours", "quantity"):
+    for line in lines:
         if line.kind == LineKind.LABOUR:
             repair_items.append({"name": line.description, "code": line.code, "hours": str(line.hours)})
             hours += line.hours
@@ -85,13 +90,60 @@ def order_elements(order: RepairOrder, *, settled_on=None) -> dict:
         "plate": vehicle.plate,
         "repair_date": timezone.localdate(order.opened_at),
         "repair_mileage": order.odometer_km,
-        "settle_date": settled_on or timezone.localdate(),
+        "settle_date": settled_on,
         "settle_number": order.number,
         "fault_description": _fault_description(order),
         "repair_items": repair_items,
         "labour_hours": hours,
         "parts": parts,
     }
+
+
+def records_backfill(orders) -> list[HealthRecord]:
+    """Records for settled orders that have none (orders settled before the store
+    kept records, the demo, the benchmark): set-based, the lines of all orders in
+    one query per 1,000 orders, each dated by its order's last SETTLED move."""
+    from collections import defaultdict
+
+    from django.db.models import Max
+
+    from aftercare.service.choices import Status
+    from aftercare.service.models import StatusChange
+
+    orders = list(
+        orders.filter(status__in=[Status.SETTLED, Status.DELIVERED], health_record__isnull=True)
+        .select_related("store", "vehicle")
+        .order_by("id")
+    )
+    created = []
+    for start in range(0, len(orders), 1000):
+        chunk = orders[start : start + 1000]
+        ids = [order.pk for order in chunk]
+        settled_at = dict(
+            StatusChange.objects.filter(repair_order_id__in=ids, to_status=Status.SETTLED)
+            .values_list("repair_order_id")
+            .annotate(at=Max("changed_at"))
+        )
+        lines = defaultdict(list)
+        for line in (
+            RepairOrderLine.objects.filter(repair_order_id__in=ids, status=LineStatus.APPROVED)
+            .order_by("repair_order_id", "position", "id")
+            .only("repair_order_id", "kind", "code", "description", "hours", "quantity")
+        ):
+            lines[line.repair_order_id].append(line)
+        records = []
+        for order in chunk:
+            at = settled_at.get(order.pk) or order.closed_at or order.updated_at
+            elements = _elements(order, lines[order.pk], timezone.localdate(at))
+            records.append(HealthRecord(store=order.store, repair_order=order, vehicle=order.vehicle, created_at=at,
+                                        **elements))  # fmt: skip
+        HealthRecord.objects.bulk_create(records)
+        HealthRecordStatusChange.objects.bulk_create(
+            HealthRecordStatusChange(record=record, to_status=UploadState.PENDING, changed_at=record.created_at)
+            for record in records
+        )
+        created += records
+    return created
 
 
 def missing_elements(order: RepairOrder) -> list[str]:
@@ -201,6 +253,7 @@ def _to_pending(record: HealthRecord, *, actor, note: str) -> None:
 
 
 # --- The uploader ---------------------------------------------------------------
+
 
 def _day(value) -> str:
     return value.strftime("%Y%m%d") if value else ""
@@ -356,4 +409,3 @@ def settings_save(*, actor, store, data: dict) -> HealthRecordSettings:
             changes=changes,
         )
     return config
-

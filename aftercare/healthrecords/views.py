@@ -47,7 +47,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.DATA_EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
     """The period's records in the national interface's columns (docs/DOMAIN.md §23.3)."""
-    form, records = _filtered(request)
+    _form, records = _filtered(request)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     records = records.filter(store_id__in=request.user.store_ids(Perm.DATA_EXPORT))
     audit_record(
@@ -67,9 +67,7 @@ def _record(request: HttpRequest, pk: int) -> HealthRecord:
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    form = CorrectionForm(
-        initial={f: getattr(record, f) for f in services.CORRECTABLE}
-    )
+    form = CorrectionForm(initial={f: getattr(record, f) for f in services.CORRECTABLE})
     context = {
         "record": record,
         "history": record.status_changes.select_related("changed_by"),
@@ -148,6 +146,4 @@ def vehicle_panel(request: HttpRequest, pk: int) -> HttpResponse:
     records = selectors.records_for_vehicle(vehicle).filter(
         store_id__in=request.user.store_ids(Perm.REPAIR_ORDER_VIEW)
     )[:20]
-    return render(
-        request, "healthrecords/vehicle_panel.html", {"vehicle": vehicle, "records": records}
-    )
+    return render(request, "healthrecords/vehicle_panel.html", {"vehicle": vehicle, "records": records})

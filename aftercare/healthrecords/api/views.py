@@ -61,7 +61,10 @@ class ExportView(APIView):
     permission_classes = [require(Perm.DATA_EXPORT)]
 
     @extend_schema(
-        parameters=[*PARAMS, OpenApiParameter("file", str, required=False, enum=["csv", "xlsx"], description="csv (default) or xlsx.")],
+        parameters=[
+            *PARAMS,
+            OpenApiParameter("file", str, required=False, enum=["csv", "xlsx"], description="csv (default) or xlsx."),
+        ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request):

@@ -11,7 +11,7 @@ from .fake_platform import FakePlatform
 
 
 @pytest.fixture
-def ready_order(make_order):
+def ready_order(make_order):  # noqa: F811
     """A ready order with labour, a part and a charge, nothing due (the carmaker pays),
     with its fault description and odometer."""
     order = make_order(payer="warranty")

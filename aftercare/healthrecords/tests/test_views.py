@@ -74,8 +74,12 @@ def test_the_records_page_corrects_and_the_panels_show_the_record(client_for, st
     record.refresh_from_db()
     assert record.repair_mileage == 20100 and record.fault_description == "发动机异响"
 
-    assert record.settle_number in client.get(reverse("healthrecords:order_panel", args=[ready_order.pk])).content.decode()
-    assert record.settle_number in client.get(reverse("healthrecords:vehicle_panel", args=[vehicle.pk])).content.decode()
+    assert (
+        record.settle_number in client.get(reverse("healthrecords:order_panel", args=[ready_order.pk])).content.decode()
+    )
+    assert (
+        record.settle_number in client.get(reverse("healthrecords:vehicle_panel", args=[vehicle.pk])).content.decode()
+    )
     assert list(records_for_vehicle(vehicle)) == [record]
 
 
