@@ -6,21 +6,21 @@ from ..choices import UploadState
 from ..models import HealthRecord
 
 
-class RepairItemSerializer(serializers.Serializer):
+class HealthRecordItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     code = serializers.CharField()
     hours = serializers.CharField()
 
 
-class PartSerializer(serializers.Serializer):
+class HealthRecordPartSerializer(serializers.Serializer):
     name = serializers.CharField()
     code = serializers.CharField()
     quantity = serializers.CharField()
 
 
 class HealthRecordSerializer(ModelSerializer):
-    repair_items = RepairItemSerializer(many=True, read_only=True)
-    parts = PartSerializer(many=True, read_only=True)
+    repair_items = HealthRecordItemSerializer(many=True, read_only=True)
+    parts = HealthRecordPartSerializer(many=True, read_only=True)
 
     class Meta:
         model = HealthRecord
