@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from aftercare.core.api.serializers import ModelSerializer, StrictInputMixin
+from aftercare.core.bounds import ID_BOUNDS
 
 from ..choices import UploadState
 from ..models import HealthRecord
@@ -37,5 +38,5 @@ class RecordQuerySerializer(StrictInputMixin, serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     state = serializers.ChoiceField(choices=UploadState.choices, required=False)
-    vehicle = serializers.IntegerField(required=False, min_value=1)
+    vehicle = serializers.IntegerField(required=False, **ID_BOUNDS)
     file = serializers.ChoiceField(choices=[("csv", "csv"), ("xlsx", "xlsx")], required=False)
