@@ -33,6 +33,7 @@ NAV_ITEMS = [
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
     NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
+    NavItem(_("Electronic health records"), "healthrecords:list", (Perm.REPAIR_ORDER_VIEW,), "file-medical"),
     NavItem(
         _("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"
     ),
@@ -46,6 +47,7 @@ NAV_ITEMS = [
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "people"),
     NavItem(_("Permissions"), "accounts:permission_matrix", (Perm.USER_MANAGE,), "key"),
     NavItem(_("Payment accounts"), "billing:provider_accounts", (Perm.STORE_MANAGE,), "credit-card"),
+    NavItem(_("Health record platform"), "healthrecords:settings", (Perm.STORE_MANAGE,), "cloud-upload"),
     NavItem(_("Audit trail"), "core:audit_list", (Perm.AUDIT_VIEW,), "journal-text"),
     NavItem(_("Deletion log"), "core:deletion_log", (Perm.DELETION_LOG_VIEW,), "trash"),
     NavItem(_("Backups"), "core:backup_list", (Perm.BACKUP_RUN,), "hdd"),

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "aftercare.complaints",
     "aftercare.parts",
     "aftercare.messaging",
+    "aftercare.healthrecords",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -377,6 +378,12 @@ SCHEDULED_TASKS = [
     {"name": "points_expire", "task": "aftercare.loyalty.tasks.points_expire_nightly", "at": "02:45"},
     # Member tiers follow the last 12 months' spend and visits (docs/DOMAIN.md §13.1); a rerun moves nobody.
     {"name": "member_tiers_review", "task": "aftercare.loyalty.tasks.member_tiers_review_nightly", "at": "03:15"},
+    # Health records still pending after an outage are queued again (docs/DOMAIN.md §23.4); a rerun sends none twice.
+    {
+        "name": "health_records_upload",
+        "task": "aftercare.healthrecords.tasks.upload_pending_health_records",
+        "every_minutes": 30,
+    },
 ]
 
 # --- Background work: heartbeats, recovery, retries (core.background) ---------------------

@@ -21,6 +21,7 @@ api_v1 = [
     path("parts/", include("aftercare.parts.api.urls")),
     path("loyalty/", include("aftercare.loyalty.api.urls")),
     path("crm/", include("aftercare.crm.api.urls")),
+    path("health-records/", include("aftercare.healthrecords.api.urls")),
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("s/", include("aftercare.surveys.public_urls")),
     path("parts/", include("aftercare.parts.urls")),
     path("crm/", include("aftercare.crm.urls")),
+    path("health-records/", include("aftercare.healthrecords.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

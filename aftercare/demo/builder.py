@@ -27,6 +27,7 @@ from aftercare.workshop.demo import seed_workshop
 from . import generators
 from .customers import build_customers, seed_class_changes
 from .security import seed_security
+from .healthrecords import seed_health_records
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -141,6 +142,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
                 seed_complaints(store, rng, today)
+                seed_health_records(store, showcase=index == 0)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)

@@ -251,8 +251,9 @@ def test_paying_the_last_of_the_balance_settles_in_a_pinned_number_of_queries(st
     _pay(staff, order, "10.00")  # the store's receipt numbers exist; the cashier's roles are read
     order.store  # noqa: B018  (the page that posts has the order's store)
     # Savepoint; lock; the order's money records and the key in one read; number, payment; the order's
-    # status, its history row; the payment's and the move's audit rows in one INSERT; release.
-    with django_assert_num_queries(9):
+    # status, its history row; the payment's and the move's audit rows in one INSERT; release; and the
+    # health record's SETTLED guard reading the store's settings (docs/DOMAIN.md §23.2).
+    with django_assert_num_queries(10):
         payment, created = services.payment_post(
             actor=cashier, order=order, method="wechat", amount=order.customer_total - 10, idempotency_key="last"
         )

@@ -103,3 +103,16 @@ def test_escalated_calls_stay_in_the_specialists_queue(demo):
         queue = followups.followup_tasks_due_for(User.objects.get(username="care"))
 
     assert queue["overdue"]
+
+
+def test_every_settled_order_has_its_health_record_and_the_sandbox_rejected_one(demo):
+    from aftercare.healthrecords.choices import UploadState
+    from aftercare.healthrecords.models import HealthRecord
+
+    settled = RepairOrder.objects.filter(status__in=[Status.SETTLED, Status.DELIVERED])
+    assert settled.exists()
+    assert not settled.filter(health_record__isnull=True).exists()
+    states = dict(HealthRecord.objects.values_list("status").annotate(n=Count("id")))
+    assert states[UploadState.REJECTED] == 1 and states[UploadState.SENT] == settled.count() - 1
+    month_ago = timezone.localdate(demo) - timezone.timedelta(days=31)
+    assert HealthRecord.objects.filter(settle_date__gte=month_ago).count() >= 5
