@@ -26,8 +26,8 @@ from aftercare.workshop.demo import seed_workshop
 
 from . import generators
 from .customers import build_customers, seed_class_changes
-from .security import seed_security
 from .healthrecords import seed_health_records
+from .security import seed_security
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
