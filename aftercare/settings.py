@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.warranty",
     "aftercare.reports",
     "aftercare.demo",
 ]

@@ -40,6 +40,9 @@ class Perm:
     COMPLAINT_MANAGE = "complaint.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
     REPORT_VIEW = "report.view"
+    WARRANTY_VIEW = "warranty.view"
+    WARRANTY_MANAGE = "warranty.manage"
+    WARRANTY_APPROVE = "warranty.approve"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -72,6 +75,9 @@ class Perm:
         COMPLAINT_MANAGE: _("Handle and close complaints"),
         CAMPAIGN_MANAGE: _("Manage campaigns"),
         REPORT_VIEW: _("See reports and KPIs"),
+        WARRANTY_VIEW: _("See warranty policies and claims"),
+        WARRANTY_MANAGE: _("Manage warranty policies and claims"),
+        WARRANTY_APPROVE: _("Approve warranty overrides"),
     }
 
     ALL = tuple(LABELS)
