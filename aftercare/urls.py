@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("aftercare.complaints.api.urls")),
     path("parts/", include("aftercare.parts.api.urls")),
     path("loyalty/", include("aftercare.loyalty.api.urls")),
+    path("warranty/", include("aftercare.warranty.api.urls")),
 ]
 
 urlpatterns = [
@@ -44,6 +45,7 @@ urlpatterns = [
     path("surveys/", include("aftercare.surveys.urls")),
     path("s/", include("aftercare.surveys.public_urls")),
     path("parts/", include("aftercare.parts.urls")),
+    path("warranty/", include("aftercare.warranty.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,9 +8,9 @@ class WarrantyConfig(AppConfig):
     verbose_name = _("Warranty")
 
     def ready(self) -> None:
+        from aftercare.service.choices import Status
         from aftercare.service.selectors import register_line_mark
         from aftercare.service.services import register_transition_guard
-        from aftercare.service.choices import Status
 
         from . import guards
         from .home import register_cards

@@ -28,9 +28,7 @@ def _to_submit(ctx):
 
 
 def _rejected(ctx):
-    claims = Claim.objects.for_user(ctx.user, Perm.WARRANTY_MANAGE).filter(
-        store=ctx.store, status=ClaimStatus.REJECTED
-    )
+    claims = Claim.objects.for_user(ctx.user, Perm.WARRANTY_MANAGE).filter(store=ctx.store, status=ClaimStatus.REJECTED)
     return count_with_overdue(claims)
 
 

@@ -43,7 +43,8 @@ PAYMENT_COLUMNS = {
 }
 _COVERAGE = ChoiceReader(Coverage, {
     Coverage.FIRST_FREE: ["首保"], Coverage.BASIC: ["整车", "基本保修"], Coverage.POWERTRAIN: ["动力总成"],
-    Coverage.BATTERY: ["电池", "动力电池"], Coverage.MOTOR: ["电机", "驱动电机"], Coverage.CONTROLLER: ["电控", "控制器"],
+    Coverage.BATTERY: ["电池", "动力电池"], Coverage.MOTOR: ["电机", "驱动电机"],
+    Coverage.CONTROLLER: ["电控", "控制器"],
 })  # fmt: skip
 _ACCEPTED, _REJECTED = {"accepted", "受理", "通过", "同意"}, {"rejected", "不受理", "拒绝", "驳回"}
 
@@ -92,7 +93,10 @@ class PolicyImporter(Importer):
             data["coverage"] = _COVERAGE(values.get("coverage"))
         except CellError as error:
             errors["coverage"] = str(error)
-        data["months"], data["km"] = _whole(values.get("months"), "months", errors), _whole(values.get("km"), "km", errors)
+        data["months"], data["km"] = (
+            _whole(values.get("months"), "months", errors),
+            _whole(values.get("km"), "km", errors),
+        )
         for name in ("valid_from", "valid_to"):
             try:
                 data[name] = _day(values.get(name))

@@ -16,7 +16,15 @@ from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.customers.models import Vehicle
 from aftercare.service.models import Photo, RepairOrder, RepairOrderLine
 
-from .choices import ClaimLineKind, ClaimStatus, Coverage, ExchangeKind, ExchangeOutcome, OverrideStatus
+from .choices import (
+    CLAIM_STATUS_COLOURS,
+    ClaimLineKind,
+    ClaimStatus,
+    Coverage,
+    ExchangeKind,
+    ExchangeOutcome,
+    OverrideStatus,
+)
 
 ZERO = Decimal("0.00")
 
@@ -189,6 +197,10 @@ class Claim(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def colour(self) -> str:
+        return CLAIM_STATUS_COLOURS.get(self.status, "secondary")
 
     @property
     def short_amount(self) -> Decimal:

@@ -147,7 +147,7 @@ class OrderCheck:
 
     coverage: str
     covered: bool
-    verdicts: list[Verdict]
+    verdicts: list[Verdict]  # every coverage of the vehicle, for the panel
     excluded_line_ids: list[int]
     override: EligibilityOverride | None
 
@@ -166,11 +166,17 @@ def order_check(order: RepairOrder, *, lines=None) -> OrderCheck | None:
             order.lines.filter(payer=Payer.WARRANTY).exclude(status="declined").values_list("id", "kind", "description")
         )
     else:
-        lines = [(line.pk, line.kind, line.description) for line in lines if line.payer == Payer.WARRANTY and line.status != "declined"]
+        lines = [
+            (line.pk, line.kind, line.description)
+            for line in lines
+            if line.payer == Payer.WARRANTY and line.status != "declined"
+        ]
     if not lines:
         return None
     vehicle = order.vehicle
-    verdicts = eligibility(vehicle, on=timezone.localtime(order.opened_at).date(), km=order.odometer_km, order_id=order.pk)
+    verdicts = eligibility(
+        vehicle, on=timezone.localtime(order.opened_at).date(), km=order.odometer_km, order_id=order.pk
+    )
     if not verdicts:
         return None
     first_free = order.repair_type.code == FIRST_FREE_TYPE
@@ -188,7 +194,7 @@ def order_check(order: RepairOrder, *, lines=None) -> OrderCheck | None:
         .order_by("-status", "-id")  # approved before pending
         .first()
     )
-    return OrderCheck(coverage, covered, relevant, excluded, override)
+    return OrderCheck(coverage, covered, verdicts, excluded, override)
 
 
 def first_free_uptake(store, *, start: date, end: date) -> list[dict]:
@@ -207,9 +213,11 @@ def first_free_uptake(store, *, start: date, end: date) -> list[dict]:
         .exclude(status=Status.CANCELLED)
         .values_list("vehicle_id", flat=True)
     )
-    vehicles = Vehicle.objects.filter(store=store, is_active=True, purchase_date__isnull=False).filter(
-        Q(brand__in={b for b, _m in by_brand})
-    ).select_related("owner")
+    vehicles = (
+        Vehicle.objects.filter(store=store, is_active=True, purchase_date__isnull=False)
+        .filter(Q(brand__in={b for b, _m in by_brand}))
+        .select_related("owner")
+    )
     for vehicle in vehicles.order_by("purchase_date", "id"):
         policy = by_brand.get((vehicle.brand, vehicle.model)) or by_brand.get((vehicle.brand, ""))
         if policy is None:

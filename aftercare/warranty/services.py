@@ -18,7 +18,6 @@ from aftercare.core.money import check_price, check_quantity, to_money
 from aftercare.core.permissions import Perm, require
 from aftercare.core.services import next_document_number
 from aftercare.core.workflow import Workflow
-from aftercare.parts.models import LineDemand
 from aftercare.service.choices import LineKind, LineStatus, Payer, Status
 
 from .choices import (
@@ -160,7 +159,11 @@ def claim_build(*, actor, order) -> Claim:
     coverage = Coverage.FIRST_FREE if order.repair_type.code == FIRST_FREE_TYPE else Coverage.BASIC
     repaired_on = _repaired_on(order)
     days, _warn = deadline_settings(order.store_id, order.vehicle.brand)
-    kinds = {LineKind.LABOUR: ClaimLineKind.LABOUR, LineKind.PART: ClaimLineKind.PART, LineKind.OTHER: ClaimLineKind.OTHER}
+    kinds = {
+        LineKind.LABOUR: ClaimLineKind.LABOUR,
+        LineKind.PART: ClaimLineKind.PART,
+        LineKind.OTHER: ClaimLineKind.OTHER,
+    }
     with transaction.atomic():
         if Claim.objects.filter(repair_order=order, coverage=coverage).exists():
             raise ValidationError(_("This order already has its claim."))
@@ -187,7 +190,9 @@ def claim_build(*, actor, order) -> Claim:
         claim.save(update_fields=["claimed_amount"])
         claim.photos.set(order.photos.all())
         CLAIM_WORKFLOW.start(claim, actor=actor)
-        audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=claim, changes={"repair_order": [None, order.number]})
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=claim, changes={"repair_order": [None, order.number]}
+        )
     return claim
 
 
@@ -249,7 +254,9 @@ def claim_line_remove(*, actor, line: ClaimLine) -> None:
         _editable(claim)
         line.delete()
         _recount(claim)
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=claim, changes={"line": [line.description, None]})
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=claim, changes={"line": [line.description, None]}
+        )
 
 
 # The workflow (docs/DOMAIN.md §14.3).

@@ -40,7 +40,7 @@ def vehicle(store):
 
 
 @pytest.fixture
-def settled_order(make_order, vehicle, policies):
+def settled_order(make_order, vehicle, policies):  # noqa: F811
     """A settled warranty order (repair type 保修) with labour, a part and a charge billed to the carmaker."""
     order = make_order(repair_type="warranty", payer="warranty", the_vehicle=vehicle)
     RepairOrder.objects.filter(pk=order.pk).update(status="settled")

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 
 from aftercare.service import services as ro
 from aftercare.service.choices import Status
@@ -11,7 +12,7 @@ from aftercare.service.models import RepairOrder
 from aftercare.warranty import guards, services
 from aftercare.warranty.choices import Coverage, OverrideStatus
 from aftercare.warranty.models import ExtendedWarranty
-from aftercare.warranty.selectors import EXPIRED, ELIGIBLE, USED, eligibility, order_check
+from aftercare.warranty.selectors import ELIGIBLE, EXPIRED, USED, eligibility, order_check
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,9 @@ def test_a_model_s_own_policy_wins_over_the_brand_s(vehicle, policies, store):
 
 
 def test_an_extended_warranty_prolongs_its_coverage(vehicle, policies, store):
-    ExtendedWarranty.objects.create(store=store, vehicle=vehicle, contract_no="EW1", ends_on=date(2031, 3, 1), km=150_000)
+    ExtendedWarranty.objects.create(
+        store=store, vehicle=vehicle, contract_no="EW1", ends_on=date(2031, 3, 1), km=150_000
+    )
     verdict = _verdict(vehicle, Coverage.BASIC, on=date(2031, 3, 1), km=120_000)
     assert verdict.state == ELIGIBLE and verdict.extended
 
@@ -106,7 +109,7 @@ def test_an_ineligible_line_needs_an_override_approved_by_a_manager(staff, store
         actor=staff["advisor"], order=order, coverage=Coverage.FIRST_FREE, reason="客户生病延误"
     )
     assert guards.override_missing(order)  # pending is not enough
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.override_decide(actor=staff["advisor"], override=override, approve=True)
     services.override_decide(actor=staff["service_manager"], override=override, approve=True)
     assert override.__class__.objects.get().status == OverrideStatus.APPROVED

@@ -27,12 +27,16 @@ def _csv(*lines) -> bytes:
 
 
 def _import(staff, store, kind, data):
-    return import_bytes(actor=staff["warranty_clerk"], store=store, kind=kind, data=data, filename="f.csv", mode=VALID_ROWS)
+    return import_bytes(
+        actor=staff["warranty_clerk"], store=store, kind=kind, data=data, filename="f.csv", mode=VALID_ROWS
+    )
 
 
 def test_an_answer_accepts_a_claim_and_a_payment_list_pays_it(staff, store, submitted):
     amount = submitted.claimed_amount
-    result = _import(staff, store, ANSWERS, _csv("索赔单号,审核结果,批准金额,不受理原因", f"{submitted.number},受理,{amount},"))
+    result = _import(
+        staff, store, ANSWERS, _csv("索赔单号,审核结果,批准金额,不受理原因", f"{submitted.number},受理,{amount},")
+    )
     assert (result.updated, result.errors) == (1, [])
     submitted.refresh_from_db()
     assert (submitted.status, submitted.approved_amount) == (ClaimStatus.ACCEPTED, amount)
@@ -59,7 +63,9 @@ def test_an_unknown_claim_number_is_recorded_and_flagged(staff, store, submitted
 
 
 def test_a_rejection_in_the_answer_file_keeps_the_carmaker_s_reason(staff, store, submitted):
-    _import(staff, store, ANSWERS, _csv("索赔单号,审核结果,批准金额,不受理原因", f"{submitted.number},不受理,,超出保修期"))
+    _import(
+        staff, store, ANSWERS, _csv("索赔单号,审核结果,批准金额,不受理原因", f"{submitted.number},不受理,,超出保修期")
+    )
     submitted.refresh_from_db()
     assert (submitted.status, submitted.rejection_reason) == (ClaimStatus.REJECTED, "超出保修期")
 
