@@ -337,6 +337,10 @@ def claim_transition(
         elif to == ClaimStatus.REJECTED and claim.status == ClaimStatus.SUBMITTED:
             claim.rejection_reason = note.strip()[:200]
             fields.append("rejection_reason")
+        elif to == ClaimStatus.SUBMITTED and claim.status == ClaimStatus.REJECTED:
+            # The carmaker's reason stays in the history; the claim goes back without it.
+            claim.rejection_reason, claim.approved_amount = "", None
+            fields += ["rejection_reason", "approved_amount"]
         elif to == ClaimStatus.PAID and claim.status == ClaimStatus.ACCEPTED:
             paid = check_price(amount, "amount") if amount is not None else claim.approved_amount
             changes["paid_amount"] = [str(claim.paid_amount), str(paid)]
