@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "aftercare.complaints.choices.Channel",
         "AppointmentChannelEnum": "aftercare.appointments.choices.Channel",
         "ContactChannelEnum": "aftercare.customers.choices.ContactChannel",
+        "ClaimStatusEnum": "aftercare.warranty.choices.ClaimStatus",
+        "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
+        "CoverageEnum": "aftercare.warranty.choices.Coverage",
     },
 }
 
