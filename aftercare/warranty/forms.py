@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.core.forms import StyledForm
 
 from .choices import ClaimLineKind, Coverage
-from .models import ExtendedWarranty, WarrantyPolicy
+from .models import ExtendedWarranty, WarrantyPolicy, WarrantySettings
 
 
 class PolicyForm(StyledForm, forms.ModelForm):
@@ -45,3 +45,9 @@ class ClaimLineForm(StyledForm):
 class MoveForm(StyledForm):
     note = forms.CharField(label=_("Note or the carmaker's reason"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, required=False)
+
+
+class DeadlineForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = WarrantySettings
+        fields = ["brand", "deadline_days", "warn_days"]

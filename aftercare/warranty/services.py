@@ -87,6 +87,17 @@ def extended_warranty_sell(*, actor, vehicle, **values) -> ExtendedWarranty:
     return contract
 
 
+def deadline_save(*, actor, store, brand: str = "", deadline_days: int, warn_days: int) -> WarrantySettings:
+    """Set a store's claim deadline, for one brand or (brand empty) every other brand."""
+    require(actor, Perm.WARRANTY_MANAGE, store)
+    row, _created = WarrantySettings.objects.update_or_create(
+        store=store, brand=(brand or "").strip(), defaults={"deadline_days": deadline_days, "warn_days": warn_days}
+    )
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=row, store=store,
+                 changes={"deadline_days": [None, deadline_days], "warn_days": [None, warn_days]})  # fmt: skip
+    return row
+
+
 def deadline_settings(store_id, brand: str) -> tuple[int, int]:
     """(days to submit, days before to flag) of a brand in a store: its own row, the store's, or the defaults."""
     rows = {row.brand: row for row in WarrantySettings.objects.filter(store_id=store_id, brand__in=(brand, ""))}

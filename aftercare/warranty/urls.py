@@ -20,6 +20,7 @@ urlpatterns = [
     path("vehicles/<int:pk>/extended/", views.extended_warranty_sell, name="extended_sell"),
     path("policies/", views.policy_list, name="policies"),
     path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),
+    path("deadlines/", views.deadline_save, name="deadline_save"),
     path("files/", views.exchange_list, name="exchange"),
     path("reports/", views.report_list, name="reports"),
     path("reports/<str:kind>/", views.report_export, name="report_export"),

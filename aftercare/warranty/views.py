@@ -17,9 +17,9 @@ from aftercare.service.models import RepairOrder
 
 from . import reports, selectors, services
 from .choices import CLAIM_STATUS_COLOURS, EDITABLE_CLAIM_STATUSES, ClaimStatus, OverrideStatus
-from .forms import ClaimForm, ClaimLineForm, ExtendedWarrantyForm, MoveForm, OverrideForm, PolicyForm
+from .forms import ClaimForm, ClaimLineForm, DeadlineForm, ExtendedWarrantyForm, MoveForm, OverrideForm, PolicyForm
 from .home import near_deadline
-from .models import Claim, EligibilityOverride, ExchangeLine, WarrantyPolicy
+from .models import Claim, EligibilityOverride, ExchangeLine, ExtendedWarranty, WarrantyPolicy, WarrantySettings
 
 LIST_LIMIT = 200
 # The columns of the export of submitted claims to the carmaker (docs/DOMAIN.md §14.4).
@@ -150,6 +150,10 @@ def _panel(request, template, vehicle, *, order=None):
         km = order.odometer_km if order is not None else None
         verdicts = selectors.eligibility(vehicle, km=km, order_id=order.pk if order is not None else None)
     context = {"vehicle": vehicle, "order": order, "verdicts": verdicts, "check": check}
+    if order is None:
+        context["contracts"] = ExtendedWarranty.objects.filter(vehicle=vehicle)
+        if request.user.has_perm(Perm.WARRANTY_MANAGE, vehicle.store):
+            context["extended_form"] = ExtendedWarrantyForm(prefix="extended")
     if order is not None:
         store, user = order.store, request.user
         overrides = EligibilityOverride.objects.filter(repair_order=order)
@@ -240,7 +244,24 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             return redirect("warranty:policies")
     policies = WarrantyPolicy.objects.for_user(request.user, Perm.WARRANTY_VIEW).filter(store=store)
     can_manage = request.user.has_perm(Perm.WARRANTY_MANAGE, store)
-    return render(request, "warranty/policies.html", {"policies": policies, "form": form, "can_manage": can_manage})
+    deadlines = WarrantySettings.objects.for_user(request.user, Perm.WARRANTY_VIEW).filter(store=store)
+    context = {
+        "policies": policies, "form": form, "can_manage": can_manage, "deadlines": deadlines,
+        "deadline_form": DeadlineForm(prefix="deadline"),
+    }  # fmt: skip
+    return render(request, "warranty/policies.html", context)
+
+
+@permission_required(Perm.WARRANTY_MANAGE)
+@require_POST
+def deadline_save(request: HttpRequest) -> HttpResponse:
+    store = _store(request)
+    form = DeadlineForm(request.POST, prefix="deadline")
+    outcome = post_form(request, form, lambda d: services.deadline_save(actor=request.user, store=store, **d),
+                        success=_("Claim deadline saved."))  # fmt: skip
+    if not outcome.ok and form.errors:
+        flash_form_errors(request, form)
+    return redirect("warranty:policies")
 
 
 @permission_required(Perm.WARRANTY_MANAGE)

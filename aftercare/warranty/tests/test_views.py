@@ -81,3 +81,32 @@ def test_first_free_uptake_lists_who_came_and_who_did_not(staff, store, vehicle,
     rows = first_free_uptake(store, start=date(2026, 4, 1), end=date(2026, 4, 30))
     assert [(r["vehicle"], r["came"]) for r in rows] == [(vehicle, False)]
     assert first_free_not_come(store, on=date(2026, 4, 1)) == [vehicle]
+
+
+def test_the_clerk_sets_a_brand_s_claim_deadline_and_sells_an_extended_warranty(staff, client_for, vehicle, policies):
+    from aftercare.warranty.models import ExtendedWarranty
+    from aftercare.warranty.services import deadline_settings
+
+    client = client_for(staff["warranty_clerk"])
+    client.post(reverse("warranty:deadline_save"),
+                {"deadline-brand": "广汽本田", "deadline-deadline_days": "45", "deadline-warn_days": "10"})  # fmt: skip
+    assert deadline_settings(vehicle.store_id, "广汽本田") == (45, 10)
+    assert deadline_settings(vehicle.store_id, "比亚迪") == (30, 7)
+    client.post(reverse("warranty:extended_sell", args=[vehicle.pk]), {
+        "extended-coverage": "basic", "extended-contract_no": "EW-1", "extended-ends_on": "2031-03-01",
+        "extended-km": "150000", "extended-price": "3980", "extended-sold_on": "2026-03-02",
+    })  # fmt: skip
+    assert ExtendedWarranty.objects.get().contract_no == "EW-1"
+    panel = client.get(reverse("warranty:vehicle_panel", args=[vehicle.pk])).content.decode()
+    assert "EW-1" in panel
+
+
+def test_the_clerk_adds_a_policy_on_the_policies_page(staff, client_for):
+    from aftercare.warranty.models import WarrantyPolicy
+
+    client = client_for(staff["warranty_clerk"])
+    response = client.post(reverse("warranty:policies"),
+                           {"brand": "比亚迪", "coverage": "battery", "months": "96", "km": "150000"})  # fmt: skip
+    assert response.status_code == 302
+    assert WarrantyPolicy.objects.get().brand == "比亚迪"
+    assert client_for(staff["advisor"]).get(reverse("warranty:policies")).status_code == 403
