@@ -1,8 +1,6 @@
 """The warranty clerk's home cards (docs/DOMAIN.md §22): claims to submit (late
 once within the warning days of their deadline) and rejected claims to correct."""
 
-from datetime import timedelta
-
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -13,18 +11,16 @@ from aftercare.core.permissions import Perm
 
 from .choices import ClaimStatus
 from .models import Claim
-from .services import deadline_settings
 
 
-def near_deadline(ctx_store_id, today):
-    """The Q of claims within the store's warning days of their deadline, not yet submitted."""
-    _days, warn = deadline_settings(ctx_store_id, "")
-    return Q(status=ClaimStatus.DRAFT, deadline__lte=today + timedelta(days=warn))
+def near_deadline(today):
+    """The Q of drafts within their warning days of the deadline (set when the claim was built)."""
+    return Q(status=ClaimStatus.DRAFT, flag_from__lte=today)
 
 
 def _to_submit(ctx):
     claims = Claim.objects.for_user(ctx.user, Perm.WARRANTY_MANAGE).filter(store=ctx.store, status=ClaimStatus.DRAFT)
-    return count_with_overdue(claims, near_deadline(ctx.store.pk, ctx.now.date()))
+    return count_with_overdue(claims, near_deadline(ctx.now.date()))
 
 
 def _rejected(ctx):

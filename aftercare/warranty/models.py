@@ -174,6 +174,8 @@ class Claim(TimeStampedModel):
     odometer_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True)
     repaired_on = models.DateField(_("repaired on"))
     deadline = models.DateField(_("submit by"))
+    # From this day an unsubmitted claim is flagged: the deadline less the store's warning days.
+    flag_from = models.DateField(_("flagged from"))
     claimed_amount = models.DecimalField(_("claimed"), max_digits=12, decimal_places=2, default=ZERO)
     approved_amount = models.DecimalField(_("approved"), max_digits=12, decimal_places=2, null=True, blank=True)
     paid_amount = models.DecimalField(_("paid"), max_digits=12, decimal_places=2, default=ZERO)

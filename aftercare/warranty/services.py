@@ -169,7 +169,7 @@ def claim_build(*, actor, order) -> Claim:
         raise ValidationError(_("This order has no warranty line to claim."))
     coverage = Coverage.FIRST_FREE if order.repair_type.code == FIRST_FREE_TYPE else Coverage.BASIC
     repaired_on = _repaired_on(order)
-    days, _warn = deadline_settings(order.store_id, order.vehicle.brand)
+    days, warn = deadline_settings(order.store_id, order.vehicle.brand)
     kinds = {
         LineKind.LABOUR: ClaimLineKind.LABOUR,
         LineKind.PART: ClaimLineKind.PART,
@@ -186,6 +186,7 @@ def claim_build(*, actor, order) -> Claim:
             causal_part_code=causal.code if causal else "", causal_part_name=causal.description if causal else "",
             description=order.findings or order.customer_statement, odometer_km=order.odometer_km,
             repaired_on=repaired_on, deadline=repaired_on + timedelta(days=days),
+            flag_from=repaired_on + timedelta(days=days - warn),
         )  # fmt: skip
         claim_lines = []
         for line in lines:

@@ -49,7 +49,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     if status in ClaimStatus.values:
         claims = claims.filter(status=status)
     if request.GET.get("due") == "soon":
-        claims = claims.filter(near_deadline(store.pk, timezone.localdate()))
+        claims = claims.filter(near_deadline(timezone.localdate()))
     claims = claims.select_related("repair_order", "vehicle").order_by("deadline", "-id")[:LIST_LIMIT]
     context = {"claims": claims, "status": status, "statuses": ClaimStatus.choices, "colours": CLAIM_STATUS_COLOURS}
     return render(request, "warranty/claim_list.html", context)

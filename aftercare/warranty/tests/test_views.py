@@ -69,9 +69,10 @@ def test_the_home_card_flags_a_claim_close_to_its_deadline(staff, store, settled
     claim = services.claim_build(actor=staff["warranty_clerk"], order=settled_order)
     card = next(c for c in registered() if c.key == "warranty.to_submit")
     now = timezone.now()
-    Claim.objects.filter(pk=claim.pk).update(deadline=now.date() + timedelta(days=30))
+    assert claim.flag_from == claim.deadline - timedelta(days=7)
+    Claim.objects.filter(pk=claim.pk).update(flag_from=now.date() + timedelta(days=1))
     assert card.count(HomeContext(staff["warranty_clerk"], store, now)) == (1, 0)
-    Claim.objects.filter(pk=claim.pk).update(deadline=now.date() + timedelta(days=3))
+    Claim.objects.filter(pk=claim.pk).update(flag_from=now.date())
     assert card.count(HomeContext(staff["warranty_clerk"], store, now)) == (1, 1)
 
 
