@@ -46,3 +46,12 @@ def settled_order(make_order, vehicle, policies):  # noqa: F811
     RepairOrder.objects.filter(pk=order.pk).update(status="settled")
     order.refresh_from_db()
     return order
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English here; the Chinese ones are the catalogue's (pages default to zh)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

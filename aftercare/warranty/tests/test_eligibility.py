@@ -84,6 +84,7 @@ def _first_free_order(staff, store, vehicle, odometer=3000):
         actor=staff["advisor"], order=order, payer="warranty",
         operation=LabourOperation.objects.effective_for_store(store).get(code="M001"),
     )  # fmt: skip
+    order.refresh_from_db()
     return order
 
 
