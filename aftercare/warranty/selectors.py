@@ -58,16 +58,14 @@ def _time_left(on: date, until: date) -> str:
 
 def vehicle_policies(vehicle) -> dict[str, WarrantyPolicy]:
     """The vehicle's policy of each coverage: its model's row before its brand's,
-    among those in force on the day it was sold. One query."""
+    among those in force on the day it was sold. One query; the few rows of a
+    brand are sorted and dated here rather than by the database."""
     sold = vehicle.warranty_start or vehicle.purchase_date or timezone.localdate()
-    rows = (
-        WarrantyPolicy.objects.for_store(vehicle.store_id)
-        .filter(brand=vehicle.brand, model__in=("", vehicle.model))
-        .in_force(sold)
-        .order_by("model", "-valid_from", "id")
-    )
+    rows = WarrantyPolicy.objects.filter(store_id=vehicle.store_id, brand=vehicle.brand, model__in=("", vehicle.model))
     chosen: dict[str, WarrantyPolicy] = {}
-    for policy in rows:
+    for policy in sorted(rows, key=lambda p: (p.model, -(p.valid_from or date.min).toordinal(), p.pk)):
+        if (policy.valid_from and policy.valid_from > sold) or (policy.valid_to and policy.valid_to < sold):
+            continue
         if policy.coverage in EV_COVERAGES and vehicle.powertrain == Powertrain.ICE:
             continue
         current = chosen.get(policy.coverage)
@@ -78,7 +76,7 @@ def vehicle_policies(vehicle) -> dict[str, WarrantyPolicy]:
 
 def first_free_used(vehicle, *, exclude_order_id=None) -> RepairOrder | None:
     """The earlier order that used the vehicle's one first free maintenance, or None."""
-    orders = RepairOrder.objects.filter(vehicle=vehicle, repair_type__code=FIRST_FREE_TYPE).exclude(
+    orders = RepairOrder.objects.filter(vehicle_id=vehicle.pk, repair_type__code=FIRST_FREE_TYPE).exclude(
         status=Status.CANCELLED
     )
     if exclude_order_id:
@@ -98,7 +96,7 @@ def eligibility(vehicle, *, on: date | None = None, km: int | None = None, order
     if not policies:
         return []
     extended: dict[str, ExtendedWarranty] = {}
-    for contract in ExtendedWarranty.objects.filter(vehicle=vehicle).order_by("ends_on"):
+    for contract in sorted(ExtendedWarranty.objects.filter(vehicle_id=vehicle.pk), key=lambda c: c.ends_on):
         extended[contract.coverage] = contract
     start = vehicle.warranty_start or vehicle.purchase_date
     verdicts = []

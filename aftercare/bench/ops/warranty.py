@@ -144,7 +144,8 @@ def claim_build(ctx: Context) -> Case:
             total = sum((row[7] for row in lines), 0)
             values = {**claim_base, "number": f"WH{next(numbers):06d}", "repair_order_id": ro_id,
                       "vehicle_id": vehicle_id, "odometer_km": odometer, "description": findings or statement,
-                      "claimed_amount": total, "created_at": now, "updated_at": now}  # fmt: skip
+                      "claimed_amount": total, "created_at": now, "updated_at": now,
+                      "flag_from": claim_base["deadline"]}  # fmt: skip
             (claim_id,) = sql.rows(_insert_sql(Claim, claim_columns, returning=True),
                                    [values[c] for c in claim_columns])[0]  # fmt: skip
             params = []
