@@ -187,6 +187,7 @@ def claim_build(*, actor, order) -> Claim:
             description=order.findings or order.customer_statement, odometer_km=order.odometer_km,
             repaired_on=repaired_on, deadline=repaired_on + timedelta(days=days),
             flag_from=repaired_on + timedelta(days=days - warn),
+            claimed_amount=to_money(sum((line.amount for line in lines), ZERO)),
         )  # fmt: skip
         claim_lines = []
         for line in lines:
@@ -198,9 +199,8 @@ def claim_build(*, actor, order) -> Claim:
                 return_tag=demand.return_tag if demand else "",
             ))  # fmt: skip
         ClaimLine.objects.bulk_create(claim_lines)
-        claim.claimed_amount = to_money(sum((line.amount for line in claim_lines), ZERO))
-        claim.save(update_fields=["claimed_amount"])
-        claim.photos.set(order.photos.all())
+        if photo_ids := list(order.photos.values_list("id", flat=True)):
+            claim.photos.add(*photo_ids)
         CLAIM_WORKFLOW.start(claim, actor=actor)
         audit_record(
             actor=actor, action=AuditEntry.Action.CREATE, obj=claim, changes={"repair_order": [None, order.number]}
