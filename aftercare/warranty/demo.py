@@ -95,6 +95,7 @@ def _warranty_order(store, vehicle, *, type_code, opened: datetime, staff) -> Re
     if type_code == "warranty":
         ro.line_add(actor=staff["advisor"], order=order, part=parts[3], payer="warranty")
     order.lines.filter(kind="labour").update(technician=staff["tech"])
+    StatusChange.objects.filter(repair_order=order).update(changed_at=opened)  # its history starts at reception
     order.refresh_from_db()
     at = opened
     for to in (Status.ESTIMATE, Status.APPROVED, Status.IN_PROGRESS, Status.QUALITY_CHECK, Status.READY,

@@ -8,7 +8,6 @@ Floors: for eligibility, the three reads by hand (the vehicle's policies, its
 extended warranties, an earlier first free maintenance); for the claim, the same
 rows written by hand in one transaction (number, claim, lines, history, audit)."""
 
-import itertools
 from datetime import timedelta
 
 from django.db import connection
@@ -112,7 +111,6 @@ def claim_build(ctx: Context) -> Case:
     line_columns = ["claim_id", "kind", "order_line_id", "code", "description", "hours", "quantity", "unit_price",
                     "amount", "technician_id", "return_tag"]  # fmt: skip
     adapt_dt = connection.ops.adapt_datetimefield_value
-    numbers = itertools.count(1)
 
     def run():
         services.claim_build(actor=clerk, order=next(orders))
@@ -142,7 +140,7 @@ def claim_build(ctx: Context) -> Case:
                 f"RETURNING last_value", [store.pk, "warranty_claim"],
             )[0]  # fmt: skip
             total = sum((row[7] for row in lines), 0)
-            values = {**claim_base, "number": f"WH{next(numbers):06d}", "repair_order_id": ro_id,
+            values = {**claim_base, "number": f"WC{number:06d}", "repair_order_id": ro_id,
                       "vehicle_id": vehicle_id, "odometer_km": odometer, "description": findings or statement,
                       "claimed_amount": total, "created_at": now, "updated_at": now,
                       "flag_from": claim_base["deadline"]}  # fmt: skip
