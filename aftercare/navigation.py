@@ -32,6 +32,7 @@ NAV_ITEMS = [
     NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "megaphone"),
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
     NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
+    NavItem(_("Warranty claims"), "warranty:claims", (Perm.WARRANTY_VIEW,), "shield-check"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
     NavItem(_("Electronic health records"), "healthrecords:list", (Perm.REPAIR_ORDER_VIEW,), "file-medical"),
     NavItem(

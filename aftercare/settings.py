@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "aftercare.parts",
     "aftercare.messaging",
     "aftercare.healthrecords",
+    "aftercare.warranty",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -339,6 +340,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "aftercare.complaints.choices.Channel",
         "AppointmentChannelEnum": "aftercare.appointments.choices.Channel",
         "ContactChannelEnum": "aftercare.customers.choices.ContactChannel",
+        "ClaimStatusEnum": "aftercare.warranty.choices.ClaimStatus",
+        "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
+        "CoverageEnum": "aftercare.warranty.choices.Coverage",
     },
 }
 

@@ -22,6 +22,7 @@ api_v1 = [
     path("loyalty/", include("aftercare.loyalty.api.urls")),
     path("crm/", include("aftercare.crm.api.urls")),
     path("health-records/", include("aftercare.healthrecords.api.urls")),
+    path("warranty/", include("aftercare.warranty.api.urls")),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("parts/", include("aftercare.parts.urls")),
     path("crm/", include("aftercare.crm.urls")),
     path("health-records/", include("aftercare.healthrecords.urls")),
+    path("warranty/", include("aftercare.warranty.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

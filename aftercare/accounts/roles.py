@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", _("Service manager")
     VIC_SPECIALIST = "vic_specialist", _("VIC specialist")
     ADMIN = "admin", _("Administrator")
+    WARRANTY_CLERK = "warranty_clerk", _("Warranty clerk")
 
 
 R = Role
@@ -93,7 +94,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMPLAINT_MANAGE,
             Perm.CAMPAIGN_MANAGE,
             Perm.REPORT_VIEW,
+            Perm.WARRANTY_VIEW,
+            Perm.WARRANTY_APPROVE,
         }
+    ),
+    # 保修专员: claims to the carmaker and the policies they rest on (docs/DOMAIN.md §14).
+    R.WARRANTY_CLERK: frozenset(
+        {Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.WARRANTY_VIEW, Perm.WARRANTY_MANAGE}
     ),
     R.VIC_SPECIALIST: frozenset(
         _FRONT_DESK | {Perm.CUSTOMER_EDIT, Perm.CONTACT_REVEAL, Perm.APPOINTMENT_EDIT, Perm.FOLLOWUP_WORK}
@@ -128,6 +135,7 @@ DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
     ("manager", Role.SERVICE_MANAGER),
     ("vic", Role.VIC_SPECIALIST),
     ("admin", Role.ADMIN),
+    ("warranty", Role.WARRANTY_CLERK),
 )
 
 

@@ -32,6 +32,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.parts",
     "aftercare.bench.ops.loyalty",
     "aftercare.bench.ops.healthrecords",
+    "aftercare.bench.ops.warranty",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -43,6 +43,9 @@ class Perm:
     DELETION_LOG_VIEW = "deletion_log.view"
     CAMPAIGN_MANAGE = "campaign.manage"
     REPORT_VIEW = "report.view"
+    WARRANTY_VIEW = "warranty.view"
+    WARRANTY_MANAGE = "warranty.manage"
+    WARRANTY_APPROVE = "warranty.approve"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -78,6 +81,9 @@ class Perm:
         DELETION_LOG_VIEW: _("Browse the deletion log"),
         CAMPAIGN_MANAGE: _("Manage campaigns"),
         REPORT_VIEW: _("See reports and KPIs"),
+        WARRANTY_VIEW: _("See warranty policies and claims"),
+        WARRANTY_MANAGE: _("Manage warranty policies and claims"),
+        WARRANTY_APPROVE: _("Approve warranty overrides"),
     }
 
     ALL = tuple(LABELS)

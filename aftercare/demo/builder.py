@@ -22,6 +22,7 @@ from aftercare.loyalty.demo import seed_loyalty
 from aftercare.parts.demo import seed_parts
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
+from aftercare.warranty.demo import seed_warranty
 from aftercare.workshop.demo import seed_workshop
 
 from . import generators
@@ -143,6 +144,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_followups(store, rng, today)
                 seed_complaints(store, rng, today)
                 seed_health_records(store, showcase=index == 0)
+                seed_warranty(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)

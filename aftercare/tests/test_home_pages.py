@@ -33,6 +33,7 @@ EXPECTED = {
     },
     "parts_clerk": {"service.in_progress", "parts.to_issue", "parts.back_orders", "parts.reorder"},
     "vic_specialist": {"followups.now"},
+    "warranty_clerk": {"warranty.to_submit", "warranty.rejected"},
 }  # fmt: skip
 
 # What the placeholders promised before the features existed: no card may say it.

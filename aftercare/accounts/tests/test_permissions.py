@@ -8,42 +8,45 @@ from aftercare.accounts.roles import ROLE_PERMISSIONS, Role
 from aftercare.core.permissions import Perm
 
 # x = allowed. Columns: advisor, technician, foreman, parts clerk, cashier,
-# customer care, service manager, VIC specialist, admin.
+# customer care, service manager, VIC specialist, admin, warranty clerk.
 EXPECTED = """
-perm                    adv tec for par cas car mgr vic adm
-store.view               x   x   x   x   x   x   x   x   x
-store.manage             .   .   .   .   .   .   .   .   x
-user.manage              .   .   .   .   .   .   .   .   x
-audit.view               .   .   .   .   .   .   x   .   x
-backup.run               .   .   .   .   .   .   .   .   x
-catalog.manage           .   .   .   .   .   .   x   .   x
-customer.view            x   x   x   .   x   x   x   x   .
-customer.edit            x   .   .   .   .   x   x   x   .
-customer.merge           .   .   .   .   .   .   x   .   .
-contact.reveal           x   .   .   .   .   x   x   x   .
-data.export              .   .   .   .   .   .   x   .   .
-appointment.edit         x   .   .   .   .   .   x   x   .
-appointment.delete       .   .   .   .   .   .   x   .   .
-repair_order.view        x   x   x   x   x   .   x   x   .
-repair_order.edit        x   .   x   .   .   .   x   .   .
-repair_order.delete      .   .   .   .   .   .   x   .   .
-workshop.dispatch        .   .   x   .   .   .   x   .   .
-workshop.clock           .   x   x   .   .   .   .   .   .
-workshop.quality_check   .   .   x   .   .   .   x   .   .
-parts.manage             .   .   .   x   .   .   x   .   .
-parts.approve            .   .   .   .   .   .   x   .   .
-payment.post             .   .   .   .   x   .   x   .   .
-payment.reverse          .   .   .   .   .   .   x   .   .
-payment.credit_approve   .   .   .   .   .   .   x   .   .
-discount.approve         .   .   .   .   .   .   x   .   .
-followup.work            x   .   .   .   .   x   x   x   .
-complaint.create         x   .   .   .   x   x   x   x   .
-complaint.view           .   .   .   .   .   .   x   .   .
-complaint.manage         .   .   .   .   .   .   x   .   .
-complaint.delete         .   .   .   .   .   .   x   .   .
-deletion_log.view        .   .   .   .   .   .   x   .   .
-campaign.manage          .   .   .   .   .   x   x   .   .
-report.view              .   .   .   .   .   .   x   .   .
+perm                    adv tec for par cas car mgr vic adm war
+store.view               x   x   x   x   x   x   x   x   x   x
+store.manage             .   .   .   .   .   .   .   .   x   .
+user.manage              .   .   .   .   .   .   .   .   x   .
+audit.view               .   .   .   .   .   .   x   .   x   .
+backup.run               .   .   .   .   .   .   .   .   x   .
+catalog.manage           .   .   .   .   .   .   x   .   x   .
+customer.view            x   x   x   .   x   x   x   x   .   x
+customer.edit            x   .   .   .   .   x   x   x   .   .
+customer.merge           .   .   .   .   .   .   x   .   .   .
+contact.reveal           x   .   .   .   .   x   x   x   .   .
+data.export              .   .   .   .   .   .   x   .   .   .
+appointment.edit         x   .   .   .   .   .   x   x   .   .
+appointment.delete       .   .   .   .   .   .   x   .   .   .
+repair_order.view        x   x   x   x   x   .   x   x   .   x
+repair_order.edit        x   .   x   .   .   .   x   .   .   .
+repair_order.delete      .   .   .   .   .   .   x   .   .   .
+workshop.dispatch        .   .   x   .   .   .   x   .   .   .
+workshop.clock           .   x   x   .   .   .   .   .   .   .
+workshop.quality_check   .   .   x   .   .   .   x   .   .   .
+parts.manage             .   .   .   x   .   .   x   .   .   .
+parts.approve            .   .   .   .   .   .   x   .   .   .
+payment.post             .   .   .   .   x   .   x   .   .   .
+payment.reverse          .   .   .   .   .   .   x   .   .   .
+payment.credit_approve   .   .   .   .   .   .   x   .   .   .
+discount.approve         .   .   .   .   .   .   x   .   .   .
+followup.work            x   .   .   .   .   x   x   x   .   .
+complaint.create         x   .   .   .   x   x   x   x   .   .
+complaint.view           .   .   .   .   .   .   x   .   .   .
+complaint.manage         .   .   .   .   .   .   x   .   .   .
+complaint.delete         .   .   .   .   .   .   x   .   .   .
+deletion_log.view        .   .   .   .   .   .   x   .   .   .
+campaign.manage          .   .   .   .   .   x   x   .   .   .
+report.view              .   .   .   .   .   .   x   .   .   .
+warranty.view            .   .   .   .   .   .   x   .   .   x
+warranty.manage          .   .   .   .   .   .   .   .   .   x
+warranty.approve         .   .   .   .   .   .   x   .   .   .
 """
 ROLE_COLUMNS = [
     Role.ADVISOR,
@@ -55,6 +58,7 @@ ROLE_COLUMNS = [
     Role.SERVICE_MANAGER,
     Role.VIC_SPECIALIST,
     Role.ADMIN,
+    Role.WARRANTY_CLERK,
 ]
 
 
