@@ -27,7 +27,9 @@ _DELETE_VETOES: dict[str, list] = {}
 
 def register_delete_veto(model_label: str, veto) -> None:
     """`veto(obj) -> str`: a reason the document cannot be deleted, or "" to allow."""
-    _DELETE_VETOES.setdefault(model_label.lower(), []).append(veto)
+    listed = _DELETE_VETOES.setdefault(model_label.lower(), [])
+    if veto not in listed:  # ready() can run more than once (tests, autoreload)
+        listed.append(veto)
 
 
 def delete_vetoes(obj: models.Model) -> list[str]:

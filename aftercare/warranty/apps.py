@@ -8,6 +8,7 @@ class WarrantyConfig(AppConfig):
     verbose_name = _("Warranty")
 
     def ready(self) -> None:
+        from aftercare.core.services import register_delete_veto
         from aftercare.service.choices import Status
         from aftercare.service.selectors import register_line_mark
         from aftercare.service.services import register_transition_guard
@@ -20,3 +21,4 @@ class WarrantyConfig(AppConfig):
         # (docs/DOMAIN.md §14.2); the spine never imports this app.
         register_transition_guard(Status.SETTLED, guards.override_missing)
         register_line_mark(guards.line_marks)
+        register_delete_veto("service.repairorder", guards.delete_veto)

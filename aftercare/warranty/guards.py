@@ -34,3 +34,13 @@ def line_marks(order, line_ids: list[int]) -> dict[int, str]:
         return {pk: _("Wear part excluded") for pk in line_ids if pk in excluded}
     warranty_ids = set(order.lines.filter(pk__in=line_ids, payer="warranty").values_list("id", flat=True))
     return {pk: label for pk in line_ids if pk in warranty_ids}
+
+
+def delete_veto(order) -> str:
+    """Registered with core.services.register_delete_veto: an order with a warranty claim is
+    the carmaker's document too, and is never deleted (docs/DOMAIN.md §24)."""
+    from .models import Claim
+
+    if Claim.objects.filter(repair_order=order).exists():
+        return _("This repair order has a warranty claim.")
+    return ""

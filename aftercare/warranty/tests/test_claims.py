@@ -129,3 +129,9 @@ def test_claims_are_scoped_to_their_store(staff, claim, other_store):
     assert not Claim.objects.for_user(outsider, Perm.WARRANTY_VIEW).exists()
     with pytest.raises(PermissionDenied):
         services.claim_transition(actor=outsider, claim=claim, to=S.SUBMITTED, today=TODAY)
+
+
+def test_an_order_with_a_claim_is_never_deleted_and_the_claim_is_named(claim, settled_order):
+    from aftercare.core.services import delete_vetoes
+
+    assert "This repair order has a warranty claim." in delete_vetoes(settled_order)
