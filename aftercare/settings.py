@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.privacy",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -355,6 +356,8 @@ SCHEDULED_TASKS = [
     {"name": "provider_charges_sync", "task": "aftercare.billing.tasks.sync_open_provider_charges", "every_minutes": 1},
     # Providers publish the previous day's statement in the morning.
     {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
+    # Retention limits (docs/DOMAIN.md §16.2): a dry-run report until a manager approves the first run.
+    {"name": "privacy_retention", "task": "aftercare.privacy.tasks.retention_nightly", "at": "03:00"},
     {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
     # Monthly, on the 1st: restore the newest backup into a scratch database and compare counts.
     {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("aftercare.customers.urls")),
     path("billing/", include("aftercare.billing.urls")),
     path("loyalty/", include("aftercare.loyalty.urls")),
+    path("privacy/", include("aftercare.privacy.urls")),
     path("", include("aftercare.service.urls")),
     path("", include("aftercare.appointments.urls")),
     path("workshop/", include("aftercare.workshop.urls")),

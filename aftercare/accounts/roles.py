@@ -63,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FOLLOWUP_WORK,
             Perm.COMPLAINT_CREATE,
             Perm.CAMPAIGN_MANAGE,
+            Perm.PRIVACY_REQUEST,
         }
     ),
     R.SERVICE_MANAGER: frozenset(
@@ -90,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMPLAINT_MANAGE,
             Perm.CAMPAIGN_MANAGE,
             Perm.REPORT_VIEW,
+            Perm.PRIVACY_REQUEST,
+            Perm.PRIVACY_MANAGE,
         }
     ),
     R.VIC_SPECIALIST: frozenset(
@@ -104,6 +107,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.BACKUP_RUN,
             Perm.CATALOG_MANAGE,
+            # The access log and its alerts, retention limits (docs/DOMAIN.md §16.2, §16.3).
+            Perm.PRIVACY_MANAGE,
         }
     ),
 }

@@ -40,6 +40,8 @@ class Perm:
     COMPLAINT_MANAGE = "complaint.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
     REPORT_VIEW = "report.view"
+    PRIVACY_REQUEST = "privacy.request"
+    PRIVACY_MANAGE = "privacy.manage"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -72,6 +74,8 @@ class Perm:
         COMPLAINT_MANAGE: _("Handle and close complaints"),
         CAMPAIGN_MANAGE: _("Manage campaigns"),
         REPORT_VIEW: _("See reports and KPIs"),
+        PRIVACY_REQUEST: _("Handle customers' personal-information requests"),
+        PRIVACY_MANAGE: _("Set retention limits and read the access log"),
     }
 
     ALL = tuple(LABELS)

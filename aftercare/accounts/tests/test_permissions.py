@@ -41,6 +41,8 @@ complaint.view           .   .   .   .   .   .   x   .   .
 complaint.manage         .   .   .   .   .   .   x   .   .
 campaign.manage          .   .   .   .   .   x   x   .   .
 report.view              .   .   .   .   .   .   x   .   .
+privacy.request          .   .   .   .   .   x   x   .   .
+privacy.manage           .   .   .   .   .   .   x   .   x
 """
 ROLE_COLUMNS = [
     Role.ADVISOR,
