@@ -107,7 +107,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.BACKUP_RUN,
             Perm.CATALOG_MANAGE,
-            # The access log and its alerts, retention limits (docs/DOMAIN.md §16.2, §16.3).
+            # The access log and its alerts, retention limits (docs/DOMAIN.md §16.6, §16.7).
             Perm.PRIVACY_MANAGE,
         }
     ),

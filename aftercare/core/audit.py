@@ -18,7 +18,7 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 
 # Sent when a page or the API shows a customer's personal data in full (the customer's
 # page, the API's detail), with user, store_id, customer_ids, kind and records. The
-# privacy app writes the access log from it (docs/DOMAIN.md §16.3); core and the
+# privacy app writes the access log from it (docs/DOMAIN.md §16.7); core and the
 # domain apps name no downstream app.
 personal_data_viewed = Signal()
 

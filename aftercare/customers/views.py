@@ -96,7 +96,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_orders": request.user.has_perm(Perm.REPAIR_ORDER_VIEW),
         **selectors.customer_360(customer),
     }
-    # The access log of personal data (docs/DOMAIN.md §16.3).
+    # The access log of personal data (docs/DOMAIN.md §16.7).
     personal_data_viewed.send(
         sender=Customer, user=request.user, store_id=customer.store_id, customer_ids=[customer.pk], kind="profile"
     )

@@ -1,4 +1,4 @@
-"""The access log of personal data and its volume alert (docs/DOMAIN.md §16.3).
+"""The access log of personal data and its volume alert (docs/DOMAIN.md §16.7).
 
 One append-only INSERT per view (one multi-row INSERT when a page shows several
 profiles), and for a profile view one SELECT that answers both the user's views
@@ -39,7 +39,7 @@ def access_record(*, user, store_id, customer_ids, kind: str, records: int = 1, 
 
 def _check_volume(*, store_id, user_id, at) -> None:
     """Raise one alert per user and hour once the user's profile views of the last
-    60 minutes pass the store's limit (docs/DOMAIN.md §16.3)."""
+    60 minutes pass the store's limit (docs/DOMAIN.md §16.7)."""
     views = (
         AccessLog.objects.filter(user_id=user_id, store_id=OuterRef("pk"), kind__in=PROFILE_KINDS,
                                  at__gt=at - timedelta(hours=1), at__lte=at)

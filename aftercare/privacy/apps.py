@@ -14,7 +14,7 @@ class PrivacyConfig(AppConfig):
         from .home import register_cards
 
         register_cards()
-        # Every app's part of a customer's export and erasure (docs/DOMAIN.md §16.1).
+        # Every app's part of a customer's export and erasure (docs/DOMAIN.md §16.5).
         sections.register_all()
         # Pages and the API announce a look at personal data; the access log records it.
         personal_data_viewed.connect(receivers.on_personal_data_viewed, dispatch_uid="privacy_access_log")

@@ -1,4 +1,4 @@
-"""Choices and the rights desk's workflow table (docs/DOMAIN.md §16)."""
+"""Choices and the rights desk's workflow table (docs/DOMAIN.md §16.5-§16.7)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +36,7 @@ class RequestStatus(models.TextChoices):
 
 
 S = RequestStatus
-# received -> identity checked -> in progress -> closed (docs/DOMAIN.md §16.1). A request
+# received -> identity checked -> in progress -> closed (docs/DOMAIN.md §16.5). A request
 # whose identity cannot be checked is closed with a reply saying so.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RECEIVED: (S.IDENTITY_CHECKED, S.CLOSED),

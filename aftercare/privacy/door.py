@@ -1,4 +1,4 @@
-"""The one place the rights desk withdraws consent (docs/DOMAIN.md §16.1).
+"""The one place the rights desk withdraws consent (docs/DOMAIN.md §16.5).
 
 Withdrawal goes through the messaging door, `messaging.services.consent_withdraw`,
 which records the withdrawal rows through customers' consent service at once and

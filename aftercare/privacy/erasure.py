@@ -1,4 +1,4 @@
-"""Anonymising customers (docs/DOMAIN.md §16.1, §16.2): one set of statements for any
+"""Anonymising customers (docs/DOMAIN.md §16.5, §16.2): one set of statements for any
 number of customers, used by an erasure request (one customer) and by the retention
 rule (every customer due in a store)."""
 

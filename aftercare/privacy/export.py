@@ -1,4 +1,4 @@
-"""A customer's export (docs/DOMAIN.md §16.1): one zip with a readable summary
+"""A customer's export (docs/DOMAIN.md §16.5): one zip with a readable summary
 (summary.html), every section as JSON (data.json) and as CSV (csv/<section>.csv),
 and the photos of their vehicles. Built from the registered sections when it is
 downloaded, in memory (one customer's data), never stored on disk nor emailed."""

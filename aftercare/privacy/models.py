@@ -1,4 +1,4 @@
-"""Personal-information rights (docs/DOMAIN.md §16): the rights desk's requests, the
+"""Personal-information rights (docs/DOMAIN.md §16.5-§16.7): the rights desk's requests, the
 retention limits of each store and their runs, the log of who looked at whom, and
 the mark left on a customer whose personal data was anonymised."""
 
@@ -15,7 +15,7 @@ from .choices import AccessKind, IdentityCheck, RequestChannel, RequestKind, Req
 
 
 class PrivacySettings(models.Model):
-    """A store's limits (docs/DOMAIN.md §16.2, §16.3): the request deadline, how long
+    """A store's limits (docs/DOMAIN.md §16.6, §16.3): the request deadline, how long
     personal data is kept, and when looking at profiles becomes unusual. A store
     without a row uses the defaults of the fields."""
 
@@ -43,7 +43,7 @@ class PrivacySettings(models.Model):
 
 
 class RightsRequest(TimeStampedModel):
-    """A customer's request under PIPL (docs/DOMAIN.md §16.1): logged with its channel,
+    """A customer's request under PIPL (docs/DOMAIN.md §16.5): logged with its channel,
     the identity check made and its deadline; moves received -> identity checked ->
     in progress -> closed with a reply, with history."""
 
@@ -113,7 +113,7 @@ class AccessLogQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
 
 
 class AccessLog(models.Model):
-    """Who looked at personal data (docs/DOMAIN.md §16.3): one row per view of a
+    """Who looked at personal data (docs/DOMAIN.md §16.7): one row per view of a
     profile, or one row per list exported (with how many records). Never edited."""
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))

@@ -1,4 +1,4 @@
-"""Signal receivers: the access log of personal data (docs/DOMAIN.md §16.3)."""
+"""Signal receivers: the access log of personal data (docs/DOMAIN.md §16.7)."""
 
 from . import access
 

@@ -1,4 +1,4 @@
-"""The registries that make a customer's export and erasure composable (docs/DOMAIN.md §16.1).
+"""The registries that make a customer's export and erasure composable (docs/DOMAIN.md §16.5).
 
 Each kind of personal data is one `Section`: the rows of one customer (plain JSON
 values), and the files (photos) that go with them. Each kind of record is erased
@@ -35,7 +35,7 @@ class Eraser:
 @dataclass(frozen=True)
 class Kept:
     """Records kept after an erasure, pseudonymised through the customer's pseudonym,
-    with the reason the law requires them (docs/DOMAIN.md §16.1)."""
+    with the reason the law requires them (docs/DOMAIN.md §16.5)."""
 
     key: str
     title: str

@@ -1,4 +1,4 @@
-"""Retention limits (docs/DOMAIN.md §16.2), set-based per store: each rule is one
+"""Retention limits (docs/DOMAIN.md §16.6), set-based per store: each rule is one
 QuerySet of what is due, so the run's cost follows the due rows (the customers'
 last-visit index, the photos' and signatures' dates), never the whole store.
 
@@ -53,7 +53,7 @@ def due(store: Store, *, now=None) -> dict:
         .exclude(_open_complaint("pk"))
     )
     # An open complaint (or, once the warranty app exists, an open claim) holds the
-    # customer's photos and signatures (docs/DOMAIN.md §16.2).
+    # customer's photos and signatures (docs/DOMAIN.md §16.6).
     photos = Photo.objects.filter(repair_order__store=store, taken_at__lt=media_before).exclude(
         _open_complaint("repair_order__customer_id")
     )
@@ -137,7 +137,7 @@ def _apply(part: str, model, ids: list[int], *, store_id: int) -> None:
 
 def retention_approve(*, actor, store: Store) -> PrivacySettings:
     """The manager approves the limits after reading a dry run; the nightly job then
-    runs them for real (docs/DOMAIN.md §16.2)."""
+    runs them for real (docs/DOMAIN.md §16.6)."""
     require(actor, Perm.PRIVACY_MANAGE, store)
     if not RetentionRun.objects.filter(store=store, mode=RunMode.DRY_RUN).exists():
         from django.core.exceptions import ValidationError

@@ -1,5 +1,5 @@
 """The sections of a customer's export, the erasers and the kept records of the
-apps below privacy (docs/DOMAIN.md §16.1). Registered once, from PrivacyConfig.ready."""
+apps below privacy (docs/DOMAIN.md §16.5). Registered once, from PrivacyConfig.ready."""
 
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
@@ -119,7 +119,7 @@ def erase_service(ids: list[int]) -> dict:
 
 
 def delete_photos(queryset) -> int:
-    """Delete photo files, then their rows (docs/DOMAIN.md §16.2): files first, so a
+    """Delete photo files, then their rows (docs/DOMAIN.md §16.6): files first, so a
     file never outlives its row unnoticed."""
     for image in queryset.values_list("image", flat=True).iterator():
         if image:

@@ -1,4 +1,4 @@
-"""Reads of the rights desk and the access log (docs/DOMAIN.md §16.1, §16.3)."""
+"""Reads of the rights desk and the access log (docs/DOMAIN.md §16.5, §16.3)."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta

@@ -1,4 +1,4 @@
-"""The rights desk's services (docs/DOMAIN.md §16.1): each step in one transaction,
+"""The rights desk's services (docs/DOMAIN.md §16.5): each step in one transaction,
 under the request's row lock, audited; moves through core.workflow."""
 
 from datetime import timedelta
@@ -74,7 +74,7 @@ def _locked(request: RightsRequest) -> RightsRequest:
 
 def request_create(*, actor, store, customer, kind: str, channel: str, details: str = "", received_at=None):
     """Log a request; its deadline is N working days after the day it was received
-    (China's official calendar, docs/DOMAIN.md §16.1)."""
+    (China's official calendar, docs/DOMAIN.md §16.5)."""
     require(actor, Perm.PRIVACY_REQUEST, store)
     if customer.store_id != store.pk:
         raise ValidationError({"customer": _("The customer belongs to another store.")})
@@ -120,7 +120,7 @@ def _in_progress(request: RightsRequest, kind: str) -> None:
 
 
 def request_prepare_export(*, actor, request: RightsRequest) -> str:
-    """Make the customer's download link (docs/DOMAIN.md §16.1): signed, expiring
+    """Make the customer's download link (docs/DOMAIN.md §16.5): signed, expiring
     after the store's days; a new link replaces the old one. Answers the token."""
     require(actor, Perm.PRIVACY_REQUEST, request.store)
     with transaction.atomic():
@@ -157,7 +157,7 @@ def request_for_token(token: str) -> RightsRequest:
 
 
 def request_withdraw(*, actor, request: RightsRequest, purposes: list[str], via: str) -> RightsRequest:
-    """Withdraw consent at once, through the messaging door (docs/DOMAIN.md §16.1)."""
+    """Withdraw consent at once, through the messaging door (docs/DOMAIN.md §16.5)."""
     require(actor, Perm.PRIVACY_REQUEST, request.store)
     if not purposes or set(purposes) - set(ConsentPurpose.values):
         raise ValidationError({"purposes": _("Choose the purposes to withdraw.")})
@@ -189,7 +189,7 @@ def request_correct(*, actor, request: RightsRequest, note: str) -> RightsReques
 
 def request_erase(*, actor, request: RightsRequest) -> RightsRequest:
     """Anonymise the customer everywhere; records the law requires stay,
-    pseudonymised, each with its reason (docs/DOMAIN.md §16.1)."""
+    pseudonymised, each with its reason (docs/DOMAIN.md §16.5)."""
     require(actor, Perm.PRIVACY_REQUEST, request.store)
     with transaction.atomic():
         request = _locked(request)

@@ -13,7 +13,7 @@ def retention_store(store_id: int, real: bool = True) -> int:
 
 @background_task(idempotent=True, max_run_minutes=120)
 def retention_nightly() -> int:
-    """Every active store's retention limits (docs/DOMAIN.md §16.2): a real run where a
+    """Every active store's retention limits (docs/DOMAIN.md §16.6): a real run where a
     manager approved one, a dry-run report elsewhere."""
     for pk in Store.objects.filter(is_active=True).values_list("pk", flat=True):
         retention_run(store_id=pk, dry_run=False)

@@ -1,4 +1,4 @@
-"""The rights desk, the access log screens and the retention page (docs/DOMAIN.md §16)."""
+"""The rights desk, the access log screens and the retention page (docs/DOMAIN.md §16.5-§16.7)."""
 
 from django.contrib import messages
 from django.core import signing

@@ -1,4 +1,4 @@
-"""Working days by China's official calendar (docs/DOMAIN.md §16.1).
+"""Working days by China's official calendar (docs/DOMAIN.md §16.5).
 
 `chinesecalendar` knows the State Council's holidays and the weekend days
 made working days (调休), year by year as they are published. For a year it

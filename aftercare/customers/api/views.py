@@ -52,7 +52,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         customer = get_object_or_404(self.get_queryset(), pk=pk)
-        # The access log of personal data (docs/DOMAIN.md §16.3).
+        # The access log of personal data (docs/DOMAIN.md §16.7).
         personal_data_viewed.send(
             sender=Customer, user=request.user, store_id=customer.store_id, customer_ids=[customer.pk],
             kind="api_detail",

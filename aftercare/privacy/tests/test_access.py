@@ -1,4 +1,4 @@
-"""The access log of personal data and its volume alert (docs/DOMAIN.md §16.3)."""
+"""The access log of personal data and its volume alert (docs/DOMAIN.md §16.7)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied

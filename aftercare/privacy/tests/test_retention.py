@@ -1,4 +1,4 @@
-"""Retention limits (docs/DOMAIN.md §16.2): dry run, approval, real run, the log."""
+"""Retention limits (docs/DOMAIN.md §16.6): dry run, approval, real run, the log."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""The rights desk (docs/DOMAIN.md §16.1): deadlines, the workflow, the export, erasure."""
+"""The rights desk (docs/DOMAIN.md §16.5): deadlines, the workflow, the export, erasure."""
 
 import csv
 import io
