@@ -19,6 +19,7 @@ from aftercare.core.models import DealerGroup, Store
 from aftercare.followups.demo import seed_followups
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.parts.demo import seed_parts
+from aftercare.privacy.demo import seed_privacy
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.workshop.demo import seed_workshop
@@ -141,4 +142,6 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_complaints(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
+            if result.stores:
+                seed_privacy(result.stores[0], rng, today)
     return result

@@ -4,9 +4,9 @@ Each kind of personal data is one `Section`: the rows of one customer (plain JSO
 values), and the files (photos) that go with them. Each kind of record is erased
 by one `Eraser` (set-based, over a list of customer ids) or kept by a `Kept` rule
 that states why the law requires it. The privacy app registers the sections of
-the apps below it in `sections.py` (it may import every domain app, like reports);
-an app built later (messaging, warranty, portal) registers its own the same way
-from its `ready()` by importing this module, never the reverse."""
+every domain app in `sections.py` (it may import every domain app, like reports, and
+none imports it): an app built later (messaging, warranty) gets its section, eraser
+and kept rule there too."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass

@@ -103,3 +103,15 @@ def test_escalated_calls_stay_in_the_specialists_queue(demo):
         queue = followups.followup_tasks_due_for(User.objects.get(username="care"))
 
     assert queue["overdue"]
+
+
+def test_the_rights_desk_shows_an_export_an_erasure_a_withdrawal_and_a_request_near_its_deadline(demo):
+    from aftercare.privacy.models import AccessLog, RetentionRun, RightsRequest
+    from aftercare.privacy.selectors import working_days_left
+
+    closed = dict(RightsRequest.objects.filter(status="closed").values_list("kind", "outcome"))
+    assert set(closed) == {"export", "erasure", "withdrawal"}
+    assert closed["erasure"]["kept"] and closed["withdrawal"]["withdrawn"]
+    pending = RightsRequest.objects.exclude(status="closed").get()
+    assert 0 <= working_days_left(pending) <= 3
+    assert AccessLog.objects.exists() and RetentionRun.objects.filter(mode="dry_run").exists()
