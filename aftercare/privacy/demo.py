@@ -59,7 +59,8 @@ def seed_privacy(store: Store, rng: random.Random, today) -> int:
     request = started(exported, RequestKind.EXPORT, "counter", "客户要求复制本人在店内的全部个人信息。")
     services.request_prepare_export(actor=manager, request=request)
     access_record(user=manager, store_id=store.pk, customer_ids=[exported.pk], kind=AccessKind.RIGHTS_EXPORT)
-    services.request_close(actor=manager, request=request, reply="您的个人信息已导出，请在 7 天内通过短信中的链接下载。")
+    reply = "您的个人信息已导出，请在 7 天内通过短信中的链接下载。"
+    services.request_close(actor=manager, request=request, reply=reply)
 
     request = started(erased, RequestKind.ERASURE, "letter", "客户来信要求删除个人信息。")
     services.request_erase(actor=manager, request=request)

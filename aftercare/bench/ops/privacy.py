@@ -79,9 +79,7 @@ def _floor_due(ctx: Context, store: Store) -> list[int]:
     adapt = connection.ops.adapt_datetimefield_value
     now = timezone.now()
     since, media = adapt(_years_ago(now, 5)), adapt(_years_ago(now, 3))
-    open_complaint = (
-        f"EXISTS (SELECT 1 FROM {T['Complaint']} k WHERE k.customer_id = {{ref}} AND k.status <> 'closed')"
-    )
+    open_complaint = f"EXISTS (SELECT 1 FROM {T['Complaint']} k WHERE k.customer_id = {{ref}} AND k.status <> 'closed')"
     counts = [
         sql.rows(
             f"SELECT COUNT(*) FROM {T['Customer']} c WHERE c.store_id = %s AND c.merged_into_id IS NULL "
@@ -132,5 +130,3 @@ def retention_store(ctx: Context) -> Case:
         return app == _floor_due(ctx, store)
 
     return Case(run=run, floor=[lambda: _floor_due(ctx, store)], same_answer=same)
-
-
