@@ -293,8 +293,14 @@ def appointment_reminders_send(*, now: datetime | None = None) -> int:
     due = Appointment.objects.filter(
         status=AppointmentStatus.BOOKED, start_at__gte=start, start_at__lt=start + timedelta(days=1)
     ).select_related("store", "customer__assigned_advisor", "vehicle", "booked_by")
+    from aftercare.messaging.models import Message
+
     written = 0
     for appointment in due:
+        # An hourly rerun finds the reminder already written and adds no "duplicate" row.
+        key = f"appointment_reminder:{appointment.pk}:{appointment.start_at:%Y%m%d%H%M}"
+        if Message.objects.filter(store_id=appointment.store_id, dedupe_key=key).exclude(state="cancelled").exists():
+            continue
         with transaction.atomic():
             _notify(appointment, "appointment_reminder")
         written += 1
