@@ -31,6 +31,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.followups",
     "aftercare.bench.ops.parts",
     "aftercare.bench.ops.loyalty",
+    "aftercare.bench.ops.messaging",
     "aftercare.bench.ops.privacy",
 ]
 

@@ -18,6 +18,7 @@ from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.followups.demo import seed_followups
 from aftercare.loyalty.demo import seed_loyalty
+from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
 from aftercare.privacy.demo import seed_privacy
 from aftercare.service.demo import seed_repair_orders
@@ -140,6 +141,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
                 seed_complaints(store, rng, today)
+                seed_messaging(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             if result.stores:

@@ -11,6 +11,8 @@ from aftercare.complaints.models import Complaint
 from aftercare.customers.models import Consent, Customer, SearchKey, Vehicle, VehicleOwnership
 from aftercare.followups.models import FollowUpProblem, FollowUpTask
 from aftercare.loyalty.models import Coupon, MemberCard, PackageCard, Posting
+from aftercare.messaging.choices import PENDING_STATES, Reason, State
+from aftercare.messaging.models import Message
 from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from aftercare.surveys.models import SurveyAnswer, SurveyResponse
 
@@ -83,6 +85,9 @@ SECTIONS = (
     Section("surveys", _("Surveys"),
             lambda c: rows_of(SurveyResponse.objects.filter(customer=c).order_by("id")), position=70),
     Section("survey_answers", _("Survey answers"), _answers, position=71),
+    Section("messages", _("Messages sent"), lambda c: rows_of(
+        Message.objects.filter(customer=c).order_by("id")
+    ), position=75),
     Section("photos", _("Photos of their vehicles"),
             lambda c: rows_of(Photo.objects.filter(repair_order__vehicle__owner=c).order_by("id")),
             files=_photo_files, position=80),
@@ -135,7 +140,16 @@ def erase_contacts(ids: list[int]) -> dict:
         "complaints": Complaint.objects.filter(customer_id__in=ids).update(customer_words=""),
         "surveys": SurveyResponse.objects.filter(customer_id__in=ids).update(comment=""),
         "survey_answers": SurveyAnswer.objects.filter(response__customer_id__in=ids).update(text=""),
+        "messages": erase_messages(ids),
     }
+
+
+def erase_messages(ids: list[int]) -> int:
+    """Messages not yet sent are cancelled; every message loses its address and text."""
+    messages = Message.objects.filter(customer_id__in=ids)
+    messages.filter(state__in=PENDING_STATES).update(state=State.CANCELLED, reason=Reason.WITHDRAWN,
+                                                     next_attempt_at=None)  # fmt: skip
+    return messages.update(to="", text="", subject="", params={})
 
 
 KEPT = (

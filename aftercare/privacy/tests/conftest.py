@@ -14,6 +14,7 @@ from aftercare.complaints.services import complaint_create
 from aftercare.customers.services import consent_record
 from aftercare.followups.services import followup_create
 from aftercare.loyalty.services import member_card_issue, stored_value_top_up
+from aftercare.messaging.models import Message
 from aftercare.service.models import CheckIn, Photo, RepairOrder
 from aftercare.surveys.services import survey_for, survey_record_by_staff
 
@@ -54,4 +55,7 @@ def rich(staff, store, vehicle, make_order):  # noqa: F811
                for q in survey.ordered_questions()}  # fmt: skip
     survey_record_by_staff(actor=staff["customer_care"], store=store, customer=customer, kind="maintenance",
                            answers=answers, repair_order=order, overall=5, comment="张先生很满意")  # fmt: skip
+    Message.objects.create(store=store, customer=customer, vehicle=vehicle, purpose="service", channel="sms",
+                           template_code="car_ready", text="张先生，您的爱车已完工", to=customer.mobile,
+                           dedupe_key=f"car_ready:{order.pk}")  # fmt: skip
     return customer

@@ -75,7 +75,7 @@ def test_the_export_holds_every_section_for_a_customer_with_every_kind_of_data(r
     data = json.loads(archive.read("data.json"))
     assert set(data) == {section.key for section in sections()}
     required = ("profile", "vehicles", "orders", "order_lines", "payments", "member_cards", "loyalty_ledger",
-                "consents", "followups", "complaints", "surveys", "survey_answers", "photos")  # fmt: skip
+                "consents", "messages", "followups", "complaints", "surveys", "survey_answers", "photos")  # fmt: skip
     assert [key for key in required if not data[key]] == []
     assert {f"csv/{section.key}.csv" for section in sections()} <= names
     assert data["profile"][0]["mobile"] == "13912345678"
