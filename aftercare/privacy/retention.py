@@ -47,28 +47,30 @@ def due(store: Store, *, now=None) -> dict:
     customers = (
         Customer.objects.filter(store=store, merged_into__isnull=True, anonymised__isnull=True)
         .filter(Q(last_visit_at__lt=inactive_since) | Q(last_visit_at__isnull=True, created_at__lt=inactive_since))
-        .exclude(Exists(RepairOrder.objects.filter(customer_id=OuterRef("pk"), created_at__gte=inactive_since)))
+        .exclude(Exists(RepairOrder.objects.filter(customer_id=OuterRef("pk"), opened_at__gte=inactive_since)))
         .exclude(Exists(Consent.objects.filter(customer_id=OuterRef("pk"), recorded_at__gte=inactive_since)))
         .exclude(Exists(RightsRequest.objects.filter(customer_id=OuterRef("pk"), status__in=OPEN_STATUSES)))
         .exclude(_open_complaint("pk"))
     )
     # An open complaint (or, once the warranty app exists, an open claim) holds the
     # customer's photos and signatures (docs/DOMAIN.md §16.6).
-    photos = Photo.objects.filter(repair_order__store=store, taken_at__lt=media_before).exclude(
-        _open_complaint("repair_order__customer_id")
-    )
+    # Photos and signatures are read through their order's (store, opened_at) index: a photo is
+    # taken on or after its order was opened, so only orders opened before the limit qualify.
+    photos = Photo.objects.filter(
+        repair_order__store=store, repair_order__opened_at__lt=media_before, taken_at__lt=media_before
+    ).exclude(_open_complaint("repair_order__customer_id"))
     order_signatures = (
-        RepairOrder.objects.filter(store=store, created_at__lt=media_before)
+        RepairOrder.objects.filter(store=store, opened_at__lt=media_before)
         .exclude(authorisation_signature="")
         .exclude(_open_complaint("customer_id"))
     )
     checkin_signatures = (
-        CheckIn.objects.filter(repair_order__store=store, repair_order__created_at__lt=media_before)
+        CheckIn.objects.filter(repair_order__store=store, repair_order__opened_at__lt=media_before)
         .exclude(customer_signature="")
         .exclude(_open_complaint("repair_order__customer_id"))
     )
     delivery_signatures = (
-        Delivery.objects.filter(store=store, delivered_at__lt=media_before)
+        Delivery.objects.filter(store=store, repair_order__opened_at__lt=media_before, delivered_at__lt=media_before)
         .exclude(signature="")
         .exclude(_open_complaint("repair_order__customer_id"))
     )

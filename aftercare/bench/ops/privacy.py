@@ -85,7 +85,7 @@ def _floor_due(ctx: Context, store: Store) -> list[int]:
             f"SELECT COUNT(*) FROM {T['Customer']} c WHERE c.store_id = %s AND c.merged_into_id IS NULL "
             f"AND (c.last_visit_at < %s OR (c.last_visit_at IS NULL AND c.created_at < %s)) "
             f"AND NOT EXISTS (SELECT 1 FROM {T['AnonymisedCustomer']} a WHERE a.customer_id = c.id) "
-            f"AND NOT EXISTS (SELECT 1 FROM {T['RepairOrder']} o WHERE o.customer_id = c.id AND o.created_at >= %s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {T['RepairOrder']} o WHERE o.customer_id = c.id AND o.opened_at >= %s) "
             f"AND NOT EXISTS (SELECT 1 FROM {T['Consent']} n WHERE n.customer_id = c.id AND n.recorded_at >= %s) "
             f"AND NOT EXISTS (SELECT 1 FROM {T['RightsRequest']} r WHERE r.customer_id = c.id "
             f"AND r.status IN ('received', 'identity_checked', 'in_progress')) "
@@ -94,17 +94,18 @@ def _floor_due(ctx: Context, store: Store) -> list[int]:
         )[0][0],
         sql.rows(
             f"SELECT COUNT(*) FROM {T['Photo']} p JOIN {T['RepairOrder']} o ON o.id = p.repair_order_id "
-            f"WHERE o.store_id = %s AND p.taken_at < %s AND NOT {open_complaint.format(ref='o.customer_id')}",
-            [store.pk, media],
+            f"WHERE o.store_id = %s AND o.opened_at < %s AND p.taken_at < %s "
+            f"AND NOT {open_complaint.format(ref='o.customer_id')}",
+            [store.pk, media, media],
         )[0][0],
         sql.rows(
-            f"SELECT COUNT(*) FROM {T['RepairOrder']} o WHERE o.store_id = %s AND o.created_at < %s "
+            f"SELECT COUNT(*) FROM {T['RepairOrder']} o WHERE o.store_id = %s AND o.opened_at < %s "
             f"AND o.authorisation_signature <> '' AND NOT {open_complaint.format(ref='o.customer_id')}",
             [store.pk, media],
         )[0][0],
         sql.rows(
             f"SELECT COUNT(*) FROM {T['CheckIn']} ci JOIN {T['RepairOrder']} o ON o.id = ci.repair_order_id "
-            f"WHERE o.store_id = %s AND o.created_at < %s AND ci.customer_signature <> '' "
+            f"WHERE o.store_id = %s AND o.opened_at < %s AND ci.customer_signature <> '' "
             f"AND NOT {open_complaint.format(ref='o.customer_id')}",
             [store.pk, media],
         )[0][0],

@@ -22,7 +22,7 @@ def _age(rich, years):
     """Move everything of the rich customer `years` into the past."""
     past = timezone.now() - timedelta(days=365 * years + 30)
     Customer.objects.filter(pk=rich.pk).update(last_visit_at=past, created_at=past)
-    RepairOrder.objects.filter(customer=rich).update(created_at=past)
+    RepairOrder.objects.filter(customer=rich).update(created_at=past, opened_at=past)
     Photo.objects.update(taken_at=past)
     rich.consents.update(recorded_at=past)
     Complaint.objects.filter(customer=rich).update(status="closed")
