@@ -7,163 +7,449 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_background_health'),
-        ('customers', '0003_customer_indexes_for_nightly_and_merges'),
+        ("core", "0002_background_health"),
+        ("customers", "0003_customer_indexes_for_nightly_and_merges"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PrivacySettings',
+            name="PrivacySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('response_working_days', models.PositiveSmallIntegerField(default=15, verbose_name='answer requests within (working days)')),
-                ('inactive_customer_years', models.PositiveSmallIntegerField(default=5, verbose_name='anonymise customers inactive for (years)')),
-                ('media_years', models.PositiveSmallIntegerField(default=3, verbose_name='delete photos and signatures after (years)')),
-                ('profile_views_per_hour', models.PositiveIntegerField(default=60, verbose_name='alert when a user views more profiles an hour than')),
-                ('export_link_days', models.PositiveSmallIntegerField(default=7, verbose_name='export links expire after (days)')),
-                ('retention_approved_at', models.DateTimeField(blank=True, null=True, verbose_name='retention approved at')),
-                ('retention_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_settings', to='core.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "response_working_days",
+                    models.PositiveSmallIntegerField(default=15, verbose_name="answer requests within (working days)"),
+                ),
+                (
+                    "inactive_customer_years",
+                    models.PositiveSmallIntegerField(
+                        default=5, verbose_name="anonymise customers inactive for (years)"
+                    ),
+                ),
+                (
+                    "media_years",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="delete photos and signatures after (years)"
+                    ),
+                ),
+                (
+                    "profile_views_per_hour",
+                    models.PositiveIntegerField(
+                        default=60, verbose_name="alert when a user views more profiles an hour than"
+                    ),
+                ),
+                (
+                    "export_link_days",
+                    models.PositiveSmallIntegerField(default=7, verbose_name="export links expire after (days)"),
+                ),
+                (
+                    "retention_approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retention approved at"),
+                ),
+                (
+                    "retention_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="privacy_settings", to="core.store"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'privacy settings',
-                'verbose_name_plural': 'privacy settings',
+                "verbose_name": "privacy settings",
+                "verbose_name_plural": "privacy settings",
             },
         ),
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('dry_run', 'Dry run (report only)'), ('real', 'Real run')], max_length=8, verbose_name='mode')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started at')),
-                ('counts', models.JSONField(default=dict, verbose_name='counts')),
-                ('run_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("dry_run", "Dry run (report only)"), ("real", "Real run")],
+                        max_length=8,
+                        verbose_name="mode",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="started at")),
+                ("counts", models.JSONField(default=dict, verbose_name="counts")),
+                (
+                    "run_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retention run',
-                'verbose_name_plural': 'retention runs',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "retention run",
+                "verbose_name_plural": "retention runs",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionAction',
+            name="RetentionAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('inactive_customer', 'Customer inactive for N years: anonymised'), ('media', 'Photos and signatures older than M years: deleted')], max_length=20, verbose_name='rule')),
-                ('object_type', models.CharField(max_length=60, verbose_name='kind')),
-                ('object_id', models.CharField(max_length=40, verbose_name='record')),
-                ('what', models.CharField(max_length=40, verbose_name='what was done')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='privacy.retentionrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("inactive_customer", "Customer inactive for N years: anonymised"),
+                            ("media", "Photos and signatures older than M years: deleted"),
+                        ],
+                        max_length=20,
+                        verbose_name="rule",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=60, verbose_name="kind")),
+                ("object_id", models.CharField(max_length=40, verbose_name="record")),
+                ("what", models.CharField(max_length=40, verbose_name="what was done")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="actions", to="privacy.retentionrun"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retention action',
-                'verbose_name_plural': 'retention actions',
+                "verbose_name": "retention action",
+                "verbose_name_plural": "retention actions",
             },
         ),
         migrations.CreateModel(
-            name='RightsRequest',
+            name="RightsRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('number', models.CharField(max_length=20, verbose_name='number')),
-                ('kind', models.CharField(choices=[('export', 'Access / export'), ('correction', 'Correction'), ('withdrawal', 'Withdrawal of consent'), ('erasure', 'Erasure')], max_length=12, verbose_name='request')),
-                ('channel', models.CharField(choices=[('counter', 'At the counter'), ('phone', 'Phone'), ('wechat', 'WeChat'), ('email', 'Email'), ('letter', 'Letter'), ('portal', 'Customer portal')], max_length=10, verbose_name='received via')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('identity_checked', 'Identity checked'), ('in_progress', 'In progress'), ('closed', 'Closed with reply')], default='received', max_length=20, verbose_name='status')),
-                ('details', models.TextField(blank=True, verbose_name='what the customer asks')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received at')),
-                ('due_on', models.DateField(verbose_name='answer due')),
-                ('identity_check', models.CharField(blank=True, choices=[('id_card', 'ID card seen in person'), ('mobile_code', 'Code sent to the mobile on file'), ('known_contact', 'Called back on the number on file'), ('authorised', 'Authorised representative with papers')], max_length=16, verbose_name='identity check')),
-                ('identity_note', models.CharField(blank=True, max_length=200, verbose_name='identity check note')),
-                ('reply', models.TextField(blank=True, verbose_name='reply to the customer')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('outcome', models.JSONField(blank=True, default=dict, verbose_name='outcome')),
-                ('export_ready_at', models.DateTimeField(blank=True, null=True, verbose_name='export prepared at')),
-                ('export_expires_at', models.DateTimeField(blank=True, null=True, verbose_name='export link expires at')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rights_requests', to='customers.customer', verbose_name='customer')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("number", models.CharField(max_length=20, verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("export", "Access / export"),
+                            ("correction", "Correction"),
+                            ("withdrawal", "Withdrawal of consent"),
+                            ("erasure", "Erasure"),
+                        ],
+                        max_length=12,
+                        verbose_name="request",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("counter", "At the counter"),
+                            ("phone", "Phone"),
+                            ("wechat", "WeChat"),
+                            ("email", "Email"),
+                            ("letter", "Letter"),
+                            ("portal", "Customer portal"),
+                        ],
+                        max_length=10,
+                        verbose_name="received via",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("identity_checked", "Identity checked"),
+                            ("in_progress", "In progress"),
+                            ("closed", "Closed with reply"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("details", models.TextField(blank=True, verbose_name="what the customer asks")),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="received at")),
+                ("due_on", models.DateField(verbose_name="answer due")),
+                (
+                    "identity_check",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("id_card", "ID card seen in person"),
+                            ("mobile_code", "Code sent to the mobile on file"),
+                            ("known_contact", "Called back on the number on file"),
+                            ("authorised", "Authorised representative with papers"),
+                        ],
+                        max_length=16,
+                        verbose_name="identity check",
+                    ),
+                ),
+                ("identity_note", models.CharField(blank=True, max_length=200, verbose_name="identity check note")),
+                ("reply", models.TextField(blank=True, verbose_name="reply to the customer")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                ("outcome", models.JSONField(blank=True, default=dict, verbose_name="outcome")),
+                ("export_ready_at", models.DateTimeField(blank=True, null=True, verbose_name="export prepared at")),
+                (
+                    "export_expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="export link expires at"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rights_requests",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rights request',
-                'verbose_name_plural': 'rights requests',
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "rights request",
+                "verbose_name_plural": "rights requests",
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AnonymisedCustomer',
+            name="AnonymisedCustomer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rule', models.CharField(blank=True, choices=[('inactive_customer', 'Customer inactive for N years: anonymised'), ('media', 'Photos and signatures older than M years: deleted')], max_length=20)),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='anonymised', to='customers.customer')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store')),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='privacy.rightsrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "rule",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inactive_customer", "Customer inactive for N years: anonymised"),
+                            ("media", "Photos and signatures older than M years: deleted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="anonymised", to="customers.customer"
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.store"),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="privacy.rightsrequest",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RightsRequestStatusChange',
+            name="RightsRequestStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('received', 'Received'), ('identity_checked', 'Identity checked'), ('in_progress', 'In progress'), ('closed', 'Closed with reply')], max_length=20)),
-                ('to_status', models.CharField(choices=[('received', 'Received'), ('identity_checked', 'Identity checked'), ('in_progress', 'In progress'), ('closed', 'Closed with reply')], max_length=20)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='privacy.rightsrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("received", "Received"),
+                            ("identity_checked", "Identity checked"),
+                            ("in_progress", "In progress"),
+                            ("closed", "Closed with reply"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("identity_checked", "Identity checked"),
+                            ("in_progress", "In progress"),
+                            ("closed", "Closed with reply"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="history", to="privacy.rightsrequest"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['changed_at', 'id'],
+                "ordering": ["changed_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AccessAlert',
+            name="AccessAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hour', models.DateTimeField(verbose_name='hour')),
-                ('views', models.PositiveIntegerField(verbose_name='profiles viewed')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='raised at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hour", models.DateTimeField(verbose_name="hour")),
+                ("views", models.PositiveIntegerField(verbose_name="profiles viewed")),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="raised at")),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at")),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'access alert',
-                'verbose_name_plural': 'access alerts',
-                'constraints': [models.UniqueConstraint(fields=('store', 'user', 'hour'), name='access_alert_once_an_hour')],
+                "verbose_name": "access alert",
+                "verbose_name_plural": "access alerts",
+                "constraints": [
+                    models.UniqueConstraint(fields=("store", "user", "hour"), name="access_alert_once_an_hour")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('profile', 'Viewed the full profile'), ('api_detail', 'Read the profile through the API'), ('reveal', 'Revealed the mobile'), ('list_export', 'Exported a list with personal data'), ('rights_export', 'Opened a rights-desk export')], max_length=16, verbose_name='what')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='time')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('records', models.PositiveIntegerField(default=1, verbose_name='records')),
-                ('customer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer', verbose_name='customer')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.store', verbose_name='store')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("profile", "Viewed the full profile"),
+                            ("api_detail", "Read the profile through the API"),
+                            ("reveal", "Revealed the mobile"),
+                            ("list_export", "Exported a list with personal data"),
+                            ("rights_export", "Opened a rights-desk export"),
+                        ],
+                        max_length=16,
+                        verbose_name="what",
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="time")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("records", models.PositiveIntegerField(default=1, verbose_name="records")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.store",
+                        verbose_name="store",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'access log entry',
-                'verbose_name_plural': 'access log',
-                'indexes': [models.Index(fields=['customer', 'at'], name='accesslog_customer'), models.Index(fields=['user', 'at'], name='accesslog_user')],
+                "verbose_name": "access log entry",
+                "verbose_name_plural": "access log",
+                "indexes": [
+                    models.Index(fields=["customer", "at"], name="accesslog_customer"),
+                    models.Index(fields=["user", "at"], name="accesslog_user"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='rightsrequest',
-            index=models.Index(fields=['store', 'status', 'due_on'], name='rights_request_open'),
+            model_name="rightsrequest",
+            index=models.Index(fields=["store", "status", "due_on"], name="rights_request_open"),
         ),
         migrations.AddConstraint(
-            model_name='rightsrequest',
-            constraint=models.UniqueConstraint(fields=('store', 'number'), name='rights_request_number_unique'),
+            model_name="rightsrequest",
+            constraint=models.UniqueConstraint(fields=("store", "number"), name="rights_request_number_unique"),
         ),
     ]
