@@ -58,6 +58,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Demo mode shows the demo logins on the login page; never on a real store.
 DEMO_MODE = env_bool("DEMO_MODE", False)
+# The address customers reach the site at, for links in messages (survey, portal).
+SITE_URL = os.environ.get("SITE_URL") or "http://localhost:8000"
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "AfterCare2026"
 
 INSTALLED_APPS = [
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
     "aftercare.messaging",
     "aftercare.healthrecords",
     "aftercare.warranty",
+    "aftercare.privacy",
     "aftercare.reports",
     "aftercare.demo",
 ]
@@ -375,6 +378,8 @@ SCHEDULED_TASKS = [
     # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
     # follow-up generation so a rule never makes a call the churn or holiday generation already made.
     {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
+    # Retention limits (docs/DOMAIN.md §16.2): a dry-run report until a manager approves the first run.
+    {"name": "privacy_retention", "task": "aftercare.privacy.tasks.retention_nightly", "at": "03:00"},
     {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
     # Monthly, on the 1st: restore the newest backup into a scratch database and compare counts.
     {"name": "restore_drill", "task": "aftercare.core.tasks.run_restore_drill", "at": "04:30", "day": 1},
@@ -388,6 +393,12 @@ SCHEDULED_TASKS = [
         "task": "aftercare.healthrecords.tasks.upload_pending_health_records",
         "every_minutes": 30,
     },
+    # The messaging door's sender: retries after their backoff, messages held for the quiet hours,
+    # and rows whose worker died mid-send (docs/DOMAIN.md §15.1).
+    {"name": "messages_dispatch", "task": "aftercare.messaging.tasks.messages_dispatch", "every_minutes": 1},
+    # Tomorrow's appointments get their reminder; hourly so a booking made today is reminded too.
+    {"name": "appointment_reminders", "task": "aftercare.appointments.tasks.appointment_reminders",
+     "every_minutes": 60},
 ]
 
 # --- Background work: heartbeats, recovery, retries (core.background) ---------------------

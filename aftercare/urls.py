@@ -23,6 +23,7 @@ api_v1 = [
     path("crm/", include("aftercare.crm.api.urls")),
     path("health-records/", include("aftercare.healthrecords.api.urls")),
     path("warranty/", include("aftercare.warranty.api.urls")),
+    path("messages/", include("aftercare.messaging.api.urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include("aftercare.customers.urls")),
     path("billing/", include("aftercare.billing.urls")),
     path("loyalty/", include("aftercare.loyalty.urls")),
+    path("privacy/", include("aftercare.privacy.urls")),
     path("", include("aftercare.service.urls")),
     path("", include("aftercare.appointments.urls")),
     path("workshop/", include("aftercare.workshop.urls")),
@@ -53,6 +55,7 @@ urlpatterns = [
     path("health-records/", include("aftercare.healthrecords.urls")),
     path("warranty/", include("aftercare.warranty.urls")),
     path("reports/", include("aftercare.reports.urls")),
+    path("messages/", include("aftercare.messaging.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

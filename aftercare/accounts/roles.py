@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FOLLOWUP_WORK,
             Perm.COMPLAINT_CREATE,
             Perm.CAMPAIGN_MANAGE,
+            Perm.PRIVACY_REQUEST,
         }
     ),
     R.SERVICE_MANAGER: frozenset(
@@ -96,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REPORT_VIEW,
             Perm.WARRANTY_VIEW,
             Perm.WARRANTY_APPROVE,
+            Perm.PRIVACY_REQUEST,
+            Perm.PRIVACY_MANAGE,
         }
     ),
     # 保修专员: claims to the carmaker and the policies they rest on (docs/DOMAIN.md §14).
@@ -114,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.BACKUP_RUN,
             Perm.CATALOG_MANAGE,
+            # The access log and its alerts, retention limits (docs/DOMAIN.md §16.6, §16.7).
+            Perm.PRIVACY_MANAGE,
         }
     ),
 }

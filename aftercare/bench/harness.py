@@ -33,6 +33,8 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.loyalty",
     "aftercare.bench.ops.healthrecords",
     "aftercare.bench.ops.warranty",
+    "aftercare.bench.ops.messaging",
+    "aftercare.bench.ops.privacy",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import models
+from django.dispatch import Signal
 
 from .masking import mask_field
 from .models import AuditEntry
@@ -14,6 +15,12 @@ from .models import AuditEntry
 # The request's client address, set by AuditContextMiddleware, so that services
 # need not pass the request around just to log where a change came from.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+# Sent when a page or the API shows a customer's personal data in full (the customer's
+# page, the API's detail), with user, store_id, customer_ids, kind and records. The
+# privacy app writes the access log from it (docs/DOMAIN.md §16.7); core and the
+# domain apps name no downstream app.
+personal_data_viewed = Signal()
 
 
 def _plain(value):

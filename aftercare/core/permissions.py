@@ -46,6 +46,8 @@ class Perm:
     WARRANTY_VIEW = "warranty.view"
     WARRANTY_MANAGE = "warranty.manage"
     WARRANTY_APPROVE = "warranty.approve"
+    PRIVACY_REQUEST = "privacy.request"
+    PRIVACY_MANAGE = "privacy.manage"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -84,6 +86,8 @@ class Perm:
         WARRANTY_VIEW: _("See warranty policies and claims"),
         WARRANTY_MANAGE: _("Manage warranty policies and claims"),
         WARRANTY_APPROVE: _("Approve warranty overrides"),
+        PRIVACY_REQUEST: _("Handle customers' personal-information requests"),
+        PRIVACY_MANAGE: _("Set retention limits and read the access log"),
     }
 
     ALL = tuple(LABELS)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
+from aftercare.core.audit import personal_data_viewed
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
@@ -95,6 +96,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_orders": request.user.has_perm(Perm.REPAIR_ORDER_VIEW),
         **selectors.customer_360(customer),
     }
+    # The access log of personal data (docs/DOMAIN.md §16.7).
+    personal_data_viewed.send(
+        sender=Customer, user=request.user, store_id=customer.store_id, customer_ids=[customer.pk], kind="profile"
+    )
     return render(request, "customers/customer_detail.html", context)
 
 

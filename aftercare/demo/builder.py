@@ -19,7 +19,9 @@ from aftercare.core.models import DealerGroup, Store
 from aftercare.crm.demo import seed_crm
 from aftercare.followups.demo import seed_followups
 from aftercare.loyalty.demo import seed_loyalty
+from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
+from aftercare.privacy.demo import seed_privacy
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.warranty.demo import seed_warranty
@@ -143,10 +145,13 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
                 seed_complaints(store, rng, today)
+                seed_messaging(store, rng, today)
                 seed_health_records(store, showcase=index == 0)
                 seed_warranty(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
+            if result.stores:
+                seed_privacy(result.stores[0], rng, today)
         seed_security(result.stores if options.activity else [])
     return result

@@ -13,6 +13,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self):
+        from . import home
+
+        home.register_cards()
         for name in ADAPTER_MODULES:
             module = f"{self.name}.providers.{name}"
             try:

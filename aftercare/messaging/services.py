@@ -734,3 +734,19 @@ def settings_save(*, actor, row: StoreMessagingSettings) -> StoreMessagingSettin
             actor=actor, action=AuditEntry.Action.UPDATE, obj=row.store, changes={"messaging": ["", "changed"]}
         )
     return row
+
+
+# --- helpers for the apps that send ---------------------------------------------------------
+
+
+def staff_context(user) -> dict:
+    """{advisor, advisor_phone} of the staff member a notice names."""
+    if user is None:
+        return {"advisor": "", "advisor_phone": ""}
+    return {"advisor": str(user), "advisor_phone": getattr(user, "mobile", "") or ""}
+
+
+def local_time_text(value) -> str:
+    """A time as the customer reads it in a message: 12月8日 09:30."""
+    local = timezone.localtime(value)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"

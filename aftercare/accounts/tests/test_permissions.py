@@ -44,6 +44,8 @@ complaint.delete         .   .   .   .   .   .   x   .   .   .
 deletion_log.view        .   .   .   .   .   .   x   .   .   .
 campaign.manage          .   .   .   .   .   x   x   .   .   .
 report.view              .   .   .   .   .   .   x   .   .   .
+privacy.request          .   .   .   .   .   x   x   .   .   .
+privacy.manage           .   .   .   .   .   .   x   .   x   .
 warranty.view            .   .   .   .   .   .   x   .   .   x
 warranty.manage          .   .   .   .   .   .   .   .   .   x
 warranty.approve         .   .   .   .   .   .   x   .   .   .

@@ -27,7 +27,7 @@ from aftercare.complaints.choices import Status as ComplaintStatus
 from aftercare.complaints.models import Complaint
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import Perm
-from aftercare.customers.models import Customer
+from aftercare.customers.models import Consent, Customer
 from aftercare.followups import services
 from aftercare.followups.choices import Kind, TaskStatus
 from aftercare.followups.holidays import HOLIDAY_NAMES, holidays_in_care_window, holidays_of
@@ -45,6 +45,12 @@ from .service import AUDIT_COLUMNS, _insert_sql
 TASK = FollowUpTask._meta.db_table
 CUSTOMER = Customer._meta.db_table
 COUNTED = [s for s in TaskStatus.values if s != TaskStatus.CANCELLED]
+# Churn and holiday calls are marketing by phone (docs/DOMAIN.md §7.2, §15.1): the latest
+# answer to it is yes, and the customer has a mobile.
+MAY_CALL = (
+    f"(SELECT k.granted FROM {Consent._meta.db_table} k WHERE k.customer_id = c.id AND k.purpose = 'marketing_phone' "
+    "ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1) = %s AND c.mobile <> ''"
+)
 
 
 def _local(day, hour: time = time(9, 0)) -> datetime:
@@ -124,9 +130,11 @@ def _by_hand(ctx: Context, stores: list[Store], night: datetime):
     )  # fmt: skip
     churn = f"INSERT INTO {TASK} ({columns}) " + select.format(
         key=f"'churn:' || c.id || ':' || {_day_sql(sql.vendor)}",
-        where="c.last_visit_at >= %s AND c.last_visit_at < %s",
+        where="c.last_visit_at >= %s AND c.last_visit_at < %s AND " + MAY_CALL,
     )
-    holiday = f"INSERT INTO {TASK} ({columns}) " + select.format(key="%s || c.id", where="c.last_visit_at >= %s")
+    holiday = f"INSERT INTO {TASK} ({columns}) " + select.format(
+        key="%s || c.id", where="c.last_visit_at >= %s AND " + MAY_CALL
+    )
     holidays = [
         (code, day, _local(day) - relativedelta(months=rule.holiday_active_months))
         for code, day in holidays_in_care_window(timezone.localdate(night), rule.holiday_days_before)
@@ -152,14 +160,14 @@ def _by_hand(ctx: Context, stores: list[Store], night: datetime):
         try:
             last = sql.rows(last_sql)[0][0] if check is not None else 0
             params = [Kind.CHURN, Role.CUSTOMER_CARE, adapt(night), adapt(night + timedelta(days=rule.churn_call_days)),
-                      "", now, now, *store_ids, *churn_window]  # fmt: skip
+                      "", now, now, *store_ids, *churn_window, True]  # fmt: skip
             insert(churn, params, Kind.CHURN, now)
             for code, day, since in holidays:
                 params = [
                     Kind.HOLIDAY, f"holiday:{day:%Y%m%d}:", Role.CUSTOMER_CARE,
                     adapt(_local(day - timedelta(days=rule.holiday_days_before))),
                     adapt(_local(day - timedelta(days=1), time(18, 0))), str(HOLIDAY_NAMES[code]), now, now,
-                    *store_ids, adapt(since),
+                    *store_ids, adapt(since), True,
                 ]  # fmt: skip
                 insert(holiday, params, Kind.HOLIDAY, now)
             if check is not None:

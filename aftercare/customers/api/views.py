@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftercare.core.api.permissions import only_store_id, require
+from aftercare.core.audit import personal_data_viewed
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm
 
@@ -51,6 +52,11 @@ class CustomerViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         customer = get_object_or_404(self.get_queryset(), pk=pk)
+        # The access log of personal data (docs/DOMAIN.md §16.7).
+        personal_data_viewed.send(
+            sender=Customer, user=request.user, store_id=customer.store_id, customer_ids=[customer.pk],
+            kind="api_detail",
+        )  # fmt: skip
         return Response(CustomerOutSerializer(customer, context={"request": request}).data)
 
     @extend_schema(request=CustomerInSerializer, responses={201: CustomerOutSerializer})

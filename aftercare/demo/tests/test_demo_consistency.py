@@ -116,3 +116,13 @@ def test_every_settled_order_has_its_health_record_and_the_sandbox_rejected_one(
     assert states[UploadState.REJECTED] == 1 and states[UploadState.SENT] == settled.count() - 1
     month_ago = timezone.localdate(demo) - timezone.timedelta(days=31)
     assert HealthRecord.objects.filter(settle_date__gte=month_ago).count() >= 5
+def test_the_rights_desk_shows_an_export_an_erasure_a_withdrawal_and_a_request_near_its_deadline(demo):
+    from aftercare.privacy.models import AccessLog, RetentionRun, RightsRequest
+    from aftercare.privacy.selectors import working_days_left
+
+    closed = dict(RightsRequest.objects.filter(status="closed").values_list("kind", "outcome"))
+    assert set(closed) == {"export", "erasure", "withdrawal"}
+    assert closed["erasure"]["kept"] and closed["withdrawal"]["withdrawn"]
+    pending = RightsRequest.objects.exclude(status="closed").get()
+    assert 0 <= working_days_left(pending) <= 3
+    assert AccessLog.objects.exists() and RetentionRun.objects.filter(mode="dry_run").exists()

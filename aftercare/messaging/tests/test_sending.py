@@ -26,8 +26,10 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(store, c
     claimed = messages_claim()
     assert len(claimed) == 5
     for message in Message.objects.filter(pk__in=claimed[:2]):
-        recording.send(recording, services.OutboundMessage(to=message.to, text=message.text,
-                                                           idempotency_key=str(message.idempotency_key)))
+        recording.send(
+            recording,
+            services.OutboundMessage(to=message.to, text=message.text, idempotency_key=str(message.idempotency_key)),
+        )
     assert messages_send_due() == 0  # leased: a second worker does not take them yet
     with time_machine.travel("2026-12-07 10:06 +08:00", tick=False):
         assert messages_send_due() == 5
