@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "aftercare.complaints",
     "aftercare.parts",
     "aftercare.reports",
+    "aftercare.portal",
     "aftercare.demo",
 ]
 

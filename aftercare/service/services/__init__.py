@@ -10,6 +10,7 @@ the check-in sheet, photos). Callers import this package."""
 
 from .lines import (
     TOTAL_FIELDS,
+    DecisionEvidence,
     LineItem,
     line_add,
     line_decide,
@@ -51,6 +52,7 @@ __all__ = [
     "TOTAL_FIELDS",
     "TRANSITION_GUARDS",
     "TRANSITION_PERMS",
+    "DecisionEvidence",
     "LineItem",
     "TransitionRefused",
     "check_in_record",
