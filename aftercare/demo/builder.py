@@ -25,6 +25,7 @@ from aftercare.workshop.demo import seed_workshop
 
 from . import generators
 from .customers import build_customers, seed_class_changes
+from .portal import seed_portal
 
 STORE_NAMES = (
     ("gz-tianhe", "广州天河广本4S店", "广州市天河区黄埔大道西 888 号", "A"),
@@ -59,6 +60,7 @@ class DemoResult:
     users: list[User] = field(default_factory=list)
     customers: int = 0
     vehicles: int = 0
+    portal_links: list[tuple[str, str]] = field(default_factory=list)  # (what, path) to try on a phone
 
 
 def build_demo(options: DemoOptions) -> DemoResult:
@@ -138,6 +140,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_settlements(store, rng)
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
+                if index == 0:
+                    result.portal_links = seed_portal(store)
                 seed_complaints(store, rng, today)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)

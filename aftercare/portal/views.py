@@ -34,9 +34,11 @@ ISSUED = "portal_issued"  # the session's last issued link, shown once with its 
 
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, f"portal/{template}", context, status=status)
-    # Personal pages behind a secret address: no cache keeps them, no referrer leaks it.
+    # Personal pages behind a secret address: no cache keeps them, and the address goes to
+    # no other site as a referrer ("no-referrer" would make the browser's own form posts
+    # arrive with Origin: null, which the CSRF check refuses).
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

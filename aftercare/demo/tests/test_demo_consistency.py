@@ -103,3 +103,14 @@ def test_escalated_calls_stay_in_the_specialists_queue(demo):
         queue = followups.followup_tasks_due_for(User.objects.get(username="care"))
 
     assert queue["overdue"]
+
+
+def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_to_change(demo):
+    from aftercare.portal.choices import Purpose
+    from aftercare.portal.models import PortalLink
+    from aftercare.service.choices import LineStatus
+
+    approve = PortalLink.objects.get(purpose=Purpose.APPROVE)
+    waiting = approve.repair_order.lines.filter(status=LineStatus.PROPOSED)
+    assert waiting.count() >= 2 and all(line.photos.exists() for line in waiting)
+    assert PortalLink.objects.filter(purpose=Purpose.BOOK, appointment__isnull=False).exists()
