@@ -2,10 +2,12 @@
 customer's approval with a photo of each finding, a booking to change, and the links
 to try them. In DEMO_MODE the links have fixed tokens (README "What to try")."""
 
+import contextlib
 import struct
 import zlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -28,9 +30,7 @@ DEMO_TOKENS = {Purpose.APPROVE: "demo-approve", Purpose.PROGRESS: "demo-progress
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A plain picture with a dark band (a worn part, as far as the demo is concerned)."""
     band = (40, 40, 40)
-    rows = b"".join(
-        b"\x00" + bytes(band if height // 3 < y < height // 2 else rgb) * width for y in range(height)
-    )
+    rows = b"".join(b"\x00" + bytes(band if height // 3 < y < height // 2 else rgb) * width for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
@@ -59,10 +59,8 @@ def seed_portal(store: Store) -> list[tuple[str, str]]:
             for item in ({"other_charge": charge}, {"operation": operation}):
                 if len(proposed) >= 2 or next(iter(item.values())) is None:
                     continue
-                try:
+                with contextlib.suppress(ValidationError):  # an entry already on the order is not proposed twice
                     proposed += services.line_add(actor=advisor, order=order, **item)
-                except Exception:  # noqa: BLE001 (an entry already on the order is not proposed twice)
-                    continue
         colours = [(200, 120, 60), (90, 140, 200)]
         for line, colour in zip(proposed, colours, strict=False):
             services.photo_add(
