@@ -31,6 +31,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.followups",
     "aftercare.bench.ops.parts",
     "aftercare.bench.ops.loyalty",
+    "aftercare.bench.ops.portal",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed
