@@ -110,14 +110,18 @@ def link_revoke(*, actor, link: PortalLink) -> PortalLink:
     return link
 
 
-def link_send(*, actor, link: PortalLink, url: str) -> None:
-    """Send the link to the customer through the messaging door (docs/DOMAIN.md §15.1).
-    The one place the portal calls it: the door lands with the messaging app."""
-    from aftercare.messaging import services as messaging
+def link_send(*, actor, link: PortalLink, url: str):
+    """Send the link to its customer through the messaging door (docs/DOMAIN.md §15.1):
+    a service notice with the store's "portal_link" template, once per link."""
+    from aftercare.messaging.services import message_send
 
-    messaging.message_send(
+    require(actor, ISSUE_PERMS[link.purpose], link.store)
+    if not link.is_usable():
+        raise ValidationError(_("This link can no longer be used."))
+    return message_send(
         store=link.store, customer=link.customer, purpose="service", template_code="portal_link",
-        context={"customer_name": link.customer.name, "link": url, "purpose": link.get_purpose_display()},
+        context={"customer_name": link.customer.name, "store": link.store.name, "link": url,
+                 "purpose": link.get_purpose_display()},
         dedupe_key=f"portal_link:{link.pk}", actor=actor, source=link,
     )  # fmt: skip
 

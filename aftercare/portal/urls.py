@@ -11,5 +11,6 @@ urlpatterns = [
     path("links/issue/", views.link_issue, name="link_issue"),
     path("links/<int:pk>/revoke/", views.link_revoke, name="link_revoke"),
     path("links/qr/", views.issued_qr, name="issued_qr"),
+    path("links/send/", views.issued_send, name="issued_send"),
     path("repair-orders/<int:pk>/qr/<str:document>/", views.print_qr, name="print_qr"),
 ]

@@ -265,6 +265,25 @@ def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _panel(request, link.customer, link.repair_order if link.purpose in ORDER_PURPOSES else None)
 
 
+@permission_required(Perm.REPAIR_ORDER_EDIT, Perm.APPOINTMENT_EDIT, Perm.CUSTOMER_EDIT)
+@require_POST
+def issued_send(request: HttpRequest) -> HttpResponse:
+    """Send the session's just-issued link to its customer through the messaging door."""
+    issued = request.session.get(ISSUED)
+    if not issued:
+        raise Http404
+    link = get_object_or_404(
+        PortalLink.objects.for_user(request.user, Perm.CUSTOMER_VIEW).select_related("store", "customer"),
+        pk=issued["link"],
+    )
+    run_action(
+        request,
+        lambda: services.link_send(actor=request.user, link=link, url=issued["url"]),
+        success=_("The link is on its way to the customer (see the message log)."),
+    )
+    return _panel(request, link.customer, link.repair_order if link.purpose in ORDER_PURPOSES else None)
+
+
 def _svg(text: str) -> HttpResponse:
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False)

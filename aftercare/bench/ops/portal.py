@@ -42,9 +42,12 @@ def portal_progress(ctx: Context) -> Case:
             f"WHERE l.token_hash = %s",
             [digest],
         )
+        # The use is counted in its own committed write, as the page's UPDATE is.
+        sql.begin()
         sql.execute(
             f"UPDATE {P} SET last_used_at = %s, uses = uses + 1 WHERE id = %s", [adapt_dt(timezone.now()), link[0][0]]
         )
+        sql.commit()
         sql.rows(
             f"SELECT ro.*, v.*, a.* FROM {T['RepairOrder']} ro JOIN {T['Vehicle']} v ON v.id = ro.vehicle_id "
             f"LEFT JOIN {T['User']} a ON a.id = ro.advisor_id WHERE ro.id = %s AND ro.customer_id = %s",

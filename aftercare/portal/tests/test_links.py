@@ -109,3 +109,14 @@ def test_the_printed_estimate_carries_a_fresh_approval_link_as_a_qr_code(staff, 
     qr = advisor.get(reverse("portal:print_qr", args=[order.pk, "estimate"]))
     assert qr.status_code == 200 and b"<svg" in qr.content
     assert PortalLink.objects.get().purpose == Purpose.APPROVE
+
+
+def test_staff_send_the_issued_link_through_the_messaging_door(staff, order, client_for):
+    from aftercare.messaging.models import Message
+
+    advisor = client_for(staff["advisor"])
+    advisor.post(reverse("portal:link_issue"), {"order": order.pk, "purpose": Purpose.PROGRESS})
+    advisor.post(reverse("portal:issued_send"))
+    message = Message.objects.get()
+    assert message.template_code == "portal_link" and message.customer == order.customer
+    assert message.dedupe_key == f"portal_link:{PortalLink.objects.get().pk}"
