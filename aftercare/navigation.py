@@ -31,6 +31,7 @@ NAV_ITEMS = [
     NavItem(_("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "book"),
     NavItem(_("Complaints"), "complaints:list", (Perm.COMPLAINT_CREATE, Perm.COMPLAINT_VIEW), "megaphone"),
     NavItem(_("Follow-ups"), "followups:queue", (Perm.FOLLOWUP_WORK,), "telephone"),
+    NavItem(_("Messages"), "messaging:log", (Perm.CUSTOMER_VIEW,), "chat-dots"),
     NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
     NavItem(

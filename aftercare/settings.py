@@ -58,6 +58,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Demo mode shows the demo logins on the login page; never on a real store.
 DEMO_MODE = env_bool("DEMO_MODE", False)
+# The address customers reach the site at, for links in messages (survey, portal).
+SITE_URL = os.environ.get("SITE_URL") or "http://localhost:8000"
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "AfterCare2026"
 
 INSTALLED_APPS = [
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
     "aftercare.followups",
     "aftercare.complaints",
     "aftercare.parts",
+    "aftercare.messaging",
     "aftercare.reports",
     "aftercare.portal",
     "aftercare.demo",
@@ -363,6 +366,12 @@ SCHEDULED_TASKS = [
     {"name": "points_expire", "task": "aftercare.loyalty.tasks.points_expire_nightly", "at": "02:45"},
     # Member tiers follow the last 12 months' spend and visits (docs/DOMAIN.md §13.1); a rerun moves nobody.
     {"name": "member_tiers_review", "task": "aftercare.loyalty.tasks.member_tiers_review_nightly", "at": "03:15"},
+    # The messaging door's sender: retries after their backoff, messages held for the quiet hours,
+    # and rows whose worker died mid-send (docs/DOMAIN.md §15.1).
+    {"name": "messages_dispatch", "task": "aftercare.messaging.tasks.messages_dispatch", "every_minutes": 1},
+    # Tomorrow's appointments get their reminder; hourly so a booking made today is reminded too.
+    {"name": "appointment_reminders", "task": "aftercare.appointments.tasks.appointment_reminders",
+     "every_minutes": 60},
 ]
 
 # --- Background work: heartbeats, recovery, retries (core.background) ---------------------

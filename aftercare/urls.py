@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("aftercare.complaints.api.urls")),
     path("parts/", include("aftercare.parts.api.urls")),
     path("loyalty/", include("aftercare.loyalty.api.urls")),
+    path("messages/", include("aftercare.messaging.api.urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +48,7 @@ urlpatterns = [
     path("p/", include("aftercare.portal.public_urls")),
     path("parts/", include("aftercare.parts.urls")),
     path("reports/", include("aftercare.reports.urls")),
+    path("messages/", include("aftercare.messaging.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

@@ -7,7 +7,7 @@ transactions already serialise writers. The overlap check runs again inside
 that lock, against what the other advisor has just committed."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -265,7 +265,40 @@ def appointment_book(
             actor=actor, action=AuditEntry.Action.CREATE, obj=appointment,
             changes=created_changes(appointment, AUDITED_FIELDS),
         )  # fmt: skip
+        _notify(appointment, "appointment_confirmed", actor=actor)
     return appointment
+
+
+def _notify(appointment: Appointment, code: str, *, actor=None) -> None:
+    """The customer's notice through the messaging door, in the booking's own
+    transaction (docs/DOMAIN.md §15.1): one per appointment and start time."""
+    from aftercare.messaging.services import local_time_text, message_send, staff_context
+
+    advisor = appointment.customer.assigned_advisor or appointment.booked_by
+    message_send(
+        store=appointment.store, customer=appointment.customer, vehicle=appointment.vehicle, purpose="service",
+        template_code=code, actor=actor, source=appointment,
+        context={**staff_context(advisor), "date": local_time_text(appointment.start_at), "link": ""},
+        dedupe_key=f"{code}:{appointment.pk}:{appointment.start_at:%Y%m%d%H%M}",
+    )  # fmt: skip
+
+
+def appointment_reminders_send(*, now: datetime | None = None) -> int:
+    """The reminder the day before (docs/DOMAIN.md §15.1): every booked appointment
+    starting tomorrow (store's local day) gets one; the dedupe key makes an hourly
+    run send it once. Returns how many were written."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(tomorrow, time.min))
+    due = Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED, start_at__gte=start, start_at__lt=start + timedelta(days=1)
+    ).select_related("store", "customer__assigned_advisor", "vehicle", "booked_by")
+    written = 0
+    for appointment in due:
+        with transaction.atomic():
+            _notify(appointment, "appointment_reminder")
+        written += 1
+    return written
 
 
 _UNSET = object()
@@ -353,6 +386,8 @@ def appointment_change(
         if operations is not _UNSET:
             changes["operations"] = [None, [op.code for op in estimate.operations]]
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=appointment, changes=changes)
+        if "start_at" in changes:  # a new time is confirmed again (its own dedupe key)
+            _notify(appointment, "appointment_confirmed", actor=actor)
     return appointment
 
 

@@ -255,7 +255,21 @@ def _move(complaint: Complaint, to: str, *, actor, note: str = "", **kwargs) -> 
     COMPLAINT_WORKFLOW.move(complaint, to, actor=actor, note=note, **kwargs)
     if to == Status.RESOLVED:
         _followup_for(complaint)
+    if to == Status.CONTACTED:
+        _tell_contacted(complaint, actor)
     return complaint
+
+
+def _tell_contacted(complaint: Complaint, actor) -> None:
+    """The customer's confirmation that the complaint is in hand, through the
+    messaging door in the move's transaction (docs/DOMAIN.md §15.1)."""
+    from aftercare.messaging.services import message_send, staff_context
+
+    message_send(
+        store=complaint.store, customer=complaint.customer, vehicle=complaint.vehicle, purpose="service",
+        template_code="complaint_contacted", context={**staff_context(complaint.owner or actor), "link": ""},
+        dedupe_key=f"complaint_contacted:{complaint.pk}", actor=actor, source=complaint,
+    )  # fmt: skip
 
 
 def _followup_for(complaint: Complaint) -> None:

@@ -120,11 +120,38 @@ def followups_for_delivery(*, repair_order_id: int) -> list[FollowUpTask]:
         return []
     customer = Customer.objects.get(pk=order.customer_id)
     common.pop("customer_id")
-    task = followup_create(
-        **common, **spec, customer=customer, vehicle=order.vehicle, repair_order=order,
-        source_key=f"ro:{order.pk}", note=order.number,
-    )  # fmt: skip
+    with transaction.atomic():
+        task = followup_create(
+            **common, **spec, customer=customer, vehicle=order.vehicle, repair_order=order,
+            source_key=f"ro:{order.pk}", note=order.number,
+        )  # fmt: skip
+        _thank_for_delivery(order, customer)
     return [task]
+
+
+def _thank_for_delivery(order: RepairOrder, customer: Customer) -> None:
+    """Thanks after delivery with the advisor's contact and the survey link, through
+    the messaging door (docs/DOMAIN.md §15.1). Once per order: a rerun of the
+    generation finds the message and issues no second survey link."""
+    from django.conf import settings
+
+    from aftercare.messaging.models import Message
+    from aftercare.messaging.services import contact_check, message_send, staff_context
+    from aftercare.surveys.services import kind_for_order, survey_link_issue
+
+    key = f"delivered:{order.pk}"
+    if Message.objects.filter(store_id=order.store_id, dedupe_key=key).exclude(state="cancelled").exists():
+        return
+    link = ""
+    if contact_check(customer=customer, purpose="service").allowed:
+        _response, path = survey_link_issue(
+            actor=None, store=order.store, customer=customer, repair_order=order, kind=kind_for_order(order)
+        )
+        link = settings.SITE_URL.rstrip("/") + path
+    message_send(
+        store=order.store, customer=customer, vehicle=order.vehicle, purpose="service", template_code="delivered",
+        context={**staff_context(order.advisor), "link": link}, dedupe_key=key, source=order,
+    )  # fmt: skip
 
 
 def day_key_sql(column: str, start: datetime, end: datetime, tz=UTC) -> tuple[str, list]:
@@ -189,6 +216,15 @@ def _insert_tasks(*, kind: str, store: Store, select: dict, where: tuple[str, li
     return created
 
 
+def _may_call() -> tuple[str, list]:
+    """Churn-warning and holiday-care calls are marketing by phone: only customers
+    the messaging door allows for that (docs/DOMAIN.md §2.6, §15.1), asked set-based."""
+    from aftercare.messaging.choices import Channel, Purpose
+    from aftercare.messaging.selectors import contact_allowed_sql
+
+    return contact_allowed_sql(purpose=Purpose.MARKETING, channel=Channel.PHONE)
+
+
 def followups_generate_churn(*, store: Store, now=None) -> int:
     """Churn-warning calls for customers whose last visit is more than N months
     ago (one call per absence: the key names the day of the last visit).
@@ -202,6 +238,7 @@ def followups_generate_churn(*, store: Store, now=None) -> int:
     # (f"{last_visit_at:%Y%m%d}" of the UTC datetime the database returns).
     day_sql, day_params = day_key_sql("last_visit_at", since, cutoff, UTC)
     bound = connection.ops.adapt_datetimefield_value
+    allowed, allowed_params = _may_call()
     return _insert_tasks(
         kind=Kind.CHURN, store=store,
         select={
@@ -209,8 +246,8 @@ def followups_generate_churn(*, store: Store, now=None) -> int:
             "source_key": (f"%s || CAST(id AS TEXT) || %s || {day_sql}", [f"{Kind.CHURN}:", ":", *day_params]),
         },
         where=(
-            "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s AND last_visit_at < %s",
-            [store.pk, bound(since), bound(cutoff)],
+            "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s AND last_visit_at < %s AND " + allowed,
+            [store.pk, bound(since), bound(cutoff), *allowed_params],
         ),
         values={
             "owner_role": Role.CUSTOMER_CARE, "available_at": now,
@@ -224,6 +261,7 @@ def followups_generate_holiday(*, store: Store, today=None) -> int:
     seen within the last N months. One INSERT ... SELECT per holiday."""
     today = today or timezone.localdate()
     rule = FollowUpRule.for_store(store)
+    allowed, allowed_params = _may_call()
     created = 0
     for code, day in holidays_in_care_window(today, rule.holiday_days_before):
         since = _at(day) - relativedelta(months=rule.holiday_active_months)
@@ -231,8 +269,8 @@ def followups_generate_holiday(*, store: Store, today=None) -> int:
             kind=Kind.HOLIDAY, store=store,
             select={"customer": ("id", []), "source_key": ("%s || CAST(id AS TEXT)", [f"holiday:{day:%Y%m%d}:"])},
             where=(
-                "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s",
-                [store.pk, connection.ops.adapt_datetimefield_value(since)],
+                "store_id = %s AND merged_into_id IS NULL AND last_visit_at >= %s AND " + allowed,
+                [store.pk, connection.ops.adapt_datetimefield_value(since), *allowed_params],
             ),
             values={
                 "owner_role": Role.CUSTOMER_CARE, "note": str(HOLIDAY_NAMES[code]),
@@ -485,7 +523,20 @@ def problem_handle(*, actor, problem: FollowUpProblem, result: str) -> FollowUpP
         problem.handling_result = result[:300]
         problem.save(update_fields=["status", "handled_at", "handling_result", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=problem, changes={"status": ["open", "handled"]})
+        _tell_resolved(problem, actor)
     return problem
+
+
+def _tell_resolved(problem: FollowUpProblem, actor) -> None:
+    """The customer hears that the problem was handled, through the messaging door
+    in the same transaction (docs/DOMAIN.md §15.1)."""
+    from aftercare.messaging.services import message_send, staff_context
+
+    message_send(
+        store=problem.store, customer=problem.customer, purpose="service", template_code="followup_resolved",
+        context={**staff_context(problem.responsible or actor), "result": problem.handling_result, "link": ""},
+        dedupe_key=f"followup_resolved:{problem.pk}", actor=actor, source=problem,
+    )  # fmt: skip
 
 
 def problem_inform(*, actor, problem: FollowUpProblem) -> FollowUpProblem:

@@ -48,3 +48,16 @@ def delivered(staff, store, vehicle, catalogue):
         return RepairOrder.objects.get(pk=order.pk)
 
     return make
+
+
+def callable_customer(granted=True, **kwargs):
+    """A customer with a yes (or a no) to marketing calls: churn and holiday calls
+    are marketing by phone (docs/DOMAIN.md §2.6, §15.1)."""
+    from aftercare.customers.models import Consent
+
+    customer = CustomerFactory(**kwargs)
+    if granted is not None:
+        Consent.objects.create(
+            customer=customer, purpose="marketing_phone", granted=granted, channel="paper", notice_version="2026-01"
+        )
+    return customer

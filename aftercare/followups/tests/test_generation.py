@@ -15,9 +15,10 @@ from aftercare.customers.models import Customer
 from aftercare.followups import services, tasks
 from aftercare.followups.holidays import HOLIDAY_NAMES, holidays_in_care_window
 from aftercare.followups.models import FollowUpRule, FollowUpTask
+from aftercare.messaging.services import contact_check
 from aftercare.tests.factories import CustomerFactory
 
-from .conftest import aware
+from .conftest import aware, callable_customer
 
 FIELDS = ("store_id", "kind", "source_key", "status", "customer_id", "owner_id", "owner_role", "available_at",
           "due_at", "note", "vehicle_id", "repair_order_id", "attempts", "record_status")  # fmt: skip
@@ -25,6 +26,10 @@ FIELDS = ("store_id", "kind", "source_key", "status", "customer_id", "owner_id",
 
 def _at(day, hour=time(9, 0)):
     return timezone.make_aware(datetime.combine(day, hour))
+
+
+def _may_call(customer_id) -> bool:
+    return contact_check(customer=Customer.objects.get(pk=customer_id), purpose="marketing", channel="phone").allowed
 
 
 def per_row_churn(store, now) -> set[tuple]:
@@ -40,6 +45,7 @@ def per_row_churn(store, now) -> set[tuple]:
         (store.pk, "churn", f"churn:{cid}:{last:%Y%m%d}", "open", cid, None, "customer_care", now, due_at, "", None,
          None, 0, "pending")
         for cid, last in rows
+        if _may_call(cid)
     }  # fmt: skip
 
 
@@ -57,6 +63,7 @@ def per_row_holiday(store, today) -> set[tuple]:
             (store.pk, "holiday", f"holiday:{day:%Y%m%d}:{cid}", "open", cid, None, "customer_care", available, due,
              str(HOLIDAY_NAMES[code]), None, None, 0, "pending")
             for cid in ids
+            if _may_call(cid)
         }  # fmt: skip
     return made
 
@@ -74,14 +81,16 @@ def customers(store, other_store):
     made = []
     for _n in range(400):
         visit = start + timedelta(minutes=rng.randrange(0, 455 * 24 * 60, 7))
-        made.append(CustomerFactory(store=rng.choice((store, store, other_store)), last_visit_at=visit))
+        # Most said yes to marketing calls; some said no, some were never asked (docs/DOMAIN.md §2.6).
+        granted = rng.choice((True, True, True, True, False, None))
+        made.append(callable_customer(granted, store=rng.choice((store, store, other_store)), last_visit_at=visit))
     CustomerFactory(store=store, last_visit_at=None)
     for gone in made[:15]:
         Customer.objects.filter(pk=gone.pk).update(merged_into=made[-1])
     # Exactly on the boundaries of the churn window of the night below.
     night = aware(2026, 9, 18, 6, 0)
-    CustomerFactory(store=store, last_visit_at=night - relativedelta(months=3))
-    CustomerFactory(store=store, last_visit_at=night - relativedelta(months=6))
+    callable_customer(store=store, last_visit_at=night - relativedelta(months=3))
+    callable_customer(store=store, last_visit_at=night - relativedelta(months=6))
     return made
 
 
@@ -137,8 +146,8 @@ def test_the_next_night_adds_only_the_customers_who_crossed_the_cutoff(customers
 
 def test_the_churn_day_key_follows_the_utc_date_at_every_midnight(store):
     now = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
-    late = CustomerFactory(store=store, last_visit_at=datetime(2026, 2, 27, 23, 59, 59, 999999, tzinfo=UTC))
-    early = CustomerFactory(store=store, last_visit_at=datetime(2026, 2, 28, 0, 0, tzinfo=UTC))
+    late = callable_customer(store=store, last_visit_at=datetime(2026, 2, 27, 23, 59, 59, 999999, tzinfo=UTC))
+    early = callable_customer(store=store, last_visit_at=datetime(2026, 2, 28, 0, 0, tzinfo=UTC))
 
     services.followups_generate_churn(store=store, now=now)
 

@@ -13,9 +13,8 @@ from aftercare.followups.models import FollowUpProblem, FollowUpRule, FollowUpTa
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 from aftercare.service.services import repair_order_status_changed
-from aftercare.tests.factories import CustomerFactory
 
-from .conftest import aware
+from .conftest import aware, callable_customer
 
 
 def _task(**kwargs) -> FollowUpTask:
@@ -153,9 +152,9 @@ def test_followup_create_refuses_an_unknown_kind(store, vehicle):
 
 
 def test_a_customer_unseen_for_more_than_three_months_gets_one_churn_call(store):
-    gone = CustomerFactory(store=store, last_visit_at=aware(2026, 2, 28, 10, 0))
-    CustomerFactory(store=store, last_visit_at=aware(2026, 4, 1, 10, 0))  # seen within 3 months
-    CustomerFactory(store=store, last_visit_at=None)  # never came: nothing to warn about
+    gone = callable_customer(store=store, last_visit_at=aware(2026, 2, 28, 10, 0))
+    callable_customer(store=store, last_visit_at=aware(2026, 4, 1, 10, 0))  # seen within 3 months
+    callable_customer(store=store, last_visit_at=None)  # never came: nothing to warn about
 
     with time_machine.travel(aware(2026, 6, 1, 6, 0), tick=False):
         assert services.followups_generate_churn(store=store) == 1
@@ -168,7 +167,7 @@ def test_a_customer_unseen_for_more_than_three_months_gets_one_churn_call(store)
 
 def test_churn_is_selected_with_one_query_whatever_the_number_of_customers(store, django_assert_max_num_queries):
     for day in range(1, 21):
-        CustomerFactory(store=store, last_visit_at=aware(2026, 2, day, 10, 0))
+        callable_customer(store=store, last_visit_at=aware(2026, 2, day, 10, 0))
 
     with time_machine.travel(aware(2026, 6, 1, 6, 0), tick=False), django_assert_max_num_queries(6):
         assert services.followups_generate_churn(store=store) == 20
@@ -185,7 +184,7 @@ def test_churn_is_selected_with_one_query_whatever_the_number_of_customers(store
 )
 @translation.override("en")  # the task note names the holiday in the active language
 def test_holiday_care_starts_one_week_before_the_lunar_holiday(store, holiday, code):
-    customer = CustomerFactory(store=store, last_visit_at=holiday - timedelta(days=60))
+    customer = callable_customer(store=store, last_visit_at=holiday - timedelta(days=60))
 
     with time_machine.travel(holiday - timedelta(days=8), tick=False):
         assert services.followups_generate_holiday(store=store) == 0
@@ -202,7 +201,7 @@ def test_holiday_care_starts_one_week_before_the_lunar_holiday(store, holiday, c
 
 
 def test_holiday_care_skips_customers_not_seen_for_a_year(store):
-    CustomerFactory(store=store, last_visit_at=aware(2024, 9, 1, 10, 0))
+    callable_customer(store=store, last_visit_at=aware(2024, 9, 1, 10, 0))
 
     with time_machine.travel(aware(2026, 9, 24, 8, 0), tick=False):
         assert services.followups_generate_holiday(store=store) == 0
@@ -210,8 +209,8 @@ def test_holiday_care_skips_customers_not_seen_for_a_year(store):
 
 def test_the_scheduled_job_resumes_without_duplicates_after_a_crash_halfway(store, other_store):
     for the_store in (store, other_store):
-        CustomerFactory(store=the_store, last_visit_at=aware(2026, 2, 1, 10, 0))
-        CustomerFactory(store=the_store, last_visit_at=aware(2026, 2, 2, 10, 0))
+        callable_customer(store=the_store, last_visit_at=aware(2026, 2, 1, 10, 0))
+        callable_customer(store=the_store, last_visit_at=aware(2026, 2, 2, 10, 0))
     real = services.followups_generate_holiday
 
     def crash_on_second_store(*, store, today=None):
@@ -230,6 +229,23 @@ def test_the_scheduled_job_resumes_without_duplicates_after_a_crash_halfway(stor
 
     assert FollowUpTask.objects.count() == 4
     assert FollowUpTask.objects.filter(store=other_store).count() == 2
+
+
+def test_a_customer_who_withdrew_marketing_and_service_consent_gets_no_churn_or_holiday_call(store):
+    # The outside test's case: consent withdrawn, and the calls were generated anyway.
+    from aftercare.messaging.services import consent_withdraw
+
+    refused = callable_customer(store=store, last_visit_at=aware(2026, 6, 1, 10, 0))
+    willing = callable_customer(store=store, last_visit_at=aware(2026, 6, 1, 10, 0))
+    never_asked = callable_customer(None, store=store, last_visit_at=aware(2026, 6, 1, 10, 0))
+    consent_withdraw(customer=refused, purposes=["marketing", "service"], via="phone")
+
+    with time_machine.travel(aware(2026, 9, 18, 6, 0), tick=False):
+        tasks.generate_scheduled.call()
+
+    called = set(FollowUpTask.objects.values_list("customer_id", "kind"))
+    assert called == {(willing.pk, "churn"), (willing.pk, "holiday")}
+    assert not {refused.pk, never_asked.pk} & {customer for customer, _kind in called}
 
 
 # --- working a task ----------------------------------------------------------------------------

@@ -321,7 +321,23 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
         _add_to_totals(order, _approved(lines))
         order.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
         AuditEntry.objects.bulk_create([_lines_added_entry(actor, order, text) for text in described])
+        proposed = [line for line in lines if line.status == LineStatus.PROPOSED]
+        if proposed:
+            _ask_approval(order, proposed[0], actor)
     return lines
+
+
+def _ask_approval(order: RepairOrder, first: RepairOrderLine, actor) -> None:
+    """Additional work waits for the customer: the notice goes through the messaging
+    door in the same transaction (docs/DOMAIN.md §15.1). The phone link to decide
+    is the portal's; until it exists the notice names the advisor to call."""
+    from aftercare.messaging.services import message_send, staff_context
+
+    message_send(
+        store=order.store, customer=order.customer, vehicle=order.vehicle, purpose="service",
+        template_code="approval_requested", context={**staff_context(order.advisor), "link": ""},
+        dedupe_key=f"approval_requested:{order.pk}:{first.pk}", actor=actor, source=order,
+    )  # fmt: skip
 
 
 def line_add(

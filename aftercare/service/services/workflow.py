@@ -133,7 +133,9 @@ def repair_order_transition(*, actor, repair_order: RepairOrder, to: str, note: 
     if to == Status.CANCELLED and not note.strip() and to in REPAIR_ORDER_WORKFLOW.allowed(repair_order.status):
         raise ValidationError({"note": _("Give the reason for cancelling the repair order.")})
     with transaction.atomic():
-        return REPAIR_ORDER_WORKFLOW.move(_locked(repair_order), to, actor=actor, note=note)
+        moved = REPAIR_ORDER_WORKFLOW.move(_locked(repair_order), to, actor=actor, note=note)
+        _notify_customer(moved, to, actor)
+        return moved
 
 
 def repair_order_move_locked(
@@ -155,7 +157,24 @@ def repair_order_move_locked(
     INSERT when the move is made (a refused move writes none of them: the
     caller still owns them)."""
     _require_move(actor, repair_order, to)
-    return REPAIR_ORDER_WORKFLOW.move(repair_order, to, actor=actor, note=note, context=context, audit=audit)
+    moved = REPAIR_ORDER_WORKFLOW.move(repair_order, to, actor=actor, note=note, context=context, audit=audit)
+    _notify_customer(moved, to, actor)
+    return moved
+
+
+def _notify_customer(order: RepairOrder, to: str, actor) -> None:
+    """ "Your car is ready" through the messaging door, in the move's transaction
+    (docs/DOMAIN.md §15.1); the thanks after delivery carries the survey link and
+    is sent by the follow-up generation, which issues that link."""
+    if to != Status.READY:
+        return
+    from aftercare.messaging.services import message_send, staff_context
+
+    message_send(
+        store=order.store, customer=order.customer, vehicle=order.vehicle, purpose="service",
+        template_code="car_ready", context={**staff_context(order.advisor), "link": ""},
+        dedupe_key=f"car_ready:{order.pk}", actor=actor, source=order,
+    )  # fmt: skip
 
 
 def repair_order_authorise(
