@@ -50,6 +50,12 @@ def link_path(token: str) -> str:
     return reverse("portal_public:open", args=[token])
 
 
+def link_url(token: str) -> str:
+    """The address the customer opens: the site's public address (SITE_URL), as every link
+    in a message or on paper."""
+    return settings.SITE_URL.rstrip("/") + link_path(token)
+
+
 # Who may issue or revoke a link of each purpose at the customer's store.
 ISSUE_PERMS = {
     Purpose.PROGRESS: Perm.REPAIR_ORDER_EDIT,

@@ -249,7 +249,7 @@ def link_issue(request: HttpRequest) -> HttpResponse:
             actor=request.user, customer=customer, purpose=purpose,
             repair_order=order if purpose in ORDER_PURPOSES else None,
         )  # fmt: skip
-        url = request.build_absolute_uri(services.link_path(token))
+        url = services.link_url(token)
         request.session[ISSUED] = {"customer": customer.pk, "link": link.pk, "url": url}
         return link
 
@@ -323,4 +323,4 @@ def print_qr(request: HttpRequest, pk: int, document: str) -> HttpResponse:
         )  # fmt: skip
     except (ValidationError, PermissionDenied) as error:
         raise Http404 from error
-    return _svg(request.build_absolute_uri(services.link_path(token)))
+    return _svg(services.link_url(token))
