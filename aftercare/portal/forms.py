@@ -21,7 +21,7 @@ class DecisionsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for line in lines:
             self.fields[f"line_{line.pk}"] = forms.ChoiceField(
-                label=line.description, required=False, widget=forms.RadioSelect,
+                label=line.description, required=False, widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 choices=[("approve", _("Approve")), ("decline", _("Decline"))],
             )  # fmt: skip
 

@@ -75,6 +75,8 @@ def test_the_customer_approves_one_line_and_declines_another_on_a_phone(
         for step in range(1, 12):
             page.mouse.move(box["x"] + 30 + step * 20, box["y"] + 60 + (step % 3) * 25)
         page.mouse.up()
+        if os.environ.get("PORTAL_SCREENSHOT"):
+            page.screenshot(path=os.environ["PORTAL_SCREENSHOT"] + ".before.png", full_page=True)
         page.get_by_test_id("portal-submit").click()
         page.get_by_test_id("portal-message").wait_for()
         if os.environ.get("PORTAL_SCREENSHOT"):
