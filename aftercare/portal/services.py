@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -130,6 +130,18 @@ def link_send(*, actor, link: PortalLink, url: str):
                  "purpose": link.get_purpose_display()},
         dedupe_key=f"portal_link:{link.pk}", actor=actor, source=link,
     )  # fmt: skip
+
+
+def notice_link(order: RepairOrder, purpose: str, actor) -> str:
+    """A new link for a notice of the spine's ("approve", "progress"), in the notice's own
+    transaction; "" when the actor may not issue it (the notice then names the advisor)."""
+    if purpose not in ORDER_PURPOSES:
+        return ""
+    try:
+        _link, token = link_issue(actor=actor, customer=order.customer, purpose=purpose, repair_order=order)
+    except (PermissionDenied, ValidationError):
+        return ""
+    return link_url(token)
 
 
 def link_open(token: str, *, now=None) -> PortalLink:

@@ -110,7 +110,9 @@ def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_t
     from aftercare.portal.models import PortalLink
     from aftercare.service.choices import LineStatus
 
-    approve = PortalLink.objects.get(purpose=Purpose.APPROVE)
-    waiting = approve.repair_order.lines.filter(status=LineStatus.PROPOSED)
-    assert waiting.count() >= 2 and all(line.photos.exists() for line in waiting)
+    shown = [
+        link.repair_order.lines.filter(status=LineStatus.PROPOSED)
+        for link in PortalLink.objects.filter(purpose=Purpose.APPROVE).select_related("repair_order")
+    ]
+    assert any(waiting.count() >= 2 and all(line.photos.exists() for line in waiting) for waiting in shown)
     assert PortalLink.objects.filter(purpose=Purpose.BOOK, appointment__isnull=False).exists()

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from aftercare.portal import services
 from aftercare.portal.choices import Purpose
+from aftercare.portal.models import PortalLink
 from aftercare.service.choices import LineStatus
 from aftercare.service.models import LineDecision
 from aftercare.tests.factories import CustomerFactory, VehicleFactory
@@ -109,3 +110,14 @@ def test_the_advisors_page_and_the_printed_estimate_show_the_evidence(client, st
         page = advisor.get(url).content.decode()
         assert f'data-testid="decision-{brakes.pk}"' in page and f'data-testid="decision-{charge.pk}"' in page
         assert 'data-testid="decision-signature"' in page and 'data-testid="decision-photo"' in page
+
+
+def test_the_approval_notice_carries_a_phone_link_to_decide(client, waiting):
+    from aftercare.messaging.models import Message
+
+    order, _brakes, _charge = waiting
+    notice = Message.objects.filter(template_code="approval_requested").order_by("id").first()
+    path = notice.text.split("/p/")[1].split()[0].rstrip("。，")
+    link = PortalLink.objects.get(token_hash=services.token_hash(path.rstrip("/")))
+    assert (link.purpose, link.repair_order) == (Purpose.APPROVE, order)
+    assert client.get(f"/p/{path}").status_code == 200

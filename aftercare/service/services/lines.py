@@ -30,7 +30,7 @@ from aftercare.core.permissions import Perm, require
 
 from ..choices import CORRECTABLE_STATUSES, ApprovalMethod, LineKind, LineStatus, Payer
 from ..models import ZERO, LineDecision, Photo, RepairOrder, RepairOrderLine
-from .workflow import _locked
+from .workflow import _locked, customer_link
 
 HUNDRED = Decimal("100")
 
@@ -330,12 +330,13 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
 def _ask_approval(order: RepairOrder, first: RepairOrderLine, actor) -> None:
     """Additional work waits for the customer: the notice goes through the messaging
     door in the same transaction (docs/DOMAIN.md §15.1). The phone link to decide
-    is the portal's; until it exists the notice names the advisor to call."""
+    is the portal's (customer_link); without it the notice names the advisor to call."""
     from aftercare.messaging.services import message_send, staff_context
 
     message_send(
         store=order.store, customer=order.customer, vehicle=order.vehicle, purpose="service",
-        template_code="approval_requested", context={**staff_context(order.advisor), "link": ""},
+        template_code="approval_requested",
+        context={**staff_context(order.advisor), "link": customer_link(order, "approve", actor)},
         dedupe_key=f"approval_requested:{order.pk}:{first.pk}", actor=actor, source=order,
     )  # fmt: skip
 
