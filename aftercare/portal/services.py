@@ -150,7 +150,7 @@ def link_open(token: str, *, now=None) -> PortalLink:
     if not token or len(token) > 100 or (len(token) < MIN_TOKEN_LENGTH and not settings.DEMO_MODE):
         raise LinkRefused("invalid")
     link = (
-        PortalLink.objects.select_related("store", "customer", "repair_order", "appointment")
+        PortalLink.objects.select_related("store", "customer")
         .filter(token_hash=token_hash(token))
         .first()
     )
