@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "aftercare.warranty",
     "aftercare.privacy",
     "aftercare.reports",
+    "aftercare.portal",
     "aftercare.demo",
 ]
 

@@ -50,6 +50,8 @@ urlpatterns = [
     path("complaints/", include("aftercare.complaints.urls")),
     path("surveys/", include("aftercare.surveys.urls")),
     path("s/", include("aftercare.surveys.public_urls")),
+    path("portal/", include("aftercare.portal.urls")),
+    path("p/", include("aftercare.portal.public_urls")),
     path("parts/", include("aftercare.parts.urls")),
     path("crm/", include("aftercare.crm.urls")),
     path("health-records/", include("aftercare.healthrecords.urls")),

@@ -35,6 +35,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.warranty",
     "aftercare.bench.ops.messaging",
     "aftercare.bench.ops.privacy",
+    "aftercare.bench.ops.portal",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

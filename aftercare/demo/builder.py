@@ -30,6 +30,7 @@ from aftercare.workshop.demo import seed_workshop
 from . import generators
 from .customers import build_customers, seed_class_changes
 from .healthrecords import seed_health_records
+from .portal import seed_portal
 from .security import seed_security
 
 STORE_NAMES = (
@@ -65,6 +66,7 @@ class DemoResult:
     users: list[User] = field(default_factory=list)
     customers: int = 0
     vehicles: int = 0
+    portal_links: list[tuple[str, str]] = field(default_factory=list)  # (what, path) to try on a phone
 
 
 def build_demo(options: DemoOptions) -> DemoResult:
@@ -144,6 +146,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_settlements(store, rng)
                 seed_surveys(store, rng, today)
                 seed_followups(store, rng, today)
+                if index == 0:
+                    result.portal_links = seed_portal(store)
                 seed_complaints(store, rng, today)
                 seed_messaging(store, rng, today)
                 seed_health_records(store, showcase=index == 0)

@@ -132,7 +132,11 @@ class AuthoriseForm(StyledForm):
 
 class DecideForm(StyledForm):
     approve = forms.TypedChoiceField(coerce=lambda v: v == "1", choices=[("1", _("Approve")), ("0", _("Decline"))])
-    method = forms.ChoiceField(label=_("How"), choices=ApprovalMethod.choices, initial=ApprovalMethod.SIGNATURE)
+    # The staff page records a decision by phone; a signature is given on the customer's
+    # phone link, which keeps the signature with the rest of the evidence (docs/DOMAIN.md §3.4).
+    method = forms.ChoiceField(
+        label=_("How"), choices=[(ApprovalMethod.VERBAL, ApprovalMethod.VERBAL.label)], initial=ApprovalMethod.VERBAL
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

@@ -5,6 +5,7 @@ authorisation, and the history of every status change."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils import timezone
@@ -14,7 +15,7 @@ from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJ
 from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.money import QUANTITY_VALIDATORS
-from aftercare.core.querysets import StoreScopedQuerySet
+from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
 
 from .choices import (
@@ -245,6 +246,12 @@ class Photo(models.Model):
     """A photo attached to a repair order (check-in damage, findings for the customer)."""
 
     repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="photos")
+    # A finding's photo belongs to the line proposed for it: the customer sees it beside
+    # the line's price, and the decision keeps which photos were shown (docs/DOMAIN.md §3.5).
+    line = models.ForeignKey(
+        RepairOrderLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos",
+        verbose_name=_("line"),
+    )  # fmt: skip
     image = models.FileField(
         _("photo"),
         upload_to="ro-photos/%Y/%m/",
@@ -256,3 +263,45 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+class LineDecisionQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
+    store_lookup = "repair_order__store"
+
+
+class LineDecision(models.Model):
+    """The evidence a customer's decision on one line was made on (docs/DOMAIN.md §3.4):
+    approved or declined, how, when, by whom it was recorded, the signature image, the
+    photos shown, and for a phone link the link, IP address and browser. Append-only:
+    a line is decided once."""
+
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="decisions")
+    line = models.OneToOneField(RepairOrderLine, on_delete=models.CASCADE, related_name="decision")
+    approved = models.BooleanField(_("approved"))
+    method = models.CharField(_("decided via"), max_length=10, choices=ApprovalMethod.choices)
+    decided_at = models.DateTimeField(_("customer decided at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    signature = models.TextField(_("signature"), blank=True, max_length=SIGNATURE_MAX_LENGTH)
+    photos_shown = models.ManyToManyField(Photo, blank=True, related_name="+", verbose_name=_("photos shown"))
+    link = models.CharField(_("link used"), max_length=40, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    objects = LineDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {'approved' if self.approved else 'declined'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("A decision is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("A decision is never deleted.")

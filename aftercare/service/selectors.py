@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q
 from aftercare.catalog.models import LabourOperation, OtherCharge, PackageJob, Part, RepairType
 from aftercare.core.permissions import Perm
 
-from .choices import LineKind, LineStatus
+from .choices import LineKind, LineStatus, Status
 from .models import CheckIn, Photo, RepairOrder, RepairOrderLine, StatusChange
 
 CATALOGUE_KINDS = ("operation", "part", "package", "other_charge")
@@ -71,7 +71,14 @@ def repair_order_page(user, pk: int) -> RepairOrderPage:
         .select_related("vehicle", "customer", "advisor", "repair_type", "check_in", "authorisation_recorded_by")
         .defer("check_in__customer_signature")  # an image the page does not show
         .prefetch_related(
-            Prefetch("lines", queryset=RepairOrderLine.objects.select_related("technician", "bay")),
+            # Each decided line with its evidence (docs/DOMAIN.md §3.4); the photos shown only
+            # when a line was decided.
+            Prefetch(
+                "lines",
+                queryset=RepairOrderLine.objects.select_related("technician", "bay", "decision").prefetch_related(
+                    "decision__photos_shown"
+                ),
+            ),
             Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
             Prefetch("photos", queryset=Photo.objects.order_by("id")),
         )
@@ -195,3 +202,27 @@ def history_for(user, *, vehicle=None, customer=None, limit: int = 20) -> list[R
 
 def repair_type_available(store, repair_type) -> bool:
     return RepairType.objects.effective_for_store(store).active().filter(pk=repair_type.pk).exists()
+
+
+PROGRESS_STEPS = (
+    Status.RECEPTION,
+    Status.ESTIMATE,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.QUALITY_CHECK,
+    Status.READY,
+    Status.SETTLED,
+    Status.DELIVERED,
+)
+
+
+def progress_steps(order: RepairOrder, changes: Iterable[StatusChange]) -> list[dict]:
+    """进度查询: each step of the order with the move that reached it, for staff and the
+    customer's phone alike (docs/DOMAIN.md §3.1)."""
+    reached = {change.to_status: change for change in changes}
+    current = PROGRESS_STEPS.index(order.status) if order.status in PROGRESS_STEPS else -1
+    return [
+        {"status": step, "label": step.label, "change": reached.get(step), "done": index < current,
+         "current": index == current}
+        for index, step in enumerate(PROGRESS_STEPS)
+    ]  # fmt: skip

@@ -423,10 +423,13 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
     form = PhotoForm(request.POST, request.FILES)
+    line_pk = request.POST.get("line", "")
+    # A finding's photo goes with the proposed line it is for (docs/DOMAIN.md §3.5).
+    line = get_object_or_404(order.lines.all(), pk=line_pk) if line_pk.isdigit() else None
     if form.is_valid():
         run_action(
             request,
-            lambda: services.photo_add(actor=request.user, order=order, **form.cleaned_data),
+            lambda: services.photo_add(actor=request.user, order=order, line=line, **form.cleaned_data),
             success=_("Photo attached."),
         )
     else:
@@ -468,7 +471,9 @@ def print_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def print_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    lines = selectors.mark_lines(order, order.lines.all())
+    lines = selectors.mark_lines(
+        order, order.lines.select_related("decision").prefetch_related("decision__photos_shown")
+    )
     return render(
         request,
         "service/print_estimate.html",
@@ -477,31 +482,11 @@ def print_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-PROGRESS_STEPS = (
-    Status.RECEPTION,
-    Status.ESTIMATE,
-    Status.APPROVED,
-    Status.IN_PROGRESS,
-    Status.QUALITY_CHECK,
-    Status.READY,
-    Status.SETTLED,
-    Status.DELIVERED,
-)
-
-
 @permission_required(Perm.REPAIR_ORDER_VIEW)
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """进度查询: where the order stands, each step with when it was reached."""
     order = _order_for(request, pk)
-    reached = {}
-    for change in order.status_changes.all():
-        reached[change.to_status] = change
-    current = PROGRESS_STEPS.index(order.status) if order.status in PROGRESS_STEPS else -1
-    steps = [
-        {"status": step, "label": step.label, "change": reached.get(step), "done": index < current,
-         "current": index == current}
-        for index, step in enumerate(PROGRESS_STEPS)
-    ]  # fmt: skip
+    steps = selectors.progress_steps(order, order.status_changes.all())
     return render(request, "service/progress.html", {"order": order, "steps": steps})
 
 

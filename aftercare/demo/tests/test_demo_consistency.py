@@ -126,3 +126,14 @@ def test_the_rights_desk_shows_an_export_an_erasure_a_withdrawal_and_a_request_n
     pending = RightsRequest.objects.exclude(status="closed").get()
     assert 0 <= working_days_left(pending) <= 3
     assert AccessLog.objects.exists() and RetentionRun.objects.filter(mode="dry_run").exists()
+def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_to_change(demo):
+    from aftercare.portal.choices import Purpose
+    from aftercare.portal.models import PortalLink
+    from aftercare.service.choices import LineStatus
+
+    shown = [
+        link.repair_order.lines.filter(status=LineStatus.PROPOSED)
+        for link in PortalLink.objects.filter(purpose=Purpose.APPROVE).select_related("repair_order")
+    ]
+    assert any(waiting.count() >= 2 and all(line.photos.exists() for line in waiting) for waiting in shown)
+    assert PortalLink.objects.filter(purpose=Purpose.BOOK, appointment__isnull=False).exists()

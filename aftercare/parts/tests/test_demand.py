@@ -167,10 +167,10 @@ def test_additional_work_approved_after_the_order_reserves_its_parts_at_once(
     (declined,) = spine.line_add(actor=advisor, order=order, part=part(store, "17220-5PA-A00"), quantity=Decimal(1))
     assert extra.status == LineStatus.PROPOSED and not LineDemand.objects.filter(line=extra).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        spine.line_decide(actor=advisor, line=declined, approve=False, method="link")
+        spine.line_decide(actor=advisor, line=declined, approve=False, method="verbal", note="车主电话")
     assert not LineDemand.objects.filter(line=declined).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        spine.line_decide(actor=advisor, line=extra, approve=True, method="signature")
+        spine.line_decide(actor=advisor, line=extra, approve=True, method="verbal", note="车主电话")
     demand = LineDemand.objects.get(line=extra)
     assert (demand.quantity, demand.reserved, demand.status) == (2, 2, DemandStatus.WAITING)
     assert _state(pads) == (4, 2)

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from aftercare.catalog.models import RepairType
 from aftercare.core.api.serializers import MaskedPhoneField, ModelSerializer, StrictInputMixin
+from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.money import MAX_QUANTITY, MIN_QUANTITY
 
 from ..choices import ApprovalMethod, Payer, Status, WaitingMode
@@ -130,6 +131,7 @@ class DecideInSerializer(StrictInputMixin, serializers.Serializer):
     approve = serializers.BooleanField()
     method = serializers.ChoiceField(choices=ApprovalMethod.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    signature = serializers.CharField(required=False, allow_blank=True, default="", max_length=SIGNATURE_MAX_LENGTH)
 
 
 class ErrorSerializer(serializers.Serializer):

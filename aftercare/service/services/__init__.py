@@ -10,6 +10,7 @@ the check-in sheet, photos). Callers import this package."""
 
 from .lines import (
     TOTAL_FIELDS,
+    DecisionEvidence,
     LineItem,
     line_add,
     line_decide,
@@ -35,6 +36,7 @@ from .workflow import (
     TRANSITION_GUARDS,
     TRANSITION_PERMS,
     TransitionRefused,
+    register_customer_link,
     register_transition_effect,
     register_transition_guard,
     repair_order_authorise,
@@ -52,6 +54,7 @@ __all__ = [
     "TOTAL_FIELDS",
     "TRANSITION_GUARDS",
     "TRANSITION_PERMS",
+    "DecisionEvidence",
     "LineItem",
     "TransitionRefused",
     "check_in_record",
@@ -61,6 +64,7 @@ __all__ = [
     "lines_add",
     "order_net_paid",
     "photo_add",
+    "register_customer_link",
     "register_net_paid_reader",
     "register_transition_effect",
     "register_transition_guard",

@@ -23,13 +23,14 @@ from aftercare.catalog.models import (
     Part,
 )
 from aftercare.core.audit import audit_entry, audit_record
+from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.money import check_price, check_quantity, fits_columns, to_money
 from aftercare.core.permissions import Perm, require
 
 from ..choices import CORRECTABLE_STATUSES, ApprovalMethod, LineKind, LineStatus, Payer
-from ..models import ZERO, RepairOrder, RepairOrderLine
-from .workflow import _locked
+from ..models import ZERO, LineDecision, Photo, RepairOrder, RepairOrderLine
+from .workflow import _locked, customer_link
 
 HUNDRED = Decimal("100")
 
@@ -329,12 +330,13 @@ def lines_add(*, actor, order: RepairOrder, items: Iterable[LineItem | dict]) ->
 def _ask_approval(order: RepairOrder, first: RepairOrderLine, actor) -> None:
     """Additional work waits for the customer: the notice goes through the messaging
     door in the same transaction (docs/DOMAIN.md §15.1). The phone link to decide
-    is the portal's; until it exists the notice names the advisor to call."""
+    is the portal's (customer_link); without it the notice names the advisor to call."""
     from aftercare.messaging.services import message_send, staff_context
 
     message_send(
         store=order.store, customer=order.customer, vehicle=order.vehicle, purpose="service",
-        template_code="approval_requested", context={**staff_context(order.advisor), "link": ""},
+        template_code="approval_requested",
+        context={**staff_context(order.advisor), "link": customer_link(order, "approve", actor)},
         dedupe_key=f"approval_requested:{order.pk}:{first.pk}", actor=actor, source=order,
     )  # fmt: skip
 
@@ -422,22 +424,73 @@ def repair_order_discount(*, actor, order: RepairOrder, amount: Decimal, reason:
 repair_order_line_decided = Signal()
 
 
-def line_decide(*, actor, line: RepairOrderLine, approve: bool, method: str, note: str = "") -> RepairOrderLine:
+SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+@dataclass(frozen=True)
+class DecisionEvidence:
+    """What a decision made through the customer's phone link was made on, beside the
+    signature: the link used, the IP address and the browser (docs/DOMAIN.md §3.4)."""
+
+    link: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def _checked_signature(signature: str) -> str:
+    signature = (signature or "").strip()
+    if not signature.startswith(SIGNATURE_PREFIX) or len(signature) <= len(SIGNATURE_PREFIX):
+        raise ValidationError({"signature": _("A decision by signature needs the customer's signature.")})
+    if len(signature) > SIGNATURE_MAX_LENGTH:
+        raise ValidationError({"signature": _("The signature image is too large.")})
+    return signature
+
+
+def line_decide(
+    *,
+    actor,
+    line: RepairOrderLine,
+    approve: bool,
+    method: str,
+    note: str = "",
+    signature: str = "",
+    evidence: DecisionEvidence | None = None,
+) -> RepairOrderLine:
     """The customer approves or declines proposed additional work. A declined
-    line stays on the order as declined work for a later follow-up."""
+    line stays on the order as declined work for a later follow-up. Every decision
+    keeps its evidence in one append-only LineDecision row (docs/DOMAIN.md §3.4):
+    by signature only with the signature, by link only with the link used."""
     order = line.repair_order
     require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    evidence = evidence or DecisionEvidence()
+    if method not in ApprovalMethod.values:
+        raise ValidationError({"method": _("Choose how the customer decided.")})
     if method == ApprovalMethod.VERBAL and not note.strip():
         raise ValidationError({"note": _("Note who decided by phone.")})
+    if method == ApprovalMethod.SIGNATURE:
+        signature = _checked_signature(signature)
+    elif signature:
+        signature = _checked_signature(signature)
+    if method == ApprovalMethod.LINK and not evidence.link:
+        raise ValidationError({"method": _("Only the customer's phone link records a decision by link.")})
+    now = timezone.now()
     with transaction.atomic():
         order = _locked(order)
         updated = RepairOrderLine.objects.filter(pk=line.pk, repair_order=order, status=LineStatus.PROPOSED).update(
             status=LineStatus.APPROVED if approve else LineStatus.DECLINED,
-            decided_at=timezone.now(),
+            decided_at=now,
             decided_via=method,
         )
         if not updated:
             raise ValidationError(_("This line is not waiting for the customer's decision."))
+        decision = LineDecision.objects.create(
+            repair_order=order, line_id=line.pk, approved=approve, method=method, decided_at=now,
+            recorded_by=actor if getattr(actor, "pk", None) else None, note=note.strip()[:200],
+            signature=signature, link=evidence.link[:40], ip_address=evidence.ip_address or None,
+            user_agent=evidence.user_agent[:300],
+        )  # fmt: skip
+        # The photos of the finding the customer saw beside the line when deciding.
+        decision.photos_shown.set(list(Photo.objects.filter(line_id=line.pk).values_list("pk", flat=True)))
         repair_order_recalculate(order)
         line.refresh_from_db()
         audit_record(

@@ -239,10 +239,13 @@ def _photo_kind(head: bytes) -> str | None:
     return None
 
 
-def photo_add(*, actor, order: RepairOrder, image, caption: str = "") -> Photo:
-    """Attach a photo (check-in damage, a finding to show the customer). Only
+def photo_add(*, actor, order: RepairOrder, image, caption: str = "", line: RepairOrderLine | None = None) -> Photo:
+    """Attach a photo (check-in damage, a finding to show the customer), to the order or
+    to one of its lines (the finding a proposed line is for, docs/DOMAIN.md §3.5). Only
     JPEG, PNG, WebP or HEIC images up to 10 MB, checked by content, not by name."""
     require(actor, Perm.REPAIR_ORDER_EDIT, order.store)
+    if line is not None and line.repair_order_id != order.pk:
+        raise ValidationError({"line": _("This line is not on this order.")})
     if image is None:
         raise ValidationError({"image": _("Choose a photo.")})
     if image.size > PHOTO_MAX_BYTES:
@@ -254,9 +257,9 @@ def photo_add(*, actor, order: RepairOrder, image, caption: str = "") -> Photo:
         raise ValidationError({"image": _("Only JPEG, PNG, WebP or HEIC photos can be attached.")})
     with transaction.atomic():
         order = _locked(order)
-        photo = Photo(repair_order=order, caption=caption.strip()[:200], taken_by=actor)
+        photo = Photo(repair_order=order, line=line, caption=caption.strip()[:200], taken_by=actor)
         photo.image = image
-        photo.full_clean(exclude=["repair_order", "taken_by"])
+        photo.full_clean(exclude=["repair_order", "line", "taken_by"])
         photo.save()
         audit_record(
             actor=actor, action=AuditEntry.Action.UPDATE, obj=order, changes={"photo": [None, photo.image.name]}

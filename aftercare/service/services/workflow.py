@@ -170,6 +170,25 @@ def repair_order_move_locked(
     return moved
 
 
+# The customer's phone link a notice carries ("approve", "progress"): the portal registers
+# its issuer (register_customer_link, from PortalConfig.ready); the spine never imports
+# the portal (docs/ARCHITECTURE.md), and without it a notice names the advisor to call.
+_CUSTOMER_LINKS: list = []
+
+
+def register_customer_link(issuer) -> None:
+    """issuer(order, purpose, actor) -> the address of a new link, or "" when none can be issued."""
+    _CUSTOMER_LINKS.append(issuer)
+
+
+def customer_link(order: RepairOrder, purpose: str, actor) -> str:
+    for issuer in _CUSTOMER_LINKS:
+        url = issuer(order, purpose, actor)
+        if url:
+            return url
+    return ""
+
+
 def _notify_customer(order: RepairOrder, to: str, actor) -> None:
     """ "Your car is ready" through the messaging door, in the move's transaction
     (docs/DOMAIN.md §15.1); the thanks after delivery carries the survey link and
@@ -180,7 +199,8 @@ def _notify_customer(order: RepairOrder, to: str, actor) -> None:
 
     message_send(
         store=order.store, customer=order.customer, vehicle=order.vehicle, purpose="service",
-        template_code="car_ready", context={**staff_context(order.advisor), "link": ""},
+        template_code="car_ready",
+        context={**staff_context(order.advisor), "link": customer_link(order, "progress", actor)},
         dedupe_key=f"car_ready:{order.pk}", actor=actor, source=order,
     )  # fmt: skip
 

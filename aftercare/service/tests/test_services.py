@@ -119,7 +119,7 @@ def test_additional_work_is_proposed_until_the_customer_decides(staff, store, or
     services.repair_order_transition(repair_order=order, to=Status.IN_PROGRESS, actor=staff["foreman"])
     with pytest.raises(services.TransitionRefused):
         services.repair_order_transition(repair_order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
-    services.line_decide(actor=staff["advisor"], line=extra, approve=False, method="link")
+    services.line_decide(actor=staff["advisor"], line=extra, approve=False, method="verbal", note="车主电话")
     extra.refresh_from_db()
     assert extra.status == LineStatus.DECLINED  # kept, for a later follow-up offer
     services.repair_order_transition(repair_order=order, to=Status.QUALITY_CHECK, actor=staff["foreman"])
@@ -420,7 +420,7 @@ def test_the_customers_decision_on_additional_work_is_announced_after_commit(
     services.repair_order_line_decided.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.line_decide(actor=staff["advisor"], line=extra, approve=True, method="link")
+            services.line_decide(actor=staff["advisor"], line=extra, approve=True, method="verbal", note="车主电话")
             assert heard == []  # not before the decision is committed
     finally:
         services.repair_order_line_decided.disconnect(listener)

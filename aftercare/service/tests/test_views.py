@@ -292,7 +292,9 @@ def test_additional_work_is_approved_or_declined_and_declined_work_stays_greyed(
     (other,) = services.line_add(actor=staff["advisor"], order=order, other_charge=charge)
     page = advisor.get(reverse("service:repair_order_detail", args=[order.pk])).content.decode()
     assert 'data-testid="additional-work"' in page
-    advisor.post(reverse("service:line_decide", args=[order.pk, extra.pk]), {"approve": "1", "method": "signature"})
+    advisor.post(
+        reverse("service:line_decide", args=[order.pk, extra.pk]), {"approve": "1", "method": "verbal", "note": "车主"}
+    )
     advisor.post(
         reverse("service:line_decide", args=[order.pk, other.pk]),
         {"approve": "0", "method": "verbal", "note": "客户电话"},

@@ -31,3 +31,5 @@ class Command(BaseCommand):
                 f"{result.customers} customers, {result.vehicles} vehicles (seed {seed})."
             )
         )
+        for what, path in result.portal_links:
+            self.stdout.write(f"Customer's phone, {what}: {path}")

@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    """What one link lets the customer do (docs/DOMAIN.md §15.2)."""
+
+    PROGRESS = "progress", _("Follow progress")
+    APPROVE = "approve", _("Approve the estimate or additional work")
+    BOOK = "book", _("Book or change an appointment")
+    HISTORY = "history", _("Vehicles and history")
+
+
+# Purposes whose link is about one repair order; a booking link may name an appointment.
+ORDER_PURPOSES = (Purpose.PROGRESS, Purpose.APPROVE)
+
+# How long a new link stays valid, by default, in days (docs/DOMAIN.md §15.2).
+VALID_DAYS = {Purpose.PROGRESS: 14, Purpose.APPROVE: 3, Purpose.BOOK: 14, Purpose.HISTORY: 30}

@@ -1,0 +1,16 @@
+"""The customer's phone: no login, the link's token is the key (docs/DOMAIN.md §15.2)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal_public"
+
+urlpatterns = [
+    path("<str:token>/", views.open_link, name="open"),
+    path("<str:token>/decide/", views.decide, name="decide"),
+    path("<str:token>/authorise/", views.authorise, name="authorise"),
+    path("<str:token>/book/", views.book, name="book"),
+    path("<str:token>/cancel/", views.cancel, name="cancel"),
+    path("<str:token>/photos/<int:photo_pk>/", views.photo, name="photo"),
+]
