@@ -5,7 +5,7 @@ the event), against the floor of the same HTTP calls made directly.
 The provider is a local fake on 127.0.0.1 (keep-alive HTTP/1.1, JSON, it
 answers an id per idempotency key), so the ratio is what the outbox costs on
 top of the calls themselves: the claim with its lease, the state and event
-rows, one commit per message (docs/DOMAIN.md §15.1). Each repetition sends a
+rows, recorded per claimed batch (docs/DOMAIN.md §15.1). Each repetition sends a
 batch of its own, prepared before timing and due at its own (past) time, so no
 repetition sees another's rows or the rest of the data's messages."""
 
