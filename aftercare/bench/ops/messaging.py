@@ -12,6 +12,7 @@ repetition sees another's rows or the rest of the data's messages."""
 import http.client
 import itertools
 import json
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,8 @@ class BenchHttpAdapter(ProviderAdapter):
 
 
 def _size(ctx: Context) -> int:
-    return 200 if ctx.scale == "tiny" else 10_000
+    # BENCH_MESSAGES overrides (e.g. the full 10,000 on the tiny dataset).
+    return int(os.environ.get("BENCH_MESSAGES") or (200 if ctx.scale == "tiny" else 10_000))
 
 
 @operation("write.messages_send_10k", goal=WRITE, kind="write")
