@@ -70,10 +70,24 @@ class AccountForm(StyledForm):
 
 
 class SettingsForm(StyledFormMixin, forms.ModelForm):
-    fallback_channels = forms.MultipleChoiceField(
-        label=_("Fallback channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    # In order: the channels tried after the customer's preferred one (docs/DOMAIN.md §15.1).
+    fallback_channels = forms.CharField(
+        label=_("Fallback channels"), max_length=60, required=False,
+        help_text=_("In order, separated by commas: sms, wechat, email, phone."),
+    )  # fmt: skip
 
     class Meta:
         model = StoreMessagingSettings
         fields = ["quiet_start", "quiet_end", "fallback_channels", "marketing_cap", "max_attempts"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["fallback_channels"] = ", ".join(self.instance.fallback_channels or [])
+
+    def clean_fallback_channels(self) -> list[str]:
+        channels = [c.strip().lower() for c in self.cleaned_data["fallback_channels"].replace("，", ",").split(",")]
+        channels = list(dict.fromkeys(c for c in channels if c))
+        unknown = [c for c in channels if c not in Channel.values]
+        if unknown:
+            raise forms.ValidationError(_("Unknown channel: %(names)s") % {"names": ", ".join(unknown)})
+        return channels

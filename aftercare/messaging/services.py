@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -19,7 +20,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -463,10 +465,12 @@ def messages_claim(*, now=None, limit: int = 200, ids=None) -> list[int]:
         Message.objects.filter(pk__in=pks).update(
             state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SEND_LEASE, updated_at=now
         )
+        # The history records a release from the quiet hours; each attempt's outcome is
+        # recorded by _record (from "sending"), and the row counts its attempts.
         MessageEvent.objects.bulk_create(
             MessageEvent(message_id=pk, from_state=state, to_state=State.SENDING, at=now,
-                         note=_("released after quiet hours") if state == State.HELD else "")
-            for pk, state in rows
+                         note=_("released after quiet hours"))
+            for pk, state in rows if state == State.HELD
         )  # fmt: skip
     return pks
 
@@ -490,29 +494,30 @@ class _Accounts:
 
 
 def messages_deliver(pks, *, now=None, accounts: _Accounts | None = None) -> int:
-    """Send claimed rows; returns how many the provider accepted."""
+    """Send claimed rows, then record their outcomes together; returns how many the
+    provider accepted. A worker killed before the record leaves the batch "sending":
+    it is sent again when the lease runs out (docs/DOMAIN.md §15.1)."""
     accounts = accounts or _Accounts()
-    sent = 0
-    for message in Message.objects.filter(pk__in=pks, state=State.SENDING).select_related("customer", "store"):
-        sent += _deliver_one(message, accounts, now)
-    return sent
+    outcomes = [
+        (message, *_deliver_one(message, accounts))
+        for message in Message.objects.filter(pk__in=pks, state=State.SENDING)
+    ]
+    return _record(outcomes, now)
 
 
-def _deliver_one(message: Message, accounts: _Accounts, now=None) -> int:
+def _deliver_one(message: Message, accounts: _Accounts) -> tuple[SendResult, str]:
     if message.channel == Channel.PHONE:
         handler = call_handler()
         if handler is None:
-            return _finish(message, SendResult(ok=False, error=Reason.NO_CALL_HANDLER), "call", now)
+            return SendResult(ok=False, error=Reason.NO_CALL_HANDLER), "call"
         task = handler(message)
-        return _finish(
-            message, SendResult(ok=True, provider_message_id=str(getattr(task, "pk", "") or "")), "call", now
-        )
+        return SendResult(ok=True, provider_message_id=str(getattr(task, "pk", "") or "")), "call"
     try:
         account, adapter = accounts.get(message.store_id, message.channel)
     except ProviderError as exc:
-        return _finish(message, SendResult(ok=False, error=str(exc)), "", now)
+        return SendResult(ok=False, error=str(exc)), ""
     if account is None:
-        return _finish(message, SendResult(ok=False, error=Reason.NO_PROVIDER), "", now)
+        return SendResult(ok=False, error=Reason.NO_PROVIDER), ""
     outbound = OutboundMessage(
         to=message.to, text=message.text, template_code=message.provider_template_code,
         params={k: str(v) for k, v in (message.params or {}).items()},
@@ -526,42 +531,74 @@ def _deliver_one(message: Message, accounts: _Accounts, now=None) -> int:
     except Exception as exc:  # an adapter's bug or a network error: retry, the row is not lost
         logger.exception("Message %s: provider %s raised", message.pk, account.provider)
         result = SendResult(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
-    return _finish(message, result, account.provider, now)
+    return result, account.provider
 
 
-def _finish(message: Message, result: SendResult, provider: str, now=None) -> int:
-    now = now or timezone.now()
-    from_state = State.SENDING
+def _outcome(message: Message, result: SendResult, provider: str, now) -> dict:
+    """The row's fields after a send: sent; queued again after the backoff; or failed."""
+    fields = {"state": State.FAILED, "reason": result.error[:200], "next_attempt_at": None, "provider": provider,
+              "sent_at": None, "provider_message_id": ""}  # fmt: skip
     if result.ok:
-        fields = {"state": State.SENT, "sent_at": now, "reason": "", "next_attempt_at": None,
-                  "provider": provider, "provider_message_id": result.provider_message_id[:100]}  # fmt: skip
-    elif result.retryable and message.attempts < store_settings_cached(message.store).max_attempts:
-        fields = {"state": State.QUEUED, "reason": result.error[:200], "provider": provider,
-                  "next_attempt_at": now + RETRY_BASE * (2 ** max(message.attempts - 1, 0))}  # fmt: skip
-    else:
-        fields = {"state": State.FAILED, "reason": result.error[:200], "next_attempt_at": None, "provider": provider}
+        fields.update(state=State.SENT, sent_at=now, reason="", provider_message_id=result.provider_message_id[:100])
+    elif result.retryable and message.attempts < store_settings_cached(message.store_id).max_attempts:
+        fields.update(state=State.QUEUED, next_attempt_at=now + RETRY_BASE * (2 ** max(message.attempts - 1, 0)))
+    return fields
+
+
+def _record(outcomes, now=None) -> int:
+    """Write the outcomes of a batch in one transaction, in a few set-based statements:
+    the rows still "sending" (a row re-claimed after its lease ran out is written by
+    whichever worker finishes first; the provider suppressed the copy) get one event
+    each, whose note carries the provider's id or the error, and one UPDATE per kind
+    of outcome sets their state and copies that note onto them."""
+    now = now or timezone.now()
+    rows, groups = [], defaultdict(list)
     with transaction.atomic():
-        # Only the worker holding the row writes its outcome (a row re-claimed after its
-        # lease ran out is written by whichever finishes; the provider suppresses the copy).
-        updated = Message.objects.filter(pk=message.pk, state=State.SENDING).update(updated_at=now, **fields)
-        if not updated:
+        still = set(
+            Message.objects.select_for_update()
+            .filter(pk__in=[m.pk for m, _r, _p in outcomes], state=State.SENDING)
+            .values_list("pk", flat=True)
+        )
+        for message, result, provider in outcomes:
+            if message.pk not in still:
+                continue
+            fields = _outcome(message, result, provider, now)
+            for name, value in fields.items():
+                setattr(message, name, value)
+            rows.append((message, result))
+            groups[(fields["state"], provider, fields["next_attempt_at"], fields["sent_at"])].append(message.pk)
+        if not rows:
             return 0
-        for name, value in fields.items():
-            setattr(message, name, value)
-        _event(message, from_state, result.error or result.provider_message_id, at=now).save()
-        if message.state == State.FAILED:
-            _raise_staff_task(message)
-    return int(result.ok)
+        events = MessageEvent.objects.bulk_create(
+            _event(message, State.SENDING, result.error or result.provider_message_id, at=now)
+            for message, result in rows
+        )
+        first = min(event.pk for event in events)
+        for (state, provider, next_attempt_at, sent_at), pks in groups.items():
+            note = Subquery(
+                MessageEvent.objects.filter(message=OuterRef("pk"), pk__gte=first).order_by("-pk").values("note")[:1]
+            )
+            values = {"state": state, "provider": provider, "next_attempt_at": next_attempt_at, "sent_at": sent_at}
+            if state == State.SENT:
+                values.update(provider_message_id=Substr(note, 1, 100), reason="")
+            else:
+                values.update(reason=note, provider_message_id="")
+            Message.objects.filter(pk__in=pks).update(updated_at=now, **values)
+        for message, _result in rows:
+            if message.state == State.FAILED:
+                _raise_staff_task(message)
+    return sum(1 for _m, result in rows if result.ok)
 
 
 _settings_cache: dict = {}
 
 
-def store_settings_cached(store) -> StoreMessagingSettings:
-    # Read per batch of sends; the cache is cleared by messages_send_due.
-    if store.pk not in _settings_cache:
-        _settings_cache[store.pk] = store_settings(store)
-    return _settings_cache[store.pk]
+def store_settings_cached(store_id: int) -> StoreMessagingSettings:
+    # Read once per run of the sender; the cache is cleared by messages_send_due.
+    if store_id not in _settings_cache:
+        row = StoreMessagingSettings.objects.filter(store_id=store_id).first()
+        _settings_cache[store_id] = row or StoreMessagingSettings(store_id=store_id)
+    return _settings_cache[store_id]
 
 
 def _raise_staff_task(message: Message) -> None:

@@ -5,13 +5,14 @@ the event), against the floor of the same HTTP calls made directly.
 The provider is a local fake on 127.0.0.1 (keep-alive HTTP/1.1, JSON, it
 answers an id per idempotency key), so the ratio is what the outbox costs on
 top of the calls themselves: the claim with its lease, the state and event
-rows, one commit per message (docs/DOMAIN.md §15.1). Each repetition sends a
+rows, recorded per claimed batch (docs/DOMAIN.md §15.1). Each repetition sends a
 batch of its own, prepared before timing and due at its own (past) time, so no
 repetition sees another's rows or the rest of the data's messages."""
 
 import http.client
 import itertools
 import json
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,8 @@ class BenchHttpAdapter(ProviderAdapter):
 
 
 def _size(ctx: Context) -> int:
-    return 200 if ctx.scale == "tiny" else 10_000
+    # BENCH_MESSAGES overrides (e.g. the full 10,000 on the tiny dataset).
+    return int(os.environ.get("BENCH_MESSAGES") or (200 if ctx.scale == "tiny" else 10_000))
 
 
 @operation("write.messages_send_10k", goal=WRITE, kind="write")

@@ -87,7 +87,7 @@ def test_a_filter_sets_dates_are_pickers_too(staff):
 MODEL_FORMS_WITH_DATES = {
     cls.__qualname__ for cls in _project_forms() if issubclass(cls, forms.ModelForm) and _temporal_fields(cls)
 }
-ROUND_TRIPPED = {"CustomerForm", "VehicleForm", "StoreForm", "TierRuleForm"}
+ROUND_TRIPPED = {"CustomerForm", "VehicleForm", "StoreForm", "TierRuleForm", "SettingsForm"}
 
 
 def test_every_model_form_with_dates_has_a_round_trip_test_below():
@@ -178,3 +178,15 @@ def test_saving_a_tier_rule_untouched_in_chinese_keeps_its_benefits_date(staff, 
 
     assert _fields(rule, names) == before
     assert before["benefits_valid_until"] == date(2027, 12, 31)
+
+
+def test_saving_the_messaging_settings_untouched_in_chinese_keeps_the_quiet_hours(staff, store, client_for):
+    from aftercare.messaging.models import StoreMessagingSettings
+
+    row = StoreMessagingSettings.objects.create(store=store, quiet_start=time(21, 30), quiet_end=time(7, 45))
+    names = ["quiet_start", "quiet_end", "fallback_channels", "marketing_cap", "max_attempts"]
+    before = _fields(row, names)
+
+    _saved_untouched(client_for(staff["admin"]), reverse("messaging:settings") + f"?store={store.pk}", "marketing_cap")
+
+    assert _fields(row, names) == before and before["quiet_start"] == time(21, 30)

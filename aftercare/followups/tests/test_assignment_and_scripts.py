@@ -12,9 +12,8 @@ from aftercare.accounts.roles import Role
 from aftercare.followups import selectors, services
 from aftercare.followups.choices import Kind, TaskStatus
 from aftercare.followups.models import FollowUpScript, FollowUpTask
-from aftercare.tests.factories import CustomerFactory
 
-from .conftest import aware
+from .conftest import aware, callable_customer
 
 
 def _names(staff, **roles):
@@ -49,7 +48,7 @@ def test_a_later_repair_goes_to_the_orders_advisor_seven_days_after(delivered, s
 
 
 def test_churn_calls_go_to_the_customer_specialists(store, staff):
-    CustomerFactory(store=store, last_visit_at=aware(2025, 11, 20, 10, 0))
+    callable_customer(store=store, last_visit_at=aware(2025, 11, 20, 10, 0))
 
     with time_machine.travel(aware(2026, 3, 2, 6, 0), tick=False):
         assert services.followups_generate_churn(store=store) == 1

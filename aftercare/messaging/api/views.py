@@ -76,9 +76,15 @@ class MessageCancelView(APIView):
         return Response(s.MessageSerializer(message, context={"request": request}).data)
 
 
+# Adapters see the body and the headers only; the query string (a push's token, WeChat's
+# signature, timestamp and nonce) travels as this header (messaging.providers.callbacks).
+QUERY_HEADER = "X-Aftercare-Query"
+
+
 def _webhook(record, request: HttpRequest, provider: str) -> HttpResponse:
+    headers = {**request.headers, QUERY_HEADER: request.META.get("QUERY_STRING", "")}
     try:
-        count = record(provider=provider, body=request.body, headers=request.headers)
+        count = record(provider=provider, body=request.body, headers=headers)
     except SignatureInvalid:
         return JsonResponse({"detail": "signature invalid"}, status=403)
     except (ProviderError, DjangoValidationError, ValueError):
