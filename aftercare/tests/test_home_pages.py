@@ -27,9 +27,10 @@ EXPECTED = {
     "foreman": {"workshop.dispatch", "workshop.rework", "service.quality_check", "service.in_progress"},
     "technician": {"workshop.my_jobs"},
     "cashier": {"billing.ready", "billing.unpaid", "billing.payments"},
-    "customer_care": {"followups.now", "followups.upcoming", "followups.problems"},
+    "customer_care": {"followups.now", "followups.upcoming", "followups.problems", "messaging.failed"},
     "service_manager": {
         "complaints.open", "followups.escalated", "service.late", "followups.now", "followups.problems",
+        "messaging.failed",
     },
     "parts_clerk": {"service.in_progress", "parts.to_issue", "parts.back_orders", "parts.reorder"},
     "vic_specialist": {"followups.now"},
