@@ -18,6 +18,12 @@ class FollowupsConfig(AppConfig):
             from aftercare.surveys.signals import survey_answered
 
             survey_answered.connect(receivers.on_survey_answered, dispatch_uid="followups_survey")
+        from aftercare.messaging.services import register_call_handler
+
+        from .services import message_call
+
+        # The door's "call" channel: a message passed on by phone is a follow-up task.
+        register_call_handler(message_call)
         from .home import register_cards
 
         # The home page's cards of the work this app owns (docs/DOMAIN.md §22).

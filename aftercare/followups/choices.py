@@ -11,6 +11,8 @@ class Kind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint follow-up")
     CHURN = "churn", _("Churn warning")
     HOLIDAY = "holiday", _("Holiday care")
+    # A message the door sends by phone, or a service notice no channel could carry (docs/DOMAIN.md §15.1).
+    MESSAGE = "message", _("Message to pass on by phone")
 
 
 class TaskStatus(models.TextChoices):

@@ -596,3 +596,15 @@ def followup_script_save(*, actor, store: Store, kind: str, text: str) -> None:
     with transaction.atomic():
         script, _created = FollowUpScript.objects.update_or_create(store=store, kind=kind, defaults={"text": text})
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=script, store=store, changes={"text": ["", "…"]})
+
+
+def message_call(message) -> FollowUpTask:
+    """The messaging door's call channel (registered in apps.ready): a message that
+    goes by phone, or a service notice no channel could carry, becomes a call for
+    customer care due within the hour, once per message (docs/DOMAIN.md §15.1)."""
+    now = timezone.now()
+    return followup_create(
+        store=message.store, customer=message.customer, vehicle=message.vehicle, kind=Kind.MESSAGE,
+        source_key=f"message:{message.pk}", owner_role=Role.CUSTOMER_CARE, due_at=now + timedelta(hours=1),
+        note=message.text[:500],
+    )  # fmt: skip

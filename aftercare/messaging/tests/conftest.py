@@ -43,3 +43,13 @@ def customer(store):
 @pytest.fixture
 def vehicle(customer):
     return VehicleFactory(owner=customer, plate="粤A12345")
+
+
+@pytest.fixture(autouse=True)
+def _call_handler_restored():
+    """Tests that register their own call handler leave followups' one in place after them."""
+    from aftercare.messaging.services import call_handler, register_call_handler
+
+    registered = call_handler()
+    yield
+    register_call_handler(registered)

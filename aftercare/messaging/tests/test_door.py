@@ -204,3 +204,22 @@ def test_a_committed_message_is_sent_after_commit(store, customer, recording, dj
     message.refresh_from_db()
     assert message.state == "sent"
     assert [m.to for m in recording.sent] == ["13800138000"]
+
+
+@time_machine.travel(DAY)
+def test_a_message_by_phone_becomes_a_call_for_customer_care_with_its_text(store, customer, vehicle):
+    from aftercare.followups.models import FollowUpTask
+
+    message = send(store, customer, vehicle=vehicle, channel="phone")
+    messages_send_due()
+    messages_send_due()
+
+    message.refresh_from_db()
+    task = FollowUpTask.objects.get()
+    assert message.state == "sent" and message.provider_message_id == str(task.pk)
+    assert (task.kind, task.owner_role, task.vehicle_id, task.note) == (
+        "message",
+        "customer_care",
+        vehicle.pk,
+        message.text,
+    )
