@@ -41,6 +41,8 @@ NAV_ITEMS = [
     NavItem(_("Card liabilities"), "loyalty:liabilities", (Perm.REPORT_VIEW,), "wallet2"),
     NavItem(_("Card rules"), "loyalty:rules", (Perm.DISCOUNT_APPROVE,), "sliders"),
     NavItem(_("Retention rules"), "crm:rules", (Perm.CAMPAIGN_MANAGE,), "heart"),
+    NavItem(_("Segments"), "crm:segments", (Perm.CAMPAIGN_MANAGE,), "funnel"),
+    NavItem(_("Campaigns"), "crm:campaigns", (Perm.CAMPAIGN_MANAGE,), "megaphone"),
     NavItem(_("Solicitation"), "crm:solicitation", (Perm.FOLLOWUP_WORK,), "calendar-check"),
     NavItem(_("Stores"), "accounts:store_list", (Perm.STORE_VIEW,), "shop"),
     NavItem(_("Users"), "accounts:user_list", (Perm.USER_MANAGE,), "people"),
