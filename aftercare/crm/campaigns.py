@@ -83,7 +83,8 @@ def campaign_invite(*, actor, campaign: Campaign, now=None) -> int:
                 for template in offers:
                     coupon = coupon_issue(
                         actor=None, template=template, customer=customer, via=IssuedVia.CAMPAIGN,
-                        source=f"campaign:{campaign.pk}", idempotency_key=f"{key}:{template.pk}", valid_from=timezone.localdate(now),
+                        source=f"campaign:{campaign.pk}", idempotency_key=f"{key}:{template.pk}",
+                        valid_from=timezone.localdate(now),
                     )  # fmt: skip
                     invitation.coupon = invitation.coupon or coupon
                     codes.append(coupon.code)
@@ -150,7 +151,7 @@ def campaign_attribute(*, campaign: Campaign) -> int:
                 rule=rule,
                 revenue=order["total"] or Decimal("0"),
                 new_customer=not order["returning"],
-            )  # fmt: skip
+            )
         )
     CampaignAttribution.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

@@ -11,23 +11,30 @@ from django.views.decorators.http import require_POST
 from aftercare.appointments.models import Appointment
 from aftercare.core.dates import iso_day
 from aftercare.core.exports import FORMATS, export_response
-from aftercare.core.models import Store
 from aftercare.core.masking import mask_name, mask_phone
-from aftercare.core.permissions import require
-from aftercare.core.permissions import Perm
+from aftercare.core.models import Store
+from aftercare.core.permissions import Perm, require
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
 
+from . import campaigns as campaign_service
 from . import services
 from . import solicitation as solicitation_service
 from .choices import Trigger
-from . import campaigns as campaign_service
 from .filters import clean_filters, segment_filter, segment_members
 from .forms import CampaignForm, OutcomeForm, SegmentNameForm
 from .mileage import project, vehicle_readings
-from .models import Campaign, CampaignAttribution, CampaignInvitation, CrmSettings, Firing, RetentionRule, Segment
-from .models import SolicitationEntry
+from .models import (
+    Campaign,
+    CampaignAttribution,
+    CampaignInvitation,
+    CrmSettings,
+    Firing,
+    RetentionRule,
+    Segment,
+    SolicitationEntry,
+)
 from .rules import rules_ensure
 from .solicitation import missed_reasons
 
