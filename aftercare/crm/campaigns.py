@@ -56,7 +56,7 @@ def template_code_ensure(store) -> None:
 
 
 def campaign_invite(*, actor, campaign: Campaign, now=None) -> int:
-    """Invite every member of the target segment once (docs/DOMAIN.md §19.2): one
+    """Invite every member of the target segment once (docs/DOMAIN.md §19.1): one
     marketing message through the door per customer (key campaign+customer), and the
     campaign's coupons through loyalty (key campaign+customer+offer) only for a customer
     the door would contact; the door records a refused message as cancelled. Answers
@@ -107,7 +107,7 @@ def campaign_invite(*, actor, campaign: Campaign, now=None) -> int:
 
 
 def campaign_attribute(*, campaign: Campaign) -> int:
-    """Attribute the invited customers' repair orders to the campaign (docs/DOMAIN.md §19.3),
+    """Attribute the invited customers' repair orders to the campaign (docs/DOMAIN.md §19.1),
     first matching rule wins: a campaign coupon used on the order (any time after the
     invitation); an appointment booked after the invitation that became the order; a
     visit inside the window. Set-based: one read of the candidate orders with the rule
@@ -169,7 +169,7 @@ class Line:
 
 
 def campaign_results(campaign: Campaign) -> dict:
-    """The result against each target with the cost per arrival (docs/DOMAIN.md §19.4), in three queries."""
+    """The result against each target with the cost per arrival (docs/DOMAIN.md §19.1), in three queries."""
     totals = CampaignAttribution.objects.filter(campaign=campaign).aggregate(
         arrivals=Count("pk"), new=Count("pk", filter=Q(new_customer=True)), revenue=Sum("revenue"),
         coupon=Count("pk", filter=Q(rule=AttributionRule.COUPON)),
