@@ -311,7 +311,7 @@ class Campaign(models.Model):
         _("target revenue"), max_digits=14, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
     )
     target_satisfaction = models.DecimalField(
-        _("target satisfaction"), max_digits=3, decimal_places=1, default=ZERO,
+        _("target satisfaction"), max_digits=3, decimal_places=1, default=Decimal("0.0"),
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("5.0"))],
     )  # fmt: skip
     invited_at = models.DateTimeField(_("invitations sent"), null=True, blank=True)
