@@ -44,6 +44,8 @@ NAV_ITEMS = [
     NavItem(_("Card liabilities"), "loyalty:liabilities", (Perm.REPORT_VIEW,), "wallet2"),
     NavItem(_("Card rules"), "loyalty:rules", (Perm.DISCOUNT_APPROVE,), "sliders"),
     NavItem(_("Retention rules"), "crm:rules", (Perm.CAMPAIGN_MANAGE,), "heart"),
+    NavItem(_("Segments"), "crm:segments", (Perm.CAMPAIGN_MANAGE,), "funnel"),
+    NavItem(_("Campaigns"), "crm:campaigns", (Perm.CAMPAIGN_MANAGE,), "megaphone"),
     NavItem(_("Solicitation"), "crm:solicitation", (Perm.FOLLOWUP_WORK,), "calendar-check"),
     NavItem(_("Rights desk"), "privacy:requests", (Perm.PRIVACY_REQUEST,), "shield-lock"),
     NavItem(_("Access log"), "privacy:access", (Perm.PRIVACY_MANAGE,), "eye"),

@@ -65,3 +65,21 @@ class DeclineReason(models.TextChoices):
 
 # A vehicle these outcomes name is no longer the store's to solicit: it is archived.
 ARCHIVING_OUTCOMES = (Outcome.SCRAPPED, Outcome.MOVED, Outcome.SOLD)
+
+
+class CampaignKind(models.TextChoices):
+    SPRING_WEEK = "spring_week", _("Spring Service Week")
+    AUTUMN_WEEK = "autumn_week", _("Autumn Service Week")
+    ANNIVERSARY = "anniversary", _("Store anniversary")
+    SUMMER_AC = "summer_ac", _("Summer A/C check")
+    WINTER_BATTERY = "winter_battery", _("Winter battery check")
+    CLASS_WEEK = "class_week", _("Class week")
+    OTHER = "other", _("Other campaign")
+
+
+class AttributionRule(models.TextChoices):
+    """The rules that attribute a repair order to a campaign, first match wins (docs/DOMAIN.md §19)."""
+
+    COUPON = "coupon", _("Campaign coupon used")
+    APPOINTMENT = "appointment", _("Appointment booked after the invitation")
+    VISIT = "visit", _("Visit inside the window by an invited customer")

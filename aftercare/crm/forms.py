@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.core.forms import StyledForm
+from aftercare.core.forms import StyledForm, StyledFormMixin
+from aftercare.loyalty.models import CouponTemplate
 
 from .choices import DeclineReason, Outcome
+from .models import Campaign, Segment
 
 
 class OutcomeForm(StyledForm):
@@ -13,3 +15,33 @@ class OutcomeForm(StyledForm):
     reason = forms.ChoiceField(label=_("reason"), choices=[("", "—"), *DeclineReason.choices], required=False)
     appointment = forms.IntegerField(label=_("appointment"), required=False, min_value=1)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class SegmentNameForm(StyledForm):
+    """The name a manager saves a segment's filter under (docs/DOMAIN.md §11.6)."""
+
+    name = forms.CharField(label=_("Segment name"), max_length=100)
+
+
+class CampaignForm(StyledFormMixin, forms.ModelForm):
+    """A campaign of one store (docs/DOMAIN.md §19.1): segments and offers of that store and group."""
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "kind", "starts_on", "ends_on", "segment", "offers", "budget", "actual_cost",
+            "target_arrivals", "target_new_customers", "target_revenue", "target_satisfaction",
+        ]  # fmt: skip
+        widgets = {"offers": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.store = store
+        self.fields["segment"].queryset = Segment.objects.filter(store=store)
+        self.fields["offers"].queryset = CouponTemplate.objects.filter(group_id=store.group_id, active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The window ends before it starts."))
+        return data

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.core.models import Store
 from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
+from aftercare.loyalty.models import Coupon, CouponTemplate
+from aftercare.service.models import RepairOrder
 
-from .choices import DeclineReason, Dimension, FiringState, Outcome, Stage, Tier, Trigger
+from .choices import AttributionRule, CampaignKind, DeclineReason, Dimension, FiringState, Outcome, Stage, Tier, Trigger
 
 ZERO = Decimal("0.00")
 
@@ -258,3 +260,116 @@ class SolicitationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.vehicle_id}"
+
+
+class Segment(models.Model):
+    """A saved customer filter of a store (docs/DOMAIN.md §11.6): the query string of
+    `crm.filters.SegmentFilterSet`, evaluated live by the page, the count, the API and campaigns."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    name = models.CharField(_("name"), max_length=100)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="crm_segment_name_unique_per_store")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A campaign of a store (docs/DOMAIN.md §19): its window, target segment, coupon
+    offers, budget and actual costs, and its targets."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=CampaignKind.choices, default=CampaignKind.OTHER)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("target segment")
+    )
+    offers = models.ManyToManyField(CouponTemplate, blank=True, related_name="+", verbose_name=_("coupon offers"))
+    budget = models.DecimalField(
+        _("budget"), max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    actual_cost = models.DecimalField(
+        _("actual costs"), max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    target_arrivals = models.PositiveIntegerField(_("target arrivals"), default=0)
+    target_new_customers = models.PositiveIntegerField(_("target new customers"), default=0)
+    target_revenue = models.DecimalField(
+        _("target revenue"), max_digits=14, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    target_satisfaction = models.DecimalField(
+        _("target satisfaction"), max_digits=3, decimal_places=1, default=Decimal("0.0"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("5.0"))],
+    )  # fmt: skip
+    invited_at = models.DateTimeField(_("invitations sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="crm_campaign_window")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignInvitation(models.Model):
+    """One customer invited to a campaign: the message through the door and the coupon
+    issued (docs/DOMAIN.md §19). Unique per campaign and customer: a second send adds nobody twice."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    message_ref = models.CharField(_("message"), max_length=40, blank=True)
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("coupon")
+    )
+
+    class Meta:
+        verbose_name = _("campaign invitation")
+        verbose_name_plural = _("campaign invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], name="crm_invitation_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.customer_id}"
+
+
+class CampaignAttribution(models.Model):
+    """A repair order counted for a campaign, and which rule won (docs/DOMAIN.md §19)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attributions")
+    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(_("attributed by"), max_length=12, choices=AttributionRule.choices)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=ZERO)
+    new_customer = models.BooleanField(_("new customer"), default=False)
+
+    class Meta:
+        verbose_name = _("campaign attribution")
+        verbose_name_plural = _("campaign attributions")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "repair_order"], name="crm_attribution_once_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.repair_order_id}:{self.rule}"

@@ -11,4 +11,11 @@ urlpatterns = [
     path("vehicles/<int:pk>/forecast/", views.vehicle_forecast, name="vehicle_forecast"),
     path("solicitation/", views.solicitation, name="solicitation"),
     path("solicitation/<int:pk>/outcome/", views.solicitation_outcome, name="solicitation_outcome"),
+    path("segments/", views.segments, name="segments"),
+    path("segments/<int:pk>/", views.segment, name="segment"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", views.campaign, name="campaign"),
+    path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),
+    path("campaigns/<int:pk>/attribute/", views.campaign_attribute, name="campaign_attribute"),
 ]

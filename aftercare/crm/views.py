@@ -10,17 +10,31 @@ from django.views.decorators.http import require_POST
 
 from aftercare.appointments.models import Appointment
 from aftercare.core.dates import iso_day
-from aftercare.core.permissions import Perm
+from aftercare.core.exports import FORMATS, export_response
+from aftercare.core.masking import mask_name, mask_phone
+from aftercare.core.models import Store
+from aftercare.core.permissions import Perm, require
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
 
+from . import campaigns as campaign_service
 from . import services
 from . import solicitation as solicitation_service
 from .choices import Trigger
-from .forms import OutcomeForm
+from .filters import clean_filters, segment_filter, segment_members
+from .forms import CampaignForm, OutcomeForm, SegmentNameForm
 from .mileage import project, vehicle_readings
-from .models import CrmSettings, Firing, RetentionRule, SolicitationEntry
+from .models import (
+    Campaign,
+    CampaignAttribution,
+    CampaignInvitation,
+    CrmSettings,
+    Firing,
+    RetentionRule,
+    Segment,
+    SolicitationEntry,
+)
 from .rules import rules_ensure
 from .solicitation import missed_reasons
 
@@ -110,3 +124,122 @@ def solicitation_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     if not outcome.ok:
         flash_form_errors(request, form)
     return redirect(f"{reverse('crm:solicitation')}?month={entry.month:%Y-%m-%d}")
+
+
+# --- saved segments and campaigns (docs/DOMAIN.md §11.6, §19) ---------------------------------------
+
+
+def _manager_store(request):
+    """The store a manager builds segments and campaigns for: the current one if theirs, else their first."""
+    stores = request.user.store_ids(Perm.CAMPAIGN_MANAGE)
+    current = getattr(request, "store", None)
+    if current is not None and current.pk in stores:
+        return current
+    return Store.objects.filter(pk__in=stores).order_by("pk").first()
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def segments(request: HttpRequest) -> HttpResponse:
+    """The saved segments, and the builder: the filter on screen with its live count; POST saves it."""
+    store = _manager_store(request)
+    draft = Segment(store=store)
+    data = request.POST if request.method == "POST" else request.GET
+    flt = segment_filter(draft, data)
+    name_form = SegmentNameForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        outcome = post_form(
+            request, name_form,
+            lambda d: campaign_service.segment_save(
+                actor=request.user, store=store, name=d["name"], filters=clean_filters(request.POST)
+            ),
+            success=_("Segment saved."),
+        )  # fmt: skip
+        if outcome.ok and flt.is_valid():
+            return redirect("crm:segment", pk=outcome.result.pk)
+        flash_form_errors(request, name_form)
+    count = flt.qs.count() if flt.is_valid() and clean_filters(data) else None
+    rows = Segment.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
+    context = {"segments": rows, "filter": flt, "name_form": name_form, "count": count}
+    return render(request, "crm/segments.html", context)
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def segment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A segment's live count (one COUNT), members by page, and the masked export."""
+    seg = get_object_or_404(Segment.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+    members = segment_members(seg).select_related("crm_profile").order_by("pk")
+    fmt = request.GET.get("export")
+    if fmt in FORMATS:
+        require(request.user, Perm.DATA_EXPORT, seg.store)
+        headers = [_("Customer number"), _("Name"), _("Mobile"), _("Lifecycle stage"), _("Value tier"),
+                   _("ABC class"), _("Last visit")]  # fmt: skip
+        rows = (
+            (c.number, mask_name(c.name), mask_phone(c.mobile), c.crm_profile.get_stage_display()
+             if hasattr(c, "crm_profile") else "", c.crm_profile.get_tier_display() if hasattr(c, "crm_profile")
+             else "", c.abc_class, c.last_visit_at)
+            for c in members.iterator(chunk_size=1000)
+        )  # fmt: skip
+        return export_response(fmt, f"segment-{seg.pk}", headers, rows)
+    context = {"segment": seg, "count": members.count(), "page": lazy_page(request, members)}
+    return render(request, "crm/segment.html", context)
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaigns(request: HttpRequest) -> HttpResponse:
+    rows = Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store", "segment")
+    return render(request, "crm/campaigns.html", {"campaigns": rows, "today": timezone.localdate()})
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    store = _manager_store(request)
+    form = CampaignForm(request.POST or None, store=store)
+    if request.method == "POST":
+
+        def create(data):
+            require(request.user, Perm.CAMPAIGN_MANAGE, store)
+            return form.save()
+
+        outcome = post_form(request, form, create, success=_("Campaign created."))
+        if outcome.ok:
+            return redirect("crm:campaign", pk=outcome.result.pk)
+    return render(request, "crm/campaign_form.html", {"form": form})
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign and its result against each target, with who was invited and what was attributed."""
+    item = get_object_or_404(
+        Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store", "segment"), pk=pk
+    )
+    invitations = CampaignInvitation.objects.filter(campaign=item).select_related("customer", "coupon").order_by("pk")
+    attributions = (
+        CampaignAttribution.objects.filter(campaign=item).select_related("customer", "repair_order").order_by("pk")
+    )
+    context = {
+        "campaign": item, "results": campaign_service.campaign_results(item), "offers": item.offers.all(),
+        "page": lazy_page(request, invitations), "attributions": attributions[:100],
+    }  # fmt: skip
+    return render(request, "crm/campaign.html", context)
+
+
+@require_POST
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+    run_action(
+        request, lambda: campaign_service.campaign_invite(actor=request.user, campaign=item),
+        success=lambda n: _("%(count)s invitations queued.") % {"count": n},
+    )  # fmt: skip
+    return redirect("crm:campaign", pk=pk)
+
+
+@require_POST
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign_attribute(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+    run_action(
+        request, lambda: campaign_service.campaign_attribute(campaign=item),
+        success=lambda n: _("%(count)s repair orders attributed.") % {"count": n},
+    )  # fmt: skip
+    return redirect("crm:campaign", pk=pk)

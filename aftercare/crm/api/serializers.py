@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from ..models import CustomerProfile, Firing, RetentionRule, VehicleForecast
+from aftercare.core.masking import mask_name, mask_phone
+
+from ..models import Campaign, CustomerProfile, Firing, RetentionRule, Segment, VehicleForecast
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -38,3 +40,56 @@ class ForecastSerializer(serializers.ModelSerializer):
     class Meta:
         model = VehicleForecast
         fields = ["vehicle", "km_per_day", "basis", "readings", "due_km", "calendar_on", "projected_on", "due_on"]
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Segment
+        fields = ["id", "store", "name", "filters", "created_at"]
+
+
+class SegmentCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class MemberSerializer(serializers.Serializer):
+    """A segment member, masked (docs/DOMAIN.md §11.6): the API is an export too."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
+    abc_class = serializers.CharField()
+    last_visit_at = serializers.DateTimeField(allow_null=True)
+
+    def get_name(self, obj) -> str:
+        return mask_name(obj.name)
+
+    def get_mobile(self, obj) -> str:
+        return mask_phone(obj.mobile)
+
+
+class ResultLineSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    reached = serializers.BooleanField()
+
+
+class CampaignResultsSerializer(serializers.Serializer):
+    lines = ResultLineSerializer(many=True)
+    by_rule = serializers.DictField(child=serializers.IntegerField())
+    invited = serializers.IntegerField()
+    coupons = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    cost_per_arrival = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    budget_left = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "store", "name", "kind", "starts_on", "ends_on", "segment", "offers", "budget", "actual_cost",
+            "target_arrivals", "target_new_customers", "target_revenue", "target_satisfaction", "invited_at",
+        ]  # fmt: skip

@@ -8,7 +8,9 @@ from rest_framework.views import APIView
 from aftercare.core.api.permissions import require
 from aftercare.core.permissions import Perm
 
-from ..models import CustomerProfile, Firing, RetentionRule, VehicleForecast
+from ..campaigns import campaign_results
+from ..filters import segment_members
+from ..models import Campaign, CustomerProfile, Firing, RetentionRule, Segment, VehicleForecast
 from . import serializers as s
 
 LIST_LIMIT = 200
@@ -53,3 +55,56 @@ class ForecastView(APIView):
     def get(self, request, pk: int):
         forecast = get_object_or_404(VehicleForecast.objects.for_user(request.user, Perm.CUSTOMER_VIEW), pk=pk)
         return Response(s.ForecastSerializer(forecast).data)
+
+
+class SegmentsView(APIView):
+    permission_classes = [require(Perm.CAMPAIGN_MANAGE)]
+
+    @extend_schema(responses=s.SegmentSerializer(many=True))
+    def get(self, request):
+        rows = Segment.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).order_by("store_id", "name", "pk")
+        return Response(s.SegmentSerializer(rows[:LIST_LIMIT], many=True).data)
+
+
+class SegmentCountView(APIView):
+    """The live count of a saved segment: one COUNT query (docs/DOMAIN.md §11.6)."""
+
+    permission_classes = [require(Perm.CAMPAIGN_MANAGE)]
+
+    @extend_schema(responses=s.SegmentCountSerializer)
+    def get(self, request, pk: int):
+        segment = get_object_or_404(Segment.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+        return Response({"count": segment_members(segment).count()})
+
+
+class SegmentMembersView(APIView):
+    """A page of a segment's members, masked; `?after=<id>` continues after the last one."""
+
+    permission_classes = [require(Perm.CAMPAIGN_MANAGE)]
+
+    @extend_schema(parameters=[OpenApiParameter("after", int, required=False)], responses=s.MemberSerializer(many=True))
+    def get(self, request, pk: int):
+        segment = get_object_or_404(Segment.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+        rows = segment_members(segment).order_by("pk")
+        after = request.query_params.get("after", "")
+        if after.isdigit():
+            rows = rows.filter(pk__gt=int(after))
+        return Response(s.MemberSerializer(rows[:LIST_LIMIT], many=True).data)
+
+
+class CampaignsView(APIView):
+    permission_classes = [require(Perm.CAMPAIGN_MANAGE)]
+
+    @extend_schema(responses=s.CampaignSerializer(many=True))
+    def get(self, request):
+        rows = Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).prefetch_related("offers")
+        return Response(s.CampaignSerializer(rows[:LIST_LIMIT], many=True).data)
+
+
+class CampaignResultsView(APIView):
+    permission_classes = [require(Perm.CAMPAIGN_MANAGE)]
+
+    @extend_schema(responses=s.CampaignResultsSerializer)
+    def get(self, request, pk: int):
+        campaign = get_object_or_404(Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+        return Response(s.CampaignResultsSerializer(campaign_results(campaign)).data)
