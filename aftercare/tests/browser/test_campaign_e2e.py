@@ -11,6 +11,7 @@ from aftercare.loyalty.choices import CouponKind
 from aftercare.loyalty.models import CouponTemplate
 from aftercare.messaging.models import Message
 from aftercare.tests.factories import CustomerFactory
+from aftercare.tests.otp import browser_second_factor
 
 from .test_login_e2e import SCREENSHOTS
 
@@ -31,6 +32,7 @@ def test_a_manager_builds_a_segment_creates_a_campaign_with_a_coupon_and_sees_in
     page.fill("#id_username", "service_manager")
     page.fill("#id_password", "Secret-pass-2026")
     page.click("button[type=submit]")
+    browser_second_factor(page, staff["service_manager"])
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto(f"{live_server.url}/crm/segments/")
