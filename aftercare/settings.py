@@ -347,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "aftercare.warranty.choices.ClaimStatus",
         "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
         "CoverageEnum": "aftercare.warranty.choices.Coverage",
+        "MessageChannelEnum": "aftercare.messaging.choices.Channel",
     },
 }
 
