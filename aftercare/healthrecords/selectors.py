@@ -27,7 +27,12 @@ def records_for_vehicle(vehicle):
     """The vehicle's health records, newest first: what the customer's vehicle
     history shows (the portal reads it for a vehicle it has already scoped to
     its customer; no user scoping here)."""
-    return HealthRecord.objects.filter(vehicle=vehicle).order_by("-settle_date", "-id")
+    return records_for_vehicles([vehicle])
+
+
+def records_for_vehicles(vehicles):
+    """The health records of several vehicles, newest first, in one query."""
+    return HealthRecord.objects.filter(vehicle__in=vehicles).order_by("-settle_date", "-id")
 
 
 # The export's columns: the 13 elements in the order of the national interface (docs/DOMAIN.md §23.3),

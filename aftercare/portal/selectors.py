@@ -51,12 +51,19 @@ def order_for_approval(link: PortalLink) -> dict:
 
 
 def customer_history(link: PortalLink) -> dict:
-    """The customer's vehicles with the next service due, past orders with their lines,
-    and the member card's balances and ledger (loyalty's own selector)."""
+    """The customer's vehicles with the next service due and each one's electronic
+    health records (the same snapshot the store uploads, docs/DOMAIN.md §23), past
+    orders with their lines, and the member card's balances and ledger (loyalty's own selector)."""
+    from aftercare.healthrecords.selectors import records_for_vehicles
     from aftercare.loyalty.selectors import customer_loyalty
 
     customer = link.customer
     vehicles = list(customer.vehicles.filter(is_active=True).order_by("plate"))
+    records: dict[int, list] = {}
+    for record in records_for_vehicles(vehicles):
+        records.setdefault(record.vehicle_id, []).append(record)
+    for vehicle in vehicles:
+        vehicle.health_records = records.get(vehicle.pk, [])
     orders = list(
         RepairOrder.objects.filter(customer=customer, store_id=link.store_id)
         .select_related("vehicle")

@@ -149,11 +149,7 @@ def link_open(token: str, *, now=None) -> PortalLink:
     now = now or timezone.now()
     if not token or len(token) > 100 or (len(token) < MIN_TOKEN_LENGTH and not settings.DEMO_MODE):
         raise LinkRefused("invalid")
-    link = (
-        PortalLink.objects.select_related("store", "customer")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
+    link = PortalLink.objects.select_related("store", "customer").filter(token_hash=token_hash(token)).first()
     if link is None:
         raise LinkRefused("invalid")
     if link.revoked_at is not None:

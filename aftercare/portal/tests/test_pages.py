@@ -84,3 +84,25 @@ def test_history_shows_vehicles_and_past_visits(client, staff, order):
     _link, token = services.link_issue(actor=staff["advisor"], customer=order.customer, purpose=Purpose.HISTORY)
     page = client.get(reverse("portal_public:open", args=[token])).content.decode()
     assert 'data-testid="portal-vehicle"' in page and order.vehicle.plate in page
+
+
+def test_history_shows_each_vehicles_electronic_health_record(client, staff, order):
+    from datetime import date
+
+    from aftercare.healthrecords.models import HealthRecord
+
+    HealthRecord.objects.create(
+        store=order.store, repair_order=order, vehicle=order.vehicle, company_name="广州天河广本4S店",
+        vin=order.vehicle.vin, plate=order.vehicle.plate, repair_date=date(2026, 11, 2), repair_mileage=15230,
+        settle_date=date(2026, 11, 3), settle_number=order.number, fault_description="更换机油",
+        repair_items=[{"name": "常规保养", "code": "M001", "hours": "1.0"}],
+        parts=[{"name": "机油滤清器", "code": "15400-RTA-003", "quantity": "1"}],
+    )  # fmt: skip
+    _link, token = services.link_issue(actor=staff["advisor"], customer=order.customer, purpose=Purpose.HISTORY)
+
+    page = client.get(reverse("portal_public:open", args=[token])).content.decode()
+
+    assert page.count('data-testid="portal-health-record"') == 1
+    assert all(
+        text in page for text in ("2026-11-03", order.number, "15230 km", "常规保养 (1.0 h)", "15400-RTA-003 × 1")
+    )
