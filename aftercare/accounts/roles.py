@@ -148,8 +148,8 @@ DEMO_LOGINS: tuple[tuple[str, Role], ...] = (
 # A second factor is required of the administrator, the service manager and every role that
 # holds a permission to take personal data out of the system in bulk. The set is derived from
 # the matrix above, so a role given such a permission later needs two factors at once.
-# (The rights desk's export permission joins this tuple when it lands.)
-PERSONAL_DATA_EXPORT_PERMS: tuple[str, ...] = (Perm.DATA_EXPORT,)
+# The rights desk prepares and downloads a customer's whole file (docs/DOMAIN.md §16.5).
+PERSONAL_DATA_EXPORT_PERMS: tuple[str, ...] = (Perm.DATA_EXPORT, Perm.PRIVACY_REQUEST)
 TWO_FACTOR_ROLES: frozenset[str] = frozenset(
     {R.ADMIN, R.SERVICE_MANAGER}
     | {role for role, perms in ROLE_PERMISSIONS.items() if perms & set(PERSONAL_DATA_EXPORT_PERMS)}
@@ -186,6 +186,8 @@ ROLE_FIELDS: dict[str, frozenset[str]] = {
     R.SERVICE_MANAGER: _ALL_CUSTOMER | {F.COMPLAINT_NOTES},
     R.VIC_SPECIALIST: _ALL_CUSTOMER,
     R.ADMIN: frozenset(),
+    # The carmaker's claim names the vehicle and its work, never the owner's private details.
+    R.WARRANTY_CLERK: frozenset({F.BASIC, F.VEHICLE}),
 }
 
 # model label -> {field name: field group}; a field not named here is not personal.

@@ -15,16 +15,16 @@ from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_f
 pytestmark = pytest.mark.django_db
 
 # x = sees. Columns: advisor, technician, foreman, parts clerk, cashier, customer care,
-# service manager, VIC specialist, admin.
+# service manager, VIC specialist, admin, warranty clerk.
 EXPECTED = """
-group            adv tec for par cas car mgr vic adm
-basic             x   x   x   x   x   x   x   x   .
-vehicle           x   x   x   x   x   x   x   x   .
-address           x   .   .   .   x   .   x   x   .
-birthday          x   .   .   .   .   x   x   x   .
-identity          x   .   .   .   x   .   x   x   .
-spend             x   .   .   .   x   .   x   x   .
-complaint_notes   .   .   .   .   .   .   x   .   .
+group            adv tec for par cas car mgr vic adm war
+basic             x   x   x   x   x   x   x   x   .   x
+vehicle           x   x   x   x   x   x   x   x   .   x
+address           x   .   .   .   x   .   x   x   .   .
+birthday          x   .   .   .   .   x   x   x   .   .
+identity          x   .   .   .   x   .   x   x   .   .
+spend             x   .   .   .   x   .   x   x   .   .
+complaint_notes   .   .   .   .   .   .   x   .   .   .
 """
 COLUMNS = list(Role)
 ADDRESS = "广州市天河区体育西路191号"
