@@ -10,11 +10,13 @@ from aftercare.billing.models import Delivery, Payment
 from aftercare.complaints.models import Complaint
 from aftercare.customers.models import Consent, Customer, SearchKey, Vehicle, VehicleOwnership
 from aftercare.followups.models import FollowUpProblem, FollowUpTask
+from aftercare.healthrecords.models import HealthRecord
 from aftercare.loyalty.models import Coupon, MemberCard, PackageCard, Posting
 from aftercare.messaging.choices import PENDING_STATES, Reason, State
 from aftercare.messaging.models import Message
 from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
 from aftercare.surveys.models import SurveyAnswer, SurveyResponse
+from aftercare.warranty.models import Claim
 
 from .registry import Eraser, Kept, Section, register_eraser, register_kept, register_section
 
@@ -162,6 +164,13 @@ KEPT = (
     Kept("loyalty_ledger", _("Stored-value and points ledger"),
          _("Prepaid-card balances owed to the customer and their vouchers (单用途商业预付卡管理办法, accounting)."),
          lambda ids: Posting.objects.filter(account__customer_id__in=ids).count()),
+    Kept("warranty_claims", _("Warranty claims"),
+         _("The carmaker pays the store on them and may audit them; kept with the repair orders they bill."),
+         lambda ids: Claim.objects.filter(repair_order__customer_id__in=ids).count()),
+    Kept("health_records", _("Electronic health records"),
+         _("The national vehicle health record the repair business must keep and upload (汽车维修电子健康档案); "
+           "it names the vehicle and its work, not the person."),
+         lambda ids: HealthRecord.objects.filter(repair_order__customer_id__in=ids).count()),
     Kept("consents", _("Consent history"),
          _("Proof of what the customer agreed to and withdrew, and when (PIPL art. 14, 15)."),
          lambda ids: Consent.objects.filter(customer_id__in=ids).count()),

@@ -149,3 +149,21 @@ def test_the_customer_s_link_downloads_until_it_expires_and_no_email_is_sent(cli
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         assert client.get(f"/privacy/d/{token}/").status_code == 410
     assert mail.outbox == []
+
+
+def test_warranty_claims_and_health_records_are_kept_after_an_erasure_with_their_reason(rich):
+    from datetime import date
+
+    from aftercare.healthrecords.models import HealthRecord
+    from aftercare.privacy.registry import kept_rules
+
+    order = RepairOrder.objects.get(customer=rich)
+    HealthRecord.objects.get_or_create(
+        repair_order=order,
+        defaults={"store": order.store, "vehicle": order.vehicle, "company_name": "天河店", "vin": order.vehicle.vin,
+                  "repair_date": date(2026, 11, 2), "settle_date": date(2026, 11, 3), "settle_number": order.number},
+    )  # fmt: skip
+    rules = {rule.key: rule for rule in kept_rules()}
+
+    assert "汽车维修电子健康档案" in str(rules["health_records"].reason)
+    assert (rules["health_records"].count([rich.pk]), rules["warranty_claims"].count([rich.pk])) == (1, 0)
