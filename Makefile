@@ -23,6 +23,9 @@ install: $(STAMP)
 run: install
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
+# Two xdist workers, one test database each; whole files per worker (--dist loadfile) so that a
+# module's expensive fixtures (the seeded demo) are built once. `make test PYTEST_ARGS="-n 0"` runs serially.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

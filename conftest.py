@@ -1,12 +1,45 @@
 """Shared fixtures: a fixed cast of staff, one per role, in two stores of one group."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from rest_framework.test import APIClient
 
 from aftercare.accounts.roles import Role
 from aftercare.tests.factories import MembershipFactory, StoreFactory, UserFactory
 from aftercare.tests.uploads import english_uploads  # noqa: F401  (a fixture for the import tests)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request):
+    """One test database per xdist worker (`-n 2`): PostgreSQL's gets the worker's suffix (test_x_gw0).
+
+    Replaces pytest-django's fixture, which recognises SQLite only by Django's own engine name and
+    would turn our `aftercare.core.sqlite` engine's in-memory test database into a file name under
+    var/. In-memory SQLite needs no suffix: each worker process has its own.
+    """
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not worker:
+        return
+    for db in django_settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        if "sqlite" in db["ENGINE"]:
+            continue
+        test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{worker}"
+
+
+@pytest.fixture(scope="session")
+def _worker_var_dir(tmp_path_factory):
+    """This worker's own folder (tmp_path_factory's base is per xdist worker)."""
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(autouse=True)
+def _files_in_the_workers_folder(settings, _worker_var_dir):
+    # Uploaded photos and backups of tests that do not ask for tmp_path must not land in the
+    # project's var/, shared by the two workers of `make test`.
+    settings.MEDIA_ROOT = _worker_var_dir / "media"
+    settings.BACKUP_DIR = _worker_var_dir / "backups"
 
 
 @pytest.fixture(autouse=True)
