@@ -52,6 +52,11 @@ DEFAULT_SCRIPTS = {
         "your family a happy holiday! If you travel, remember our rescue number {{ store_phone }}. "
         "Would you like a free pre-trip check?"
     ),
+    Kind.MESSAGE: _(
+        "Hello {{ customer }}, this is {{ caller }} from {{ store }}. We could not reach you by message, so I am "
+        "calling to pass it on (the message is in the task's note). Anything else we can do for you? "
+        "Our number is {{ store_phone }}."
+    ),
 }
 
 # No loader (no {% include %} of files), no {% load %}able libraries, plain text out.

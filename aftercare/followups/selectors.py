@@ -67,10 +67,11 @@ COUNTED_STATUSES = [status for status in TaskStatus.values if status != TaskStat
 
 
 def coverage_tasks(*, store_ids, start, end):
-    """The follow-ups due in [start, end): cancelled ones are not counted."""
+    """The follow-ups due in [start, end): cancelled ones are not counted, nor the calls
+    that only pass on a message (docs/DOMAIN.md §10.2: coverage is of follow-up calls)."""
     return FollowUpTask.objects.filter(
         store_id__in=list(store_ids), status__in=COUNTED_STATUSES, due_at__gte=start, due_at__lt=end
-    )
+    ).exclude(kind=Kind.MESSAGE)
 
 
 def followup_coverage(*, store_ids, start, end) -> dict:

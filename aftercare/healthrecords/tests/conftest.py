@@ -44,3 +44,12 @@ def connected(store, platform):
         store=store, upload_enabled=True, endpoint_url=platform.url, company_code="440106000123",
         app_key=platform.app_key, app_secret=platform.app_secret,
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English here, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
