@@ -87,7 +87,10 @@ def test_a_filter_sets_dates_are_pickers_too(staff):
 MODEL_FORMS_WITH_DATES = {
     cls.__qualname__ for cls in _project_forms() if issubclass(cls, forms.ModelForm) and _temporal_fields(cls)
 }
-ROUND_TRIPPED = {"CustomerForm", "VehicleForm", "StoreForm", "TierRuleForm", "SettingsForm"}
+ROUND_TRIPPED = {
+    "CustomerForm", "VehicleForm", "StoreForm", "TierRuleForm", "SettingsForm", "PolicyForm",
+    "ExtendedWarrantyForm", "CampaignForm",
+}  # fmt: skip
 
 
 def test_every_model_form_with_dates_has_a_round_trip_test_below():
@@ -190,3 +193,61 @@ def test_saving_the_messaging_settings_untouched_in_chinese_keeps_the_quiet_hour
     _saved_untouched(client_for(staff["admin"]), reverse("messaging:settings") + f"?store={store.pk}", "marketing_cap")
 
     assert _fields(row, names) == before and before["quiet_start"] == time(21, 30)
+
+
+def test_saving_a_warranty_policy_untouched_in_chinese_keeps_its_validity_dates(staff, store, client_for):
+    from aftercare.warranty import services
+    from aftercare.warranty.models import WarrantyPolicy
+
+    policy, _changed = services.policy_save(
+        actor=staff["warranty_clerk"], store=store, brand="比亚迪", model="汉", coverage="basic", months=36,
+        km=100000, valid_from=date(2024, 1, 1), valid_to=date(2026, 12, 31), excluded_parts="刹车片,雨刮",
+    )  # fmt: skip
+    names = ["brand", "model", "coverage", "months", "km", "valid_from", "valid_to", "excluded_parts"]
+    before = _fields(policy, names)
+
+    _saved_untouched(client_for(staff["warranty_clerk"]), reverse("warranty:policy_edit", args=[policy.pk]), "km")
+
+    assert _fields(policy, names) == before
+    assert (before["valid_from"], before["valid_to"]) == (date(2024, 1, 1), date(2026, 12, 31))
+    assert WarrantyPolicy.objects.count() == 1
+
+
+def test_selling_an_extended_warranty_in_chinese_keeps_the_sale_date_the_form_offered(staff, store, client_for):
+    # Create-only form (on the vehicle's warranty panel): the sale date it is filled with must come back as is.
+    from aftercare.warranty.models import ExtendedWarranty
+
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store), purchase_date=date(2022, 3, 14))
+    client = client_for(staff["warranty_clerk"])
+    panel = client.get(reverse("warranty:vehicle_panel", args=[vehicle.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert panel.status_code == 200
+    data = submitted(panel.content.decode(), having="extended-contract_no")
+    offered = date.fromisoformat(data["extended-sold_on"])
+    data.update({"extended-contract_no": "YB-2026-001", "extended-ends_on": "2028-03-13", "extended-km": "150000"})
+
+    answer = client.post(reverse("warranty:extended_sell", args=[vehicle.pk]), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert answer.status_code == 302
+    contract = ExtendedWarranty.objects.get(vehicle=vehicle)
+    assert (contract.sold_on, contract.ends_on) == (offered, date(2028, 3, 13))
+
+
+def test_a_campaign_form_redisplayed_in_chinese_keeps_its_dates(staff, store, client_for):
+    # Create-only form: a refused post re-displays the dates, which a second post must save unchanged.
+    from aftercare.crm.models import Campaign, Segment
+
+    segment = Segment.objects.create(store=store, name="一年未回厂")
+    client = client_for(staff["customer_care"])
+    url = reverse("crm:campaign_new")
+    data = submitted(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode(), having="starts_on")
+    data.update({"name": "", "starts_on": "2027-04-01", "ends_on": "2027-04-30", "segment": str(segment.pk)})
+    refused = client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 200 and not Campaign.objects.exists()
+    data = submitted(refused.content.decode(), having="starts_on")
+    data["name"] = "清明保养节"
+
+    answer = client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    campaign = Campaign.objects.get()
+    assert (campaign.starts_on, campaign.ends_on, campaign.segment) == (date(2027, 4, 1), date(2027, 4, 30), segment)
