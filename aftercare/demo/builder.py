@@ -17,7 +17,7 @@ from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.crm.demo import seed_crm
-from aftercare.followups.demo import seed_followups
+from aftercare.followups.demo import seed_followups, work_past_calls
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
@@ -150,11 +150,17 @@ def build_demo(options: DemoOptions) -> DemoResult:
                     result.portal_links = seed_portal(store)
                 seed_complaints(store, rng, today)
                 seed_messaging(store, rng, today)
-                seed_health_records(store, showcase=index == 0)
                 seed_warranty(store, rng, today)
+                # After every step that settles orders (warranty's history is backfilled,
+                # without the settlement signal): each settled order gets its record.
+                seed_health_records(store, showcase=index == 0)
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
+            # The retention rules made a month of calls after seed_followups worked the past
+            # ones: those were made too (own random stream: the rest of the demo stays as it was).
+            for store in result.stores:
+                work_past_calls(store, random.Random(f"crm-calls:{store.code}"))
             if result.stores:
                 seed_privacy(result.stores[0], rng, today)
         seed_security(result.stores if options.activity else [])

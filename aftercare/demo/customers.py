@@ -30,6 +30,8 @@ COMPANIES = (
 REGIONS = ("天河区", "越秀区", "海珠区", "番禺区", "白云区", "黄埔区", "荔湾区", "增城区", "佛山禅城区")
 TAGS = ("老客户", "女车主", "网约车", "家庭用车", "EV车主", "商务用车")
 BATCH = 2000
+# Share of customers who said yes to marketing calls on the reception form.
+MARKETING_CALLS_YES = 0.8
 
 
 def _bulk(model, rows):
@@ -219,6 +221,7 @@ def build_customers(
     ]
     _bulk(SearchKey, keys)
     consents = []
+    calls = random.Random(f"marketing-calls:{store.code}")
     for customer in customers:
         consents.append(
             Consent(
@@ -240,6 +243,22 @@ def build_customers(
                 Consent(
                     customer=customer,
                     purpose=purpose,
+                    granted=True,
+                    channel=ConsentChannel.PAPER,
+                    notice_version="2026-01",
+                    recorded_at=customer.last_visit_at,
+                )
+            )
+        else:
+            purpose = None
+        # Most customers also tick "calls about offers and care" on the reception
+        # form: churn and holiday calls need that yes (docs/DOMAIN.md §2.6, §15.1).
+        # Drawn apart from `rng` so the rest of the demo stays as it was.
+        if purpose != ConsentPurpose.MARKETING_PHONE and calls.random() < MARKETING_CALLS_YES:
+            consents.append(
+                Consent(
+                    customer=customer,
+                    purpose=ConsentPurpose.MARKETING_PHONE,
                     granted=True,
                     channel=ConsentChannel.PAPER,
                     notice_version="2026-01",
