@@ -260,7 +260,9 @@ def _pg_drill(data_path: Path) -> dict[str, int]:
     admin.autocommit = True
     try:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+        # From template0, which no session ever connects to: a CREATE DATABASE from template1 fails
+        # while another session (a second worker creating its own database) is copying it.
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(scratch)))
         try:
             target = make_conninfo(conninfo, dbname=scratch)
             _pg_run(

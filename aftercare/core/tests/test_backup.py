@@ -77,7 +77,7 @@ def scratch_databases():
     names = [f"aftercare_bk_src_{suffix}", f"aftercare_bk_dst_{suffix}"]
     with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
         for name in names:
-            admin.execute(f"CREATE DATABASE {name}")
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
     try:
         yield tuple(urlsplit(DATABASE_URL)._replace(path=f"/{name}").geturl() for name in names)
     finally:
