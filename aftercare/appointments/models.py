@@ -3,6 +3,7 @@ into a time, a bay and a technician, with the work wanted and its estimate;
 plus the store's booking settings and the technicians' shifts that capacity
 is computed from (selectors.free_slots)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.catalog.models import Bay, LabourOperation, RepairType
+from aftercare.catalog.choices import SiteKind
+from aftercare.catalog.models import Bay, LabourOperation, RepairType, Van
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.querysets import StoreScopedQuerySet
 from aftercare.customers.models import Customer, Vehicle
@@ -23,6 +25,8 @@ from .choices import AppointmentStatus as Status
 
 ZERO = Decimal("0.00")
 DEFAULT_SLOT_MINUTES = 30
+# The arrival window a customer of site work is given (docs/DOMAIN.md §17.9).
+ARRIVAL_WINDOW = timedelta(hours=1)
 DEFAULT_REMINDER = _("Please bring your driving licence (行驶证) and the maintenance booklet (保养手册).")
 
 
@@ -153,6 +157,16 @@ class Appointment(TimeStampedModel):
         related_name="appointments",
         verbose_name=_("technician"),
     )
+    # Site work (docs/DOMAIN.md §17.9): done at the customer's address with a van instead of a bay;
+    # start_at..end_at then runs from leaving the store to coming back (travel both ways included).
+    site_kind = models.CharField(_("site work"), max_length=20, choices=SiteKind.choices, blank=True)
+    site_address = models.CharField(_("address"), max_length=200, blank=True)
+    travel_minutes = models.PositiveSmallIntegerField(
+        _("travel time one way (minutes)"), default=0, validators=[MaxValueValidator(480)]
+    )
+    van = models.ForeignKey(
+        Van, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("service van")
+    )
     bring_reminder = models.CharField(_("what to bring"), max_length=200, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("booked by")
@@ -185,6 +199,7 @@ class Appointment(TimeStampedModel):
             models.Index(fields=["bay", "start_at"], name="appt_bay_start"),
             models.Index(fields=["technician", "start_at"], name="appt_technician_start"),
             models.Index(fields=["vehicle", "-start_at"], name="appt_vehicle_history"),
+            models.Index(fields=["van", "start_at"], name="appt_van_start"),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +220,17 @@ class Appointment(TimeStampedModel):
     @property
     def is_holding(self) -> bool:
         return self.status in HOLDING_STATUSES
+
+    @property
+    def is_site_work(self) -> bool:
+        return bool(self.site_kind)
+
+    @property
+    def arrival_window(self) -> tuple:
+        """When the technician arrives at the customer's: from leaving plus the travel time,
+        for one hour (docs/DOMAIN.md §17.9)."""
+        arrives = self.start_at + timedelta(minutes=self.travel_minutes)
+        return arrives, arrives + ARRIVAL_WINDOW
 
 
 class AppointmentOperation(models.Model):

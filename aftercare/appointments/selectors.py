@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from aftercare.accounts.models import Membership, User
 from aftercare.accounts.roles import Role
-from aftercare.catalog.choices import BayCapability
-from aftercare.catalog.models import Bay, LabourOperation
+from aftercare.catalog.choices import BayCapability, SiteKind
+from aftercare.catalog.models import Bay, LabourOperation, Van
 from aftercare.core.models import Store
 
 from .choices import AppointmentStatus, Channel
@@ -57,6 +57,22 @@ def needs_hv_technician(operations) -> bool:
     return any(op.high_voltage for op in operations)
 
 
+# When a booking mixes kinds of site work, the most demanding names it (docs/DOMAIN.md §17.9).
+SITE_KIND_ORDER = (SiteKind.WALLBOX, SiteKind.CHARGER_REPAIR, SiteKind.HOME)
+
+
+def site_kind_of(operations) -> str:
+    """The kind of site work `operations` make ("" for work in the workshop): one operation
+    done on site takes the whole visit to the customer's address."""
+    kinds = {op.site_kind for op in operations if op.site_kind}
+    return next((kind for kind in SITE_KIND_ORDER if kind in kinds), "")
+
+
+def trip_minutes(work_minutes: int, travel_minutes: int, slot_minutes: int) -> int:
+    """How long site work holds its technician and van: there, the work, and back, in whole slots."""
+    return math.ceil((work_minutes + 2 * travel_minutes) / slot_minutes) * slot_minutes
+
+
 def booked_minutes(hours: Decimal, slot_minutes: int) -> int:
     """FRT hours rounded up to whole slots; work without hours (a diagnosis) takes one slot."""
     minutes = math.ceil(Decimal(hours) * 60)
@@ -89,7 +105,10 @@ class Slot:
 @dataclass
 class DayPlan:
     """One store's day: when it is open, the bays and technicians able to do the
-    booked work, when each technician works, and what is already booked."""
+    booked work, when each technician works, and what is already booked.
+
+    For site work (`site`, docs/DOMAIN.md §17.9) the places are the store's active vans,
+    not its bays: `bays` and `busy_bays` then hold vans."""
 
     store: Store
     day: date
@@ -103,6 +122,7 @@ class DayPlan:
     working: dict[int, tuple[datetime, datetime] | None]
     busy_bays: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     busy_technicians: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    site: bool = False
 
     @staticmethod
     def _free(intervals, start, end) -> bool:
@@ -155,22 +175,32 @@ def day_plan(
     duration_minutes: int | None = None,
     schedule: StoreSchedule | None = None,
     exclude_appointment_id: int | None = None,
+    travel_minutes: int = 0,
 ) -> DayPlan:
     """Capacity of `store` on `day` for work made of `operations` (already
-    loaded with their categories). Five queries."""
+    loaded with their categories). Five queries.
+
+    Site work (an operation done on site) counts technicians and vans, not bays; without a
+    given duration it lasts the work plus `travel_minutes` each way."""
     schedule = schedule or StoreSchedule.for_store(store)
+    site = bool(site_kind_of(operations))
     if duration_minutes is None:
         hours = sum((op.frt_hours for op in operations), Decimal("0"))
         duration_minutes = booked_minutes(hours, schedule.slot_minutes)
-    needed = required_capabilities(operations)
-    bays = [
-        bay
-        for bay in Bay.objects.filter(store=store, is_active=True).order_by("code")
-        if needed <= set(bay.capabilities)
-    ]
-    # Ordinary work goes to the plainest bay first, keeping special bays (EV,
-    # alignment) free for the work only they can do.
-    bays.sort(key=lambda bay: (len(bay.capabilities), bay.code))
+        if site:
+            duration_minutes = trip_minutes(duration_minutes, travel_minutes, schedule.slot_minutes)
+    if site:
+        bays = list(Van.objects.filter(store=store, is_active=True).order_by("code"))
+    else:
+        needed = required_capabilities(operations)
+        bays = [
+            bay
+            for bay in Bay.objects.filter(store=store, is_active=True).order_by("code")
+            if needed <= set(bay.capabilities)
+        ]
+        # Ordinary work goes to the plainest bay first, keeping special bays (EV,
+        # alignment) free for the work only they can do.
+        bays.sort(key=lambda bay: (len(bay.capabilities), bay.code))
     technicians = list(store_technicians(store))
     if needs_hv_technician(operations):
         technicians = [tech for tech in technicians if tech.hv_certified]
@@ -182,27 +212,34 @@ def day_plan(
         )
     plan = DayPlan(
         store=store, day=day, opens=opens, closes=closes, slot_minutes=schedule.slot_minutes,
-        duration_minutes=duration_minutes, bays=bays, technicians=technicians, working=working,
+        duration_minutes=duration_minutes, bays=bays, technicians=technicians, working=working, site=site,
     )  # fmt: skip
     booked = Appointment.objects.filter(store=store).holding().on_day(opens, closes)
     if exclude_appointment_id is not None:
         booked = booked.exclude(pk=exclude_appointment_id)
-    for bay_id, technician_id, start, end in booked.values_list("bay_id", "technician_id", "start_at", "end_at"):
-        if bay_id is not None:
-            plan.busy_bays.setdefault(bay_id, []).append((start, end))
+    place = "van_id" if site else "bay_id"
+    for place_id, technician_id, start, end in booked.values_list(place, "technician_id", "start_at", "end_at"):
+        if place_id is not None:
+            plan.busy_bays.setdefault(place_id, []).append((start, end))
         if technician_id is not None:
             plan.busy_technicians.setdefault(technician_id, []).append((start, end))
     return plan
 
 
 def free_slots(
-    *, store: Store, day: date, operations: list[LabourOperation], now: datetime | None = None
+    *,
+    store: Store,
+    day: date,
+    operations: list[LabourOperation],
+    now: datetime | None = None,
+    travel_minutes: int = 0,
 ) -> list[Slot]:
-    """The feasible start times of `operations` on `day` (none in the past)."""
+    """The feasible start times of `operations` on `day` (none in the past); for site work,
+    the times to leave the store with a free technician and van."""
     now = now or timezone.now()
     if day < timezone.localdate(now):
         return []
-    return day_plan(store=store, day=day, operations=operations).slots(now=now)
+    return day_plan(store=store, day=day, operations=operations, travel_minutes=travel_minutes).slots(now=now)
 
 
 # --- schedules --------------------------------------------------------------------------

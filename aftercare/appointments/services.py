@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftercare.accounts.models import User
-from aftercare.catalog.models import Bay, LabourOperation, LabourRate, RepairType
+from aftercare.catalog.choices import PLUG_IN_POWERTRAINS
+from aftercare.catalog.models import Bay, LabourOperation, LabourRate, RepairType, Van
 from aftercare.core.audit import audit_record, created_changes, diff, snapshot
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.money import to_money
@@ -29,15 +30,26 @@ from aftercare.customers.models import Vehicle
 
 from .choices import CHANGEABLE_STATUSES, TRANSITIONS, AppointmentStatus, Channel
 from .models import ZERO, Appointment, AppointmentOperation, AppointmentStatusChange, StoreSchedule
-from .selectors import booked_minutes, day_plan, needs_hv_technician, required_capabilities
+from .selectors import (
+    booked_minutes,
+    day_plan,
+    needs_hv_technician,
+    required_capabilities,
+    site_kind_of,
+    trip_minutes,
+)
 
 # A walk-in is booked "now" while the advisor types; a start this little in the
 # past is still accepted.
 PAST_GRACE = timedelta(minutes=5)
+# One way to a customer's address unless the advisor says otherwise (docs/DOMAIN.md §17.9).
+DEFAULT_TRAVEL_MINUTES = 30
+TRAVEL_MAX_MINUTES = 480
 DEFAULT_REPAIR_TYPE = "general"
 AUDITED_FIELDS = [
     "status", "channel", "vehicle_id", "complaint", "repair_type_id", "start_at", "end_at", "bay_id",
     "technician_id", "estimated_hours", "estimated_price", "bring_reminder", "cancel_reason", "repair_order_id",
+    "site_kind", "site_address", "travel_minutes", "van_id",
 ]  # fmt: skip
 
 
@@ -126,20 +138,28 @@ def _reserve(
     exclude_appointment_id: int | None = None,
     now: datetime | None = None,
     check_past: bool = True,
-) -> tuple[datetime, Bay, User]:
+    van: Van | None = None,
+    travel_minutes: int = 0,
+) -> tuple[datetime, Bay | None, User, Van | None]:
     """Check that the work fits at `start_at` and pick (or check) the bay and
-    technician. Call with the store locked: the plan reads what is booked now."""
+    technician, or for site work the van and technician (docs/DOMAIN.md §17.9).
+    Call with the store locked: the plan reads what is booked now."""
     now = now or timezone.now()
     if timezone.is_naive(start_at):
         start_at = timezone.make_aware(start_at)
     if check_past and start_at < now - PAST_GRACE:
         raise ValidationError({"start_at": _("The time is in the past.")})
-    end_at = start_at + timedelta(minutes=estimate.duration_minutes)
+    site = bool(site_kind_of(estimate.operations))
+    slot_minutes = StoreSchedule.for_store(store).slot_minutes
+    minutes = (
+        trip_minutes(estimate.duration_minutes, travel_minutes, slot_minutes) if site else estimate.duration_minutes
+    )
+    end_at = start_at + timedelta(minutes=minutes)
     plan = day_plan(
         store=store,
         day=timezone.localdate(start_at),
         operations=estimate.operations,
-        duration_minutes=estimate.duration_minutes,
+        duration_minutes=minutes,
         exclude_appointment_id=exclude_appointment_id,
     )
     if not plan.is_open(start_at, end_at):
@@ -147,12 +167,14 @@ def _reserve(
             {
                 "start_at": _("The work (%(minutes)s min) does not fit in the opening hours %(opens)s-%(closes)s.")
                 % {
-                    "minutes": estimate.duration_minutes,
+                    "minutes": minutes,
                     "opens": f"{store.opens_at:%H:%M}",
                     "closes": f"{store.closes_at:%H:%M}",
                 }
             }
         )
+    if site:
+        return (end_at, None, *_reserve_site(plan, start_at, end_at, estimate, technician, van, bay))
     errors = {}
     if bay is not None:
         if bay.store_id != store.pk or not bay.is_active:
@@ -163,16 +185,9 @@ def _reserve(
         elif not plan.bay_free(bay.pk, start_at, end_at):
             errors["bay"] = _("This bay is already booked at this time.")
     if technician is not None:
-        if technician.pk not in {t.pk for t in plan.technicians}:
-            errors["technician"] = (
-                _("High-voltage work needs a high-voltage certified technician.")
-                if needs_hv_technician(estimate.operations) and not technician.hv_certified
-                else _("Choose an active technician of this store.")
-            )
-        elif not plan.technician_works(technician.pk, start_at, end_at):
-            errors["technician"] = _("The technician does not work at this time.")
-        elif not plan.technician_free(technician.pk, start_at, end_at):
-            errors["technician"] = _("The technician is already booked at this time.")
+        problem = _check_technician(plan, estimate, technician, start_at, end_at)
+        if problem:
+            errors["technician"] = problem
     if errors:
         raise ValidationError(errors)
     free_bays, free_technicians = plan.free_at(start_at, end_at)
@@ -184,7 +199,67 @@ def _reserve(
         if not free_technicians:
             raise ValidationError({"start_at": _("No suitable technician is free at this time.")})
         technician = free_technicians[0]
-    return end_at, bay, technician
+    return end_at, bay, technician, None
+
+
+def _check_technician(plan, estimate: Estimate, technician: User, start_at, end_at) -> str | None:
+    if technician.pk not in {t.pk for t in plan.technicians}:
+        return (
+            _("High-voltage work needs a high-voltage certified technician.")
+            if needs_hv_technician(estimate.operations) and not technician.hv_certified
+            else _("Choose an active technician of this store.")
+        )
+    if not plan.technician_works(technician.pk, start_at, end_at):
+        return _("The technician does not work at this time.")
+    if not plan.technician_free(technician.pk, start_at, end_at):
+        return _("The technician is already booked at this time.")
+    return None
+
+
+def _reserve_site(plan, start_at, end_at, estimate: Estimate, technician, van, bay) -> tuple[User, Van]:
+    """Site work holds a technician and a van for the whole trip; no bay (docs/DOMAIN.md §17.9)."""
+    errors = {}
+    if bay is not None:
+        errors["bay"] = _("Site work is done at the customer's address, not in a bay.")
+    if van is not None:
+        if van.pk not in {v.pk for v in plan.bays}:
+            errors["van"] = _("Choose an active van of this store.")
+        elif not plan.bay_free(van.pk, start_at, end_at):
+            errors["van"] = _("This van is already out at this time.")
+    if technician is not None:
+        problem = _check_technician(plan, estimate, technician, start_at, end_at)
+        if problem:
+            errors["technician"] = problem
+    if errors:
+        raise ValidationError(errors)
+    free_vans, free_technicians = plan.free_at(start_at, end_at)
+    if van is None:
+        if not free_vans:
+            raise ValidationError({"start_at": _("No service van is free at this time.")})
+        van = free_vans[0]
+    if technician is None:
+        if not free_technicians:
+            raise ValidationError({"start_at": _("No suitable technician is free at this time.")})
+        technician = free_technicians[0]
+    return technician, van
+
+
+def _site_details(*, vehicle: Vehicle, operations, site_address: str, travel_minutes) -> tuple[str, str, int]:
+    """(kind, address, travel minutes) of a booking: empty for work in the workshop."""
+    kind = site_kind_of(operations)
+    if not kind:
+        return "", "", 0
+    if vehicle.powertrain not in PLUG_IN_POWERTRAINS:
+        raise ValidationError({"operations": _("Site work is offered for plug-in hybrid and electric cars only.")})
+    address = (site_address or "").strip()
+    if not address:
+        raise ValidationError({"site_address": _("Enter the address where the work is done.")})
+    if len(address) > 200:
+        raise ValidationError({"site_address": _("Keep the address within 200 characters.")})
+    travel = DEFAULT_TRAVEL_MINUTES if travel_minutes is None else int(travel_minutes)
+    if not 0 <= travel <= TRAVEL_MAX_MINUTES:
+        raise ValidationError({"travel_minutes": _("Enter the travel time as 0-480 minutes.")})
+    return kind, address, travel
 
 
 def _save_operations(appointment: Appointment, estimate: Estimate) -> None:
@@ -213,9 +288,14 @@ def appointment_book(
     bring_reminder: str = "",
     contact_phone: str = "",
     now: datetime | None = None,
+    site_address: str = "",
+    travel_minutes: int | None = None,
+    van: Van | None = None,
 ) -> Appointment:
     """Book a vehicle in. Bay and technician are the ones asked for, or the
-    first free ones able to do the work; the estimate comes from the catalogue."""
+    first free ones able to do the work; the estimate comes from the catalogue.
+    Site work (an operation done on site) goes to `site_address` with a van instead
+    of a bay, leaving `travel_minutes` before the work (docs/DOMAIN.md §17.9)."""
     require(actor, Perm.APPOINTMENT_EDIT, store)
     operations = list(operations)
     if vehicle.store_id != store.pk:
@@ -235,11 +315,15 @@ def appointment_book(
         store=store, vehicle=vehicle, operations=operations, repair_type=repair_type,
         slot_minutes=schedule.slot_minutes,
     )  # fmt: skip
+    site_kind, site_address, travel_minutes = _site_details(
+        vehicle=vehicle, operations=operations, site_address=site_address, travel_minutes=travel_minutes
+    )
     with transaction.atomic():
         store = _lock_store(store)
-        end_at, bay, technician = _reserve(
-            store=store, start_at=start_at, estimate=estimate, bay=bay, technician=technician, now=now
-        )
+        end_at, bay, technician, van = _reserve(
+            store=store, start_at=start_at, estimate=estimate, bay=bay, technician=technician, now=now,
+            van=van, travel_minutes=travel_minutes,
+        )  # fmt: skip
         appointment = Appointment.objects.create(
             store=store,
             number=next_document_number(store=store, kind="appointment", prefix="AP", width=7),
@@ -256,6 +340,10 @@ def appointment_book(
             end_at=end_at,
             bay=bay,
             technician=technician,
+            site_kind=site_kind,
+            site_address=site_address,
+            travel_minutes=travel_minutes,
+            van=van,
             bring_reminder=bring_reminder or schedule.reminder,
             booked_by=actor,
         )
@@ -370,13 +458,21 @@ def appointment_change(
             or getattr(wanted_bay, "pk", None) != appointment.bay_id
             or getattr(wanted_technician, "pk", None) != appointment.technician_id
         )
+        site_kind, site_address, travel = _site_details(
+            vehicle=appointment.vehicle, operations=ops,
+            site_address=appointment.site_address, travel_minutes=appointment.travel_minutes,
+        )  # fmt: skip
+        if site_kind != appointment.site_kind:
+            moved, wanted_bay = True, None
         if moved:
-            end_at, chosen_bay, chosen_technician = _reserve(
+            end_at, chosen_bay, chosen_technician, chosen_van = _reserve(
                 store=store, start_at=new_start, estimate=estimate, bay=wanted_bay, technician=wanted_technician,
                 exclude_appointment_id=appointment.pk, now=now, check_past=new_start != appointment.start_at,
+                van=appointment.van if site_kind else None, travel_minutes=travel,
             )  # fmt: skip
             appointment.start_at, appointment.end_at = new_start, end_at
-            appointment.bay, appointment.technician = chosen_bay, chosen_technician
+            appointment.bay, appointment.technician, appointment.van = chosen_bay, chosen_technician, chosen_van
+            appointment.site_kind, appointment.site_address, appointment.travel_minutes = site_kind, site_address, travel
         appointment.estimated_hours = estimate.hours
         appointment.duration_minutes = estimate.duration_minutes
         appointment.estimated_price = estimate.price
@@ -384,6 +480,7 @@ def appointment_change(
             update_fields=[
                 "channel", "complaint", "bring_reminder", "contact_phone", "repair_type", "start_at", "end_at",
                 "bay", "technician", "estimated_hours", "duration_minutes", "estimated_price", "updated_at",
+                "van", "site_kind", "site_address", "travel_minutes",
             ]
         )  # fmt: skip
         if operations is not _UNSET:
@@ -505,6 +602,15 @@ def appointment_convert(
             promised_at=appointment.end_at,
             items=booked,
         )
+        if appointment.site_kind:
+            from aftercare.service.services import site_visit_set
+
+            arrives, window_end = appointment.arrival_window
+            site_visit_set(
+                actor=actor, order=order, kind=appointment.site_kind, address=appointment.site_address,
+                window_start=arrives, window_end=window_end, travel_minutes=appointment.travel_minutes,
+                van=appointment.van,
+            )  # fmt: skip
         appointment.repair_order = order
         APPOINTMENT_WORKFLOW.move(
             appointment, AppointmentStatus.CONVERTED, actor=actor, fields=["repair_order"],

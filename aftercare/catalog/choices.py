@@ -4,7 +4,9 @@ inspection items depend on it; the customers app reuses it for vehicles."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AnswerType", "BayCapability", "BillsTo", "InspectionArea", "Powertrain", "SurveyDimension"]
+__all__ = [
+    "AnswerType", "BayCapability", "BillsTo", "InspectionArea", "Powertrain", "SiteKind", "SurveyDimension",
+]  # fmt: skip
 
 
 class Powertrain(models.TextChoices):
@@ -57,3 +59,15 @@ class AnswerType(models.TextChoices):
     SCORE = "score", _("Score 1-5")
     YES_NO = "yes_no", _("Yes / no")
     TEXT = "text", _("Free text")
+
+
+class SiteKind(models.TextChoices):
+    """Work done at the customer's address rather than in a bay (docs/DOMAIN.md §17.9)."""
+
+    HOME = "home", _("Home or mobile service")
+    WALLBOX = "wallbox", _("Wall-box installation")
+    CHARGER_REPAIR = "charger_repair", _("Charger repair")
+
+
+# Owners who may be offered site work: plug-in cars (docs/DOMAIN.md §17.9).
+PLUG_IN_POWERTRAINS = (Powertrain.PHEV, Powertrain.BEV)

@@ -12,11 +12,12 @@ from django.db import transaction
 
 from aftercare.core.models import DealerGroup, Store
 
-from .choices import AnswerType, BayCapability, BillsTo, InspectionArea, Powertrain, SurveyDimension
+from .choices import AnswerType, BayCapability, BillsTo, InspectionArea, Powertrain, SiteKind, SurveyDimension
 from .models import (
     Bay,
     DiscountLevel,
     InspectionItem,
+    KitItem,
     LabourOperation,
     LabourRate,
     OperationCategory,
@@ -26,6 +27,7 @@ from .models import (
     Part,
     RepairType,
     SurveyQuestion,
+    Van,
 )
 
 ICE, HEV, PHEV, BEV = Powertrain.ICE, Powertrain.HEV, Powertrain.PHEV, Powertrain.BEV
@@ -86,6 +88,35 @@ OPERATIONS = [
     ("V005", "充电口及车载充电机检测", "ev", D("0.80"), PLUG_IN, True),
     ("S001", "前保险杠钣金修复", "body", D("2.50"), [], False),
     ("P001", "前保险杠喷漆", "paint", D("3.00"), [], False),
+]
+
+# Work at the customer's address (docs/DOMAIN.md §17.9): code, name, category, FRT hours, powertrains,
+# high voltage, site kind. The wall-box and charger work is on the charging equipment's power circuit:
+# it counts as high-voltage work, so only a certified technician is sent.
+SITE_OPERATIONS = [
+    ("H001", "上门检测保养", "ev", D("1.00"), PLUG_IN, False, SiteKind.HOME),
+    ("H002", "上门动力电池检测", "ev", D("1.50"), PLUG_IN, True, SiteKind.HOME),
+    ("W001", "充电桩安装现场勘测", "ev", D("0.50"), PLUG_IN, False, SiteKind.WALLBOX),
+    ("W002", "家用充电桩安装", "ev", D("2.50"), PLUG_IN, True, SiteKind.WALLBOX),
+    ("W003", "充电桩维修", "ev", D("1.00"), PLUG_IN, True, SiteKind.CHARGER_REPAIR),
+]
+
+# The van's kit per kind of site work: code, name, site kind, quantity.
+KIT_ITEMS = [
+    ("K-HOME-DIAG", "诊断仪", SiteKind.HOME, 1),
+    ("K-HOME-GLOVES", "高压绝缘手套", SiteKind.HOME, 2),
+    ("K-HOME-TYRE", "胎压计及补胎工具", SiteKind.HOME, 1),
+    ("K-HOME-FILTER", "空调滤清器", SiteKind.HOME, 1),
+    ("K-HOME-COVERS", "三件套（座椅、方向盘、脚垫护套）", SiteKind.HOME, 1),
+    ("K-WB-BOX", "交流充电桩（7 kW）", SiteKind.WALLBOX, 1),
+    ("K-WB-CABLE", "电缆 YJV 3×6 mm²（50 m）", SiteKind.WALLBOX, 1),
+    ("K-WB-BREAKER", "漏电保护断路器", SiteKind.WALLBOX, 1),
+    ("K-WB-DRILL", "电锤及膨胀螺栓", SiteKind.WALLBOX, 1),
+    ("K-WB-METER", "绝缘电阻测试仪", SiteKind.WALLBOX, 1),
+    ("K-WB-GLOVES", "绝缘手套", SiteKind.WALLBOX, 2),
+    ("K-CR-METER", "万用表及绝缘电阻测试仪", SiteKind.CHARGER_REPAIR, 1),
+    ("K-CR-PARTS", "充电枪、控制板备件", SiteKind.CHARGER_REPAIR, 1),
+    ("K-CR-GLOVES", "绝缘手套", SiteKind.CHARGER_REPAIR, 2),
 ]
 
 # part number, name, brand, OEM, unit price (CNY)
@@ -207,6 +238,16 @@ SURVEY_QUESTIONS = [
     ("Q09", "您还有什么意见或建议？", SurveyDimension.STAFF, AnswerType.TEXT),
 ]
 
+# The electric-vehicle survey's own questions, on the five dimensions of seed 002 §5.3
+# (docs/DOMAIN.md §17.10): code, question, dimension, answer.
+EV_SURVEY_QUESTIONS = [
+    ("EV01", "报修、咨询或上门服务的响应是否及时？", SurveyDimension.RESPONSE_SPEED, AnswerType.SCORE),
+    ("EV02", "技术人员对电池、电机等高压系统的专业水平和维修效率如何？", SurveyDimension.REPAIR_QUALITY, AnswerType.SCORE),
+    ("EV03", "电池、电机等核心配件的供应是否及时、质量和价格是否满意？", SurveyDimension.PARTS_SUPPLY, AnswerType.SCORE),
+    ("EV04", "充电、电池保养和用车指导是否专业、清楚？", SurveyDimension.CONSULTING, AnswerType.SCORE),
+    ("EV05", "服务现场（门店或上门现场）的环境和设施是否整洁、舒适？", SurveyDimension.ENVIRONMENT, AnswerType.SCORE),
+]
+
 # code, name, labour %, parts %
 DISCOUNT_LEVELS = [
     ("STD", "标准", D("0"), D("0")),
@@ -226,6 +267,9 @@ BAYS = [
     ("B07", "钣金工位", []),
     ("B08", "烤漆房", [P]),
 ]
+
+# A store's service vans for home and mobile work: code, name.
+VANS = [("V01", "上门服务车1"), ("V02", "上门服务车2")]
 
 
 def _create_missing(model, group: DealerGroup, rows: list) -> dict:
@@ -264,6 +308,21 @@ def seed_group_defaults(group: DealerGroup) -> None:
                     code=c, name=n, category=categories[cat], frt_hours=h, powertrains=list(pt), high_voltage=hv, **g
                 )
                 for c, n, cat, h, pt, hv in OPERATIONS
+            ]
+            + [
+                LabourOperation(
+                    code=c, name=n, category=categories[cat], frt_hours=h, powertrains=list(pt), high_voltage=hv,
+                    site_kind=kind, **g,
+                )
+                for c, n, cat, h, pt, hv, kind in SITE_OPERATIONS
+            ],
+        )
+        _create_missing(
+            KitItem,
+            group,
+            [
+                KitItem(code=c, name=n, site_kind=kind, quantity=q, sort_order=(i + 1) * 10, **g)
+                for i, (c, n, kind, q) in enumerate(KIT_ITEMS)
             ],
         )
         parts = _create_missing(
@@ -306,6 +365,10 @@ def seed_group_defaults(group: DealerGroup) -> None:
             [
                 SurveyQuestion(code=c, text=t, dimension=d, answer_type=a, sort_order=(i + 1) * 10, **g)
                 for i, (c, t, d, a) in enumerate(SURVEY_QUESTIONS)
+            ]
+            + [
+                SurveyQuestion(code=c, text=t, dimension=d, answer_type=a, for_ev=True, sort_order=(i + 1) * 10, **g)
+                for i, (c, t, d, a) in enumerate(EV_SURVEY_QUESTIONS)
             ],
         )
         _create_missing(
@@ -320,7 +383,7 @@ def seed_group_defaults(group: DealerGroup) -> None:
 
 def seed_store_bays(store: Store) -> None:
     """Give `store` its workshop bays: lifts, an alignment bay, an EV high-voltage bay
-    and a paint booth."""
+    and a paint booth; and its two service vans for site work."""
     existing = set(Bay.objects.filter(store=store).values_list("code", flat=True))
     Bay.objects.bulk_create(
         [
@@ -328,4 +391,8 @@ def seed_store_bays(store: Store) -> None:
             for code, name, caps in BAYS
             if code not in existing
         ]
+    )
+    existing_vans = set(Van.objects.filter(store=store).values_list("code", flat=True))
+    Van.objects.bulk_create(
+        [Van(store=store, code=code, name=name) for code, name in VANS if code not in existing_vans]
     )

@@ -20,7 +20,7 @@ from aftercare.core.models import DealerGroup, Store, TimeStampedModel
 from aftercare.core.money import FRT_HOURS_VALIDATORS, PRICE_VALIDATORS, QUANTITY_VALIDATORS, to_money
 from aftercare.core.querysets import StoreScopedQuerySet
 
-from .choices import AnswerType, BayCapability, BillsTo, InspectionArea, Powertrain, SurveyDimension
+from .choices import AnswerType, BayCapability, BillsTo, InspectionArea, Powertrain, SiteKind, SurveyDimension
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -299,6 +299,11 @@ class LabourOperation(CatalogItem):
     high_voltage = models.BooleanField(
         _("high-voltage work"), default=False, help_text=_("Only a high-voltage certified technician may do it.")
     )
+    # Work done at the customer's address: booked on a van and a technician, not a bay (docs/DOMAIN.md §17.9).
+    site_kind = models.CharField(
+        _("done on site"), max_length=20, choices=SiteKind.choices, blank=True,
+        help_text=_("Leave empty for work done in the workshop."),
+    )  # fmt: skip
 
     scoped_relations = ("category",)
 
@@ -569,6 +574,55 @@ class Bay(TimeStampedModel):
         return choice_labels(self.capabilities, BayCapability.choices)
 
 
+class VanQuerySet(BayQuerySet):
+    pass
+
+
+class Van(TimeStampedModel):
+    """服务车: a store's service van for home and mobile work. Site work is booked on a
+    technician and a van, never a bay (docs/DOMAIN.md §17.9)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=50)
+    plate = models.CharField(_("plate"), max_length=10, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = VanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service van")
+        verbose_name_plural = _("service vans")
+        ordering = ["store_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="catalog_van_store_code_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class KitItem(CatalogItem):
+    """随车工具清单: one tool or part a van must carry for a kind of site work; the
+    technician ticks every item before leaving (docs/DOMAIN.md §17.9)."""
+
+    url_kind = "kit-items"
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    site_kind = models.CharField(_("site work"), max_length=20, choices=SiteKind.choices)
+    quantity = models.PositiveSmallIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
+
+    class Meta(CatalogItem.Meta):
+        verbose_name = _("van kit item")
+        verbose_name_plural = _("van kit items")
+        ordering = ["site_kind", "sort_order", "code"]
+        constraints = scoped_unique("kititem", "code")
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.quantity}"
+
+
 class InspectionItem(CatalogItem):
     """检查项目: one line of the check-in / inspection checklist."""
 
@@ -614,6 +668,8 @@ class SurveyQuestion(CatalogItem):
         _("answer type"), max_length=10, choices=AnswerType.choices, default=AnswerType.SCORE
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
+    # Asked in the survey after work on a plug-in car, and only there (docs/DOMAIN.md §9.2, §17.10).
+    for_ev = models.BooleanField(_("electric-vehicle question"), default=False)
 
     class Meta(CatalogItem.Meta):
         verbose_name = _("survey question")

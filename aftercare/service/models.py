@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType
+from aftercare.catalog.choices import SiteKind
+from aftercare.catalog.models import Bay, LabourOperation, OtherCharge, PackageJob, Part, RepairType, Van
 from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.money import QUANTITY_VALIDATORS
@@ -305,3 +306,78 @@ class LineDecision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("A decision is never deleted.")
+
+
+class SiteVisitQuerySet(StoreScopedQuerySet):
+    store_lookup = "repair_order__store"
+
+
+class SiteVisit(models.Model):
+    """Where and when a repair order's work is done when it is not done in a bay: at the
+    customer's home, or installing or repairing charging equipment (docs/DOMAIN.md §17.9).
+
+    The order keeps its one workflow; this row adds what site work needs: the address, the
+    time window promised, the one-way travel time, the van, the kit ticked at departure,
+    and for a wall-box the site survey (with photos) before the estimate is authorised and
+    the customer's signed acceptance before the order is ready."""
+
+    repair_order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="site_visit")
+    kind = models.CharField(_("site work"), max_length=20, choices=SiteKind.choices)
+    address = models.CharField(_("address"), max_length=200)
+    window_start = models.DateTimeField(_("arrival window from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("arrival window to"), null=True, blank=True)
+    travel_minutes = models.PositiveSmallIntegerField(
+        _("travel time one way (minutes)"), default=30, validators=[MaxValueValidator(480)]
+    )
+    van = models.ForeignKey(
+        Van, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("service van")
+    )
+    # Departure (出车): every kit item of the kind ticked, by whom and when.
+    kit_checked = models.JSONField(_("kit ticked"), default=list, blank=True)
+    kit_confirmed_at = models.DateTimeField(_("kit confirmed at"), null=True, blank=True)
+    kit_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Wall-box: the site survey (现场勘测) and the acceptance (验收) signed by the customer.
+    survey_notes = models.TextField(_("site survey"), blank=True)
+    surveyed_at = models.DateTimeField(_("surveyed at"), null=True, blank=True)
+    surveyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    survey_photos = models.ManyToManyField(Photo, blank=True, related_name="+", verbose_name=_("survey photos"))
+    acceptance_note = models.CharField(_("acceptance note"), max_length=200, blank=True)
+    acceptance_signature = models.TextField(_("customer signature"), blank=True, max_length=SIGNATURE_MAX_LENGTH)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    objects = SiteVisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("site visit")
+        verbose_name_plural = _("site visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_start__isnull=True)
+                | models.Q(window_end__isnull=True)
+                | models.Q(window_end__gt=models.F("window_start")),
+                name="service_sitevisit_window_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.repair_order_id}"
+
+    @property
+    def is_wallbox(self) -> bool:
+        return self.kind == SiteKind.WALLBOX
+
+    @property
+    def kit_confirmed(self) -> bool:
+        return self.kit_confirmed_at is not None
+
+    @property
+    def surveyed(self) -> bool:
+        return self.surveyed_at is not None
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None

@@ -9,6 +9,7 @@ class SurveyKind(models.TextChoices):
     MAINTENANCE = "maintenance", _("Regular maintenance")
     REPAIR = "repair", _("Repair")
     COMPLAINT = "complaint", _("Complaint follow-up")
+    EV = "ev", _("Electric-vehicle service")
 
 
 class Channel(models.TextChoices):

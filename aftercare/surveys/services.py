@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftercare.catalog.choices import AnswerType, SurveyDimension
+from aftercare.catalog.choices import PLUG_IN_POWERTRAINS, AnswerType, SurveyDimension
 from aftercare.catalog.models import SurveyQuestion
 from aftercare.core.audit import audit_record, created_changes
 from aftercare.core.models import AuditEntry, Store
@@ -34,12 +34,19 @@ TITLES = {
     SurveyKind.MAINTENANCE: "保养满意度调查",
     SurveyKind.REPAIR: "维修满意度调查",
     SurveyKind.COMPLAINT: "投诉处理满意度调查",
+    SurveyKind.EV: "新能源车服务满意度调查",
 }
 
 
 def default_questions(*, store: Store, kind: str) -> list[SurveyQuestion]:
     """The questions a new survey of `kind` starts with, from the store's active catalogue."""
-    active = list(SurveyQuestion.objects.effective_for_store(store).active().order_by("sort_order", "code"))
+    questions = list(SurveyQuestion.objects.effective_for_store(store).active().order_by("sort_order", "code"))
+    active = [q for q in questions if not q.for_ev]
+    if kind == SurveyKind.EV:
+        # The EV questions on the dimensions of seed 002 §5.3, then the open question(s)
+        # (docs/DOMAIN.md §17.10); a store without EV questions asks its general ones.
+        ev = [q for q in questions if q.for_ev]
+        return ev + [q for q in active if q.answer_type == AnswerType.TEXT] if ev else active
     if kind in (SurveyKind.FIRST_SERVICE, SurveyKind.COMPLAINT):
         order = FIRST_SERVICE_DIMENSIONS if kind == SurveyKind.FIRST_SERVICE else COMPLAINT_DIMENSIONS
         asked = [q for q in active if q.answer_type != AnswerType.TEXT and q.dimension in order]
@@ -53,7 +60,10 @@ def default_questions(*, store: Store, kind: str) -> list[SurveyQuestion]:
 
 
 def kind_for_order(order: RepairOrder) -> str:
-    """The survey a visit calls for, by its repair type: 首保 → first service, 定期保养 → maintenance."""
+    """The survey a visit calls for: a plug-in car's visit → the EV survey (docs/DOMAIN.md §17.10);
+    otherwise by its repair type: 首保 → first service, 定期保养 → maintenance."""
+    if order.vehicle.powertrain in PLUG_IN_POWERTRAINS:
+        return SurveyKind.EV
     code = order.repair_type.code if order.repair_type_id else ""
     if code == "first_free":
         return SurveyKind.FIRST_SERVICE

@@ -139,7 +139,7 @@ def _subject(request: HttpRequest, source) -> tuple[Customer, RepairOrder | None
     order = None
     if order_id is not None:
         order = get_object_or_404(
-            RepairOrder.objects.for_user(request.user, PERM).select_related("repair_type"), pk=order_id
+            RepairOrder.objects.for_user(request.user, PERM).select_related("repair_type", "vehicle"), pk=order_id
         )
         customer_id = customer_id or order.customer_id
     if customer_id is None:

@@ -81,12 +81,20 @@ def job_dispatch(*, actor, line: RepairOrderLine, technician, bay: Bay | None = 
             raise ValidationError({"technician": _("Choose a technician or foreman of this store.")})
         if bay is not None and (bay.store_id != order.store_id or not bay.is_active):
             raise ValidationError({"bay": _("Choose an active bay of this store.")})
+        # Site work (docs/DOMAIN.md §17.9) travels in a van instead of taking a bay; the
+        # high-voltage certificate is checked all the same.
+        visit = spine.site_visit_of(order)
+        if visit is not None:
+            if bay is not None:
+                raise ValidationError({"bay": _("Site work is done at the customer's address, not in a bay.")})
+            if visit.van_id is None:
+                raise ValidationError({"technician": _("Choose the van for this site work first.")})
         if is_high_voltage_job(line, order.vehicle.powertrain):
             if not technician.hv_certified:
                 raise ValidationError(
                     {"technician": _("High-voltage work needs a technician with the high-voltage certificate.")}
                 )
-            if bay is None or not bay.has_capability(BayCapability.EV_HIGH_VOLTAGE):
+            if visit is None and (bay is None or not bay.has_capability(BayCapability.EV_HIGH_VOLTAGE)):
                 raise ValidationError({"bay": _("High-voltage work needs a bay equipped for EV high voltage.")})
         if required_finish_at is not None and order.promised_at and required_finish_at > order.promised_at:
             raise ValidationError(

@@ -31,6 +31,14 @@ from .reception import (
     repair_order_open,
     repair_order_update,
 )
+from .site import (
+    kit_items,
+    site_acceptance_sign,
+    site_kit_confirm,
+    site_survey_record,
+    site_visit_of,
+    site_visit_set,
+)
 from .workflow import (
     REPAIR_ORDER_WORKFLOW,
     TRANSITION_GUARDS,
@@ -47,6 +55,12 @@ from .workflow import (
 )
 
 __all__ = [
+    "kit_items",
+    "site_acceptance_sign",
+    "site_kit_confirm",
+    "site_survey_record",
+    "site_visit_of",
+    "site_visit_set",
     "DAMAGE_KINDS",
     "DETAIL_FIELDS",
     "PHOTO_MAX_BYTES",
