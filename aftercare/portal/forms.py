@@ -44,7 +44,10 @@ class BookForm(StyledForm):
     start = forms.CharField(label=_("Time"), max_length=5)
     vehicle = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, required=False)
     complaint = forms.CharField(label=_("What do you need?"), max_length=500, required=False)
+    service = forms.ChoiceField(label=_("Where"), required=False)
+    address = forms.CharField(label=_("Address for the visit"), max_length=200, required=False)
 
-    def __init__(self, *args, vehicles=(), **kwargs):
+    def __init__(self, *args, vehicles=(), services=(("", ""),), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["vehicle"].choices = [(v.pk, v.plate or v.vin) for v in vehicles]
+        self.fields["service"].choices = list(services)

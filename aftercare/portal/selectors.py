@@ -93,17 +93,46 @@ def upcoming_appointments(link: PortalLink) -> list[Appointment]:
     )
 
 
-def free_starts(link: PortalLink, day, *, now=None) -> list:
+def booking_services(vehicles) -> list[tuple[str, str]]:
+    """What the booking page offers: the workshop always; home service, wall-box installation
+    and charger repair only to the owner of a plug-in car (docs/DOMAIN.md §17.9)."""
+    from django.utils.translation import gettext as _
+
+    from aftercare.catalog.choices import PLUG_IN_POWERTRAINS, SiteKind
+
+    offered = [("", _("At the store"))]
+    if any(vehicle.powertrain in PLUG_IN_POWERTRAINS for vehicle in vehicles):
+        offered += [(kind.value, str(kind.label)) for kind in SiteKind]
+    return offered
+
+
+def site_operation(store, kind: str):
+    """The catalogue operation a customer's booking of site work `kind` starts with: for a
+    wall-box, the site survey (the installation follows on the order)."""
+    from aftercare.catalog.models import LabourOperation
+
+    return (
+        LabourOperation.objects.effective_for_store(store).active().filter(site_kind=kind)
+        .select_related("category").order_by("high_voltage", "code").first()
+    )  # fmt: skip
+
+
+def free_starts(link: PortalLink, day, *, now=None, service: str = "") -> list:
     """The free start times on `day` from the appointments app's own capacity (docs/DOMAIN.md
-    §5.2): for the link's booking its own work, the booking itself not counting as busy."""
+    §5.2): for the link's booking its own work, the booking itself not counting as busy; for a
+    new booking of site work `service`, the times a technician and a van are free (§17.9)."""
     from django.utils import timezone
 
     from aftercare.appointments.selectors import day_plan, free_slots
+    from aftercare.appointments.services import DEFAULT_TRAVEL_MINUTES
 
     now = now or timezone.now()
     appointment = link.appointment
     if appointment is None:
-        return [slot.start for slot in free_slots(store=link.store, day=day, operations=[], now=now)]
+        operation = site_operation(link.store, service) if service else None
+        operations, travel = ([operation], DEFAULT_TRAVEL_MINUTES) if operation else ([], 0)
+        slots = free_slots(store=link.store, day=day, operations=operations, now=now, travel_minutes=travel)
+        return [slot.start for slot in slots]
     if day < timezone.localdate(now):
         return []
     operations = [row.operation for row in appointment.operations.select_related("operation__category")]

@@ -226,14 +226,27 @@ def _own_appointment(link: PortalLink) -> Appointment:
     return appointment
 
 
-def booking_make(*, link: PortalLink, vehicle: Vehicle, start_at, complaint: str) -> Appointment:
-    """Book a new appointment for one of the customer's cars at a free time."""
+def booking_make(
+    *, link: PortalLink, vehicle: Vehicle, start_at, complaint: str, service: str = "", address: str = ""
+) -> Appointment:
+    """Book a new appointment for one of the customer's cars at a free time: in the store, or
+    site work (`service`, a SiteKind) at `address` for a plug-in car (docs/DOMAIN.md §17.9)."""
+    from .selectors import booking_services, site_operation
+
     _booking_link(link)
     if vehicle.owner_id != link.customer_id:
         raise ValidationError({"vehicle": _("This is not one of your vehicles.")})
+    operations = []
+    if service:
+        if service not in dict(booking_services([vehicle])):
+            raise ValidationError({"service": _("This service is offered for plug-in hybrid and electric cars.")})
+        operation = site_operation(link.store, service)
+        if operation is None:
+            raise ValidationError({"service": _("This store does not offer this service.")})
+        operations = [operation]
     return appointment_book(
         actor=None, store=link.store, vehicle=vehicle, start_at=start_at, channel=AppointmentChannel.WEB,
-        complaint=complaint or _("Booked from the customer's phone"),
+        complaint=complaint or _("Booked from the customer's phone"), operations=operations, site_address=address,
     )  # fmt: skip
 
 

@@ -139,11 +139,17 @@ def _booking_page(request, link, context, form=None, status=200) -> HttpResponse
     default = timezone.localdate(link.appointment.start_at) if link.appointment else today
     day = max(parse_day(request.GET.get("day"), default), today)
     vehicles = list(link.customer.vehicles.filter(is_active=True).order_by("plate"))
-    form = form or BookForm(vehicles=vehicles, initial={"day": day})
+    services_offered = selectors.booking_services(vehicles)
+    service = request.POST.get("service") or request.GET.get("service") or ""
+    service = service if service in dict(services_offered) and link.appointment is None else ""
+    form = form or BookForm(
+        vehicles=vehicles, services=services_offered, initial={"day": day, "service": service}
+    )
     return _page(
         request,
         "book.html",
-        {**context, "day": day, "starts": selectors.free_starts(link, day), "form": form, "vehicles": vehicles,
+        {**context, "day": day, "starts": selectors.free_starts(link, day, service=service), "form": form,
+         "vehicles": vehicles, "services": services_offered, "service": service,
          "appointments": selectors.upcoming_appointments(link), "appointment": link.appointment},
         status=status,
     )  # fmt: skip
@@ -157,7 +163,7 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         return refused
     context = {"link": link, "token": token, "store": link.store, "customer": link.customer}
     vehicles = list(link.customer.vehicles.filter(is_active=True))
-    form = BookForm(request.POST, vehicles=vehicles)
+    form = BookForm(request.POST, vehicles=vehicles, services=selectors.booking_services(vehicles))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -172,7 +178,10 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
                     vehicle = next((v for v in vehicles if v.pk == data["vehicle"]), None)
                     if vehicle is None:
                         raise ValidationError({"vehicle": _("Choose your vehicle.")})
-                    services.booking_make(link=link, vehicle=vehicle, start_at=start_at, complaint=data["complaint"])
+                    services.booking_make(
+                        link=link, vehicle=vehicle, start_at=start_at, complaint=data["complaint"],
+                        service=data["service"], address=data["address"],
+                    )  # fmt: skip
             except (ValidationError, TransitionRefused) as error:
                 form.add_error(None, getattr(error, "messages", None) or str(error))
             else:
