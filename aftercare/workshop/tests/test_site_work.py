@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -19,6 +20,13 @@ from aftercare.workshop import services
 from .conftest import bay, labour, op
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # The refusals are matched by their English words.
+    with translation.override("en"):
+        yield
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
