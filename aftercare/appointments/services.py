@@ -472,7 +472,8 @@ def appointment_change(
             )  # fmt: skip
             appointment.start_at, appointment.end_at = new_start, end_at
             appointment.bay, appointment.technician, appointment.van = chosen_bay, chosen_technician, chosen_van
-            appointment.site_kind, appointment.site_address, appointment.travel_minutes = site_kind, site_address, travel
+            appointment.site_kind, appointment.site_address = site_kind, site_address
+            appointment.travel_minutes = travel
         appointment.estimated_hours = estimate.hours
         appointment.duration_minutes = estimate.duration_minutes
         appointment.estimated_price = estimate.price

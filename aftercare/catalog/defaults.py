@@ -240,12 +240,16 @@ SURVEY_QUESTIONS = [
 
 # The electric-vehicle survey's own questions, on the five dimensions of seed 002 §5.3
 # (docs/DOMAIN.md §17.10): code, question, dimension, answer.
+R, Q, P_, C, E = (
+    SurveyDimension.RESPONSE_SPEED, SurveyDimension.REPAIR_QUALITY, SurveyDimension.PARTS_SUPPLY,
+    SurveyDimension.CONSULTING, SurveyDimension.ENVIRONMENT,
+)  # fmt: skip
 EV_SURVEY_QUESTIONS = [
-    ("EV01", "报修、咨询或上门服务的响应是否及时？", SurveyDimension.RESPONSE_SPEED, AnswerType.SCORE),
-    ("EV02", "技术人员对电池、电机等高压系统的专业水平和维修效率如何？", SurveyDimension.REPAIR_QUALITY, AnswerType.SCORE),
-    ("EV03", "电池、电机等核心配件的供应是否及时、质量和价格是否满意？", SurveyDimension.PARTS_SUPPLY, AnswerType.SCORE),
-    ("EV04", "充电、电池保养和用车指导是否专业、清楚？", SurveyDimension.CONSULTING, AnswerType.SCORE),
-    ("EV05", "服务现场（门店或上门现场）的环境和设施是否整洁、舒适？", SurveyDimension.ENVIRONMENT, AnswerType.SCORE),
+    ("EV01", "报修、咨询或上门服务的响应是否及时？", R, AnswerType.SCORE),
+    ("EV02", "技术人员对电池、电机等高压系统的专业水平和维修效率如何？", Q, AnswerType.SCORE),
+    ("EV03", "电池、电机等核心配件的供应是否及时、质量和价格是否满意？", P_, AnswerType.SCORE),
+    ("EV04", "充电、电池保养和用车指导是否专业、清楚？", C, AnswerType.SCORE),
+    ("EV05", "服务现场（门店或上门现场）的环境和设施是否整洁、舒适？", E, AnswerType.SCORE),
 ]
 
 # code, name, labour %, parts %
@@ -311,8 +315,14 @@ def seed_group_defaults(group: DealerGroup) -> None:
             ]
             + [
                 LabourOperation(
-                    code=c, name=n, category=categories[cat], frt_hours=h, powertrains=list(pt), high_voltage=hv,
-                    site_kind=kind, **g,
+                    code=c,
+                    name=n,
+                    category=categories[cat],
+                    frt_hours=h,
+                    powertrains=list(pt),
+                    high_voltage=hv,
+                    site_kind=kind,
+                    **g,
                 )
                 for c, n, cat, h, pt, hv, kind in SITE_OPERATIONS
             ],

@@ -25,7 +25,7 @@ from aftercare.privacy.demo import seed_privacy
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.warranty.demo import seed_warranty
-from aftercare.workshop.demo import seed_workshop
+from aftercare.workshop.demo import seed_site_work, seed_workshop
 
 from . import generators
 from .customers import build_customers, seed_class_changes
@@ -141,6 +141,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 orders = seed_repair_orders(store, rng, today, advisor_ids, technician_ids)
                 finish = {o.pk: o.demo_target for o in orders if getattr(o, "demo_target", None)}
                 seed_workshop(store, rng, finish=finish)
+                if index == 0:
+                    seed_site_work(store)
                 seed_parts(store, rng, today)
                 seed_class_changes(store, rng)
                 seed_settlements(store, rng)

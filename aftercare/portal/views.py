@@ -142,9 +142,7 @@ def _booking_page(request, link, context, form=None, status=200) -> HttpResponse
     services_offered = selectors.booking_services(vehicles)
     service = request.POST.get("service") or request.GET.get("service") or ""
     service = service if service in dict(services_offered) and link.appointment is None else ""
-    form = form or BookForm(
-        vehicles=vehicles, services=services_offered, initial={"day": day, "service": service}
-    )
+    form = form or BookForm(vehicles=vehicles, services=services_offered, initial={"day": day, "service": service})
     return _page(
         request,
         "book.html",

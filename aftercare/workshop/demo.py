@@ -164,3 +164,114 @@ def seed_workshop(store: Store, rng: random.Random, finish: dict[int, str] | Non
         job = working.filter(repair_order_id__in=clocked).select_related("line", "technician").first()
         finding_report(actor=job.technician, line=job.line, description="下摆臂球头胶套破裂，建议更换")
     return dispatched
+
+
+# --- site work (docs/DOMAIN.md §17.9) --------------------------------------------------------------
+
+HOME_ADDRESS = "广州市天河区珠江新城花城大道18号 地下车库B1-066"
+WALLBOX_ADDRESS = "广州市番禺区南村镇万博二路79号 万科欧泊小区12栋 地库B2-117"
+
+
+def _signature_png() -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(demo_png((20, 20, 20), 120, 40)).decode()
+
+
+def seed_site_work(store: Store) -> list[RepairOrder]:
+    """A home service in progress and a wall-box installation done and accepted, on two of the
+    store's plug-in cars, through the one order's moves: site visit, survey with photos, kit
+    ticked at departure, dispatch to a high-voltage certified technician, signed acceptance,
+    inspection. Plus tomorrow's home-service booking. Returns the two orders."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftercare.appointments.choices import Channel
+    from aftercare.appointments.services import appointment_book
+    from aftercare.catalog.models import LabourOperation, Van
+    from aftercare.customers.models import Vehicle
+    from aftercare.service import services as spine
+
+    def user(role):
+        return User.objects.filter(memberships__store=store, memberships__role=role).order_by("id").first()
+
+    advisor, foreman = user(Role.ADVISOR), user(Role.FOREMAN)
+    technicians = list(User.objects.filter(memberships__store=store, memberships__role=Role.TECHNICIAN).order_by("id"))
+    vans = list(Van.objects.filter(store=store, is_active=True).order_by("code"))
+    evs = list(
+        Vehicle.objects.filter(store=store, is_active=True, powertrain__in=("BEV", "PHEV"))
+        .exclude(repair_orders__status__in=WORKSHOP_STATUSES)
+        .select_related("owner")
+        .order_by("id")[:2]
+    )
+    if not (advisor and foreman and technicians and len(vans) >= 2 and len(evs) == 2):
+        return []
+    certified = next((t for t in technicians if t.hv_certified), None)
+    if certified is None:  # the demo's random draw gave the store no certificate holder: the lead gets one
+        certified = technicians[0]
+        certified.hv_certified = True
+        certified.save(update_fields=["hv_certified"])
+    operations = {op.code: op for op in LabourOperation.objects.effective_for_store(store).active()}
+    now = timezone.now()
+
+    def open_order(vehicle, kind, address, codes, van, statement):
+        order = spine.repair_order_open(
+            actor=advisor, store=store, vehicle=vehicle, customer_statement=statement,
+            odometer_km=vehicle.odometer_km or None, promised_at=now + timedelta(hours=5),
+        )  # fmt: skip
+        spine.site_visit_set(
+            actor=advisor, order=order, kind=kind, address=address, window_start=now + timedelta(minutes=40),
+            window_end=now + timedelta(minutes=100), travel_minutes=40, van=van,
+        )  # fmt: skip
+        for code in codes:
+            spine.line_add(actor=advisor, order=order, operation=operations[code])
+        spine.repair_order_transition(repair_order=order, to=Status.ESTIMATE, actor=advisor)
+        return order
+
+    def depart(order, kind):
+        for line in order.lines.filter(kind=LineKind.LABOUR):
+            job_dispatch(actor=foreman, line=line, technician=certified, required_finish_at=order.promised_at)
+        spine.site_kit_confirm(actor=certified, order=order, checked=[i.code for i in spine.kit_items(store, kind)])
+
+    # A home service under way: the technician has left with the van and is working at the car.
+    home = open_order(evs[0], "home", HOME_ADDRESS, ("H001", "H002"), vans[0], "车主上班期间在车库上门检测保养")
+    spine.repair_order_authorise(actor=advisor, order=home, method="verbal", note="车主电话确认上门项目及费用")
+    depart(home, "home")
+    first = home.lines.filter(kind=LineKind.LABOUR).order_by("position", "id").first()
+    job_clock_on(actor=certified, line=first)
+    _photo(certified, home, "home-arrival.png", "上门服务：车辆停放位置及周边环境", (96, 125, 139))
+
+    # A wall-box installation: surveyed with photos, installed, accepted and signed by the customer.
+    wallbox = open_order(evs[1], "wallbox", WALLBOX_ADDRESS, ("W001", "W002"), vans[1], "新车配套家用充电桩安装")
+    photos = [
+        photo_add(actor=advisor, order=wallbox, image=ContentFile(demo_png(rgb), name=name), caption=caption)
+        for name, caption, rgb in (
+            ("survey-parking.png", "勘测：固定车位及安装墙面", (120, 144, 156)),
+            ("survey-meter.png", "勘测：电表箱位置，距车位约25米", (141, 110, 99)),
+        )
+    ]
+    spine.site_survey_record(
+        actor=advisor, order=wallbox, photos=photos,
+        notes="物业已同意安装；独立电表已报装（220V/40A）；走线约25米，需沿墙穿PVC管；墙面为混凝土，可壁挂。",
+    )  # fmt: skip
+    spine.repair_order_authorise(actor=advisor, order=wallbox, method="verbal", note="车主电话确认勘测结果及报价")
+    depart(wallbox, "wallbox")
+    _finish_jobs(wallbox)
+    _photo(certified, wallbox, "wallbox-installed.png", "安装完成：充电桩壁挂及走线", (46, 139, 87))
+    spine.site_acceptance_sign(
+        actor=certified, order=wallbox, signature=_signature_png(), note="绝缘测试合格，试充电正常（7 kW）"
+    )
+    _inspect(wallbox, foreman, passed=True)
+
+    # Tomorrow's home-service booking, from the owner's phone.
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    start = timezone.make_aware(timezone.datetime.combine(tomorrow, timezone.datetime.min.time())) + timedelta(hours=10)
+    try:
+        appointment_book(
+            actor=None, store=store, vehicle=evs[0], start_at=start, channel=Channel.WEB,
+            operations=[operations["H001"]], complaint="上门检查空调滤清器及胎压", site_address=HOME_ADDRESS,
+        )  # fmt: skip
+    except ValidationError:
+        pass  # no technician or van free tomorrow at ten: the demo does without
+    return [home, wallbox]

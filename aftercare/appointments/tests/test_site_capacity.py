@@ -23,6 +23,7 @@ def in_english():
     with translation.override("en"):
         yield
 
+
 ADDRESS = "广州市天河区珠江新城花城大道18号 地下车库B1-066"
 
 

@@ -55,12 +55,6 @@ from .workflow import (
 )
 
 __all__ = [
-    "kit_items",
-    "site_acceptance_sign",
-    "site_kit_confirm",
-    "site_survey_record",
-    "site_visit_of",
-    "site_visit_set",
     "DAMAGE_KINDS",
     "DETAIL_FIELDS",
     "PHOTO_MAX_BYTES",
@@ -72,6 +66,7 @@ __all__ = [
     "LineItem",
     "TransitionRefused",
     "check_in_record",
+    "kit_items",
     "line_add",
     "line_decide",
     "line_remove",
@@ -92,4 +87,9 @@ __all__ = [
     "repair_order_status_changed",
     "repair_order_transition",
     "repair_order_update",
+    "site_acceptance_sign",
+    "site_kit_confirm",
+    "site_survey_record",
+    "site_visit_of",
+    "site_visit_set",
 ]

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aftercare.catalog.models import Van
 from aftercare.service import services as spine
@@ -27,6 +26,7 @@ def in_english():
     # The refusals are matched by their English words.
     with translation.override("en"):
         yield
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
