@@ -4,7 +4,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.catalog.models import RepairType
+from aftercare.catalog.choices import SiteKind
+from aftercare.catalog.models import RepairType, Van
+from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.forms import StyledForm
 from aftercare.core.money import MAX_PRICE, MAX_QUANTITY, MIN_QUANTITY
 from aftercare.customers.forms import ReadingForm
@@ -180,3 +182,48 @@ class PhotoForm(StyledForm):
         label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"})
     )
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+# --- site work (docs/DOMAIN.md §17.9) ---------------------------------------------------------------
+
+
+class SiteVisitForm(StyledForm):
+    """Where and when site work is done, and with which van."""
+
+    kind = forms.ChoiceField(label=_("Site work"), choices=SiteKind.choices)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    window_start = forms.DateTimeField(label=_("Arrival window from"), required=False)
+    window_end = forms.DateTimeField(label=_("Arrival window to"), required=False)
+    travel_minutes = forms.IntegerField(
+        label=_("Travel time one way (minutes)"), min_value=0, max_value=480, initial=30
+    )
+    van = forms.ModelChoiceField(label=_("Service van"), queryset=Van.objects.none(), required=False)
+
+    def __init__(self, *args, store=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if store is not None:
+            self.fields["van"].queryset = Van.objects.filter(store=store, is_active=True).order_by("code")
+
+
+class KitForm(forms.Form):
+    """The van's kit ticked at departure: one checkbox per item."""
+
+    checked = forms.MultipleChoiceField(label=_("Kit"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checked"].choices = [(item.code, str(item)) for item in items]
+
+
+class SiteSurveyForm(StyledForm):
+    notes = forms.CharField(label=_("What the survey found"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = forms.MultipleChoiceField(label=_("Survey photos"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, photos=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].choices = [(str(p.pk), p.caption or p.image.name) for p in photos]
+
+
+class AcceptanceForm(StyledForm):
+    signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=SIGNATURE_MAX_LENGTH)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

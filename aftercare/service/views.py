@@ -33,6 +33,7 @@ from .choices import RO_CHANGED, LineStatus, Status
 from .filters import RepairOrderFilterSet
 from .forms import (
     DAMAGE_KIND_LABELS,
+    AcceptanceForm,
     AuthoriseForm,
     CheckInForm,
     DecideForm,
@@ -41,6 +42,8 @@ from .forms import (
     LineAddForm,
     PhotoForm,
     ReceptionForm,
+    SiteSurveyForm,
+    SiteVisitForm,
     TransitionForm,
 )
 from .models import CheckIn, Photo, RepairOrder
@@ -525,3 +528,111 @@ def repair_order_export(request: HttpRequest, fmt: str) -> HttpResponse:
         user=request.user, fmt=fmt, since=form.cleaned_data["since"], until=form.cleaned_data["until"],
         queryset=exports.filtered(request.user, form.filters()),
     )  # fmt: skip
+
+
+# --- site work (docs/DOMAIN.md §17.9) ----------------------------------------------------------------
+
+
+def _site_context(request, order: RepairOrder) -> dict:
+    from aftercare.catalog.choices import PLUG_IN_POWERTRAINS
+
+    from .forms import KitForm
+    from .services.site import ACCEPTANCE_STATUSES, KIT_STATUSES, SITE_EDIT_STATUSES, SURVEY_STATUSES
+
+    visit = services.site_visit_of(order)
+    perms = request.user.allowed_at(order.store_id)
+    can_edit = Perm.REPAIR_ORDER_EDIT in perms
+    context = {"order": order, "visit": visit, "plug_in": order.vehicle.powertrain in PLUG_IN_POWERTRAINS}
+    if can_edit and context["plug_in"] and order.status in SITE_EDIT_STATUSES:
+        initial = {"travel_minutes": 30}
+        if visit is not None:
+            initial = {
+                "kind": visit.kind, "address": visit.address, "travel_minutes": visit.travel_minutes,
+                "van": visit.van_id, "window_start": visit.window_start, "window_end": visit.window_end,
+            }  # fmt: skip
+        context["visit_form"] = SiteVisitForm(store=order.store, initial=initial, prefix="site")
+    if visit is None:
+        return context
+    items = services.kit_items(order.store, visit.kind)
+    context["kit"] = items
+    if not visit.kit_confirmed and order.status in KIT_STATUSES and ({Perm.JOB_CLOCK, Perm.DISPATCH} & set(perms)):
+        context["kit_form"] = KitForm(items=items)
+    if visit.is_wallbox:
+        context["survey_photos"] = list(visit.survey_photos.all())
+        if can_edit and order.status in SURVEY_STATUSES:
+            photos = list(order.photos.all())
+            context["survey_form"] = SiteSurveyForm(
+                photos=photos,
+                initial={"notes": visit.survey_notes, "photos": [str(p.pk) for p in context["survey_photos"]]},
+            )
+        if (
+            not visit.accepted
+            and order.status in ACCEPTANCE_STATUSES
+            and ({Perm.REPAIR_ORDER_EDIT, Perm.JOB_CLOCK} & set(perms))
+        ):
+            context["acceptance_form"] = AcceptanceForm()
+    return context
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def site_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The site-work card of the order's page (loaded by htmx, reloaded when the order changes)."""
+    return render(request, "service/_site_panel.html", _site_context(request, _order_for(request, pk)))
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def site_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = SiteVisitForm(request.POST, store=order.store, prefix="site")
+    outcome = post_form(
+        request, form, lambda data: services.site_visit_set(actor=request.user, order=order, **data),
+        success=_("Site work saved."),
+    )  # fmt: skip
+    if not outcome.ok:
+        flash_form_errors(request, form)
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.JOB_CLOCK, Perm.DISPATCH)
+@require_POST
+def site_kit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    run_action(
+        request,
+        lambda: services.site_kit_confirm(actor=request.user, order=order, checked=request.POST.getlist("checked")),
+        success=_("Kit confirmed: the van may leave."),
+    )
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+@require_POST
+def site_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    form = SiteSurveyForm(request.POST, photos=list(order.photos.all()))
+    outcome = post_form(
+        request, form,
+        lambda data: services.site_survey_record(
+            actor=request.user, order=order, notes=data["notes"], photos=[int(pk) for pk in data["photos"]]
+        ),
+        success=_("Site survey recorded."),
+    )  # fmt: skip
+    if not outcome.ok:
+        flash_form_errors(request, form)
+    return redirect("service:repair_order_detail", pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_EDIT, Perm.JOB_CLOCK)
+@require_POST
+def site_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    form = AcceptanceForm(request.POST)
+    signature = form.cleaned_data["signature"] if form.is_valid() else ""
+    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+    run_action(
+        request,
+        lambda: services.site_acceptance_sign(actor=request.user, order=order, signature=signature, note=note),
+        success=_("The customer's acceptance is signed."),
+    )
+    return redirect("service:repair_order_detail", pk=pk)

@@ -240,7 +240,7 @@ def seed_site_work(store: Store) -> list[RepairOrder]:
     depart(home, "home")
     first = home.lines.filter(kind=LineKind.LABOUR).order_by("position", "id").first()
     job_clock_on(actor=certified, line=first)
-    _photo(certified, home, "home-arrival.png", "上门服务：车辆停放位置及周边环境", (96, 125, 139))
+    _photo(foreman, home, "home-arrival.png", "上门服务：车辆停放位置及周边环境", (96, 125, 139))
 
     # A wall-box installation: surveyed with photos, installed, accepted and signed by the customer.
     wallbox = open_order(evs[1], "wallbox", WALLBOX_ADDRESS, ("W001", "W002"), vans[1], "新车配套家用充电桩安装")
@@ -258,7 +258,7 @@ def seed_site_work(store: Store) -> list[RepairOrder]:
     spine.repair_order_authorise(actor=advisor, order=wallbox, method="verbal", note="车主电话确认勘测结果及报价")
     depart(wallbox, "wallbox")
     _finish_jobs(wallbox)
-    _photo(certified, wallbox, "wallbox-installed.png", "安装完成：充电桩壁挂及走线", (46, 139, 87))
+    _photo(foreman, wallbox, "wallbox-installed.png", "安装完成：充电桩壁挂及走线", (46, 139, 87))
     spine.site_acceptance_sign(
         actor=certified, order=wallbox, signature=_signature_png(), note="绝缘测试合格，试充电正常（7 kW）"
     )
