@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftercare.catalog.models import Bay, LabourOperation, RepairType
+from aftercare.catalog.models import Bay, LabourOperation, RepairType, Van
 from aftercare.core.forms import StyledForm
 from aftercare.customers.forms import ReadingForm
 from aftercare.customers.models import Vehicle
@@ -60,6 +60,17 @@ class AppointmentForm(StyledForm):
         label=_("Technician"), queryset=Bay.objects.none(), required=False, empty_label=_("First free technician")
     )
     bring_reminder = forms.CharField(label=_("What to bring"), max_length=200, required=False)
+    # Site work (docs/DOMAIN.md §17.9): only read when the work is done on site.
+    site_address = forms.CharField(
+        label=_("Address for site work"), max_length=200, required=False,
+        help_text=_("Home service, wall-box installation or charger repair: where the technician goes."),
+    )  # fmt: skip
+    travel_minutes = forms.IntegerField(
+        label=_("Travel time one way (minutes)"), min_value=0, max_value=480, required=False
+    )
+    van = forms.ModelChoiceField(
+        label=_("Service van"), queryset=Van.objects.none(), required=False, empty_label=_("First free van")
+    )
 
     def __init__(self, *args, store, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +82,7 @@ class AppointmentForm(StyledForm):
         )
         self.fields["bay"].queryset = Bay.objects.filter(store=store, is_active=True).order_by("code")
         self.fields["technician"].queryset = store_technicians(store)
+        self.fields["van"].queryset = Van.objects.filter(store=store, is_active=True).order_by("code")
         if not self.is_bound and "repair_type" not in self.initial:
             self.initial["repair_type"] = self.fields["repair_type"].queryset.filter(code="general").first()
 
@@ -88,6 +100,9 @@ class AppointmentForm(StyledForm):
             "bay": data["bay"],
             "technician": data["technician"],
             "bring_reminder": data["bring_reminder"],
+            "site_address": data["site_address"],
+            "travel_minutes": data["travel_minutes"],
+            "van": data["van"],
         }
 
 

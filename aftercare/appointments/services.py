@@ -412,6 +412,9 @@ def appointment_change(
     bring_reminder=_UNSET,
     contact_phone=_UNSET,
     now: datetime | None = None,
+    site_address=_UNSET,
+    travel_minutes=_UNSET,
+    van=_UNSET,
 ) -> Appointment:
     """Change a booking (docs/DOMAIN.md §5.4): a new time, other work, another bay or
     technician. Only what is passed changes; time and resources are checked
@@ -460,20 +463,28 @@ def appointment_change(
         )
         site_kind, site_address, travel = _site_details(
             vehicle=appointment.vehicle, operations=ops,
-            site_address=appointment.site_address, travel_minutes=appointment.travel_minutes,
+            site_address=appointment.site_address if site_address is _UNSET else site_address,
+            travel_minutes=appointment.travel_minutes if travel_minutes is _UNSET else travel_minutes,
         )  # fmt: skip
-        if site_kind != appointment.site_kind:
-            moved, wanted_bay = True, None
+        wanted_van = appointment.van if van is _UNSET else van
+        if site_kind:
+            wanted_bay = None  # site work takes a van, never a bay
+        if (site_kind, travel, getattr(wanted_van, "pk", None)) != (
+            appointment.site_kind,
+            appointment.travel_minutes,
+            appointment.van_id,
+        ):
+            moved = True
+        appointment.site_address = site_address
         if moved:
             end_at, chosen_bay, chosen_technician, chosen_van = _reserve(
                 store=store, start_at=new_start, estimate=estimate, bay=wanted_bay, technician=wanted_technician,
                 exclude_appointment_id=appointment.pk, now=now, check_past=new_start != appointment.start_at,
-                van=appointment.van if site_kind else None, travel_minutes=travel,
+                van=wanted_van if site_kind else None, travel_minutes=travel,
             )  # fmt: skip
             appointment.start_at, appointment.end_at = new_start, end_at
             appointment.bay, appointment.technician, appointment.van = chosen_bay, chosen_technician, chosen_van
-            appointment.site_kind, appointment.site_address = site_kind, site_address
-            appointment.travel_minutes = travel
+            appointment.site_kind, appointment.travel_minutes = site_kind, travel
         appointment.estimated_hours = estimate.hours
         appointment.duration_minutes = estimate.duration_minutes
         appointment.estimated_price = estimate.price

@@ -92,7 +92,9 @@ def slots(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     day, operations = data.get("day"), list(data.get("operations") or [])
-    found = selectors.free_slots(store=store, day=day, operations=operations) if day else []
+    travel = data.get("travel_minutes")
+    travel = services.DEFAULT_TRAVEL_MINUTES if travel is None else travel
+    found = selectors.free_slots(store=store, day=day, operations=operations, travel_minutes=travel) if day else []
     return render(request, "appointments/_slots.html", {"slots": found, "day": day})
 
 
@@ -161,6 +163,9 @@ def appointment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "bay": appointment.bay,
         "technician": appointment.technician,
         "bring_reminder": appointment.bring_reminder,
+        "site_address": appointment.site_address,
+        "travel_minutes": appointment.travel_minutes if appointment.site_kind else None,
+        "van": appointment.van,
     }
     form = AppointmentForm(request.POST or None, store=appointment.store, initial=initial)
     form.fields["vehicle"].disabled = True

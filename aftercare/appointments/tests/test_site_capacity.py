@@ -105,3 +105,32 @@ def test_opening_the_repair_order_carries_the_address_window_and_van(staff, stor
     visit = SiteVisit.objects.get(repair_order=order)
     assert (visit.kind, visit.address, visit.travel_minutes, visit.van) == ("home", ADDRESS, 20, appointment.van)
     assert (visit.window_start, visit.window_end) == (at(TOMORROW, 9, 20), at(TOMORROW, 9, 20) + timedelta(hours=1))
+
+
+def test_moving_site_work_keeps_its_van_and_trip(staff, store, ev):
+    appointment = book_site(staff, store, ev, at(TOMORROW, 9), travel_minutes=40)
+    moved = services.appointment_change(actor=staff["advisor"], appointment=appointment, start_at=at(TOMORROW, 13))
+    assert (moved.start_at, moved.end_at, moved.bay) == (at(TOMORROW, 13), at(TOMORROW, 15, 30), None)
+    assert moved.van == appointment.van and moved.site_address == ADDRESS
+
+
+def test_the_advisor_books_site_work_from_the_booking_form(client_for, staff, store, ev):
+    from django.urls import reverse
+
+    response = client_for(staff["advisor"]).post(
+        reverse("appointments:create"),
+        {"vehicle": ev.plate, "channel": "phone", "repair_type": _general(store).pk,
+         "operations": [op(store, "H001").pk], "day": TOMORROW.isoformat(), "start_time": "09:00",
+         "site_address": ADDRESS, "travel_minutes": "30"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    appointment = ev.appointments.get()
+    assert (appointment.site_kind, appointment.bay, appointment.van.code) == ("home", None, "V01")
+    page = client_for(staff["advisor"]).get(response["Location"]).content.decode()
+    assert 'data-testid="appointment-site"' in page and ADDRESS in page
+
+
+def _general(store):
+    from aftercare.catalog.models import RepairType
+
+    return RepairType.objects.effective_for_store(store).get(code="general")
