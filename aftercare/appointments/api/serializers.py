@@ -26,6 +26,7 @@ class AppointmentOutSerializer(serializers.ModelSerializer):
             "id", "number", "store", "status", "channel", "customer", "customer_name", "vehicle", "plate",
             "complaint", "repair_type", "operations", "estimated_hours", "duration_minutes", "estimated_price",
             "start_at", "end_at", "bay", "technician", "bring_reminder", "repair_order", "created_at",
+            "site_kind", "site_address", "travel_minutes", "van",
         ]  # fmt: skip
 
 
@@ -41,6 +42,10 @@ class AppointmentInSerializer(StrictInputMixin, serializers.Serializer):
     bay = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     technician = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     bring_reminder = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    # Site work (docs/DOMAIN.md §17.9): read when an operation is done on site.
+    site_address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    travel_minutes = serializers.IntegerField(min_value=0, max_value=480, required=False, allow_null=True)
+    van = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
 
 class AppointmentChangeSerializer(AppointmentInSerializer):

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from aftercare.accounts.models import User
-from aftercare.catalog.models import Bay, RepairType
+from aftercare.catalog.models import Bay, RepairType, Van
 from aftercare.core.api.permissions import only_store_id, require
 from aftercare.core.dates import iso_day
 from aftercare.core.models import Store
@@ -51,7 +51,13 @@ def _resolve(store: Store, data: dict) -> dict:
             resolved["technician"] = User.objects.filter(pk=data["technician"], is_active=True).first()
             if resolved["technician"] is None:
                 raise ValidationError({"technician": ["Unknown technician."]})
-    for name in ("start_at", "channel", "complaint", "bring_reminder"):
+    if "van" in data:
+        resolved["van"] = None
+        if data["van"] is not None:
+            resolved["van"] = Van.objects.filter(store=store, pk=data["van"]).first()
+            if resolved["van"] is None:
+                raise ValidationError({"van": ["Unknown van."]})
+    for name in ("start_at", "channel", "complaint", "bring_reminder", "site_address", "travel_minutes"):
         if name in data:
             resolved[name] = data[name]
     return resolved

@@ -134,3 +134,16 @@ def _general(store):
     from aftercare.catalog.models import RepairType
 
     return RepairType.objects.effective_for_store(store).get(code="general")
+
+
+def test_the_api_books_site_work_and_answers_a_missing_address_with_a_field_error(api_client_for, staff, store, ev):
+    client = api_client_for(staff["advisor"])
+    body = {"vehicle": ev.pk, "start_at": at(TOMORROW, 9).isoformat(), "channel": "wechat",
+            "operations": [op(store, "H001").pk]}  # fmt: skip
+    missing = client.post("/api/v1/appointments/", body, format="json")
+    assert missing.status_code == 400 and "site_address" in missing.json()
+    booked = client.post(
+        "/api/v1/appointments/", {**body, "site_address": ADDRESS, "travel_minutes": 15}, format="json"
+    )
+    assert booked.status_code == 201
+    assert (booked.json()["site_kind"], booked.json()["bay"], booked.json()["travel_minutes"]) == ("home", None, 15)
