@@ -112,7 +112,7 @@ class LabourOperationForm(CatalogItemForm):
 
     class Meta:
         model = models.LabourOperation
-        fields = ["code", "name", "category", "frt_hours", "powertrains", "high_voltage", "is_active"]
+        fields = ["code", "name", "category", "frt_hours", "powertrains", "high_voltage", "site_kind", "is_active"]
 
 
 class PartForm(CatalogItemForm):
@@ -158,7 +158,7 @@ class InspectionItemForm(CatalogItemForm):
 class SurveyQuestionForm(CatalogItemForm):
     class Meta:
         model = models.SurveyQuestion
-        fields = ["code", "text", "dimension", "answer_type", "sort_order", "is_active"]
+        fields = ["code", "text", "dimension", "answer_type", "sort_order", "for_ev", "is_active"]
 
 
 class DiscountLevelForm(CatalogItemForm):

@@ -97,7 +97,7 @@ class LabourOperationSerializer(CatalogItemSerializer):
 
     class Meta(CatalogItemSerializer.Meta):
         model = models.LabourOperation
-        fields = _fields("code", "name", "category", "frt_hours", "powertrains", "high_voltage")
+        fields = _fields("code", "name", "category", "frt_hours", "powertrains", "high_voltage", "site_kind")
 
 
 class PartSerializer(CatalogItemSerializer):
@@ -186,7 +186,7 @@ class InspectionItemSerializer(CatalogItemSerializer):
 class SurveyQuestionSerializer(CatalogItemSerializer):
     class Meta(CatalogItemSerializer.Meta):
         model = models.SurveyQuestion
-        fields = _fields("code", "text", "dimension", "answer_type", "sort_order")
+        fields = _fields("code", "text", "dimension", "answer_type", "sort_order", "for_ev")
 
 
 class DiscountLevelSerializer(CatalogItemSerializer):
