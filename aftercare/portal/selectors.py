@@ -136,8 +136,10 @@ def free_starts(link: PortalLink, day, *, now=None, service: str = "") -> list:
     if day < timezone.localdate(now):
         return []
     operations = [row.operation for row in appointment.operations.select_related("operation__category")]
+    # The booking's whole length: for site work that includes the travel both ways (§17.9).
+    minutes = int((appointment.end_at - appointment.start_at).total_seconds() // 60)
     plan = day_plan(
-        store=link.store, day=day, operations=operations, duration_minutes=appointment.duration_minutes,
+        store=link.store, day=day, operations=operations, duration_minutes=minutes,
         exclude_appointment_id=appointment.pk,
     )  # fmt: skip
     return [slot.start for slot in plan.slots(now=now)]

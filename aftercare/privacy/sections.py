@@ -14,7 +14,7 @@ from aftercare.healthrecords.models import HealthRecord
 from aftercare.loyalty.models import Coupon, MemberCard, PackageCard, Posting
 from aftercare.messaging.choices import PENDING_STATES, Reason, State
 from aftercare.messaging.models import Message
-from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine
+from aftercare.service.models import CheckIn, Photo, RepairOrder, RepairOrderLine, SiteVisit
 from aftercare.surveys.models import SurveyAnswer, SurveyResponse
 from aftercare.warranty.models import Claim
 
@@ -119,6 +119,10 @@ def erase_service(ids: list[int]) -> dict:
     changed = orders.update(contact_phone="", customer_statement="", authorisation_signature="", authorisation_note="")
     CheckIn.objects.filter(repair_order__customer_id__in=ids).update(customer_signature="", belongings="")
     Delivery.objects.filter(repair_order__customer_id__in=ids).update(signature="")
+    # Site work (docs/DOMAIN.md §17.9): the customer's address, survey notes and acceptance signature.
+    SiteVisit.objects.filter(repair_order__customer_id__in=ids).update(
+        address="", survey_notes="", acceptance_signature="", acceptance_note=""
+    )
     return {
         "repair_orders": changed,
         "photos": delete_photos(Photo.objects.filter(repair_order__vehicle__owner_id__in=ids)),
@@ -136,7 +140,9 @@ def delete_photos(queryset) -> int:
 
 def erase_contacts(ids: list[int]) -> dict:
     return {
-        "appointments": Appointment.objects.filter(customer_id__in=ids).update(contact_phone="", complaint=""),
+        "appointments": Appointment.objects.filter(customer_id__in=ids).update(
+            contact_phone="", complaint="", site_address=""
+        ),
         "followups": FollowUpTask.objects.filter(customer_id__in=ids).update(contact_value="", feedback="", note=""),
         "followup_problems": FollowUpProblem.objects.filter(customer_id__in=ids).update(description=""),
         "complaints": Complaint.objects.filter(customer_id__in=ids).update(customer_words=""),
