@@ -24,7 +24,7 @@ def seed_surveys(store: Store, rng: random.Random, today: date) -> int:
     """Answer about 60 % of the store's delivered orders that have no survey yet."""
     orders = list(
         RepairOrder.objects.filter(store=store, status=Status.DELIVERED, survey_responses__isnull=True)
-        .select_related("repair_type")
+        .select_related("repair_type", "vehicle")
         .order_by("id")
     )
     if not orders:
