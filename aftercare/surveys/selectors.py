@@ -158,3 +158,24 @@ def results_responses(*, store_ids, start, end, filters: dict | None = None):
         .select_related("customer", "advisor", "repair_type", "repair_order", "store")
         .order_by("-completed_at", "-id")
     )
+
+
+CAUSE_DISSATISFIED = "dissatisfied"
+
+
+def satisfaction_kpi(*, store_ids, start, end, as_of=None) -> dict:
+    """Satisfaction per completed survey (docs/DOMAIN.md §18.3): satisfied (overall ≥ 4) ÷
+    surveyed, completed in [start, end) and by `as_of`. Rows: one per survey, with the
+    advisor of the order it was about as the person behind a low score. One query."""
+    responses = surveyed(store_ids=store_ids, start=start, end=end)
+    if as_of is not None:
+        responses = responses.filter(completed_at__lte=as_of)
+    rows = [
+        {"customer_id": customer_id, "ok": score >= SATISFIED_MIN_SCORE,
+         "cause": "" if score >= SATISFIED_MIN_SCORE else CAUSE_DISSATISFIED, "person_id": advisor_id,
+         "repair_order_id": order_id, "response_id": pk, "at": completed_at, "score": score}
+        for pk, customer_id, score, advisor_id, order_id, completed_at in responses.order_by("completed_at", "id")
+        .values_list("id", "customer_id", "overall_score", "advisor_id", "repair_order_id", "completed_at")
+    ]  # fmt: skip
+    satisfied = sum(1 for row in rows if row["ok"])
+    return {"numerator": satisfied, "denominator": len(rows), "rate": ratio(satisfied, len(rows)), "rows": rows}
