@@ -152,7 +152,9 @@ def customers_with_open_complaints(*, store_ids, customer_ids, as_of: datetime |
     as_of = as_of or timezone.now()
     resolved_by_then = Q(status__in=RESOLVED_STATUSES, resolved_at__lte=as_of)
     return set(
-        Complaint.objects.filter(store_id__in=list(store_ids), customer_id__in=list(customer_ids), received_at__lte=as_of)
+        Complaint.objects.filter(
+            store_id__in=list(store_ids), customer_id__in=list(customer_ids), received_at__lte=as_of
+        )
         .exclude(resolved_by_then)
         .values_list("customer_id", flat=True)
         .distinct()

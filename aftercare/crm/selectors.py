@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from aftercare.complaints.models import Complaint
 from aftercare.customers.choices import Preference
+from aftercare.customers.models import Customer
 from aftercare.followups.choices import ProblemCategory
 from aftercare.followups.models import FollowUpTask
-from aftercare.customers.models import Customer
 from aftercare.service.choices import LineStatus
 from aftercare.service.choices import Status as OrderStatus
 from aftercare.service.models import RepairOrder, RepairOrderLine

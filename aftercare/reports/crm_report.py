@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aftercare.core.models import Store
 
-from .kpis import CAUSE_LABELS, CRM_KPIS, CRM_KPI_KEYS, causes, crm_kpis
+from .kpis import CAUSE_LABELS, CRM_KPI_KEYS, CRM_KPIS, causes, crm_kpis
 from .models import CrmReport
 
 SCHEMA = 1
@@ -80,10 +80,16 @@ def report_figures(*, store: Store, month: date, now: datetime | None = None, wi
         "month": f"{month:%Y-%m}",
         "as_of": now.isoformat(),
         "kpis": [
-            {"key": kpi.key, "rate": _rate_text(kpi.rate), "target": _rate_text(kpi.target),
-             "numerator": kpi.numerator, "denominator": kpi.denominator, "met": kpi.met}
+            {
+                "key": kpi.key,
+                "rate": _rate_text(kpi.rate),
+                "target": _rate_text(kpi.target),
+                "numerator": kpi.numerator,
+                "denominator": kpi.denominator,
+                "met": kpi.met,
+            }
             for kpi in kpis
-        ],  # fmt: skip
+        ],
         "causes": {kpi.key: causes(kpi) for kpi in kpis if kpi.met is False},
         "rows": {kpi.key: [[row[f] for f in ROW_FIELDS] for row in kpi.rows] for kpi in kpis},
     }

@@ -22,3 +22,21 @@ class PeriodForm(StyledForm):
         if data["end"] < data["start"]:
             self.add_error("end", _("The end is before the start."))
         return data
+
+
+class CrmReportForm(StyledForm):
+    """Which store's report for which month (docs/DOMAIN.md §18.4)."""
+
+    store = forms.TypedChoiceField(label=_("Store"), coerce=int)
+    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(format="%Y-%m"))
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [(s.pk, s.name) for s in stores]
+        # A month picker, not the date picker StyledForm gives every DateField.
+        self.fields["month"].widget.input_type = "month"
+        self.fields["month"].widget.format = "%Y-%m"
+
+
+class CrmReportGenerateForm(StyledForm):
+    reason = forms.CharField(label=_("Why regenerate"), max_length=200, required=False)
