@@ -6,4 +6,8 @@ app_name = "reports"
 
 urlpatterns = [
     path("kpis/", views.kpis, name="kpis"),
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.report_page, name="report"),
+    path("<slug:slug>/group/", views.group_page, name="group"),
+    path("<slug:slug>/drill/", views.drill_page, name="drill"),
 ]
