@@ -24,18 +24,86 @@ class PeriodForm(StyledForm):
         return data
 
 
+MONTH_FORMATS = ["%Y-%m"]
+
+
+class MonthField(forms.DateField):
+    """A month as YYYY-MM (the browser's month picker), cleaned to its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=MONTH_FORMATS, **kwargs)
+
+
+class ReportFilterForm(StyledForm):
+    """The filters of every report (reports/framework.py): store, period (a day, a month or a
+    range of days) and, where the report has one, the advisor."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    day = forms.DateField(label=_("Day"), required=False)
+    month = MonthField(label=_("Month"), required=False)
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    advisor = forms.TypedChoiceField(label=_("Service advisor"), required=False, coerce=int, empty_value=None)
+
+    PERIOD_LABELS = {"day": _("Day"), "month": _("Month"), "range": _("Date range")}
+
+    def __init__(self, *args, report, stores, advisors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.fields["period"].choices = [(p, self.PERIOD_LABELS[p]) for p in report.periods]
+        self.fields["store"].choices = [("", _("All my stores"))] + [(s.pk, s.name) for s in stores]
+        if report.has_advisor:
+            self.fields["advisor"].choices = [("", _("All advisors"))] + [
+                (a.pk, a.full_name or a.username) for a in advisors
+            ]
+        else:
+            del self.fields["advisor"]
+        for name in ("day", "month", "start", "end"):
+            kind = "range" if name in ("start", "end") else name
+            if kind not in report.periods:
+                del self.fields[name]
+
+    def clean(self):
+        from .framework import MAX_RANGE_DAYS, month_bounds
+
+        data = super().clean()
+        today = timezone.localdate()
+        period = data.get("period") or self.report.default_period
+        if period not in self.report.periods:
+            period = self.report.periods[0]
+        data["period"] = period
+        if period == "day":
+            data["start"] = data["end"] = data.get("day") or today
+        elif period == "month":
+            start, end = month_bounds(data.get("month") or today)
+            data["start"], data["end"] = start, min(end, max(today, start))
+        else:
+            data["start"] = data.get("start") or today.replace(day=1)
+            data["end"] = data.get("end") or today
+            if data["end"] < data["start"]:
+                self.add_error("end", _("The end is before the start."))
+            elif (data["end"] - data["start"]).days > MAX_RANGE_DAYS:
+                self.add_error("end", _("Choose at most two years."))
+        return data
+
+    def clean_unbound(self) -> dict:
+        """The defaults when no filter was given (the current month, or today for a daily report)."""
+        self.cleaned_data = {}
+        return self.clean()
+
+
 class CrmReportForm(StyledForm):
     """Which store's report for which month (docs/DOMAIN.md §18.4)."""
 
     store = forms.TypedChoiceField(label=_("Store"), coerce=int)
-    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(format="%Y-%m"))
+    month = MonthField(label=_("Month"))
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [(s.pk, s.name) for s in stores]
-        # A month picker, not the date picker StyledForm gives every DateField.
-        self.fields["month"].widget.input_type = "month"
-        self.fields["month"].widget.format = "%Y-%m"
 
 
 class CrmReportGenerateForm(StyledForm):

@@ -11,4 +11,8 @@ urlpatterns = [
     path("crm/<int:pk>/pdf/", crm_views.crm_report_pdf, name="crm_report_pdf"),
     path("crm/<int:pk>/xlsx/", crm_views.crm_report_xlsx, name="crm_report_xlsx"),
     path("crm/<int:pk>/<slug:key>/", crm_views.crm_report_drill, name="crm_report_drill"),
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.report_page, name="report"),
+    path("<slug:slug>/group/", views.group_page, name="group"),
+    path("<slug:slug>/drill/", views.drill_page, name="drill"),
 ]
