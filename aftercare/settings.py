@@ -380,7 +380,7 @@ SCHEDULED_TASKS = [
     # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
     # follow-up generation so a rule never makes a call the churn or holiday generation already made.
     {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
-    # The monthly CRM report (docs/DOMAIN.md §18.4): on the 1st, after the stages; ready long before the 5th.
+    # The monthly CRM report (docs/DOMAIN.md §18.6): on the 1st, after the stages; ready long before the 5th.
     {"name": "crm_reports_monthly", "task": "aftercare.reports.tasks.crm_reports_monthly", "at": "07:30", "day": 1},
     # Retention limits (docs/DOMAIN.md §16.2): a dry-run report until a manager approves the first run.
     {"name": "privacy_retention", "task": "aftercare.privacy.tasks.retention_nightly", "at": "03:00"},

@@ -127,7 +127,7 @@ CAUSE_RESOLVED_LATE = "complaint_resolved_after_period"
 
 
 def resolution_kpi(*, store_ids, start: datetime, end: datetime, as_of: datetime | None = None) -> dict:
-    """Complaint resolution (docs/DOMAIN.md §18.3): complaints received in [start, end) that
+    """Complaint resolution (docs/DOMAIN.md §18.5): complaints received in [start, end) that
     were resolved by `as_of` (default now) ÷ all of them. A complaint resolved after the period
     but before `as_of` counts as resolved and is marked so. Rows: one per complaint, with its
     owner and order. One query."""

@@ -87,7 +87,7 @@ def _last_order(before, field: str):
 
 
 def retention_kpi(*, store_ids, start, end, as_of=None) -> dict:
-    """Retention (docs/DOMAIN.md §18.3): of the customers whose stage was regular at the
+    """Retention (docs/DOMAIN.md §18.5): of the customers whose stage was regular at the
     period's start (stage history, §11.1), those still regular at its end ÷ all of them.
     Rows: one per customer regular at the start; a customer who left has the stage reached
     and the advisor of their last order before the end. One query (sub-queries per row)."""
@@ -111,7 +111,7 @@ def retention_kpi(*, store_ids, start, end, as_of=None) -> dict:
 
 
 def repurchase_kpi(*, store_ids, start, end, as_of=None) -> dict:
-    """Repurchase (docs/DOMAIN.md §18.3): customers with a visit (a repair order not cancelled)
+    """Repurchase (docs/DOMAIN.md §18.5): customers with a visit (a repair order not cancelled)
     opened in [start, end) who also have an earlier one ÷ all customers with a visit in the
     period. Rows: one per customer visiting, with the advisor of their first order of the
     period (the person who could bring a first-time customer back). One query."""

@@ -181,13 +181,13 @@ def caller_context(task: FollowUpTask, user) -> dict:
     return {"orders": orders, "declined": declined, "complaints": complaints, "previous": history}
 
 
-# Why a customer due a call was not followed up (docs/DOMAIN.md §18.3).
+# Why a customer due a call was not followed up (docs/DOMAIN.md §18.5).
 CAUSE_NOT_MADE = "followup_not_made"
 CAUSE_MADE_LATE = "followup_made_late"
 
 
 def coverage_kpi(*, store_ids, start, end, as_of=None) -> dict:
-    """Follow-up coverage counted per customer (docs/DOMAIN.md §18.3): a customer with a call
+    """Follow-up coverage counted per customer (docs/DOMAIN.md §18.5): a customer with a call
     due in [start, end) is followed up when every such call was made (done) by its deadline,
     as known at `as_of` (default now). Rows: one per customer due, with the first failing
     call's cause (not made / made late), the person who owned it and the order it is about.

@@ -1,4 +1,4 @@
-"""The monthly CRM report (客户维系与回访月度报告, docs/DOMAIN.md §18.4): the five KPIs of a store's
+"""The monthly CRM report (客户维系与回访月度报告, docs/DOMAIN.md §18.6): the five KPIs of a store's
 month with targets, the causes behind each missed target, the trend over the previous 12 months
 and the rows behind every number, kept as an append-only snapshot (`CrmReport`). Regenerating
 adds a version when a figure changed; `changes` says what changed against the version before."""

@@ -1,4 +1,4 @@
-"""The monthly CRM report's pages (docs/DOMAIN.md §18.4): the report of a store and month in a
+"""The monthly CRM report's pages (docs/DOMAIN.md §18.6): the report of a store and month in a
 chosen version, what changed against the version before, the rows behind each number, PDF and xlsx."""
 
 from datetime import date

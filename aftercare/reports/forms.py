@@ -96,7 +96,7 @@ class ReportFilterForm(StyledForm):
 
 
 class CrmReportForm(StyledForm):
-    """Which store's report for which month (docs/DOMAIN.md §18.4)."""
+    """Which store's report for which month (docs/DOMAIN.md §18.6)."""
 
     store = forms.TypedChoiceField(label=_("Store"), coerce=int)
     month = MonthField(label=_("Month"))

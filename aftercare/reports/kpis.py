@@ -1,4 +1,4 @@
-"""The five CRM KPIs (docs/DOMAIN.md §18.3), composed from each domain app's KPI selector.
+"""The five CRM KPIs (docs/DOMAIN.md §18.5), composed from each domain app's KPI selector.
 
 Every selector answers the same shape for a half-open period [start, end), measured as known
 at `as_of`: {"numerator", "denominator", "rate", "rows"}, one row per thing counted in the

@@ -1,5 +1,5 @@
-"""The manager's KPI targets per store (docs/DOMAIN.md §10.2, §18.3), defaults in code, and the
-monthly CRM report's snapshots (§18.4)."""
+"""The manager's KPI targets per store (docs/DOMAIN.md §10.2, §18.5), defaults in code, and the
+monthly CRM report's snapshots (§18.6)."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -59,7 +59,7 @@ class CrmReportQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):
 
 
 class CrmReport(models.Model):
-    """One version of a store's monthly CRM report (客户维系与回访月度报告, docs/DOMAIN.md §18.4):
+    """One version of a store's monthly CRM report (客户维系与回访月度报告, docs/DOMAIN.md §18.6):
     the figures as they were computed, never rewritten. Regenerating adds the next version."""
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))

@@ -1,4 +1,4 @@
-"""Reports as PDF (docs/DOMAIN.md §18.4): WeasyPrint with Noto Sans SC from the PyPI package
+"""Reports as PDF (docs/DOMAIN.md §18.6): WeasyPrint with Noto Sans SC from the PyPI package
 justmytype-intl-cjk. Nothing is fetched: the only file a page may load is that font, and
 data: URIs; every other URL (http, https, other files) is refused."""
 

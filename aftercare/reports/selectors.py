@@ -63,7 +63,7 @@ def manager_numbers(*, store_ids, start, end) -> list[Kpi]:
     store_ids = list(store_ids)
     targets = KpiTargets.for_stores(store_ids)
     period = {"store_ids": store_ids, "start": start, "end": end}
-    # Counted per customer, not per call (docs/DOMAIN.md §18.3).
+    # Counted per customer, not per call (docs/DOMAIN.md §18.5).
     coverage = _contract("followups", "selectors", "coverage_kpi", **period)
     retention = _contract("crm", "selectors", "retention_kpi", **period)
     repurchase = _contract("crm", "selectors", "repurchase_kpi", **period)

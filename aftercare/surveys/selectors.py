@@ -164,7 +164,7 @@ CAUSE_DISSATISFIED = "dissatisfied"
 
 
 def satisfaction_kpi(*, store_ids, start, end, as_of=None) -> dict:
-    """Satisfaction per completed survey (docs/DOMAIN.md §18.3): satisfied (overall ≥ 4) ÷
+    """Satisfaction per completed survey (docs/DOMAIN.md §18.5): satisfied (overall ≥ 4) ÷
     surveyed, completed in [start, end) and by `as_of`. Rows: one per survey, with the
     advisor of the order it was about as the person behind a low score. One query."""
     responses = surveyed(store_ids=store_ids, start=start, end=end)

@@ -1,4 +1,4 @@
-"""The five CRM KPIs of November 2026 against hand-computed examples (docs/DOMAIN.md §18.3)."""
+"""The five CRM KPIs of November 2026 against hand-computed examples (docs/DOMAIN.md §18.5)."""
 
 from decimal import Decimal
 
