@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 320, 130, 34, 8, 10, 22
+WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 320, 130, 34, 16, 16, 22
 
 
 @dataclass
@@ -40,10 +40,15 @@ def trend_panels(months: list[str], series: list[dict], targets: dict) -> list[P
             x = round(PAD_LEFT + step * index, 1)
             y = _y(value, low, high)
             points.append(f"{x},{y}")
-            dots.append((x, y, f"{value:.0f}"))
+            # The value is written above its dot, or below when the dot is at the top.
+            dots.append((x, y, f"{value:.0f}", y + 12 if y < PAD_TOP + 10 else y - 6))
         grid = [(_y(v, low, high), f"{v:.0f}%") for v in (low, (low + high) / 2, high)]
-        ticks = [(round(PAD_LEFT + step * i, 1), m[2:].replace("-", "/")) for i, m in enumerate(months) if i % 3 == 0
-                 or i == len(months) - 1]  # fmt: skip
+        last = len(months) - 1
+        ticks = [
+            (round(PAD_LEFT + step * i, 1), m[2:].replace("-", "/"), "end" if i == last else "middle")
+            for i, m in enumerate(months)
+            if i % 3 == 0 or i == last
+        ]
         panels.append(Panel(
             one["name"], WIDTH, HEIGHT, " ".join(points), dots,
             _y(target, low, high) if target is not None else None, grid, ticks,
