@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # The modules whose reports register themselves with reports.framework.register.
-REPORT_MODULES = ("aftercare.reports.daily",)
+REPORT_MODULES = ("aftercare.reports.daily", "aftercare.reports.monthly", "aftercare.reports.abc")
 
 
 class ReportsConfig(AppConfig):

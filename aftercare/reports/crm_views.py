@@ -62,10 +62,13 @@ def _page_context(report: CrmReport) -> dict:
         "chart": chart,
         # The page's ECharts line chart (templates/reports/_chart.html), the same trend.
         "echart": {
-            "id": "chart-crm-report", "kind": "line", "title": _("Trend over the previous 12 months"),
-            "categories": chart["months"], "series": [{"name": s["name"], "data": s["data"]} for s in chart["series"]],
+            "id": "chart-crm-report",
+            "kind": "line",
+            "title": _("Trend over the previous 12 months"),
+            "categories": chart["months"],
+            "series": [{"name": s["name"], "data": s["data"]} for s in chart["series"]],
             "percent": True,
-        },  # fmt: skip
+        },
         "targets": targets,
         "panels": trend_panels(chart["months"], chart["series"], targets),
         "chart_rows": [

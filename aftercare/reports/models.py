@@ -1,9 +1,11 @@
 """The manager's KPI targets per store (docs/DOMAIN.md §10.2, §18.5), defaults in code, and the
 monthly CRM report's snapshots (§18.6)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +49,33 @@ class KpiTargets(models.Model):
             if row is not None:
                 return row
         return cls()
+
+
+class ProfitSettings(models.Model):
+    """What the service profit report counts as the labour cost of an hour (docs/DOMAIN.md §18.7)."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    labour_cost_per_hour = models.DecimalField(
+        _("labour cost per FRT hour"), max_digits=8, decimal_places=2, default=Decimal("60.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))],
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("profit settings")
+        verbose_name_plural = _("profit settings")
+
+    def __str__(self) -> str:
+        return f"Profit settings · {self.store_id}"
+
+    @classmethod
+    def labour_cost_rate(cls, store_ids) -> Decimal:
+        """One store's own rate; several stores (or none set) use the default."""
+        store_ids = list(store_ids)
+        if len(store_ids) == 1:
+            row = cls.objects.filter(store_id=store_ids[0]).first()
+            if row is not None:
+                return row.labour_cost_per_hour
+        return cls._meta.get_field("labour_cost_per_hour").default
 
 
 class CrmReportQuerySet(AppendOnlyQuerySetMixin, StoreScopedQuerySet):

@@ -291,3 +291,23 @@ def order_jobs(order: RepairOrder):
         .select_related("operation", "job", "job__technician", "job__bay")
         .order_by("position", "id")
     )
+
+
+def clocked_and_reworks(*, store_ids, start: datetime, end: datetime) -> tuple[dict, dict]:
+    """({technician id: clocked hours in [start, end)}, {technician id: reworks in it}) over the
+    stores, for the technician performance report (docs/DOMAIN.md §18.7). Two queries."""
+    clocks = JobClock.objects.filter(job__store_id__in=list(store_ids), started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    now = timezone.now()
+    seconds: dict[int, int] = {}
+    for tech_id, began, ended in clocks.values_list("technician_id", "started_at", "ended_at"):
+        inside = (min(ended or now, end) - max(began, start)).total_seconds()
+        seconds[tech_id] = seconds.get(tech_id, 0) + max(0, int(inside))
+    reworks = dict(
+        Rework.objects.filter(job__store_id__in=list(store_ids), created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values_list("technician_id")
+        .annotate(n=Count("id"))
+    )
+    return {tech: hours_from_seconds(s) for tech, s in seconds.items()}, reworks

@@ -69,9 +69,7 @@ def make(store, staff, catalogue):
         def survey(customer, when, score):
             with time_machine.travel(at(when), tick=False):
                 survey = surveys.survey_for(store=store, kind=SurveyKind.MAINTENANCE)
-                answers = {
-                    q.pk: score if q.answer_type == "score" else "yes" for q in survey.ordered_questions()
-                }
+                answers = {q.pk: score if q.answer_type == "score" else "yes" for q in survey.ordered_questions()}
                 return surveys.survey_record_by_staff(
                     actor=staff["customer_care"], store=store, customer=customer, kind=SurveyKind.MAINTENANCE,
                     answers=answers, overall=score,

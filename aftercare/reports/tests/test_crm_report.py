@@ -69,9 +69,7 @@ def test_a_report_version_is_never_rewritten_or_deleted(store, november):
         CrmReport.objects.all().delete()
 
 
-def test_regenerating_adds_a_version_only_when_a_figure_changed_and_says_what(
-    client_for, store, staff, november
-):
+def test_regenerating_adds_a_version_only_when_a_figure_changed_and_says_what(client_for, store, staff, november):
     first, added = generate(store, "2026-12-01 07:30")
     assert added and kpi(first, "complaint_resolution")["numerator"] == 0
     same, added = generate(store, "2026-12-02 09:00", user=staff["service_manager"])
@@ -111,7 +109,9 @@ def test_the_drill_down_adds_up_to_each_number_and_names_the_cause_and_person(cl
     page = client.get(reverse("reports:crm_report_drill", args=[report.pk, "followup_coverage"]))
     [line] = page.context["lines"]
     assert (line["customer"], str(line["cause"]), line["person"]) == (
-        november["missed"], "Follow-up not made", str(staff["advisor"])
+        november["missed"],
+        "Follow-up not made",
+        str(staff["advisor"]),
     )
 
 
