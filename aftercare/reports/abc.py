@@ -2,8 +2,6 @@
 declared on reports/framework.py. Class changes are customers' ClassChange history (crm's nightly
 rule and people's edits, §11.1)."""
 
-from decimal import Decimal
-
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.customers.choices import ABCClass
 from aftercare.customers.models import ClassChange, Customer, Vehicle
 
-from .framework import Chart, Column, Report, register
+from .framework import Chart, Column, Report, ratio, register
 from .kpis import CRM_KPIS, crm_kpis
 from .monthly import bounds, class_changes
-
-RATE_PLACES = Decimal("0.0001")
 
 
 def _owners(changes):
@@ -171,8 +167,7 @@ class CrmKpisByStore(Report):
         Column("store", _("Store"), kind="text", total=None),
         *(
             Column(key, label, kind="pct", drill=f"missed_{key}",
-                   total=lambda t, key=key: (t[f"_{key}_n"] / t[f"_{key}_d"]).quantize(RATE_PLACES)
-                   if t.get(f"_{key}_d") else None)
+                   total=lambda t, key=key: ratio(t.get(f"_{key}_n"), t.get(f"_{key}_d")))
             for key, label, *_rest in CRM_KPIS
         ),
     )  # fmt: skip
