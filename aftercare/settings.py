@@ -401,6 +401,9 @@ SCHEDULED_TASKS = [
     # and rows whose worker died mid-send (docs/DOMAIN.md §15.1).
     {"name": "messages_dispatch", "task": "aftercare.messaging.tasks.messages_dispatch", "every_minutes": 1},
     # Tomorrow's appointments get their reminder; hourly so a booking made today is reminded too.
+    # The daily figures (docs/DOMAIN.md §18.3): the last week recomputed, then yesterday checked against the source.
+    {"name": "report_figures", "task": "aftercare.reports.tasks.figures_nightly", "at": "01:30"},
+    {"name": "report_figures_check", "task": "aftercare.reports.tasks.figures_check_nightly", "at": "05:30"},
     {"name": "appointment_reminders", "task": "aftercare.appointments.tasks.appointment_reminders",
      "every_minutes": 60},
 ]

@@ -13,5 +13,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from . import signals
+
+        signals.connect()
         for module in REPORT_MODULES:
             importlib.import_module(module)

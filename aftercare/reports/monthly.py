@@ -95,6 +95,9 @@ class StoreMonthly(Report):
     rank_by = "revenue"
 
     def rows(self, f):
+        if not f.advisor_id:
+            yield from self._from_figures(f)
+            return
         came = dict(
             arrivals(f).annotate(day=TruncDate("opened_at")).order_by().values_list("day").annotate(n=Count("id"))
         )
@@ -120,11 +123,55 @@ class StoreMonthly(Report):
                 "revenue": _money(d.get("revenue")),
             }  # fmt: skip
 
+    def _from_figures(self, f):
+        """The stores' daily figures (materialised nightly and after each write) added up per day."""
+        figures = {
+            row["day"]: row
+            for row in _figures(f).values("day").annotate(
+                arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), labour=Sum("revenue_labour"),
+                parts=Sum("revenue_parts"), other=Sum("revenue_other"), revenue=Sum("revenue"),
+            )
+        }  # fmt: skip
+        for day in f.days:
+            d = figures.get(day, {})
+            yield {
+                "key": day.isoformat(), "day": day, "arrivals": d.get("arrivals") or 0,
+                "deliveries": d.get("deliveries") or 0, "labour": _money(d.get("labour")),
+                "parts": _money(d.get("parts")), "other": _money(d.get("other")), "revenue": _money(d.get("revenue")),
+            }  # fmt: skip
+
+    def by_store(self, f):
+        """One grouped query over the daily figures for every store (the group roll-up)."""
+        if f.advisor_id:
+            return super().by_store(f)
+        sums = {
+            row["store_id"]: row
+            for row in _figures(f).values("store_id").annotate(
+                arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), labour=Sum("revenue_labour"),
+                parts=Sum("revenue_parts"), other=Sum("revenue_other"), revenue=Sum("revenue"),
+            )
+        }  # fmt: skip
+        rows = []
+        for store in f.stores:
+            d = sums.get(store.pk, {})
+            rows.append({
+                "store": store.name, "store_id": store.pk, "arrivals": d.get("arrivals") or 0,
+                "deliveries": d.get("deliveries") or 0, "labour": _money(d.get("labour")),
+                "parts": _money(d.get("parts")), "other": _money(d.get("other")), "revenue": _money(d.get("revenue")),
+            })  # fmt: skip
+        return rows
+
     def arrival_orders(self, f, key):
         return _on_day(arrivals(f), "opened_at", key)
 
     def delivered_orders(self, f, key):
         return _on_day(deliveries(f), "closed_at", key)
+
+
+def _figures(f: Filters):
+    from .models import DailyFigure
+
+    return DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=f.start, day__lte=f.end).order_by()
 
 
 @register
@@ -145,17 +192,41 @@ class SameDayDelivery(Report):
     rank_by = "rate"
 
     def rows(self, f):
-        counts = {
-            day: (n, same)
-            for day, n, same in deliveries(f)
-            .annotate(day=TruncDate("closed_at"), opened=TruncDate("opened_at"))
-            .order_by()
-            .values_list("day")
-            .annotate(n=Count("id"), same=Count("id", filter=Q(opened=F("day"))))
-        }
+        if f.advisor_id:
+            counts = {
+                day: (n, same)
+                for day, n, same in deliveries(f)
+                .annotate(day=TruncDate("closed_at"), opened=TruncDate("opened_at"))
+                .order_by()
+                .values_list("day")
+                .annotate(n=Count("id"), same=Count("id", filter=Q(opened=F("day"))))
+            }
+        else:
+            counts = {
+                day: (n or 0, same or 0)
+                for day, n, same in _figures(f)
+                .values_list("day")
+                .annotate(n=Sum("deliveries"), same=Sum("same_day_deliveries"))
+            }
         for day in f.days:
             n, same = counts.get(day, (0, 0))
             yield {"key": day.isoformat(), "day": day, "delivered": n, "same_day": same, "rate": ratio(same, n)}
+
+    def by_store(self, f):
+        if f.advisor_id:
+            return super().by_store(f)
+        sums = {
+            store_id: (n or 0, same or 0)
+            for store_id, n, same in _figures(f)
+            .values_list("store_id")
+            .annotate(n=Sum("deliveries"), same=Sum("same_day_deliveries"))
+        }
+        rows = []
+        for store in f.stores:
+            n, same = sums.get(store.pk, (0, 0))
+            rows.append({"store": store.name, "store_id": store.pk, "delivered": n, "same_day": same,
+                         "rate": ratio(same, n)})  # fmt: skip
+        return rows
 
     def delivered_orders(self, f, key):
         return _on_day(deliveries(f), "closed_at", key)
@@ -164,6 +235,89 @@ class SameDayDelivery(Report):
         return (
             self.delivered_orders(f, key).annotate(d=TruncDate("closed_at"), o=TruncDate("opened_at")).filter(d=F("o"))
         )
+
+
+# --- 6.2.3 KPI analysis -------------------------------------------------------------------------------------
+
+
+@register
+class KpiAnalysis(Report):
+    slug = "m-kpi-analysis"
+    title = _("KPI analysis")
+    description = _(
+        "The month and the 11 before it, from the daily figures: arrivals, deliveries, revenue, average per "
+        "delivery, same-day delivery, new customers, satisfaction, technician efficiency (经营指标月分析表)."
+    )
+    section = "monthly"
+    periods = ("month",)
+    columns = (
+        Column("month", _("Month"), kind="text", total=None),
+        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
+        Column("deliveries", _("Deliveries")),
+        Column("revenue", _("Revenue"), kind="money"),
+        Column("average", _("Average per delivery"), kind="money",
+               total=lambda t: (t["revenue"] / t["deliveries"]).quantize(Decimal("0.01")) if t["deliveries"] else None),
+        Column("same_day", _("Same-day delivery"), kind="pct",
+               total=lambda t: ratio(t["_same_day"], t["deliveries"])),
+        Column("new_customers", _("New customers")),
+        Column("satisfaction", _("Satisfaction"), kind="pct", total=lambda t: ratio(t["_satisfied"], t["_surveyed"])),
+        Column("efficiency", _("Efficiency"), kind="pct", total=lambda t: ratio(t["_frt"], t["_clocked"])),
+    )  # fmt: skip
+    chart = Chart("line", x="month", series=("arrivals", "deliveries"))
+    rank_by = "revenue"
+
+    def _months(self, f):
+        first = f.start.replace(day=1)
+        index = first.year * 12 + first.month - 1 - 11
+        return first.replace(year=index // 12, month=index % 12 + 1), f.end
+
+    def rows(self, f):
+        from django.db.models.functions import TruncMonth
+
+        from .models import DailyFigure
+
+        since, until = self._months(f)
+        sums = {
+            row["m"]: row
+            for row in DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=since, day__lte=until)
+            .annotate(m=TruncMonth("day")).order_by().values("m")
+            .annotate(arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), revenue=Sum("revenue"),
+                      same=Sum("same_day_deliveries"), new=Sum("new_customers"), surveyed=Sum("surveyed"),
+                      satisfied=Sum("satisfied"), frt=Sum("frt_hours"), clocked=Sum("clocked_hours"))
+        }  # fmt: skip
+        month = since
+        while month <= until:
+            d = sums.get(month, {})
+            n, revenue = d.get("deliveries") or 0, _money(d.get("revenue"))
+            yield {
+                "key": f"{month:%Y-%m}", "month": f"{month:%Y-%m}", "arrivals": d.get("arrivals") or 0,
+                "deliveries": n, "revenue": revenue,
+                "average": (revenue / n).quantize(Decimal("0.01")) if n else None,
+                "same_day": ratio(d.get("same") or 0, n), "_same_day": d.get("same") or 0,
+                "new_customers": d.get("new") or 0, "satisfaction": ratio(d.get("satisfied") or 0, d.get("surveyed")),
+                "_surveyed": d.get("surveyed") or 0, "_satisfied": d.get("satisfied") or 0,
+                "efficiency": ratio(d.get("frt"), d.get("clocked")), "_frt": d.get("frt") or ZERO,
+                "_clocked": d.get("clocked") or ZERO,
+            }  # fmt: skip
+            index = month.year * 12 + month.month
+            month = month.replace(year=index // 12, month=index % 12 + 1)
+
+    def arrival_orders(self, f, key):
+        if not key:
+            since, until = self._months(f)
+            return orders(f).filter(opened_at__gte=bounds(replace_period(f, since, until))[0],
+                                    opened_at__lt=bounds(f)[1])  # fmt: skip
+        year, month = (int(x) for x in key.split("-"))
+        first = f.start.replace(year=year, month=month, day=1)
+        index = year * 12 + month
+        last = first.replace(year=index // 12, month=index % 12 + 1) - timedelta(days=1)
+        return arrivals(replace_period(f, first, min(last, f.end)))
+
+
+def replace_period(f: Filters, start, end) -> Filters:
+    from dataclasses import replace
+
+    return replace(f, start=start, end=end)
 
 
 # --- 6.2.2 business statistics, 6.2.12 deliveries by repair type, 6.2.4 service profit ----------------
@@ -448,8 +602,7 @@ class TechnicianPerformance(Report):
         ).exclude(status=LineStatus.DECLINED)
         sold = {t: (n, h) for t, n, h in lines.order_by().values_list("technician_id").annotate(
             n=Count("repair_order_id", distinct=True), h=Sum("hours"))}  # fmt: skip
-        start, end = bounds(f)
-        clocked, reworks = clocked_and_reworks(store_ids=f.store_ids, start=start, end=end)
+        clocked, reworks = clocked_and_reworks(store_ids=f.store_ids, start=f.start, end=f.end)
         ids = set(sold) | set(clocked)
         people = get_user_model().objects.in_bulk(ids)
         for pk in sorted(ids, key=lambda i: _name(people.get(i))):

@@ -160,6 +160,21 @@ def results_responses(*, store_ids, start, end, filters: dict | None = None):
     )
 
 
+def daily_satisfaction(*, store_ids, start, end) -> dict:
+    """{(store_id, local day, advisor_id): (surveyed, satisfied)} of the surveys completed start..end,
+    counted as `satisfaction` counts them (docs/DOMAIN.md §10.2): one grouped query."""
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        surveyed(store_ids=store_ids, start=start, end=end)
+        .annotate(day=TruncDate("completed_at"))
+        .values_list("store_id", "day", "advisor_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(overall_score__gte=SATISFIED_MIN_SCORE)))
+        .order_by()
+    )
+    return {(store_id, day, advisor_id): (n, good) for store_id, day, advisor_id, n, good in rows}
+
+
 CAUSE_DISSATISFIED = "dissatisfied"
 
 

@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+# Priced repair orders at the cash desk (the billing tests' fixtures), for the reports' tests.
+from aftercare.billing.tests.conftest import catalogue, make_order, signature, vehicle  # noqa: F401
 from aftercare.catalog.models import RepairType
 from aftercare.complaints.choices import Status as ComplaintStatus
 from aftercare.complaints.models import Complaint
@@ -20,7 +22,7 @@ from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 from aftercare.surveys import services as surveys
 from aftercare.surveys.choices import SurveyKind
-from aftercare.tests.factories import CustomerFactory, VehicleFactory, catalog_for
+from aftercare.tests.factories import CustomerFactory, VehicleFactory
 
 _numbers = count(1)
 
@@ -30,12 +32,7 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def catalogue(store):
-    catalog_for(store)
-
-
-@pytest.fixture
-def make(store, staff, catalogue):
+def make(store, staff, catalogue):  # noqa: F811 (the billing fixture)
     """Builders of the rows behind each KPI, each at the time given."""
 
     class Make:
@@ -45,12 +42,12 @@ def make(store, staff, catalogue):
 
         @staticmethod
         def order(customer, when, *, status=Status.DELIVERED, total="500.00", advisor=None):
-            vehicle = customer.vehicles.first() or VehicleFactory(owner=customer, store=store)
+            car = customer.vehicles.first() or VehicleFactory(owner=customer, store=store)
             opened = at(when)
             with time_machine.travel(opened, tick=False):
                 return RepairOrder.objects.create(
                     store=store, number=f"RO{next(_numbers):07d}", status=status, customer=customer,
-                    vehicle=vehicle, advisor=advisor or staff["advisor"],
+                    vehicle=car, advisor=advisor or staff["advisor"],
                     repair_type=RepairType.objects.effective_for_store(store).get(code="periodic"),
                     odometer_km=10_000, opened_at=opened, closed_at=opened, customer_total=Decimal(total),
                     total=Decimal(total),

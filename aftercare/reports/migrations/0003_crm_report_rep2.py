@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_deletion_log'),
-        ('reports', '0001_initial'),
+        ('reports', '0002_daily_figures_and_targets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
