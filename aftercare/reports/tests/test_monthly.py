@@ -3,6 +3,7 @@ and answers the API; hand-computed figures for the same-day rate, the service pr
 vehicle class changes (docs/DOMAIN.md §18.7, §18.8)."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -13,6 +14,7 @@ from django.urls import reverse
 from aftercare.customers.models import ClassChange
 from aftercare.followups.choices import TaskStatus
 from aftercare.reports import framework
+from aftercare.reports.figures import figures_materialise
 from aftercare.reports.models import ProfitSettings
 from aftercare.service.choices import LineKind, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
@@ -47,6 +49,8 @@ def month(store, staff, make):
     vehicle = customer.vehicles.first()
     ClassChange.objects.create(store=store, vehicle=vehicle, field="abc_class", old_value="C", new_value="B",
                                reason="nightly", changed_at=at("2026-11-10 06:30"))  # fmt: skip
+    # The updates above bypass the save signals: the nightly recomputation brings the daily figures level.
+    figures_materialise(start=date(2026, 11, 1), end=date(2026, 11, 30), store_ids=[store.pk])
     return {"same_day": same_day, "next_day": next_day}
 
 
