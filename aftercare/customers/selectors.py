@@ -86,3 +86,11 @@ def daily_new_customers(*, store_ids, start, end) -> dict:
         .order_by()
     )
     return {(store_id, day): n for store_id, day, n in rows}
+
+
+def customers_created(*, store_ids, start, end):
+    """The customers created start..end (new customers): a drill-down's rows."""
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    return Customer.objects.filter(store_id__in=list(store_ids), created_at__gte=since, created_at__lt=until)

@@ -192,3 +192,63 @@ def figures_check(*, day: date, store_ids=None) -> list[str]:
         if key not in fresh_keys
     ]
     return problems
+
+
+# --- reading (what the daily, monthly and group reports use) -------------------------------------------
+
+SUMMED = tuple(name for name in STORE_FIELDS if name != "payments")
+PERSON_SUMMED = PERSON_FIELDS
+
+
+def figures_sum(*, store_ids, start: date, end: date, by: tuple[str, ...] = ()) -> list[dict]:
+    """The stored figures of start..end added up, grouped by `by` (e.g. ("day",), ("store_id",), ()):
+    one grouped query over at most stores × days rows."""
+    from django.db.models import Sum
+
+    rows = DailyFigure.objects.filter(store_id__in=list(store_ids), day__gte=start, day__lte=end)
+    sums = {name: Sum(name) for name in SUMMED if name != "open_orders"}
+    if by:
+        result = list(rows.values(*by).annotate(**sums).order_by(*by))
+    else:
+        result = [rows.aggregate(**sums)]
+    for row in result:
+        for name in sums:
+            row[name] = row[name] or 0
+    return result
+
+
+def open_orders_on(*, store_ids, day: date, by_store: bool = False):
+    """Orders not yet delivered at the end of `day` (a stock, not a flow: never added over days)."""
+    rows = DailyFigure.objects.filter(store_id__in=list(store_ids), day=day)
+    if by_store:
+        return dict(rows.values_list("store_id", "open_orders"))
+    return sum(rows.values_list("open_orders", flat=True))
+
+
+def payments_sum(*, store_ids, start: date, end: date, by_store: bool = False) -> dict:
+    """{method: amount} (or {store_id: {method: amount}}) of start..end from the stored figures."""
+    result: dict = {}
+    rows = DailyFigure.objects.filter(store_id__in=list(store_ids), day__gte=start, day__lte=end).exclude(payments={})
+    for store_id, payments in rows.values_list("store_id", "payments"):
+        target = result.setdefault(store_id, {}) if by_store else result
+        for method, amount in payments.items():
+            target[method] = target.get(method, ZERO) + Decimal(amount)
+    return result
+
+
+def person_sums(*, store_ids, start: date, end: date, role: str, person_id: int | None = None) -> list[dict]:
+    """Each advisor's or technician's figures of start..end added up (person_id, person name, ...)."""
+    from django.db.models import Sum
+
+    rows = DailyPersonFigure.objects.filter(store_id__in=list(store_ids), day__gte=start, day__lte=end, role=role)
+    if person_id:
+        rows = rows.filter(person_id=person_id)
+    result = list(
+        rows.values("person_id", "person__full_name", "person__username")
+        .annotate(**{name: Sum(name) for name in PERSON_SUMMED})
+        .order_by("person__full_name", "person_id")
+    )
+    for row in result:
+        row["name"] = row.pop("person__full_name") or row.pop("person__username")
+        row.pop("person__username", None)
+    return result

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +95,40 @@ class ReportFilterForm(StyledForm):
         """The defaults when no filter was given (the current month, or today for a daily report)."""
         self.cleaned_data = {}
         return self.clean()
+
+
+class TargetForm(StyledForm):
+    """A store's targets of one month: a field per figure (reports.targets.TARGET_KEYS); a rate in percent."""
+
+    store = forms.TypedChoiceField(label=_("Store"), coerce=int)
+    month = MonthField(label=_("Month"))
+
+    def __init__(self, *args, stores, keys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = keys
+        self.fields["store"].choices = [(s.pk, s.name) for s in stores]
+        for spec in keys.values():
+            if spec.kind == "pct":
+                field = forms.DecimalField(
+                    label=f"{spec.label} (%)", min_value=0, max_value=100, decimal_places=1, required=False
+                )
+            elif spec.kind == "int":
+                field = forms.IntegerField(label=spec.label, min_value=0, max_value=10_000_000, required=False)
+            else:
+                field = forms.DecimalField(
+                    label=spec.label, min_value=0, max_value=Decimal("9999999999.99"), decimal_places=2, required=False
+                )
+            self.fields[f"t_{spec.key}"] = field
+
+    def values(self) -> dict:
+        """{key: value or None}, a rate as a fraction 0..1."""
+        result = {}
+        for key, spec in self.keys.items():
+            value = self.cleaned_data.get(f"t_{key}")
+            if value is not None and spec.kind == "pct":
+                value = (Decimal(value) / 100).quantize(Decimal("0.0001"))
+            result[key] = value
+        return result
 
 
 class CrmReportForm(StyledForm):

@@ -64,7 +64,7 @@ def ratio(numerator, denominator) -> Decimal | None:
 class Column:
     key: str
     label: str
-    # text | int | money | hours | pct (a fraction, shown as a percent) | date
+    # text | int | money | hours | pct (a fraction, shown as a percent) | date | row (the row's "kind" says)
     kind: str = "int"
     # "sum": the totals row adds the column; None: left empty; a callable: computed from the totals dict.
     total: str | Callable[[dict], object] | None = "sum"
@@ -75,7 +75,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("int", "money", "hours", "pct")
+        return self.kind in ("int", "money", "hours", "pct", "row")
 
     @property
     def grouped(self) -> bool:
@@ -229,18 +229,19 @@ class Report:
         """The rows as lists in column order, then the totals row; an iterator, so exports stay flat."""
         columns = columns or self.columns
         for row in self.rows(f):
-            yield [export_value(row.get(c.key), c) for c in columns]
+            yield [export_value(row.get(c.key), c, row.get("kind")) for c in columns]
         totals = self.totals(f)
         yield [_("Total") if n == 0 else export_value(totals.get(c.key), c) for n, c in enumerate(columns)]
 
 
-def export_value(value, column: Column):
+def export_value(value, column: Column, kind: str | None = None):
     """A cell as a spreadsheet wants it: a percent column as the percent number (85.5), text as text."""
+    kind = kind if column.kind == "row" else column.kind
     if value is None:
         return None
-    if column.kind == "pct":
+    if kind == "pct":
         return (Decimal(value) * 100).quantize(Decimal("0.1"))
-    if column.kind == "text":
+    if kind == "text":
         return str(value)
     return value
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import KpiTargets
+from .targets import register_target_key, targets_for
 
 # Cause codes, from the domain apps, with the words the manager reads.
 CAUSE_LABELS = {
@@ -68,14 +70,17 @@ def crm_kpis(*, store_ids, start, end, as_of=None, keys=CRM_KPI_KEYS) -> list[Cr
     """The five KPIs of [start, end) for the stores, with their targets (one store: its own)."""
     store_ids = list(store_ids)
     targets = KpiTargets.for_stores(store_ids)
+    # A target set for the month (经营目标, §18.4) wins over the store's standing one.
+    monthly = targets_for(store_ids=store_ids, month=timezone.localdate(start))
     found = {}
     for key, label, app, module, function, target_field in CRM_KPIS:
         if key not in keys or not apps.is_installed(f"aftercare.{app}"):
             continue
         selector = getattr(importlib.import_module(f"aftercare.{app}.{module}"), function)
         result = selector(store_ids=store_ids, start=start, end=end, as_of=as_of)
+        target = monthly.get(key) if monthly.get(key) is not None else pct(getattr(targets, target_field))
         found[key] = CrmKpi(
-            key, label, result["rate"], pct(getattr(targets, target_field)), result["numerator"],
+            key, label, result["rate"], target, result["numerator"],
             result["denominator"], result["rows"],
         )  # fmt: skip
     if "satisfaction" in found and apps.is_installed("aftercare.complaints"):
@@ -101,3 +106,20 @@ def causes(kpi: CrmKpi, limit: int = 5) -> list[dict]:
     counts = Counter((row["cause"], row["person_id"]) for row in kpi.misses)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or 0))
     return [{"cause": cause, "person_id": person_id, "count": n} for (cause, person_id), n in ordered[:limit]]
+
+
+def _actual(key: str):
+    def actual(*, store_ids, start, end):
+        from aftercare.core.dates import local_day_bounds
+
+        since, until = local_day_bounds(start, end)
+        [kpi] = crm_kpis(store_ids=store_ids, start=since, end=until, keys=(key,)) or [None]
+        return kpi.rate if kpi else None
+
+    return actual
+
+
+# The CRM KPIs are targets of the month too (satisfaction is registered with the daily figures).
+for _key, _label, *_rest in CRM_KPIS:
+    if _key != "satisfaction":
+        register_target_key(_key, _label, "pct", _actual(_key))

@@ -9,24 +9,25 @@ from django.utils.formats import date_format
 from .framework import Column, Filters, Report
 
 
-def format_value(column: Column, value) -> str:
+def format_value(column: Column, value, kind: str | None = None) -> str:
+    kind = kind if column.kind == "row" else column.kind
     if value is None or value == "":
         return "—"
-    if column.kind == "pct":
+    if kind == "pct":
         return f"{Decimal(value) * 100:.1f}%"
-    if column.kind == "money":
+    if kind == "money":
         return f"{Decimal(value):,.2f}"
-    if column.kind == "hours":
+    if kind == "hours":
         return f"{Decimal(value):,.1f}"
-    if column.kind == "int" and isinstance(value, int | Decimal):
+    if kind == "int" and isinstance(value, int | Decimal):
         return f"{value:,}"
     if isinstance(value, date):
         return date_format(value, "Y-m-d")
     return str(value)
 
 
-def cell(column: Column, value, link: str = "") -> dict:
-    return {"text": format_value(column, value), "numeric": column.numeric, "link": link, "key": column.key}
+def cell(column: Column, value, link: str = "", kind: str | None = None) -> dict:
+    return {"text": format_value(column, value, kind), "numeric": column.numeric, "link": link, "key": column.key}
 
 
 def _drill_link(report: Report, f: Filters, column: Column, row_key) -> str:
@@ -40,7 +41,7 @@ def report_table(report: Report, f: Filters, rows: list[dict], totals: dict) -> 
 
     def cells(row: dict, row_key):
         return [
-            cell(c, row.get(c.key), _drill_link(report, f, c, row_key) if row.get(c.key) else "")
+            cell(c, row.get(c.key), _drill_link(report, f, c, row_key) if row.get(c.key) else "", row.get("kind"))
             for c in report.columns
         ]
 

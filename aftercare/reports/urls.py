@@ -12,6 +12,7 @@ urlpatterns = [
     path("crm/<int:pk>/xlsx/", crm_views.crm_report_xlsx, name="crm_report_xlsx"),
     path("crm/<int:pk>/<slug:key>/", crm_views.crm_report_drill, name="crm_report_drill"),
     path("", views.index, name="index"),
+    path("targets/edit/", views.targets_edit, name="targets_edit"),
     path("<slug:slug>/", views.report_page, name="report"),
     path("<slug:slug>/group/", views.group_page, name="group"),
     path("<slug:slug>/drill/", views.drill_page, name="drill"),

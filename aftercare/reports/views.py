@@ -204,3 +204,52 @@ def drill_page(request: HttpRequest, slug: str) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/drill.html", context)
+
+
+@permission_required(Perm.TARGET_SET)
+def targets_edit(request: HttpRequest) -> HttpResponse:
+    """A store's targets of one month (经营目标), set by its manager; a group-wide manager sets them for
+    any store of the group, or the same targets for every store at once."""
+    from django.shortcuts import redirect
+
+    from aftercare.core.views import post_form
+
+    from . import targets
+    from .forms import TargetForm
+    from .models import Target
+
+    stores = list(Store.objects.for_user(request.user, Perm.TARGET_SET).order_by("code"))
+    keys = targets.TARGET_KEYS
+    today = timezone.localdate()
+    source = request.POST if request.method == "POST" else request.GET
+    store_id = int(source["store"]) if source.get("store", "").isdigit() else (stores[0].pk if stores else None)
+    try:
+        month = datetime.strptime(source.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = today.replace(day=1)
+    initial = {"store": store_id, "month": month}
+    for key, value in Target.objects.filter(store_id=store_id, month=month, store__in=stores).values_list(
+        "key", "value"
+    ):
+        if key in keys:
+            initial[f"t_{key}"] = value * 100 if keys[key].kind == "pct" else value
+    form = TargetForm(request.POST or None, initial=initial, stores=stores, keys=keys)
+    if request.method == "POST":
+
+        def save(data):
+            chosen = [s for s in stores if s.pk == data["store"]]
+            if request.POST.get("all_stores") and len(stores) > 1:
+                chosen = stores
+            return sum(
+                targets.target_set(actor=request.user, store=s, month=data["month"], values=form.values())
+                for s in chosen
+            )
+
+        outcome = post_form(request, form, save, success=_("Targets saved."))
+        if outcome.ok:
+            data = form.cleaned_data
+            return redirect(
+                f"{reverse('reports:report', args=['targets'])}?period=month&month={data['month']:%Y-%m}"
+                f"&store={data['store']}"
+            )
+    return render(request, "reports/targets_edit.html", {"form": form, "many": len(stores) > 1})

@@ -353,3 +353,33 @@ def daily_open_orders(*, store_ids, start, end) -> dict:
             result[(store_id, day)] = running
             day += timedelta(days=1)
     return result
+
+
+def orders_opened(*, store_ids, start, end, advisor_id=None):
+    """The orders counted as arrivals of start..end (opened, not cancelled): a drill-down's rows."""
+    since, until = local_day_bounds(start, end)
+    orders = RepairOrder.objects.filter(store_id__in=list(store_ids), opened_at__gte=since, opened_at__lt=until)
+    orders = orders.exclude(status=Status.CANCELLED)
+    return orders.filter(advisor_id=advisor_id) if advisor_id else orders
+
+
+def orders_delivered(*, store_ids, start, end, advisor_id=None, same_day: bool = False):
+    """The orders delivered start..end (their revenue counts on that day): a drill-down's rows."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate
+
+    since, until = local_day_bounds(start, end)
+    orders = RepairOrder.objects.filter(
+        store_id__in=list(store_ids), status=Status.DELIVERED, closed_at__gte=since, closed_at__lt=until
+    )
+    if same_day:
+        orders = orders.annotate(_o=TruncDate("opened_at"), _c=TruncDate("closed_at")).filter(_o=F("_c"))
+    return orders.filter(advisor_id=advisor_id) if advisor_id else orders
+
+
+def orders_open_at_end_of(*, store_ids, day):
+    """The orders opened by the end of `day` and not delivered or cancelled by then (在修未交车)."""
+    _since, until = local_day_bounds(day, day)
+    return RepairOrder.objects.filter(store_id__in=list(store_ids), opened_at__lt=until).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=until)
+    )

@@ -336,6 +336,19 @@ def daily_technician_hours(*, store_ids, start, end, now: datetime | None = None
     return result
 
 
+def orders_with_jobs_finished(*, store_ids, start, end, technician_id=None):
+    """The orders whose jobs were finished start..end (by one technician): a drill-down's rows."""
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    jobs = Job.objects.filter(
+        store_id__in=list(store_ids), status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until
+    )
+    if technician_id:
+        jobs = jobs.filter(technician_id=technician_id)
+    return RepairOrder.objects.filter(pk__in=jobs.values("repair_order_id"))
+
+
 def clocked_and_reworks(*, store_ids, start, end) -> tuple[dict, dict]:
     """({technician id: clocked hours}, {technician id: reworks}) over the stores and the local days
     start..end, for the technician performance report (docs/DOMAIN.md §18.7). Three queries."""
