@@ -29,10 +29,19 @@ class PeriodForm(StyledForm):
 MONTH_FORMATS = ["%Y-%m"]
 
 
+class MonthInput(forms.DateInput):
+    """The browser's month picker. Its own class, so core.forms' date picker leaves it a month."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m")
+
+
 class MonthField(forms.DateField):
     """A month as YYYY-MM (the browser's month picker), cleaned to its first day."""
 
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    widget = MonthInput
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=MONTH_FORMATS, **kwargs)
