@@ -60,7 +60,7 @@ def _open_complaints(store, customers, month, manager, advisor) -> list[Complain
     for n, customer in enumerate(customers[:OPEN_COMPLAINTS]):
         complaint = complaint_create(
             actor=advisor, store=store, customer=customer, channel=Channel.PHONE,
-            complaint_type=ComplaintType.QUALITY if n == 0 else ComplaintType.WAITING,
+            complaint_type=ComplaintType.REPAIR_QUALITY if n == 0 else ComplaintType.WAITING,
             description="保养后异响未解决，客户要求重新检查" if n == 0 else "交车时间一再推迟",
         )  # fmt: skip
         received = _at(month.replace(day=26 + n), 10)
