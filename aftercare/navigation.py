@@ -40,6 +40,7 @@ NAV_ITEMS = [
         _("Payment reconciliation"), "billing:reconciliation", (Perm.PAYMENT_REVERSE, Perm.STORE_MANAGE), "receipt"
     ),
     NavItem(_("Surveys"), "surveys:results", (Perm.FOLLOWUP_WORK,), "emoji-smile"),
+    NavItem(_("Reports"), "reports:index", (Perm.REPORT_VIEW,), "bar-chart"),
     NavItem(_("KPIs"), "reports:kpis", (Perm.REPORT_VIEW,), "graph-up"),
     NavItem(_("Card liabilities"), "loyalty:liabilities", (Perm.REPORT_VIEW,), "wallet2"),
     NavItem(_("Card rules"), "loyalty:rules", (Perm.DISCOUNT_APPROVE,), "sliders"),

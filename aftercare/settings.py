@@ -380,6 +380,8 @@ SCHEDULED_TASKS = [
     # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
     # follow-up generation so a rule never makes a call the churn or holiday generation already made.
     {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
+    # The monthly CRM report (docs/DOMAIN.md §18.6): on the 1st, after the stages; ready long before the 5th.
+    {"name": "crm_reports_monthly", "task": "aftercare.reports.tasks.crm_reports_monthly", "at": "07:30", "day": 1},
     # Retention limits (docs/DOMAIN.md §16.2): a dry-run report until a manager approves the first run.
     {"name": "privacy_retention", "task": "aftercare.privacy.tasks.retention_nightly", "at": "03:00"},
     {"name": "prune_task_results", "task": "aftercare.core.tasks.prune_finished_tasks", "at": "04:00"},
@@ -399,6 +401,9 @@ SCHEDULED_TASKS = [
     # and rows whose worker died mid-send (docs/DOMAIN.md §15.1).
     {"name": "messages_dispatch", "task": "aftercare.messaging.tasks.messages_dispatch", "every_minutes": 1},
     # Tomorrow's appointments get their reminder; hourly so a booking made today is reminded too.
+    # The daily figures (docs/DOMAIN.md §18.3): the last week recomputed, then yesterday checked against the source.
+    {"name": "report_figures", "task": "aftercare.reports.tasks.figures_nightly", "at": "01:30"},
+    {"name": "report_figures_check", "task": "aftercare.reports.tasks.figures_check_nightly", "at": "05:30"},
     {"name": "appointment_reminders", "task": "aftercare.appointments.tasks.appointment_reminders",
      "every_minutes": 60},
 ]

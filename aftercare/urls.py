@@ -24,6 +24,7 @@ api_v1 = [
     path("health-records/", include("aftercare.healthrecords.api.urls")),
     path("warranty/", include("aftercare.warranty.api.urls")),
     path("messages/", include("aftercare.messaging.api.urls")),
+    path("reports/", include("aftercare.reports.api.urls")),
 ]
 
 urlpatterns = [

@@ -95,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMPLAINT_MANAGE,
             Perm.CAMPAIGN_MANAGE,
             Perm.REPORT_VIEW,
+            Perm.TARGET_SET,
             Perm.WARRANTY_VIEW,
             Perm.WARRANTY_APPROVE,
             Perm.PRIVACY_REQUEST,

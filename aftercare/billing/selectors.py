@@ -338,3 +338,40 @@ def provider_charges_needing_attention(user):
         .select_related("repair_order__vehicle")
         .order_by("-created_at", "-id")
     )
+
+
+def daily_payments(*, store_ids, start, end) -> dict:
+    """{(store_id, local day): {method: amount}} of the money records posted start..end (refunds and
+    reversals are negative records, so each amount is the net): one grouped query (docs/DOMAIN.md §18.3)."""
+    from django.db.models.functions import TruncDate
+
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    result: dict = {}
+    rows = (
+        Payment.objects.filter(store_id__in=list(store_ids), posted_at__gte=since, posted_at__lt=until)
+        .annotate(day=TruncDate("posted_at"))
+        .values_list("store_id", "day", "method")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    for store_id, day, method, amount in rows:
+        result.setdefault((store_id, day), {})[method] = amount
+    return result
+
+
+def money_of(by_method: dict) -> Decimal:
+    """The money taken of a {method: amount}: coupons and package uses left out (they are allowances)."""
+    return sum((amount for method, amount in by_method.items() if method not in ALLOWANCE_METHODS), ZERO)
+
+
+def orders_paid_by(*, store_ids, start, end, method: str | None = None):
+    """The orders with money records posted start..end (of one method): a drill-down's rows."""
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    payments = Payment.objects.filter(store_id__in=list(store_ids), posted_at__gte=since, posted_at__lt=until)
+    if method:
+        payments = payments.filter(method=method)
+    return RepairOrder.objects.filter(pk__in=payments.values("repair_order_id"))

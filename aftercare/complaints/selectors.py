@@ -120,3 +120,42 @@ def _person(user) -> str:
 
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+CAUSE_OPEN = "complaint_open"
+CAUSE_RESOLVED_LATE = "complaint_resolved_after_period"
+
+
+def resolution_kpi(*, store_ids, start: datetime, end: datetime, as_of: datetime | None = None) -> dict:
+    """Complaint resolution (docs/DOMAIN.md §18.5): complaints received in [start, end) that
+    were resolved by `as_of` (default now) ÷ all of them. A complaint resolved after the period
+    but before `as_of` counts as resolved and is marked so. Rows: one per complaint, with its
+    owner and order. One query."""
+    as_of = as_of or timezone.now()
+    complaints = (
+        Complaint.objects.filter(store_id__in=list(store_ids), received_at__gte=start, received_at__lt=end)
+        .order_by("received_at", "id")
+        .values_list("id", "customer_id", "status", "resolved_at", "owner_id", "repair_order_id", "received_at")
+    )
+    rows = []
+    for pk, customer_id, status, resolved_at, owner_id, order_id, received_at in complaints:
+        ok = status in RESOLVED_STATUSES and resolved_at is not None and resolved_at <= as_of
+        cause = CAUSE_OPEN if not ok else (CAUSE_RESOLVED_LATE if resolved_at >= end else "")
+        rows.append({"customer_id": customer_id, "ok": ok, "cause": cause, "person_id": owner_id,
+                     "repair_order_id": order_id, "complaint_id": pk, "at": received_at})  # fmt: skip
+    resolved = sum(1 for row in rows if row["ok"])
+    return {"numerator": resolved, "denominator": len(rows), "rate": rate(resolved, len(rows)), "rows": rows}
+
+
+def customers_with_open_complaints(*, store_ids, customer_ids, as_of: datetime | None = None) -> set[int]:
+    """Of these customers, those with a complaint received by `as_of` and not resolved by then."""
+    as_of = as_of or timezone.now()
+    resolved_by_then = Q(status__in=RESOLVED_STATUSES, resolved_at__lte=as_of)
+    return set(
+        Complaint.objects.filter(
+            store_id__in=list(store_ids), customer_id__in=list(customer_ids), received_at__lte=as_of
+        )
+        .exclude(resolved_by_then)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )

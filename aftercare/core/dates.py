@@ -47,3 +47,16 @@ def parse_day(value: str | None, default: date) -> date:
         return iso_day(value) if value else default
     except ValueError:
         return default
+
+
+def local_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The local days start..end (inclusive) as a half-open range of aware datetimes of the current
+    zone: [start 00:00, the day after end 00:00). What a report's period filters datetimes by."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    return (
+        timezone.make_aware(datetime.combine(start, time.min)),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)),
+    )

@@ -43,6 +43,7 @@ class Perm:
     DELETION_LOG_VIEW = "deletion_log.view"
     CAMPAIGN_MANAGE = "campaign.manage"
     REPORT_VIEW = "report.view"
+    TARGET_SET = "report.targets"
     WARRANTY_VIEW = "warranty.view"
     WARRANTY_MANAGE = "warranty.manage"
     WARRANTY_APPROVE = "warranty.approve"
@@ -83,6 +84,7 @@ class Perm:
         DELETION_LOG_VIEW: _("Browse the deletion log"),
         CAMPAIGN_MANAGE: _("Manage campaigns"),
         REPORT_VIEW: _("See reports and KPIs"),
+        TARGET_SET: _("Set the stores' targets"),
         WARRANTY_VIEW: _("See warranty policies and claims"),
         WARRANTY_MANAGE: _("Manage warranty policies and claims"),
         WARRANTY_APPROVE: _("Approve warranty overrides"),

@@ -68,3 +68,29 @@ def vehicle_history(vehicle: Vehicle) -> dict:
         "readings": list(OdometerReading.objects.filter(vehicle=vehicle).select_related("recorded_by")[:HISTORY_ROWS]),
         "class_changes": list(ClassChange.objects.filter(vehicle=vehicle).select_related("changed_by")[:HISTORY_ROWS]),
     }
+
+
+def daily_new_customers(*, store_ids, start, end) -> dict:
+    """{(store_id, local day): customers created start..end} (docs/DOMAIN.md §18.3): one grouped query."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    rows = (
+        Customer.objects.filter(store_id__in=list(store_ids), created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("store_id", "day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(store_id, day): n for store_id, day, n in rows}
+
+
+def customers_created(*, store_ids, start, end):
+    """The customers created start..end (new customers): a drill-down's rows."""
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    return Customer.objects.filter(store_id__in=list(store_ids), created_at__gte=since, created_at__lt=until)

@@ -179,3 +179,45 @@ def caller_context(task: FollowUpTask, user) -> dict:
         .order_by("-completed_at")[:5]
     )
     return {"orders": orders, "declined": declined, "complaints": complaints, "previous": history}
+
+
+# Why a customer due a call was not followed up (docs/DOMAIN.md §18.5).
+CAUSE_NOT_MADE = "followup_not_made"
+CAUSE_MADE_LATE = "followup_made_late"
+
+
+def coverage_kpi(*, store_ids, start, end, as_of=None) -> dict:
+    """Follow-up coverage counted per customer (docs/DOMAIN.md §18.5): a customer with a call
+    due in [start, end) is followed up when every such call was made (done) by its deadline,
+    as known at `as_of` (default now). Rows: one per customer due, with the first failing
+    call's cause (not made / made late), the person who owned it and the order it is about.
+
+    One query of the due calls (a customer has about one call a month), folded here."""
+    as_of = as_of or timezone.now()
+    rows_by_customer: dict[int, dict] = {}
+    tasks = (
+        coverage_tasks(store_ids=store_ids, start=start, end=end)
+        .order_by("customer_id", "due_at", "id")
+        .values_list("customer_id", "id", "status", "due_at", "completed_at", "owner_id", "completed_by_id",
+                     "repair_order_id")
+    )  # fmt: skip
+    for customer_id, task_id, status, due_at, completed_at, owner_id, completed_by_id, order_id in tasks:
+        row = rows_by_customer.setdefault(
+            customer_id,
+            {"customer_id": customer_id, "ok": True, "cause": "", "person_id": owner_id, "repair_order_id": order_id,
+             "task_id": task_id, "at": due_at},
+        )  # fmt: skip
+        if not row["ok"]:
+            continue
+        made = status == TaskStatus.DONE and completed_at is not None and completed_at <= as_of
+        if not made:
+            cause = CAUSE_NOT_MADE
+        elif completed_at > due_at:
+            cause = CAUSE_MADE_LATE
+        else:
+            continue
+        row.update(ok=False, cause=cause, person_id=owner_id or completed_by_id, repair_order_id=order_id,
+                   task_id=task_id, at=due_at)  # fmt: skip
+    rows = list(rows_by_customer.values())
+    done = sum(1 for row in rows if row["ok"])
+    return {"numerator": done, "denominator": len(rows), "rate": rate(done, len(rows)), "rows": rows}

@@ -178,3 +178,17 @@ def delete_veto(order) -> str:
     if Movement.objects.filter(line__repair_order=order, kind=MovementKind.ISSUE).exists():
         return _("Parts were issued to the order; it cannot be deleted.")
     return ""
+
+
+def parts_cost_of_orders(orders, *, by: str = "repair_order_id") -> dict:
+    """The stock cost of the parts issued to these orders, net of returns, grouped by a lookup
+    from the repair-order line (e.g. "repair_order__repair_type_id"), for the service profit
+    report (docs/DOMAIN.md §18.7). One grouped query."""
+    rows = (
+        Movement.objects.filter(kind__in=(MovementKind.ISSUE, MovementKind.RETURN), line__repair_order__in=orders)
+        .order_by()
+        .values_list(f"line__{by}")
+        .annotate(v=Sum(F("quantity") * F("unit_cost")))
+    )
+    # Issues are negative quantities out of stock; returns positive.
+    return {key: -(value or 0) for key, value in rows}

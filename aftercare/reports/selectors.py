@@ -48,26 +48,31 @@ def _pct(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.0001"))
 
 
+def _from_rows(key: str, label, result: dict | None, target_pct: int) -> Kpi:
+    """A KPI from a selector answering {numerator, denominator, rate, rows} (reports.kpis); its
+    drill-down lists each customer not counted once."""
+    if result is None:
+        return Kpi(key, label, None, _pct(target_pct))
+    missed = list(dict.fromkeys(row["customer_id"] for row in result["rows"] if not row["ok"]))
+    return Kpi(key, label, result["rate"], _pct(target_pct), result["numerator"], result["denominator"], missed)
+
+
 def manager_numbers(*, store_ids, start, end) -> list[Kpi]:
     """Follow-up coverage, satisfaction, complaint resolution, each complaint clock's
     on-time rate and the dissatisfied customers still open, for [start, end)."""
     store_ids = list(store_ids)
     targets = KpiTargets.for_stores(store_ids)
     period = {"store_ids": store_ids, "start": start, "end": end}
-    coverage = _contract("followups", "selectors", "followup_coverage", **period)
+    # Counted per customer, not per call (docs/DOMAIN.md §18.5).
+    coverage = _contract("followups", "selectors", "coverage_kpi", **period)
+    retention = _contract("crm", "selectors", "retention_kpi", **period)
+    repurchase = _contract("crm", "selectors", "repurchase_kpi", **period)
     survey = _contract("surveys", "selectors", "satisfaction", **period)
     complaints = _contract("complaints", "selectors", "complaint_kpis", **period)
 
     kpis = [
-        Kpi(
-            "followup_coverage",
-            _("Follow-up coverage"),
-            coverage["rate"] if coverage else None,
-            _pct(targets.followup_coverage_pct),
-            coverage["done"] if coverage else None,
-            coverage["due"] if coverage else None,
-            list(coverage["missed_customer_ids"]) if coverage else [],
-        ),
+        _from_rows("retention", _("Retention rate"), retention, targets.retention_pct),
+        _from_rows("followup_coverage", _("Follow-up coverage"), coverage, targets.followup_coverage_pct),
         Kpi(
             "satisfaction",
             _("Customer satisfaction"),
@@ -86,6 +91,7 @@ def manager_numbers(*, store_ids, start, end) -> list[Kpi]:
             complaints["total"] if complaints else None,
         ),
     ]
+    kpis.append(_from_rows("repurchase", _("Repurchase rate"), repurchase, targets.repurchase_pct))
     for key, label in (
         ("contact_on_time_rate", _("Complaints contacted within the deadline")),
         ("answer_on_time_rate", _("Complaints answered within the deadline")),

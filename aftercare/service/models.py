@@ -127,6 +127,8 @@ class RepairOrder(TimeStampedModel):
             models.Index(fields=["vehicle", "-opened_at"], name="ro_vehicle_history"),
             models.Index(fields=["customer", "-opened_at"], name="ro_customer_history"),
             models.Index(fields=["store", "-opened_at"], name="ro_store_recent"),
+            # Deliveries of a day and the orders still open at a day's end (docs/DOMAIN.md §18.3).
+            models.Index(fields=["store", "closed_at"], name="ro_store_closed"),
         ]
 
     def __str__(self) -> str:

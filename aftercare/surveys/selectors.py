@@ -158,3 +158,39 @@ def results_responses(*, store_ids, start, end, filters: dict | None = None):
         .select_related("customer", "advisor", "repair_type", "repair_order", "store")
         .order_by("-completed_at", "-id")
     )
+
+
+def daily_satisfaction(*, store_ids, start, end) -> dict:
+    """{(store_id, local day, advisor_id): (surveyed, satisfied)} of the surveys completed start..end,
+    counted as `satisfaction` counts them (docs/DOMAIN.md §10.2): one grouped query."""
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        surveyed(store_ids=store_ids, start=start, end=end)
+        .annotate(day=TruncDate("completed_at"))
+        .values_list("store_id", "day", "advisor_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(overall_score__gte=SATISFIED_MIN_SCORE)))
+        .order_by()
+    )
+    return {(store_id, day, advisor_id): (n, good) for store_id, day, advisor_id, n, good in rows}
+
+
+CAUSE_DISSATISFIED = "dissatisfied"
+
+
+def satisfaction_kpi(*, store_ids, start, end, as_of=None) -> dict:
+    """Satisfaction per completed survey (docs/DOMAIN.md §18.5): satisfied (overall ≥ 4) ÷
+    surveyed, completed in [start, end) and by `as_of`. Rows: one per survey, with the
+    advisor of the order it was about as the person behind a low score. One query."""
+    responses = surveyed(store_ids=store_ids, start=start, end=end)
+    if as_of is not None:
+        responses = responses.filter(completed_at__lte=as_of)
+    rows = [
+        {"customer_id": customer_id, "ok": score >= SATISFIED_MIN_SCORE,
+         "cause": "" if score >= SATISFIED_MIN_SCORE else CAUSE_DISSATISFIED, "person_id": advisor_id,
+         "repair_order_id": order_id, "response_id": pk, "at": completed_at, "score": score}
+        for pk, customer_id, score, advisor_id, order_id, completed_at in responses.order_by("completed_at", "id")
+        .values_list("id", "customer_id", "overall_score", "advisor_id", "repair_order_id", "completed_at")
+    ]  # fmt: skip
+    satisfied = sum(1 for row in rows if row["ok"])
+    return {"numerator": satisfied, "denominator": len(rows), "rate": ratio(satisfied, len(rows)), "rows": rows}

@@ -291,3 +291,77 @@ def order_jobs(order: RepairOrder):
         .select_related("operation", "job", "job__technician", "job__bay")
         .order_by("position", "id")
     )
+
+
+def daily_technician_hours(*, store_ids, start, end, now: datetime | None = None) -> dict:
+    """{(store_id, local day, technician_id): {"clocked_seconds", "frt_hours", "jobs"}} of the days
+    start..end (docs/DOMAIN.md §6.2, §18.3): each clock's time split at local midnights (a running
+    clock counts until `now`), and the FRT hours of the jobs finished each day. Two queries."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncDate
+
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    now = now or timezone.now()
+    store_ids = list(store_ids)
+    result: dict = {}
+
+    def row(key):
+        return result.setdefault(key, {"clocked_seconds": 0, "frt_hours": Decimal("0.00"), "jobs": 0})
+
+    clocks = (
+        JobClock.objects.filter(job__store_id__in=store_ids, started_at__lt=until)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
+        .values_list("job__store_id", "technician_id", "started_at", "ended_at")
+    )
+    for store_id, tech_id, started, ended in clocks.iterator(chunk_size=2000):
+        begin, finish = max(started, since), min(ended or now, until)
+        while begin < finish:
+            local = timezone.localtime(begin)
+            midnight = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), datetime.min.time()))
+            piece_end = min(finish, midnight)
+            row((store_id, local.date(), tech_id))["clocked_seconds"] += int((piece_end - begin).total_seconds())
+            begin = piece_end
+    finished = (
+        Job.objects.filter(store_id__in=store_ids, status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until)
+        .annotate(day=TruncDate("finished_at"))
+        .values_list("store_id", "day", "technician_id")
+        .annotate(frt=Sum("line__hours"), n=Count("id"))
+        .order_by()
+    )
+    for store_id, day, tech_id, frt, n in finished:
+        r = row((store_id, day, tech_id))
+        r["frt_hours"], r["jobs"] = frt or Decimal("0.00"), n
+    return result
+
+
+def orders_with_jobs_finished(*, store_ids, start, end, technician_id=None):
+    """The orders whose jobs were finished start..end (by one technician): a drill-down's rows."""
+    from aftercare.core.dates import local_day_bounds
+
+    since, until = local_day_bounds(start, end)
+    jobs = Job.objects.filter(
+        store_id__in=list(store_ids), status=JobStatus.DONE, finished_at__gte=since, finished_at__lt=until
+    )
+    if technician_id:
+        jobs = jobs.filter(technician_id=technician_id)
+    return RepairOrder.objects.filter(pk__in=jobs.values("repair_order_id"))
+
+
+def clocked_and_reworks(*, store_ids, start, end) -> tuple[dict, dict]:
+    """({technician id: clocked hours}, {technician id: reworks}) over the stores and the local days
+    start..end, for the technician performance report (docs/DOMAIN.md §18.7). Three queries."""
+    from aftercare.core.dates import local_day_bounds
+
+    seconds: dict[int, int] = {}
+    for (_store, _day, tech_id), row in daily_technician_hours(store_ids=store_ids, start=start, end=end).items():
+        seconds[tech_id] = seconds.get(tech_id, 0) + row["clocked_seconds"]
+    since, until = local_day_bounds(start, end)
+    reworks = dict(
+        Rework.objects.filter(job__store_id__in=list(store_ids), created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .values_list("technician_id")
+        .annotate(n=Count("id"))
+    )
+    return {tech: hours_from_seconds(s) for tech, s in seconds.items()}, reworks

@@ -44,6 +44,7 @@ complaint.delete         .   .   .   .   .   .   x   .   .   .
 deletion_log.view        .   .   .   .   .   .   x   .   .   .
 campaign.manage          .   .   .   .   .   x   x   .   .   .
 report.view              .   .   .   .   .   .   x   .   .   .
+report.targets           .   .   .   .   .   .   x   .   .   .
 privacy.request          .   .   .   .   .   x   x   .   .   .
 privacy.manage           .   .   .   .   .   .   x   .   x   .
 warranty.view            .   .   .   .   .   .   x   .   .   x

@@ -35,6 +35,7 @@ from aftercare.followups.models import FollowUpRule, FollowUpTask
 from aftercare.followups.selectors import rate
 from aftercare.reports.models import KpiTargets
 from aftercare.reports.selectors import manager_numbers
+from aftercare.service.models import RepairOrder
 from aftercare.surveys.choices import ResponseStatus
 from aftercare.surveys.models import SATISFIED_MIN_SCORE, SurveyResponse
 
@@ -234,7 +235,8 @@ def _kpi_answer(kpis) -> list[tuple]:
 
 
 def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> list[tuple]:
-    """manager_numbers in one statement: per customer, the calls due and done and the
+    """manager_numbers in three statements (retention and repurchase: crm_kpis_by_hand): per call,
+    whether it was made on time (folded per customer), the
     surveys answered and satisfied (GROUP BY), the complaints' counts and clocks
     (conditional aggregates), the customers of the unhappy complaints, and the targets."""
     adapt = connection.ops.adapt_datetimefield_value
@@ -249,9 +251,10 @@ def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> l
                 f"SUM(CASE WHEN {done} IS NOT NULL AND {done} <= {due} THEN 1 ELSE 0 END)")  # fmt: skip
 
     text = (
-        f"SELECT 'f', customer_id, 1, CASE WHEN status = %s THEN 1 ELSE 0 END{zeros6} "
+        f"SELECT 'f', customer_id, 1, CASE WHEN status = %s AND completed_at <= due_at AND completed_at <= %s "
+        f"THEN 1 ELSE 0 END{zeros6} "
         f"FROM {TASK} WHERE store_id IN {stores} AND status IN {sql.in_list(COUNTED)} "
-        f"AND due_at >= %s AND due_at < %s "
+        f"AND due_at >= %s AND due_at < %s AND kind <> %s "
         f"UNION ALL SELECT 's', customer_id, COUNT(*), SUM(CASE WHEN overall_score >= %s THEN 1 ELSE 0 END){zeros6} "
         f"FROM {SurveyResponse._meta.db_table} WHERE store_id IN {stores} AND status = %s "
         f"AND completed_at >= %s AND completed_at < %s AND overall_score IS NOT NULL GROUP BY customer_id "
@@ -265,7 +268,7 @@ def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> l
         f"UNION ALL SELECT 't', followup_coverage_pct, satisfaction_pct, complaint_resolution_pct, "
         f"complaint_on_time_pct, 0, 0, 0, 0, 0 FROM {KpiTargets._meta.db_table} WHERE store_id = %s AND %s = 1"
     )  # (a store's own targets; several stores are measured against the defaults: KpiTargets.for_stores)
-    params = [TaskStatus.DONE, *store_ids, *COUNTED, a, b,
+    params = [TaskStatus.DONE, now, *store_ids, *COUNTED, a, b, Kind.MESSAGE,
               SATISFIED_MIN_SCORE, *store_ids, ResponseStatus.COMPLETED, a, b,
               *RESOLVED_STATUSES, now, now, now, *store_ids, a, b,
               *store_ids, a, b, *RESOLVED_STATUSES, ComplaintStatus.CLOSED,
@@ -274,10 +277,11 @@ def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> l
     dissatisfied, unhappy = [], []
     complaints = (0,) * 8
     targets = None
-    not_done = set()
+    not_done, called = set(), set()
     for tag, key, n, m, *more in sql.rows(text, params):
         if tag == "f":
-            due, done = due + n, done + m
+            # Per customer (docs/DOMAIN.md §18.5): followed up when every due call was made on time.
+            called.add(key)
             if not m:
                 not_done.add(key)
         elif tag == "s":
@@ -295,15 +299,54 @@ def kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> l
                           defaults.complaint_resolution_pct, defaults.complaint_on_time_pct)  # fmt: skip
     pct = [(Decimal(t) / 100).quantize(Decimal("0.0001")) for t in targets]
     total, resolved_n, cd, co, ad, ao, idd, io = complaints
+    due, done = len(called), len(called - not_done)
+    retention, repurchase = crm_kpis_by_hand(sql, store_ids, start, end)
+    kept, regular, left = retention
+    back, visiting, first_timers = repurchase
     return [
+        ("retention", rate(kept, regular), Decimal("0.8500"), kept, regular, sorted(left)),
         ("followup_coverage", rate(done, due), pct[0], done, due, sorted(not_done)),
         ("satisfaction", rate(satisfied, surveyed), pct[1], satisfied, surveyed, sorted(dissatisfied)),
         ("complaint_resolution", rate(resolved_n, total), pct[2], resolved_n, total, []),
         ("contact_on_time_rate", rate(co, cd), pct[3], None, None, []),
         ("answer_on_time_rate", rate(ao, ad), pct[3], None, None, []),
         ("inform_on_time_rate", rate(io, idd), pct[3], None, None, []),
+        ("repurchase", rate(back, visiting), Decimal("0.7000"), back, visiting, sorted(first_timers)),
         ("open_dissatisfied", len(unhappy), 0, None, None, sorted(unhappy)),
     ]
+
+
+def crm_kpis_by_hand(sql, store_ids: list[int], start: datetime, end: datetime) -> tuple[tuple, tuple]:
+    """Retention and repurchase (docs/DOMAIN.md §18.5) in two statements: each profile's stage at the
+    start and at the end from the stage history (the latest change before, by the history's index),
+    and each customer visiting in the period with whether an earlier visit exists."""
+    from aftercare.crm.models import CustomerProfile, SegmentChange
+
+    adapt = connection.ops.adapt_datetimefield_value
+    a, b = adapt(start), adapt(end)
+    stores = sql.in_list(store_ids)
+    change = SegmentChange._meta.db_table
+
+    def stage_at():
+        return (f"(SELECT sc.new_value FROM {change} sc WHERE sc.customer_id = p.customer_id AND sc.dimension = %s "
+                f"AND sc.changed_at < %s ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1)")  # fmt: skip
+
+    stages = sql.rows(
+        f"SELECT p.customer_id, {stage_at()}, {stage_at()} FROM {CustomerProfile._meta.db_table} p "
+        f"WHERE p.store_id IN {stores} AND p.first_visit_at < %s",
+        ["stage", a, "stage", b, *store_ids, a],
+    )
+    regular = [(c, end_stage) for c, start_stage, end_stage in stages if start_stage == "regular"]
+    left = [c for c, end_stage in regular if end_stage != "regular"]
+    order = RepairOrder._meta.db_table
+    visits = sql.rows(
+        f"SELECT v.customer_id, EXISTS (SELECT 1 FROM {order} e WHERE e.customer_id = v.customer_id "
+        f"AND e.status <> %s AND e.opened_at < %s) FROM (SELECT DISTINCT customer_id FROM {order} "
+        f"WHERE store_id IN {stores} AND status <> %s AND opened_at >= %s AND opened_at < %s) v",
+        ["cancelled", a, *store_ids, "cancelled", a, b],
+    )
+    first_timers = [c for c, earlier in visits if not earlier]
+    return (len(regular) - len(left), len(regular), left), (len(visits) - len(first_timers), len(visits), first_timers)
 
 
 @operation("nightly.kpis", goal=NIGHTLY, kind="nightly")

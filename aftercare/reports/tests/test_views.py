@@ -36,7 +36,7 @@ def fake_domain_apps(monkeypatch):
     def contract(app, module, function, **kwargs):
         calls.append((app, function, kwargs))
         if app == "followups":
-            return {"due": 20, "done": 19, "rate": Decimal("0.9500"), "due_customer_ids": [], "missed_customer_ids": []}
+            return {"denominator": 20, "numerator": 19, "rate": Decimal("0.9500"), "rows": []}
         if app == "complaints":
             return {
                 "total": 10,
