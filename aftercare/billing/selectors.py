@@ -338,3 +338,63 @@ def provider_charges_needing_attention(user):
         .select_related("repair_order__vehicle")
         .order_by("-created_at", "-id")
     )
+
+
+# --- the customer's phone (docs/DOMAIN.md §21.6, §21.7) --------------------------------------
+
+
+def with_phone_money(orders: QuerySet) -> QuerySet:
+    """Orders annotated, in the same statement, with `paid` (Σ money records), `waiting`
+    (Σ WeChat Pay / Alipay charges the customer is still confirming) and `last_txn_id` (the
+    newest charge, which the pay button's key follows): the phone's pages show the balance
+    due without a query per order."""
+    from .choices import OPEN_TXN_STATUSES, TxnKind
+    from .models import ProviderTransaction
+
+    waiting = (
+        ProviderTransaction.objects.filter(
+            repair_order=OuterRef("pk"), kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES
+        )
+        .order_by()
+        .values("repair_order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    last = ProviderTransaction.objects.filter(repair_order=OuterRef("pk")).order_by("-id").values("id")[:1]
+    return _with_paid(orders).annotate(
+        waiting=Coalesce(Subquery(waiting, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        last_txn_id=Subquery(last),
+    )
+
+
+def phone_balance(order: RepairOrder) -> tuple[Decimal, Decimal]:
+    """(due, waiting) of an order read through with_phone_money: what the customer still owes,
+    and how much of it is being paid right now. Nothing is due before the amount is final."""
+    from .online import PHONE_PAYABLE
+
+    if order.status not in PHONE_PAYABLE:
+        return ZERO, ZERO
+    due = to_money(order.customer_total - (order.paid or ZERO))
+    return max(due, ZERO), to_money(order.waiting or ZERO)
+
+
+def phone_providers(store_id: int) -> list[str]:
+    """The providers the store takes payments with from the phone (an active account each)."""
+    from .models import ProviderAccount
+
+    return list(
+        ProviderAccount.objects.filter(store_id=store_id, is_active=True)
+        .order_by("provider")
+        .values_list("provider", flat=True)
+    )
+
+
+def phone_charge(order: RepairOrder, origin: str):
+    """The newest charge started from this link for this order, if any."""
+    from .models import ProviderTransaction
+
+    return (
+        ProviderTransaction.objects.filter(repair_order=order, origin=origin, kind="charge")
+        .order_by("-created_at", "-id")
+        .first()
+    )
