@@ -230,3 +230,48 @@ def test_two_phones_paying_at_once_start_one_charge_and_two_notifications_post_o
     for thread in threads:
         thread.join()
     assert Payment.objects.filter(repair_order=order).count() == 1 and order_balance(order) == 0
+
+
+def test_the_history_shows_the_statement_and_the_customer_asks_for_the_invoice_then_downloads_it(
+    client, staff, make_order, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aftercare.billing.invoices import invoice_issue
+    from aftercare.billing.models import InvoiceRequest
+
+    settings.MEDIA_ROOT = tmp_path
+    order = make_order(status=Status.SETTLED)
+    billing.payment_post(
+        actor=staff["cashier"], order=order, method="cash", amount=order.customer_total, idempotency_key="c1"
+    )
+    _link, token = services.link_issue(actor=staff["advisor"], customer=order.customer, purpose=Purpose.HISTORY)
+    statement = client.get(reverse("portal_public:statement", args=[token, order.pk])).content.decode()
+    assert 'data-testid="portal-statement"' in statement and 'data-testid="portal-invoice-request"' in statement
+    url = reverse("portal_public:invoice", args=[token, order.pk])
+    bad = client.post(url, {"kind": "company", "title": "某某公司", "tax_number": "91350100M000100Y42"})
+    assert bad.status_code == 400 and not InvoiceRequest.objects.exists()
+    good = client.post(url, {"kind": "company", "title": "某某公司", "tax_number": "91350100M000100Y43"})
+    assert good.status_code == 302
+    invoice = InvoiceRequest.objects.get(repair_order=order)
+    assert invoice.requested_via.startswith("portal:")
+    invoice_issue(actor=staff["cashier"], invoice=invoice, number="12345678901234567890", day=timezone.localdate(),
+                  pdf=SimpleUploadedFile("i.pdf", b"%PDF-1.4 test"))  # fmt: skip
+    history = client.get(reverse("portal_public:open", args=[token])).content.decode()
+    assert "12345678901234567890" in history
+    statement = client.get(reverse("portal_public:statement", args=[token, order.pk])).content.decode()
+    assert 'data-testid="portal-invoice-pdf"' in statement
+    pdf = client.get(reverse("portal_public:invoice_pdf", args=[token, order.pk]))
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_the_progress_page_reads_a_fixed_number_of_queries_with_a_balance_due(
+    client, staff, make_order, provider_accounts, django_assert_num_queries
+):
+    order = make_order()
+    token = progress_link(staff, order)
+    # The link (with its store and customer), the use counted, the order with its money and the
+    # status history, the providers: 5, whatever the order holds (the session is not read).
+    with django_assert_num_queries(5):
+        page = client.get(reverse("portal_public:open", args=[token]))
+    assert 'data-testid="portal-due"' in page.content.decode()
