@@ -12,6 +12,14 @@ from aftercare.service.selectors import progress_steps
 from .choices import Purpose
 from .models import PortalLink
 
+# What the progress page shows of the order, its car and its advisor: the columns it reads, not
+# the whole rows (an order carries its authorisation signature, a data URL of up to 2 MB).
+PROGRESS_FIELDS = (
+    "id", "number", "status", "store_id", "customer_id", "promised_at", "customer_total",
+    "vehicle__id", "vehicle__plate", "vehicle__vin",
+    "advisor__id", "advisor__username", "advisor__first_name", "advisor__last_name",
+)  # fmt: skip
+
 
 def order_progress(link: PortalLink) -> dict:
     """The link's order with its stages (from the spine's status history), the promised
@@ -22,6 +30,7 @@ def order_progress(link: PortalLink) -> dict:
     order = (
         with_phone_money(RepairOrder.objects.filter(pk=link.repair_order_id, customer_id=link.customer_id))
         .select_related("vehicle", "advisor")
+        .only(*PROGRESS_FIELDS)
         .prefetch_related(Prefetch("status_changes", queryset=StatusChange.objects.only(
             "repair_order_id", "to_status", "changed_at")))
         .get()
