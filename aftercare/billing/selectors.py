@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -343,32 +344,42 @@ def provider_charges_needing_attention(user):
 # --- the customer's phone (docs/DOMAIN.md §21.6, §21.7) --------------------------------------
 
 
-def with_phone_money(orders: QuerySet) -> QuerySet:
-    """Orders annotated, in the same statement, with `paid` (Σ money records), `waiting`
-    (Σ WeChat Pay / Alipay charges the customer is still confirming) and `last_txn_id` (the
-    newest charge, which the pay button's key follows): the phone's pages show the balance
-    due without a query per order."""
+def attach_phone_money(orders: list[RepairOrder]) -> list[RepairOrder]:
+    """Give each order `paid` (Σ money records), `waiting` (Σ WeChat Pay / Alipay charges the
+    customer is still confirming) and `last_txn_id` (the newest charge, which the pay button's
+    key follows), in one plain statement for all of them, read only for orders whose amount is
+    final: the phone's pages show the balance due without a query per order, and without the
+    cost of building three ORM subqueries on every page (docs/DOMAIN.md §21.6)."""
     from .choices import OPEN_TXN_STATUSES, TxnKind
     from .models import ProviderTransaction
+    from .online import PHONE_PAYABLE
 
-    waiting = (
-        ProviderTransaction.objects.filter(
-            repair_order=OuterRef("pk"), kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES
-        )
-        .order_by()
-        .values("repair_order")
-        .annotate(total=Sum("amount"))
-        .values("total")
+    for order in orders:
+        order.paid, order.waiting, order.last_txn_id = ZERO, ZERO, None
+    final = {order.pk: order for order in orders if order.status in PHONE_PAYABLE}
+    if not final:
+        return orders
+    pay, txn = Payment._meta.db_table, ProviderTransaction._meta.db_table
+    ids = list(final)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT o.id, (SELECT SUM(p.amount) FROM {pay} p WHERE p.repair_order_id = o.id), "  # noqa: S608
+        f"(SELECT SUM(t.amount) FROM {txn} t WHERE t.repair_order_id = o.id AND t.kind = %s "
+        f"AND t.status IN (%s, %s)), (SELECT MAX(t.id) FROM {txn} t WHERE t.repair_order_id = o.id) "
+        f"FROM {RepairOrder._meta.db_table} o WHERE o.id IN ({marks})"
     )
-    last = ProviderTransaction.objects.filter(repair_order=OuterRef("pk")).order_by("-id").values("id")[:1]
-    return _with_paid(orders).annotate(
-        waiting=Coalesce(Subquery(waiting, output_field=MONEY), Value(ZERO), output_field=MONEY),
-        last_txn_id=Subquery(last),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TxnKind.CHARGE, *OPEN_TXN_STATUSES, *ids])
+        for pk, paid, waiting, last in cursor.fetchall():
+            order = final[pk]
+            order.paid = to_money(Decimal(str(paid))) if paid is not None else ZERO
+            order.waiting = to_money(Decimal(str(waiting))) if waiting is not None else ZERO
+            order.last_txn_id = last
+    return orders
 
 
 def phone_balance(order: RepairOrder) -> tuple[Decimal, Decimal]:
-    """(due, waiting) of an order read through with_phone_money: what the customer still owes,
+    """(due, waiting) of an order given its money by attach_phone_money: what the customer still owes,
     and how much of it is being paid right now. Nothing is due before the amount is final."""
     from .online import PHONE_PAYABLE
 

@@ -25,16 +25,17 @@ def order_progress(link: PortalLink) -> dict:
     """The link's order with its stages (from the spine's status history), the promised
     time, whether the car is ready and what is still to pay (billing's annotations, in the
     same statement), in two queries; a third names the providers when something is due."""
-    from aftercare.billing.selectors import with_phone_money
+    from aftercare.billing.selectors import attach_phone_money
 
     order = (
-        with_phone_money(RepairOrder.objects.filter(pk=link.repair_order_id, customer_id=link.customer_id))
+        RepairOrder.objects.filter(pk=link.repair_order_id, customer_id=link.customer_id)
         .select_related("vehicle", "advisor")
         .only(*PROGRESS_FIELDS)
         .prefetch_related(Prefetch("status_changes", queryset=StatusChange.objects.only(
             "repair_order_id", "to_status", "changed_at")))
         .get()
     )  # fmt: skip
+    attach_phone_money([order])
     return {
         "order": order,
         "steps": progress_steps(order, order.status_changes.all()),
@@ -44,7 +45,7 @@ def order_progress(link: PortalLink) -> dict:
 
 
 def payable(order: RepairOrder) -> dict:
-    """What the phone offers to pay on an order read with billing's with_phone_money: the
+    """What the phone offers to pay on an order given its money by billing's attach_phone_money: the
     balance due, what is being paid now, and the providers (asked only when something is due)."""
     from aftercare.billing.selectors import phone_balance, phone_providers
 
@@ -89,13 +90,17 @@ def customer_history(link: PortalLink) -> dict:
         records.setdefault(record.vehicle_id, []).append(record)
     for vehicle in vehicles:
         vehicle.health_records = records.get(vehicle.pk, [])
-    from aftercare.billing.selectors import phone_balance, phone_providers, with_phone_money
+    from aftercare.billing.selectors import attach_phone_money, phone_balance, phone_providers
 
-    orders = list(
-        with_phone_money(RepairOrder.objects.filter(customer=customer, store_id=link.store_id))
-        .select_related("vehicle", "invoice_request")
-        .order_by("-opened_at", "-id")
-        .prefetch_related(Prefetch("lines", queryset=RepairOrderLine.objects.filter(status=LineStatus.APPROVED)))[:20]
+    orders = attach_phone_money(
+        list(
+            RepairOrder.objects.filter(customer=customer, store_id=link.store_id)
+            .select_related("vehicle", "invoice_request")
+            .order_by("-opened_at", "-id")
+            .prefetch_related(Prefetch("lines", queryset=RepairOrderLine.objects.filter(status=LineStatus.APPROVED)))[
+                :20
+            ]
+        )
     )
     for order in orders:
         order.due, order.waiting_now = phone_balance(order)
@@ -108,17 +113,18 @@ def customer_history(link: PortalLink) -> dict:
 def customer_order(link: PortalLink, pk) -> RepairOrder:
     """An order the link may show money of: a progress link's own order, or any order of a
     history link's customer at its store (RepairOrder.DoesNotExist otherwise)."""
-    from aftercare.billing.selectors import with_phone_money
+    from aftercare.billing.selectors import attach_phone_money
 
     if link.purpose == Purpose.PROGRESS and link.repair_order_id != pk:
         raise RepairOrder.DoesNotExist
     if link.purpose not in (Purpose.PROGRESS, Purpose.HISTORY):
         raise RepairOrder.DoesNotExist
-    return (
-        with_phone_money(RepairOrder.objects.filter(customer_id=link.customer_id, store_id=link.store_id))
+    order = (
+        RepairOrder.objects.filter(customer_id=link.customer_id, store_id=link.store_id)
         .select_related("vehicle", "store", "repair_type", "invoice_request")
         .get(pk=pk)
     )
+    return attach_phone_money([order])[0]
 
 
 def links_for(user, *, customer=None, repair_order=None) -> list[PortalLink]:

@@ -51,18 +51,21 @@ def portal_progress(ctx: Context) -> Case:
             f"UPDATE {P} SET last_used_at = %s, uses = uses + 1 WHERE id = %s", [adapt_dt(timezone.now()), link[0][0]]
         )
         sql.commit()
-        # The columns the page shows, and what is still to pay (docs/DOMAIN.md §21.6): the
-        # order's money records and the charges still waiting, summed in the same statement.
+        # The columns the page shows of the order, its car and its advisor.
         sql.rows(
             f"SELECT ro.id, ro.number, ro.status, ro.store_id, ro.customer_id, ro.promised_at, ro.customer_total, "
-            f"v.id, v.plate, v.vin, a.id, a.username, a.first_name, a.last_name, "
-            f"(SELECT SUM(p.amount) FROM {PAY} p WHERE p.repair_order_id = ro.id), "
-            f"(SELECT SUM(t.amount) FROM {TXN} t WHERE t.repair_order_id = ro.id AND t.kind = 'charge' "
-            f"AND t.status IN ('created', 'paying')), "
-            f"(SELECT MAX(t.id) FROM {TXN} t WHERE t.repair_order_id = ro.id) "
+            f"v.id, v.plate, v.vin, a.id, a.username, a.first_name, a.last_name "
             f"FROM {T['RepairOrder']} ro JOIN {T['Vehicle']} v ON v.id = ro.vehicle_id "
             f"LEFT JOIN {T['User']} a ON a.id = ro.advisor_id WHERE ro.id = %s AND ro.customer_id = %s",
             [order.pk, order.customer_id],
+        )
+        # What is still to pay (docs/DOMAIN.md §21.6): its money records, the charges still
+        # waiting and the newest charge, in one statement (the order's amount is final).
+        sql.rows(
+            f"SELECT (SELECT SUM(p.amount) FROM {PAY} p WHERE p.repair_order_id = %s), "
+            f"(SELECT SUM(t.amount) FROM {TXN} t WHERE t.repair_order_id = %s AND t.kind = 'charge' "
+            f"AND t.status IN ('created', 'paying')), (SELECT MAX(t.id) FROM {TXN} t WHERE t.repair_order_id = %s)",
+            [order.pk, order.pk, order.pk],
         )
         sql.rows(
             f"SELECT id, repair_order_id, to_status, changed_at FROM {T['StatusChange']} "
