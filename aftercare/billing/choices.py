@@ -48,6 +48,8 @@ class PayFlow(models.TextChoices):
     MICROPAY = "micropay", _("Scan the customer's payment code")
     # 扫码付: the customer scans the QR code the cashier shows.
     QR = "qr", _("Customer scans our QR code")
+    # 手机网页支付: the customer pays from the phone link (WeChat Pay H5, Alipay 手机网站支付).
+    H5 = "h5", _("Customer pays on the phone")
 
 
 class TxnKind(models.TextChoices):
@@ -70,3 +72,13 @@ class DifferenceKind(models.TextChoices):
     MISSING_HERE = "missing_here", _("On the provider's statement, not posted here")
     MISSING_THERE = "missing_there", _("Posted here, not on the provider's statement")
     AMOUNT = "amount", _("Amounts differ")
+
+
+class InvoiceKind(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    COMPANY = "company", _("Company")
+
+
+class InvoiceStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ISSUED = "issued", _("Issued")

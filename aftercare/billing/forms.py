@@ -64,7 +64,10 @@ class OnlinePayForm(StyledFormMixin, forms.Form):
 
     provider = forms.ChoiceField(label=_("Provider"), choices=Provider.choices, widget=forms.RadioSelect)
     flow = forms.ChoiceField(
-        label=_("How"), choices=PayFlow.choices, initial=PayFlow.MICROPAY, widget=forms.RadioSelect
+        label=_("How"),
+        choices=[c for c in PayFlow.choices if c[0] != PayFlow.H5],
+        initial=PayFlow.MICROPAY,
+        widget=forms.RadioSelect,
     )
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=0.01)
     auth_code = forms.CharField(
@@ -121,3 +124,11 @@ class ProviderAccountForm(StyledFormMixin, forms.ModelForm):
 class ReconcileForm(StyledFormMixin, forms.Form):
     provider = forms.ChoiceField(label=_("Provider"), choices=Provider.choices)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InvoiceIssueForm(StyledFormMixin, forms.Form):
+    """The cashier records an invoice issued in the tax system (docs/DOMAIN.md §21.7)."""
+
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=20)
+    invoice_date = forms.DateField(label=_("Invoice date"))
+    pdf = forms.FileField(label=_("Invoice PDF"), required=False, max_length=200)

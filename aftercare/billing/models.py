@@ -16,7 +16,17 @@ from aftercare.core.querysets import AppendOnlyQuerySetMixin, StoreScopedQuerySe
 from aftercare.core.services import MoneyDocumentMixin
 from aftercare.service.models import RepairOrder
 
-from .choices import DifferenceKind, PayFlow, PaymentKind, PaymentMethod, Provider, TxnKind, TxnStatus
+from .choices import (
+    DifferenceKind,
+    InvoiceKind,
+    InvoiceStatus,
+    PayFlow,
+    PaymentKind,
+    PaymentMethod,
+    Provider,
+    TxnKind,
+    TxnStatus,
+)
 
 ZERO = Decimal("0.00")
 
@@ -55,8 +65,9 @@ class Payment(MoneyDocumentMixin, models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2)
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    # None: posted without a cashier, by the customer paying from the phone link (docs/DOMAIN.md §21.6).
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cashier")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cashier"), null=True
     )
 
     objects = PaymentQuerySet.as_manager()
@@ -204,7 +215,9 @@ class ProviderTransaction(models.Model):
     provider_trade_no = models.CharField(_("provider trade number"), max_length=64, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=10, choices=TxnStatus.choices, default=TxnStatus.CREATED)
-    code_url = models.CharField(_("QR code content"), max_length=500, blank=True)
+    # The QR code's content, or for the phone's flow the provider page it opens (a signed Alipay
+    # request is over 1,000 characters).
+    code_url = models.CharField(_("QR code content"), max_length=2000, blank=True)
     message = models.CharField(_("provider message"), max_length=200, blank=True)
     refund_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds", verbose_name=_("refund of")
@@ -217,7 +230,9 @@ class ProviderTransaction(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: started by the customer from the phone link; `origin` then names the link ("portal:<id>").
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    origin = models.CharField(_("started from"), max_length=40, blank=True)
 
     objects = StoreScopedQuerySet.as_manager()
 
@@ -287,3 +302,41 @@ class ReconciliationDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.out_trade_no} {self.kind}"
+
+
+class InvoiceRequest(models.Model):
+    """The customer's request for the invoice (发票) of one settled order, and, once the
+    cashier has issued it, its number, date and PDF (docs/DOMAIN.md §21.7). One per order;
+    the customer may correct it until it is issued."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    repair_order = models.OneToOneField(
+        RepairOrder, on_delete=models.PROTECT, related_name="invoice_request", verbose_name=_("repair order")
+    )
+    kind = models.CharField(_("invoice for"), max_length=10, choices=InvoiceKind.choices, default=InvoiceKind.PERSONAL)
+    title = models.CharField(_("invoice title"), max_length=100)
+    tax_number = models.CharField(_("tax number"), max_length=18, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_via = models.CharField(_("requested through"), max_length=40, blank=True)
+    invoice_number = models.CharField(_("invoice number"), max_length=20, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    pdf = models.FileField(_("invoice PDF"), upload_to="invoices/%Y/%m/", max_length=200, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["store", "status", "-requested_at"], name="invoice_request_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.repair_order_id} {self.title}"

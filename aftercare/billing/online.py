@@ -48,7 +48,11 @@ from .services import (
 # How long the counter waits for the customer before the order is cancelled at
 # the provider (docs/DOMAIN.md §21): a payment code is confirmed in the app
 # within a couple of minutes or not at all; a shown QR code stays valid longer.
-PAY_WINDOW = {PayFlow.MICROPAY: timedelta(minutes=2), PayFlow.QR: timedelta(minutes=10)}
+PAY_WINDOW = {
+    PayFlow.MICROPAY: timedelta(minutes=2),
+    PayFlow.QR: timedelta(minutes=10),
+    PayFlow.H5: timedelta(minutes=10),
+}
 AUTH_CODE = re.compile(r"^\d{10,32}$")
 SECRET_MASK = "******"
 
@@ -124,7 +128,7 @@ def provider_charge_start(
     errors = {}
     if provider not in Provider.values:
         errors["method"] = _("Choose WeChat Pay or Alipay.")
-    if flow not in PayFlow.values:
+    if flow not in (PayFlow.MICROPAY, PayFlow.QR):  # the phone's own flow starts in phone_charge_start
         errors["flow"] = _("Choose how the customer pays.")
     auth_code = (auth_code or "").strip()
     if flow == PayFlow.MICROPAY and not AUTH_CODE.match(auth_code):
@@ -143,40 +147,11 @@ def provider_charge_start(
         # A sandbox outside demo mode, or keys that no longer load: nothing is sent.
         raise ValidationError({"method": _("This store's %(provider)s account cannot take payments now.") % {
             "provider": Provider(provider).label}}) from None  # fmt: skip
-    try:
-        with transaction.atomic():
-            locked = _locked(order)
-            if key is not None:
-                existing = ProviderTransaction.objects.filter(store_id=locked.store_id, idempotency_key=key).first()
-                if existing is not None:
-                    return _replay(existing, order=locked, provider=provider, amount=amount), False
-            if locked.status == Status.CANCELLED:
-                raise ValidationError(_("This repair order is cancelled; it takes no payments."))
-            waiting = (
-                ProviderTransaction.objects.filter(
-                    repair_order=locked, kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES
-                ).aggregate(total=Sum("amount"))["total"]
-                or ZERO
-            )
-            balance = locked.customer_total - order_paid(locked) - waiting
-            if amount > balance:
-                raise ValidationError({"amount": _(
-                    "The balance due is %(balance)s (after %(waiting)s the customer is still confirming); "
-                    "a payment cannot be more.") % {"balance": balance, "waiting": waiting}})  # fmt: skip
-            txn = ProviderTransaction.objects.create(
-                store_id=locked.store_id, repair_order=locked, account=account, provider=provider,
-                kind=TxnKind.CHARGE, flow=flow, out_trade_no=_trade_no("AC", locked.store_id), amount=amount,
-                idempotency_key=key, expires_at=timezone.now() + PAY_WINDOW[flow], created_by=actor,
-            )  # fmt: skip
-            audit_record(
-                actor=actor, action=AuditEntry.Action.CREATE, obj=locked,
-                changes={"provider_charge": [None, f"{txn.out_trade_no} {provider} {flow} {amount}"]},
-            )  # fmt: skip
-    except IntegrityError:
-        existing = ProviderTransaction.objects.filter(store_id=order.store_id, idempotency_key=key).first()
-        if key is None or existing is None:
-            raise
-        return _replay(existing, order=order, provider=provider, amount=amount), False
+    txn, created = _charge_open(
+        actor=actor, order=order, account=account, provider=provider, flow=flow, amount=amount, key=key
+    )
+    if not created:
+        return txn, False
     description = f"{order.store.name} {order.number}"[:120]
     try:
         if flow == PayFlow.MICROPAY:
@@ -192,6 +167,114 @@ def provider_charge_start(
         # A micropay may have reached the provider: ask by query. A QR code that never came is a failure.
         state = base.UNKNOWN if flow == PayFlow.MICROPAY else base.FAILED
         outcome = Outcome(state=state, message=str(error)[:200])
+    return apply_outcome(txn.pk, outcome), True
+
+
+def _charge_open(
+    *, actor, order: RepairOrder, account: ProviderAccount, provider: str, flow: str, amount: Decimal | None,
+    key: str | None, origin: str = "",
+) -> tuple[ProviderTransaction, bool]:  # fmt: skip
+    """Write the charge's row under the order's lock (committed before the provider is
+    called): at most the balance less the charges still waiting for the customer.
+    `amount` None is the whole of that balance at this moment (the phone's charge).
+    The same key returns the first row; so does an open charge of the same origin."""
+    try:
+        with transaction.atomic():
+            locked = _locked(order)
+            if key is not None:
+                existing = ProviderTransaction.objects.filter(store_id=locked.store_id, idempotency_key=key).first()
+                if existing is not None:
+                    asked = existing.amount if amount is None else amount
+                    return _replay(existing, order=locked, provider=provider, amount=asked), False
+            if locked.status == Status.CANCELLED:
+                raise ValidationError(_("This repair order is cancelled; it takes no payments."))
+            waiting_rows = list(
+                ProviderTransaction.objects.filter(
+                    repair_order=locked, kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES
+                ).order_by("id")
+            )
+            if origin:
+                mine = next((t for t in waiting_rows if t.origin == origin and t.provider == provider), None)
+                if mine is not None:
+                    return mine, False  # the customer pressed "pay" again: the charge already waiting
+            waiting = sum((t.amount for t in waiting_rows), ZERO)
+            balance = locked.customer_total - order_paid(locked) - waiting
+            if amount is None:
+                if balance <= 0:
+                    raise ValidationError({"amount": _(
+                        "Nothing is due on this order now (%(waiting)s is still being paid)."
+                    ) % {"waiting": waiting}})  # fmt: skip
+                amount = balance
+            if amount > balance:
+                raise ValidationError({"amount": _(
+                    "The balance due is %(balance)s (after %(waiting)s the customer is still confirming); "
+                    "a payment cannot be more.") % {"balance": balance, "waiting": waiting}})  # fmt: skip
+            txn = ProviderTransaction.objects.create(
+                store_id=locked.store_id, repair_order=locked, account=account, provider=provider,
+                kind=TxnKind.CHARGE, flow=flow, out_trade_no=_trade_no("AC", locked.store_id), amount=amount,
+                idempotency_key=key, expires_at=timezone.now() + PAY_WINDOW[flow], created_by=actor, origin=origin,
+            )  # fmt: skip
+            audit_record(
+                actor=actor, action=AuditEntry.Action.CREATE, obj=locked,
+                changes={"provider_charge": [None, f"{txn.out_trade_no} {provider} {flow} {amount} {origin}".strip()]},
+            )  # fmt: skip
+    except IntegrityError:
+        existing = ProviderTransaction.objects.filter(store_id=order.store_id, idempotency_key=key).first()
+        if key is None or existing is None:
+            raise
+        asked = existing.amount if amount is None else amount
+        return _replay(existing, order=order, provider=provider, amount=asked), False
+    return txn, True
+
+
+# Orders the customer may pay from the phone: the amount is final (docs/DOMAIN.md §21.6).
+PHONE_PAYABLE = (Status.READY, Status.SETTLED, Status.DELIVERED)
+
+
+def phone_charge_start(
+    *, order: RepairOrder, provider: str, origin: str, idempotency_key: str | None, notify_url: str,
+    return_url: str, client_ip: str | None,
+) -> tuple[ProviderTransaction, bool]:  # fmt: skip
+    """The customer pays the balance from the phone link (WeChat Pay H5, Alipay 手机网站支付):
+    the amount is the balance due at this moment, taken under the order's lock, less what
+    is still being paid; no cashier. `origin` names the link ("portal:<id>"): pressing
+    "pay" again while that charge waits returns it; the same key starts one charge.
+    Returns (transaction, created); the transaction's code_url is where the phone goes next."""
+    if provider not in Provider.values:
+        raise ValidationError({"provider": _("Choose WeChat Pay or Alipay.")})
+    if order.status not in PHONE_PAYABLE:
+        raise ValidationError(_("This order cannot be paid from the phone yet."))
+    key = _key(idempotency_key)
+    account = active_account(order.store, provider)
+    if account is None:
+        raise ValidationError({"provider": _("This store has no active account for %(provider)s.") % {
+            "provider": Provider(provider).label}})  # fmt: skip
+    try:
+        adapter = adapter_for(account)
+    except ProviderError:
+        raise ValidationError({"provider": _("This store's %(provider)s account cannot take payments now.") % {
+            "provider": Provider(provider).label}}) from None  # fmt: skip
+    if origin:
+        # The customer chose the other provider: what this link left waiting there is cancelled first.
+        for other in (
+            ProviderTransaction.objects.select_related("account")
+            .filter(repair_order=order, origin=origin, kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES)
+            .exclude(provider=provider)
+        ):
+            _cancel(other, _("The customer chose another way to pay."))
+    txn, created = _charge_open(
+        actor=None, order=order, account=account, provider=provider, flow=PayFlow.H5, amount=None, key=key,
+        origin=origin,
+    )  # fmt: skip
+    if not created:
+        return txn, False
+    try:
+        outcome = adapter.h5(
+            out_trade_no=txn.out_trade_no, amount=txn.amount, description=f"{order.store.name} {order.number}"[:120],
+            notify_url=notify_url, return_url=return_url, client_ip=client_ip or "127.0.0.1",
+        )  # fmt: skip
+    except ProviderError as error:
+        outcome = Outcome(state=base.FAILED, message=str(error)[:200])
     return apply_outcome(txn.pk, outcome), True
 
 
@@ -215,7 +298,7 @@ def apply_outcome(txn_id: int, outcome: Outcome) -> ProviderTransaction:
             return txn
         fields = ["status", "updated_at"]
         if outcome.code_url:
-            txn.code_url = outcome.code_url[:500]
+            txn.code_url = outcome.code_url[:2000]
             fields.append("code_url")
         if outcome.message:
             txn.message = outcome.message[:200]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -375,3 +376,71 @@ def orders_paid_by(*, store_ids, start, end, method: str | None = None):
     if method:
         payments = payments.filter(method=method)
     return RepairOrder.objects.filter(pk__in=payments.values("repair_order_id"))
+# --- the customer's phone (docs/DOMAIN.md §21.6, §21.7) --------------------------------------
+
+
+def attach_phone_money(orders: list[RepairOrder]) -> list[RepairOrder]:
+    """Give each order `paid` (Σ money records), `waiting` (Σ WeChat Pay / Alipay charges the
+    customer is still confirming) and `last_txn_id` (the newest charge, which the pay button's
+    key follows), in one plain statement for all of them, read only for orders whose amount is
+    final: the phone's pages show the balance due without a query per order, and without the
+    cost of building three ORM subqueries on every page (docs/DOMAIN.md §21.6)."""
+    from .choices import OPEN_TXN_STATUSES, TxnKind
+    from .models import ProviderTransaction
+    from .online import PHONE_PAYABLE
+
+    for order in orders:
+        order.paid, order.waiting, order.last_txn_id = ZERO, ZERO, None
+    final = {order.pk: order for order in orders if order.status in PHONE_PAYABLE}
+    if not final:
+        return orders
+    pay, txn = Payment._meta.db_table, ProviderTransaction._meta.db_table
+    ids = list(final)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT o.id, (SELECT SUM(p.amount) FROM {pay} p WHERE p.repair_order_id = o.id), "  # noqa: S608
+        f"(SELECT SUM(t.amount) FROM {txn} t WHERE t.repair_order_id = o.id AND t.kind = %s "
+        f"AND t.status IN (%s, %s)), (SELECT MAX(t.id) FROM {txn} t WHERE t.repair_order_id = o.id) "
+        f"FROM {RepairOrder._meta.db_table} o WHERE o.id IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TxnKind.CHARGE, *OPEN_TXN_STATUSES, *ids])
+        for pk, paid, waiting, last in cursor.fetchall():
+            order = final[pk]
+            order.paid = to_money(Decimal(str(paid))) if paid is not None else ZERO
+            order.waiting = to_money(Decimal(str(waiting))) if waiting is not None else ZERO
+            order.last_txn_id = last
+    return orders
+
+
+def phone_balance(order: RepairOrder) -> tuple[Decimal, Decimal]:
+    """(due, waiting) of an order given its money by attach_phone_money: what the customer still owes,
+    and how much of it is being paid right now. Nothing is due before the amount is final."""
+    from .online import PHONE_PAYABLE
+
+    if order.status not in PHONE_PAYABLE:
+        return ZERO, ZERO
+    due = to_money(order.customer_total - (order.paid or ZERO))
+    return max(due, ZERO), to_money(order.waiting or ZERO)
+
+
+def phone_providers(store_id: int) -> list[str]:
+    """The providers the store takes payments with from the phone (an active account each)."""
+    from .models import ProviderAccount
+
+    return list(
+        ProviderAccount.objects.filter(store_id=store_id, is_active=True)
+        .order_by("provider")
+        .values_list("provider", flat=True)
+    )
+
+
+def phone_charge(order: RepairOrder, origin: str):
+    """The newest charge started from this link for this order, if any."""
+    from .models import ProviderTransaction
+
+    return (
+        ProviderTransaction.objects.filter(repair_order=order, origin=origin, kind="charge")
+        .order_by("-created_at", "-id")
+        .first()
+    )

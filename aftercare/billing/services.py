@@ -159,7 +159,8 @@ def _settle_if_paid(
 
     `pending`: the caller's audit rows not written yet; they go in one INSERT
     with the move's own row, or on their own when the order does not move."""
-    if order.status == Status.READY and actor.has_perm(Perm.PAYMENT_POST, order):
+    # `actor` None: money the customer paid from the phone link (docs/DOMAIN.md §21.6), no cashier.
+    if order.status == Status.READY and (actor is None or actor.has_perm(Perm.PAYMENT_POST, order)):
         context = {"balance": balance, "credit_approved": credit_approved}
         try:
             repair_order_move_locked(

@@ -30,4 +30,6 @@ urlpatterns = [
         name="provider_account_edit",
     ),
     path("reconciliation/", online_views.reconciliation, name="reconciliation"),
+    path("invoices/", views.invoices, name="invoices"),
+    path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
 ]

@@ -3,6 +3,7 @@ selector, render or redirect."""
 
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -223,3 +224,49 @@ def delivery_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The delivery sheet (交车单) as an A4 page for the browser's print."""
     order = _order(request, pk, Perm.REPAIR_ORDER_VIEW)
     return render(request, "billing/print_delivery.html", _delivery_context(order))
+
+
+# --- invoices the customers asked for (docs/DOMAIN.md §21.7) ----------------------------------
+
+
+@permission_required(Perm.PAYMENT_POST)
+def invoices(request: HttpRequest) -> HttpResponse:
+    """The invoice requests of the user's stores: the open ones first, each with its issue form."""
+    from .forms import InvoiceIssueForm
+    from .models import InvoiceRequest
+
+    show = "issued" if request.GET.get("status") == "issued" else "requested"
+    rows = list(
+        InvoiceRequest.objects.for_user(request.user, Perm.PAYMENT_POST)
+        .filter(status=show)
+        .select_related("repair_order__vehicle", "repair_order__customer", "issued_by")
+        .order_by("requested_at" if show == "requested" else "-issued_at", "id")[:LIST_LIMIT]
+    )
+    if show == "requested":
+        for row in rows:
+            row.form = InvoiceIssueForm(prefix=f"i{row.pk}", initial={"invoice_date": timezone.localdate()})
+    return render(request, "billing/invoices.html", {"rows": rows, "show": show})
+
+
+@permission_required(Perm.PAYMENT_POST)
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import invoices as invoice_services
+    from .forms import InvoiceIssueForm
+    from .models import InvoiceRequest
+
+    invoice = get_object_or_404(InvoiceRequest.objects.for_user(request.user, Perm.PAYMENT_POST), pk=pk)
+    form = InvoiceIssueForm(request.POST, request.FILES, prefix=f"i{invoice.pk}")
+    posted = post_form(
+        request, form,
+        lambda data: invoice_services.invoice_issue(
+            actor=request.user, invoice=invoice, number=data["invoice_number"], day=data["invoice_date"],
+            pdf=data.get("pdf"),
+        ),
+        success=_("Invoice recorded as issued; the customer sees it on the phone."),
+    )  # fmt: skip
+    if not posted.ok:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip())
+    return redirect("billing:invoices")

@@ -24,7 +24,12 @@ from aftercare.service.choices import LineStatus
 from aftercare.service.models import RepairOrder
 
 # The fixed demo tokens (accepted only when DEMO_MODE is on).
-DEMO_TOKENS = {Purpose.APPROVE: "demo-approve", Purpose.PROGRESS: "demo-progress", Purpose.BOOK: "demo-booking"}
+DEMO_TOKENS = {
+    Purpose.APPROVE: "demo-approve", Purpose.PROGRESS: "demo-progress", Purpose.BOOK: "demo-booking",
+    Purpose.HISTORY: "demo-history",
+}  # fmt: skip
+# A ready order's progress link with the whole amount still to pay (docs/DOMAIN.md §21.6).
+DEMO_PAY_TOKEN = "demo-pay"
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -41,6 +46,46 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def _token(purpose: str) -> str | None:
     return DEMO_TOKENS[purpose] if settings.DEMO_MODE else None
+
+
+def _seed_money(store: Store, advisor) -> list[tuple[str, str]]:
+    """A ready order with its whole amount due, to pay from the phone (the demo's sandbox
+    accounts), and a history link of a customer with past orders, one with an invoice issued
+    and one requested (docs/DOMAIN.md §21.6, §21.7)."""
+    from aftercare.billing.choices import InvoiceKind
+    from aftercare.billing.invoices import invoice_issue, invoice_request
+    from aftercare.service.choices import Status
+
+    links = []
+    ready = (
+        RepairOrder.objects.filter(store=store, status=Status.READY, payments__isnull=True, customer_total__gt=0)
+        .order_by("pk")
+        .first()
+    )
+    if ready is not None:
+        _link, token = link_issue(
+            actor=advisor, customer=ready.customer, purpose=Purpose.PROGRESS, repair_order=ready,
+            token=DEMO_PAY_TOKEN if settings.DEMO_MODE else None,
+        )  # fmt: skip
+        links.append((f"pay {ready.number}", link_path(token)))
+    delivered = list(
+        RepairOrder.objects.filter(store=store, status=Status.DELIVERED, customer_total__gt=0)
+        .select_related("customer")
+        .order_by("-closed_at", "-pk")[:2]
+    )
+    if delivered:
+        customer = delivered[0].customer
+        cashier = User.objects.filter(memberships__store=store, memberships__role=Role.CASHIER).order_by("pk").first()
+        for index, order in enumerate(o for o in delivered if o.customer_id == customer.pk):
+            invoice = invoice_request(order=order, kind=InvoiceKind.PERSONAL, title=customer.name, via="demo")
+            if index == 0 and cashier is not None:
+                invoice_issue(actor=cashier, invoice=invoice, number=f"{26440000000000000000 + order.pk}",
+                              day=timezone.localdate(order.closed_at or timezone.now()))  # fmt: skip
+        _link, token = link_issue(
+            actor=advisor, customer=customer, purpose=Purpose.HISTORY, token=_token(Purpose.HISTORY)
+        )
+        links.append((f"history {customer.number}", link_path(token)))
+    return links
 
 
 def seed_portal(store: Store) -> list[tuple[str, str]]:
@@ -88,4 +133,4 @@ def seed_portal(store: Store) -> list[tuple[str, str]]:
             token=_token(Purpose.BOOK),
         )  # fmt: skip
         links.append((f"change {appointment.number}", link_path(token)))
-    return links
+    return links + _seed_money(store, advisor)

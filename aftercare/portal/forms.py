@@ -51,3 +51,23 @@ class BookForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["vehicle"].choices = [(v.pk, v.plate or v.vin) for v in vehicles]
         self.fields["service"].choices = list(services)
+
+
+class PayForm(forms.Form):
+    provider = forms.ChoiceField(choices=[("wechat", _("WeChat Pay")), ("alipay", _("Alipay"))])
+    key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+
+
+class InvoiceForm(StyledForm):
+    """The invoice the customer asks for: a person's or a company's (with its tax number)."""
+
+    kind = forms.ChoiceField(
+        label=_("Invoice for"), widget=forms.RadioSelect,
+        choices=[("personal", _("Personal")), ("company", _("Company"))], initial="personal",
+    )  # fmt: skip
+    title = forms.CharField(label=_("Invoice title"), max_length=100, help_text=_("Your name, or the company's."))
+    tax_number = forms.CharField(
+        label=_("Tax number"), max_length=18, min_length=18, required=False,
+        help_text=_("Company only: the 18-character unified social credit code."),
+    )  # fmt: skip
+    email = forms.EmailField(label=_("Email for the electronic invoice"), max_length=254, required=False)

@@ -13,4 +13,9 @@ urlpatterns = [
     path("<str:token>/book/", views.book, name="book"),
     path("<str:token>/cancel/", views.cancel, name="cancel"),
     path("<str:token>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    path("<str:token>/orders/<int:pk>/pay/", views.pay, name="pay"),
+    path("<str:token>/orders/<int:pk>/payment/", views.payment, name="payment"),
+    path("<str:token>/orders/<int:pk>/statement/", views.statement, name="statement"),
+    path("<str:token>/orders/<int:pk>/invoice/", views.invoice, name="invoice"),
+    path("<str:token>/orders/<int:pk>/invoice.pdf", views.invoice_pdf, name="invoice_pdf"),
 ]

@@ -9,24 +9,50 @@ from aftercare.service.choices import LineStatus, Status
 from aftercare.service.models import Photo, RepairOrder, RepairOrderLine, StatusChange
 from aftercare.service.selectors import progress_steps
 
+from .choices import Purpose
 from .models import PortalLink
+
+# What the progress page shows of the order, its car and its advisor: the columns it reads, not
+# the whole rows (an order carries its authorisation signature, a data URL of up to 2 MB).
+PROGRESS_FIELDS = (
+    "id", "number", "status", "store_id", "customer_id", "promised_at", "customer_total",
+    "vehicle__id", "vehicle__plate", "vehicle__vin",
+    "advisor__id", "advisor__username", "advisor__first_name", "advisor__last_name",
+)  # fmt: skip
 
 
 def order_progress(link: PortalLink) -> dict:
     """The link's order with its stages (from the spine's status history), the promised
-    time and whether the car is ready, in two queries."""
+    time, whether the car is ready and what is still to pay (billing's annotations, in the
+    same statement), in two queries; a third names the providers when something is due."""
+    from aftercare.billing.selectors import attach_phone_money
+
     order = (
         RepairOrder.objects.filter(pk=link.repair_order_id, customer_id=link.customer_id)
         .select_related("vehicle", "advisor")
+        .only(*PROGRESS_FIELDS)
         .prefetch_related(Prefetch("status_changes", queryset=StatusChange.objects.only(
             "repair_order_id", "to_status", "changed_at")))
         .get()
     )  # fmt: skip
+    attach_phone_money([order])
     return {
         "order": order,
         "steps": progress_steps(order, order.status_changes.all()),
         "ready": order.status == Status.READY,
+        **payable(order),
     }
+
+
+def payable(order: RepairOrder) -> dict:
+    """What the phone offers to pay on an order given its money by billing's attach_phone_money: the
+    balance due, what is being paid now, and the providers (asked only when something is due)."""
+    from aftercare.billing.selectors import phone_balance, phone_providers
+
+    due, waiting = phone_balance(order)
+    order.due, order.waiting_now = due, waiting
+    order.payable = due - waiting > 0
+    return {"due": due, "waiting": waiting, "providers": phone_providers(order.store_id) if order.payable else []}
 
 
 def order_for_approval(link: PortalLink) -> dict:
@@ -64,13 +90,41 @@ def customer_history(link: PortalLink) -> dict:
         records.setdefault(record.vehicle_id, []).append(record)
     for vehicle in vehicles:
         vehicle.health_records = records.get(vehicle.pk, [])
-    orders = list(
-        RepairOrder.objects.filter(customer=customer, store_id=link.store_id)
-        .select_related("vehicle")
-        .order_by("-opened_at", "-id")
-        .prefetch_related(Prefetch("lines", queryset=RepairOrderLine.objects.filter(status=LineStatus.APPROVED)))[:20]
+    from aftercare.billing.selectors import attach_phone_money, phone_balance, phone_providers
+
+    orders = attach_phone_money(
+        list(
+            RepairOrder.objects.filter(customer=customer, store_id=link.store_id)
+            .select_related("vehicle", "invoice_request")
+            .order_by("-opened_at", "-id")
+            .prefetch_related(Prefetch("lines", queryset=RepairOrderLine.objects.filter(status=LineStatus.APPROVED)))[
+                :20
+            ]
+        )
     )
-    return {"vehicles": vehicles, "orders": orders, "loyalty": customer_loyalty(customer)}
+    for order in orders:
+        order.due, order.waiting_now = phone_balance(order)
+        order.payable = order.due - order.waiting_now > 0
+        order.invoice = getattr(order, "invoice_request", None)
+    providers = phone_providers(link.store_id) if any(order.payable for order in orders) else []
+    return {"vehicles": vehicles, "orders": orders, "loyalty": customer_loyalty(customer), "providers": providers}
+
+
+def customer_order(link: PortalLink, pk) -> RepairOrder:
+    """An order the link may show money of: a progress link's own order, or any order of a
+    history link's customer at its store (RepairOrder.DoesNotExist otherwise)."""
+    from aftercare.billing.selectors import attach_phone_money
+
+    if link.purpose == Purpose.PROGRESS and link.repair_order_id != pk:
+        raise RepairOrder.DoesNotExist
+    if link.purpose not in (Purpose.PROGRESS, Purpose.HISTORY):
+        raise RepairOrder.DoesNotExist
+    order = (
+        RepairOrder.objects.filter(customer_id=link.customer_id, store_id=link.store_id)
+        .select_related("vehicle", "store", "repair_type", "invoice_request")
+        .get(pk=pk)
+    )
+    return attach_phone_money([order])[0]
 
 
 def links_for(user, *, customer=None, repair_order=None) -> list[PortalLink]:

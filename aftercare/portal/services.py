@@ -149,9 +149,10 @@ def link_open(token: str, *, now=None) -> PortalLink:
     now = now or timezone.now()
     if not token or len(token) > 100 or (len(token) < MIN_TOKEN_LENGTH and not settings.DEMO_MODE):
         raise LinkRefused("invalid")
-    link = PortalLink.objects.select_related("store", "customer").filter(token_hash=token_hash(token)).first()
-    if link is None:
-        raise LinkRefused("invalid")
+    try:  # token_hash is unique: get(), without first()'s ordering, which costs the phone's page more
+        link = PortalLink.objects.select_related("store", "customer").get(token_hash=token_hash(token))
+    except PortalLink.DoesNotExist:
+        raise LinkRefused("invalid") from None
     if link.revoked_at is not None:
         raise LinkRefused("revoked")
     if link.expires_at <= now:
@@ -258,3 +259,52 @@ def booking_move(*, link: PortalLink, start_at) -> Appointment:
 def booking_cancel(*, link: PortalLink) -> Appointment:
     _booking_link(link)
     return appointment_cancel(actor=None, appointment=_own_appointment(link), reason=_("Cancelled by the customer"))
+
+
+# --- paying the balance and asking for the invoice: billing's own services ---------------
+
+
+def pay_key(link: PortalLink, order: RepairOrder, provider: str) -> str:
+    """The pay button's idempotency key: the same page posted twice (a double tap, Back and
+    again) starts one charge; a new charge, or a changed balance, makes a new key."""
+    return f"portal{link.pk}-ro{order.pk}-after{order.last_txn_id or 0}-due{order.due}-{provider}"[:100]
+
+
+def balance_pay(
+    *, link: PortalLink, order: RepairOrder, provider: str, key: str, notify_url: str, return_url: str,
+    client_ip: str | None,
+):  # fmt: skip
+    """The customer pays what the order still owes by WeChat Pay or Alipay, through
+    billing.online's one charge path (docs/DOMAIN.md §21.6): the amount is the balance at
+    that moment, under the order's lock; the charge names the link it came from."""
+    from aftercare.billing.online import phone_charge_start
+
+    if order.customer_id != link.customer_id or order.store_id != link.store_id:
+        raise ValidationError(_("This order is not yours."))
+    return phone_charge_start(
+        order=order, provider=provider, origin=link.reference, idempotency_key=key, notify_url=notify_url,
+        return_url=return_url, client_ip=client_ip,
+    )  # fmt: skip
+
+
+def payment_follow(*, link: PortalLink, order: RepairOrder, now=None):
+    """The charge this link started for the order, asked about at the provider while the
+    customer waits for it (at most every 2 seconds, as the counter's page does)."""
+    from aftercare.billing.online import provider_charge_sync
+    from aftercare.billing.selectors import phone_charge
+
+    txn = phone_charge(order, link.reference)
+    now = now or timezone.now()
+    if txn is not None and txn.is_open and now - txn.updated_at >= timedelta(seconds=2):
+        txn = provider_charge_sync(txn_id=txn.pk, now=now)
+    return txn
+
+
+def invoice_ask(*, link: PortalLink, order: RepairOrder, data: dict):
+    """The customer asks for the order's invoice (or corrects the request) from the phone."""
+    from aftercare.billing.invoices import invoice_request
+
+    return invoice_request(
+        order=order, kind=data["kind"], title=data["title"], tax_number=data.get("tax_number", ""),
+        email=data.get("email", ""), via=link.reference,
+    )  # fmt: skip

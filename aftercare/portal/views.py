@@ -9,21 +9,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftercare.appointments.selectors import local_datetime
 from aftercare.core.dates import parse_day
 from aftercare.core.permissions import Perm
-from aftercare.core.views import permission_required, run_action
+from aftercare.core.views import permission_required, post_form, run_action
 from aftercare.core.workflow import TransitionRefused
 from aftercare.customers.models import Customer
 from aftercare.service.models import Photo, RepairOrder
 
 from . import selectors, services
 from .choices import ORDER_PURPOSES, Purpose
-from .forms import BookForm, DecisionsForm, IssueForm, SignatureForm
+from .forms import BookForm, DecisionsForm, InvoiceForm, IssueForm, PayForm, SignatureForm
 from .models import PortalLink
 
 ISSUED = "portal_issued"  # the session's last issued link, shown once with its QR code
@@ -64,12 +65,17 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return refused
     context = {"link": link, "token": token, "store": link.store, "customer": link.customer}
     if link.purpose == Purpose.PROGRESS:
-        return _page(request, "progress.html", {**context, **selectors.order_progress(link)})
+        data = selectors.order_progress(link)
+        keys = {p: services.pay_key(link, data["order"], p) for p in data["providers"]}
+        return _page(request, "progress.html", {**context, **data, "pay_keys": keys})
     if link.purpose == Purpose.APPROVE:
         return _approval_page(request, link, context)
     if link.purpose == Purpose.BOOK:
         return _booking_page(request, link, context)
-    return _page(request, "history.html", {**context, **selectors.customer_history(link)})
+    data = selectors.customer_history(link)
+    for order in data["orders"]:
+        order.pay_keys = {p: services.pay_key(link, order, p) for p in data["providers"]} if order.payable else {}
+    return _page(request, "history.html", {**context, **data})
 
 
 def _approval_page(request, link, context, form=None, status=200) -> HttpResponse:
@@ -199,6 +205,133 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return refused
     run_action(request, lambda: services.booking_cancel(link=link), success=_("Your appointment is cancelled."))
     return redirect("portal_public:open", token=token)
+
+
+# --- money: pay the balance, the statement, the invoice (billing's services) ------------
+
+
+def _money_order(request, token: str, pk: int):
+    """The link (progress or history) and one of its customer's orders, or a refusal page."""
+    link, refused = _linked(request, token)
+    if refused:
+        return None, None, refused
+    try:
+        order = selectors.customer_order(link, pk)
+    except RepairOrder.DoesNotExist:
+        return None, None, _page(request, "refused.html", {"reason": "invalid"}, status=404)
+    return link, order, None
+
+
+@require_POST
+def pay(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """Pay what the order still owes: billing starts the charge and the phone goes on to the
+    provider's page, which sends the customer back to the payment page."""
+    from aftercare.billing.models import ProviderAccount
+    from aftercare.billing.selectors import phone_balance
+
+    link, order, refused = _money_order(request, token, pk)
+    if refused:
+        return refused
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose WeChat Pay or Alipay."))
+        return redirect("portal_public:open", token=token)
+    provider = form.cleaned_data["provider"]
+    order.due, order.waiting_now = phone_balance(order)
+    key = form.cleaned_data["key"] or services.pay_key(link, order, provider)
+    account = ProviderAccount.objects.filter(store_id=order.store_id, provider=provider, is_active=True).first()
+    back = request.build_absolute_uri(reverse("portal_public:payment", args=[token, order.pk]))
+    try:
+        txn, _created = services.balance_pay(
+            link=link, order=order, provider=provider, key=f"{key}"[:100], return_url=back,
+            notify_url=request.build_absolute_uri(
+                reverse("billing:provider_notify", args=[provider, account.pk])) if account else "",
+            client_ip=_client(request)[0],
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("portal_public:open", token=token)
+    if txn.is_open and txn.code_url:
+        return redirect(txn.code_url)
+    return redirect("portal_public:payment", token=token, pk=order.pk)
+
+
+def payment(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """Where the provider sends the customer back: the charge's state, asked about while it
+    waits; the page reloads itself every few seconds until it is paid or over."""
+    link, order, refused = _money_order(request, token, pk)
+    if refused:
+        return refused
+    txn = services.payment_follow(link=link, order=order)
+    if txn is not None and txn.status == "paid":
+        order = selectors.customer_order(link, pk)
+    money = selectors.payable(order)
+    providers = money["providers"]
+    if txn is not None and txn.is_open:
+        # Back from the provider's page without paying: the other provider may be chosen instead.
+        from aftercare.billing.selectors import phone_providers
+
+        providers = [p for p in phone_providers(order.store_id) if p != txn.provider]
+    keys = {p: services.pay_key(link, order, p) for p in providers}
+    context = {"link": link, "token": token, "store": link.store, "customer": link.customer, "order": order,
+               "txn": txn, "pay_keys": keys, **money}  # fmt: skip
+    return _page(request, "payment.html", context)
+
+
+def statement(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The order's settlement statement (结算单) on the phone, and its invoice."""
+    from aftercare.billing.selectors import settlement_for
+
+    link, order, refused = _money_order(request, token, pk)
+    if refused:
+        return refused
+    invoice = getattr(order, "invoice_request", None)
+    context = {"link": link, "token": token, "store": link.store, "customer": link.customer, "order": order,
+               "bill": settlement_for(order), "invoice": invoice}  # fmt: skip
+    return _page(request, "statement.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invoice(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """Ask for the order's invoice (or correct the request until it is issued)."""
+    from aftercare.billing.invoices import INVOICEABLE
+
+    link, order, refused = _money_order(request, token, pk)
+    if refused:
+        return refused
+    current = getattr(order, "invoice_request", None)
+    initial = (
+        {"kind": current.kind, "title": current.title, "tax_number": current.tax_number, "email": current.email}
+        if current else {"title": link.customer.name}
+    )  # fmt: skip
+    form = InvoiceForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        posted = post_form(
+            request, form, lambda data: services.invoice_ask(link=link, order=order, data=data),
+            success=_("Your invoice request is recorded; the store will issue it."),
+        )  # fmt: skip
+        if posted.ok:
+            return redirect("portal_public:statement", token=token, pk=order.pk)
+    context = {"link": link, "token": token, "store": link.store, "customer": link.customer, "order": order,
+               "form": form, "invoice": current, "open": order.status in INVOICEABLE}  # fmt: skip
+    return _page(request, "invoice.html", context, status=400 if form.errors else 200)
+
+
+def invoice_pdf(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The issued invoice's PDF, only through the customer's link."""
+    _link, order, refused = _money_order(request, token, pk)
+    if refused:
+        return refused
+    current = getattr(order, "invoice_request", None)
+    if current is None or not current.pdf:
+        raise Http404
+    try:
+        handle = current.pdf.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type="application/pdf", filename=f"{current.invoice_number}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- staff: issue, show once, revoke --------------------------------------------------

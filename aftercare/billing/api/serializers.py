@@ -61,7 +61,7 @@ class PaymentOutSerializer(ModelSerializer):
     """A posted money record. Only fields fixed at posting time, so a replayed
     request gets exactly the body of the first answer."""
 
-    posted_by = serializers.CharField(source="posted_by.get_username", read_only=True)
+    posted_by = serializers.CharField(source="posted_by.get_username", read_only=True, allow_null=True)
 
     class Meta:
         model = Payment

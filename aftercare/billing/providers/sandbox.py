@@ -18,6 +18,10 @@ class SandboxAdapter:
     def precreate(self, *, out_trade_no, amount, description, notify_url) -> Outcome:
         return Outcome(state=base.PAYING, code_url=f"sandbox://{self.account.provider}/{out_trade_no}")
 
+    def h5(self, *, out_trade_no, amount, description, notify_url, return_url, client_ip) -> Outcome:
+        # No provider page to go to: the phone comes straight back, and the next query says paid.
+        return Outcome(state=base.PAYING, code_url=return_url)
+
     def query(self, *, out_trade_no) -> Outcome:
         return Outcome(state=base.PAID, trade_no=f"SANDBOX{out_trade_no}")
 

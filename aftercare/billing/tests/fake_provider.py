@@ -188,6 +188,12 @@ class FakeProvider:
                 trade = self._new("wechat", data["out_trade_no"], Decimal(data["amount"]["total"]) / 100, "qr")
                 trade.state = "NOTPAY"
                 return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(4)}"}
+            if url.path == "/v3/pay/transactions/h5":
+                if not (data.get("scene_info") or {}).get("payer_client_ip"):
+                    return 400, {"code": "PARAM_ERROR", "message": "缺少payer_client_ip"}
+                trade = self._new("wechat", data["out_trade_no"], Decimal(data["amount"]["total"]) / 100, "h5")
+                trade.state = "NOTPAY"
+                return 200, {"h5_url": f"{self.url}/checkmweb?prepay_id=wx{secrets.token_hex(8)}"}
             if url.path.startswith("/v3/pay/transactions/out-trade-no/"):
                 number = url.path.split("/")[5]
                 trade = self.trades.get(number)
@@ -282,6 +288,12 @@ class FakeProvider:
             content = {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-signature"}
             return 200, json.dumps({"error_response": content})
         biz = json.loads(params.get("biz_content") or "{}")
+        if method == "alipay.trade.wap.pay":
+            # The phone's browser opens the cashier page: the trade exists at Alipay from now on.
+            with self.lock:
+                if biz["out_trade_no"] not in self.trades:
+                    self._new("alipay", biz["out_trade_no"], Decimal(biz["total_amount"]), "h5")
+            return 200, "<html><body>支付宝收银台</body></html>"
         with self.lock:
             content = self._alipay_method(method, biz)
         text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
@@ -376,6 +388,8 @@ class FakeProvider:
                 elif self.path.startswith("/gateway.do"):
                     code, text = fake._alipay(urlsplit(self.path).query)
                     self._answer(code, text, "text/html;charset=utf-8")
+                elif self.path.startswith("/checkmweb"):  # WeChat's H5 cashier page the phone opens
+                    self._answer(200, "<html><body>微信支付</body></html>", "text/html;charset=utf-8")
                 elif self.path.startswith("/alipay-bill"):
                     self._answer(200, fake._alipay_bill())
                 else:

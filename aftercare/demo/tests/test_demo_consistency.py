@@ -116,6 +116,8 @@ def test_every_settled_order_has_its_health_record_and_the_sandbox_rejected_one(
     assert states[UploadState.REJECTED] == 1 and states[UploadState.SENT] == settled.count() - 1
     month_ago = timezone.localdate(demo) - timezone.timedelta(days=31)
     assert HealthRecord.objects.filter(settle_date__gte=month_ago).count() >= 5
+
+
 def test_the_rights_desk_shows_an_export_an_erasure_a_withdrawal_and_a_request_near_its_deadline(demo):
     from aftercare.privacy.models import AccessLog, RetentionRun, RightsRequest
     from aftercare.privacy.selectors import working_days_left
@@ -126,6 +128,8 @@ def test_the_rights_desk_shows_an_export_an_erasure_a_withdrawal_and_a_request_n
     pending = RightsRequest.objects.exclude(status="closed").get()
     assert 0 <= working_days_left(pending) <= 3
     assert AccessLog.objects.exists() and RetentionRun.objects.filter(mode="dry_run").exists()
+
+
 def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_to_change(demo):
     from aftercare.portal.choices import Purpose
     from aftercare.portal.models import PortalLink
@@ -137,3 +141,19 @@ def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_t
     ]
     assert any(waiting.count() >= 2 and all(line.photos.exists() for line in waiting) for waiting in shown)
     assert PortalLink.objects.filter(purpose=Purpose.BOOK, appointment__isnull=False).exists()
+
+
+def test_the_customers_phone_has_an_order_to_pay_and_a_history_with_invoices(demo):
+    from aftercare.billing.models import InvoiceRequest, ProviderAccount
+    from aftercare.billing.selectors import order_balance
+    from aftercare.portal.choices import Purpose
+    from aftercare.portal.models import PortalLink
+
+    ready = [
+        link.repair_order for link in PortalLink.objects.filter(purpose=Purpose.PROGRESS, repair_order__status="ready")
+    ]
+    assert any(order_balance(order) > 0 for order in ready)
+    assert ProviderAccount.objects.filter(sandbox=True, is_active=True).exists()
+    history = PortalLink.objects.filter(purpose=Purpose.HISTORY).select_related("customer").first()
+    invoices = InvoiceRequest.objects.filter(repair_order__customer=history.customer)
+    assert {invoice.status for invoice in invoices} >= {"issued"}

@@ -1,6 +1,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from aftercare.billing.tests.conftest import (  # noqa: F401  (billing's fixtures: orders at the cash desk, the fake provider)
+    fake_provider,
+    make_order,
+    provider_accounts,
+    provider_keys,
+)
 from aftercare.catalog.models import LabourOperation, OtherCharge
 from aftercare.service import services
 from aftercare.service.choices import Status
