@@ -17,6 +17,7 @@ from aftercare.core.permissions import Perm, require
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
+from aftercare.service.models import RepairOrder
 
 from . import campaigns as campaign_service
 from . import services
@@ -27,6 +28,7 @@ from .forms import CampaignForm, OutcomeForm, SegmentNameForm
 from .mileage import project, vehicle_readings
 from .models import (
     Campaign,
+    RecommendationRule,
     CampaignAttribution,
     CampaignInvitation,
     CrmSettings,
@@ -35,6 +37,7 @@ from .models import (
     Segment,
     SolicitationEntry,
 )
+from .recommendations import for_order, for_segment, recommendation_rules_ensure
 from .rules import rules_ensure
 from .solicitation import missed_reasons
 
@@ -180,7 +183,8 @@ def segment(request: HttpRequest, pk: int) -> HttpResponse:
             for c in members.iterator(chunk_size=1000)
         )  # fmt: skip
         return export_response(fmt, f"segment-{seg.pk}", headers, rows)
-    context = {"segment": seg, "count": members.count(), "page": lazy_page(request, members)}
+    context = {"segment": seg, "count": members.count(), "page": lazy_page(request, members),
+               "recommendations": for_segment(seg)}  # fmt: skip
     return render(request, "crm/segment.html", context)
 
 
@@ -219,6 +223,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": item, "results": campaign_service.campaign_results(item), "offers": item.offers.all(),
         "page": lazy_page(request, invitations), "attributions": attributions[:100],
+        "recommendations": for_segment(item.segment), "package_offers": item.package_offers.all(),
     }  # fmt: skip
     return render(request, "crm/campaign.html", context)
 
@@ -243,3 +248,43 @@ def campaign_attribute(request: HttpRequest, pk: int) -> HttpResponse:
         success=lambda n: _("%(count)s repair orders attributed.") % {"count": n},
     )  # fmt: skip
     return redirect("crm:campaign", pk=pk)
+
+
+# --- recommendations (docs/DOMAIN.md §11.7) ----------------------------------------------------------
+
+
+def _order_for(request, pk: int, perm: str) -> RepairOrder:
+    orders = RepairOrder.objects.for_user(request.user, perm).select_related("store", "customer", "vehicle")
+    return get_object_or_404(orders, pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel on the repair order's page: the matching services, each with its reason."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_VIEW)
+    can_add = Perm.REPAIR_ORDER_EDIT in request.user.allowed_at(order.store_id) and order.accepts_lines
+    context = {"order": order, "recommendations": for_order(order), "can_add": can_add}
+    return render(request, "crm/_recommendations.html", context)
+
+
+@require_POST
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def order_recommendation_add(request: HttpRequest, pk: int, rule: int) -> HttpResponse:
+    """One click: the recommended entry goes on the order through the spine's line_add."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    found = get_object_or_404(RecommendationRule.objects.filter(store=order.store), pk=rule)
+    run_action(
+        request, lambda: services.recommendation_add(actor=request.user, order=order, rule=found),
+        success=_("Added to the repair order."),
+    )  # fmt: skip
+    return redirect("service:repair_order_detail", pk=order.pk)
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def recommendation_rules(request: HttpRequest) -> HttpResponse:
+    """The store's recommendation rules (data, seeded with the defaults)."""
+    store = _manager_store(request)
+    if store is not None:
+        recommendation_rules_ensure(store)
+    rows = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
+    return render(request, "crm/recommendation_rules.html", {"rules": rows.order_by("store_id", "sort_order", "pk")})
