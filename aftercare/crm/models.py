@@ -443,9 +443,7 @@ class CampaignOffer(models.Model):
     class Meta:
         verbose_name = _("package offer")
         verbose_name_plural = _("package offers")
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "package_code"], name="crm_offer_once_per_package")
-        ]
+        constraints = [models.UniqueConstraint(fields=["campaign", "package_code"], name="crm_offer_once_per_package")]
 
     def __str__(self) -> str:
         return f"{self.package_code} ¥{self.price}"

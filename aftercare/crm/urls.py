@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),
+    path("campaigns/<int:pk>/offer/", views.campaign_offer, name="campaign_offer"),
     path("campaigns/<int:pk>/attribute/", views.campaign_attribute, name="campaign_attribute"),
     path("repair-orders/<int:pk>/recommendations/", views.order_recommendations, name="order_recommendations"),
     path(

@@ -24,15 +24,15 @@ from . import services
 from . import solicitation as solicitation_service
 from .choices import Trigger
 from .filters import clean_filters, segment_filter, segment_members
-from .forms import CampaignForm, OutcomeForm, SegmentNameForm
+from .forms import CampaignForm, OutcomeForm, PackageOfferForm, SegmentNameForm
 from .mileage import project, vehicle_readings
 from .models import (
     Campaign,
-    RecommendationRule,
     CampaignAttribution,
     CampaignInvitation,
     CrmSettings,
     Firing,
+    RecommendationRule,
     RetentionRule,
     Segment,
     SolicitationEntry,
@@ -224,6 +224,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": item, "results": campaign_service.campaign_results(item), "offers": item.offers.all(),
         "page": lazy_page(request, invitations), "attributions": attributions[:100],
         "recommendations": for_segment(item.segment), "package_offers": item.package_offers.all(),
+        "offer_form": PackageOfferForm(store=item.store),
     }  # fmt: skip
     return render(request, "crm/campaign.html", context)
 
@@ -288,3 +289,21 @@ def recommendation_rules(request: HttpRequest) -> HttpResponse:
         recommendation_rules_ensure(store)
     rows = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
     return render(request, "crm/recommendation_rules.html", {"rules": rows.order_by("store_id", "sort_order", "pk")})
+
+
+@require_POST
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer a package at a campaign price."""
+    item = get_object_or_404(Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+    form = PackageOfferForm(request.POST, store=item.store)
+    outcome = post_form(
+        request, form,
+        lambda d: campaign_service.campaign_offer_set(
+            actor=request.user, campaign=item, package_code=d["package_code"], price=d["price"]
+        ),
+        success=_("Saved."),
+    )  # fmt: skip
+    if not outcome.ok:
+        flash_form_errors(request, form)
+    return redirect("crm:campaign", pk=pk)

@@ -9,6 +9,8 @@ class SurveyKind(models.TextChoices):
     MAINTENANCE = "maintenance", _("Regular maintenance")
     REPAIR = "repair", _("Repair")
     COMPLAINT = "complaint", _("Complaint follow-up")
+    # Sent by crm after a repair order attributed to a campaign is delivered (docs/DOMAIN.md §19.1).
+    CAMPAIGN = "campaign", _("Campaign visit")
 
 
 class Channel(models.TextChoices):
