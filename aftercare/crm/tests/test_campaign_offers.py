@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (make_order and vehicle are fixtures imported from billing's conftest)
 """Campaign package prices, reminders during the window and the campaign survey
 (docs/DOMAIN.md §19.1)."""
 
@@ -66,7 +67,7 @@ def test_a_package_price_becomes_one_discount_line_when_the_order_is_attributed(
     store,
     staff,
     make_order,
-    vehicle,  # noqa: F811
+    vehicle,
 ):
     _consent(vehicle.owner)
     campaign = _campaign(store)
@@ -89,7 +90,7 @@ def test_a_package_price_becomes_one_discount_line_when_the_order_is_attributed(
     assert RepairOrderLine.objects.filter(repair_order=order, code="DISCOUNT").count() == 1
 
 
-def test_an_order_without_the_package_or_already_closed_keeps_its_price(store, staff, make_order, vehicle):  # noqa: F811
+def test_an_order_without_the_package_or_already_closed_keeps_its_price(store, staff, make_order, vehicle):
     _consent(vehicle.owner)
     campaign = _campaign(store)
     campaign_offer_set(actor=staff["service_manager"], campaign=campaign, package_code="PKG-5K", price="1.00")
@@ -112,7 +113,7 @@ def test_reminders_go_once_to_invited_customers_who_have_not_come_in_the_last_da
     store,
     staff,
     make_order,
-    vehicle,  # noqa: F811
+    vehicle,
 ):
     came, waiting, refused = vehicle.owner, CustomerFactory(store=store), CustomerFactory(store=store)
     _consent(came)
@@ -139,7 +140,7 @@ def test_a_delivered_attributed_order_gets_the_campaign_survey_whose_score_is_th
     store,
     staff,
     make_order,
-    vehicle,  # noqa: F811
+    vehicle,
 ):
     _consent(vehicle.owner)
     campaign = _campaign(store, target_satisfaction=Decimal("4.5"), actual_cost=Decimal("600.00"))
@@ -153,7 +154,8 @@ def test_a_delivered_attributed_order_gets_the_campaign_survey_whose_score_is_th
     assert response.repair_order_id == order.pk
     assert Message.objects.filter(template_code="campaign_survey", customer=vehicle.owner).count() == 1
     assert campaign_results(campaign)["lines"][3].actual is None
-    assert len(questions := list(response.survey.ordered_questions())) <= 3  # short, as the first service's
+    questions = list(response.survey.ordered_questions())
+    assert len(questions) <= 3  # short, as the first service's
     survey_response_complete(actor=None, response=response, answers={q.pk: 5 for q in questions}, overall=5)
     results = campaign_results(campaign)
     satisfaction = results["lines"][3]
@@ -167,7 +169,7 @@ def test_the_nightly_step_attributes_reminds_and_surveys_running_campaigns(
     store,
     staff,
     make_order,
-    vehicle,  # noqa: F811
+    vehicle,
 ):
     _consent(vehicle.owner)
     campaign = _campaign(store, starts_on=date(2026, 4, 1), ends_on=date(2026, 4, 12))
