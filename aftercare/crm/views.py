@@ -25,7 +25,7 @@ from . import solicitation as solicitation_service
 from .choices import Trigger
 from .filters import clean_filters, segment_filter, segment_members
 from .forms import CampaignForm, OutcomeForm, PackageOfferForm, SegmentNameForm
-from .mileage import project, vehicle_readings
+from .mileage import first_visits_of, project, vehicle_readings
 from .models import (
     Campaign,
     CampaignAttribution,
@@ -81,8 +81,11 @@ def firings(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.CUSTOMER_VIEW)
 def vehicle_forecast(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_object_or_404(Vehicle.objects.for_user(request.user, Perm.CUSTOMER_VIEW), pk=pk)
-    default = CrmSettings.for_store(vehicle.store).default_km_per_day
-    due = project(vehicle, vehicle_readings(vehicle), today=timezone.localdate(), default=default)
+    crm_settings = CrmSettings.for_store(vehicle.store)
+    due = project(
+        vehicle, vehicle_readings(vehicle), today=timezone.localdate(), default=crm_settings.default_km_per_day,
+        first_visit=first_visits_of([vehicle.pk]).get(vehicle.pk), first_cycle_months=crm_settings.first_cycle_months,
+    )  # fmt: skip
     return render(request, "crm/vehicle_forecast.html", {"vehicle": vehicle, "due": due})
 
 
