@@ -140,7 +140,7 @@ def _campaigns(store, today, rng) -> None:
           "target_revenue": 30000, "target_satisfaction": "4.5"}),
         ("夏季空调检测", CampaignKind.SUMMER_AC, today - timedelta(days=5), today + timedelta(days=9), lapsing,
          {"budget": 2000, "actual_cost": 600, "target_arrivals": 15, "target_revenue": 9000,
-          "target_satisfaction": "4.5"}),
+          "target_satisfaction": "4.5", "remind_days": 10}),
     ]  # fmt: skip
     for name, kind, starts, ends, segment, numbers in plans:
         campaign, created = Campaign.objects.get_or_create(

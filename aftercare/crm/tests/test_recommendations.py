@@ -151,3 +151,9 @@ def test_rule_matches_and_the_segment_query_agree(store, eco_packages):
     vehicle = VehicleFactory(owner=customer, powertrain="BEV", purchase_date=date(2024, 1, 1))
     assert rule_matches(rule, customer, vehicle, today=date(2026, 1, 1))
     assert not rule_matches(rule, customer, vehicle, today=date(2024, 6, 1))
+
+
+def test_the_manager_sees_the_recommendation_rules_and_an_advisor_may_not(store, staff, client_for):
+    page = client_for(staff["service_manager"]).get("/crm/recommendations/")
+    assert page.status_code == 200 and "PKG-ECO" in page.content.decode()
+    assert client_for(staff["advisor"]).get("/crm/recommendations/").status_code == 403

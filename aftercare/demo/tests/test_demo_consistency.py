@@ -148,8 +148,6 @@ def test_the_retention_engine_shows_recommendations_offers_reminders_and_campaig
     assert any(for_order(order) for order in orders.order_by("pk")[:2])  # an estimate shows recommendations
     running = Campaign.objects.get(name="夏季空调检测")
     assert running.package_offers.filter(package_code="PKG-10K").exists()
-    print("DEBUG", running.starts_on, running.ends_on, running.remind_days, demo,
-          CampaignInvitation.objects.filter(campaign=running).count(), running.attributions.count())
     assert CampaignInvitation.objects.filter(campaign=running, reminded_at__isnull=False).exists()
     finished = campaign_results(Campaign.objects.get(name="服务周（已结束）"))
     assert finished["surveys_answered"] > 0 and finished["lines"][3].actual is not None
