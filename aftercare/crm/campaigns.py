@@ -32,6 +32,7 @@ from aftercare.surveys.models import SurveyResponse
 from .choices import AttributionRule
 from .filters import segment_members
 from .models import Campaign, CampaignAttribution, CampaignInvitation, CampaignOffer, Segment
+from .rules import booking_link
 
 TEMPLATE_CODE = "campaign_invitation"
 TEMPLATE_TEXT = "{customer_name}您好，{store}邀您参加「{campaign}」（{starts}至{ends}）。{coupon}"
@@ -253,7 +254,6 @@ def campaign_remind(*, campaign: Campaign, now=None) -> int:
         .select_related("customer")
         .order_by("pk")
     )
-    base = getattr(settings, "PORTAL_BASE_URL", "")
     reminded = 0
     for invitation in invitations.iterator(chunk_size=500):
         with transaction.atomic():
@@ -264,7 +264,7 @@ def campaign_remind(*, campaign: Campaign, now=None) -> int:
             message_send(
                 store=store, customer=invitation.customer, purpose=Purpose.MARKETING, template_code=REMINDER_CODE,
                 context={"campaign": campaign.name, "store": store.name, "ends": f"{campaign.ends_on:%m-%d}",
-                         "link": f"{base}/p/book/"},
+                         "link": booking_link(None)},
                 dedupe_key=f"campaign-reminder:{campaign.pk}:{invitation.customer_id}", source=campaign,
             )  # fmt: skip
             reminded += 1

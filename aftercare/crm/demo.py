@@ -124,8 +124,12 @@ def _survey_answers(campaign, rng) -> None:
 
 def _campaigns(store, today, rng) -> None:
     """A finished Service Week with its result against targets, and a running A/C check (docs/DOMAIN.md §19)."""
-    regulars, _created = Segment.objects.get_or_create(
+    Segment.objects.get_or_create(  # a saved segment the manager finds ready
         store=store, name="常客·短信同意", defaults={"filters": {"stage": "regular", "consent": "marketing_sms"}}
+    )
+    # The finished week's guests: everyone seen in the last 60 days (its window among them).
+    recent, _created = Segment.objects.get_or_create(
+        store=store, name="近60天到店客户", defaults={"filters": {"visited_within": 60}}
     )
     lapsing, _created = Segment.objects.get_or_create(
         store=store, name="流失风险", defaults={"filters": {"stage": "at_risk"}}
@@ -135,7 +139,7 @@ def _campaigns(store, today, rng) -> None:
         defaults={"kind": CouponKind.AMOUNT, "value": 100, "min_spend": 300, "valid_days": 45},
     )  # fmt: skip
     plans = [
-        ("服务周（已结束）", CampaignKind.SPRING_WEEK, today - timedelta(days=40), today - timedelta(days=26), regulars,
+        ("服务周（已结束）", CampaignKind.SPRING_WEEK, today - timedelta(days=40), today - timedelta(days=26), recent,
          {"budget": 5000, "actual_cost": 4200, "target_arrivals": 30, "target_new_customers": 3,
           "target_revenue": 30000, "target_satisfaction": "4.5"}),
         ("夏季空调检测", CampaignKind.SUMMER_AC, today - timedelta(days=5), today + timedelta(days=9), lapsing,
