@@ -40,6 +40,11 @@ class CampaignForm(StyledFormMixin, forms.ModelForm):
         self.instance.store = store
         self.fields["segment"].queryset = Segment.objects.filter(store=store)
         self.fields["offers"].queryset = CouponTemplate.objects.filter(group_id=store.group_id, active=True)
+        self.fields["remind_days"].required = False  # empty: the default (docs/DOMAIN.md §19.1)
+
+    def clean_remind_days(self):
+        value = self.cleaned_data.get("remind_days")
+        return Campaign._meta.get_field("remind_days").default if value is None else value
 
     def clean(self):
         data = super().clean()
