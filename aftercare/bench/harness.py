@@ -37,6 +37,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.privacy",
     "aftercare.bench.ops.portal",
     "aftercare.bench.ops.crm_report",
+    "aftercare.bench.ops.crm",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.core.forms import StyledForm, StyledFormMixin
+from aftercare.core.money import PRICE_VALIDATORS
 from aftercare.loyalty.models import CouponTemplate
 
 from .choices import DeclineReason, Outcome
@@ -29,7 +30,7 @@ class CampaignForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "name", "kind", "starts_on", "ends_on", "segment", "offers", "budget", "actual_cost",
+            "name", "kind", "starts_on", "ends_on", "segment", "offers", "remind_days", "budget", "actual_cost",
             "target_arrivals", "target_new_customers", "target_revenue", "target_satisfaction",
         ]  # fmt: skip
         widgets = {"offers": forms.CheckboxSelectMultiple}
@@ -39,9 +40,29 @@ class CampaignForm(StyledFormMixin, forms.ModelForm):
         self.instance.store = store
         self.fields["segment"].queryset = Segment.objects.filter(store=store)
         self.fields["offers"].queryset = CouponTemplate.objects.filter(group_id=store.group_id, active=True)
+        self.fields["remind_days"].required = False  # empty: the default (docs/DOMAIN.md §19.1)
+
+    def clean_remind_days(self):
+        value = self.cleaned_data.get("remind_days")
+        return Campaign._meta.get_field("remind_days").default if value is None else value
 
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The window ends before it starts."))
         return data
+
+
+class PackageOfferForm(StyledForm):
+    """A package at a campaign price (docs/DOMAIN.md §19.1)."""
+
+    package_code = forms.ChoiceField(label=_("package"))
+    price = forms.DecimalField(label=_("campaign price"), max_digits=12, decimal_places=2, min_value=0,
+                               validators=PRICE_VALIDATORS)  # fmt: skip
+
+    def __init__(self, *args, store, **kwargs):
+        from aftercare.catalog.models import PackageJob
+
+        super().__init__(*args, **kwargs)
+        packages = PackageJob.objects.effective_for_store(store).active().order_by("code").values_list("code", "name")
+        self.fields["package_code"].choices = [(code, f"{code} {name}") for code, name in packages]

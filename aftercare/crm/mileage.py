@@ -15,11 +15,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftercare.core.dates import add_months
 from aftercare.customers.choices import OdometerSource
 from aftercare.customers.models import OdometerReading, Vehicle
+from aftercare.service.choices import Status
+from aftercare.service.models import RepairOrder
 
 from .models import CrmSettings, VehicleForecast
 
@@ -109,10 +113,30 @@ def vehicle_readings(vehicle: Vehicle) -> list[Reading]:
     return readings
 
 
-def project(vehicle: Vehicle, readings: list[Reading], *, today: date, default: float) -> DueDay:
-    """The next maintenance: the earlier of the calendar date and the projected day."""
+def first_cycle_day(first_visit: date, *, today: date, months: int) -> date:
+    """First visit + every `months` months (docs/DOMAIN.md §11.5): the first such day from today on."""
+    step = 1
+    while add_months(first_visit, step * months) < today:
+        step += 1
+    return add_months(first_visit, step * months)
+
+
+def project(
+    vehicle: Vehicle, readings: list[Reading], *, today: date, default: float, first_visit: date | None = None,
+    first_cycle_months: int = 3,
+) -> DueDay:  # fmt: skip
+    """The next maintenance: the earlier of the calendar date and the projected day.
+    A vehicle with neither its own cycle's start on file (no maintenance, no purchase
+    date) nor its own mileage (too few readings) is due at the store's first cycle:
+    first visit + every `first_cycle_months` months (docs/DOMAIN.md §11.5)."""
     calendar, due_km = vehicle.next_service_due()
     estimate = estimate_km_per_day(readings, today=today, default=default)
+    if calendar is None and estimate.from_default and first_visit is not None:
+        day = first_cycle_day(first_visit, today=today, months=first_cycle_months)
+        basis = _("first visit %(day)s + every %(months)s months") % {
+            "day": f"{first_visit:%Y-%m-%d}", "months": first_cycle_months,
+        }  # fmt: skip
+        return DueDay(day, basis[:200], day, None, estimate.km_per_day, due_km)
     projected = None
     if readings and estimate.km_per_day > 0 and due_km is not None:
         last = max(readings, key=lambda r: (r.day, r.km))
@@ -127,12 +151,27 @@ def project(vehicle: Vehicle, readings: list[Reading], *, today: date, default: 
     return DueDay(day, basis[:200], calendar, projected, estimate.km_per_day, due_km)
 
 
+def first_visits_of(vehicle_ids: list[int]) -> dict[int, date]:
+    """vehicle id -> the day of its first repair order not cancelled (one grouped query)."""
+    if not vehicle_ids:
+        return {}
+    rows = (
+        RepairOrder.objects.filter(vehicle_id__in=vehicle_ids)
+        .exclude(status=Status.CANCELLED)
+        .values("vehicle_id")
+        .annotate(first=Min("opened_at"))
+        .order_by()
+    )
+    return {row["vehicle_id"]: timezone.localdate(row["first"]) for row in rows}
+
+
 def forecasts_refresh(*, store, since: datetime | None, now=None) -> int:
     """Recompute the forecast of the vehicles with readings since `since` (None: all
     active vehicles of the store). One read of their readings, one bulk write."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    default = CrmSettings.for_store(store).default_km_per_day
+    crm_settings = CrmSettings.for_store(store)
+    default = crm_settings.default_km_per_day
     vehicles = Vehicle.objects.filter(store=store, is_active=True)
     if since is not None:
         changed = OdometerReading.objects.filter(vehicle__store=store, recorded_at__gte=since).values("vehicle_id")
@@ -145,12 +184,16 @@ def forecasts_refresh(*, store, since: datetime | None, now=None) -> int:
     for vehicle_id, at, km, source in rows:
         by_vehicle[vehicle_id].append(Reading(timezone.localdate(at), km, source == OdometerSource.CORRECTION))
     forecasts = []
+    first_visits = first_visits_of([v.pk for v in vehicles if v.last_service_at is None and v.purchase_date is None])
     for vehicle in vehicles:
         readings = by_vehicle[vehicle.pk]
         if vehicle.purchase_date and not any(r.correction for r in readings):
             if not readings or vehicle.purchase_date < min(r.day for r in readings):
                 readings.append(Reading(vehicle.purchase_date, 0))
-        due = project(vehicle, readings, today=today, default=default)
+        due = project(
+            vehicle, readings, today=today, default=default, first_visit=first_visits.get(vehicle.pk),
+            first_cycle_months=crm_settings.first_cycle_months,
+        )  # fmt: skip
         forecasts.append(
             VehicleForecast(
                 vehicle=vehicle, store=store, km_per_day=Decimal(f"{due.km_per_day:.1f}"), basis=due.basis,

@@ -56,6 +56,11 @@ class CrmSettings(models.Model):
     default_km_per_day = models.PositiveSmallIntegerField(
         _("default km per day"), default=40, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
+    # A vehicle without its own cycle or mileage: first visit + every N months (docs/DOMAIN.md §11.5).
+    first_cycle_months = models.PositiveSmallIntegerField(
+        _("no own cycle: maintenance every (months) from the first visit"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )  # fmt: skip
     # When the last nightly run finished: the next one reads only what changed since.
     segments_run_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -315,6 +320,9 @@ class Campaign(models.Model):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("5.0"))],
     )  # fmt: skip
     invited_at = models.DateTimeField(_("invitations sent"), null=True, blank=True)
+    remind_days = models.PositiveSmallIntegerField(
+        _("remind (days before the end)"), default=3, validators=[MaxValueValidator(60)]
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = StoreScopedQuerySet.as_manager()
@@ -342,6 +350,7 @@ class CampaignInvitation(models.Model):
     coupon = models.ForeignKey(
         Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("coupon")
     )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign invitation")
@@ -363,6 +372,9 @@ class CampaignAttribution(models.Model):
     rule = models.CharField(_("attributed by"), max_length=12, choices=AttributionRule.choices)
     revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=ZERO)
     new_customer = models.BooleanField(_("new customer"), default=False)
+    offer_discount = models.DecimalField(_("package offer discount"), max_digits=12, decimal_places=2, default=ZERO)
+    offer_line_id = models.PositiveBigIntegerField(_("offer line"), null=True, blank=True)
+    survey_id = models.PositiveBigIntegerField(_("campaign survey"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign attribution")
@@ -373,3 +385,65 @@ class CampaignAttribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.repair_order_id}:{self.rule}"
+
+
+class RecommendationRuleQuerySet(StoreScopedQuerySet):
+    pass
+
+
+class RecommendationRule(models.Model):
+    """A rule of a store that recommends one catalogue entry (a package job or an
+    operation, by its code) to the customers and vehicles it matches, with the reason
+    shown to the advisor (docs/DOMAIN.md §11.7). Every condition is optional and they
+    combine with AND; rules are data, seeded with the defaults on first use."""
+
+    class ItemKind(models.TextChoices):
+        PACKAGE = "package", _("Package job")
+        OPERATION = "operation", _("Labour operation")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    code = models.SlugField(_("code"), max_length=30)
+    enabled = models.BooleanField(_("on"), default=True)
+    preference = models.CharField(_("customer preference"), max_length=20, blank=True)
+    tag = models.CharField(_("customer tag"), max_length=30, blank=True)
+    powertrains = models.JSONField(_("powertrains"), default=list, blank=True)
+    min_vehicle_age = models.PositiveSmallIntegerField(
+        _("vehicle age from (years)"), null=True, blank=True, validators=[MaxValueValidator(50)]
+    )
+    months = models.JSONField(_("months of the year"), default=list, blank=True)
+    item_kind = models.CharField(_("recommends a"), max_length=10, choices=ItemKind.choices)
+    item_code = models.CharField(_("catalogue code"), max_length=30)
+    reason = models.CharField(_("reason shown"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(999)])
+
+    objects = RecommendationRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recommendation rule")
+        verbose_name_plural = _("recommendation rules")
+        ordering = ["sort_order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="crm_recommendation_code_per_store")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CampaignOffer(models.Model):
+    """A package price of a campaign (docs/DOMAIN.md §19.1): the catalogue package job
+    (by code, as the store sees it) at the campaign's price during its window, applied
+    to an attributed order as the manager's discount line (the one discount path)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="package_offers")
+    package_code = models.CharField(_("package code"), max_length=30)
+    name = models.CharField(_("package"), max_length=100, blank=True)
+    price = models.DecimalField(
+        _("campaign price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)]
+    )
+
+    class Meta:
+        verbose_name = _("package offer")
+        verbose_name_plural = _("package offers")
+        constraints = [models.UniqueConstraint(fields=["campaign", "package_code"], name="crm_offer_once_per_package")]
+
+    def __str__(self) -> str:
+        return f"{self.package_code} ¥{self.price}"

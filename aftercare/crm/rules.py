@@ -207,12 +207,18 @@ def due_new_coupon(store, rule, now):
         yield Due(order.customer, None, "once", _("New customer"), {})
 
 
+def vehicles_date_due(store, days: int, today: date, column: str):
+    """Active vehicles of the store whose `column` (insurance expiry, inspection due) falls
+    within `days` from today: a range on the partial index vehicle_insurance_due /
+    vehicle_inspection_due (store, date), whatever the size of the store."""
+    return Vehicle.objects.filter(
+        store=store, is_active=True, **{f"{column}__gte": today, f"{column}__lte": today + timedelta(days=days)}
+    ).select_related("owner")
+
+
 def _vehicle_date_due(store, rule, now, column: str, label: str):
     today = timezone.localdate(now)
-    vehicles = Vehicle.objects.filter(
-        store=store, is_active=True, **{f"{column}__gte": today, f"{column}__lte": today + timedelta(days=rule.days)}
-    ).select_related("owner")
-    for vehicle in vehicles:
+    for vehicle in vehicles_date_due(store, rule.days, today, column):
         day = getattr(vehicle, column)
         yield Due(
             vehicle.owner, vehicle, f"v{vehicle.pk}:{day:%Y%m%d}", f"{label} {day:%Y-%m-%d}",
@@ -253,15 +259,21 @@ def due_holiday(store, rule, now):
             )  # fmt: skip
 
 
-def due_birthday(store, rule, now):
-    today = timezone.localdate(now)
+def birthdays_on(store, today: date):
+    """The store's customers whose birthday is today (29 February: the 28th in a common
+    year): equality on the expression index customer_birthday (store, month, day)."""
     days = [today]
     if today.month == 2 and today.day == 28 and (today + timedelta(days=1)).month == 3:
         days.append(date(2000, 2, 29))  # born on 29 February: greeted on the 28th in a common year
     match = Q()
     for day in days:
         match |= Q(birthday__month=day.month, birthday__day=day.day)
-    for customer in _customers(store).filter(match, birthday__isnull=False):
+    return _customers(store).filter(match, birthday__isnull=False)
+
+
+def due_birthday(store, rule, now):
+    today = timezone.localdate(now)
+    for customer in birthdays_on(store, today):
         yield Due(customer, None, f"{today.year}", _("Birthday"), {})
 
 

@@ -23,3 +23,22 @@ def rule_toggle(*, actor, rule: RetentionRule) -> RetentionRule:
             changes={"enabled": [not rule.enabled, rule.enabled]},
         )
     return rule
+
+
+def recommendation_add(*, actor, order, rule):
+    """Put a recommended entry on the order through the spine's one line-adding service
+    (its permission, pricing, duplicate check and audit row)."""
+    from aftercare.service.services import line_add
+
+    from .recommendations import for_order
+
+    shown = {r.rule.pk: r for r in for_order(order)}
+    if rule.pk not in shown:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("This recommendation no longer applies to this repair order."))
+    item = shown[rule.pk].item
+    if shown[rule.pk].is_package:
+        return line_add(actor=actor, order=order, package=item)
+    return line_add(actor=actor, order=order, operation=item)

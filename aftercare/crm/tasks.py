@@ -11,6 +11,7 @@ from aftercare.core.background import background_task
 def retention_nightly() -> int:
     from aftercare.core.models import Store
 
+    from .campaigns import campaigns_nightly
     from .rules import rules_run_all
     from .segments import segments_refresh_all
     from .solicitation import solicitation_timetable
@@ -19,4 +20,5 @@ def retention_nightly() -> int:
     today = timezone.localdate()
     for store in Store.objects.filter(is_active=True):
         done += sum(solicitation_timetable(store=store, today=today).values())
+        done += campaigns_nightly(store=store)
     return done

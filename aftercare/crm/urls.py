@@ -17,5 +17,13 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),
+    path("campaigns/<int:pk>/offer/", views.campaign_offer, name="campaign_offer"),
     path("campaigns/<int:pk>/attribute/", views.campaign_attribute, name="campaign_attribute"),
+    path("repair-orders/<int:pk>/recommendations/", views.order_recommendations, name="order_recommendations"),
+    path(
+        "repair-orders/<int:pk>/recommendations/<int:rule>/add/",
+        views.order_recommendation_add,
+        name="order_recommendation_add",
+    ),
+    path("recommendations/", views.recommendation_rules, name="recommendation_rules"),
 ]

@@ -17,24 +17,27 @@ from aftercare.core.permissions import Perm, require
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
+from aftercare.service.models import RepairOrder
 
 from . import campaigns as campaign_service
 from . import services
 from . import solicitation as solicitation_service
 from .choices import Trigger
 from .filters import clean_filters, segment_filter, segment_members
-from .forms import CampaignForm, OutcomeForm, SegmentNameForm
-from .mileage import project, vehicle_readings
+from .forms import CampaignForm, OutcomeForm, PackageOfferForm, SegmentNameForm
+from .mileage import first_visits_of, project, vehicle_readings
 from .models import (
     Campaign,
     CampaignAttribution,
     CampaignInvitation,
     CrmSettings,
     Firing,
+    RecommendationRule,
     RetentionRule,
     Segment,
     SolicitationEntry,
 )
+from .recommendations import for_order, for_segment, recommendation_rules_ensure
 from .rules import rules_ensure
 from .solicitation import missed_reasons
 
@@ -78,8 +81,11 @@ def firings(request: HttpRequest) -> HttpResponse:
 @permission_required(Perm.CUSTOMER_VIEW)
 def vehicle_forecast(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_object_or_404(Vehicle.objects.for_user(request.user, Perm.CUSTOMER_VIEW), pk=pk)
-    default = CrmSettings.for_store(vehicle.store).default_km_per_day
-    due = project(vehicle, vehicle_readings(vehicle), today=timezone.localdate(), default=default)
+    crm_settings = CrmSettings.for_store(vehicle.store)
+    due = project(
+        vehicle, vehicle_readings(vehicle), today=timezone.localdate(), default=crm_settings.default_km_per_day,
+        first_visit=first_visits_of([vehicle.pk]).get(vehicle.pk), first_cycle_months=crm_settings.first_cycle_months,
+    )  # fmt: skip
     return render(request, "crm/vehicle_forecast.html", {"vehicle": vehicle, "due": due})
 
 
@@ -180,7 +186,8 @@ def segment(request: HttpRequest, pk: int) -> HttpResponse:
             for c in members.iterator(chunk_size=1000)
         )  # fmt: skip
         return export_response(fmt, f"segment-{seg.pk}", headers, rows)
-    context = {"segment": seg, "count": members.count(), "page": lazy_page(request, members)}
+    context = {"segment": seg, "count": members.count(), "page": lazy_page(request, members),
+               "recommendations": for_segment(seg)}  # fmt: skip
     return render(request, "crm/segment.html", context)
 
 
@@ -219,6 +226,8 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": item, "results": campaign_service.campaign_results(item), "offers": item.offers.all(),
         "page": lazy_page(request, invitations), "attributions": attributions[:100],
+        "recommendations": for_segment(item.segment), "package_offers": item.package_offers.all(),
+        "offer_form": PackageOfferForm(store=item.store),
     }  # fmt: skip
     return render(request, "crm/campaign.html", context)
 
@@ -242,4 +251,62 @@ def campaign_attribute(request: HttpRequest, pk: int) -> HttpResponse:
         request, lambda: campaign_service.campaign_attribute(campaign=item),
         success=lambda n: _("%(count)s repair orders attributed.") % {"count": n},
     )  # fmt: skip
+    return redirect("crm:campaign", pk=pk)
+
+
+# --- recommendations (docs/DOMAIN.md §11.7) ----------------------------------------------------------
+
+
+def _order_for(request, pk: int, perm: str) -> RepairOrder:
+    orders = RepairOrder.objects.for_user(request.user, perm).select_related("store", "customer", "vehicle")
+    return get_object_or_404(orders, pk=pk)
+
+
+@permission_required(Perm.REPAIR_ORDER_VIEW)
+def order_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel on the repair order's page: the matching services, each with its reason."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_VIEW)
+    can_add = Perm.REPAIR_ORDER_EDIT in request.user.allowed_at(order.store_id) and order.accepts_lines
+    context = {"order": order, "recommendations": for_order(order), "can_add": can_add}
+    return render(request, "crm/_recommendations.html", context)
+
+
+@require_POST
+@permission_required(Perm.REPAIR_ORDER_EDIT)
+def order_recommendation_add(request: HttpRequest, pk: int, rule: int) -> HttpResponse:
+    """One click: the recommended entry goes on the order through the spine's line_add."""
+    order = _order_for(request, pk, Perm.REPAIR_ORDER_EDIT)
+    found = get_object_or_404(RecommendationRule.objects.filter(store=order.store), pk=rule)
+    run_action(
+        request, lambda: services.recommendation_add(actor=request.user, order=order, rule=found),
+        success=_("Added to the repair order."),
+    )  # fmt: skip
+    return redirect("service:repair_order_detail", pk=order.pk)
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def recommendation_rules(request: HttpRequest) -> HttpResponse:
+    """The store's recommendation rules (data, seeded with the defaults)."""
+    store = _manager_store(request)
+    if store is not None:
+        recommendation_rules_ensure(store)
+    rows = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
+    return render(request, "crm/recommendation_rules.html", {"rules": rows.order_by("store_id", "sort_order", "pk")})
+
+
+@require_POST
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def campaign_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer a package at a campaign price."""
+    item = get_object_or_404(Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE), pk=pk)
+    form = PackageOfferForm(request.POST, store=item.store)
+    outcome = post_form(
+        request, form,
+        lambda d: campaign_service.campaign_offer_set(
+            actor=request.user, campaign=item, package_code=d["package_code"], price=d["price"]
+        ),
+        success=_("Saved."),
+    )  # fmt: skip
+    if not outcome.ok:
+        flash_form_errors(request, form)
     return redirect("crm:campaign", pk=pk)

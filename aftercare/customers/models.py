@@ -4,7 +4,8 @@ time, odometer readings, class changes, consents, and the search keys."""
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,14 @@ class Customer(TimeStampedModel):
                 fields=["store", "last_visit_at"], condition=Q(merged_into__isnull=True), name="customer_last_visit"
             ),
             models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="customer_merged_into"),
+            # The nightly birthday rule (docs/DOMAIN.md §11.2): the store's customers born on a month and day.
+            models.Index(
+                F("store"),
+                ExtractMonth("birthday"),
+                ExtractDay("birthday"),
+                condition=Q(merged_into__isnull=True, birthday__isnull=False),
+                name="customer_birthday",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +212,17 @@ class Vehicle(TimeStampedModel):
             models.Index(fields=["vin_rev", "store"], name="vehicle_vin_rev", opclasses=PATTERN_OPS),
             models.Index(fields=["vin"], name="vehicle_vin"),
             models.Index(fields=["plate"], name="vehicle_plate"),
+            # The nightly insurance and inspection reminders (docs/DOMAIN.md §11.2): a date window per store.
+            models.Index(
+                fields=["store", "insurance_expiry"],
+                condition=Q(is_active=True, insurance_expiry__isnull=False),
+                name="vehicle_insurance_due",
+            ),
+            models.Index(
+                fields=["store", "inspection_due"],
+                condition=Q(is_active=True, inspection_due__isnull=False),
+                name="vehicle_inspection_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -132,6 +132,16 @@ def register_line_mark(reader: Callable[[RepairOrder, list[int]], dict[int, str]
         LINE_MARK_READERS.append(reader)
 
 
+# Panels other apps load into the order's page by htmx (crm's recommendations): each
+# registers the template of its loader in ready(); the page includes them in order.
+ORDER_PAGE_PANELS: list[str] = []
+
+
+def register_order_panel(template_name: str) -> None:
+    if template_name not in ORDER_PAGE_PANELS:
+        ORDER_PAGE_PANELS.append(template_name)
+
+
 def mark_lines(order: RepairOrder, lines: Iterable[RepairOrderLine]) -> list[RepairOrderLine]:
     """Set `line.marks` (labels, possibly none) on lines already read: one query
     per registered reader, none when the order has no lines."""

@@ -205,6 +205,7 @@ def _detail_context(request, page: selectors.RepairOrderPage, **extra) -> dict:
         "can_authorise": can_authorise,
         "can_discount": can_discount,
         "decide_methods": DecideForm.base_fields["method"].choices,  # one select per proposed line
+        "app_panels": selectors.ORDER_PAGE_PANELS,  # other apps' panels, loaded by htmx
     }
     if can_add_lines:
         context["line_form"] = LineAddForm(prefix="line")

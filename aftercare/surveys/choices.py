@@ -10,6 +10,8 @@ class SurveyKind(models.TextChoices):
     REPAIR = "repair", _("Repair")
     COMPLAINT = "complaint", _("Complaint follow-up")
     EV = "ev", _("Electric-vehicle service")
+    # Sent by crm after a repair order attributed to a campaign is delivered (docs/DOMAIN.md §19.1).
+    CAMPAIGN = "campaign", _("Campaign visit")
 
 
 class Channel(models.TextChoices):

@@ -35,6 +35,7 @@ TITLES = {
     SurveyKind.REPAIR: "维修满意度调查",
     SurveyKind.COMPLAINT: "投诉处理满意度调查",
     SurveyKind.EV: "新能源车服务满意度调查",
+    SurveyKind.CAMPAIGN: "活动到店满意度调查",
 }
 
 
@@ -47,8 +48,9 @@ def default_questions(*, store: Store, kind: str) -> list[SurveyQuestion]:
         # (docs/DOMAIN.md §17.10); a store without EV questions asks its general ones.
         ev = [q for q in questions if q.for_ev]
         return ev + [q for q in active if q.answer_type == AnswerType.TEXT] if ev else active
-    if kind in (SurveyKind.FIRST_SERVICE, SurveyKind.COMPLAINT):
-        order = FIRST_SERVICE_DIMENSIONS if kind == SurveyKind.FIRST_SERVICE else COMPLAINT_DIMENSIONS
+    if kind in (SurveyKind.FIRST_SERVICE, SurveyKind.COMPLAINT, SurveyKind.CAMPAIGN):
+        # A campaign visit's survey is as short as the first service's, on the same dimensions.
+        order = COMPLAINT_DIMENSIONS if kind == SurveyKind.COMPLAINT else FIRST_SERVICE_DIMENSIONS
         asked = [q for q in active if q.answer_type != AnswerType.TEXT and q.dimension in order]
         asked.sort(key=lambda q: (order.index(q.dimension), q.sort_order))
         limit = SurveySettings.for_store(store).first_service_questions if kind == SurveyKind.FIRST_SERVICE else 3

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from aftercare.core.masking import mask_name, mask_phone
 
-from ..models import Campaign, CustomerProfile, Firing, RetentionRule, Segment, VehicleForecast
+from ..models import Campaign, CampaignOffer, CustomerProfile, Firing, RetentionRule, Segment, VehicleForecast
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -84,12 +84,23 @@ class CampaignResultsSerializer(serializers.Serializer):
     refused = serializers.IntegerField()
     cost_per_arrival = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     budget_left = serializers.DecimalField(max_digits=14, decimal_places=2)
+    surveys_sent = serializers.IntegerField()
+    surveys_answered = serializers.IntegerField()
+
+
+class PackageOfferSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CampaignOffer
+        fields = ["package_code", "name", "price"]
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    package_offers = PackageOfferSerializer(many=True, read_only=True)
+
     class Meta:
         model = Campaign
         fields = [
             "id", "store", "name", "kind", "starts_on", "ends_on", "segment", "offers", "budget", "actual_cost",
             "target_arrivals", "target_new_customers", "target_revenue", "target_satisfaction", "invited_at",
+            "remind_days", "package_offers",
         ]  # fmt: skip

@@ -97,7 +97,9 @@ class CampaignsView(APIView):
 
     @extend_schema(responses=s.CampaignSerializer(many=True))
     def get(self, request):
-        rows = Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).prefetch_related("offers")
+        rows = Campaign.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).prefetch_related(
+            "offers", "package_offers"
+        )
         return Response(s.CampaignSerializer(rows[:LIST_LIMIT], many=True).data)
 
 

@@ -76,3 +76,38 @@ def test_the_care_specialist_records_a_declined_call_on_the_list_page(store, sta
     assert (entry.outcome, entry.decline_reason) == ("declined", "distance")
     drill = client.get("/crm/solicitation/?month=2026-07-01&outcome=declined&reason=distance")
     assert due_car.plate in drill.content.decode()
+
+
+def test_a_car_without_its_own_cycle_or_mileage_is_due_at_first_visit_plus_every_three_months(store, visit):
+    """No maintenance and no purchase date on file, no readings: the store's first cycle
+    (first visit 20 January + every 3 months: 20 April, 20 July) puts it on July's list."""
+    from aftercare.crm.models import VehicleForecast
+
+    owner = CustomerFactory(store=store, name="吴磊", preferred_channel="sms")
+    vehicle = VehicleFactory(owner=owner, purchase_date=None, last_service_at=None, last_service_km=None)
+    visit(owner, "2026-01-20 10:00", vehicle=vehicle)
+    with time_machine.travel(at("2026-06-01 05:00"), tick=False):
+        segments_refresh(store=store)
+    forecast = VehicleForecast.objects.get(vehicle=vehicle)
+    assert forecast.due_on == date(2026, 7, 20) and "2026-01-20" in forecast.basis
+    assert _night(store, "2026-06-01") == {"listed": 1}
+    assert _night(store, "2026-06-08") == {"listed": 0, "invited": 1}
+    assert _night(store, "2026-06-15") == {"listed": 0, "invited": 0, "called": 1}
+    assert "2026-07-20" in FollowUpTask.objects.get(vehicle=vehicle).note
+
+
+def test_the_first_cycle_is_a_store_setting(store, visit):
+    from aftercare.crm.mileage import first_cycle_day
+    from aftercare.crm.models import CrmSettings, VehicleForecast
+
+    settings = CrmSettings.for_store(store)
+    settings.first_cycle_months = 4
+    settings.save()
+    owner = CustomerFactory(store=store)
+    vehicle = VehicleFactory(owner=owner, purchase_date=None, last_service_at=None, last_service_km=None)
+    visit(owner, "2026-01-20 10:00", vehicle=vehicle)
+    with time_machine.travel(at("2026-06-01 05:00"), tick=False):
+        segments_refresh(store=store)
+    assert VehicleForecast.objects.get(vehicle=vehicle).due_on == date(2026, 9, 20)
+    assert _night(store, "2026-06-01") == {"listed": 0}
+    assert first_cycle_day(date(2026, 1, 31), today=date(2026, 2, 1), months=1) == date(2026, 2, 28)

@@ -157,3 +157,15 @@ def test_the_customers_phone_has_an_order_to_pay_and_a_history_with_invoices(dem
     history = PortalLink.objects.filter(purpose=Purpose.HISTORY).select_related("customer").first()
     invoices = InvoiceRequest.objects.filter(repair_order__customer=history.customer)
     assert {invoice.status for invoice in invoices} >= {"issued"}
+def test_the_retention_engine_shows_recommendations_offers_reminders_and_campaign_satisfaction(demo):
+    from aftercare.crm.campaigns import campaign_results
+    from aftercare.crm.models import Campaign, CampaignInvitation
+    from aftercare.crm.recommendations import for_order
+
+    orders = RepairOrder.objects.filter(status__in=(Status.ESTIMATE, Status.RECEPTION), customer__isnull=False)
+    assert any(for_order(order) for order in orders.order_by("pk")[:2])  # an estimate shows recommendations
+    running = Campaign.objects.get(name="夏季空调检测")
+    assert running.package_offers.filter(package_code="PKG-10K").exists()
+    assert CampaignInvitation.objects.filter(campaign=running, reminded_at__isnull=False).exists()
+    finished = campaign_results(Campaign.objects.get(name="服务周（已结束）"))
+    assert finished["surveys_answered"] > 0 and finished["lines"][3].actual is not None
