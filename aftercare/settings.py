@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "aftercare.privacy",
     "aftercare.reports",
     "aftercare.portal",
+    "aftercare.vic",
     "aftercare.demo",
 ]
 
