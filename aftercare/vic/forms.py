@@ -12,7 +12,7 @@ from aftercare.customers.models import Customer, Vehicle
 from aftercare.loyalty.choices import Tier
 
 from .choices import BookingKind, ChargeKind, ErrandKind, ErrandStatus, EventKind
-from .models import CourtesyCar
+from .models import CourtesyCar, VicEnrolment
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("999999.99")}
 
@@ -80,7 +80,7 @@ class BookingForm(StoreForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["vehicle"].queryset = Vehicle.objects.filter(
-            store=self.store, owner__vic_enrolments__ended_at__isnull=True
+            store=self.store, owner__in=VicEnrolment.objects.active().values("customer_id")
         ).select_related("owner")
         self.fields["vehicle"].label_from_instance = lambda v: f"{v.plate} · {v.owner.name}"
         self.fields["driver"].queryset = _staff(self.store)

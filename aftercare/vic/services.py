@@ -140,7 +140,7 @@ def tier_rule_apply(store) -> int:
     tiers = list(TIER_ORDER[TIER_ORDER.index(rule.tier) :])
     cards = (
         MemberCard.objects.filter(customer__store=store, tier__in=tiers, customer__merged_into__isnull=True)
-        .exclude(customer__vic_enrolments__ended_at__isnull=True)
+        .exclude(customer__in=VicEnrolment.objects.active().values("customer_id"))
         .select_related("customer__store")
     )
     enrolled = 0
