@@ -511,13 +511,15 @@ def rsvp(*, link, coming: bool, guests: int = 0, guest_name: str = "") -> Invita
 
 def check_in(*, actor, invitation: Invitation, guest_came: bool = False) -> Invitation:
     require(actor, Perm.VIC_WORK, invitation.event.store)
-    if invitation.checked_in_at is not None:
-        raise ValidationError(_("Already checked in."))
-    if guest_came and invitation.guests < 1:
-        raise ValidationError({"guest_came": _("No guest was announced.")})
-    invitation.checked_in_at = timezone.now()
-    invitation.guest_checked_in = guest_came
-    invitation.save(update_fields=["checked_in_at", "guest_checked_in"])
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("event").get(pk=invitation.pk)
+        if invitation.checked_in_at is not None:
+            raise ValidationError(_("Already checked in."))
+        if guest_came and invitation.guests < 1:
+            raise ValidationError({"guest_came": _("No guest was announced.")})
+        invitation.checked_in_at = timezone.now()
+        invitation.guest_checked_in = guest_came
+        invitation.save(update_fields=["checked_in_at", "guest_checked_in"])
     return invitation
 
 

@@ -52,16 +52,16 @@ class VisitSerializer(serializers.ModelSerializer):
 
 class SpecialistSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="__str__")
+    name = serializers.CharField()
     mobile = serializers.CharField()
 
 
 class DirectorySerializer(serializers.Serializer):
-    store = serializers.IntegerField(source="0.pk")
-    store_name = serializers.CharField(source="0.name")
-    phone = serializers.CharField(source="0.phone")
-    rescue_phone = serializers.CharField(source="0.rescue_phone")
-    specialists = SpecialistSerializer(source="1", many=True)
+    store = serializers.IntegerField()
+    store_name = serializers.CharField()
+    phone = serializers.CharField()
+    rescue_phone = serializers.CharField()
+    specialists = SpecialistSerializer(many=True)
 
 
 class HandoverSerializer(serializers.ModelSerializer):
