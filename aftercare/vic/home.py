@@ -27,9 +27,12 @@ def _my_customers(ctx):
 def _away_visits(ctx):
     # The visit is at another store: the home specialist reaches it through the enrolment's store.
     visits = VicVisit.objects.filter(
-        enrolment__store_id__in=ctx.user.store_ids(Perm.VIC_WORK), enrolment__store=ctx.store,
-        enrolment__specialist=ctx.user, away=True, acknowledged_at__isnull=True,
-    )  # fmt: skip
+        enrolment__store_id__in=ctx.user.store_ids(Perm.VIC_WORK),
+        enrolment__store=ctx.store,
+        enrolment__specialist=ctx.user,
+        away=True,
+        acknowledged_at__isnull=True,
+    )
     return count_with_overdue(visits, Q(arrived_at__lt=ctx.now - ACK_WITHIN))
 
 
@@ -64,37 +67,92 @@ def _errands(ctx):
 def register_cards() -> None:
     roles = (Role.VIC_SPECIALIST,)
     unit = pgettext_lazy("home card unit", "customers")
-    register(HomeCard(
-        key="vic.customers", label=_("VIC customers I look after"), roles=roles, perm=Perm.VIC_VIEW,
-        count=_my_customers, url=lambda ctx: list_url("vic:enrolments", specialist="me"), unit=unit, position=5,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.away", label=_("My VIC customers at another store"), roles=roles, perm=Perm.VIC_WORK,
-        count=_away_visits, url=lambda ctx: list_url("vic:visits", away="1", open="1"),
-        unit=pgettext_lazy("home card unit", "notices"), overdue_label=_("waiting over an hour"), position=1,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.arrivals", label=_("VIC cars in today"), roles=roles, perm=Perm.VIC_VIEW,
-        count=_arrivals, url=lambda ctx: list_url("vic:visits"),
-        unit=pgettext_lazy("home card unit", "cars"), position=2,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.pickups", label=_("Pick-ups and returns"), roles=roles, perm=Perm.VIC_WORK,
-        count=_pickups, url=lambda ctx: list_url("vic:bookings"),
-        unit=pgettext_lazy("home card unit", "trips"), overdue_label=_("past the time window"), position=10,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.loans", label=_("Courtesy cars out"), roles=roles, perm=Perm.VIC_WORK,
-        count=_loans, url=lambda ctx: list_url("vic:loans"),
-        unit=pgettext_lazy("home card unit", "cars"), overdue_label=_("past the return time"), position=20,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.answers", label=_("Invitations not answered yet"), roles=roles, perm=Perm.VIC_WORK,
-        count=_answers, url=lambda ctx: list_url("vic:events"),
-        unit=pgettext_lazy("home card unit", "customers"), overdue_label=_("event within two days"), position=30,
-    ))  # fmt: skip
-    register(HomeCard(
-        key="vic.errands", label=_("Errands"), roles=roles, perm=Perm.VIC_WORK,
-        count=_errands, url=lambda ctx: list_url("vic:errands"),
-        unit=pgettext_lazy("home card unit", "errands"), overdue_label=_("past due"), position=40,
-    ))  # fmt: skip
+    register(
+        HomeCard(
+            key="vic.customers",
+            label=_("VIC customers I look after"),
+            roles=roles,
+            perm=Perm.VIC_VIEW,
+            count=_my_customers,
+            url=lambda ctx: list_url("vic:enrolments", specialist="me"),
+            unit=unit,
+            position=5,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.away",
+            label=_("My VIC customers at another store"),
+            roles=roles,
+            perm=Perm.VIC_WORK,
+            count=_away_visits,
+            url=lambda ctx: list_url("vic:visits", away="1", open="1"),
+            unit=pgettext_lazy("home card unit", "notices"),
+            overdue_label=_("waiting over an hour"),
+            position=1,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.arrivals",
+            label=_("VIC cars in today"),
+            roles=roles,
+            perm=Perm.VIC_VIEW,
+            count=_arrivals,
+            url=lambda ctx: list_url("vic:visits"),
+            unit=pgettext_lazy("home card unit", "cars"),
+            position=2,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.pickups",
+            label=_("Pick-ups and returns"),
+            roles=roles,
+            perm=Perm.VIC_WORK,
+            count=_pickups,
+            url=lambda ctx: list_url("vic:bookings"),
+            unit=pgettext_lazy("home card unit", "trips"),
+            overdue_label=_("past the time window"),
+            position=10,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.loans",
+            label=_("Courtesy cars out"),
+            roles=roles,
+            perm=Perm.VIC_WORK,
+            count=_loans,
+            url=lambda ctx: list_url("vic:loans"),
+            unit=pgettext_lazy("home card unit", "cars"),
+            overdue_label=_("past the return time"),
+            position=20,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.answers",
+            label=_("Invitations not answered yet"),
+            roles=roles,
+            perm=Perm.VIC_WORK,
+            count=_answers,
+            url=lambda ctx: list_url("vic:events"),
+            unit=pgettext_lazy("home card unit", "customers"),
+            overdue_label=_("event within two days"),
+            position=30,
+        )
+    )
+    register(
+        HomeCard(
+            key="vic.errands",
+            label=_("Errands"),
+            roles=roles,
+            perm=Perm.VIC_WORK,
+            count=_errands,
+            url=lambda ctx: list_url("vic:errands"),
+            unit=pgettext_lazy("home card unit", "errands"),
+            overdue_label=_("past due"),
+            position=40,
+        )
+    )

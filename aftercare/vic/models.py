@@ -174,9 +174,10 @@ class Handover(models.Model):
 class HandoverPhoto(models.Model):
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(
-        _("photo"), upload_to="vic-handovers/%Y/%m/",
+        _("photo"),
+        upload_to="vic-handovers/%Y/%m/",
         validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic"])],
-    )  # fmt: skip
+    )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     taken_at = models.DateTimeField(default=timezone.now)
 

@@ -20,10 +20,11 @@ from .choices import MAX_GUESTS
 
 class RsvpForm(StyledForm):
     coming = forms.TypedChoiceField(
-        label=gettext_lazy("Will you come?"), coerce=lambda v: v == "yes",
+        label=gettext_lazy("Will you come?"),
+        coerce=lambda v: v == "yes",
         choices=[("yes", gettext_lazy("Yes, I will come")), ("no", gettext_lazy("Sorry, I cannot come"))],
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     guests = forms.IntegerField(label=gettext_lazy("Guests with you"), min_value=0, max_value=MAX_GUESTS, initial=0)
     guest_name = forms.CharField(label=gettext_lazy("Guest's name"), max_length=50, required=False)
 
@@ -46,8 +47,9 @@ def rsvp_page(request, link, token, context):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.rsvp(link=link, coming=data["coming"], guests=data["guests"] or 0,
-                              guest_name=data["guest_name"])  # fmt: skip
+                services.rsvp(
+                    link=link, coming=data["coming"], guests=data["guests"] or 0, guest_name=data["guest_name"]
+                )
             except ValidationError as error:
                 _form_errors(form, error)
             else:
@@ -56,11 +58,17 @@ def rsvp_page(request, link, token, context):
         status = 400
     event = invitation.event
     return page_response(
-        request, "vic/phone_rsvp.html",
-        {**context, "invitation": invitation, "event": event, "form": form,
-         "started": event.starts_at <= timezone.now()},
+        request,
+        "vic/phone_rsvp.html",
+        {
+            **context,
+            "invitation": invitation,
+            "event": event,
+            "form": form,
+            "started": event.starts_at <= timezone.now(),
+        },
         status=status,
-    )  # fmt: skip
+    )
 
 
 def sign_page(request, link, token, context):
@@ -80,7 +88,8 @@ def sign_page(request, link, token, context):
             messages.success(request, _("Thank you: the handover is signed."))
             return redirect("portal_public:open", token=token)
     return page_response(
-        request, "vic/phone_sign.html",
+        request,
+        "vic/phone_sign.html",
         {**context, "handover": handover, "form": form, "subject": selectors.handover_subject(handover)},
         status=status,
-    )  # fmt: skip
+    )

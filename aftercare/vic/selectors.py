@@ -58,12 +58,14 @@ def specialists_at(store_ids) -> dict[int, list]:
     found: dict[int, list] = {}
     users = (
         User.objects.filter(
-            is_active=True, memberships__is_active=True, memberships__role=Role.VIC_SPECIALIST,
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.VIC_SPECIALIST,
             memberships__store_id__in=list(store_ids),
         )
         .annotate(at_store=F("memberships__store_id"))
         .order_by("at_store", "full_name", "id")
-    )  # fmt: skip
+    )
     for user in users:
         found.setdefault(user.at_store, []).append(user)
     return found
@@ -93,11 +95,13 @@ def badges_for(customer_ids: list[int]) -> dict:
         VicEnrolment.objects.active()
         .filter(
             Q(customer_id=OuterRef("pk"))
-            | (Q(customer__mobile=OuterRef("mobile"), store__group_id=OuterRef("store__group_id"))
-               & ~Q(customer__mobile=""))
+            | (
+                Q(customer__mobile=OuterRef("mobile"), store__group_id=OuterRef("store__group_id"))
+                & ~Q(customer__mobile="")
+            )
         )
         .order_by("-enrolled_at", "-id")
-    )  # fmt: skip
+    )
     rows = (
         Customer.objects.filter(pk__in=customer_ids)
         .annotate(

@@ -88,9 +88,13 @@ def enrol(*, actor, customer, specialist, source: str = EnrolmentSource.MANAGER,
         try:
             with transaction.atomic():
                 enrolment = VicEnrolment.objects.create(
-                    store=store, customer=customer, specialist=specialist, source=source, reason=reason[:200],
+                    store=store,
+                    customer=customer,
+                    specialist=specialist,
+                    source=source,
+                    reason=reason[:200],
                     enrolled_by=_user(actor),
-                )  # fmt: skip
+                )
         except IntegrityError:
             raise ValidationError(_("This customer is already a VIC.")) from None
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=enrolment, changes=created_changes(enrolment))
@@ -106,9 +110,12 @@ def enrolment_end(*, actor, enrolment: VicEnrolment, reason: str) -> VicEnrolmen
             raise ValidationError(_("This enrolment has already ended."))
         enrolment.refresh_from_db()
         audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=enrolment, changes={"ended_at": [None, "✓"]},
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=enrolment,
+            changes={"ended_at": [None, "✓"]},
             reason=reason,
-        )  # fmt: skip
+        )
     return enrolment
 
 
@@ -146,8 +153,13 @@ def tier_rule_apply(store) -> int:
     enrolled = 0
     for card in cards[:1000]:
         try:
-            enrol(actor=None, customer=card.customer, specialist=rule.specialist, source=EnrolmentSource.TIER,
-                  reason=str(card.get_tier_display()))  # fmt: skip
+            enrol(
+                actor=None,
+                customer=card.customer,
+                specialist=rule.specialist,
+                source=EnrolmentSource.TIER,
+                reason=str(card.get_tier_display()),
+            )
         except ValidationError:
             continue
         enrolled += 1
@@ -172,9 +184,14 @@ def visit_record(order) -> VicVisit | None:
         received_by = local[0] if local else order.advisor
     visit, _created = VicVisit.objects.get_or_create(
         repair_order=order,
-        defaults={"store_id": order.store_id, "enrolment": enrolment, "received_by": received_by, "away": away,
-                  "arrived_at": order.opened_at or timezone.now()},
-    )  # fmt: skip
+        defaults={
+            "store_id": order.store_id,
+            "enrolment": enrolment,
+            "received_by": received_by,
+            "away": away,
+            "arrived_at": order.opened_at or timezone.now(),
+        },
+    )
     return visit
 
 
@@ -199,8 +216,9 @@ def visit_receiver_set(*, actor, visit: VicVisit, user) -> VicVisit:
 # --- handovers and the customer's signature on the phone ---------------------------------
 
 
-def handover_record(*, actor, store, stage: str, odometer_km: int, fuel_level: int, damage: str = "",
-                    photos=()) -> Handover:  # fmt: skip
+def handover_record(
+    *, actor, store, stage: str, odometer_km: int, fuel_level: int, damage: str = "", photos=()
+) -> Handover:
     if stage not in HandoverStage.values:
         raise ValidationError({"stage": _("Unknown stage.")})
     if odometer_km is None or not 0 <= odometer_km <= 2_000_000:
@@ -208,9 +226,13 @@ def handover_record(*, actor, store, stage: str, odometer_km: int, fuel_level: i
     if fuel_level is None or not 0 <= fuel_level <= 100:
         raise ValidationError({"fuel_level": _("Enter the fuel or charge level as 0-100 %.")})
     handover = Handover.objects.create(
-        store=store, stage=stage, odometer_km=odometer_km, fuel_level=fuel_level, damage=damage[:500],
+        store=store,
+        stage=stage,
+        odometer_km=odometer_km,
+        fuel_level=fuel_level,
+        damage=damage[:500],
         recorded_by=_user(actor),
-    )  # fmt: skip
+    )
     for photo in photos:
         HandoverPhoto.objects.create(handover=handover, image=photo)
     return handover
@@ -231,10 +253,15 @@ def sign_link_send(*, actor, handover: Handover, customer) -> str:
     handover.link = link
     url = link_url(token)
     message_send(
-        store=handover.store, customer=customer, purpose="service", template_code="vic_sign",
+        store=handover.store,
+        customer=customer,
+        purpose="service",
+        template_code="vic_sign",
         context={"customer_name": customer.name, "store": handover.store.name, "link": url},
-        dedupe_key=f"vic_sign:{handover.pk}:{link.pk}", actor=actor, source=handover,
-    )  # fmt: skip
+        dedupe_key=f"vic_sign:{handover.pk}:{link.pk}",
+        actor=actor,
+        source=handover,
+    )
     return url
 
 
@@ -262,8 +289,9 @@ def handover_sign(*, link, signature: str, ip_address: str | None = None) -> Han
 # --- pick-up and return ------------------------------------------------------------------
 
 
-def booking_create(*, actor, store, customer, vehicle, kind, address, window_start, window_end, driver,
-                   repair_order=None, note="") -> PickupBooking:  # fmt: skip
+def booking_create(
+    *, actor, store, customer, vehicle, kind, address, window_start, window_end, driver, repair_order=None, note=""
+) -> PickupBooking:
     require(actor, Perm.VIC_WORK, store)
     errors = {}
     if customer.store_id != store.pk or vehicle.store_id != store.pk:
@@ -278,15 +306,25 @@ def booking_create(*, actor, store, customer, vehicle, kind, address, window_sta
         raise ValidationError(errors)
     _staff_of(store, driver, "driver")
     booking = PickupBooking.objects.create(
-        store=store, customer=customer, vehicle=vehicle, kind=kind, address=address[:200], window_start=window_start,
-        window_end=window_end, driver=driver, repair_order=repair_order, note=note[:300], created_by=_user(actor),
-    )  # fmt: skip
+        store=store,
+        customer=customer,
+        vehicle=vehicle,
+        kind=kind,
+        address=address[:200],
+        window_start=window_start,
+        window_end=window_end,
+        driver=driver,
+        repair_order=repair_order,
+        note=note[:300],
+        created_by=_user(actor),
+    )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=booking, changes=created_changes(booking))
     return booking
 
 
-def booking_handover(*, actor, booking: PickupBooking, end: str, odometer_km, fuel_level, damage="",
-                     photos=()) -> Handover:  # fmt: skip
+def booking_handover(
+    *, actor, booking: PickupBooking, end: str, odometer_km, fuel_level, damage="", photos=()
+) -> Handover:
     """The checklist at one end of a pick-up or return: "customer" (at the customer's door) or
     "store". Both ends recorded: the booking is done."""
     require(actor, Perm.VIC_WORK, booking.store)
@@ -301,9 +339,14 @@ def booking_handover(*, actor, booking: PickupBooking, end: str, odometer_km, fu
     stage = HandoverStage.OUT if (end == "customer") == (booking.kind == "pickup") else HandoverStage.BACK
     with transaction.atomic():
         handover = handover_record(
-            actor=actor, store=booking.store, stage=stage, odometer_km=odometer_km, fuel_level=fuel_level,
-            damage=damage, photos=photos,
-        )  # fmt: skip
+            actor=actor,
+            store=booking.store,
+            stage=stage,
+            odometer_km=odometer_km,
+            fuel_level=fuel_level,
+            damage=damage,
+            photos=photos,
+        )
         setattr(booking, field, handover)
         fields = [field]
         if booking.at_customer_id and booking.at_store_id:
@@ -362,9 +405,14 @@ def loan_book(*, actor, car: CourtesyCar, customer, starts_at, ends_at, repair_o
         try:
             with transaction.atomic():
                 loan = CourtesyLoan.objects.create(
-                    store=car.store, car=locked, customer=customer, repair_order=repair_order, starts_at=starts_at,
-                    ends_at=ends_at, created_by=_user(actor),
-                )  # fmt: skip
+                    store=car.store,
+                    car=locked,
+                    customer=customer,
+                    repair_order=repair_order,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    created_by=_user(actor),
+                )
         except IntegrityError:
             raise ValidationError({"starts_at": OVERLAP_MESSAGE}) from None
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=loan, changes=created_changes(loan))
@@ -382,9 +430,14 @@ def loan_hand_out(*, actor, loan: CourtesyLoan, odometer_km, fuel_level, damage=
         if loan.status != LoanStatus.BOOKED:
             raise ValidationError(_("Only a booked loan can be handed over."))
         loan.handed_out = handover_record(
-            actor=actor, store=loan.store, stage=HandoverStage.OUT, odometer_km=odometer_km, fuel_level=fuel_level,
-            damage=damage, photos=photos,
-        )  # fmt: skip
+            actor=actor,
+            store=loan.store,
+            stage=HandoverStage.OUT,
+            odometer_km=odometer_km,
+            fuel_level=fuel_level,
+            damage=damage,
+            photos=photos,
+        )
         loan.status = LoanStatus.OUT
         loan.save(update_fields=["handed_out", "status", "updated_at"])
     return loan
@@ -401,9 +454,14 @@ def loan_return(*, actor, loan: CourtesyLoan, odometer_km, fuel_level, damage=""
         if odometer_km is not None and odometer_km < loan.handed_out.odometer_km:
             raise ValidationError({"odometer_km": _("The reading is lower than at the handover.")})
         loan.returned = handover_record(
-            actor=actor, store=loan.store, stage=HandoverStage.BACK, odometer_km=odometer_km, fuel_level=fuel_level,
-            damage=damage, photos=photos,
-        )  # fmt: skip
+            actor=actor,
+            store=loan.store,
+            stage=HandoverStage.BACK,
+            odometer_km=odometer_km,
+            fuel_level=fuel_level,
+            damage=damage,
+            photos=photos,
+        )
         loan.status = LoanStatus.RETURNED
         now = timezone.now()
         fields = ["returned", "status", "updated_at"]
@@ -446,9 +504,15 @@ def event_create(*, actor, store, kind, title, venue, starts_at, capacity=30, co
     if not title.strip():
         raise ValidationError({"title": _("Enter the title.")})
     event = VicEvent.objects.create(
-        store=store, kind=kind, title=title[:100], venue=venue[:200], starts_at=starts_at, capacity=capacity,
-        cost=cost, created_by=_user(actor),
-    )  # fmt: skip
+        store=store,
+        kind=kind,
+        title=title[:100],
+        venue=venue[:200],
+        starts_at=starts_at,
+        capacity=capacity,
+        cost=cost,
+        created_by=_user(actor),
+    )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=event, changes=created_changes(event))
     return event
 
@@ -469,11 +533,22 @@ def invite(*, actor, event: VicEvent, customer) -> Invitation:
         link, token = link_issue(actor=actor, customer=customer, purpose=Purpose.RSVP, valid_days=days)
         invitation = Invitation.objects.create(event=event, customer=customer, link=link)
         message_send(
-            store=event.store, customer=customer, purpose="service", template_code="vic_invitation",
-            context={"customer_name": customer.name, "store": event.store.name, "event": event.title,
-                     "date": local_time_text(event.starts_at), "venue": event.venue, "link": link_url(token)},
-            dedupe_key=f"vic_invitation:{invitation.pk}", actor=actor, source=event,
-        )  # fmt: skip
+            store=event.store,
+            customer=customer,
+            purpose="service",
+            template_code="vic_invitation",
+            context={
+                "customer_name": customer.name,
+                "store": event.store.name,
+                "event": event.title,
+                "date": local_time_text(event.starts_at),
+                "venue": event.venue,
+                "link": link_url(token),
+            },
+            dedupe_key=f"vic_invitation:{invitation.pk}",
+            actor=actor,
+            source=event,
+        )
     return invitation
 
 
@@ -533,9 +608,14 @@ def errand_create(*, actor, store, customer, kind, assigned_to, vehicle=None, du
     _staff_of(store, assigned_to, "assigned_to")
     with transaction.atomic():
         errand = Errand.objects.create(
-            store=store, customer=customer, vehicle=vehicle, kind=kind, assigned_to=assigned_to, due_on=due_on,
+            store=store,
+            customer=customer,
+            vehicle=vehicle,
+            kind=kind,
+            assigned_to=assigned_to,
+            due_on=due_on,
             note=note[:300],
-        )  # fmt: skip
+        )
         ERRAND_WORKFLOW.start(errand, actor=_user(actor))
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=errand, changes=created_changes(errand))
     return errand

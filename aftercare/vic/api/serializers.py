@@ -25,8 +25,18 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VicEnrolment
-        fields = ["id", "store", "customer", "customer_name", "specialist", "specialist_name", "source", "reason",
-                  "enrolled_at", "ended_at"]  # fmt: skip
+        fields = [
+            "id",
+            "store",
+            "customer",
+            "customer_name",
+            "specialist",
+            "specialist_name",
+            "source",
+            "reason",
+            "enrolled_at",
+            "ended_at",
+        ]
 
 
 class EnrolInput(serializers.Serializer):
@@ -46,8 +56,19 @@ class VisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VicVisit
-        fields = ["id", "store", "repair_order", "repair_order_number", "enrolment", "home_store", "home_specialist",
-                  "received_by", "away", "arrived_at", "acknowledged_at"]  # fmt: skip
+        fields = [
+            "id",
+            "store",
+            "repair_order",
+            "repair_order_number",
+            "enrolment",
+            "home_store",
+            "home_specialist",
+            "received_by",
+            "away",
+            "arrived_at",
+            "acknowledged_at",
+        ]
 
 
 class SpecialistSerializer(serializers.Serializer):
@@ -88,8 +109,22 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PickupBooking
-        fields = ["id", "store", "customer", "vehicle", "repair_order", "kind", "address", "window_start",
-                  "window_end", "driver", "status", "note", "at_customer", "at_store"]  # fmt: skip
+        fields = [
+            "id",
+            "store",
+            "customer",
+            "vehicle",
+            "repair_order",
+            "kind",
+            "address",
+            "window_start",
+            "window_end",
+            "driver",
+            "status",
+            "note",
+            "at_customer",
+            "at_store",
+        ]
         read_only_fields = ["store", "status"]
 
 
@@ -131,8 +166,19 @@ class LoanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CourtesyLoan
-        fields = ["id", "store", "car", "customer", "repair_order", "starts_at", "ends_at", "status", "handed_out",
-                  "returned", "charges"]  # fmt: skip
+        fields = [
+            "id",
+            "store",
+            "car",
+            "customer",
+            "repair_order",
+            "starts_at",
+            "ends_at",
+            "status",
+            "handed_out",
+            "returned",
+            "charges",
+        ]
 
 
 class LoanInput(serializers.Serializer):
@@ -173,8 +219,18 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "event", "customer", "customer_name", "status", "guests", "guest_name", "responded_at",
-                  "checked_in_at", "guest_checked_in"]  # fmt: skip
+        fields = [
+            "id",
+            "event",
+            "customer",
+            "customer_name",
+            "status",
+            "guests",
+            "guest_name",
+            "responded_at",
+            "checked_in_at",
+            "guest_checked_in",
+        ]
 
 
 class InviteInput(serializers.Serializer):
@@ -188,8 +244,19 @@ class CheckInInput(serializers.Serializer):
 class ErrandSerializer(serializers.ModelSerializer):
     class Meta:
         model = Errand
-        fields = ["id", "store", "customer", "vehicle", "kind", "status", "due_on", "assigned_to", "fee", "note",
-                  "done_at"]  # fmt: skip
+        fields = [
+            "id",
+            "store",
+            "customer",
+            "vehicle",
+            "kind",
+            "status",
+            "due_on",
+            "assigned_to",
+            "fee",
+            "note",
+            "done_at",
+        ]
 
 
 class ErrandInput(serializers.Serializer):

@@ -117,10 +117,15 @@ class DirectoryView(APIView):
     @extend_schema(responses=s.DirectorySerializer(many=True))
     def get(self, request):
         rows = [
-            {"store": store.pk, "store_name": store.name, "phone": store.phone, "rescue_phone": store.rescue_phone,
-             "specialists": [{"id": u.pk, "name": str(u), "mobile": u.mobile} for u in people]}
+            {
+                "store": store.pk,
+                "store_name": store.name,
+                "phone": store.phone,
+                "rescue_phone": store.rescue_phone,
+                "specialists": [{"id": u.pk, "name": str(u), "mobile": u.mobile} for u in people],
+            }
             for store, people in selectors.directory(request.user)
-        ]  # fmt: skip
+        ]
         return Response(s.DirectorySerializer(rows, many=True).data)
 
 

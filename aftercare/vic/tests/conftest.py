@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+# The parts counter's fixtures, for the green channel in the issue queue.
+from aftercare.parts.tests.conftest import catalogue, clerk, stock, supplier  # noqa: F401
 from aftercare.service import services as spine
 from aftercare.tests.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory, catalog_for
 from aftercare.vic import services
@@ -50,9 +52,13 @@ def open_order(staff):
     def make(store, vehicle, advisor=None, promised_in=timedelta(hours=3)):
         catalog_for(store)
         return spine.repair_order_open(
-            actor=advisor or staff["advisor"], store=store, vehicle=vehicle, customer_statement="保养",
-            odometer_km=20000, promised_at=timezone.now() + promised_in,
-        )  # fmt: skip
+            actor=advisor or staff["advisor"],
+            store=store,
+            vehicle=vehicle,
+            customer_statement="保养",
+            odometer_km=20000,
+            promised_at=timezone.now() + promised_in,
+        )
 
     return make
 

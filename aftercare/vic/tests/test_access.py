@@ -17,8 +17,13 @@ def away_loan(other_store, away_staff):
     specialist = away_staff["vic_specialist"]
     car = services.car_add(actor=specialist, store=other_store, plate="粤A·P0001", model="锋范")
     start = timezone.now() + timedelta(hours=1)
-    return services.loan_book(actor=specialist, car=car, customer=CustomerFactory(store=other_store),
-                              starts_at=start, ends_at=start + timedelta(hours=5))  # fmt: skip
+    return services.loan_book(
+        actor=specialist,
+        car=car,
+        customer=CustomerFactory(store=other_store),
+        starts_at=start,
+        ends_at=start + timedelta(hours=5),
+    )
 
 
 def test_a_specialist_sees_only_the_loans_of_their_own_store(specialist, away_loan, client_for, api_client_for):
@@ -29,8 +34,10 @@ def test_a_specialist_sees_only_the_loans_of_their_own_store(specialist, away_lo
     assert answer.status_code == 404
 
 
-@pytest.mark.parametrize(("role", "status"), [("technician", 403), ("parts_clerk", 403), ("advisor", 403),
-                                               ("vic_specialist", 200), ("service_manager", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("technician", 403), ("parts_clerk", 403), ("advisor", 403), ("vic_specialist", 200), ("service_manager", 200)],
+)
 def test_who_may_open_the_courtesy_cars_page(staff, role, status, client_for):
     assert client_for(staff[role]).get(reverse("vic:loans")).status_code == status
 
@@ -49,8 +56,12 @@ def test_the_api_answers_bad_input_with_field_errors(specialist, api_client_for,
     car = api.post("/api/v1/vic/cars/", {"plate": "粤A·D0009", "model": "飞度"}, format="json")
     assert car.status_code == 201
     start = timezone.now() + timedelta(hours=1)
-    loan = {"car": car.json()["id"], "customer": vic_customer.pk, "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=4)).isoformat()}  # fmt: skip
+    loan = {
+        "car": car.json()["id"],
+        "customer": vic_customer.pk,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=4)).isoformat(),
+    }
     assert api.post("/api/v1/vic/loans/", loan, format="json").status_code == 201
     clash = api.post("/api/v1/vic/loans/", loan, format="json")
     assert clash.status_code == 400 and "starts_at" in clash.json()

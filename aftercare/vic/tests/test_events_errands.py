@@ -21,9 +21,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def golf(store, specialist):
     return services.event_create(
-        actor=specialist, store=store, kind="golf", title="VIC高尔夫邀请赛", venue="九龙湖球场",
-        starts_at=timezone.now() + timedelta(days=10), capacity=3, cost=Decimal("6000.00"),
-    )  # fmt: skip
+        actor=specialist,
+        store=store,
+        kind="golf",
+        title="VIC高尔夫邀请赛",
+        venue="九龙湖球场",
+        starts_at=timezone.now() + timedelta(days=10),
+        capacity=3,
+        cost=Decimal("6000.00"),
+    )
 
 
 def test_an_invitation_goes_through_the_door_and_the_rsvp_allows_one_guest_at_most(
@@ -82,14 +88,22 @@ def test_a_full_event_refuses_more_and_check_in_gives_the_cost_per_person(specia
 
 
 def test_an_errand_is_tracked_to_done_with_its_fee_and_history(store, specialist, vic_customer):
-    errand = services.errand_create(actor=specialist, store=store, customer=vic_customer, kind="inspection",
-                                    assigned_to=specialist, due_on=timezone.localdate() + timedelta(days=7))  # fmt: skip
+    errand = services.errand_create(
+        actor=specialist,
+        store=store,
+        customer=vic_customer,
+        kind="inspection",
+        assigned_to=specialist,
+        due_on=timezone.localdate() + timedelta(days=7),
+    )
     services.errand_move(actor=specialist, errand=errand, to=ErrandStatus.IN_PROGRESS)
     done = services.errand_move(actor=specialist, errand=errand, to=ErrandStatus.DONE, fee=Decimal("180.00"))
     assert done.status == ErrandStatus.DONE and done.fee == Decimal("180.00") and done.done_at
     assert list(ErrandChange.objects.filter(errand=errand).values_list("to_status", flat=True)) == [
-        "open", "in_progress", "done",
-    ]  # fmt: skip
+        "open",
+        "in_progress",
+        "done",
+    ]
     with pytest.raises(ValidationError):
         services.errand_move(actor=specialist, errand=errand, to=ErrandStatus.OPEN)
 
@@ -97,9 +111,16 @@ def test_an_errand_is_tracked_to_done_with_its_fee_and_history(store, specialist
 def test_a_pick_up_records_both_ends_and_is_then_done(store, specialist, vic_vehicle, vic_customer):
     start = timezone.now() + timedelta(hours=2)
     trip = services.booking_create(
-        actor=specialist, store=store, customer=vic_customer, vehicle=vic_vehicle, kind="pickup",
-        address="天河区珠江新城华夏路10号", window_start=start, window_end=start + timedelta(hours=1), driver=specialist,
-    )  # fmt: skip
+        actor=specialist,
+        store=store,
+        customer=vic_customer,
+        vehicle=vic_vehicle,
+        kind="pickup",
+        address="天河区珠江新城华夏路10号",
+        window_start=start,
+        window_end=start + timedelta(hours=1),
+        driver=specialist,
+    )
     out = services.booking_handover(actor=specialist, booking=trip, end="customer", odometer_km=30500, fuel_level=60)
     assert out.stage == "out"
     with pytest.raises(ValidationError):
@@ -109,6 +130,13 @@ def test_a_pick_up_records_both_ends_and_is_then_done(store, specialist, vic_veh
     assert trip.status == "done"
     with pytest.raises(ValidationError):
         services.booking_create(
-            actor=specialist, store=store, customer=vic_customer, vehicle=vic_vehicle, kind="pickup", address="x",
-            window_start=start, window_end=start, driver=specialist,
-        )  # fmt: skip
+            actor=specialist,
+            store=store,
+            customer=vic_customer,
+            vehicle=vic_vehicle,
+            kind="pickup",
+            address="x",
+            window_start=start,
+            window_end=start,
+            driver=specialist,
+        )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.parts import selectors as parts_selectors
-from aftercare.parts.tests.conftest import OIL_FILTER, catalogue, clerk, stock, supplier  # noqa: F401
+from aftercare.parts.tests.conftest import OIL_FILTER
 from aftercare.service import services as spine
 from aftercare.tests.factories import CustomerFactory, VehicleFactory
 from aftercare.workshop import selectors as workshop_selectors
@@ -32,7 +32,12 @@ def test_a_vic_order_goes_to_the_top_of_the_dispatch_queue_and_is_marked_on_the_
 
 
 def test_a_vic_orders_part_lines_come_first_in_the_parts_issue_queue(
-    store, staff, vic_vehicle, stock, clerk, django_capture_on_commit_callbacks  # noqa: F811
+    store,
+    staff,
+    vic_vehicle,
+    stock,
+    clerk,
+    django_capture_on_commit_callbacks,
 ):
     from decimal import Decimal
 
@@ -43,8 +48,13 @@ def test_a_vic_orders_part_lines_come_first_in_the_parts_issue_queue(
     advisor = staff["advisor"]
 
     def approved(vehicle, promised_in):
-        order = spine.repair_order_open(actor=advisor, store=store, vehicle=vehicle, customer_statement="保养",
-                                        promised_at=timezone.now() + promised_in)  # fmt: skip
+        order = spine.repair_order_open(
+            actor=advisor,
+            store=store,
+            vehicle=vehicle,
+            customer_statement="保养",
+            promised_at=timezone.now() + promised_in,
+        )
         spine.line_add(actor=advisor, order=order, part=part, quantity=Decimal("1"))
         spine.repair_order_transition(repair_order=order, to="estimate", actor=advisor)
         with django_capture_on_commit_callbacks(execute=True):

@@ -8,11 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.messaging.models import Message
-from aftercare.portal.services import link_open
 from aftercare.vic import selectors, services
 from aftercare.vic.choices import LoanStatus
 from aftercare.vic.models import CourtesyLoan
@@ -27,8 +25,13 @@ def car(store, specialist):
 
 
 def _book(specialist, car, customer, start_h, end_h):
-    return services.loan_book(actor=specialist, car=car, customer=customer, starts_at=NOW + timedelta(hours=start_h),
-                              ends_at=NOW + timedelta(hours=end_h))  # fmt: skip
+    return services.loan_book(
+        actor=specialist,
+        car=car,
+        customer=customer,
+        starts_at=NOW + timedelta(hours=start_h),
+        ends_at=NOW + timedelta(hours=end_h),
+    )
 
 
 def test_a_loan_overlapping_another_of_the_same_car_is_refused(specialist, car, vic_customer):
@@ -48,8 +51,13 @@ def test_the_database_refuses_an_overlap_that_slips_past_the_service(specialist,
         pytest.skip("exclusion constraints exist on PostgreSQL only")
     _book(specialist, car, vic_customer, 0, 8)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CourtesyLoan.objects.create(store=car.store, car=car, customer=vic_customer, starts_at=NOW + timedelta(hours=2),
-                                    ends_at=NOW + timedelta(hours=3))  # fmt: skip
+        CourtesyLoan.objects.create(
+            store=car.store,
+            car=car,
+            customer=vic_customer,
+            starts_at=NOW + timedelta(hours=2),
+            ends_at=NOW + timedelta(hours=3),
+        )
 
 
 def test_a_loan_ending_before_it_starts_is_refused(specialist, car, vic_customer):
@@ -65,7 +73,7 @@ def test_handover_and_return_record_the_checklist_and_the_customer_signs_on_the_
     url = services.sign_link_send(actor=specialist, handover=loan.handed_out, customer=vic_customer)
     assert Message.objects.filter(customer=vic_customer, template_code="vic_sign").exists()
 
-    path = url[url.index("/p/"):]
+    path = url[url.index("/p/") :]
     page = client.get(path)
     assert page.status_code == 200 and "左后门划痕" in page.content.decode()
     assert client.post(path, {"signature": ""}).status_code == 400

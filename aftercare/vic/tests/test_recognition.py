@@ -92,8 +92,9 @@ def test_the_tier_rule_enrols_member_cards_from_its_tier(store, staff, specialis
 
     gold, silver = CustomerFactory(store=store), CustomerFactory(store=store)
     for number, (customer, tier) in enumerate(((gold, "gold"), (silver, "silver"))):
-        MemberCard.objects.create(group=store.group, store=store, customer=customer, number=f"M{number}", tier=tier,
-                                  issued_by=manager)  # fmt: skip
+        MemberCard.objects.create(
+            group=store.group, store=store, customer=customer, number=f"M{number}", tier=tier, issued_by=manager
+        )
     services.rule_set(actor=manager, store=store, tier="gold", specialist=specialist)
     assert services.tier_rule_apply(store) == 1
     assert selectors.is_vic(gold) and not selectors.is_vic(silver)
