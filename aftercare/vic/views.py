@@ -330,7 +330,7 @@ def loan_report(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("month", "")
     try:
         year, month = (int(part) for part in text.split("-"))
-        first = date(year, month, 1)
+        first = date(year if 2000 <= year <= 2100 else 0, month, 1)
     except (TypeError, ValueError):
         first = timezone.localdate().replace(day=1)
     rows = selectors.loan_report(request.user, store, first)

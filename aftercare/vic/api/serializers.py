@@ -16,6 +16,7 @@ from ..models import (
     VicVisit,
 )
 
+ID = {"min_value": 1, "max_value": 2_147_483_647}
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("999999.99")}
 
 
@@ -40,8 +41,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
 
 class EnrolInput(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
-    specialist = serializers.IntegerField(min_value=1)
+    customer = serializers.IntegerField(**ID)
+    specialist = serializers.IntegerField(**ID)
     reason = serializers.CharField(max_length=200)
 
 
@@ -129,13 +130,13 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingInput(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
-    vehicle = serializers.IntegerField(min_value=1)
+    customer = serializers.IntegerField(**ID)
+    vehicle = serializers.IntegerField(**ID)
     kind = serializers.ChoiceField(choices=BookingKind.choices)
     address = serializers.CharField(max_length=200)
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
-    driver = serializers.IntegerField(min_value=1)
+    driver = serializers.IntegerField(**ID)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -182,9 +183,9 @@ class LoanSerializer(serializers.ModelSerializer):
 
 
 class LoanInput(serializers.Serializer):
-    car = serializers.IntegerField(min_value=1)
-    customer = serializers.IntegerField(min_value=1)
-    repair_order = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    car = serializers.IntegerField(**ID)
+    customer = serializers.IntegerField(**ID)
+    repair_order = serializers.IntegerField(**ID, required=False, allow_null=True)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
 
@@ -234,7 +235,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InviteInput(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
+    customer = serializers.IntegerField(**ID)
 
 
 class CheckInInput(serializers.Serializer):
@@ -260,10 +261,10 @@ class ErrandSerializer(serializers.ModelSerializer):
 
 
 class ErrandInput(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
-    vehicle = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    customer = serializers.IntegerField(**ID)
+    vehicle = serializers.IntegerField(**ID, required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=ErrandKind.choices)
-    assigned_to = serializers.IntegerField(min_value=1)
+    assigned_to = serializers.IntegerField(**ID)
     due_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

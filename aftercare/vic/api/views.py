@@ -300,6 +300,8 @@ def _month(text: str | None) -> date:
         return timezone.localdate().replace(day=1)
     try:
         year, month = (int(part) for part in text.split("-"))
+        if not 2000 <= year <= 2100:
+            raise ValueError(year)
         return date(year, month, 1)
     except (TypeError, ValueError):
         raise ValidationError({"month": ["Give the month as YYYY-MM."]}) from None
