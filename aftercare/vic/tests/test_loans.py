@@ -105,3 +105,35 @@ def test_fines_and_damage_are_recorded_against_the_loan_and_reported_per_month(s
     (row,) = selectors.loan_report(specialist, store, NOW.date())
     assert row["loans"] == 1 and row["km"] == 300 and row["charges"] == Decimal("550.50")
     assert row["days"] == Decimal("2.0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_specialists_booking_the_same_car_at_once_get_one_loan_and_one_clear_refusal(
+    specialist, manager, car, vic_customer
+):
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between threads need PostgreSQL (SQLite's IMMEDIATE transactions serialise writers)")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def book(user) -> None:
+        try:
+            barrier.wait()
+            _book(user, car, vic_customer, 0, 8)
+            outcomes.append("booked")
+        except ValidationError as error:
+            outcomes.append("refused" if "starts_at" in error.message_dict else str(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=book, args=(user,)) for user in (specialist, manager)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked", "refused"]
+    assert CourtesyLoan.objects.filter(car=car).count() == 1
