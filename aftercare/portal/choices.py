@@ -14,6 +14,10 @@ class Purpose(models.TextChoices):
     SIGN = "sign", _("Sign a handover")
 
 
+# What the staff's link panel issues; the other purposes' links are issued by their own app
+# with the document they are about (an invitation, a handover).
+PANEL_PURPOSES = (Purpose.PROGRESS, Purpose.APPROVE, Purpose.BOOK, Purpose.HISTORY)
+
 # Purposes whose link is about one repair order; a booking link may name an appointment.
 ORDER_PURPOSES = (Purpose.PROGRESS, Purpose.APPROVE)
 
