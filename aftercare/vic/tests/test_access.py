@@ -43,7 +43,9 @@ def test_who_may_open_the_courtesy_cars_page(staff, role, status, client_for):
 
 
 def test_an_advisor_sees_the_vic_list_but_cannot_enrol(staff, client_for, api_client_for, specialist, store):
-    assert client_for(staff["advisor"]).get(reverse("vic:enrolments")).status_code == 200
+    page = client_for(staff["advisor"]).get(reverse("vic:enrolments"))
+    assert page.status_code == 200 and reverse("vic:errands") not in page.content.decode()
+    assert reverse("vic:errands") in client_for(specialist).get(reverse("vic:enrolments")).content.decode()
     customer = CustomerFactory(store=store)
     body = {"customer": customer.pk, "specialist": specialist.pk, "reason": "老客户"}
     assert api_client_for(staff["advisor"]).post("/api/v1/vic/enrolments/", body, format="json").status_code == 403
