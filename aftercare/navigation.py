@@ -34,6 +34,7 @@ NAV_ITEMS = [
     NavItem(_("Messages"), "messaging:log", (Perm.CUSTOMER_VIEW,), "chat-dots"),
     NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
     NavItem(_("Warranty claims"), "warranty:claims", (Perm.WARRANTY_VIEW,), "shield-check"),
+    NavItem(_("VIC programme"), "vic:enrolments", (Perm.VIC_VIEW,), "gem"),
     NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
     NavItem(_("Electronic health records"), "healthrecords:list", (Perm.REPAIR_ORDER_VIEW,), "file-medical"),
     NavItem(

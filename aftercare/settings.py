@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "aftercare.privacy",
     "aftercare.reports",
     "aftercare.portal",
+    "aftercare.vic",
     "aftercare.demo",
 ]
 
@@ -348,6 +349,18 @@ SPECTACULAR_SETTINGS = {
         "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
         "CoverageEnum": "aftercare.warranty.choices.Coverage",
         "MessageChannelEnum": "aftercare.messaging.choices.Channel",
+        "SourceEnum": "aftercare.customers.choices.CustomerSource",
+        "StageEnum": "aftercare.crm.choices.Stage",
+        "VicEnrolmentSourceEnum": "aftercare.vic.choices.EnrolmentSource",
+        "VicBookingKindEnum": "aftercare.vic.choices.BookingKind",
+        "VicBookingStatusEnum": "aftercare.vic.choices.BookingStatus",
+        "VicHandoverStageEnum": "aftercare.vic.choices.HandoverStage",
+        "VicLoanStatusEnum": "aftercare.vic.choices.LoanStatus",
+        "VicChargeKindEnum": "aftercare.vic.choices.ChargeKind",
+        "VicEventKindEnum": "aftercare.vic.choices.EventKind",
+        "VicRsvpStatusEnum": "aftercare.vic.choices.RsvpStatus",
+        "VicErrandKindEnum": "aftercare.vic.choices.ErrandKind",
+        "VicErrandStatusEnum": "aftercare.vic.choices.ErrandStatus",
     },
 }
 

@@ -25,6 +25,7 @@ api_v1 = [
     path("warranty/", include("aftercare.warranty.api.urls")),
     path("messages/", include("aftercare.messaging.api.urls")),
     path("reports/", include("aftercare.reports.api.urls")),
+    path("vic/", include("aftercare.vic.api.urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("warranty/", include("aftercare.warranty.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("messages/", include("aftercare.messaging.urls")),
+    path("vic/", include("aftercare.vic.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPOINTMENT_EDIT,
             Perm.REPAIR_ORDER_EDIT,
             Perm.FOLLOWUP_WORK,
+            Perm.VIC_VIEW,
         }
     ),
     R.TECHNICIAN: frozenset({Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.JOB_CLOCK}),
@@ -52,7 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     R.PARTS_CLERK: frozenset({Perm.STORE_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.PARTS_MANAGE}),
-    R.CASHIER: frozenset(_FRONT_DESK | {Perm.PAYMENT_POST}),
+    R.CASHIER: frozenset(_FRONT_DESK | {Perm.PAYMENT_POST, Perm.VIC_VIEW}),
     # A customer specialist sees basic customer information but not complaint
     # details, which belong to the service manager (docs/DOMAIN.md §1.2, §8.1).
     R.CUSTOMER_CARE: frozenset(
@@ -100,6 +101,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.WARRANTY_APPROVE,
             Perm.PRIVACY_REQUEST,
             Perm.PRIVACY_MANAGE,
+            Perm.VIC_VIEW,
+            Perm.VIC_WORK,
+            Perm.VIC_ENROL,
         }
     ),
     # 保修专员: claims to the carmaker and the policies they rest on (docs/DOMAIN.md §14).
@@ -107,7 +111,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.WARRANTY_VIEW, Perm.WARRANTY_MANAGE}
     ),
     R.VIC_SPECIALIST: frozenset(
-        _FRONT_DESK | {Perm.CUSTOMER_EDIT, Perm.CONTACT_REVEAL, Perm.APPOINTMENT_EDIT, Perm.FOLLOWUP_WORK}
+        _FRONT_DESK
+        | {
+            Perm.CUSTOMER_EDIT,
+            Perm.CONTACT_REVEAL,
+            Perm.APPOINTMENT_EDIT,
+            Perm.FOLLOWUP_WORK,
+            Perm.VIC_VIEW,
+            Perm.VIC_WORK,
+        }
     ),
     # The administrator runs the system, not the service desk: no customer data.
     R.ADMIN: frozenset(

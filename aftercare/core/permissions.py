@@ -49,6 +49,9 @@ class Perm:
     WARRANTY_APPROVE = "warranty.approve"
     PRIVACY_REQUEST = "privacy.request"
     PRIVACY_MANAGE = "privacy.manage"
+    VIC_VIEW = "vic.view"
+    VIC_WORK = "vic.work"
+    VIC_ENROL = "vic.enrol"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -90,6 +93,9 @@ class Perm:
         WARRANTY_APPROVE: _("Approve warranty overrides"),
         PRIVACY_REQUEST: _("Handle customers' personal-information requests"),
         PRIVACY_MANAGE: _("Set retention limits and read the access log"),
+        VIC_VIEW: _("See the VIC programme"),
+        VIC_WORK: _("Serve VIC customers: pick-ups, courtesy cars, events, errands"),
+        VIC_ENROL: _("Enrol VIC customers and set the tier rule"),
     }
 
     ALL = tuple(LABELS)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from aftercare.accounts.models import User
 from aftercare.accounts.roles import Role
 from aftercare.core.audit import personal_data_viewed
+from aftercare.core.marks import customer_badges
 from aftercare.core.permissions import Perm
 from aftercare.core.tables import lazy_page
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
@@ -35,6 +36,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         # The top bar's drop-down links to the full page when more match; the page itself asks to type more.
         "in_top_bar": partial and request.htmx.target == "topbar-results",
+        # Badges other apps put on a customer (a VIC card), for every row in one query.
+        "customer_badges": customer_badges(r.customer_id for r in results),
     }
     return render(request, "customers/search.html#results" if partial else "customers/search.html", context)
 

@@ -25,6 +25,7 @@ from aftercare.privacy.demo import seed_privacy
 from aftercare.reports.demo import seed_crm_reports
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
+from aftercare.vic.demo import seed_vic
 from aftercare.warranty.demo import seed_warranty
 from aftercare.workshop.demo import seed_site_work, seed_workshop
 
@@ -160,6 +161,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
         if options.activity:
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
+            # After loyalty: the tier rule enrols its VIC cards (docs/DOMAIN.md §13.3).
+            seed_vic(result.stores, random.Random("vic"), today)
             # The retention rules made a month of calls after seed_followups worked the past
             # ones: those were made too (own random stream: the rest of the demo stays as it was).
             for store in result.stores:

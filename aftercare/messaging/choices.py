@@ -99,4 +99,6 @@ TRIGGER_CODES = (
     "complaint_contacted",
     "portal_link",
     "message_failed",
+    "vic_invitation",
+    "vic_sign",
 )

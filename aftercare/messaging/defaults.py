@@ -46,6 +46,16 @@ DEFAULT_TEXTS = {
         "您的专属链接",
         "{customer_name}您好，{store}为您发送专属链接：{link}",
     ),
+    "vic_invitation": (
+        "service",
+        "VIC活动邀请",
+        "尊敬的{customer_name}，{store}诚邀您参加{event}（{date}，{venue}），可携1位同伴。请点击回复：{link}",
+    ),
+    "vic_sign": (
+        "service",
+        "请确认车辆交接",
+        "{customer_name}您好，请查看并签字确认车辆交接记录：{link}",
+    ),
     "message_failed": (
         "service",
         "消息发送失败",

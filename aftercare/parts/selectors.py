@@ -7,6 +7,7 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftercare.core.marks import order_priority, order_priority_mark
 from aftercare.core.permissions import Perm
 
 from .choices import OPEN_DEMAND, DemandStatus, MovementKind, OrderStatus
@@ -16,13 +17,15 @@ QUEUE_LIMIT = 200
 
 
 def issue_queue(user, store=None, limit: int = QUEUE_LIMIT) -> list[LineDemand]:
-    """待发料: open part lines by promised time, each with what its order and part need to show,
-    and for a short line the expected arrival of its earliest open order."""
+    """待发料: open part lines, those of a priority order first (core.marks: the VIC green
+    channel's parts are issued first), then by promised time, each with what its order and part
+    need to show, and for a short line the expected arrival of its earliest open order."""
     rows = (
         LineDemand.objects.for_user(user, Perm.PARTS_MANAGE)
         .filter(status__in=OPEN_DEMAND)
         .select_related("repair_order", "repair_order__vehicle", "line", "item")
-        .order_by(F("promised_at").asc(nulls_last=True), "id")
+        .annotate(priority=order_priority("repair_order_id"), priority_mark=order_priority_mark("repair_order_id"))
+        .order_by("-priority", F("promised_at").asc(nulls_last=True), "id")
     )
     if store is not None:
         rows = rows.filter(store=store)

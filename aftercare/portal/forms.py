@@ -4,11 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.core.bounds import SIGNATURE_MAX_LENGTH
 from aftercare.core.forms import StyledForm
 
-from .choices import Purpose
+from .choices import PANEL_PURPOSES, Purpose
 
 
 class IssueForm(StyledForm):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=[(value, label) for value, label in Purpose.choices if value in PANEL_PURPOSES]
+    )
 
 
 class DecisionsForm(forms.Form):

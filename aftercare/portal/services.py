@@ -62,7 +62,21 @@ ISSUE_PERMS = {
     Purpose.APPROVE: Perm.REPAIR_ORDER_EDIT,
     Purpose.BOOK: Perm.APPOINTMENT_EDIT,
     Purpose.HISTORY: Perm.CUSTOMER_EDIT,
+    Purpose.RSVP: Perm.VIC_WORK,
+    Purpose.SIGN: Perm.VIC_WORK,
 }
+
+# purpose -> view(request, link, token, context): pages a later app serves through a link of its
+# purpose (the VIC programme's RSVP and handover signature); the portal never imports that app.
+_LINK_PAGES: dict = {}
+
+
+def register_link_page(purpose: str, view) -> None:
+    _LINK_PAGES[purpose] = view
+
+
+def link_page(purpose: str):
+    return _LINK_PAGES.get(purpose)
 
 
 def link_issue(

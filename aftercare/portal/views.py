@@ -34,7 +34,13 @@ ISSUED = "portal_issued"  # the session's last issued link, shown once with its 
 
 
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, f"portal/{template}", context, status=status)
+    return page_response(request, f"portal/{template}", context, status=status)
+
+
+def page_response(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """A customer's page served through a link (the portal's own, or another app's registered
+    with register_link_page)."""
+    response = render(request, template, context, status=status)
     # Personal pages behind a secret address: no cache keeps them, and the address goes to
     # no other site as a referrer ("no-referrer" would make the browser's own form posts
     # arrive with Origin: null, which the CSRF check refuses).
@@ -72,6 +78,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return _approval_page(request, link, context)
     if link.purpose == Purpose.BOOK:
         return _booking_page(request, link, context)
+    if (page := services.link_page(link.purpose)) is not None:
+        return page(request, link, token, context)
     data = selectors.customer_history(link)
     for order in data["orders"]:
         order.pay_keys = {p: services.pay_key(link, order, p) for p in data["providers"]} if order.payable else {}

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aftercare.core.marks import order_priority, order_priority_mark
 from aftercare.core.permissions import Perm
 from aftercare.service.choices import OPEN_STATUSES, STATUS_COLOURS, LineKind, LineStatus, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
@@ -41,6 +42,8 @@ class BoardOrder:
     opened_at: datetime
     vehicle: BoardVehicle
     advisor: str  # the name shown (User.__str__)
+    # The green channel's mark (core.marks: a VIC order goes first and says so), or "".
+    mark: str = ""
 
     def __str__(self) -> str:
         return self.number
@@ -77,13 +80,14 @@ def _user_name(full_name: str | None, username: str | None) -> str:
 
 BOARD_COLUMNS = (
     "pk", "number", "status", "promised_at", "opened_at", "vehicle__plate", "vehicle__model",
-    "advisor__full_name", "advisor__username", "wash__washed_at", "labour_lines",
+    "advisor__full_name", "advisor__username", "wash__washed_at", "labour_lines", "priority_mark",
 )  # fmt: skip
 
 
 def board_orders(*, user, store) -> list[tuple[BoardOrder, datetime | None, int]]:
     """Open orders of `store` the user may see as (order, washed at, approved
-    labour lines), by promise: one query whatever their number."""
+    labour lines): the dispatch queue, priority orders first (core.marks, the VIC green
+    channel), then by promise; one query whatever their number."""
     labour_lines = Coalesce(
         # A correlated subquery, not Count() over a join: the join's GROUP BY
         # made SQLite read every order of the store instead of the open ones
@@ -102,14 +106,15 @@ def board_orders(*, user, store) -> list[tuple[BoardOrder, datetime | None, int]
     rows = (
         RepairOrder.objects.for_user(user, Perm.REPAIR_ORDER_VIEW)
         .filter(store=store, status__in=OPEN_STATUSES)
-        .annotate(labour_lines=labour_lines)
-        .order_by("promised_at", "opened_at", "id")
+        .annotate(labour_lines=labour_lines, priority=order_priority("pk"), priority_mark=order_priority_mark("pk"))
+        .order_by("-priority", "promised_at", "opened_at", "id")
         .values_list(*BOARD_COLUMNS)
     )
     return [
-        (BoardOrder(pk, number, status, promised, opened, BoardVehicle(plate, model), _user_name(full, username)),
+        (BoardOrder(pk, number, status, promised, opened, BoardVehicle(plate, model), _user_name(full, username),
+                    mark or ""),
          washed_at, labour)
-        for pk, number, status, promised, opened, plate, model, full, username, washed_at, labour in rows
+        for pk, number, status, promised, opened, plate, model, full, username, washed_at, labour, mark in rows
     ]  # fmt: skip
 
 

@@ -50,6 +50,9 @@ privacy.manage           .   .   .   .   .   .   x   .   x   .
 warranty.view            .   .   .   .   .   .   x   .   .   x
 warranty.manage          .   .   .   .   .   .   .   .   .   x
 warranty.approve         .   .   .   .   .   .   x   .   .   .
+vic.view                 x   .   .   .   x   .   x   x   .   .
+vic.work                 .   .   .   .   .   .   x   x   .   .
+vic.enrol                .   .   .   .   .   .   x   .   .   .
 """
 ROLE_COLUMNS = [
     Role.ADVISOR,

@@ -284,8 +284,9 @@ def test_opening_an_order_and_adding_eight_lines_runs_a_pinned_number_of_queries
     advisor.has_perm(Perm.REPAIR_ORDER_EDIT, store)  # the role is read once per request
     services.repair_order_open(actor=advisor, store=store, vehicle=vehicle)  # the store's number series exists
     # A savepoint and its release (the test's transaction), the number, the order,
-    # its check-in sheet, its first status, the last visit of the car and of its owner, the audit row.
-    with django_assert_num_queries(9):
+    # its check-in sheet, its first status, the last visit of the car and of its owner, the audit row,
+    # and the VIC programme's look-up of the customer on the new order (docs/DOMAIN.md §13.3).
+    with django_assert_num_queries(10):
         order = services.repair_order_open(actor=advisor, store=store, vehicle=vehicle, repair_type=general)
     # Savepoint, lock, position, labour rate, one INSERT of the 8 lines, the totals,
     # one INSERT of the 8 audit rows, release.
@@ -326,8 +327,9 @@ def test_opening_with_eight_items_is_one_transaction_with_a_pinned_number_of_que
     services.repair_order_open(actor=advisor, store=store, vehicle=vehicle)  # the store's number series exists
     # Savepoint, labour rate, number, the order with its totals, one INSERT of the 8 lines,
     # the last visit of the car, check-in sheet, first status, the owner's last visit,
-    # one INSERT of the 9 audit rows, release: 11 where opening then adding took 17 in two transactions.
-    with django_assert_num_queries(11) as captured:
+    # one INSERT of the 9 audit rows, release: 11 where opening then adding took 17 in two transactions;
+    # + the VIC programme's look-up of the customer (docs/DOMAIN.md §13.3).
+    with django_assert_num_queries(12) as captured:
         services.repair_order_open(actor=advisor, store=store, vehicle=vehicle, repair_type=general, items=items)
     statements = [query["sql"].upper() for query in captured.captured_queries]
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
