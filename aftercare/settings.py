@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "aftercare.reports",
     "aftercare.portal",
     "aftercare.vic",
+    "aftercare.desk",
     "aftercare.demo",
 ]
 

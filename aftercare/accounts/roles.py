@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPOINTMENT_EDIT,
             Perm.REPAIR_ORDER_EDIT,
             Perm.FOLLOWUP_WORK,
+            Perm.DESK_WORK,
         }
     ),
     R.TECHNICIAN: frozenset({Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.JOB_CLOCK}),
@@ -65,6 +66,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMPLAINT_CREATE,
             Perm.CAMPAIGN_MANAGE,
             Perm.PRIVACY_REQUEST,
+            # The service desk (docs/DOMAIN.md §25.1): rescues, answers, alerts, recoveries.
+            Perm.DESK_WORK,
+            Perm.FAQ_MANAGE,
         }
     ),
     R.SERVICE_MANAGER: frozenset(
@@ -99,6 +103,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.WARRANTY_APPROVE,
             Perm.PRIVACY_REQUEST,
             Perm.PRIVACY_MANAGE,
+            Perm.DESK_WORK,
+            Perm.FAQ_MANAGE,
         }
     ),
     # 保修专员: claims to the carmaker and the policies they rest on (docs/DOMAIN.md §14).
@@ -106,7 +112,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.WARRANTY_VIEW, Perm.WARRANTY_MANAGE}
     ),
     R.VIC_SPECIALIST: frozenset(
-        _FRONT_DESK | {Perm.CUSTOMER_EDIT, Perm.CONTACT_REVEAL, Perm.APPOINTMENT_EDIT, Perm.FOLLOWUP_WORK}
+        _FRONT_DESK
+        | {Perm.CUSTOMER_EDIT, Perm.CONTACT_REVEAL, Perm.APPOINTMENT_EDIT, Perm.FOLLOWUP_WORK, Perm.DESK_WORK}
     ),
     # The administrator runs the system, not the service desk: no customer data.
     R.ADMIN: frozenset(

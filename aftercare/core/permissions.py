@@ -48,6 +48,8 @@ class Perm:
     WARRANTY_APPROVE = "warranty.approve"
     PRIVACY_REQUEST = "privacy.request"
     PRIVACY_MANAGE = "privacy.manage"
+    DESK_WORK = "desk.work"
+    FAQ_MANAGE = "faq.manage"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -88,6 +90,8 @@ class Perm:
         WARRANTY_APPROVE: _("Approve warranty overrides"),
         PRIVACY_REQUEST: _("Handle customers' personal-information requests"),
         PRIVACY_MANAGE: _("Set retention limits and read the access log"),
+        DESK_WORK: _("Work the service desk: rescues, standard answers, major events, recoveries"),
+        FAQ_MANAGE: _("Write standard answers and read their usage"),
     }
 
     ALL = tuple(LABELS)

@@ -49,6 +49,8 @@ privacy.manage           .   .   .   .   .   .   x   .   x   .
 warranty.view            .   .   .   .   .   .   x   .   .   x
 warranty.manage          .   .   .   .   .   .   .   .   .   x
 warranty.approve         .   .   .   .   .   .   x   .   .   .
+desk.work                x   .   .   .   .   x   x   x   .   .
+faq.manage               .   .   .   .   .   x   x   .   .   .
 """
 ROLE_COLUMNS = [
     Role.ADVISOR,
