@@ -24,6 +24,7 @@ api_v1 = [
     path("health-records/", include("aftercare.healthrecords.api.urls")),
     path("warranty/", include("aftercare.warranty.api.urls")),
     path("messages/", include("aftercare.messaging.api.urls")),
+    path("desk/", include("aftercare.desk.api.urls")),
 ]
 
 urlpatterns = [
@@ -58,6 +59,8 @@ urlpatterns = [
     path("warranty/", include("aftercare.warranty.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("messages/", include("aftercare.messaging.urls")),
+    path("desk/", include("aftercare.desk.urls")),
+    path("help/", include("aftercare.desk.public_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

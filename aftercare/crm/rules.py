@@ -355,6 +355,12 @@ def fire(*, rule: RetentionRule, due: Due, now) -> Firing | None:
                 )  # fmt: skip
         except IntegrityError:
             return None
+        if rule.trigger == Trigger.LOST:
+            # Announced once per firing, whatever the message's consent (docs/DOMAIN.md §25.5).
+            from .signals import customer_lost
+
+            lost = {"customer_id": due.customer.pk, "store_id": store.pk, "reason": due.context.get("lost_reason", "")}
+            transaction.on_commit(lambda: customer_lost.send(sender=RetentionRule, **lost))
         decision = contact_check(customer=due.customer, purpose=default.purpose)
         if not decision.allowed:
             firing.state = FiringState.REFUSED
@@ -392,11 +398,6 @@ def fire(*, rule: RetentionRule, due: Due, now) -> Firing | None:
             )  # fmt: skip
             firing.task_id = task.pk
         firing.save(update_fields=["coupon_id", "message_ref", "task_id"])
-        if rule.trigger == Trigger.LOST:
-            from .signals import customer_lost
-
-            lost = {"customer_id": due.customer.pk, "store_id": store.pk, "reason": due.context.get("lost_reason", "")}
-            transaction.on_commit(lambda: customer_lost.send(sender=RetentionRule, **lost))
     return firing
 
 
