@@ -16,6 +16,14 @@ _lock = threading.Lock()
 _tokenizer = None
 
 MAX_TERM = 40
+# After-sales words jieba's general dictionary does not hold whole: added once when it loads, so
+# the whole word is a term and search mode still cuts it into the shorter words it contains.
+DOMAIN_WORDS = (
+    "机油滤清器", "空气滤清器", "空调滤清器", "燃油滤清器", "汽油滤清器", "刹车片", "刹车盘", "刹车油", "防冻液",
+    "变速箱油", "火花塞", "正时皮带", "蓄电池", "电瓶", "胎压", "胎压监测", "四轮定位", "动平衡", "首保",
+    "年检", "保修期", "延保", "充电桩", "快充", "慢充", "动力电池", "续航里程", "故障灯", "发动机故障灯", "代步车",
+    "道路救援", "搭电", "爆胎", "备胎", "雨刮", "玻璃水", "空调异味", "空调不制冷", "保养周期", "机油",
+)  # fmt: skip
 _LATIN = re.compile(r"[a-z0-9]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -33,6 +41,8 @@ def tokenizer():
                 jieba.setLogLevel(logging.WARNING)
                 made = jieba.Tokenizer()
                 made.initialize()
+                for word in DOMAIN_WORDS:
+                    made.add_word(word)
                 _tokenizer = made
     return _tokenizer
 
