@@ -25,8 +25,9 @@ def answers(store, staff):
 
     return {
         "filter": add("多久换一次滤芯？", "每次保养更换机油滤清器，空气滤清器每两万公里更换。"),
-        "battery": add("车子打不着火怎么办？", "多半是蓄电池亏电，可以搭电启动，冬季请检查蓄电池健康度。",
-                       category="battery"),  # fmt: skip
+        "battery": add(
+            "车子打不着火怎么办？", "多半是蓄电池亏电，可以搭电启动，冬季请检查蓄电池健康度。", category="battery"
+        ),  # fmt: skip
         "tyre": add("轮胎气压多少合适？", "参考油箱盖内侧标签，一般冷胎2.3-2.5bar。", category="tyres", public=False),
     }
 
