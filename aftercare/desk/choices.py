@@ -1,5 +1,7 @@
 """Choices of the service desk, and its two workflows as data (docs/DOMAIN.md §25)."""
 
+from itertools import pairwise
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +106,7 @@ RECOVERY_STEPS = (
 # One step after the other, none skipped; a case may be abandoned (with a reason) until it is won.
 RECOVERY_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RecoveryStatus.OPENED: (RecoveryStatus.CONTACT_KEPT, RecoveryStatus.ABANDONED),
-    **{step: (nxt, RecoveryStatus.ABANDONED) for step, nxt in zip(RECOVERY_STEPS, RECOVERY_STEPS[1:], strict=False)},
+    **{step: (nxt, RecoveryStatus.ABANDONED) for step, nxt in pairwise(RECOVERY_STEPS)},
     RecoveryStatus.PREVENTED: (),
     RecoveryStatus.ABANDONED: (),
 }

@@ -89,7 +89,8 @@ TEMPLATES = {
     "rescue_on_the_way": "{customer_name}您好，救援车已出发前往您的位置，预计{eta}到达。请在安全处等候。{link}",
     "rescue_arrived": "{customer_name}您好，救援技师{technician}已到达现场。{link}",
     "rescue_towing": "{customer_name}您好，您的车辆正在拖往{store}，我们会尽快检修并与您联系。{link}",
-    "rescue_done": "{customer_name}您好，救援{number}已完成：{result}。费用：{fee}。感谢您的信任，如有问题请致电{store_phone}。",
+    "rescue_done": "{customer_name}您好，救援{number}已完成：{result}。费用：{fee}。"
+    "感谢您的信任，如有问题请致电{store_phone}。",
     "faq_answer": "{customer_name}您好，关于“{question}”的解答请查看：{link}",
 }
 
@@ -488,8 +489,8 @@ def synonym_save(*, actor, store: Store, word: str, synonym: str) -> FaqSynonym:
     with transaction.atomic():
         row, created = FaqSynonym.objects.get_or_create(store=store, word=word, synonym=synonym)
         if created:
-            audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=row, changes={"word": [None, word],
-                                                                                      "synonym": [None, synonym]})  # fmt: skip
+            changes = {"word": [None, word], "synonym": [None, synonym]}
+            audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=row, changes=changes)
     return row
 
 

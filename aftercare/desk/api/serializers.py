@@ -121,8 +121,10 @@ class RecoveryOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RecoveryCase
-        fields = ["id", "store", "customer", "status", "reason", "source", "owner", "contact_name", "contact_phone",
-                  "repair_order", "free_repair", "free_approved_by", "free_approved_at", "closed_at", "steps"]  # fmt: skip
+        fields = [
+            "id", "store", "customer", "status", "reason", "source", "owner", "contact_name", "contact_phone",
+            "repair_order", "free_repair", "free_approved_by", "free_approved_at", "closed_at", "steps",
+        ]  # fmt: skip
         read_only_fields = fields
 
 

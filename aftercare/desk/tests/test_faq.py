@@ -27,7 +27,7 @@ def answers(store, staff):
         "filter": add("多久换一次滤芯？", "每次保养更换机油滤清器，空气滤清器每两万公里更换。"),
         "battery": add(
             "车子打不着火怎么办？", "多半是蓄电池亏电，可以搭电启动，冬季请检查蓄电池健康度。", category="battery"
-        ),  # fmt: skip
+        ),
         "tyre": add("轮胎气压多少合适？", "参考油箱盖内侧标签，一般冷胎2.3-2.5bar。", category="tyres", public=False),
     }
 
@@ -145,7 +145,12 @@ def test_the_api_searches_and_writes_answers(store, staff, answers, api_client_f
     bad = care.post("/api/v1/desk/faq/", {"store": store.pk, "category": "oil", "question": "", "answer": "x"},
                     format="json")  # fmt: skip
     assert bad.status_code == 400 and "question" in bad.json()
-    made = care.post("/api/v1/desk/faq/", {"store": store.pk, "category": "ev", "question": "家用充电桩怎么安装？",
-                                           "answer": "购车后由厂家授权的安装商上门勘测安装。"}, format="json")  # fmt: skip
+    question = {
+        "store": store.pk,
+        "category": "ev",
+        "question": "家用充电桩怎么安装？",
+        "answer": "购车后由厂家授权的安装商上门勘测安装。",
+    }
+    made = care.post("/api/v1/desk/faq/", question, format="json")
     assert made.status_code == 201
     assert [row["id"] for row in api.get("/api/v1/desk/faq/", {"q": "充电桩"}).json()["results"]] == [made.json()["id"]]

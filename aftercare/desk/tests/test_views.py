@@ -88,9 +88,16 @@ def test_rescue_pages_and_api_stay_in_the_store(store, staff, outsider, client_f
 
 def test_the_api_runs_a_rescue_from_call_to_result(store, staff, customer, api_client_for):
     api = api_client_for(staff["advisor"])
-    created = api.post("/api/v1/desk/rescues/", {"store": store.pk, "customer": customer.pk, "contact_name": "李娜",
-                                                  "contact_phone": customer.mobile, "symptom": "爆胎",
-                                                  "latitude": "23.120000", "longitude": "113.300000"}, format="json")  # fmt: skip
+    call = {
+        "store": store.pk,
+        "customer": customer.pk,
+        "contact_name": "李娜",
+        "contact_phone": customer.mobile,
+        "symptom": "爆胎",
+        "latitude": "23.120000",
+        "longitude": "113.300000",
+    }
+    created = api.post("/api/v1/desk/rescues/", call, format="json")
     assert created.status_code == 201, created.json()
     pk = created.json()["rescue"]["id"]
     assert "/help/rescue/" in created.json()["status_link"]
@@ -124,8 +131,15 @@ def test_a_major_event_recorded_on_the_customer_page_flags_the_customer(store, s
 
 
 def test_the_home_cards_show_rescues_alerts_and_recoveries(store, staff, customer, client_for):
-    services.rescue_create(actor=None, store=store, channel="phone_page", contact_name="王", contact_phone="13900000000",
-                           symptom="没油", address="广州")  # fmt: skip
+    services.rescue_create(
+        actor=None,
+        store=store,
+        channel="phone_page",
+        contact_name="王",
+        contact_phone="13900000000",
+        symptom="没油",
+        address="广州",
+    )
     services.event_record(actor=staff["customer_care"], customer=customer, kind="ill", description="住院")
     services.recovery_open(actor=staff["customer_care"], customer=customer, reason="quality")
     home = client_for(staff["service_manager"]).get(reverse("home")).content.decode()
