@@ -4,6 +4,7 @@ from itertools import pairwise
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 # --- roadside rescue (§25.2) ---------------------------------------------------------------------
@@ -14,13 +15,13 @@ class RescueChannel(models.TextChoices):
 
 
 class RescueStatus(models.TextChoices):
-    NEW = "new", _("Received")
-    DISPATCHED = "dispatched", _("Dispatched")
-    ON_THE_WAY = "on_the_way", _("On the way")
-    ARRIVED = "arrived", _("Arrived")
-    TOWING = "towing", _("Towing")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    NEW = "new", pgettext_lazy("rescue", "Received")
+    DISPATCHED = "dispatched", pgettext_lazy("rescue", "Dispatched")
+    ON_THE_WAY = "on_the_way", pgettext_lazy("rescue", "On the way")
+    ARRIVED = "arrived", pgettext_lazy("rescue", "Arrived")
+    TOWING = "towing", pgettext_lazy("rescue", "Towing")
+    DONE = "done", pgettext_lazy("rescue", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("rescue", "Cancelled")
 
 
 RESCUE_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -59,7 +60,7 @@ class FaqCategory(models.TextChoices):
     TYRES = "tyres", _("Tyres and brakes")
     AIRCON = "aircon", _("Air conditioning")
     BATTERY = "battery", _("Battery and electrics")
-    WARRANTY = "warranty", _("Warranty")
+    WARRANTY = "warranty", pgettext_lazy("faq category", "Warranty")
     INSPECTION = "inspection", _("Annual inspection and insurance")
     EV = "ev", _("Electric vehicles and charging")
     ROAD = "road", _("On the road")

@@ -16,7 +16,9 @@ class RescuePublicForm(StyledForm):
     contact_name = forms.CharField(label=_("Your name"), max_length=50)
     contact_phone = forms.CharField(label=_("Mobile"), max_length=20)
     plate = forms.CharField(label=_("Plate"), max_length=20, required=False)
-    symptom = forms.CharField(label=_("What happened"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    symptom = forms.CharField(
+        label=_("What happened to the car"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     address = forms.CharField(label=_("Where are you"), max_length=200, required=False)
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
@@ -126,7 +128,7 @@ class ShareForm(StyledForm):
 
 
 class EventForm(StyledForm):
-    kind = forms.ChoiceField(label=_("What happened"), choices=EventKind.choices)
+    kind = forms.ChoiceField(label=_("Kind of event"), choices=EventKind.choices)
     description = forms.CharField(label=_("Details"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     occurred_on = forms.DateField(label=_("Occurred on"), required=False)
     flag_days = forms.IntegerField(label=_("Flag the customer for (days)"), min_value=1, max_value=365, initial=90)

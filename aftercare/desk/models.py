@@ -9,6 +9,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.core.models import Store, TimeStampedModel
 from aftercare.core.querysets import StoreScopedQuerySet
@@ -49,7 +50,7 @@ class RescueRequest(TimeStampedModel):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
     number = models.CharField(_("rescue number"), max_length=20)
     status = models.CharField(_("status"), max_length=12, choices=RescueStatus.choices, default=RescueStatus.NEW)
-    channel = models.CharField(_("channel"), max_length=12, choices=RescueChannel.choices)
+    channel = models.CharField(_("request channel"), max_length=12, choices=RescueChannel.choices)
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("customer")
     )
@@ -351,7 +352,7 @@ class RecoveryCase(TimeStampedModel):
     source = models.CharField(_("opened by"), max_length=12, choices=RecoverySource.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("complaint handler", "owner"),
     )  # fmt: skip
     contact_name = models.CharField(_("name kept"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact kept"), max_length=20, blank=True)

@@ -137,3 +137,14 @@ def test_the_customers_phone_has_an_order_to_approve_with_photos_and_a_booking_t
     ]
     assert any(waiting.count() >= 2 and all(line.photos.exists() for line in waiting) for waiting in shown)
     assert PortalLink.objects.filter(purpose=Purpose.BOOK, appointment__isnull=False).exists()
+
+
+def test_the_service_desk_has_answers_rescues_an_alert_and_a_recovery_half_done(demo):
+    from aftercare.desk.models import FaqEntry, FaqSynonym, MajorEvent, RecoveryCase, RescueRequest
+
+    assert FaqEntry.objects.count() >= 60 and FaqSynonym.objects.exists()
+    statuses = set(RescueRequest.objects.values_list("status", flat=True))
+    assert {"new", "on_the_way", "done"} <= statuses
+    event = MajorEvent.objects.get()
+    assert event.notices.exists() and event.care_task_id
+    assert RecoveryCase.objects.get().status == "apologised"
