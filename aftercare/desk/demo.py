@@ -41,8 +41,10 @@ def seed_desk(store: Store, rng: random.Random, today: date, *, showcase: bool =
     cars = list(Vehicle.objects.filter(store=store, owner__isnull=False).select_related("owner").order_by("id")[:12])
     if len(cars) < 6:
         return
-    symptoms = ["高速上爆胎，无备胎", "早上打不着火，仪表无反应", "水温报警，冒白烟", "车辆抛锚在路边，发动机故障灯闪烁",
-                "钥匙锁在车内", "油箱没油了"]  # fmt: skip
+    symptoms = [
+        "高速上爆胎，无备胎", "早上打不着火，仪表无反应", "水温报警，冒白烟", "车辆抛锚在路边，发动机故障灯闪烁",
+        "钥匙锁在车内", "油箱没油了",
+    ]  # fmt: skip
     places = ["广州市天河区天河路385号", "华南快速干线往北3公里处", "广州市番禺区迎宾路88号", "机场高速北行12公里",
               "广州市海珠区新港东路1000号", "广州市白云区白云大道北"]  # fmt: skip
     # Three finished (one a quality defect), one on the way, two waiting: one past 15 minutes.
