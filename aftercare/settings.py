@@ -350,6 +350,11 @@ SPECTACULAR_SETTINGS = {
         "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
         "CoverageEnum": "aftercare.warranty.choices.Coverage",
         "MessageChannelEnum": "aftercare.messaging.choices.Channel",
+        "RescueStatusEnum": "aftercare.desk.choices.RescueStatus",
+        "RescueChannelEnum": "aftercare.desk.choices.RescueChannel",
+        "RecoveryStatusEnum": "aftercare.desk.choices.RecoveryStatus",
+        "MajorEventKindEnum": "aftercare.desk.choices.EventKind",
+        "FaqCategoryEnum": "aftercare.desk.choices.FaqCategory",
     },
 }
 

@@ -2,11 +2,11 @@ from rest_framework import serializers
 
 from aftercare.core.api.serializers import MaskedPhoneField, StrictInputMixin
 
-from ..choices import EventKind, FaqCategory, RescueStatus
+from ..choices import EventKind, FaqCategory, RecoverySource, RescueStatus
 from ..models import FaqEntry, MajorEvent, RecoveryCase, RecoveryStep, RescueRequest, RescueStatusChange
 
 
-class StatusChangeOutSerializer(serializers.ModelSerializer):
+class RescueStatusChangeOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = RescueStatusChange
         fields = ["from_status", "to_status", "changed_at", "changed_by", "note"]
@@ -15,7 +15,7 @@ class StatusChangeOutSerializer(serializers.ModelSerializer):
 
 class RescueOutSerializer(serializers.ModelSerializer):
     contact_phone = MaskedPhoneField()
-    status_changes = StatusChangeOutSerializer(many=True, read_only=True)
+    status_changes = RescueStatusChangeOutSerializer(many=True, read_only=True)
     allowed_transitions = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -48,21 +48,21 @@ class RescueCreatedSerializer(serializers.Serializer):
     status_link = serializers.CharField()
 
 
-class DispatchInSerializer(StrictInputMixin, serializers.Serializer):
+class RescueDispatchInSerializer(StrictInputMixin, serializers.Serializer):
     technician = serializers.IntegerField()
     rescue_vehicle = serializers.CharField(max_length=40)
     eta_minutes = serializers.IntegerField(min_value=1, max_value=1440)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class MoveInSerializer(StrictInputMixin, serializers.Serializer):
+class RescueMoveInSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(
         choices=[(s, RescueStatus(s).label) for s in ("on_the_way", "arrived", "towing", "cancelled")]
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class FinishInSerializer(StrictInputMixin, serializers.Serializer):
+class RescueFinishInSerializer(StrictInputMixin, serializers.Serializer):
     result = serializers.CharField(max_length=2000)
     quality_defect = serializers.BooleanField(default=False)
     fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True)
@@ -108,7 +108,7 @@ class EventInSerializer(StrictInputMixin, serializers.Serializer):
     flag_days = serializers.IntegerField(min_value=1, max_value=365, default=90)
 
 
-class StepOutSerializer(serializers.ModelSerializer):
+class RecoveryStepOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecoveryStep
         fields = ["from_status", "to_status", "changed_by", "changed_at", "note"]
@@ -116,19 +116,20 @@ class StepOutSerializer(serializers.ModelSerializer):
 
 
 class RecoveryOutSerializer(serializers.ModelSerializer):
-    steps = StepOutSerializer(many=True, read_only=True)
+    steps = RecoveryStepOutSerializer(many=True, read_only=True)
+    opened_by = serializers.ChoiceField(source="source", choices=RecoverySource.choices, read_only=True)
     contact_phone = MaskedPhoneField()
 
     class Meta:
         model = RecoveryCase
         fields = [
-            "id", "store", "customer", "status", "reason", "source", "owner", "contact_name", "contact_phone",
+            "id", "store", "customer", "status", "reason", "opened_by", "owner", "contact_name", "contact_phone",
             "repair_order", "free_repair", "free_approved_by", "free_approved_at", "closed_at", "steps",
         ]  # fmt: skip
         read_only_fields = fields
 
 
-class StepInSerializer(StrictInputMixin, serializers.Serializer):
+class RecoveryStepInSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(max_length=300)
     contact_name = serializers.CharField(max_length=50, required=False)
     contact_phone = serializers.CharField(max_length=20, required=False)

@@ -17,18 +17,18 @@ from aftercare.customers.models import Customer
 from .. import selectors, services
 from ..models import FaqEntry, MajorEvent, RecoveryCase, RescueRequest
 from .serializers import (
-    DispatchInSerializer,
     EventInSerializer,
     EventOutSerializer,
     FaqInSerializer,
     FaqOutSerializer,
-    FinishInSerializer,
-    MoveInSerializer,
     RecoveryOutSerializer,
+    RecoveryStepInSerializer,
     RescueCreatedSerializer,
+    RescueDispatchInSerializer,
+    RescueFinishInSerializer,
     RescueInSerializer,
+    RescueMoveInSerializer,
     RescueOutSerializer,
-    StepInSerializer,
 )
 
 W = Perm.DESK_WORK
@@ -93,11 +93,11 @@ class RescueViewSet(viewsets.GenericViewSet):
                 "status_link": services.status_url(token)}  # fmt: skip
         return Response(body, status=201)
 
-    @extend_schema(request=DispatchInSerializer, responses={200: RescueOutSerializer})
+    @extend_schema(request=RescueDispatchInSerializer, responses={200: RescueOutSerializer})
     @action(detail=True, methods=["post"])
     def dispatch_team(self, request, pk=None):
         rescue = self._rescue(pk)
-        incoming = DispatchInSerializer(data=request.data)
+        incoming = RescueDispatchInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         technician = get_user_model().objects.filter(pk=data.pop("technician")).first()
@@ -106,20 +106,20 @@ class RescueViewSet(viewsets.GenericViewSet):
         services.rescue_dispatch(actor=request.user, rescue=rescue, technician=technician, **data)
         return self._out(pk)
 
-    @extend_schema(request=MoveInSerializer, responses={200: RescueOutSerializer})
+    @extend_schema(request=RescueMoveInSerializer, responses={200: RescueOutSerializer})
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         rescue = self._rescue(pk)
-        incoming = MoveInSerializer(data=request.data)
+        incoming = RescueMoveInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.rescue_transition(actor=request.user, rescue=rescue, **incoming.validated_data)
         return self._out(pk)
 
-    @extend_schema(request=FinishInSerializer, responses={200: RescueOutSerializer})
+    @extend_schema(request=RescueFinishInSerializer, responses={200: RescueOutSerializer})
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
         rescue = self._rescue(pk)
-        incoming = FinishInSerializer(data=request.data)
+        incoming = RescueFinishInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.rescue_finish(actor=request.user, rescue=rescue, **incoming.validated_data)
         return self._out(pk)
@@ -226,11 +226,11 @@ class RecoveryViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return self._out(pk)
 
-    @extend_schema(request=StepInSerializer, responses={200: RecoveryOutSerializer})
+    @extend_schema(request=RecoveryStepInSerializer, responses={200: RecoveryOutSerializer})
     @action(detail=True, methods=["post"])
     def step(self, request, pk=None):
         case = get_object_or_404(self.get_queryset(), pk=pk)
-        incoming = StepInSerializer(data=request.data)
+        incoming = RecoveryStepInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.recovery_step(actor=request.user, case=case, **incoming.validated_data)
         return self._out(pk)
