@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "aftercare.reports",
     "aftercare.portal",
     "aftercare.vic",
+    "aftercare.desk",
     "aftercare.demo",
 ]
 
@@ -361,6 +362,11 @@ SPECTACULAR_SETTINGS = {
         "VicRsvpStatusEnum": "aftercare.vic.choices.RsvpStatus",
         "VicErrandKindEnum": "aftercare.vic.choices.ErrandKind",
         "VicErrandStatusEnum": "aftercare.vic.choices.ErrandStatus",
+        "RescueStatusEnum": "aftercare.desk.choices.RescueStatus",
+        "RescueChannelEnum": "aftercare.desk.choices.RescueChannel",
+        "RecoveryStatusEnum": "aftercare.desk.choices.RecoveryStatus",
+        "MajorEventKindEnum": "aftercare.desk.choices.EventKind",
+        "FaqCategoryEnum": "aftercare.desk.choices.FaqCategory",
     },
 }
 

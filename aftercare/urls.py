@@ -26,6 +26,7 @@ api_v1 = [
     path("messages/", include("aftercare.messaging.api.urls")),
     path("reports/", include("aftercare.reports.api.urls")),
     path("vic/", include("aftercare.vic.api.urls")),
+    path("desk/", include("aftercare.desk.api.urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,8 @@ urlpatterns = [
     path("reports/", include("aftercare.reports.urls")),
     path("messages/", include("aftercare.messaging.urls")),
     path("vic/", include("aftercare.vic.urls")),
+    path("desk/", include("aftercare.desk.urls")),
+    path("help/", include("aftercare.desk.public_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

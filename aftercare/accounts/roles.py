@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REPAIR_ORDER_EDIT,
             Perm.FOLLOWUP_WORK,
             Perm.VIC_VIEW,
+            Perm.DESK_WORK,
         }
     ),
     R.TECHNICIAN: frozenset({Perm.STORE_VIEW, Perm.CUSTOMER_VIEW, Perm.REPAIR_ORDER_VIEW, Perm.JOB_CLOCK}),
@@ -66,6 +67,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COMPLAINT_CREATE,
             Perm.CAMPAIGN_MANAGE,
             Perm.PRIVACY_REQUEST,
+            # The service desk (docs/DOMAIN.md §25.1): rescues, answers, alerts, recoveries.
+            Perm.DESK_WORK,
+            Perm.FAQ_MANAGE,
         }
     ),
     R.SERVICE_MANAGER: frozenset(
@@ -104,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIC_VIEW,
             Perm.VIC_WORK,
             Perm.VIC_ENROL,
+            Perm.DESK_WORK,
+            Perm.FAQ_MANAGE,
         }
     ),
     # 保修专员: claims to the carmaker and the policies they rest on (docs/DOMAIN.md §14).
@@ -119,6 +125,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FOLLOWUP_WORK,
             Perm.VIC_VIEW,
             Perm.VIC_WORK,
+            Perm.DESK_WORK,
         }
     ),
     # The administrator runs the system, not the service desk: no customer data.

@@ -38,6 +38,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.portal",
     "aftercare.bench.ops.crm_report",
     "aftercare.bench.ops.crm",
+    "aftercare.bench.ops.desk",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -52,6 +52,8 @@ class Perm:
     VIC_VIEW = "vic.view"
     VIC_WORK = "vic.work"
     VIC_ENROL = "vic.enrol"
+    DESK_WORK = "desk.work"
+    FAQ_MANAGE = "faq.manage"
 
     LABELS = {
         STORE_VIEW: _("See the store"),
@@ -96,6 +98,8 @@ class Perm:
         VIC_VIEW: _("See the VIC programme"),
         VIC_WORK: _("Serve VIC customers: pick-ups, courtesy cars, events, errands"),
         VIC_ENROL: _("Enrol VIC customers and set the tier rule"),
+        DESK_WORK: _("Work the service desk: rescues, standard answers, major events, recoveries"),
+        FAQ_MANAGE: _("Write standard answers and read their usage"),
     }
 
     ALL = tuple(LABELS)

@@ -367,6 +367,12 @@ def fire(*, rule: RetentionRule, due: Due, now) -> Firing | None:
                 )  # fmt: skip
         except IntegrityError:
             return None
+        if rule.trigger == Trigger.LOST:
+            # Announced once per firing, whatever the message's consent (docs/DOMAIN.md §25.5).
+            from .signals import customer_lost
+
+            lost = {"customer_id": due.customer.pk, "store_id": store.pk, "reason": due.context.get("lost_reason", "")}
+            transaction.on_commit(lambda: customer_lost.send(sender=RetentionRule, **lost))
         decision = contact_check(customer=due.customer, purpose=default.purpose)
         if not decision.allowed:
             firing.state = FiringState.REFUSED

@@ -17,6 +17,7 @@ from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.crm.demo import seed_crm
+from aftercare.desk.demo import seed_desk
 from aftercare.followups.demo import seed_followups, work_past_calls
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
@@ -155,6 +156,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_complaints(store, rng, today)
                 seed_messaging(store, rng, today)
                 seed_warranty(store, rng, today)
+                seed_desk(store, random.Random(f"desk:{store.code}"), today, showcase=index < 2)
                 # After every step that settles orders (warranty's history is backfilled,
                 # without the settlement signal): each settled order gets its record.
                 seed_health_records(store, showcase=index == 0)

@@ -13,6 +13,9 @@ class Kind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday care")
     # A message the door sends by phone, or a service notice no channel could carry (docs/DOMAIN.md §15.1).
     MESSAGE = "message", _("Message to pass on by phone")
+    # The service desk's calls (docs/DOMAIN.md §25): after a rescue, and care after a major event.
+    RESCUE = "rescue", _("Rescue follow-up")
+    CARE = "care", _("Care after a major event")
 
 
 class TaskStatus(models.TextChoices):

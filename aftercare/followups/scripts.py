@@ -52,6 +52,17 @@ DEFAULT_SCRIPTS = {
         "your family a happy holiday! If you travel, remember our rescue number {{ store_phone }}. "
         "Would you like a free pre-trip check?"
     ),
+    Kind.RESCUE: _(
+        "Hello {{ customer }}, this is {{ caller }} from {{ store }}. Our rescue team came to your car "
+        "{{ since_visit }}. Is the car running well now? Were you satisfied with how fast we arrived and how "
+        "the team helped you? If anything happens on the road again, our rescue number is {{ store_phone }}."
+    ),
+    Kind.CARE: _(
+        "Hello {{ customer }}, this is {{ caller }} from {{ store }}. We heard what happened and we are very "
+        "sorry. First of all: are you and your family all right? Is there anything we can arrange for you now "
+        "(towing, a courtesy car, the insurance claim, help with the police report)? We will keep in touch; "
+        "you can reach us at any time at {{ store_phone }}."
+    ),
     Kind.MESSAGE: _(
         "Hello {{ customer }}, this is {{ caller }} from {{ store }}. We could not reach you by message, so I am "
         "calling to pass it on (the message is in the task's note). Anything else we can do for you? "

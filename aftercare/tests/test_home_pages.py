@@ -22,20 +22,20 @@ NOW = timezone.make_aware(timezone.datetime(2026, 3, 4, 10, 0))
 EXPECTED = {
     "advisor": {
         "appointments.today", "service.reception", "service.estimate", "service.additional", "service.settled",
-        "workshop.findings", "followups.now", "followups.problems",
+        "workshop.findings", "followups.now", "followups.problems", "desk.rescues", "desk.alerts",
     },
     "foreman": {"workshop.dispatch", "workshop.rework", "service.quality_check", "service.in_progress"},
     "technician": {"workshop.my_jobs"},
     "cashier": {"billing.ready", "billing.unpaid", "billing.payments"},
     "customer_care": {"followups.now", "followups.upcoming", "followups.problems", "privacy.requests",
-                      "messaging.failed"},
+                      "messaging.failed", "desk.rescues", "desk.recoveries"},
     "service_manager": {
         "complaints.open", "followups.escalated", "service.late", "followups.now", "followups.problems",
-        "privacy.requests", "privacy.alerts", "messaging.failed",
+        "privacy.requests", "privacy.alerts", "messaging.failed", "desk.rescues", "desk.alerts", "desk.recoveries",
     },
     "parts_clerk": {"service.in_progress", "parts.to_issue", "parts.back_orders", "parts.reorder"},
     "vic_specialist": {"followups.now", "vic.customers", "vic.away", "vic.arrivals", "vic.pickups", "vic.loans",
-                       "vic.answers", "vic.errands"},
+                       "vic.answers", "vic.errands", "desk.rescues", "desk.alerts"},
     "warranty_clerk": {"warranty.to_submit", "warranty.rejected"},
 }  # fmt: skip
 

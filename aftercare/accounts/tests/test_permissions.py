@@ -53,6 +53,8 @@ warranty.approve         .   .   .   .   .   .   x   .   .   .
 vic.view                 x   .   .   .   x   .   x   x   .   .
 vic.work                 .   .   .   .   .   .   x   x   .   .
 vic.enrol                .   .   .   .   .   .   x   .   .   .
+desk.work                x   .   .   .   .   x   x   x   .   .
+faq.manage               .   .   .   .   .   x   x   .   .   .
 """
 ROLE_COLUMNS = [
     Role.ADVISOR,

@@ -169,3 +169,12 @@ def test_the_retention_engine_shows_recommendations_offers_reminders_and_campaig
     assert CampaignInvitation.objects.filter(campaign=running, reminded_at__isnull=False).exists()
     finished = campaign_results(Campaign.objects.get(name="服务周（已结束）"))
     assert finished["surveys_answered"] > 0 and finished["lines"][3].actual is not None
+def test_the_service_desk_has_answers_rescues_an_alert_and_a_recovery_half_done(demo):
+    from aftercare.desk.models import FaqEntry, FaqSynonym, MajorEvent, RecoveryCase, RescueRequest
+
+    assert FaqEntry.objects.count() >= 60 and FaqSynonym.objects.exists()
+    statuses = set(RescueRequest.objects.values_list("status", flat=True))
+    assert {"new", "on_the_way", "done"} <= statuses
+    event = MajorEvent.objects.get()
+    assert event.notices.exists() and event.care_task_id
+    assert RecoveryCase.objects.get().status == "apologised"
