@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "aftercare.messaging",
     "aftercare.healthrecords",
     "aftercare.warranty",
+    "aftercare.ev",
     "aftercare.privacy",
     "aftercare.reports",
     "aftercare.portal",
@@ -379,6 +380,8 @@ SCHEDULED_TASKS = [
     {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
     # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
     # follow-up generation so a rule never makes a call the churn or holiday generation already made.
+    # Battery forecasts before the retention rules and segments that read them (docs/DOMAIN.md §17.4).
+    {"name": "battery_forecasts", "task": "aftercare.ev.tasks.battery_forecasts_nightly", "at": "05:30"},
     {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
     # Retention limits (docs/DOMAIN.md §16.2): a dry-run report until a manager approves the first run.
     {"name": "privacy_retention", "task": "aftercare.privacy.tasks.retention_nightly", "at": "03:00"},

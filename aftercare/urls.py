@@ -23,6 +23,7 @@ api_v1 = [
     path("crm/", include("aftercare.crm.api.urls")),
     path("health-records/", include("aftercare.healthrecords.api.urls")),
     path("warranty/", include("aftercare.warranty.api.urls")),
+    path("ev/", include("aftercare.ev.api.urls")),
     path("messages/", include("aftercare.messaging.api.urls")),
 ]
 
@@ -56,6 +57,7 @@ urlpatterns = [
     path("crm/", include("aftercare.crm.urls")),
     path("health-records/", include("aftercare.healthrecords.urls")),
     path("warranty/", include("aftercare.warranty.urls")),
+    path("ev/", include("aftercare.ev.urls")),
     path("reports/", include("aftercare.reports.urls")),
     path("messages/", include("aftercare.messaging.urls")),
     path("api/v1/", include(api_v1)),
