@@ -2,9 +2,10 @@
 
 A weighted Theil-Sen line of SOH against time. The slope is the weighted median of the
 slopes of every pair of readings at least MIN_PAIR_DAYS apart, each pair weighted by the
-recency of its later reading (half-life HALF_LIFE_DAYS), so a decline that speeds up moves
-the slope within a few readings; the line goes through the weighted median of the residual
-intercepts. The band is quantile-based, not bootstrapped: the crossing dates of the pairwise
+recency of its earlier reading (half-life HALF_LIFE_DAYS, as the mileage rate of §11.4), so
+a decline that speeds up moves the slope within a few readings; the line goes through the
+weighted median of the residual intercepts. A median ignores a mis-read SOH that a
+least-squares line would follow. The band is quantile-based, not bootstrapped: the crossing dates of the pairwise
 slopes' weighted 10th and 90th percentiles, drawn from the fitted SOH at the last reading.
 A bootstrap of 3-8 readings mostly redraws the same few points and gives a band that jumps
 between nights; the pairwise quantiles are deterministic and cost nothing more than the fit.
@@ -17,8 +18,8 @@ from decimal import Decimal
 from .choices import ForecastStatus
 
 MIN_READINGS = 3
-MIN_PAIR_DAYS = 30
-HALF_LIFE_DAYS = 365
+MIN_PAIR_DAYS = 60
+HALF_LIFE_DAYS = 180
 LOW_Q, HIGH_Q = 0.10, 0.90
 HORIZON_DAYS = 365 * 25  # a crossing further away than this is not forecast
 
@@ -85,7 +86,7 @@ def forecast(points: list[tuple[date, Decimal]], thresholds) -> Forecast:
             gap = xs[j] - xs[i]
             if gap >= MIN_PAIR_DAYS:
                 slopes.append((ys[j] - ys[i]) / gap)
-                weights.append(0.5 ** ((xs[-1] - xs[j]) / HALF_LIFE_DAYS))
+                weights.append(0.5 ** ((xs[-1] - xs[i]) / HALF_LIFE_DAYS))
     if len(slopes) < 2:
         return Forecast(ForecastStatus.NOT_ENOUGH, n, points[-1][1])
     slope = weighted_quantile(slopes, weights, 0.5)

@@ -169,3 +169,24 @@ def forecasts_due(user, *, days: int = FORECAST_HORIZON_DAYS, today=None):
         .select_related("vehicle", "vehicle__owner", "store")
         .order_by("service_on", "warranty_on", "vehicle_id")
     )  # fmt: skip
+
+
+class ScheduleCache:
+    """The maintenance schedule of each (store, powertrain), read once per run of the reminders."""
+
+    def __init__(self):
+        self.schedules = {}
+
+    def services_due(self, vehicle, due_km: int | None) -> list[PackageJob]:
+        """The schedule's package jobs due at `due_km` (those whose km interval divides it), else the
+        schedule's first step: a BEV is reminded of its battery check, never of an oil service."""
+        key = (vehicle.store_id, vehicle.powertrain)
+        if key not in self.schedules:
+            self.schedules[key] = schedule_for(vehicle.store, vehicle.powertrain)
+        schedule = self.schedules[key]
+        due = [job for job in schedule if due_km and job.interval_km and due_km % job.interval_km == 0]
+        return due or schedule[:1]
+
+
+def services_text(jobs) -> str:
+    return "、".join(job.name for job in jobs)
