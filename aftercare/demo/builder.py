@@ -17,6 +17,7 @@ from aftercare.catalog.defaults import seed_group_defaults, seed_store_bays
 from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.crm.demo import seed_crm
+from aftercare.ev.demo import seed_ev
 from aftercare.followups.demo import seed_followups, work_past_calls
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
@@ -151,6 +152,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_complaints(store, rng, today)
                 seed_messaging(store, rng, today)
                 seed_warranty(store, rng, today)
+                # Own random stream: the rest of the demo stays as it was.
+                seed_ev(store, random.Random(f"ev:{store.code}"), today)
                 # After every step that settles orders (warranty's history is backfilled,
                 # without the settlement signal): each settled order gets its record.
                 seed_health_records(store, showcase=index == 0)
