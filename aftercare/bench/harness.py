@@ -36,6 +36,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.messaging",
     "aftercare.bench.ops.privacy",
     "aftercare.bench.ops.portal",
+    "aftercare.bench.ops.ev",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

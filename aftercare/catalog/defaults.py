@@ -166,9 +166,17 @@ PACKAGES = [
         "PKG-EV-2Y",
         "新能源车两年保养（电池冷却液、制动液）",
         "periodic",
-        [("V001", 1), ("V003", 1), ("M005", 1), ("M003", 1), ("T002", 1), ("1J511-3A0-000", 1),
-         ("08798-9108", 2), ("80292-TBA-H11", 1)],
-    ),  # fmt: skip
+        [
+            ("V001", 1),
+            ("V003", 1),
+            ("M005", 1),
+            ("M003", 1),
+            ("T002", 1),
+            ("1J511-3A0-000", 1),
+            ("08798-9108", 2),
+            ("80292-TBA-H11", 1),
+        ],
+    ),
     ("PKG-HEV", "混合动力系统年度检查", "periodic", [("V002", 1), ("E002", 1)]),
 ]
 
@@ -294,10 +302,7 @@ def seed_group_defaults(group: DealerGroup) -> None:
         packages = _create_missing(
             PackageJob,
             group,
-            [
-                PackageJob(code=c, name=n, repair_type=types[t], **_schedule(c), **g)
-                for c, n, t, _l in PACKAGES
-            ],
+            [PackageJob(code=c, name=n, repair_type=types[t], **_schedule(c), **g) for c, n, t, _l in PACKAGES],
         )
         PackageJobLine.objects.bulk_create(
             [

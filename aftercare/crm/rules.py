@@ -76,7 +76,9 @@ DEFAULTS = {
         1, Purpose.MARKETING, "{customer_name}您好，送您一张新客户九折券，3个月内下次来店可用。", coupon="新客户九折券"
     ),
     Trigger.MAINTENANCE_DUE: Default(
-        7, Purpose.SERVICE, "{customer_name}您好，您的爱车{plate}预计{date}需要保养（{basis}）：{services}。预约请点{link}"
+        7,
+        Purpose.SERVICE,
+        "{customer_name}您好，您的爱车{plate}预计{date}需要保养（{basis}）：{services}。预约请点{link}",
     ),
     Trigger.INSURANCE_DUE: Default(
         7, Purpose.SERVICE, "{customer_name}您好，您的爱车{plate}的保险将于{date}到期，续保或预约请点{link}"

@@ -87,17 +87,17 @@ def _versions(vehicle, rng, today):
         count = rng.randint(1, len(versions))
         for step, version in enumerate(versions[:count]):
             day = today - timedelta(days=rng.randint(30, 240) + 300 * (count - 1 - step))
+            channel = UpdateChannel.STORE if step == 0 and rng.random() < 0.3 else UpdateChannel.OTA
             services.version_save(actor=None, vehicle=vehicle, controller=controller, version=version,
-                                  installed_at=_moment(day, 2),
-                                  channel=UpdateChannel.STORE if step == 0 and rng.random() < 0.3 else UpdateChannel.OTA)  # fmt: skip
+                                  installed_at=_moment(day, 2), channel=channel)  # fmt: skip
 
 
 def _codes(vehicle, rng, today, fast):
     picks = [CODES[1], CODES[0]] if fast else rng.sample(CODES, rng.randint(1, 2))
     for code, description in picks:
-        first = today - timedelta(days=rng.randint(10, 90))
+        first, last = today - timedelta(days=rng.randint(10, 90)), today - timedelta(days=rng.randint(1, 9))
         services.trouble_code_save(actor=None, vehicle=vehicle, code=code, description=description,
-                                   first_seen=_moment(first), last_seen=_moment(today - timedelta(days=rng.randint(1, 9))),
+                                   first_seen=_moment(first), last_seen=_moment(last),
                                    status=DtcStatus.OPEN)  # fmt: skip
     if not fast:
         old = today - timedelta(days=400)

@@ -40,9 +40,11 @@ def powertrain_line_marks(order, line_ids: list[int]) -> dict[int, str]:
     vehicle's powertrain (an oil service on a BEV), in one query (docs/DOMAIN.md §17.1)."""
     from aftercare.service.models import RepairOrderLine
 
-    rows = RepairOrderLine.objects.filter(pk__in=line_ids).filter(
-        Q(operation__isnull=False) | Q(package__isnull=False)
-    ).values_list("pk", "operation__powertrains", "package__powertrains", "repair_order__vehicle__powertrain")
+    rows = (
+        RepairOrderLine.objects.filter(pk__in=line_ids)
+        .filter(Q(operation__isnull=False) | Q(package__isnull=False))
+        .values_list("pk", "operation__powertrains", "package__powertrains", "repair_order__vehicle__powertrain")
+    )
     label = _("Does not fit this vehicle's powertrain")
     return {
         pk: label
@@ -54,8 +56,10 @@ def powertrain_line_marks(order, line_ids: list[int]) -> dict[int, str]:
 def schedule_for(store, powertrain: str) -> list[PackageJob]:
     """The maintenance schedule of a powertrain in a store: the store's effective package jobs
     with an interval that apply to it, shortest interval first (docs/DOMAIN.md §17.1)."""
-    jobs = PackageJob.objects.effective_for_store(store).active().filter(
-        Q(interval_km__isnull=False) | Q(interval_months__isnull=False)
+    jobs = (
+        PackageJob.objects.effective_for_store(store)
+        .active()
+        .filter(Q(interval_km__isnull=False) | Q(interval_months__isnull=False))
     )
     return sorted(
         (job for job in jobs if job.applies_to(powertrain)),

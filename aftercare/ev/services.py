@@ -124,9 +124,9 @@ def _mark_current(vehicle, controller) -> None:
         SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller)
         .order_by("-installed_at", "-id").values_list("pk", flat=True).first()
     )  # fmt: skip
-    SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, is_current=True).exclude(
-        pk=latest
-    ).update(is_current=False)
+    SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, is_current=True).exclude(pk=latest).update(
+        is_current=False
+    )
     SoftwareVersion.objects.filter(pk=latest, is_current=False).update(is_current=True)
 
 

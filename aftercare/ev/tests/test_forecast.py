@@ -4,6 +4,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from aftercare.ev.choices import ForecastStatus
 from aftercare.ev.forecast import forecast
 
@@ -67,3 +69,18 @@ def test_a_battery_that_does_not_decline_gets_no_date():
     result = forecast(series(lambda m: 97), THRESHOLDS)
     assert result.status == ForecastStatus.STABLE
     assert result.crossing(80).on is None
+
+
+@pytest.mark.django_db
+def test_the_back_test_on_the_demo_history_stays_within_two_soh_points_six_months_ahead(store, bev, phev):
+    import random as rnd
+
+    from django.utils import timezone as tz
+
+    from aftercare.ev.backtest import backtest
+    from aftercare.ev.demo import seed_ev
+
+    seed_ev(store, rnd.Random("ev:test"), tz.localdate())
+    report = backtest(store)
+    assert report["cars"] == 2
+    assert report["horizons"]["≤ 6 months"]["mae"] < 2.0

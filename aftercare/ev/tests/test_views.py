@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _at(days_ago: int, hour: int = 9):
-    return timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=days_ago), datetime.min.time())) + \
-        timedelta(hours=hour)  # fmt: skip
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=hour)
 
 
 @pytest.fixture
