@@ -330,6 +330,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "SpecialDocumentKindEnum": "aftercare.parts.choices.DocumentKind",
+        "EvReadingSourceEnum": "aftercare.ev.choices.ReadingSource",
+        "SourceEnum": "aftercare.customers.choices.CustomerSource",
         "RepairOrderStatusEnum": "aftercare.service.choices.Status",
         "LineKindEnum": "aftercare.service.choices.LineKind",
         "LineStatusEnum": "aftercare.service.choices.LineStatus",

@@ -42,7 +42,7 @@ class VersionSerializer(ModelSerializer):
         fields = ["id", "controller", "version", "installed_at", "channel", "order", "is_current"]
 
 
-class ForecastSerializer(ModelSerializer):
+class BatteryForecastSerializer(ModelSerializer):
     vehicle = serializers.IntegerField(source="vehicle_id", read_only=True)
 
     class Meta:
@@ -58,7 +58,7 @@ class CrossingSerializer(serializers.Serializer):
     late = serializers.DateField(allow_null=True)
 
 
-class LiveForecastSerializer(serializers.Serializer):
+class LiveBatteryForecastSerializer(serializers.Serializer):
     status = serializers.CharField()
     readings = serializers.IntegerField()
     last_soh = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
@@ -66,12 +66,12 @@ class LiveForecastSerializer(serializers.Serializer):
     crossings = CrossingSerializer(many=True)
 
 
-class ImportInSerializer(StrictInputMixin, serializers.Serializer):
+class EvImportInSerializer(StrictInputMixin, serializers.Serializer):
     file = serializers.FileField(max_length=200)
     store = serializers.IntegerField(min_value=1, required=False)
 
 
-class ImportOutSerializer(serializers.Serializer):
+class EvImportOutSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()

@@ -75,7 +75,7 @@ class VersionsView(APIView):
 class ForecastView(APIView):
     permission_classes = [require(Perm.CUSTOMER_VIEW)]
 
-    @extend_schema(responses=s.LiveForecastSerializer)
+    @extend_schema(responses=s.LiveBatteryForecastSerializer)
     def get(self, request, pk: int):
         vehicle = _vehicle(request, pk)
         points = [(timezone.localdate(at), soh) for at, soh in
@@ -83,7 +83,7 @@ class ForecastView(APIView):
         thresholds = (SERVICE_THRESHOLD, selectors.warranty_threshold())
         result = forecast(points, thresholds)
         crossings = [{"threshold": t, **vars(result.crossing(t))} for t in thresholds if result.crossing(t)]
-        return Response(s.LiveForecastSerializer({
+        return Response(s.LiveBatteryForecastSerializer({
             "status": result.status, "readings": result.readings, "last_soh": result.last_soh,
             "slope_per_year": result.slope_per_year, "crossings": crossings,
         }).data)  # fmt: skip
@@ -92,9 +92,9 @@ class ForecastView(APIView):
 class ForecastsDueView(APIView):
     permission_classes = [require(Perm.CUSTOMER_VIEW)]
 
-    @extend_schema(responses=s.ForecastSerializer(many=True))
+    @extend_schema(responses=s.BatteryForecastSerializer(many=True))
     def get(self, request):
-        return Response(s.ForecastSerializer(selectors.forecasts_due(request.user)[:LIST_LIMIT], many=True).data)
+        return Response(s.BatteryForecastSerializer(selectors.forecasts_due(request.user)[:LIST_LIMIT], many=True).data)
 
 
 class ImportView(APIView):
@@ -102,13 +102,13 @@ class ImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": s.ImportInSerializer}, responses=s.ImportOutSerializer,
+        request={"multipart/form-data": s.EvImportInSerializer}, responses=s.EvImportOutSerializer,
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(imports.IMPORT_KINDS))],
     )  # fmt: skip
     def post(self, request, kind):
         if kind not in imports.IMPORT_KINDS:
             raise ValidationError({"kind": [_("Unknown kind of file.")]})
-        incoming = s.ImportInSerializer(data=request.data)
+        incoming = s.EvImportInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         stores = Store.objects.filter(pk__in=request.user.store_ids(Perm.CUSTOMER_EDIT))
         if incoming.validated_data.get("store"):
