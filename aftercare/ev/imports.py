@@ -119,6 +119,8 @@ def _whole(raw):
 
 
 class ReadingImporter(EvImporter):
+    """The stored readings of the file's vehicles are read once (not once per row)."""
+
     kind = READINGS
     label = gettext_lazy("Battery and charging readings")
     model = BatteryReading
@@ -127,6 +129,11 @@ class ReadingImporter(EvImporter):
     example = {"vin": "LGXCE4CB0N0000001", "read_at": "2026-03-01 08:30", "soh": "96.5", "soc": "72",
                "cycle_count": "180", "cell_spread_mv": "18", "max_cell_temp": "34.5", "dc_share": "35",
                "depth_of_discharge": "60", "sessions_per_week": "3.5"}  # fmt: skip
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        stored = BatteryReading.objects.filter(vehicle__in=list(self.vehicles.values()))
+        self.existing = {(r.vehicle_id, r.read_at): r for r in stored.iterator(chunk_size=5000)}
 
     def row(self, number, values):
         errors = {}
@@ -143,7 +150,11 @@ class ReadingImporter(EvImporter):
             return errors, None
 
         def save() -> str:
-            return services.reading_save(actor=self.actor, vehicle=vehicle, read_at=read_at, **data)
+            key = (vehicle.pk, read_at)
+            outcome = services.reading_save(actor=self.actor, vehicle=vehicle, read_at=read_at,
+                                            existing=self.existing.get(key), **data)  # fmt: skip
+            self.existing[key] = services.UNREAD  # a later row of the same moment reads what this one wrote
+            return outcome
 
         return errors, save
 

@@ -39,8 +39,12 @@ def _audit_reception(actor, obj, source, values):
         )  # fmt: skip
 
 
-def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=None, **values) -> str:
-    """Record one battery reading; the same vehicle and moment again updates it, unchanged values change nothing."""
+UNREAD = object()  # reading_save reads the stored reading itself
+
+
+def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=None, existing=UNREAD, **values) -> str:
+    """Record one battery reading; the same vehicle and moment again updates it, unchanged values change nothing.
+    `existing`: the stored reading of that moment (or None), when the caller read them all at once (the import)."""
     require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     _check_vehicle(vehicle)
     if read_at > timezone.now() + timedelta(days=1):
@@ -48,7 +52,8 @@ def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=
     unknown = set(values) - set(READING_FIELDS)
     if unknown:
         raise ValueError(unknown)
-    existing = BatteryReading.objects.filter(vehicle=vehicle, read_at=read_at).first()
+    if existing is UNREAD:
+        existing = BatteryReading.objects.filter(vehicle=vehicle, read_at=read_at).first()
     reading = existing or BatteryReading(store_id=vehicle.store_id, vehicle=vehicle, read_at=read_at, source=source)
     changed = [name for name in READING_FIELDS if name in values and getattr(reading, name) != values[name]]
     if existing and not changed:

@@ -101,3 +101,11 @@ def test_an_xlsx_of_versions_imports_and_marks_each_controllers_latest_current(s
     assert (result.created, result.errors) == (3, [])
     current = dict(SoftwareVersion.objects.filter(vehicle=bev, is_current=True).values_list("controller", "version"))
     assert current == {"BMS": "3.10.2", "IVI": "5.0"}
+
+
+def test_two_rows_of_the_same_moment_in_one_file_keep_the_later_values(store, staff, bev):
+    data = _csv([f"{bev.vin},2025-01-10 08:00,97.5,,,,,,,", f"{bev.vin},2025-01-10 08:00,97.1,,,,,,,"])
+    result = import_bytes(actor=staff["advisor"], store=store, kind="readings", data=data, filename="t.csv",
+                          mode=ALL_OR_NOTHING)  # fmt: skip
+    assert (result.created, result.updated, result.errors) == (1, 1, [])
+    assert str(BatteryReading.objects.get(vehicle=bev).soh) == "97.10"
