@@ -76,7 +76,7 @@ def test_two_readings_say_not_enough_data_on_the_panel(store, staff, client_for,
     for days, soh in ((400, "98"), (10, "96")):
         services.reading_save(actor=None, vehicle=bev, read_at=_at(days), soh=soh)
     html = client_for(staff["advisor"]).get(f"/ev/vehicles/{bev.pk}/panel/").content.decode()
-    assert "Not enough data" in html
+    assert "数据不足" in html  # "Not enough data": pages are in Chinese by default
 
 
 def test_reception_enters_a_reading_and_a_fault_code_from_the_diagnostic_tool(store, staff, client_for, bev):
