@@ -117,3 +117,22 @@ def test_the_api_refuses_a_bad_reading_with_field_errors_and_imports_a_file(stor
     upload = SimpleUploadedFile("r.csv", f"VIN,读取时间,SOH\n{bev.vin},2025-01-10,97\nBAD,2025-01-10,97\n".encode())
     result = api.post("/api/v1/ev/imports/readings/", {"file": upload}, format="multipart").json()
     assert result["created"] == 1 and result["errors"][0]["row"] == 3
+
+
+def test_the_panel_costs_the_same_queries_for_two_or_forty_readings(store, staff, client_for, bev):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(staff["advisor"])
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/ev/vehicles/{bev.pk}/panel/").status_code == 200
+        return len(captured)
+
+    for days in (700, 600):
+        services.reading_save(actor=None, vehicle=bev, read_at=_at(days), soh="97")
+    few = count()
+    for n in range(38):
+        services.reading_save(actor=None, vehicle=bev, read_at=_at(500 - 10 * n), soh="96")
+    assert count() == few <= 12
