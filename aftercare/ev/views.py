@@ -66,7 +66,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:vehicle_detail", pk=vehicle.pk)
 
 
-@permission_required(Perm.CUSTOMER_VIEW)
+@permission_required(Perm.FOLLOWUP_WORK)
 def forecast_list(request: HttpRequest) -> HttpResponse:
     page = lazy_page(request, selectors.forecasts_due(request.user))
     return render(request, "ev/forecast_list.html", {"page": page})
