@@ -53,6 +53,7 @@ NAV_ITEMS = [
     NavItem(_("Segments"), "crm:segments", (Perm.CAMPAIGN_MANAGE,), "funnel"),
     NavItem(_("Campaigns"), "crm:campaigns", (Perm.CAMPAIGN_MANAGE,), "megaphone"),
     NavItem(_("Solicitation"), "crm:solicitation", (Perm.FOLLOWUP_WORK,), "calendar-check"),
+    NavItem(_("Batteries about to need service"), "ev:forecast_list", (Perm.FOLLOWUP_WORK,), "battery-half"),
     NavItem(_("Rights desk"), "privacy:requests", (Perm.PRIVACY_REQUEST,), "shield-lock"),
     NavItem(_("Access log"), "privacy:access", (Perm.PRIVACY_MANAGE,), "eye"),
     NavItem(_("Retention limits"), "privacy:retention", (Perm.PRIVACY_MANAGE,), "hourglass-split"),

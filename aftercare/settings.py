@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "aftercare.messaging",
     "aftercare.healthrecords",
     "aftercare.warranty",
+    "aftercare.ev",
     "aftercare.privacy",
     "aftercare.reports",
     "aftercare.portal",
@@ -331,6 +332,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "SpecialDocumentKindEnum": "aftercare.parts.choices.DocumentKind",
+        "EvReadingSourceEnum": "aftercare.ev.choices.ReadingSource",
+        "SourceEnum": "aftercare.customers.choices.CustomerSource",
         "RepairOrderStatusEnum": "aftercare.service.choices.Status",
         "LineKindEnum": "aftercare.service.choices.LineKind",
         "LineStatusEnum": "aftercare.service.choices.LineStatus",
@@ -398,6 +401,8 @@ SCHEDULED_TASKS = [
     {"name": "provider_reconcile", "task": "aftercare.billing.tasks.reconcile_provider_statements", "at": "10:30"},
     # Stages, tiers and classes, then the retention rules that follow them (docs/DOMAIN.md §11); after the
     # follow-up generation so a rule never makes a call the churn or holiday generation already made.
+    # Battery forecasts before the retention rules and segments that read them (docs/DOMAIN.md §17.4).
+    {"name": "battery_forecasts", "task": "aftercare.ev.tasks.battery_forecasts_nightly", "at": "05:30"},
     {"name": "retention_nightly", "task": "aftercare.crm.tasks.retention_nightly", "at": "06:30"},
     # The monthly CRM report (docs/DOMAIN.md §18.6): on the 1st, after the stages; ready long before the 5th.
     {"name": "crm_reports_monthly", "task": "aftercare.reports.tasks.crm_reports_monthly", "at": "07:30", "day": 1},

@@ -39,6 +39,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.crm_report",
     "aftercare.bench.ops.crm",
     "aftercare.bench.ops.desk",
+    "aftercare.bench.ops.ev",
 ]
 
 # Operations issue 6 asks for that the app does not have yet. Each is listed

@@ -193,7 +193,34 @@ PACKAGES = [
         "periodic",
         [("V001", 1), ("V002", 1), ("M003", 1), ("E002", 1), ("T002", 1), ("80292-TBA-H11", 1)],
     ),
+    (
+        "PKG-EV-2Y",
+        "新能源车两年保养（电池冷却液、制动液）",
+        "periodic",
+        [
+            ("V001", 1),
+            ("V003", 1),
+            ("M005", 1),
+            ("M003", 1),
+            ("T002", 1),
+            ("1J511-3A0-000", 1),
+            ("08798-9108", 2),
+            ("80292-TBA-H11", 1),
+        ],
+    ),
+    ("PKG-HEV", "混合动力系统年度检查", "periodic", [("V002", 1), ("E002", 1)]),
 ]
+
+# The maintenance schedule per powertrain (docs/DOMAIN.md §17.1): package code -> (powertrains, every km, months).
+# A BEV's schedule has no oil service; a PHEV follows both the combustion and the plug-in schedule.
+SCHEDULE = {
+    "PKG-5K": (COMBUSTION, 5_000, 6),
+    "PKG-10K": (COMBUSTION, 10_000, 12),
+    "PKG-20K": (COMBUSTION, 20_000, 24),
+    "PKG-EV": (PLUG_IN, 20_000, 12),
+    "PKG-EV-2Y": (PLUG_IN, 40_000, 24),
+    "PKG-HEV": ([HEV], 20_000, 12),
+}
 
 OTHER_CHARGES = [
     ("WASH", "洗车费", D("30.00")),
@@ -342,7 +369,9 @@ def seed_group_defaults(group: DealerGroup) -> None:
         )
         existing_packages = set(PackageJob.objects.group_defaults(group).values_list("code", flat=True))
         packages = _create_missing(
-            PackageJob, group, [PackageJob(code=c, name=n, repair_type=types[t], **g) for c, n, t, _l in PACKAGES]
+            PackageJob,
+            group,
+            [PackageJob(code=c, name=n, repair_type=types[t], **_schedule(c), **g) for c, n, t, _l in PACKAGES],
         )
         PackageJobLine.objects.bulk_create(
             [
@@ -406,3 +435,8 @@ def seed_store_bays(store: Store) -> None:
     Van.objects.bulk_create(
         [Van(store=store, code=code, name=name) for code, name in VANS if code not in existing_vans]
     )
+
+
+def _schedule(code: str) -> dict:
+    powertrains, km, months = SCHEDULE.get(code, ([], None, None))
+    return {"powertrains": list(powertrains), "interval_km": km, "interval_months": months}

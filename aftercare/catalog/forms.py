@@ -122,9 +122,17 @@ class PartForm(CatalogItemForm):
 
 
 class PackageJobForm(CatalogItemForm):
+    powertrains = ChoiceListField(
+        label=_("Powertrains"),
+        choices=Powertrain.choices,
+        help_text=_("Leave empty if it applies to every powertrain."),
+    )
+
     class Meta:
         model = models.PackageJob
-        fields = ["code", "name", "repair_type", "description", "is_active"]
+        fields = [
+            "code", "name", "repair_type", "description", "powertrains", "interval_km", "interval_months", "is_active"
+        ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 

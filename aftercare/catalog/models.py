@@ -389,6 +389,18 @@ class PackageJob(CatalogItem):
         help_text=_("Chooses the labour rate."),
     )
     description = models.TextField(_("description"), blank=True)
+    # The maintenance schedule per powertrain (docs/DOMAIN.md §17.1): a package with an
+    # interval is one step of the schedule of the powertrains it applies to.
+    powertrains = models.JSONField(
+        _("powertrains"), default=list, blank=True, help_text=_("Leave empty if it applies to every powertrain.")
+    )
+    interval_km = models.PositiveIntegerField(
+        _("every (km)"), null=True, blank=True, validators=[MaxValueValidator(200_000)],
+        help_text=_("Empty: not part of the maintenance schedule."),
+    )  # fmt: skip
+    interval_months = models.PositiveSmallIntegerField(
+        _("every (months)"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
 
     scoped_relations = ("repair_type",)
 
@@ -399,6 +411,18 @@ class PackageJob(CatalogItem):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        validate_choice_list(self.powertrains, Powertrain.choices, "powertrains")
+
+    def applies_to(self, powertrain: str) -> bool:
+        return not self.powertrains or powertrain in self.powertrains
+
+    @property
+    def powertrain_labels(self) -> list[str]:
+        """Empty when it applies to every powertrain."""
+        return choice_labels(self.powertrains, Powertrain.choices)
 
     def expand(self, store: Store) -> list[PackageLine]:
         """The lines priced for `store`: each operation and part is taken as the store

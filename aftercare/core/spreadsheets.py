@@ -9,6 +9,7 @@ never in a 500. Writing downloads is core/exports.py; the import pipeline
 
 import csv
 import io
+import json
 import re
 import secrets
 import zipfile
@@ -53,8 +54,10 @@ class SheetRow(NamedTuple):
 # --- reading ------------------------------------------------------------------------
 
 
-def read_table(uploaded_file, *, max_rows: int | None = None, max_bytes: int | None = None):
-    """(headers, rows) of the first sheet of an xlsx or of a CSV file.
+def read_table(uploaded_file, *, max_rows: int | None = None, max_bytes: int | None = None, json_records=False):
+    """(headers, rows) of the first sheet of an xlsx or of a CSV file; with `json_records`, also of
+    a JSON array of objects (or {"rows": [...]}): the keys are the headers and record N is numbered
+    N + 1, as the same records would be in a sheet under a header row.
 
     The format is told from the content, not the file name. The limits
     default to MAX_ROWS and MAX_BYTES. `headers` are the
@@ -76,9 +79,36 @@ def read_table(uploaded_file, *, max_rows: int | None = None, max_bytes: int | N
                 "upload again."
             )
         )
+    elif json_records and data.lstrip()[:1] in (b"[", b"{"):
+        lines = _json_rows(data, max_rows)
     else:
         lines = _csv_rows(data, max_rows)
     return _split_header(lines, max_rows)
+
+
+def _json_rows(data: bytes, max_rows: int) -> list[SheetRow]:
+    try:
+        records = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SpreadsheetError(_("This file is not valid JSON.")) from None
+    if isinstance(records, dict):
+        records = records.get("rows")
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        raise SpreadsheetError(_("The JSON file must hold a list of objects, one per row."))
+    if len(records) > max_rows:
+        raise _too_many_rows(max_rows)
+    headers: dict[str, None] = {}
+    for record in records:
+        headers.update(dict.fromkeys(str(key) for key in record))
+    keys = list(headers)
+    values = [tuple(_json_cell(record.get(key)) for key in keys) for record in records]
+    return [SheetRow(1, tuple(keys)), *(SheetRow(i + 2, row) for i, row in enumerate(values) if not _is_blank(row))]
+
+
+def _json_cell(value):
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _read_bounded(uploaded_file, max_bytes: int) -> bytes:

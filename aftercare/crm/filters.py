@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.core.forms import StyledForm
 from aftercare.customers.choices import ABCClass, ConsentPurpose, Powertrain, Preference
 from aftercare.customers.models import Consent, Customer, Vehicle
+from aftercare.ev.choices import Controller
+from aftercare.ev.models import version_key
 
 from .choices import Stage, Tier
 
@@ -49,6 +51,17 @@ class SegmentFilterSet(django_filters.FilterSet):
     spend_min = django_filters.NumberFilter(label=_("Spend from"), field_name="crm_profile__spend", lookup_expr="gte")
     spend_max = django_filters.NumberFilter(label=_("Spend up to"), field_name="crm_profile__spend", lookup_expr="lte")
     consent = django_filters.ChoiceFilter(label=_("Consents to"), choices=MARKETING_PURPOSES, method="filter_consent")
+    # Electric vehicles (docs/DOMAIN.md §17.3, §17.4): the nightly battery forecast, and a controller's
+    # current software below a version (an OTA or in-store update campaign).
+    battery_within = django_filters.NumberFilter(
+        label=_("Battery service forecast within (months)"), method="filter_battery", min_value=1, max_value=60
+    )
+    software_controller = django_filters.ChoiceFilter(
+        label=_("Controller"), choices=Controller.choices, method="filter_noop"
+    )
+    software_below = django_filters.CharFilter(
+        label=_("Software below version"), method="filter_software_below", max_length=40
+    )
 
     class Meta:
         model = Customer
@@ -86,6 +99,22 @@ class SegmentFilterSet(django_filters.FilterSet):
     def filter_consent(self, queryset, name, value):
         latest = Consent.objects.filter(customer=OuterRef("pk"), purpose=value).order_by("-recorded_at", "-id")
         return queryset.alias(_granted=Subquery(latest.values("granted")[:1])).filter(_granted=True)
+
+
+    def filter_battery(self, queryset, name, value):
+        until = timezone.localdate() + relativedelta(months=int(value))
+        return self._vehicles(queryset, battery_forecast__service_on__lte=until)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # read by filter_software_below
+
+    def filter_software_below(self, queryset, name, value):
+        controller = self.form.cleaned_data.get("software_controller")
+        if not value.strip() or not controller:
+            return queryset
+        return self._vehicles(queryset, software_versions__controller=controller,
+                              software_versions__is_current=True,
+                              software_versions__version_key__lt=version_key(value))  # fmt: skip
 
 
 def segment_filter(segment, data=None) -> SegmentFilterSet:

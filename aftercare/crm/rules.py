@@ -76,7 +76,9 @@ DEFAULTS = {
         1, Purpose.MARKETING, "{customer_name}您好，送您一张新客户九折券，3个月内下次来店可用。", coupon="新客户九折券"
     ),
     Trigger.MAINTENANCE_DUE: Default(
-        7, Purpose.SERVICE, "{customer_name}您好，您的爱车{plate}预计{date}需要保养（{basis}），预约请点{link}"
+        7,
+        Purpose.SERVICE,
+        "{customer_name}您好，您的爱车{plate}预计{date}需要保养（{basis}）：{services}。预约请点{link}",
     ),
     Trigger.INSURANCE_DUE: Default(
         7, Purpose.SERVICE, "{customer_name}您好，您的爱车{plate}的保险将于{date}到期，续保或预约请点{link}"
@@ -237,14 +239,18 @@ def due_inspection(store, rule, now):
 def due_maintenance(store, rule, now):
     """Vehicles whose maintenance falls due within the rule's days: the earlier of the
     calendar date and the date projected from the car's own mileage (docs/DOMAIN.md §11.4)."""
+    from aftercare.ev.selectors import ScheduleCache, services_text
+
     from .mileage import maintenance_due_vehicles
 
+    schedules = ScheduleCache()  # each powertrain's own schedule (docs/DOMAIN.md §17.1)
     for vehicle, due in maintenance_due_vehicles(store=store, start=timezone.localdate(now), days=rule.days):
         cycle = f"{vehicle.last_service_at:%Y%m%d}" if vehicle.last_service_at else "none"
+        services = services_text(schedules.services_due(vehicle, due.due_km))
         yield Due(
             vehicle.owner, vehicle, f"v{vehicle.pk}:{cycle}",
-            f"{_('Maintenance due')} {due.day:%Y-%m-%d} ({due.basis})",
-            {"date": f"{due.day:%Y-%m-%d}", "basis": due.basis, "link": booking_link(vehicle)},
+            f"{_('Maintenance due')} {due.day:%Y-%m-%d} ({due.basis}) {services}",
+            {"date": f"{due.day:%Y-%m-%d}", "basis": due.basis, "link": booking_link(vehicle), "services": services},
         )  # fmt: skip
 
 

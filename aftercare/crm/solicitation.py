@@ -23,6 +23,7 @@ from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry, Store
 from aftercare.core.permissions import Perm, require
 from aftercare.customers.models import Vehicle
+from aftercare.ev.selectors import ScheduleCache, services_text
 from aftercare.followups.choices import Kind as FollowUpKind
 from aftercare.followups.services import followup_create
 from aftercare.messaging.choices import Channel, Purpose
@@ -35,8 +36,12 @@ from .rules import booking_link
 INVITE_DAY = 8
 CALL_DAY = 15
 TEMPLATE = "crm_solicitation"
-INVITATION = "{customer_name}您好，您的爱车{plate}预计{date}需要定期保养，{store}诚邀您预约，预约请点{link}"
-SCRIPT = "您好，我是{store}的客服。您的爱车{plate}预计{date}需要定期保养，请问本月哪天方便来店？提前预约可享优惠。"
+INVITATION = (
+    "{customer_name}您好，您的爱车{plate}预计{date}需要定期保养（{services}），{store}诚邀您预约，预约请点{link}"
+)
+SCRIPT = (
+    "您好，我是{store}的客服。您的爱车{plate}预计{date}需要定期保养（{services}），请问本月哪天方便来店？提前预约可享优惠。"
+)
 
 
 def _month(day: date) -> date:
@@ -68,13 +73,14 @@ def solicitation_invite(*, store: Store, month: date, now=None) -> int:
     entries = SolicitationEntry.objects.filter(
         store=store, month=_month(month), invited_at__isnull=True, outcome=""
     ).select_related("vehicle", "customer")
-    sent = 0
+    sent, schedules = 0, ScheduleCache()  # each powertrain's own schedule (docs/DOMAIN.md §17.1)
     for entry in entries:
+        services = services_text(schedules.services_due(entry.vehicle, entry.vehicle.next_service_due()[1]))
         with transaction.atomic():
             message = message_send(
                 store=store, customer=entry.customer, vehicle=entry.vehicle, purpose=Purpose.SERVICE,
                 template_code=TEMPLATE, dedupe_key=f"solicit:{entry.vehicle_id}:{entry.month:%Y%m}", source=entry,
-                context={"date": f"{entry.due_on:%Y-%m-%d}", "link": booking_link(entry.vehicle)},
+                context={"date": f"{entry.due_on:%Y-%m-%d}", "link": booking_link(entry.vehicle), "services": services},
             )  # fmt: skip
             entry.invited_at, entry.message_ref = now, f"{message.pk}:{message.state}"[:40]
             entry.save(update_fields=["invited_at", "message_ref"])
@@ -95,9 +101,11 @@ def solicitation_calls(*, store: Store, month: date, now=None) -> int:
         .exclude(vehicle_id__in=booked)
         .select_related("vehicle", "customer")
     )
-    made = 0
+    made, schedules = 0, ScheduleCache()
     for entry in entries:
-        script = SCRIPT.format(store=store.name, plate=entry.vehicle.plate, date=f"{entry.due_on:%Y-%m-%d}")
+        services = services_text(schedules.services_due(entry.vehicle, entry.vehicle.next_service_due()[1]))
+        script = SCRIPT.format(store=store.name, plate=entry.vehicle.plate, date=f"{entry.due_on:%Y-%m-%d}",
+                               services=services)  # fmt: skip
         task = followup_create(
             store=store, customer=entry.customer, vehicle=entry.vehicle, kind=FollowUpKind.MAINTENANCE,
             source_key=f"crm:solicit:{entry.vehicle_id}:{month:%Y%m}", owner_role=Role.CUSTOMER_CARE,

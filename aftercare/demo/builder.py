@@ -18,6 +18,7 @@ from aftercare.complaints.demo import seed_complaints
 from aftercare.core.models import DealerGroup, Store
 from aftercare.crm.demo import seed_crm
 from aftercare.desk.demo import seed_desk
+from aftercare.ev.demo import seed_ev
 from aftercare.followups.demo import seed_followups, work_past_calls
 from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
@@ -157,6 +158,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 seed_messaging(store, rng, today)
                 seed_warranty(store, rng, today)
                 seed_desk(store, random.Random(f"desk:{store.code}"), today, showcase=index < 2)
+                # Own random stream: the rest of the demo stays as it was.
+                seed_ev(store, random.Random(f"ev:{store.code}"), today)
                 # After every step that settles orders (warranty's history is backfilled,
                 # without the settlement signal): each settled order gets its record.
                 seed_health_records(store, showcase=index == 0)

@@ -169,7 +169,7 @@ def total_hours(lines: Iterable[RepairOrderLine]) -> Decimal:
 
 def catalogue_matches(order: RepairOrder, kind: str, query: str, limit: int = 15) -> list:
     """Catalogue entries of the order's store matching a type-ahead: code or name contains the query.
-    Operations that do not apply to the vehicle's powertrain are left out."""
+    Operations and package jobs that do not apply to the vehicle's powertrain are left out."""
     model = {"operation": LabourOperation, "part": Part, "package": PackageJob, "other_charge": OtherCharge}.get(kind)
     if model is None:
         return []
@@ -179,7 +179,7 @@ def catalogue_matches(order: RepairOrder, kind: str, query: str, limit: int = 15
         code_field = "part_no" if model is Part else "code"
         items = items.filter(Q(**{f"{code_field}__icontains": query}) | Q(name__icontains=query))
     items = items.order_by(*(["part_no"] if model is Part else ["code"]))
-    if model is LabourOperation:
+    if model in (LabourOperation, PackageJob):  # a BEV is never offered an oil service (docs/DOMAIN.md §17.1)
         powertrain = order.vehicle.powertrain
         return [op for op in items[: limit * 3] if op.applies_to(powertrain)][:limit]
     return list(items[:limit])

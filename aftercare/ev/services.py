@@ -1,0 +1,186 @@
+"""Changes of the EV history: readings, trouble codes, software versions (one row each,
+idempotent: the same row again changes nothing), and the nightly battery forecast
+(docs/DOMAIN.md §17). The import, the reception form, the API and the demo all come here."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftercare.catalog.choices import Powertrain
+from aftercare.core.audit import audit_record
+from aftercare.core.models import AuditEntry, Store
+from aftercare.core.permissions import Perm, require
+
+from .choices import SERVICE_THRESHOLD, DtcStatus, ForecastStatus, ReadingSource, UpdateChannel
+from .forecast import forecast
+from .models import BatteryForecast, BatteryReading, SoftwareVersion, TroubleCode
+from .selectors import warranty_threshold
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+READING_FIELDS = (
+    "soh", "soc", "cycle_count", "cell_spread_mv", "max_cell_temp", "dc_share", "depth_of_discharge",
+    "sessions_per_week",
+)  # fmt: skip
+
+
+def _check_vehicle(vehicle) -> None:
+    if vehicle.powertrain == Powertrain.ICE:
+        raise ValidationError({"vin": _("This vehicle is petrol/diesel only: it has no traction battery.")})
+
+
+def _audit_reception(actor, obj, source, values):
+    if source == ReadingSource.RECEPTION:
+        audit_record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=obj,
+            changes={name: [None, str(value)] for name, value in values.items() if value not in (None, "")},
+        )  # fmt: skip
+
+
+UNREAD = object()  # reading_save reads the stored reading itself
+
+
+def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=None, existing=UNREAD, **values) -> str:
+    """Record one battery reading; the same vehicle and moment again updates it, unchanged values change nothing.
+    `existing`: the stored reading of that moment (or None), when the caller read them all at once (the import)."""
+    require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
+    _check_vehicle(vehicle)
+    if read_at > timezone.now() + timedelta(days=1):
+        raise ValidationError({"read_at": _("The reading is in the future.")})
+    unknown = set(values) - set(READING_FIELDS)
+    if unknown:
+        raise ValueError(unknown)
+    if existing is UNREAD:
+        existing = BatteryReading.objects.filter(vehicle=vehicle, read_at=read_at).first()
+    reading = existing or BatteryReading(store_id=vehicle.store_id, vehicle=vehicle, read_at=read_at, source=source)
+    changed = [name for name in READING_FIELDS if name in values and getattr(reading, name) != values[name]]
+    if existing and not changed:
+        return UNCHANGED
+    for name in changed:
+        setattr(reading, name, values[name])
+    reading.order = order or reading.order
+    reading.recorded_by = actor if getattr(actor, "pk", None) else None
+    reading.clean_fields(exclude=["store", "vehicle", "order", "recorded_by"])
+    reading.save()
+    _audit_reception(actor, reading, source, {name: values[name] for name in changed})
+    return UPDATED if existing else CREATED
+
+
+def trouble_code_save(
+    *, actor, vehicle, code, first_seen, last_seen=None, description="", status=DtcStatus.OPEN,
+    source=ReadingSource.IMPORT,
+) -> str:  # fmt: skip
+    """Record one occurrence of a fault code (vehicle, code, first seen); seen again, its last-seen
+    moves forward and its status follows the newer report."""
+    require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
+    _check_vehicle(vehicle)
+    code = code.strip().upper()
+    if not code:
+        raise ValidationError({"code": _("Enter the fault code.")})
+    last_seen = last_seen or first_seen
+    if last_seen < first_seen:
+        raise ValidationError({"last_seen": _("Last seen is before first seen.")})
+    existing = TroubleCode.objects.filter(vehicle=vehicle, code=code, first_seen=first_seen).first()
+    if existing:
+        if last_seen < existing.last_seen or (
+            last_seen == existing.last_seen and status == existing.status and description in ("", existing.description)
+        ):
+            return UNCHANGED  # an older report of the same occurrence
+        existing.last_seen, existing.status = last_seen, status
+        existing.description = description or existing.description
+        existing.clean_fields(exclude=["store", "vehicle"])
+        existing.save(update_fields=["last_seen", "status", "description"])
+        return UPDATED
+    dtc = TroubleCode(
+        store_id=vehicle.store_id, vehicle=vehicle, code=code, description=description, first_seen=first_seen,
+        last_seen=last_seen, status=status, source=source,
+    )  # fmt: skip
+    dtc.clean_fields(exclude=["store", "vehicle"])
+    dtc.save()
+    _audit_reception(actor, dtc, source, {"code": code, "status": status})
+    return CREATED
+
+
+def version_save(*, actor, vehicle, controller, version, installed_at, channel=UpdateChannel.OTA, order=None) -> str:
+    """Record the version a controller ran from `installed_at`; each controller's latest is marked current."""
+    require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
+    _check_vehicle(vehicle)
+    version = version.strip()
+    if not version:
+        raise ValidationError({"version": _("Enter the version.")})
+    if channel == UpdateChannel.STORE and order is not None and order.vehicle_id != vehicle.pk:
+        raise ValidationError({"order": _("The repair order is another vehicle's.")})
+    existing = SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, installed_at=installed_at).first()
+    if existing and (existing.version, existing.channel) == (version, channel):
+        return UNCHANGED
+    row = existing or SoftwareVersion(store_id=vehicle.store_id, vehicle=vehicle, controller=controller,
+                                      installed_at=installed_at)  # fmt: skip
+    row.version, row.channel, row.order = version, channel, order or row.order
+    row.clean_fields(exclude=["store", "vehicle", "order", "version_key"])
+    row.save()
+    _mark_current(vehicle, controller)
+    return UPDATED if existing else CREATED
+
+
+def _mark_current(vehicle, controller) -> None:
+    latest = (
+        SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller)
+        .order_by("-installed_at", "-id").values_list("pk", flat=True).first()
+    )  # fmt: skip
+    SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, is_current=True).exclude(pk=latest).update(
+        is_current=False
+    )
+    SoftwareVersion.objects.filter(pk=latest, is_current=False).update(is_current=True)
+
+
+# --- the nightly forecast ------------------------------------------------------------------------
+
+
+def forecasts_refresh(*, store: Store, today: date | None = None) -> int:
+    """Forecast every vehicle of `store` that has readings: one read of the store's SOH history
+    (ordered by vehicle), the fit in memory, one bulk upsert (docs/DOMAIN.md §17.4). Returns
+    the number of forecasts written."""
+    now = timezone.now()
+    rows = (
+        BatteryReading.objects.filter(store=store)
+        .order_by("vehicle_id", "read_at")
+        .values_list("vehicle_id", "read_at", "soh")
+    )
+    forecasts, current, points, threshold = [], None, [], warranty_threshold()
+
+    def flush():
+        if current is not None:
+            forecasts.append(_forecast_row(store, current, points, threshold, now))
+
+    for vehicle_id, read_at, soh in rows.iterator(chunk_size=5000):
+        if vehicle_id != current:
+            flush()
+            current, points = vehicle_id, []
+        points.append((timezone.localdate(read_at), soh))
+    flush()
+    with transaction.atomic():
+        BatteryForecast.objects.bulk_create(
+            forecasts, batch_size=1000, update_conflicts=True, unique_fields=["vehicle"],
+            update_fields=[f.name for f in BatteryForecast._meta.concrete_fields if f.name not in ("id", "vehicle")],
+        )  # fmt: skip
+    return len(forecasts)
+
+
+def _forecast_row(store, vehicle_id, points, threshold, now) -> BatteryForecast:
+    result = forecast(points, (SERVICE_THRESHOLD, threshold))
+    row = BatteryForecast(
+        store=store, vehicle_id=vehicle_id, computed_at=now, status=result.status, readings=result.readings,
+        last_soh=result.last_soh,
+        slope_per_year=None if result.slope_per_year is None else round(result.slope_per_year, 2),
+    )  # fmt: skip
+    if result.status != ForecastStatus.NOT_ENOUGH:
+        service, warranty = result.crossing(SERVICE_THRESHOLD), result.crossing(threshold)
+        row.service_on, row.service_early, row.service_late = service.on, service.early, service.late
+        row.warranty_on, row.warranty_early, row.warranty_late = warranty.on, warranty.early, warranty.late
+    return row
+
+
+def forecasts_refresh_all(*, today: date | None = None) -> int:
+    return sum(forecasts_refresh(store=store, today=today) for store in Store.objects.filter(is_active=True))
