@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 SIGNATURE = "data:image/png;base64,iVBORw0KGgo="
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ADDRESS = "广州市天河区体育西路100号"
+# The site card: session, user and roles, the order, its site visit, kit, survey photos, photos, vans (12 measured).
+QUERIES = 12
 
 
 @pytest.fixture
@@ -116,3 +118,21 @@ def test_the_technician_ticks_the_kit_and_the_customer_signs_the_acceptance(clie
 def test_the_cashier_cannot_tick_the_kit(client_for, staff, ev_order):
     response = client_for(staff["cashier"]).post(reverse("service:site_kit", args=[ev_order.pk]), {"checked": []})
     assert response.status_code == 403
+
+
+def test_the_site_card_takes_a_fixed_number_of_queries(client_for, staff, store, ev_order, django_assert_num_queries):
+    services.site_visit_set(
+        actor=staff["advisor"],
+        order=ev_order,
+        kind="wallbox",
+        address=ADDRESS,
+        van=Van.objects.get(store=store, code="V01"),
+    )
+    for caption in ("车位", "电表箱", "走线"):
+        services.photo_add(
+            actor=staff["advisor"], order=ev_order, image=SimpleUploadedFile("p.png", PNG), caption=caption
+        )
+    client = client_for(staff["advisor"])
+    client.get(reverse("service:site_panel", args=[ev_order.pk]))  # sessions and caches warm
+    with django_assert_num_queries(QUERIES):
+        client.get(reverse("service:site_panel", args=[ev_order.pk]))
