@@ -440,8 +440,8 @@ def test_the_repair_order_page_has_a_pinned_query_count(advisor, staff, store, o
     advisor.get(reverse("home"))  # the first request of a session stores the current store in it
     # Session, user, roles, store: 4 + the order, its lines, status rows, photos: 4
     # + the billing panel's payments and credit approvals: 2 (it reuses the lines)
-    # + one per registered line-mark reader (loyalty's package-card uses): 1.
-    with django_assert_num_queries(11):
+    # + one per registered line-mark reader (loyalty's package-card uses, ev's powertrain fit): 2.
+    with django_assert_num_queries(12):
         assert advisor.get(reverse("service:repair_order_detail", args=[order.pk])).status_code == 200
 
 
@@ -464,7 +464,7 @@ def test_the_repair_order_page_shows_the_people_bay_sheet_and_photos_it_reads(
     )
     url = reverse("service:repair_order_detail", args=[order.pk])
     advisor.get(url)  # the first request of a session stores the current store in it
-    with translation.override("en"), django_assert_num_queries(11):  # nothing shown is read lazily
+    with translation.override("en"), django_assert_num_queries(12):  # nothing shown is read lazily
         html = advisor.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "王顾问" in html and "李技师 · 九号工位" in html  # full names, not login names
     assert "粤A12345" in html and "张三" in html and order.repair_type.name in html
