@@ -100,7 +100,6 @@ class SegmentFilterSet(django_filters.FilterSet):
         latest = Consent.objects.filter(customer=OuterRef("pk"), purpose=value).order_by("-recorded_at", "-id")
         return queryset.alias(_granted=Subquery(latest.values("granted")[:1])).filter(_granted=True)
 
-
     def filter_battery(self, queryset, name, value):
         until = timezone.localdate() + relativedelta(months=int(value))
         return self._vehicles(queryset, battery_forecast__service_on__lte=until)

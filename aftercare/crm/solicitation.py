@@ -40,7 +40,8 @@ INVITATION = (
     "{customer_name}您好，您的爱车{plate}预计{date}需要定期保养（{services}），{store}诚邀您预约，预约请点{link}"
 )
 SCRIPT = (
-    "您好，我是{store}的客服。您的爱车{plate}预计{date}需要定期保养（{services}），请问本月哪天方便来店？提前预约可享优惠。"
+    "您好，我是{store}的客服。您的爱车{plate}预计{date}需要定期保养（{services}），"
+    "请问本月哪天方便来店？提前预约可享优惠。"
 )
 
 

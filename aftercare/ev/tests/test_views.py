@@ -132,7 +132,8 @@ def test_the_panel_costs_the_same_queries_for_two_or_forty_readings(store, staff
 
     for days in (700, 600):
         services.reading_save(actor=None, vehicle=bev, read_at=_at(days), soh="97")
+    count()  # the session's first request costs more
     few = count()
     for n in range(38):
         services.reading_save(actor=None, vehicle=bev, read_at=_at(500 - 10 * n), soh="96")
-    assert count() == few <= 12
+    assert count() == few <= 9

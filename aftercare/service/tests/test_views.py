@@ -440,9 +440,9 @@ def test_the_repair_order_page_has_a_pinned_query_count(advisor, staff, store, o
     advisor.get(reverse("home"))  # the first request of a session stores the current store in it
     # Session, user, roles, store: 4 + the order, its lines, status rows, photos: 4
     # + the billing panel's payments and credit approvals: 2 (it reuses the lines)
-    # + one per registered line-mark reader (loyalty's package-card uses): 1
+    # + one per registered line-mark reader (loyalty's package-card uses, ev's powertrain fit): 2
     # + one per customer-badge reader (core.marks: the VIC card): 1.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert advisor.get(reverse("service:repair_order_detail", args=[order.pk])).status_code == 200
 
 
