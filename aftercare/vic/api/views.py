@@ -36,13 +36,21 @@ LIST_LIMIT = 200
 STORE = OpenApiParameter("store", int, description="The store (needed when you work in several).")
 
 
-def _store(request, perm):
+def _store_param(request) -> int | None:
+    """The `store` query parameter as an id the database can hold, or None when absent."""
     wanted = request.query_params.get("store")
+    if not wanted:
+        return None
+    if not wanted.isdigit() or len(wanted) > 9:
+        raise ValidationError({"store": ["Give the store id."]})
+    return int(wanted)
+
+
+def _store(request, perm):
+    wanted = _store_param(request)
     ids = request.user.store_ids(perm)
-    if wanted:
-        if not wanted.isdigit():
-            raise ValidationError({"store": ["Give the store id."]})
-        return get_object_or_404(Store.objects.filter(pk__in=ids), pk=int(wanted))
+    if wanted is not None:
+        return get_object_or_404(Store.objects.filter(pk__in=ids), pk=wanted)
     return Store.objects.get(pk=only_store_id(list(ids)))
 
 
@@ -67,9 +75,9 @@ def _staff(pk, field):
 
 
 def _listed(queryset, request):
-    store = request.query_params.get("store")
-    if store and store.isdigit():
-        queryset = queryset.filter(store_id=int(store))
+    store = _store_param(request)
+    if store is not None:
+        queryset = queryset.filter(store_id=store)
     return queryset[:LIST_LIMIT]
 
 
