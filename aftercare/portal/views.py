@@ -259,9 +259,10 @@ def pay(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("portal_public:open", token=token)
-    if txn.is_open and txn.code_url:
-        return redirect(txn.code_url)
-    return redirect("portal_public:payment", token=token, pk=order.pk)
+    target = reverse("portal_public:payment", args=[token, order.pk])
+    # On to the provider's page from our own payment page (its link and a refresh), not by a
+    # redirect of this form post: the pages' CSP allows form posts to this site only.
+    return redirect(f"{target}?go=1" if txn.is_open and txn.code_url else target)
 
 
 def payment(request: HttpRequest, token: str, pk: int) -> HttpResponse:
@@ -281,8 +282,9 @@ def payment(request: HttpRequest, token: str, pk: int) -> HttpResponse:
 
         providers = [p for p in phone_providers(order.store_id) if p != txn.provider]
     keys = {p: services.pay_key(link, order, p) for p in providers}
+    go = request.GET.get("go") == "1" and txn is not None and txn.is_open and bool(txn.code_url)
     context = {"link": link, "token": token, "store": link.store, "customer": link.customer, "order": order,
-               "txn": txn, "pay_keys": keys, **money}  # fmt: skip
+               "txn": txn, "pay_keys": keys, "go": go, **money}  # fmt: skip
     return _page(request, "payment.html", context)
 
 
