@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -382,9 +381,10 @@ def orders_paid_by(*, store_ids, start, end, method: str | None = None):
 def attach_phone_money(orders: list[RepairOrder]) -> list[RepairOrder]:
     """Give each order `paid` (Σ money records), `waiting` (Σ WeChat Pay / Alipay charges the
     customer is still confirming) and `last_txn_id` (the newest charge, which the pay button's
-    key follows), in one plain statement for all of them, read only for orders whose amount is
-    final: the phone's pages show the balance due without a query per order, and without the
-    cost of building three ORM subqueries on every page (docs/DOMAIN.md §21.6)."""
+    key follows), with two grouped statements for all of them, read only for orders whose amount
+    is final: the phone's pages show the balance due without a query per order (docs/DOMAIN.md §21.6)."""
+    from django.db.models import Max
+
     from .choices import OPEN_TXN_STATUSES, TxnKind
     from .models import ProviderTransaction
     from .online import PHONE_PAYABLE
@@ -394,22 +394,26 @@ def attach_phone_money(orders: list[RepairOrder]) -> list[RepairOrder]:
     final = {order.pk: order for order in orders if order.status in PHONE_PAYABLE}
     if not final:
         return orders
-    pay, txn = Payment._meta.db_table, ProviderTransaction._meta.db_table
-    ids = list(final)
-    marks = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"SELECT o.id, (SELECT SUM(p.amount) FROM {pay} p WHERE p.repair_order_id = o.id), "  # noqa: S608
-        f"(SELECT SUM(t.amount) FROM {txn} t WHERE t.repair_order_id = o.id AND t.kind = %s "
-        f"AND t.status IN (%s, %s)), (SELECT MAX(t.id) FROM {txn} t WHERE t.repair_order_id = o.id) "
-        f"FROM {RepairOrder._meta.db_table} o WHERE o.id IN ({marks})"
+    paid = (
+        Payment.objects.filter(repair_order_id__in=list(final))
+        .values_list("repair_order_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [TxnKind.CHARGE, *OPEN_TXN_STATUSES, *ids])
-        for pk, paid, waiting, last in cursor.fetchall():
-            order = final[pk]
-            order.paid = to_money(Decimal(str(paid))) if paid is not None else ZERO
-            order.waiting = to_money(Decimal(str(waiting))) if waiting is not None else ZERO
-            order.last_txn_id = last
+    for pk, total in paid:
+        final[pk].paid = to_money(total) if total is not None else ZERO
+    charges = (
+        ProviderTransaction.objects.filter(repair_order_id__in=list(final))
+        .values_list("repair_order_id")
+        .annotate(
+            waiting=Sum("amount", filter=Q(kind=TxnKind.CHARGE, status__in=OPEN_TXN_STATUSES)),
+            last=Max("id"),
+        )
+        .order_by()
+    )
+    for pk, waiting, last in charges:
+        final[pk].waiting = to_money(waiting) if waiting is not None else ZERO
+        final[pk].last_txn_id = last
     return orders
 
 

@@ -10,10 +10,10 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('appointments', '0003_status_changes'),
-        ('catalog', '0003_site_work_and_ev_questions'),
+        ('catalog', '0004_site_work_and_ev_questions'),
         ('core', '0003_deletion_log'),
         ('customers', '0003_customer_indexes_for_nightly_and_merges'),
-        ('service', '0006_site_visit'),
+        ('service', '0007_site_visit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -273,7 +273,8 @@ def test_the_progress_page_reads_a_fixed_number_of_queries_with_a_balance_due(
     order = make_order()
     token = progress_link(staff, order)
     # The link (with its store and customer), the use counted, the order, its status history, its
-    # money (one statement), the providers: 6, whatever the order holds (the session is not read).
-    with django_assert_num_queries(6):
+    # money (payments, then charges: two grouped statements), the providers: 7, whatever the order holds
+    # (the session is not read).
+    with django_assert_num_queries(7):
         page = client.get(reverse("portal_public:open", args=[token]))
     assert 'data-testid="portal-due"' in page.content.decode()

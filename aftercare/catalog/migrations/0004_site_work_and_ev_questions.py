@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_bounded_prices_hours_and_quantities'),
+        ('catalog', '0003_package_job_schedule_by_powertrain'),
         ('core', '0003_deletion_log'),
     ]
 

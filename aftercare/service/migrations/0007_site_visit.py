@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_site_work_and_ev_questions'),
-        ('service', '0005_line_photos_and_decisions'),
+        ('catalog', '0004_site_work_and_ev_questions'),
+        ('service', '0006_repair_order_closed_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
