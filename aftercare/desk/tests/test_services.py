@@ -82,6 +82,23 @@ def test_every_status_of_a_rescue_is_sent_to_the_customer_through_the_door(store
     ]  # fmt: skip
 
 
+def test_a_rescue_dispatched_at_23_00_is_told_at_once_while_marketing_waits_for_the_morning(store, staff, vehicle):
+    """docs/DOMAIN.md §15.1, §25.2: a rescue's status is an urgent service notice, never held."""
+    from aftercare.customers.services import consent_record
+    from aftercare.messaging.services import message_send
+
+    night = T0.replace(hour=23)
+    with time_machine.travel(night, tick=False):
+        rescue, _token = _dispatched(store, staff)
+        told = Message.objects.get(source_id=rescue.pk, template_code="rescue_dispatched")
+        assert (told.state, told.reason, told.next_attempt_at) == ("queued", "", night)
+        assert told.events.get().note == "urgent"
+        consent_record(actor=None, customer=vehicle.owner, purpose="marketing_sms", granted=True, channel="in_store")
+        offer = message_send(store=store, customer=vehicle.owner, purpose="marketing", template_code="portal_link",
+                             context={}, dedupe_key="night-offer")  # fmt: skip
+        assert (offer.state, offer.reason) == ("held", "quiet hours")
+
+
 def test_dispatch_needs_a_technician_a_vehicle_and_an_eta(store, staff, vehicle):
     rescue, _token = _request(store)
     with pytest.raises(ValidationError) as error:
