@@ -395,6 +395,7 @@ def recovery_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case, "steps": steps, "next_step": next_step,
         "next_label": RecoveryStatus(next_step).label if next_step else "", "form": form,
+        "call_refused": selectors.recovery_call_refused(case) if case.is_open else "",
         "fix_form": FixForm(store=case.store, initial={"repair_order": getattr(case.repair_order, "number", ""),
                                                        "free_repair": case.free_repair}),
         "can_approve": request.user.has_perm(Perm.DISCOUNT_APPROVE, case.store),

@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from aftercare.core.workflow import TransitionRefused
-from aftercare.desk import services
+from aftercare.desk import selectors, services
 from aftercare.desk.choices import NoticeRole, RecoveryStatus, RescueChannel, RescueStatus
 from aftercare.desk.models import EventNotice, RecoveryCase, RescueRequest
 from aftercare.followups.models import FollowUpTask
@@ -281,6 +281,23 @@ def test_the_lost_rule_opens_a_recovery_when_the_reason_is_quality(
     customer_lost.send(sender=None, customer_id=customer.pk, store_id=store.pk, reason="quality")
     case = RecoveryCase.objects.get()
     assert case.source == "retention" and case.owner == staff["advisor"] and case.reason == "quality"
+
+
+def test_a_customer_lost_for_quality_who_refused_the_rule_s_offer_still_gets_a_recovery(
+    store, staff, django_capture_on_commit_callbacks
+):
+    """docs/DOMAIN.md §25.5: the offer is marketing, the recovery's call a service contact."""
+    from aftercare.crm import rules
+    from aftercare.crm.choices import Trigger
+
+    customer = CustomerFactory(store=store, name="周杰", mobile="13900009999")
+    rule = next(r for r in rules.rules_ensure(store) if r.trigger == Trigger.LOST)
+    due = rules.Due(customer, None, "20260101", "返修两次", {"lost_reason": "quality", "offer": "x"})
+    with django_capture_on_commit_callbacks(execute=True):
+        firing = rules.fire(rule=rule, due=due, now=T0)
+    assert firing.state == "refused" and not Message.objects.filter(customer=customer).exclude(state="cancelled")
+    case = RecoveryCase.objects.get(customer=customer)
+    assert case.source == "retention" and selectors.recovery_call_refused(case) == ""
 
 
 def test_the_crm_lost_rule_sends_customer_lost_after_it_acts(

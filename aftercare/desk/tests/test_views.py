@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from aftercare.customers.services import consent_record
 from aftercare.desk import services
 from aftercare.desk.choices import RescueStatus
 from aftercare.desk.models import MajorEvent, RecoveryCase, RescueRequest
@@ -179,5 +180,7 @@ def test_a_recovery_is_worked_step_by_step_on_its_page(store, staff, customer, o
     case.refresh_from_db()
     assert case.status == "called"
     page = client.get(response.url).content.decode()
-    assert "确认档案" in page and "当天致电" in page
+    assert "确认档案" in page and "当天致电" in page and 'data-testid="call-refused"' not in page
+    consent_record(actor=None, customer=customer, purpose="service", granted=False, channel="in_store")
+    assert "请勿致电该客户" in client.get(response.url).content.decode()
     assert client_for(outsider).get(response.url).status_code == 404
