@@ -101,7 +101,8 @@ def test_a_message_in_the_quiet_hours_is_held_and_released_when_they_end(store, 
 
 @time_machine.travel(NIGHT)
 def test_an_urgent_service_notice_is_sent_in_the_quiet_hours_and_marketing_may_not_be_urgent(store, customer):
-    assert (send(store, customer, urgent=True).state, send(store, customer, dedupe_key="k2").state) == ("queued", "held")
+    urgent, ordinary = send(store, customer, urgent=True), send(store, customer, dedupe_key="k2")
+    assert (urgent.state, ordinary.state) == ("queued", "held")
     consent_record(actor=None, customer=customer, purpose="marketing_sms", granted=True, channel="in_store")
     with pytest.raises(ValueError):
         send(store, customer, purpose="marketing", template_code="portal_link", dedupe_key="m", urgent=True)
