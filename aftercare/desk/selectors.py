@@ -121,3 +121,13 @@ def my_notices(user, store):
         .select_related("event", "event__customer")
         .order_by("-notified_at")
     )
+
+
+def recovery_call_refused(case) -> str:
+    """Why the recovery's call may not be made, or "" (docs/DOMAIN.md §25.5): the call is a service
+    contact, asked of the messaging door's contact check like every other call to a customer."""
+    from aftercare.messaging.choices import Channel, Purpose, Reason
+    from aftercare.messaging.services import contact_check
+
+    decision = contact_check(customer=case.customer, purpose=Purpose.SERVICE, channel=Channel.PHONE)
+    return "" if decision.allowed else str(Reason.LABELS.get(decision.reason, decision.reason))

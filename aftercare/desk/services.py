@@ -122,7 +122,7 @@ def _tell(rescue: RescueRequest, code: str, *, actor, token: str = "", **context
     }
     message_send(
         store=rescue.store, customer=rescue.customer, vehicle=rescue.vehicle, purpose="service", template_code=code,
-        context=values, dedupe_key=f"{code}:{rescue.pk}", actor=actor, source=rescue,
+        context=values, dedupe_key=f"{code}:{rescue.pk}", actor=actor, source=rescue, urgent=True,
     )  # fmt: skip
 
 

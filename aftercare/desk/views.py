@@ -19,7 +19,7 @@ from aftercare.core.permissions import Perm
 from aftercare.core.views import htmx_partial, permission_required, post_form, run_action
 from aftercare.customers.models import Customer
 
-from . import selectors, services
+from . import selectors, services, throttles
 from .choices import RECOVERY_STEPS, TOLD_STATUSES, RecoveryStatus, RescueChannel, RescueStatus
 from .forms import (
     ClaimForm,
@@ -395,6 +395,7 @@ def recovery_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case, "steps": steps, "next_step": next_step,
         "next_label": RecoveryStatus(next_step).label if next_step else "", "form": form,
+        "call_refused": selectors.recovery_call_refused(case) if case.is_open else "",
         "fix_form": FixForm(store=case.store, initial={"repair_order": getattr(case.repair_order, "number", ""),
                                                        "free_repair": case.free_repair}),
         "can_approve": request.user.has_perm(Perm.DISCOUNT_APPROVE, case.store),
@@ -443,6 +444,17 @@ def public_rescue(request: HttpRequest, store_code: str) -> HttpResponse:
     store = _public_store(store_code)
     form = RescuePublicForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
+        # docs/DOMAIN.md §25.2: a no-login form is limited per IP and per mobile (HTTP 429).
+        limited = not throttles.rescue_ip_allowed(request)
+        if limited:
+            form.is_valid()
+            form.add_error(None, _("Too many rescue requests from this network. Please call the rescue line."))
+        elif form.is_valid() and not throttles.rescue_phone_allowed(request, form.cleaned_data["contact_phone"]):
+            limited = True
+            form.add_error("contact_phone", _("Too many rescue requests for this mobile. Please call the rescue line."))
+        if limited:
+            context = {"form": form, "store": store}
+            return render(request, "desk/public/rescue.html", context, status=429)
         channel = RescueChannel.PORTAL if request.GET.get("from") == "portal" else RescueChannel.PHONE_PAGE
         outcome = post_form(
             request, form,

@@ -55,6 +55,8 @@ SEND_LEASE = timedelta(minutes=5)
 # Backoff before retry n: RETRY_BASE * 2**(n-1).
 RETRY_BASE = timedelta(minutes=1)
 CAP_WINDOW = timedelta(days=30)
+# The first event's note of an urgent service notice, sent in the quiet hours too (§15.1).
+URGENT_NOTE = "urgent"
 
 
 @dataclass(frozen=True)
@@ -290,11 +292,15 @@ def message_send(
     vehicle=None,
     actor=None,
     source=None,
+    urgent: bool = False,
 ) -> Message:
     """The one door (docs/DOMAIN.md §15.1). Writes one outbox row in the caller's
     transaction and sends it after commit. Never raises because of consent: a
     refused message is stored "cancelled" with its reason; one that falls in the
-    quiet hours is "held" until they end."""
+    quiet hours is "held" until they end, unless it is `urgent`: a service notice
+    the customer asked for and is waiting on (a rescue's status), never marketing."""
+    if urgent and purpose != Purpose.SERVICE:
+        raise ValueError("Only a service notice may be urgent (docs/DOMAIN.md §15.1).")
     now = timezone.now()
     cfg = store_settings(store)
     message = Message(
@@ -325,7 +331,8 @@ def message_send(
     if reason:
         message.state, message.reason = State.CANCELLED, reason
     else:
-        held_until = in_quiet_hours(cfg, now) if message.channel != Channel.PHONE else None
+        # An urgent service notice and the call channel are never held (docs/DOMAIN.md §15.1).
+        held_until = in_quiet_hours(cfg, now) if message.channel != Channel.PHONE and not urgent else None
         if held_until:
             message.state, message.reason, message.next_attempt_at = State.HELD, Reason.QUIET_HOURS, held_until
         else:
@@ -337,7 +344,7 @@ def message_send(
         message.pk = None
         message.state, message.reason, message.next_attempt_at = State.CANCELLED, Reason.DUPLICATE, None
         message.save()
-    _event(message, "", message.reason, at=now).save()
+    _event(message, "", message.reason or (URGENT_NOTE if urgent else ""), at=now).save()
     if message.state == State.QUEUED:
         pk = message.pk
         transaction.on_commit(lambda: _enqueue_send(pk))

@@ -31,3 +31,13 @@ def enrol_vic(store):
         return VicEnrolment.objects.create(store=store, customer=customer, specialist=specialist, source="manager")
 
     return enrol
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """The public rescue form's limits count in the cache (docs/DOMAIN.md §25.2): each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

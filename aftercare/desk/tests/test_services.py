@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from aftercare.core.workflow import TransitionRefused
-from aftercare.desk import services
+from aftercare.desk import selectors, services
 from aftercare.desk.choices import NoticeRole, RecoveryStatus, RescueChannel, RescueStatus
 from aftercare.desk.models import EventNotice, RecoveryCase, RescueRequest
 from aftercare.followups.models import FollowUpTask
@@ -80,6 +80,23 @@ def test_every_status_of_a_rescue_is_sent_to_the_customer_through_the_door(store
     assert [c.to_status for c in rescue.status_changes.all()] == [
         "new", "dispatched", "on_the_way", "arrived", "towing", "done",
     ]  # fmt: skip
+
+
+def test_a_rescue_dispatched_at_23_00_is_told_at_once_while_marketing_waits_for_the_morning(store, staff, vehicle):
+    """docs/DOMAIN.md §15.1, §25.2: a rescue's status is an urgent service notice, never held."""
+    from aftercare.customers.services import consent_record
+    from aftercare.messaging.services import message_send
+
+    night = T0.replace(hour=23)
+    with time_machine.travel(night, tick=False):
+        rescue, _token = _dispatched(store, staff)
+        told = Message.objects.get(source_id=rescue.pk, template_code="rescue_dispatched")
+        assert (told.state, told.reason, told.next_attempt_at) == ("queued", "", night)
+        assert told.events.get().note == "urgent"
+        consent_record(actor=None, customer=vehicle.owner, purpose="marketing_sms", granted=True, channel="in_store")
+        offer = message_send(store=store, customer=vehicle.owner, purpose="marketing", template_code="portal_link",
+                             context={}, dedupe_key="night-offer")  # fmt: skip
+        assert (offer.state, offer.reason) == ("held", "quiet hours")
 
 
 def test_dispatch_needs_a_technician_a_vehicle_and_an_eta(store, staff, vehicle):
@@ -264,6 +281,23 @@ def test_the_lost_rule_opens_a_recovery_when_the_reason_is_quality(
     customer_lost.send(sender=None, customer_id=customer.pk, store_id=store.pk, reason="quality")
     case = RecoveryCase.objects.get()
     assert case.source == "retention" and case.owner == staff["advisor"] and case.reason == "quality"
+
+
+def test_a_customer_lost_for_quality_who_refused_the_rule_s_offer_still_gets_a_recovery(
+    store, staff, django_capture_on_commit_callbacks
+):
+    """docs/DOMAIN.md §25.5: the offer is marketing, the recovery's call a service contact."""
+    from aftercare.crm import rules
+    from aftercare.crm.choices import Trigger
+
+    customer = CustomerFactory(store=store, name="周杰", mobile="13900009999")
+    rule = next(r for r in rules.rules_ensure(store) if r.trigger == Trigger.LOST)
+    due = rules.Due(customer, None, "20260101", "返修两次", {"lost_reason": "quality", "offer": "x"})
+    with django_capture_on_commit_callbacks(execute=True):
+        firing = rules.fire(rule=rule, due=due, now=T0)
+    assert firing.state == "refused" and not Message.objects.filter(customer=customer).exclude(state="cancelled")
+    case = RecoveryCase.objects.get(customer=customer)
+    assert case.source == "retention" and selectors.recovery_call_refused(case) == ""
 
 
 def test_the_crm_lost_rule_sends_customer_lost_after_it_acts(

@@ -1,10 +1,13 @@
 """The desk's pages and API: the customer's rescue page and status link, the board, the major
 event and recovery pages, store scoping, the home cards (docs/DOMAIN.md §25)."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
 
+from aftercare.customers.services import consent_record
 from aftercare.desk import services
 from aftercare.desk.choices import RescueStatus
 from aftercare.desk.models import MajorEvent, RecoveryCase, RescueRequest
@@ -13,6 +16,23 @@ from aftercare.tests.factories import MembershipFactory, UserFactory
 from .conftest import T0
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_public_rescue_form_is_limited_per_mobile_and_per_ip_address(store, customer, client):
+    """docs/DOMAIN.md §25.2: 5 requests an hour for one mobile, 10 posts an hour from one IP; HTTP 429."""
+    url = reverse("desk_public:rescue", args=[store.code])
+    data = {"contact_name": "李娜", "contact_phone": "13800001111", "symptom": "高速爆胎", "address": "广州大道"}
+    with time_machine.travel(T0, tick=False):
+        codes = [client.post(url, data, REMOTE_ADDR=f"10.0.0.{n}").status_code for n in range(5)]
+        limited = client.post(url, {**data, "contact_phone": "138 0000 1111"}, REMOTE_ADDR="10.0.0.9")
+        assert codes == [302] * 5 and limited.status_code == 429 and RescueRequest.objects.count() == 5
+        assert "该手机号的救援请求过多" in limited.content.decode()
+        codes = [client.post(url, {"contact_name": "x"}, REMOTE_ADDR="10.0.1.1").status_code for _ in range(10)]
+        blocked = client.post(url, {**data, "contact_phone": "13900002222"}, REMOTE_ADDR="10.0.1.1")
+        assert codes == [200] * 10 and blocked.status_code == 429 and "此网络的救援请求过多" in blocked.content.decode()
+        assert RescueRequest.objects.count() == 5
+    with time_machine.travel(T0 + timedelta(hours=1, minutes=1), tick=False):
+        assert client.post(url, data, REMOTE_ADDR="10.0.0.1").status_code == 302
 
 
 @pytest.fixture
@@ -160,5 +180,7 @@ def test_a_recovery_is_worked_step_by_step_on_its_page(store, staff, customer, o
     case.refresh_from_db()
     assert case.status == "called"
     page = client.get(response.url).content.decode()
-    assert "确认档案" in page and "当天致电" in page
+    assert "确认档案" in page and "当天致电" in page and 'data-testid="call-refused"' not in page
+    consent_record(actor=None, customer=customer, purpose="service", granted=False, channel="in_store")
+    assert "请勿致电该客户" in client.get(response.url).content.decode()
     assert client_for(outsider).get(response.url).status_code == 404

@@ -1,6 +1,7 @@
 """The door's four decisions (consent, channel, quiet hours, cap and dedupe), each
 on its own, at a fixed time: docs/DOMAIN.md §15.1."""
 
+import pytest
 import time_machine
 from django.db import transaction
 
@@ -96,6 +97,16 @@ def test_a_message_in_the_quiet_hours_is_held_and_released_when_they_end(store, 
     assert message.state == "sent"
     notes = list(message.events.values_list("to_state", "note"))
     assert notes[0] == ("held", "quiet hours") and notes[-1][0] == "sent"
+
+
+@time_machine.travel(NIGHT)
+def test_an_urgent_service_notice_is_sent_in_the_quiet_hours_and_marketing_may_not_be_urgent(store, customer):
+    urgent, ordinary = send(store, customer, urgent=True), send(store, customer, dedupe_key="k2")
+    assert (urgent.state, ordinary.state) == ("queued", "held")
+    consent_record(actor=None, customer=customer, purpose="marketing_sms", granted=True, channel="in_store")
+    with pytest.raises(ValueError):
+        send(store, customer, purpose="marketing", template_code="portal_link", dedupe_key="m", urgent=True)
+    assert not Message.objects.filter(purpose="marketing").exists()
 
 
 @time_machine.travel("2026-12-07 20:59 +08:00")
