@@ -353,7 +353,6 @@ SPECTACULAR_SETTINGS = {
         "ClaimLineKindEnum": "aftercare.warranty.choices.ClaimLineKind",
         "CoverageEnum": "aftercare.warranty.choices.Coverage",
         "MessageChannelEnum": "aftercare.messaging.choices.Channel",
-        "SourceEnum": "aftercare.customers.choices.CustomerSource",
         "StageEnum": "aftercare.crm.choices.Stage",
         "VicEnrolmentSourceEnum": "aftercare.vic.choices.EnrolmentSource",
         "VicBookingKindEnum": "aftercare.vic.choices.BookingKind",
