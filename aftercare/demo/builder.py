@@ -22,6 +22,7 @@ from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
 from aftercare.privacy.demo import seed_privacy
+from aftercare.reports.demo import seed_reports
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.warranty.demo import seed_warranty
@@ -163,5 +164,7 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 work_past_calls(store, random.Random(f"crm-calls:{store.code}"))
             if result.stores:
                 seed_privacy(result.stores[0], rng, today)
+            # A year of history behind the reports, its daily figures and targets (own random stream).
+            seed_reports(result.stores, random.Random("reports"), today)
         seed_security(result.stores if options.activity else [])
     return result
