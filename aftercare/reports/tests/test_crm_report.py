@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from aftercare.followups.choices import TaskStatus
 from aftercare.reports.crm_report import crm_report_generate, crm_reports_for_last_month
-from aftercare.reports.kpis import CAUSE_LABELS
 from aftercare.reports.models import CrmReport
 from aftercare.reports.pdf import LocalOnlyFetcher
 from aftercare.tests.factories import StoreFactory
