@@ -29,6 +29,7 @@ OPERATION_MODULES = [
     "aftercare.bench.ops.service",
     "aftercare.bench.ops.exports",
     "aftercare.bench.ops.followups",
+    "aftercare.bench.ops.reports",
     "aftercare.bench.ops.parts",
     "aftercare.bench.ops.loyalty",
     "aftercare.bench.ops.healthrecords",

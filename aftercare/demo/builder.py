@@ -24,7 +24,8 @@ from aftercare.loyalty.demo import seed_loyalty
 from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
 from aftercare.privacy.demo import seed_privacy
-from aftercare.reports.demo import seed_crm_reports
+from aftercare.reports.crm_demo import seed_crm_reports
+from aftercare.reports.demo import seed_reports
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.vic.demo import seed_vic
@@ -174,6 +175,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 work_past_calls(store, random.Random(f"crm-calls:{store.code}"))
             if result.stores:
                 seed_privacy(result.stores[0], rng, today)
+            # A year of history behind the reports, its daily figures and targets (own random stream).
+            seed_reports(result.stores, random.Random("reports"), today)
             # Last month's CRM report, missing two targets, in two versions (after the calls are worked).
             seed_crm_reports(result.stores, today)
         seed_security(result.stores if options.activity else [])
