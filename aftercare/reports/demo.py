@@ -16,6 +16,9 @@ from aftercare.billing.models import Payment
 from aftercare.catalog.models import LabourOperation, Part, RepairType
 from aftercare.core.models import DocumentSequence, Store
 from aftercare.customers.models import Vehicle
+from aftercare.healthrecords.choices import UploadState
+from aftercare.healthrecords.models import HealthRecord
+from aftercare.healthrecords.services import records_backfill
 from aftercare.service.choices import LineKind, LineStatus, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
 from aftercare.workshop.choices import JobStatus
@@ -124,6 +127,9 @@ def seed_report_history(store: Store, rng: random.Random, today: date, *, per_da
     Payment.objects.bulk_create(payments, batch_size=2000)
     ro_seq.save(update_fields=["last_value"])
     pay_seq.save(update_fields=["last_value"])
+    # The history's health records (docs/DOMAIN.md §23) were uploaded back then.
+    records = records_backfill(RepairOrder.objects.filter(pk__in=[o.pk for o in orders]))
+    HealthRecord.objects.filter(pk__in=[r.pk for r in records]).update(status=UploadState.SENT, sent_at=timezone.now())
     return len(orders)
 
 

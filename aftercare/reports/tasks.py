@@ -16,9 +16,14 @@ NIGHTLY_DAYS = 7
 @background_task(idempotent=True, max_run_minutes=5)
 def figures_refresh(keys: list) -> int:
     """Recompute the figures of the touched [store_id, "YYYY-MM-DD"] pairs (after a service's commit)."""
+    from aftercare.core.models import Store
+
+    # A key noted in a transaction that was rolled back may name a store that never came to be.
+    existing = set(Store.objects.filter(pk__in={int(s) for s, _d in keys}).values_list("pk", flat=True))
     by_day: dict[date, set[int]] = {}
     for store_id, day in keys:
-        by_day.setdefault(date.fromisoformat(day), set()).add(int(store_id))
+        if int(store_id) in existing:
+            by_day.setdefault(date.fromisoformat(day), set()).add(int(store_id))
     written = 0
     for day, store_ids in sorted(by_day.items()):
         written += figures.figures_materialise(start=day, end=day, store_ids=store_ids)

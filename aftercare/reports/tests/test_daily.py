@@ -235,3 +235,21 @@ def test_the_filters_refuse_a_range_backwards_or_too_long(staff):
         staff["service_manager"], {"period": "range", "start": "2020-01-01", "end": "2026-03-01"}, report
     )
     assert f is None and "end" in form.errors
+
+
+def test_a_manager_imports_targets_from_a_spreadsheet(client_for, staff, store, other_store):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(staff["service_manager"])
+    text = (
+        "门店代码,月份,指标,目标值\nth,2026-03,revenue,500000\nth,2026-03,满意度,92\n"
+        "py,2026-03,revenue,1\nth,2026-3x,arrivals,5\n"
+    )
+    upload = SimpleUploadedFile("targets.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    preview = client.post(reverse("reports:target_import"), {"kind": "targets", "file": upload, "mode": "valid_rows"})
+    assert preview.status_code == 302, preview.content[:500]
+    result = client.post(reverse("reports:target_import_run"), {"mode": "valid_rows"})
+    assert result.status_code == 302
+    stored = dict(Target.objects.values_list("key", "value"))
+    assert stored == {"revenue": Decimal("500000.0000"), "satisfaction": Decimal("0.9200")}
+    assert not Target.objects.filter(store=other_store).exists()
