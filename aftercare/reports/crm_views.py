@@ -34,7 +34,6 @@ from .crm_report import (
 from .forms import CrmReportForm, CrmReportGenerateForm
 from .kpis import CAUSE_LABELS
 from .models import CrmReport
-from .pdf import font_uri, render_pdf
 from .svg import trend_panels
 
 DRILL_PAGE = 100
@@ -148,6 +147,9 @@ def _filename(report: CrmReport, ext: str) -> str:
 @permission_required(Perm.REPORT_VIEW)
 def crm_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request, pk)
+    # WeasyPrint is loaded by the first PDF, not by every process that imports the URLs.
+    from .pdf import font_uri, render_pdf
+
     context = {**_page_context(report), "font_uri": font_uri(), "printed_at": timezone.localtime()}
     html = render_to_string("reports/crm_report_pdf.html", context, request=request)
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
