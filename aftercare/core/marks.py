@@ -82,5 +82,3 @@ def order_priority_mark(order_path: str) -> Expression:
         *(When(rule.applies(order_path), then=Value(str(rule.label))) for rule in rules),
         default=Value(""),
     )
-
-
