@@ -22,6 +22,7 @@ class Badge:
     label: str
     title: str = ""  # the hover text: who looks after the customer, at which store
     colour: str = "warning"
+    contact: str = ""  # a phone shown with the card on a page about one customer (tel: link)
 
 
 BadgeReader = Callable[[list[int]], dict[int, list[Badge]]]
@@ -81,5 +82,3 @@ def order_priority_mark(order_path: str) -> Expression:
         *(When(rule.applies(order_path), then=Value(str(rule.label))) for rule in rules),
         default=Value(""),
     )
-
-

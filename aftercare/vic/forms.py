@@ -10,6 +10,7 @@ from aftercare.accounts.roles import Role
 from aftercare.core.forms import StyledForm
 from aftercare.customers.models import Customer, Vehicle
 from aftercare.loyalty.choices import Tier
+from aftercare.service.models import RepairOrder
 
 from .choices import BookingKind, ChargeKind, ErrandKind, ErrandStatus, EventKind
 from .models import CourtesyCar, VicEnrolment
@@ -102,16 +103,28 @@ class CarForm(StyledForm):
 class LoanForm(StoreForm):
     car = forms.ModelChoiceField(queryset=CourtesyCar.objects.none(), label=_("Courtesy car"))
     customer = CustomerField()
+    repair_order = forms.ModelChoiceField(
+        queryset=RepairOrder.objects.none(), label=_("Repair order"), required=False, to_field_name="number"
+    )
     starts_at = forms.DateTimeField(label=_("From"))
     ends_at = forms.DateTimeField(label=_("Until"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["car"].queryset = CourtesyCar.objects.filter(store=self.store, is_active=True)
+        # The store's open orders, of the customer when the page was opened for one (?customer=).
+        orders = RepairOrder.objects.filter(store=self.store).open().order_by("-opened_at")
+        customer = self.data.get(self.add_prefix("customer")) or self.initial.get("customer")
+        if str(customer or "").isdigit() and int(customer) < 2**31:
+            orders = orders.filter(customer_id=int(customer))
+        self.fields["repair_order"].queryset = orders
 
     def clean(self):
         data = super().clean()
         data["customer"] = self._customer()
+        order = data.get("repair_order")
+        if order is not None and data["customer"] is not None and order.customer_id != data["customer"].pk:
+            self.add_error("repair_order", _("Choose a repair order of this customer."))
         return data
 
 

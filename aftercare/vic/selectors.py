@@ -107,14 +107,22 @@ def badges_for(customer_ids: list[int]) -> dict:
         .annotate(
             vic_store=Subquery(enrolment.values("store__name")[:1]),
             vic_specialist=Subquery(enrolment.values("specialist__full_name")[:1]),
+            vic_contact=Subquery(enrolment.values("specialist__mobile")[:1]),
         )
         .filter(vic_store__isnull=False)
-        .values_list("pk", "vic_store", "vic_specialist")
+        .values_list("pk", "vic_store", "vic_specialist", "vic_contact")
     )
     title = _("VIC of %(store)s, specialist %(specialist)s")
     return {
-        pk: [Badge(key="vic", label="VIC", title=title % {"store": store, "specialist": specialist or ""})]
-        for pk, store, specialist in rows
+        pk: [
+            Badge(
+                key="vic",
+                label="VIC",
+                title=title % {"store": store, "specialist": specialist or ""},
+                contact=contact or "",
+            )
+        ]
+        for pk, store, specialist, contact in rows
     }
 
 

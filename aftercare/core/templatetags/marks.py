@@ -1,6 +1,7 @@
 """{% customer_badge customer_id %}: the badges other apps put on a customer (core.marks).
 A list page passes `customer_badges` (customer_badges() of all its rows, one query); a page
-about one customer lets the tag ask for that one."""
+about one customer lets the tag ask for that one, and `card=True` shows each badge as a card:
+its hover text written out and its contact phone (the customer page, the vehicle page)."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -11,11 +12,25 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def customer_badge(context, customer_id) -> str:
+def customer_badge(context, customer_id, card=False) -> str:
     if not customer_id:
         return ""
     known = context.get("customer_badges")
     badges = (known if known is not None else customer_badges([customer_id])).get(customer_id, [])
+    if card:
+        return format_html_join(
+            " ",
+            '<span class="d-inline-flex align-items-center gap-1 border rounded px-2 py-1 small" data-testid="card-{}">'
+            '<span class="badge text-bg-{}">{}</span> <span>{}</span>{}</span>',
+            (
+                (
+                    badge.key, badge.colour, badge.label, badge.title,
+                    format_html(' <a class="font-monospace" href="tel:{}">{}</a>', badge.contact, badge.contact)
+                    if badge.contact else "",
+                )
+                for badge in badges
+            ),
+        )  # fmt: skip
     return format_html_join(
         " ",
         '<span class="badge text-bg-{} ms-1" title="{}" data-testid="badge-{}">{}</span>',

@@ -128,10 +128,11 @@ def test_pages_keep_a_constant_number_of_queries(staff, store, client_for, djang
     with django_assert_num_queries(5):  # one page of customers with their advisors
         client.get(reverse("customers:customer_list"))
     # customer, vehicles, consents, former vehicles, class changes; the access log's insert and
-    # its hourly count (docs/DOMAIN.md §16.7)
-    with django_assert_num_queries(11):
+    # its hourly count (docs/DOMAIN.md §16.7); the badges other apps put on it (core.marks: the VIC card)
+    with django_assert_num_queries(12):
         client.get(reverse("customers:customer_detail", args=[owner.pk]))
-    with django_assert_num_queries(8):  # vehicle with owner, owners, readings, class changes
+    # vehicle with owner, owners, readings, class changes; the owner's badges (core.marks)
+    with django_assert_num_queries(9):
         client.get(reverse("customers:vehicle_detail", args=[vehicle.pk]))
     # The search, and the badges other apps put on the customers found (core.marks: the VIC card).
     with django_assert_num_queries(7):
@@ -146,9 +147,10 @@ def test_only_users_who_may_merge_read_the_records_merged_into_a_customer(
     customer = CustomerFactory(store=store)
     CustomerFactory(store=store, merged_into=customer)
     advisor, manager = (_with_fresh_session(client_for(staff[role])) for role in ("advisor", "service_manager"))
-    with django_assert_num_queries(11):  # with the access log's two statements (docs/DOMAIN.md §16.7)
-        advisor.get(reverse("customers:customer_detail", args=[customer.pk]))
+    # with the access log's two statements (docs/DOMAIN.md §16.7) and the badges (core.marks)
     with django_assert_num_queries(12):
+        advisor.get(reverse("customers:customer_detail", args=[customer.pk]))
+    with django_assert_num_queries(13):
         page = manager.get(reverse("customers:customer_detail", args=[customer.pk]))
     assert reverse("customers:customer_merge_undo", args=[customer.pk + 1]) in page.content.decode()
 

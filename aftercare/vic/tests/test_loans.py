@@ -137,3 +137,24 @@ def test_two_specialists_booking_the_same_car_at_once_get_one_loan_and_one_clear
         thread.join()
     assert sorted(outcomes) == ["booked", "refused"]
     assert CourtesyLoan.objects.filter(car=car).count() == 1
+
+
+def test_a_loan_booked_on_the_page_names_the_customers_repair_order_and_never_anothers(
+    specialist, car, vic_customer, vic_vehicle, store, open_order, client_for
+):
+    from django.urls import reverse
+
+    from aftercare.tests.factories import CustomerFactory, VehicleFactory
+
+    own = open_order(store, vic_vehicle)
+    other = open_order(store, VehicleFactory(owner=CustomerFactory(store=store)))
+    client = client_for(specialist)
+    offered = client.get(reverse("vic:loans"), {"customer": vic_customer.pk}).content.decode()
+    assert own.number in offered and other.number not in offered
+    data = {
+        "car": car.pk, "customer": vic_customer.pk, "starts_at": "2026-12-20T09:00", "ends_at": "2026-12-20T17:00",
+    }  # fmt: skip
+    refused = client.post(reverse("vic:loans"), {**data, "repair_order": other.number})
+    assert refused.status_code == 200 and not CourtesyLoan.objects.exists()
+    client.post(reverse("vic:loans"), {**data, "repair_order": own.number})
+    assert CourtesyLoan.objects.get().repair_order == own

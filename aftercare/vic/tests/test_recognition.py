@@ -62,6 +62,29 @@ def test_an_ordinary_customer_gets_no_visit_and_no_badge(store, open_order, staf
     assert 'data-testid="badge-vic"' not in page.content.decode()
 
 
+def test_the_customer_and_vehicle_pages_show_the_vic_card_with_home_store_and_specialist_contact(
+    store, vic_vehicle, specialist, staff, client_for
+):
+    advisor = client_for(staff["advisor"])
+    for page in (
+        reverse("customers:customer_detail", args=[vic_vehicle.owner_id]),
+        reverse("customers:vehicle_detail", args=[vic_vehicle.pk]),
+    ):
+        content = advisor.get(page).content.decode()
+        assert 'data-testid="card-vic"' in content
+        assert store.name in content and "李专员" in content and 'href="tel:13800001111"' in content
+
+
+def test_the_customer_and_vehicle_pages_show_no_vic_card_for_an_ordinary_customer(store, staff, client_for):
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store))
+    advisor = client_for(staff["advisor"])
+    for page in (
+        reverse("customers:customer_detail", args=[vehicle.owner_id]),
+        reverse("customers:vehicle_detail", args=[vehicle.pk]),
+    ):
+        assert 'data-testid="card-vic"' not in advisor.get(page).content.decode()
+
+
 def test_an_ended_enrolment_is_no_longer_recognised(vic_customer, manager):
     enrolment = selectors.vic_enrolment_for(vic_customer)
     services.enrolment_end(actor=manager, enrolment=enrolment, reason="车辆已出售")
