@@ -84,6 +84,7 @@ class ImportFlow:
     upload_url = preview_url = run_url = result_url = template_url = back_url = ""
     back_label = ""
     form_class: type[ImportForm] = ImportForm
+    json_records = False  # also a JSON array of records (core.spreadsheets.read_table)
 
     def kinds(self) -> list[ImportKindInfo]:
         raise NotImplementedError
@@ -159,7 +160,7 @@ def upload(request: HttpRequest, flow: ImportFlow) -> HttpResponse:
         if form.is_valid():
             file, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
             try:
-                headers, _rows = read_table(file)
+                headers, _rows = read_table(file, json_records=flow.json_records)
                 column_map_for(flow.kind(kind).spec, headers)
             except SpreadsheetError as error:
                 form.add_error("file", error.message)
@@ -211,9 +212,9 @@ def _pending(request: HttpRequest, flow: ImportFlow):
     return pending, path, store
 
 
-def _read(path):
+def _read(path, flow: ImportFlow):
     with open(path, "rb") as file:
-        return read_table(file)
+        return read_table(file, json_records=flow.json_records)
 
 
 def _report(flow: ImportFlow, result: ImportResult, pending: dict, store: Store, *, done: bool = False) -> dict:
@@ -238,7 +239,7 @@ def preview(request: HttpRequest, flow: ImportFlow) -> HttpResponse:
     pending, path, store = found
     make = flow.importer_factory(request, pending, store)
     try:
-        result = pipeline.preview(make, *_read(path))
+        result = pipeline.preview(make, *_read(path, flow))
     except SpreadsheetError as error:
         _forget_pending(request, flow)
         messages.error(request, error.message)
@@ -257,7 +258,7 @@ def run(request: HttpRequest, flow: ImportFlow) -> HttpResponse:
         return redirect(flow.preview_url)
     make = flow.importer_factory(request, pending, store)
     try:
-        headers, rows = _read(path)
+        headers, rows = _read(path, flow)
         result = pipeline.run(
             make, headers, rows, mode=mode, filename=pending["filename"],
             audit_store=flow.audit_store(request, pending, store),

@@ -15,7 +15,11 @@ file (`prepare`). Everything else is here:
   could not be read, and what the service says about the rest (the service is
   tried even for a row with unreadable cells, and that try is rolled back);
 - `all_or_nothing` writes nothing unless every row is valid; `valid_rows`
-  writes the good rows and reports the bad ones. One audit row sums an import up.
+  writes the good rows and reports the bad ones. One audit row sums an import up;
+- a kind with many rows and no side effects (the EV readings) may set
+  `batch_size`: its actions then only check the row through the service's rules
+  and queue the new record (`defer`), without a savepoint each, and
+  `write_batch` writes each chunk of queued records in one bulk statement.
 
 docs/ARCHITECTURE.md ("Lists and exports") says why this is not django-import-export.
 """
@@ -89,10 +93,16 @@ class Importer:
     required: tuple[str, ...] = ()
     example: dict[str, str] = {}  # one example row for the template
     conflict_message = gettext_lazy("Conflicts with a record saved meanwhile. Check it and import again.")
+    # The batch hook: rows per bulk write, for a kind whose actions only check and `defer` (None: one
+    # savepoint per row). Such an action must not write, or must write inside its own savepoint.
+    batch_size: int | None = None
 
     def __init__(self, *, actor, column_map: ColumnMap):
         self.actor = actor
         self.column_map = column_map
+        # True while a row with problems is tried only to learn what the service says.
+        self.trial = False
+        self._deferred: list = []
         # (field, key) -> the first row that had it, to catch duplicates inside the file.
         self.seen: dict[tuple[str, str], int] = {}
 
@@ -112,6 +122,11 @@ class Importer:
         None when it cannot be tried at all."""
         raise NotImplementedError
 
+    def write_batch(self, records: list) -> None:
+        """Write the records the chunk's actions deferred (a kind with `batch_size`), e.g. one
+        bulk_create with ignore_conflicts on the natural key."""
+        raise NotImplementedError
+
     def audit_changes(self) -> dict:
         """Extra [None, value] pairs for the import's audit row."""
         return {}
@@ -124,6 +139,11 @@ class Importer:
             return {}
         first = self.seen.setdefault((name, key), number)
         return {name: message % {"row": first}} if first != number else {}
+
+    def defer(self, record) -> None:
+        """Queue a new record for the chunk's bulk write; a row only on trial queues nothing."""
+        if not self.trial:
+            self._deferred.append(record)
 
     # the pipeline
 
@@ -145,7 +165,9 @@ class Importer:
         numbered = [(row.number, self.column_map.values(row.values)) for row in rows]
         self.prepare(numbered)
         counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-        for number, values in numbered:
+        for index, (number, values) in enumerate(numbered, 1):
+            if self.batch_size and index % self.batch_size == 0:
+                self._flush()
             errors, action = self.row(number, values)
             problems = _as_lists(errors)
             outcome = self._try(action, problems) if action is not None else None
@@ -154,17 +176,30 @@ class Importer:
                     result.errors.extend(RowError(number, self.column(name), str(m)) for m in problems[name])
             elif outcome is not None:
                 counts[outcome] += 1
+        self._flush()
         result.created, result.updated, result.unchanged = counts[CREATED], counts[UPDATED], counts[UNCHANGED]
         return result
 
+    def _flush(self) -> None:
+        if self._deferred:
+            records, self._deferred = self._deferred, []
+            self.write_batch(records)
+
     def _try(self, action: Action, problems: dict[str, list]) -> str | None:
         """Run the action in a savepoint; add what the service refuses to `problems`
-        (for columns without a problem yet). Kept only when the row has no problem."""
+        (for columns without a problem yet). Kept only when the row has no problem.
+        A batched kind's action writes nothing (it defers), so it needs no savepoint."""
+        self.trial = bool(problems)
         try:
-            with transaction.atomic():
+            if self.batch_size:
                 outcome = action()
                 if problems:
-                    raise _TrialOnly
+                    return None
+            else:
+                with transaction.atomic():
+                    outcome = action()
+                    if problems:
+                        raise _TrialOnly
         except _TrialOnly:
             return None
         except ValidationError as error:

@@ -6,6 +6,7 @@ The layouts (CSV, xlsx or JSON) are in docs/DOMAIN.md §17.2."""
 import io
 from datetime import datetime, time
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -119,13 +120,15 @@ def _whole(raw):
 
 
 class ReadingImporter(EvImporter):
-    """The stored readings of the file's vehicles are read once (not once per row)."""
+    """The stored readings of the file's vehicles are read once (not once per row), and new
+    readings are checked row by row but written a chunk at a time (core.imports' batch hook)."""
 
     kind = READINGS
     label = gettext_lazy("Battery and charging readings")
     model = BatteryReading
     columns = READING_COLUMNS
     required = ("vin", "read_at", "soh")
+    batch_size = 2000
     example = {"vin": "LGXCE4CB0N0000001", "read_at": "2026-03-01 08:30", "soh": "96.5", "soc": "72",
                "cycle_count": "180", "cell_spread_mv": "18", "max_cell_temp": "34.5", "dc_share": "35",
                "depth_of_discharge": "60", "sessions_per_week": "3.5"}  # fmt: skip
@@ -133,7 +136,14 @@ class ReadingImporter(EvImporter):
     def prepare(self, rows):
         super().prepare(rows)
         stored = BatteryReading.objects.filter(vehicle__in=list(self.vehicles.values()))
+        # (vehicle, moment) -> the stored reading, a reading queued by an earlier row of the chunk
+        # (no pk yet), or UNREAD once its chunk is written (reading_save reads it again).
         self.existing = {(r.vehicle_id, r.read_at): r for r in stored.iterator(chunk_size=5000)}
+
+    def write_batch(self, records):
+        services.readings_write(records)
+        for reading in records:
+            self.existing[(reading.vehicle_id, reading.read_at)] = services.UNREAD
 
     def row(self, number, values):
         errors = {}
@@ -150,11 +160,24 @@ class ReadingImporter(EvImporter):
             return errors, None
 
         def save() -> str:
+            # Every rule of reading_save, and nothing written: a row on trial stops here.
+            reading = services.reading_new(actor=self.actor, vehicle=vehicle, read_at=read_at, **data)
+            if self.trial:
+                return services.UNCHANGED
             key = (vehicle.pk, read_at)
-            outcome = services.reading_save(actor=self.actor, vehicle=vehicle, read_at=read_at,
-                                            existing=self.existing.get(key), **data)  # fmt: skip
-            self.existing[key] = services.UNREAD  # a later row of the same moment reads what this one wrote
-            return outcome
+            found = self.existing.get(key)
+            if found is None:
+                self.defer(reading)
+                self.existing[key] = reading
+                return services.CREATED
+            if found is not services.UNREAD and found.pk is None:  # queued by an earlier row of this chunk
+                changed = [name for name in data if getattr(found, name) != data[name]]
+                for name in changed:
+                    setattr(found, name, data[name])
+                return services.UPDATED if changed else services.UNCHANGED
+            with transaction.atomic():  # a stored reading: the service updates it, in its own savepoint
+                return services.reading_save(actor=self.actor, vehicle=vehicle, read_at=read_at, existing=found,
+                                             **data)  # fmt: skip
 
         return errors, save
 

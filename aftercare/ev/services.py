@@ -42,9 +42,7 @@ def _audit_reception(actor, obj, source, values):
 UNREAD = object()  # reading_save reads the stored reading itself
 
 
-def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=None, existing=UNREAD, **values) -> str:
-    """Record one battery reading; the same vehicle and moment again updates it, unchanged values change nothing.
-    `existing`: the stored reading of that moment (or None), when the caller read them all at once (the import)."""
+def _check_reading(actor, vehicle, read_at, values) -> None:
     require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     _check_vehicle(vehicle)
     if read_at > timezone.now() + timedelta(days=1):
@@ -52,6 +50,27 @@ def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=
     unknown = set(values) - set(READING_FIELDS)
     if unknown:
         raise ValueError(unknown)
+
+
+def reading_new(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, **values) -> BatteryReading:
+    """A new reading checked by reading_save's rules, not saved: the import writes a chunk of them
+    at once with readings_write (no audit row: only reception readings have one)."""
+    _check_reading(actor, vehicle, read_at, values)
+    reading = BatteryReading(store_id=vehicle.store_id, vehicle=vehicle, read_at=read_at, source=source, **values)
+    reading.recorded_by = actor if getattr(actor, "pk", None) else None
+    reading.clean_fields(exclude=["store", "vehicle", "order", "recorded_by"])
+    return reading
+
+
+def readings_write(readings: list[BatteryReading]) -> None:
+    """Insert new readings in bulk; one of a moment saved meanwhile by someone else is left as it is."""
+    BatteryReading.objects.bulk_create(readings, batch_size=500, ignore_conflicts=True)
+
+
+def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=None, existing=UNREAD, **values) -> str:
+    """Record one battery reading; the same vehicle and moment again updates it, unchanged values change nothing.
+    `existing`: the stored reading of that moment (or None), when the caller read them all at once (the import)."""
+    _check_reading(actor, vehicle, read_at, values)
     if existing is UNREAD:
         existing = BatteryReading.objects.filter(vehicle=vehicle, read_at=read_at).first()
     reading = existing or BatteryReading(store_id=vehicle.store_id, vehicle=vehicle, read_at=read_at, source=source)

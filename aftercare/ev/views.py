@@ -69,4 +69,6 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(Perm.FOLLOWUP_WORK)
 def forecast_list(request: HttpRequest) -> HttpResponse:
     page = lazy_page(request, selectors.forecasts_due(request.user))
-    return render(request, "ev/forecast_list.html", {"page": page})
+    store = getattr(request, "store", None)
+    can_import = store is not None and request.user.has_perm(Perm.CUSTOMER_EDIT, store)
+    return render(request, "ev/forecast_list.html", {"page": page, "can_import": can_import})

@@ -9,6 +9,7 @@ from aftercare.appointments.models import Appointment
 from aftercare.billing.models import Delivery, Payment
 from aftercare.complaints.models import Complaint
 from aftercare.customers.models import Consent, Customer, SearchKey, Vehicle, VehicleOwnership
+from aftercare.ev.models import BatteryForecast, BatteryReading, SoftwareVersion, TroubleCode
 from aftercare.followups.models import FollowUpProblem, FollowUpTask
 from aftercare.healthrecords.models import HealthRecord
 from aftercare.loyalty.models import Coupon, MemberCard, PackageCard, Posting
@@ -93,6 +94,19 @@ SECTIONS = (
     Section("photos", _("Photos of their vehicles"),
             lambda c: rows_of(Photo.objects.filter(repair_order__vehicle__owner=c).order_by("id")),
             files=_photo_files, position=80),
+    # The EV history of their vehicles (docs/DOMAIN.md §17): readings, trouble codes, versions, the forecast.
+    Section("ev_readings", _("Battery and charging readings"),
+            lambda c: rows_of(BatteryReading.objects.filter(vehicle__owner=c).order_by("vehicle_id", "read_at", "id")),
+            position=85),
+    Section("ev_trouble_codes", _("Diagnostic trouble codes"),
+            lambda c: rows_of(TroubleCode.objects.filter(vehicle__owner=c).order_by("vehicle_id", "first_seen", "id")),
+            position=86),
+    Section("ev_software_versions", _("Software versions"),
+            lambda c: rows_of(SoftwareVersion.objects.filter(vehicle__owner=c).order_by("vehicle_id", "installed_at",
+                                                                                          "id")),
+            position=87),
+    Section("ev_battery_forecasts", _("Battery forecasts"),
+            lambda c: rows_of(BatteryForecast.objects.filter(vehicle__owner=c).order_by("vehicle_id")), position=88),
 )  # fmt: skip
 
 
@@ -160,6 +174,27 @@ def erase_messages(ids: list[int]) -> int:
     return messages.update(to="", text="", subject="", params={})
 
 
+# The charging habits of a reading describe how the person drives and charges, not the battery.
+CHARGING_HABITS = ("dc_share", "depth_of_discharge", "sessions_per_week")
+
+
+def erase_ev(ids: list[int]) -> dict:
+    """The forecast (a profile that feeds care segments) goes, and so do the charging habits of
+    every reading; the battery's own values, trouble codes and versions stay with the car."""
+    readings = BatteryReading.objects.filter(vehicle__owner_id__in=ids).exclude(
+        dc_share=None, depth_of_discharge=None, sessions_per_week=None
+    )
+    return {
+        "battery_forecasts": BatteryForecast.objects.filter(vehicle__owner_id__in=ids).delete()[0],
+        "battery_readings": readings.update(**dict.fromkeys(CHARGING_HABITS)),
+    }
+
+
+def _ev_history(ids: list[int]) -> int:
+    return sum(model.objects.filter(vehicle__owner_id__in=ids).count()
+               for model in (BatteryReading, TroubleCode, SoftwareVersion))  # fmt: skip
+
+
 KEPT = (
     Kept("repair_orders", _("Repair orders and settlements"),
          _("Basis of the invoices: accounting records are kept for 30 years (会计档案管理办法)."),
@@ -183,6 +218,11 @@ KEPT = (
     Kept("complaints", _("Complaints"),
          _("Quality and consumer-protection records of the dealership; the customer's own words are removed."),
          lambda ids: Complaint.objects.filter(customer_id__in=ids).count()),
+    Kept("ev_history", _("Battery readings, trouble codes and software versions"),
+         _("The traction battery's health history backs its warranty, and trouble codes and software versions "
+           "back recalls and OTA updates (汽车软件在线升级); they follow the vehicle, not the person. Charging "
+           "habits and the forecast are removed."),
+         _ev_history),
 )  # fmt: skip
 
 
@@ -192,5 +232,6 @@ def register_all() -> None:
     register_eraser(Eraser("customers", erase_customers, position=1))
     register_eraser(Eraser("service", erase_service, position=10))
     register_eraser(Eraser("contacts", erase_contacts, position=20))
+    register_eraser(Eraser("ev", erase_ev, position=30))
     for kept in KEPT:
         register_kept(kept)

@@ -109,3 +109,28 @@ def test_two_rows_of_the_same_moment_in_one_file_keep_the_later_values(store, st
                           mode=ALL_OR_NOTHING)  # fmt: skip
     assert (result.created, result.updated, result.errors) == (1, 1, [])
     assert str(BatteryReading.objects.get(vehicle=bev).soh) == "97.10"
+
+
+def test_readings_written_a_chunk_at_a_time_keep_row_errors_duplicates_and_idempotency(
+    store, staff, bev, phev, monkeypatch
+):
+    from aftercare.ev.imports import ReadingImporter
+
+    monkeypatch.setattr(ReadingImporter, "batch_size", 2)
+    data = _csv([
+        f"{bev.vin},2025-01-10 08:00,97.5,,,,,,,",
+        f"{bev.vin},2025-02-10 08:00,97.4,,,,,,,",
+        f"{phev.vin},2025-02-10 08:00,abc,,,,,,,",  # row 4: unreadable SOH
+        f"{bev.vin},2025-01-10 08:00,97.0,,,,,,,",  # row 5: the moment of row 2, written in the chunk before
+        f"{phev.vin},2025-03-01 08:00,98.2,,,,,,,",
+        f"{phev.vin},2025-03-01 08:00,98.2,,,,,,,",  # row 7: the same as row 6 in the same chunk
+    ])  # fmt: skip
+    user = staff["advisor"]
+    first = import_bytes(actor=user, store=store, kind="readings", data=data, filename="t.csv", mode=VALID_ROWS)
+    assert (first.created, first.updated, first.unchanged) == (3, 1, 1)
+    assert [(e.row, e.field) for e in first.errors] == [(4, "SOH")]
+    assert [str(r.soh) for r in BatteryReading.objects.filter(vehicle=bev).order_by("read_at")] == ["97.00", "97.40"]
+    again = import_bytes(actor=user, store=store, kind="readings", data=data, filename="t.csv", mode=VALID_ROWS)
+    # Rows 2 and 5 disagree about one moment: each again sets its value (97.5, then 97.0); the rest are unchanged.
+    assert (again.created, again.updated, again.unchanged) == (0, 2, 3)
+    assert BatteryReading.objects.count() == 3
