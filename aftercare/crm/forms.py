@@ -6,7 +6,7 @@ from aftercare.core.money import PRICE_VALIDATORS
 from aftercare.loyalty.models import CouponTemplate
 
 from .choices import DeclineReason, Outcome
-from .models import Campaign, Segment
+from .models import Campaign, RecommendationRule, Segment
 
 
 class OutcomeForm(StyledForm):
@@ -66,3 +66,54 @@ class PackageOfferForm(StyledForm):
         super().__init__(*args, **kwargs)
         packages = PackageJob.objects.effective_for_store(store).active().order_by("code").values_list("code", "name")
         self.fields["package_code"].choices = [(code, f"{code} {name}") for code, name in packages]
+
+
+MONTHS = [(month, str(month)) for month in range(1, 13)]
+
+
+class RecommendationRuleForm(StyledFormMixin, forms.ModelForm):
+    """A store's recommendation rule (docs/DOMAIN.md §11.7): its conditions, each optional,
+    and the catalogue entry it recommends, which the store's catalogue must hold, active."""
+
+    preference = forms.ChoiceField(label=_("customer preference"), required=False)
+    powertrains = forms.MultipleChoiceField(
+        label=_("powertrains"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    months = forms.TypedMultipleChoiceField(
+        label=_("months of the year"), required=False, coerce=int, choices=MONTHS, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = RecommendationRule
+        fields = [
+            "code", "enabled", "preference", "tag", "powertrains", "min_vehicle_age", "months", "item_kind",
+            "item_code", "reason", "sort_order",
+        ]  # fmt: skip
+
+    def __init__(self, *args, store, **kwargs):
+        from aftercare.customers.choices import Powertrain, Preference
+
+        super().__init__(*args, **kwargs)
+        self.instance.store = store
+        self.fields["preference"].choices = [("", "—"), *Preference.choices]
+        self.fields["powertrains"].choices = Powertrain.choices
+        self.fields["min_vehicle_age"].min_value = 0
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        taken = RecommendationRule.objects.filter(store=self.instance.store, code=code).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("The store already has a rule with this code."))
+        return code
+
+    def clean(self):
+        from aftercare.catalog.models import LabourOperation, PackageJob
+
+        data = super().clean()
+        kind, code = data.get("item_kind"), data.get("item_code")
+        if kind and code:
+            model = PackageJob if kind == RecommendationRule.ItemKind.PACKAGE else LabourOperation
+            entry = model.objects.effective_by_key(self.instance.store, [code]).get(code)
+            if entry is None or not entry.is_active:
+                self.add_error("item_code", _("The store's catalogue has no active entry with this code."))
+        return data

@@ -6,7 +6,7 @@ from aftercare.core.audit import audit_record
 from aftercare.core.models import AuditEntry
 from aftercare.core.permissions import Perm, require
 
-from .models import RetentionRule
+from .models import RecommendationRule, RetentionRule
 
 
 def rule_toggle(*, actor, rule: RetentionRule) -> RetentionRule:
@@ -14,6 +14,47 @@ def rule_toggle(*, actor, rule: RetentionRule) -> RetentionRule:
     require(actor, Perm.CAMPAIGN_MANAGE, rule.store)
     with transaction.atomic():
         rule = RetentionRule.objects.select_for_update().get(pk=rule.pk)
+        rule.enabled = not rule.enabled
+        rule.save(update_fields=["enabled"])
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=rule,
+            changes={"enabled": [not rule.enabled, rule.enabled]},
+        )
+    return rule
+
+
+RULE_FIELDS = [
+    "code", "enabled", "preference", "tag", "powertrains", "min_vehicle_age", "months", "item_kind", "item_code",
+    "reason", "sort_order",
+]  # fmt: skip
+
+
+def recommendation_rule_save(*, actor, form) -> RecommendationRule:
+    """Create or change a store's recommendation rule from its validated form (docs/DOMAIN.md §11.7)."""
+    rule = form.instance
+    require(actor, Perm.CAMPAIGN_MANAGE, rule.store)
+    creating = rule.pk is None
+    before = {} if creating else RecommendationRule.objects.filter(pk=rule.pk).values(*RULE_FIELDS).first() or {}
+    with transaction.atomic():
+        rule = form.save()
+        after = {name: getattr(rule, name) for name in RULE_FIELDS}
+        changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
+            obj=rule,
+            changes=changes,
+        )
+    return rule
+
+
+def recommendation_rule_toggle(*, actor, rule: RecommendationRule) -> RecommendationRule:
+    """Switch a recommendation rule on or off."""
+    require(actor, Perm.CAMPAIGN_MANAGE, rule.store)
+    with transaction.atomic():
+        rule = RecommendationRule.objects.select_for_update().select_related("store").get(pk=rule.pk)
         rule.enabled = not rule.enabled
         rule.save(update_fields=["enabled"])
         audit_record(

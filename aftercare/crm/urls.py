@@ -26,4 +26,7 @@ urlpatterns = [
         name="order_recommendation_add",
     ),
     path("recommendations/", views.recommendation_rules, name="recommendation_rules"),
+    path("recommendations/new/", views.recommendation_rule_new, name="recommendation_rule_new"),
+    path("recommendations/<int:pk>/", views.recommendation_rule_edit, name="recommendation_rule_edit"),
+    path("recommendations/<int:pk>/toggle/", views.recommendation_rule_toggle, name="recommendation_rule_toggle"),
 ]

@@ -15,7 +15,7 @@ from aftercare.core.masking import mask_name, mask_phone
 from aftercare.core.models import Store
 from aftercare.core.permissions import Perm, require
 from aftercare.core.tables import lazy_page
-from aftercare.core.views import flash_form_errors, permission_required, post_form, run_action
+from aftercare.core.views import flash_form_errors, htmx_partial, permission_required, post_form, run_action
 from aftercare.customers.models import Vehicle
 from aftercare.service.models import RepairOrder
 
@@ -24,7 +24,7 @@ from . import services
 from . import solicitation as solicitation_service
 from .choices import Trigger
 from .filters import clean_filters, segment_filter, segment_members
-from .forms import CampaignForm, OutcomeForm, PackageOfferForm, SegmentNameForm
+from .forms import CampaignForm, OutcomeForm, PackageOfferForm, RecommendationRuleForm, SegmentNameForm
 from .mileage import first_visits_of, project, vehicle_readings
 from .models import (
     Campaign,
@@ -292,6 +292,46 @@ def recommendation_rules(request: HttpRequest) -> HttpResponse:
         recommendation_rules_ensure(store)
     rows = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
     return render(request, "crm/recommendation_rules.html", {"rules": rows.order_by("store_id", "sort_order", "pk")})
+
+
+def _recommendation_rule_form(request: HttpRequest, rule: RecommendationRule, store: Store) -> HttpResponse:
+    """Create or edit a rule (a whole-page form, Post/Redirect/Get)."""
+    form = RecommendationRuleForm(request.POST or None, instance=rule, store=store)
+    if request.method == "POST":
+        outcome = post_form(
+            request, form, lambda d: services.recommendation_rule_save(actor=request.user, form=form),
+            success=_("Saved."),
+        )  # fmt: skip
+        if outcome.ok:
+            return redirect("crm:recommendation_rules")
+    return render(request, "crm/recommendation_rule_form.html", {"form": form, "rule": rule})
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def recommendation_rule_new(request: HttpRequest) -> HttpResponse:
+    store = _manager_store(request)
+    return _recommendation_rule_form(request, RecommendationRule(store=store), store)
+
+
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def recommendation_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rules = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
+    rule = get_object_or_404(rules, pk=pk)
+    return _recommendation_rule_form(request, rule, rule.store)
+
+
+@require_POST
+@permission_required(Perm.CAMPAIGN_MANAGE)
+def recommendation_rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switch a rule on or off; htmx gets the rule's row back."""
+    rules = RecommendationRule.objects.for_user(request.user, Perm.CAMPAIGN_MANAGE).select_related("store")
+    rule = get_object_or_404(rules, pk=pk)
+    outcome = run_action(
+        request, lambda: services.recommendation_rule_toggle(actor=request.user, rule=rule), success=_("Saved.")
+    )
+    if htmx_partial(request):
+        return render(request, "crm/recommendation_rules.html#row", {"rule": outcome.result or rule})
+    return redirect("crm:recommendation_rules")
 
 
 @require_POST
