@@ -157,3 +157,71 @@ def test_the_manager_sees_the_recommendation_rules_and_an_advisor_may_not(store,
     page = client_for(staff["service_manager"]).get("/crm/recommendations/")
     assert page.status_code == 200 and "PKG-ECO" in page.content.decode()
     assert client_for(staff["advisor"]).get("/crm/recommendations/").status_code == 403
+
+
+def rule_form(rule, **changes):
+    data = {
+        "code": rule.code, "enabled": "on" if rule.enabled else "", "preference": rule.preference, "tag": rule.tag,
+        "powertrains": rule.powertrains, "min_vehicle_age": rule.min_vehicle_age or "", "months": rule.months,
+        "item_kind": rule.item_kind, "item_code": rule.item_code, "reason": rule.reason, "sort_order": rule.sort_order,
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_a_manager_edits_and_switches_off_a_rule_and_the_estimate_stops_showing_it(
+    store, staff, eco_packages, client_for
+):
+    from aftercare.core.models import AuditEntry
+
+    order = order_for(store, staff, preferences=["eco"])
+    manager = client_for(staff["service_manager"])
+    manager.get("/crm/recommendations/")
+    rule = RecommendationRule.objects.get(store=store, code="eco_oil")
+    response = manager.post(f"/crm/recommendations/{rule.pk}/", rule_form(rule, reason="环保客户：推荐环保保养"))
+    assert response.status_code == 302
+    panel = client_for(staff["advisor"]).get(f"/crm/repair-orders/{order.pk}/recommendations/").content.decode()
+    assert "环保客户：推荐环保保养" in panel
+    row = manager.post(f"/crm/recommendations/{rule.pk}/toggle/", headers={"HX-Request": "true"})
+    assert row.status_code == 200 and f'id="recommendation-rule-{rule.pk}"' in row.content.decode()
+    rule.refresh_from_db()
+    assert not rule.enabled
+    panel = client_for(staff["advisor"]).get(f"/crm/repair-orders/{order.pk}/recommendations/").content.decode()
+    assert "PKG-ECO" not in panel and "环保客户" not in panel
+    audits = AuditEntry.objects.filter(object_id=str(rule.pk), action="update").order_by("pk")
+    assert [list(a.changes) for a in audits] == [["reason"], ["enabled"]]
+
+
+def test_a_manager_creates_a_rule_and_a_bad_catalogue_code_is_a_field_error(store, staff, eco_packages, client_for):
+    manager = client_for(staff["service_manager"])
+    data = {"code": "winter_check", "enabled": "on", "months": ["12", "1"], "item_kind": "operation",
+            "item_code": "NOPE-1", "reason": "冬季检查", "sort_order": "9"}  # fmt: skip
+    page = manager.post("/crm/recommendations/new/", data)
+    assert page.status_code == 200
+    assert "item_code" in page.context["form"].errors
+    assert "门店目录中没有此代码的有效项目" in page.content.decode()
+    assert not RecommendationRule.objects.filter(code="winter_check").exists()
+    assert manager.post("/crm/recommendations/new/", {**data, "item_code": "M005"}).status_code == 302
+    created = RecommendationRule.objects.get(store=store, code="winter_check")
+    assert created.months == [12, 1] and created.enabled
+
+
+def test_another_stores_rule_is_not_found_for_editing_or_switching(store, other_store, staff, client_for):
+    from aftercare.tests.factories import MembershipFactory, UserFactory
+
+    rival = UserFactory(username="rival")
+    MembershipFactory(user=rival, store=other_store, role="service_manager")
+    rule = recommendation_rules_ensure(store)[0]
+    client = client_for(rival)
+    assert client.get(f"/crm/recommendations/{rule.pk}/").status_code == 404
+    assert client.post(f"/crm/recommendations/{rule.pk}/", rule_form(rule, reason="x")).status_code == 404
+    assert client.post(f"/crm/recommendations/{rule.pk}/toggle/").status_code == 404
+    rule.refresh_from_db()
+    assert rule.enabled and rule.reason != "x"
+
+
+def test_a_role_without_campaign_management_may_not_edit_rules(store, staff, client_for):
+    rule = recommendation_rules_ensure(store)[0]
+    advisor = client_for(staff["advisor"])
+    assert advisor.get("/crm/recommendations/new/").status_code == 403
+    assert advisor.post(f"/crm/recommendations/{rule.pk}/", rule_form(rule, reason="x")).status_code == 403
+    assert advisor.post(f"/crm/recommendations/{rule.pk}/toggle/").status_code == 403
