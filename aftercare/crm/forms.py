@@ -76,9 +76,7 @@ class RecommendationRuleForm(StyledFormMixin, forms.ModelForm):
     and the catalogue entry it recommends, which the store's catalogue must hold, active."""
 
     preference = forms.ChoiceField(label=_("customer preference"), required=False)
-    powertrains = forms.MultipleChoiceField(
-        label=_("powertrains"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    powertrains = forms.MultipleChoiceField(label=_("powertrains"), required=False, widget=forms.CheckboxSelectMultiple)
     months = forms.TypedMultipleChoiceField(
         label=_("months of the year"), required=False, coerce=int, choices=MONTHS, widget=forms.CheckboxSelectMultiple
     )
@@ -97,7 +95,6 @@ class RecommendationRuleForm(StyledFormMixin, forms.ModelForm):
         self.instance.store = store
         self.fields["preference"].choices = [("", "—"), *Preference.choices]
         self.fields["powertrains"].choices = Powertrain.choices
-        self.fields["min_vehicle_age"].min_value = 0
 
     def clean_code(self):
         code = self.cleaned_data["code"]
