@@ -531,7 +531,7 @@ def build_history(
             ("id", "store", "number", "status", "channel", "customer", "vehicle", "contact_phone", "complaint",
              "repair_type", "estimated_hours", "duration_minutes", "estimated_price", "start_at", "end_at", "bay",
              "technician", "bring_reminder", "booked_by", "arrived_at", "cancelled_at", "cancel_reason",
-             "repair_order", "created_at", "updated_at"),
+             "repair_order", "created_at", "updated_at", "site_kind", "site_address", "travel_minutes"),
         )  # fmt: skip
         wanted_appointments = [i for i in range(orders) if rng.random() < 0.4]
         ap_first_number = _take_numbers(store, "appointment", len(wanted_appointments))
@@ -563,7 +563,7 @@ def build_history(
                     ap_id, store.pk, f"AP{ap_first_number + len(appointments):07d}", AppointmentStatus.CONVERTED,
                     rng.choice(Channel.values), owner_id, vehicle_id, mobile, "", writer.orders[-1][7], hours,
                     60, labour, start, start + timedelta(minutes=60), None, None, "", advisor, opened, None, "",
-                    ro_id, booked, opened,
+                    ro_id, booked, opened, "", "", 0,
                 ))  # fmt: skip
                 ap_id += 1
             if len(writer.orders) >= 5000:

@@ -48,7 +48,7 @@ def _flush() -> None:
     resolved = {
         (job_stores.get(store[1]) if isinstance(store, tuple) else store, day.isoformat()) for store, day in keys
     }
-    figures_refresh.enqueue([[store_id, day] for store_id, day in sorted(resolved) if store_id])
+    figures_refresh.enqueue(sorted([store_id, day] for store_id, day in resolved if store_id))
 
 
 def _order_saved(sender, instance, **kwargs):
