@@ -170,3 +170,29 @@ def test_arrivals_by_vehicle_model_count_each_model_and_drill_down_to_its_orders
     totals = {c.get("key"): c["text"] for c in table["totals"]}
     assert (totals["arrivals"], totals["deliveries"]) == ("3", "2")
     assert drilled == {"arrivals": 3, "deliveries": 2}
+
+
+def test_a_manager_sets_the_labour_cost_per_hour_and_the_service_profit_uses_it(client_for, staff, store, month):
+    client = client_for(staff["service_manager"])
+    url = reverse("reports:labour_cost_edit")
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["rate"] == Decimal("60.00")
+    refused = client.post(url, {"store": store.pk, "labour_cost_per_hour": "-1"})
+    assert refused.status_code == 200 and "labour_cost_per_hour" in refused.context["form"].errors
+    assert client.post(url, {"store": store.pk, "labour_cost_per_hour": "50"}).status_code == 302
+    assert ProfitSettings.objects.get(store=store).labour_cost_per_hour == Decimal("50.00")
+    RepairOrderLine.objects.create(
+        repair_order=month["same_day"], kind=LineKind.LABOUR, description="保养工时", hours=Decimal("2.00"),
+        unit_price=Decimal("100.00"), amount=Decimal("200.00"),
+    )  # fmt: skip
+    with time_machine.travel(at("2026-12-02 09:00")):
+        table, _page = _table(client, "m-service-profit")
+    assert {c.get("key"): c["text"] for c in table["totals"]}["labour_cost"] == "100.00"
+
+
+def test_only_target_setters_set_the_labour_cost_and_only_for_their_stores(client_for, staff, other_store):
+    url = reverse("reports:labour_cost_edit")
+    assert client_for(staff["advisor"]).get(url).status_code == 403
+    answer = client_for(staff["service_manager"]).post(url, {"store": other_store.pk, "labour_cost_per_hour": "10"})
+    assert answer.status_code == 200 and "store" in answer.context["form"].errors
+    assert not ProfitSettings.objects.exists()
