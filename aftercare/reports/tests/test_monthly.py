@@ -156,17 +156,17 @@ def test_management_items_count_discounts_additional_work_and_reworks_with_match
 
 def test_arrivals_by_vehicle_model_count_each_model_and_drill_down_to_its_orders(client_for, staff, month):
     other_car = month["next_day"].vehicle
-    type(other_car).objects.filter(pk=other_car.pk).update(brand="广汽本田", model="雅阁")
+    type(other_car).objects.filter(pk=other_car.pk).update(brand="东风本田", model="思域")
     client = client_for(staff["service_manager"])
     with time_machine.travel(at("2026-12-02 09:00")):
         table, _page = _table(client, "m-arrivals-by-vehicle")
-        accord = _cells(table, "广汽本田|雅阁")
+        civic = _cells(table, "东风本田|思域")
         drilled = _drill_counts(client, table)
-        row_link = next(c["link"] for c in next(r for r in table["rows"] if r["key"] == "广汽本田|雅阁")["cells"]
+        row_link = next(c["link"] for c in next(r for r in table["rows"] if r["key"] == "东风本田|思域")["cells"]
                         if c["key"] == "arrivals")  # fmt: skip
-        accord_orders = client.get(row_link).context["count"]
-    assert (accord["arrivals"], accord["deliveries"], accord["revenue"]) == ("1", "1", "200.00")
-    assert accord_orders == 1
+        civic_orders = client.get(row_link).context["count"]
+    assert (civic["arrivals"], civic["deliveries"], civic["revenue"]) == ("1", "1", "200.00")
+    assert civic_orders == 1
     totals = {c.get("key"): c["text"] for c in table["totals"]}
     assert (totals["arrivals"], totals["deliveries"]) == ("3", "2")
     assert drilled == {"arrivals": 3, "deliveries": 2}
