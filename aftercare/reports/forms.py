@@ -140,6 +140,19 @@ class TargetForm(StyledForm):
         return result
 
 
+class LabourCostForm(StyledForm):
+    """A store's labour cost per FRT hour, used by the service profit report (docs/DOMAIN.md §18.7)."""
+
+    store = forms.TypedChoiceField(label=_("Store"), coerce=int)
+    labour_cost_per_hour = forms.DecimalField(
+        label=_("Labour cost per hour (¥)"), min_value=0, max_value=Decimal("10000"), max_digits=8, decimal_places=2
+    )
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [(s.pk, s.name) for s in stores]
+
+
 class CrmReportForm(StyledForm):
     """Which store's report for which month (docs/DOMAIN.md §18.6)."""
 

@@ -471,6 +471,145 @@ class ServiceProfit(Report):
         return {"note": _("Labour cost per hour: ¥%(rate)s") % {"rate": ProfitSettings.labour_cost_rate(f.store_ids)}}
 
 
+# --- 6.2.6 management items, 6.2.15 arrivals and amounts by vehicle ----------------------------------
+
+
+def _with_marks(found):
+    """Orders marked: discounted, additional work approved, a job sent back as rework."""
+    from django.db.models import Exists
+
+    from aftercare.workshop.models import Job
+
+    extra = RepairOrderLine.objects.filter(repair_order=OuterRef("pk"), is_additional=True,
+                                           status=LineStatus.APPROVED)  # fmt: skip
+    return found.annotate(
+        _extra=Exists(extra), _rework=Exists(Job.objects.filter(repair_order=OuterRef("pk"), rework_count__gt=0))
+    )
+
+
+@register
+class ManagementItems(Report):
+    slug = "m-management-items"
+    title = _("Management items")
+    description = _("Per repair type, the orders delivered with their labour, parts and other amounts, the "
+                    "discounts given, the additional work sold and the reworks (管理项目统计报表).")  # fmt: skip
+    section = "monthly"
+    periods = ("month", "range")
+    has_advisor = True
+    columns = (
+        Column("repair_type", _("Repair type"), kind="text", total=None),
+        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
+        Column("labour", _("Labour"), kind="money"),
+        Column("parts", _("Parts"), kind="money"),
+        Column("other", _("Other"), kind="money"),
+        Column("revenue", _("Revenue"), kind="money"),
+        Column("discounted", _("Orders discounted"), drill="discounted_orders"),
+        Column("discount", _("Discount"), kind="money"),
+        Column("additional", _("Orders with additional work"), drill="additional_orders"),
+        Column("additional_amount", _("Additional work sold"), kind="money"),
+        Column("reworks", _("Orders with rework"), drill="rework_orders"),
+    )
+    chart = Chart("bar", x="repair_type", series=("deliveries", "discounted", "additional", "reworks"))
+    rank_by = "revenue"
+
+    def rows(self, f):
+        names = _repair_types(f)
+        delivered = deliveries(f)
+        extra = dict(
+            RepairOrderLine.objects.filter(repair_order__in=delivered, is_additional=True, status=LineStatus.APPROVED)
+            .order_by().values_list("repair_order__repair_type_id").annotate(a=Sum("amount"))
+        )  # fmt: skip
+        for row in (
+            _with_marks(delivered).order_by().values("repair_type_id")
+            .annotate(n=Count("id"), labour=Sum("labour_total"), parts=Sum("parts_total"), other=Sum("other_total"),
+                      revenue=Sum("total"), discount=Sum("discount_total"),
+                      discounted=Count("id", filter=Q(discount_total__gt=0)),
+                      additional=Count("id", filter=Q(_extra=True)), reworks=Count("id", filter=Q(_rework=True)))
+            .order_by("repair_type_id")
+        ):  # fmt: skip
+            rt = row["repair_type_id"]
+            yield {
+                "key": str(rt), "repair_type": names[rt].name if rt in names else "—", "deliveries": row["n"],
+                "labour": _money(row["labour"]), "parts": _money(row["parts"]), "other": _money(row["other"]),
+                "revenue": _money(row["revenue"]), "discounted": row["discounted"],
+                "discount": _money(row["discount"]), "additional": row["additional"],
+                "additional_amount": _money(extra.get(rt)), "reworks": row["reworks"],
+            }  # fmt: skip
+
+    def delivered_orders(self, f, key):
+        return deliveries(f).filter(repair_type_id=int(key)) if key else deliveries(f)
+
+    def discounted_orders(self, f, key):
+        return self.delivered_orders(f, key).filter(discount_total__gt=0)
+
+    def additional_orders(self, f, key):
+        return _with_marks(self.delivered_orders(f, key)).filter(_extra=True)
+
+    def rework_orders(self, f, key):
+        return _with_marks(self.delivered_orders(f, key)).filter(_rework=True)
+
+
+def _model_key(brand: str, model: str) -> str:
+    return f"{brand}|{model}"
+
+
+@register
+class ArrivalsByVehicle(Report):
+    slug = "m-arrivals-by-vehicle"
+    title = _("Arrivals and amounts by vehicle model")
+    description = _("Per brand and model: arrivals, deliveries and the revenue of the orders delivered "
+                    "(车辆来厂台次及金额分析表).")  # fmt: skip
+    section = "monthly"
+    periods = ("month", "range")
+    has_advisor = True
+    columns = (
+        Column("vehicle_model", _("Vehicle model"), kind="text", total=None),
+        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
+        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
+        Column("labour", _("Labour"), kind="money"),
+        Column("parts", _("Parts"), kind="money"),
+        Column("other", _("Other"), kind="money"),
+        Column("revenue", _("Revenue"), kind="money"),
+        Column("average", _("Average per delivery"), kind="money",
+               total=lambda t: (t["revenue"] / t["deliveries"]).quantize(Decimal("0.01")) if t["deliveries"] else None),
+    )  # fmt: skip
+    chart = Chart("bar", x="vehicle_model", series=("arrivals", "deliveries"))
+    rank_by = "revenue"
+
+    def rows(self, f):
+        came = {
+            _model_key(b, m): n
+            for b, m, n in arrivals(f).order_by().values_list("vehicle__brand", "vehicle__model")
+            .annotate(n=Count("id"))
+        }  # fmt: skip
+        done = {
+            _model_key(r["vehicle__brand"], r["vehicle__model"]): r
+            for r in deliveries(f).order_by().values("vehicle__brand", "vehicle__model")
+            .annotate(n=Count("id"), labour=Sum("labour_total"), parts=Sum("parts_total"), other=Sum("other_total"),
+                      revenue=Sum("total"))
+        }  # fmt: skip
+        for key in sorted(set(came) | set(done)):
+            d = done.get(key, {})
+            n, revenue = d.get("n", 0), _money(d.get("revenue"))
+            yield {
+                "key": key, "vehicle_model": key.replace("|", " "), "arrivals": came.get(key, 0), "deliveries": n,
+                "labour": _money(d.get("labour")), "parts": _money(d.get("parts")), "other": _money(d.get("other")),
+                "revenue": revenue, "average": (revenue / n).quantize(Decimal("0.01")) if n else None,
+            }  # fmt: skip
+
+    def _of_model(self, found, key):
+        if not key:
+            return found
+        brand, _sep, model = key.partition("|")
+        return found.filter(vehicle__brand=brand, vehicle__model=model)
+
+    def arrival_orders(self, f, key):
+        return self._of_model(arrivals(f), key)
+
+    def delivered_orders(self, f, key):
+        return self._of_model(deliveries(f), key)
+
+
 # --- 6.2.5 revenue summary ---------------------------------------------------------------------------
 
 

@@ -92,3 +92,12 @@ def target_set(*, actor, store, month: date, values: dict) -> int:
             )
             stored += 1
     return stored
+
+
+def labour_cost_set(*, store, rate: Decimal):
+    """A store's standing labour cost per FRT hour for the service profit report (docs/DOMAIN.md §18.7).
+    The caller checked that the actor may set targets (reports.views.labour_cost_edit)."""
+    from .models import ProfitSettings
+
+    settings, _created = ProfitSettings.objects.update_or_create(store=store, defaults={"labour_cost_per_hour": rate})
+    return settings

@@ -13,6 +13,7 @@ urlpatterns = [
     path("crm/<int:pk>/<slug:key>/", crm_views.crm_report_drill, name="crm_report_drill"),
     path("", views.index, name="index"),
     path("targets/edit/", views.targets_edit, name="targets_edit"),
+    path("targets/labour-cost/", views.labour_cost_edit, name="labour_cost_edit"),
     path("targets/import/", import_views.target_import, name="target_import"),
     path("targets/import/preview/", import_views.target_import_preview, name="target_import_preview"),
     path("targets/import/run/", import_views.target_import_run, name="target_import_run"),

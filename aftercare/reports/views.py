@@ -253,3 +253,34 @@ def targets_edit(request: HttpRequest) -> HttpResponse:
                 f"&store={data['store']}"
             )
     return render(request, "reports/targets_edit.html", {"form": form, "many": len(stores) > 1})
+
+
+@permission_required(Perm.TARGET_SET)
+def labour_cost_edit(request: HttpRequest) -> HttpResponse:
+    """A store's labour cost per FRT hour (a standing store setting of the service profit report, §18.7),
+    set by whoever sets the store's targets."""
+    from django.shortcuts import redirect
+
+    from aftercare.core.views import post_form
+
+    from . import targets
+    from .forms import LabourCostForm
+    from .models import ProfitSettings
+
+    stores = list(Store.objects.for_user(request.user, Perm.TARGET_SET).order_by("code"))
+    source = request.POST if request.method == "POST" else request.GET
+    store_id = int(source["store"]) if source.get("store", "").isdigit() else (stores[0].pk if stores else None)
+    rate = ProfitSettings.labour_cost_rate([store_id]) if store_id in {s.pk for s in stores} else None
+    form = LabourCostForm(
+        request.POST or None, initial={"store": store_id, "labour_cost_per_hour": rate}, stores=stores
+    )
+    if request.method == "POST":
+
+        def save(data):
+            store = next(s for s in stores if s.pk == data["store"])
+            return targets.labour_cost_set(store=store, rate=data["labour_cost_per_hour"])
+
+        outcome = post_form(request, form, save, success=_("Labour cost per hour saved."))
+        if outcome.ok:
+            return redirect(f"{reverse('reports:labour_cost_edit')}?store={form.cleaned_data['store']}")
+    return render(request, "reports/labour_cost_edit.html", {"form": form, "rate": rate})

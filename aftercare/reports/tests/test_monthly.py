@@ -119,3 +119,80 @@ def test_the_crm_kpis_by_store_give_numerators_and_denominators_in_the_api(api_c
     kpis = {k["key"]: k for k in answer.json()["kpis"]}
     assert (kpis["followup_coverage"]["numerator"], kpis["followup_coverage"]["denominator"]) == (0, 1)
     assert (kpis["complaint_resolution"]["numerator"], kpis["complaint_resolution"]["denominator"]) == (0, 1)
+
+
+def _drill_counts(client, table):
+    """{column key: the number of rows its totals drill-down lists} for each totals cell with a link."""
+    return {c["key"]: client.get(c["link"]).context["count"] for c in table["totals"] if c.get("link")}
+
+
+def test_management_items_count_discounts_additional_work_and_reworks_with_matching_drill_downs(
+    client_for, staff, store, month
+):
+    from aftercare.service.choices import LineStatus
+    from aftercare.workshop.models import Job
+
+    RepairOrder.objects.filter(pk=month["same_day"].pk).update(discount_total=Decimal("50.00"))
+    RepairOrderLine.objects.create(
+        repair_order=month["next_day"], kind=LineKind.OTHER, description="加装脚垫", unit_price=Decimal("120.00"),
+        amount=Decimal("120.00"), is_additional=True, status=LineStatus.APPROVED,
+    )  # fmt: skip
+    washed_twice = RepairOrderLine.objects.create(
+        repair_order=month["same_day"], kind=LineKind.LABOUR, description="洗车", hours=Decimal("0.50"),
+        unit_price=Decimal("0.00"), amount=Decimal("0.00"),
+    )  # fmt: skip
+    Job.objects.create(line=washed_twice, repair_order=month["same_day"], store=store, technician=staff["technician"],
+                       dispatched_by=staff["service_manager"],
+                       rework_count=1)  # fmt: skip
+    client = client_for(staff["service_manager"])
+    with time_machine.travel(at("2026-12-02 09:00")):
+        table, _page = _table(client, "m-management-items")
+        drilled = _drill_counts(client, table)
+    totals = {c.get("key"): c["text"] for c in table["totals"]}
+    assert (totals["deliveries"], totals["discounted"], totals["discount"]) == ("2", "1", "50.00")
+    assert (totals["additional"], totals["additional_amount"], totals["reworks"]) == ("1", "120.00", "1")
+    assert drilled == {"deliveries": 2, "discounted": 1, "additional": 1, "reworks": 1}
+
+
+def test_arrivals_by_vehicle_model_count_each_model_and_drill_down_to_its_orders(client_for, staff, month):
+    other_car = month["next_day"].vehicle
+    type(other_car).objects.filter(pk=other_car.pk).update(brand="东风本田", model="思域")
+    client = client_for(staff["service_manager"])
+    with time_machine.travel(at("2026-12-02 09:00")):
+        table, _page = _table(client, "m-arrivals-by-vehicle")
+        civic = _cells(table, "东风本田|思域")
+        drilled = _drill_counts(client, table)
+        row_link = next(c["link"] for c in next(r for r in table["rows"] if r["key"] == "东风本田|思域")["cells"]
+                        if c["key"] == "arrivals")  # fmt: skip
+        civic_orders = client.get(row_link).context["count"]
+    assert (civic["arrivals"], civic["deliveries"], civic["revenue"]) == ("1", "1", "200.00")
+    assert civic_orders == 1
+    totals = {c.get("key"): c["text"] for c in table["totals"]}
+    assert (totals["arrivals"], totals["deliveries"]) == ("3", "2")
+    assert drilled == {"arrivals": 3, "deliveries": 2}
+
+
+def test_a_manager_sets_the_labour_cost_per_hour_and_the_service_profit_uses_it(client_for, staff, store, month):
+    client = client_for(staff["service_manager"])
+    url = reverse("reports:labour_cost_edit")
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["rate"] == Decimal("60.00")
+    refused = client.post(url, {"store": store.pk, "labour_cost_per_hour": "-1"})
+    assert refused.status_code == 200 and "labour_cost_per_hour" in refused.context["form"].errors
+    assert client.post(url, {"store": store.pk, "labour_cost_per_hour": "50"}).status_code == 302
+    assert ProfitSettings.objects.get(store=store).labour_cost_per_hour == Decimal("50.00")
+    RepairOrderLine.objects.create(
+        repair_order=month["same_day"], kind=LineKind.LABOUR, description="保养工时", hours=Decimal("2.00"),
+        unit_price=Decimal("100.00"), amount=Decimal("200.00"),
+    )  # fmt: skip
+    with time_machine.travel(at("2026-12-02 09:00")):
+        table, _page = _table(client, "m-service-profit")
+    assert {c.get("key"): c["text"] for c in table["totals"]}["labour_cost"] == "100.00"
+
+
+def test_only_target_setters_set_the_labour_cost_and_only_for_their_stores(client_for, staff, other_store):
+    url = reverse("reports:labour_cost_edit")
+    assert client_for(staff["advisor"]).get(url).status_code == 403
+    answer = client_for(staff["service_manager"]).post(url, {"store": other_store.pk, "labour_cost_per_hour": "10"})
+    assert answer.status_code == 200 and "store" in answer.context["form"].errors
+    assert not ProfitSettings.objects.exists()
