@@ -39,7 +39,11 @@ def test_every_delivered_order_has_the_call_followups_for_delivery_would_make(hi
     assert {t.source_key for t in tasks.values()} == {f"ro:{pk}" for pk in tasks}
     # Called or unreachable in the past, open for the last days, never cancelled.
     statuses = {t.status for t in tasks.values()}
-    assert statuses == {TaskStatus.DONE, TaskStatus.UNREACHABLE, TaskStatus.OPEN}
+    assert {TaskStatus.DONE, TaskStatus.UNREACHABLE} <= statuses <= {
+        TaskStatus.DONE, TaskStatus.UNREACHABLE, TaskStatus.OPEN
+    }  # fmt: skip
+    recent = timezone.now() - timedelta(days=2)
+    assert all(t.due_at >= recent for t in tasks.values() if t.status == TaskStatus.OPEN)
     kinds = {t.kind for t in tasks.values()}
     assert {"first_service", "repair", "maintenance"} <= kinds
 

@@ -465,7 +465,7 @@ def test_the_repair_order_page_shows_the_people_bay_sheet_and_photos_it_reads(
     )
     url = reverse("service:repair_order_detail", args=[order.pk])
     advisor.get(url)  # the first request of a session stores the current store in it
-    with translation.override("en"), django_assert_num_queries(12):  # nothing shown is read lazily
+    with translation.override("en"), django_assert_num_queries(13):  # nothing shown is read lazily
         html = advisor.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "王顾问" in html and "李技师 · 九号工位" in html  # full names, not login names
     assert "粤A12345" in html and "张三" in html and order.repair_type.name in html
