@@ -84,7 +84,9 @@ def crm_report(request: HttpRequest) -> HttpResponse:
     if not stores:
         raise Http404
     today = timezone.localdate()
-    initial = {"store": stores[0].pk, "month": previous_month(today)}
+    # The store the user is working in (the top bar's choice) when it is one of theirs.
+    current = getattr(request, "store", None)
+    initial = {"store": current.pk if current in stores else stores[0].pk, "month": previous_month(today)}
     form = CrmReportForm(request.GET or None, stores=stores, initial=initial)
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else initial
     store = next(s for s in stores if s.pk == chosen["store"])

@@ -26,9 +26,9 @@
           { name: data.labels.fit, type: "line", data: data.fit, showSymbol: false, lineStyle: { type: "dashed" },
             markLine: { symbol: "none", silent: true, data: [
               { name: data.labels.service, yAxis: data.service, lineStyle: { color: "#f0ad4e" },
-                label: { formatter: data.labels.service + " {c}%" } },
+                label: { position: "insideEndTop", formatter: data.labels.service + " {c}%" } },
               { name: data.labels.warranty, yAxis: data.warranty, lineStyle: { color: "#d9534f" },
-                label: { formatter: data.labels.warranty + " {c}%" } }
+                label: { position: "insideEndTop", formatter: data.labels.warranty + " {c}%" } }
             ] } }
         ]
       });
