@@ -1,4 +1,5 @@
-"""Demo data of the retention engine: every store's segments computed, its rules
+"""Demo data of the retention engine: the stage history of the year before rebuilt from the orders,
+every store's segments computed, its rules
 switched on and run for each of the last 30 days (a month of firings through the
 doors), and this month's solicitation list worked through the timetable with outcomes."""
 
@@ -29,7 +30,7 @@ from .choices import CampaignKind, DeclineReason, Outcome
 from .models import Campaign, CampaignAttribution, Segment, SolicitationEntry
 from .recommendations import recommendation_rules_ensure
 from .rules import rules_run
-from .segments import segments_refresh
+from .segments import month_starts, segments_refresh, stage_history_backfill
 from .solicitation import solicitation_calls, solicitation_invite, solicitation_list, solicitation_outcome
 
 DAYS = 30
@@ -42,6 +43,9 @@ def seed_crm(stores, today, rng: random.Random | None = None) -> int:
         _packages(store)
         for back in range(DAYS, -1, -1):
             night = timezone.make_aware(datetime.combine(today - timedelta(days=back), time(6, 30)))
+            if back == DAYS:
+                # The year of orders before the first night (the store brought its history along).
+                stage_history_backfill(store=store, moments=month_starts(until=night, months=12))
             if back in (DAYS, 0):
                 segments_refresh(store=store, now=night, full=True)
             fired += rules_run(store=store, now=night)

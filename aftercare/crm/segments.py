@@ -10,7 +10,7 @@ read of the rows whose stage, tier or class differs from the rule, one UPDATE
 per value reached and the history rows in bulk. A rerun changes nothing."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -321,6 +322,53 @@ def _stage_reason(stage: str, last, first) -> str:
     if stage == Stage.NONE:
         return _("No visit on file")
     return _("Last visit %(day)s") % {"day": day}
+
+
+def stage_history_backfill(*, store: Store, moments) -> int:
+    """The stage history before the store's nightly runs began, rebuilt from its orders (docs/DOMAIN.md
+    §11.1), for a store that brought its past orders along: retention needs each customer's stage at a
+    period's start. At each moment, in order, a customer who had visited gets a change where the stage
+    the orders before it give (first and last visit, `stage_for`) differs from the one before; customers
+    whose history has begun are left alone, so a second backfill writes nothing. One grouped read per
+    moment, the rows in bulk. Returns the changes written."""
+    rules = CrmSettings.for_store(store)
+    begun = SegmentChange.objects.filter(store=store, dimension=Dimension.STAGE).values("customer_id")
+    orders = (
+        RepairOrder.objects.filter(store=store, customer__isnull=False)
+        .exclude(status=Status.CANCELLED)
+        .exclude(customer_id__in=begun)
+        .order_by()
+    )
+    stages: dict[int, str] = {}
+    history = []
+    for moment in sorted(moments):
+        visits = (
+            orders.filter(opened_at__lt=moment)
+            .values("customer_id")
+            .annotate(first=Min("opened_at"), last=Max("opened_at"))
+            .values_list("customer_id", "first", "last")
+        )
+        for pk, first, last in visits:
+            stage = stage_for(last_visit=last, first_visit=first, now=moment, rules=rules)
+            if stages.get(pk, "") != stage:
+                history.append(
+                    SegmentChange(
+                        store=store, customer_id=pk, dimension=Dimension.STAGE, old_value=stages.get(pk, ""),
+                        new_value=stage, reason=_stage_reason(stage, last, first), changed_at=moment,
+                    )
+                )  # fmt: skip
+                stages[pk] = stage
+    SegmentChange.objects.bulk_create(history, batch_size=BATCH)
+    return len(history)
+
+
+def month_starts(*, until, months: int) -> list:
+    """Local midnight of the 1st of each of the `months` months that began before `until` (oldest first)."""
+    first = timezone.localtime(until).date().replace(day=1)
+    if timezone.make_aware(datetime.combine(first, time())) >= until:
+        first -= relativedelta(months=1)
+    days = [first - relativedelta(months=n) for n in range(months - 1, -1, -1)]
+    return [timezone.make_aware(datetime.combine(day, time())) for day in days]
 
 
 def segments_refresh_all(*, now=None) -> int:

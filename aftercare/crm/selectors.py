@@ -69,9 +69,11 @@ def _rate(numerator: int, denominator: int) -> Decimal | None:
 
 
 def _stage_at(moment):
-    """The customer's lifecycle stage at `moment`, from the stage history (the last change before it)."""
+    """The customer's lifecycle stage at `moment`, from the stage history (the last change at or before it)."""
     return Subquery(
-        SegmentChange.objects.filter(customer=OuterRef("customer_id"), dimension=Dimension.STAGE, changed_at__lt=moment)
+        SegmentChange.objects.filter(
+            customer=OuterRef("customer_id"), dimension=Dimension.STAGE, changed_at__lte=moment
+        )
         .order_by("-changed_at", "-id")
         .values("new_value")[:1]
     )

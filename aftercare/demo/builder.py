@@ -3,6 +3,7 @@ vehicles, repair orders, ...) so the demo always shows every capability."""
 
 import random
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -25,7 +26,7 @@ from aftercare.messaging.demo import seed_messaging
 from aftercare.parts.demo import seed_parts
 from aftercare.privacy.demo import seed_privacy
 from aftercare.reports.crm_demo import seed_crm_reports
-from aftercare.reports.demo import seed_reports
+from aftercare.reports.demo import seed_report_histories, seed_reports
 from aftercare.service.demo import seed_repair_orders
 from aftercare.surveys.demo import seed_surveys
 from aftercare.vic.demo import seed_vic
@@ -72,6 +73,17 @@ class DemoResult:
     customers: int = 0
     vehicles: int = 0
     portal_links: list[tuple[str, str]] = field(default_factory=list)  # (what, path) to try on a phone
+
+
+def _newcomers(today: date):
+    """Registers `count` more customers of a store, as its advisors would at their first visit."""
+
+    def register(store: Store, count: int) -> None:
+        advisors = Membership.objects.filter(store=store, role=Role.ADVISOR, is_active=True)
+        build_customers(store=store, rng=random.Random(f"newcomers:{store.code}"), count=count,
+                        advisor_ids=list(advisors.values_list("user_id", flat=True)), today=today)  # fmt: skip
+
+    return register
 
 
 def build_demo(options: DemoOptions) -> DemoResult:
@@ -165,6 +177,9 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 # without the settlement signal): each settled order gets its record.
                 seed_health_records(store, showcase=index == 0)
         if options.activity:
+            # A year of history behind the reports and the retention engine (own random stream); the
+            # newcomers of that year come from the same customer generator.
+            seed_report_histories(result.stores, random.Random("reports"), today, _newcomers(today))
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
             # After loyalty: the tier rule enrols its VIC cards (docs/DOMAIN.md §13.3).
@@ -175,8 +190,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
                 work_past_calls(store, random.Random(f"crm-calls:{store.code}"))
             if result.stores:
                 seed_privacy(result.stores[0], rng, today)
-            # A year of history behind the reports, its daily figures and targets (own random stream).
-            seed_reports(result.stores, random.Random("reports"), today)
+            # The daily figures of that year, and the targets.
+            seed_reports(result.stores, today)
             # Last month's CRM report, missing two targets, in two versions (after the calls are worked).
             seed_crm_reports(result.stores, today)
         seed_security(result.stores if options.activity else [])

@@ -85,8 +85,12 @@ def build_customers(
     """`count` customers (about 3 % companies) with 1-3 vehicles each, readings,
     ownership rows, consents and search keys; with `showcase`, the SHOWCASE
     customers first. `vehicles` asks for an exact number of vehicles in total
-    (the benchmark scales); None draws 1-3 per customer. Returns the number of vehicles."""
+    (the benchmark scales); None draws 1-3 per customer. A store that has customers
+    already gets more: numbers continue its sequence. Returns the number of vehicles."""
     now = timezone.now()
+    numbered = DocumentSequence.objects.filter(store=store, kind="customer").values_list("last_value", flat=True)
+    first_number = (numbered.first() or 0) + 1
+    before = Customer.objects.filter(store=store).order_by("-id").values_list("id", flat=True).first() or 0
     # (name, mobile, kind, fixed vehicles or None for random ones)
     specs = [(name, mobile, kind, cars) for name, mobile, kind, cars in SHOWCASE] if showcase else []
     companies = iter(rng.sample(COMPANIES, k=len(COMPANIES)))
@@ -96,7 +100,7 @@ def build_customers(
         specs.append((name, generators.mobile(rng), CustomerKind.COMPANY if company else CustomerKind.PERSON, None))
 
     customers = []
-    for n, (name, mobile, kind, _cars) in enumerate(specs, start=1):
+    for n, (name, mobile, kind, _cars) in enumerate(specs, start=first_number):
         is_company = kind == CustomerKind.COMPANY
         pinyin, initials = name_pinyin(name)
         first_visit = today - timedelta(days=rng.randint(10, 5 * 365))
@@ -125,8 +129,10 @@ def build_customers(
             )
         )
     _bulk(Customer, customers)
-    customers = list(Customer.objects.filter(store=store).order_by("id"))
-    DocumentSequence.objects.update_or_create(store=store, kind="customer", defaults={"last_value": len(specs)})
+    customers = list(Customer.objects.filter(store=store, id__gt=before).order_by("id"))
+    DocumentSequence.objects.update_or_create(
+        store=store, kind="customer", defaults={"last_value": first_number - 1 + len(specs)}
+    )
 
     counts = None
     if vehicles is not None:
@@ -135,6 +141,7 @@ def build_customers(
         counts = iter(_vehicle_counts(rng, random_kinds, max(vehicles - fixed, len(random_kinds))))
     vehicles = []
     plates = {plate for *_rest, cars in specs if cars for plate, *_car in cars}
+    plates |= set(Vehicle.objects.filter(store=store).values_list("plate", flat=True))
     for customer, (*_spec, cars) in zip(customers, specs, strict=True):
         if cars is None:
             cars = []
@@ -186,7 +193,7 @@ def build_customers(
             )
     _bulk(Vehicle, vehicles)
     vehicles = list(
-        Vehicle.objects.filter(store=store).only(
+        Vehicle.objects.filter(store=store, owner_id__gt=before).only(
             "id", "owner_id", "plate", "odometer_km", "odometer_at", "purchase_date"
         )
     )

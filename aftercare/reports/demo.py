@@ -3,10 +3,13 @@ figures, set-based (bulk inserts, not the services: a year of a store is thousan
 daily figures materialised for it, and a year of monthly targets of which last month misses two
 (arrivals and revenue: fewer cars came in), so every report, trend and target shows something."""
 
+import heapq
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F, Max, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from aftercare.accounts.models import Membership
@@ -15,7 +18,7 @@ from aftercare.billing.choices import PaymentKind, PaymentMethod
 from aftercare.billing.models import Payment
 from aftercare.catalog.models import LabourOperation, Part, RepairType
 from aftercare.core.models import DocumentSequence, Store
-from aftercare.customers.models import Vehicle
+from aftercare.customers.models import Consent, Customer, Vehicle
 from aftercare.healthrecords.choices import UploadState
 from aftercare.healthrecords.models import HealthRecord
 from aftercare.healthrecords.services import records_backfill
@@ -29,6 +32,7 @@ from .models import Target
 
 DAYS = 365
 CENT = Decimal("0.01")
+NEVER_BACK_FIRST, NEVER_BACK = 0.45, 0.06
 METHODS = [(PaymentMethod.WECHAT, 45), (PaymentMethod.ALIPAY, 25), (PaymentMethod.CARD, 20), (PaymentMethod.CASH, 10)]
 
 
@@ -45,36 +49,95 @@ def _last_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-def seed_report_history(store: Store, rng: random.Random, today: date, *, per_day: int = 10) -> int:
+def _visitors(rng: random.Random, days: list[tuple[date, int]], regulars: list[tuple[int, int]]):
+    """Who comes on each day: the cars due back first (each returns 45-100 days after a visit, unless it
+    never comes back: 45 % after a first visit, 6 % after a later one), the rest newcomers, at least a
+    quarter of each day. Yields (day, (vehicle id, customer id) or the newcomer's number)."""
+    due = [(days[0][0] + timedelta(days=rng.randint(0, 90)), n, car) for n, car in enumerate(regulars)]
+    heapq.heapify(due)
+    visits: dict = {}
+    newcomers = 0
+    for day, count in days:
+        todays = []
+        while due and due[0][0] <= day and len(todays) < count - max(1, count // 4):
+            todays.append(heapq.heappop(due)[2])
+        while len(todays) < count:
+            todays.append(newcomers)
+            newcomers += 1
+        for who in todays:
+            visits[who] = visits.get(who, 0) + 1
+            if rng.random() > (NEVER_BACK_FIRST if visits[who] == 1 else NEVER_BACK):
+                heapq.heappush(due, (day + timedelta(days=rng.randint(45, 100)), rng.random(), who))
+            yield day, who
+
+
+def _newcomers(store: Store, register, count: int) -> list[tuple[int, int]]:
+    """`count` customers who first came during the year, each with a car: (vehicle id, customer id).
+    `register(store, count)` makes them (the demo's customer generator)."""
+    before = Customer.objects.filter(store=store).order_by("-id").values_list("id", flat=True).first() or 0
+    if count:
+        register(store, count)
+    cars = Vehicle.objects.filter(store=store, owner_id__gt=before).order_by("owner_id", "id")
+    first_car = {}
+    for vehicle_id, owner_id in cars.values_list("pk", "owner_id"):
+        first_car.setdefault(owner_id, vehicle_id)
+    return [(vehicle_id, owner_id) for owner_id, vehicle_id in first_car.items()]
+
+
+def _visits_recorded(store: Store, customer_ids: set[int], newcomer_ids: set[int]) -> None:
+    """Customers and cars know their last visit; a newcomer was registered at the first one."""
+    orders = RepairOrder.objects.filter(store=store).exclude(status=Status.CANCELLED).order_by()
+    last = orders.filter(customer_id=OuterRef("pk")).values("customer_id").annotate(m=Max("opened_at")).values("m")
+    first = orders.filter(customer_id=OuterRef("pk")).values("customer_id").annotate(m=Min("opened_at")).values("m")
+    last_car = orders.filter(vehicle_id=OuterRef("pk")).values("vehicle_id").annotate(m=Max("opened_at")).values("m")
+    Customer.objects.filter(pk__in=newcomer_ids).update(created_at=Subquery(first), last_visit_at=Subquery(last))
+    Customer.objects.filter(pk__in=customer_ids - newcomer_ids).update(
+        last_visit_at=Greatest(F("last_visit_at"), Subquery(last))
+    )
+    Vehicle.objects.filter(owner_id__in=newcomer_ids).update(last_visit_at=Subquery(last_car))
+    Vehicle.objects.filter(store=store, owner_id__in=customer_ids - newcomer_ids).update(
+        last_visit_at=Greatest(F("last_visit_at"), Coalesce(Subquery(last_car), F("last_visit_at")))
+    )
+    Consent.objects.filter(customer_id__in=newcomer_ids).update(
+        recorded_at=Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("created_at"))
+    )
+
+
+def seed_report_history(store: Store, rng: random.Random, today: date, register, *, per_day: int = 10) -> int:
     """About `per_day` delivered orders a working day over the last year (fewer on Sundays and
-    last month), each with a labour and a parts line, its job and clock, and its payment."""
+    last month), each with a labour and a parts line, its job and clock, and its payment. The
+    store's customers come back every few months; the rest are newcomers, registered at their
+    first visit, of whom some never come back (the retention and repurchase rates, §18.5)."""
     advisors, technicians = _people(store, Role.ADVISOR), _people(store, Role.TECHNICIAN)
     cashier = next(iter(_people(store, Role.CASHIER)), None)
-    vehicles = list(Vehicle.objects.filter(store=store, is_active=True).values_list("pk", "owner_id")[:2000])
+    regulars = list(Vehicle.objects.filter(store=store, is_active=True).order_by("pk").values_list("pk", "owner_id"))
     operations = list(LabourOperation.objects.effective_for_store(store).active()[:40])
     parts = list(Part.objects.effective_for_store(store).active()[:80])
     repair_types = list(RepairType.objects.effective_for_store(store).filter(code__in=["periodic", "general"]))
-    if not (advisors and technicians and cashier and vehicles and operations and parts and repair_types):
+    if not (advisors and technicians and cashier and regulars and operations and parts and repair_types):
         return 0
     tz = timezone.get_current_timezone()
     lazy_from, lazy_to = _last_month(today)
     ro_seq, _ = DocumentSequence.objects.get_or_create(store=store, kind="repair_order")
     pay_seq, _ = DocumentSequence.objects.get_or_create(store=store, kind="payment")
-    plans = []
+    days = []
     for back in range(DAYS, 1, -1):
         day = today - timedelta(days=back)
         n = per_day if day.weekday() < 6 else per_day // 2
         if lazy_from <= day <= lazy_to:
             n = int(n * 0.75)  # the month that misses its targets: fewer cars came in
-        for _ in range(max(0, n + rng.randint(-2, 2))):
-            opened = datetime.combine(day, time(rng.randint(8, 15), rng.choice([0, 15, 30, 45])), tz)
-            hours = rng.choice([Decimal("1.0"), Decimal("1.5"), Decimal("2.0"), Decimal("3.0")])
-            same_day = rng.random() < 0.7
-            closed = opened + (timedelta(hours=float(hours) + 2) if same_day else timedelta(days=1, hours=2))
-            plans.append((opened, closed, hours))
+        days.append((day, max(0, n + rng.randint(-2, 2))))
+    visits = list(_visitors(rng, days, regulars))
+    newcomers = _newcomers(store, register, len({who for _day, who in visits if isinstance(who, int)}))
+    plans = []
+    for day, who in visits:
+        opened = datetime.combine(day, time(rng.randint(8, 15), rng.choice([0, 15, 30, 45])), tz)
+        hours = rng.choice([Decimal("1.0"), Decimal("1.5"), Decimal("2.0"), Decimal("3.0")])
+        same_day = rng.random() < 0.7
+        closed = opened + (timedelta(hours=float(hours) + 2) if same_day else timedelta(days=1, hours=2))
+        plans.append((opened, closed, hours, newcomers[who] if isinstance(who, int) else who))
     orders, lines = [], []
-    for opened, closed, hours in plans:
-        vehicle_id, customer_id = rng.choice(vehicles)
+    for opened, closed, hours, (vehicle_id, customer_id) in plans:
         operation, part = rng.choice(operations), rng.choice(parts)
         labour = _money(hours * Decimal(rng.choice([180, 200, 240])))
         parts_amount = _money(Decimal(rng.randint(80, 1500)))
@@ -127,6 +190,7 @@ def seed_report_history(store: Store, rng: random.Random, today: date, *, per_da
     Payment.objects.bulk_create(payments, batch_size=2000)
     ro_seq.save(update_fields=["last_value"])
     pay_seq.save(update_fields=["last_value"])
+    _visits_recorded(store, {o.customer_id for o in orders}, {customer_id for _v, customer_id in newcomers})
     # The history's health records (docs/DOMAIN.md §23) were uploaded back then.
     records = records_backfill(RepairOrder.objects.filter(pk__in=[o.pk for o in orders]))
     HealthRecord.objects.filter(pk__in=[r.pk for r in records]).update(status=UploadState.SENT, sent_at=timezone.now())
@@ -160,13 +224,17 @@ def seed_report_targets(store: Store, today: date) -> int:
     return len(rows)
 
 
-def seed_reports(stores: list[Store], rng: random.Random, today: date) -> int:
-    """A year of history for every store (the first busiest), its daily figures, and the targets."""
-    made = 0
-    for index, store in enumerate(stores):
-        made += seed_report_history(store, rng, today, per_day=12 if index == 0 else 7)
+def seed_report_histories(stores: list[Store], rng: random.Random, today: date, register) -> int:
+    """A year of history for every store (the first busiest), before the retention engine reads it."""
+    return sum(
+        seed_report_history(store, rng, today, register, per_day=12 if index == 0 else 7)
+        for index, store in enumerate(stores)
+    )
+
+
+def seed_reports(stores: list[Store], today: date) -> None:
+    """Every store's daily figures of the year, and the targets."""
     if stores:
         figures_materialise(start=today - timedelta(days=DAYS + 1), end=today, store_ids=[s.pk for s in stores])
         for store in stores:
             seed_report_targets(store, today)
-    return made

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from aftercare.crm.models import CustomerProfile, SegmentChange
+from aftercare.crm.segments import month_starts, stage_history_backfill
 from aftercare.followups.choices import Kind, TaskStatus
 from aftercare.followups.selectors import followup_coverage
 from aftercare.reports.kpis import causes, crm_kpis
@@ -127,3 +129,30 @@ def test_repurchase_counts_customers_visiting_who_came_before(store, make):
 def test_no_one_to_count_gives_no_rate_and_no_verdict(store, catalogue):
     for kpi_ in crm_kpis(store_ids=[store.pk], start=START, end=END, as_of=END):
         assert (kpi_.rate, kpi_.denominator, kpi_.met) == (None, 0, None)
+
+
+def test_the_stage_history_rebuilt_from_past_orders_gives_retention_its_regular_customers(store, make):
+    stays, lapses, newcomer = make.customer("甲"), make.customer("乙"), make.customer("丙")
+    for customer, visits in ((stays, ["2026-03-10", "2026-09-15"]), (lapses, ["2026-02-01", "2026-08-20"]),
+                             (newcomer, ["2026-10-05"])):  # fmt: skip
+        for day in visits:
+            make.order(customer, f"{day} 10:00")
+        CustomerProfile.objects.create(customer=customer, store=store, first_visit_at=at(f"{visits[0]} 10:00"))
+    make.order(make.customer("丁"), "2026-06-01 10:00", status=Status.CANCELLED)  # never visited
+    moments = month_starts(until=at("2026-12-01 06:30"), months=3)
+    assert moments == [at("2026-10-01 00:00"), at("2026-11-01 00:00"), at("2026-12-01 00:00")]
+
+    written = stage_history_backfill(store=store, moments=moments)
+
+    history = SegmentChange.objects.filter(store=store).order_by("customer_id", "changed_at")
+    assert written == 4
+    assert [(c.customer_id, c.changed_at, c.old_value, c.new_value) for c in history] == [
+        (stays.pk, at("2026-10-01 00:00"), "", "regular"),
+        (lapses.pk, at("2026-10-01 00:00"), "", "regular"),
+        (lapses.pk, at("2026-12-01 00:00"), "regular", "at_risk"),  # no visit since 20 August
+        (newcomer.pk, at("2026-11-01 00:00"), "", "new"),
+    ]
+    assert stage_history_backfill(store=store, moments=moments) == 0  # their history has begun
+    retention = kpi(store, "retention")
+    assert (retention.numerator, retention.denominator) == (1, 2)
+    assert [row["customer_id"] for row in retention.misses] == [lapses.pk]
