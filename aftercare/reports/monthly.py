@@ -236,6 +236,10 @@ class PerChoice(MonthlyReport):
     def customers_of(self, f, key, *where):
         return _customers_of(narrowed(self.source(f).filter(*where), key, self.by, cast=str))
 
+    def customers(self, f, key):
+        """The customers of all a row's calls, complaints or problems."""
+        return self.customers_of(f, key)
+
 
 # --- 6.2.1 store monthly report, 6.2.10 same-day delivery -------------------------------------------
 
@@ -821,7 +825,7 @@ class FollowUpResults(PerChoice):
                     "customer's satisfaction on the call (用户跟踪结果统计分析).")  # fmt: skip
     columns = (
         text_column("kind", _("Type")),
-        Column("due", _("Due"), drill="customers_due"),
+        Column("due", _("Due"), drill="customers"),
         Column("made", _("Made")),
         Column("unreachable", _("Unreachable"), drill="customers_unreachable"),
         Column("not_made", _("Not made"), drill="customers_not_made"),
@@ -847,9 +851,6 @@ class FollowUpResults(PerChoice):
             "problems": counted["problems"], "rate": ratio(made, due),
         }  # fmt: skip
 
-    def customers_due(self, f, key):
-        return self.customers_of(f, key)
-
     def customers_unreachable(self, f, key):
         return self.customers_of(f, key, Q(status=TaskStatus.UNREACHABLE))
 
@@ -865,7 +866,7 @@ class CustomerOpinions(PerChoice):
                     "the customer's satisfaction with the handling (用户意见处理表).")  # fmt: skip
     columns = (
         text_column("type", _("Type")),
-        Column("received", _("Received"), drill="customers_received"),
+        Column("received", _("Received"), drill="customers"),
         Column("resolved", _("Resolved")),
         Column("open", _("Still open"), drill="customers_open"),
         Column("contact_late", _("Contact late")),
@@ -888,9 +889,6 @@ class CustomerOpinions(PerChoice):
         return {"received": n, "resolved": resolved, "open": n - resolved, "contact_late": counted["late"],
                 "rate": ratio(resolved, n)}  # fmt: skip
 
-    def customers_received(self, f, key):
-        return self.customers_of(f, key)
-
     def customers_open(self, f, key):
         return self.customers_of(f, key, ~Q(status__in=RESOLVED_STATUSES))
 
@@ -903,7 +901,7 @@ class QualityOpinions(PerChoice):
                     "still open, handled late (维修质量及跟踪意见处理汇总).")  # fmt: skip
     columns = (
         text_column("category", _("Problem category")),
-        Column("raised", _("Raised"), drill="customers_raised"),
+        Column("raised", _("Raised"), drill="customers"),
         Column("handled", _("Handled")),
         Column("informed", _("Customer informed")),
         Column("open", _("Still open"), drill="customers_open"),
@@ -923,9 +921,6 @@ class QualityOpinions(PerChoice):
     def cells(self, counted):
         n, handled, informed = counted["n"], counted["handled"], counted["informed"]
         return {"raised": n, "handled": handled, "informed": informed, "open": n - handled - informed}
-
-    def customers_raised(self, f, key):
-        return self.customers_of(f, key)
 
     def customers_open(self, f, key):
         return self.customers_of(f, key, Q(status=ProblemStatus.OPEN))
