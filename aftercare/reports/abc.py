@@ -2,24 +2,16 @@
 declared on reports/framework.py. Class changes are customers' ClassChange history (crm's nightly
 rule and people's edits, §11.1)."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftercare.customers.choices import ABCClass
-from aftercare.customers.models import ClassChange, Customer, Vehicle
+from aftercare.customers.models import ClassChange, Customer
 
-from .framework import Chart, Column, Report, ratio, register
+from .framework import Chart, Column, Report, ratio, register, text_column
 from .kpis import CRM_KPIS, crm_kpis
-from .monthly import bounds, class_changes
-
-
-def _owners(changes):
-    return Customer.objects.filter(
-        Q(pk__in=changes.filter(customer__isnull=False).values("customer_id"))
-        | Q(pk__in=Vehicle.objects.filter(pk__in=changes.filter(vehicle__isnull=False).values("vehicle_id")).values(
-            "owner_id"))
-    )  # fmt: skip
+from .monthly import bounds, changes_from_to, class_changes, narrowed, owners_of_changes
 
 
 def _vehicle_changes(f):
@@ -33,26 +25,15 @@ class VehicleClassChanges(Report):
     description = _("How many vehicles moved from one ABC class to another in the period (车辆级别变动情况统计).")
     section = "abc"
     periods = ("month", "range")
-    columns = (
-        Column("change", _("Change"), kind="text", total=None),
-        Column("vehicles", _("Vehicles"), drill="owners"),
-    )
+    columns = (text_column("change", _("Change")), Column("vehicles", _("Vehicles"), drill="owners"))
     chart = Chart("bar", x="change", series=("vehicles",))
     rank_by = "vehicles"
 
     def rows(self, f):
-        for old, new, n in (
-            _vehicle_changes(f).order_by().values_list("old_value", "new_value")
-            .annotate(n=Count("vehicle_id", distinct=True)).order_by("old_value", "new_value")
-        ):  # fmt: skip
-            yield {"key": f"{old}>{new}", "change": f"{old or '—'} → {new or '—'}", "vehicles": n}
+        return changes_from_to(_vehicle_changes(f), "vehicles", Count("vehicle_id", distinct=True))
 
     def owners(self, f, key):
-        found = _vehicle_changes(f)
-        if key:
-            old, _sep, new = key.partition(">")
-            found = found.filter(old_value=old, new_value=new)
-        return _owners(found)
+        return owners_of_changes(_vehicle_changes(f), key)
 
 
 @register
@@ -65,13 +46,13 @@ class VehicleClassChangeList(Report):
     section = "abc"
     periods = ("month", "range")
     columns = (
-        Column("when", _("Time"), kind="text", total=None),
-        Column("plate", _("Plate"), kind="text", total=None),
-        Column("owner", _("Owner"), kind="text", total=None),
-        Column("old", _("From"), kind="text", total=None),
-        Column("new", _("To"), kind="text", total=None),
-        Column("reason", _("Reason"), kind="text", total=None),
-        Column("by", _("Changed by"), kind="text", total=None),
+        text_column("when", _("Time")),
+        text_column("plate", _("Plate")),
+        text_column("owner", _("Owner")),
+        text_column("old", _("From")),
+        text_column("new", _("To")),
+        text_column("reason", _("Reason")),
+        text_column("by", _("Changed by")),
         Column("count", _("Changes"), drill="owner_of"),
     )
     chart = None
@@ -89,8 +70,7 @@ class VehicleClassChangeList(Report):
             }  # fmt: skip
 
     def owner_of(self, f, key):
-        found = _vehicle_changes(f)
-        return _owners(found.filter(pk=int(key)) if key else found)
+        return owners_of_changes(narrowed(_vehicle_changes(f), key, "pk"))
 
 
 @register
@@ -102,7 +82,7 @@ class CustomerClasses(Report):
     section = "abc"
     periods = ("month", "day")
     columns = (
-        Column("abc", _("ABC class"), kind="text", total=None),
+        text_column("abc", _("ABC class")),
         Column("customers", _("Customers"), drill="customers"),
         Column("spend", _("Spend (12 months)"), kind="money"),
         Column("visits", _("Visits (12 months)")),
@@ -122,13 +102,9 @@ class CustomerClasses(Report):
             c: (s, v) for c, s, v in CustomerProfile.objects.filter(store_id__in=f.store_ids)
             .order_by().values_list("customer__abc_class").annotate(s=Sum("spend"), v=Sum("visits"))
         }  # fmt: skip
-        start, end = bounds(f)
         changed = dict(
-            ClassChange.objects.filter(
-                store_id__in=f.store_ids, field=ClassChange.Field.ABC_CLASS, customer__isnull=False,
-                changed_at__gte=start, changed_at__lt=end,
-            ).order_by().values_list("new_value").annotate(n=Count("customer_id", distinct=True))
-        )  # fmt: skip
+            self._changed(f).order_by().values_list("new_value").annotate(n=Count("customer_id", distinct=True))
+        )
         for value, label in [*ABCClass.choices, ("", _("Not classified"))]:
             if not counted.get(value) and not changed.get(value):
                 continue
@@ -142,12 +118,11 @@ class CustomerClasses(Report):
         found = self._customers(f)
         return found.filter(abc_class="" if key == "-" else key) if key else found
 
+    def _changed(self, f):
+        return class_changes(f, ClassChange.Field.ABC_CLASS).filter(customer__isnull=False)
+
     def changed_customers(self, f, key):
-        start, end = bounds(f)
-        found = ClassChange.objects.filter(
-            store_id__in=f.store_ids, field=ClassChange.Field.ABC_CLASS, customer__isnull=False,
-            changed_at__gte=start, changed_at__lt=end,
-        )  # fmt: skip
+        found = self._changed(f)
         if key:
             found = found.filter(new_value="" if key == "-" else key)
         return Customer.objects.filter(pk__in=found.values("customer_id"))
@@ -164,7 +139,7 @@ class CrmKpisByStore(Report):
     section = "crm"
     periods = ("month", "range")
     columns = (
-        Column("store", _("Store"), kind="text", total=None),
+        text_column("store", _("Store")),
         *(
             Column(key, label, kind="pct", drill=f"missed_{key}",
                    total=lambda t, key=key: ratio(t.get(f"_{key}_n"), t.get(f"_{key}_d")))

@@ -24,9 +24,10 @@ A report is a subclass of `Report` registered with `@register`:
             ...                                # of RepairOrder or Customer; key None = the totals row
 
 Rows are dicts; a row's "key" (a string) names it in drill-down links. Totals add the "sum" columns
-and compute derived ones from the added totals. The group roll-up is one row per store with the
-report's totals, ranked by `rank_by`; a report over the daily figures overrides `by_store` with one
-grouped query.
+and compute derived ones from the added totals; `text_column` (a row's name) and `ratio_column` (a
+percent of two totals) declare the two usual kinds of column in one line. The group roll-up is one
+row per store with the report's totals, ranked by `rank_by`; a report over the daily figures
+overrides `by_store` with one grouped query.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ class Column:
     @property
     def grouped(self) -> bool:
         return self.in_group if self.in_group is not None else (self.numeric and self.total is not None)
+
+
+def text_column(key: str, label: str) -> Column:
+    """A column naming the row (a day as text, a repair type, an advisor): nothing to add up."""
+    return Column(key, label, kind="text", total=None)
+
+
+def ratio_column(key: str, label: str, numerator: str, denominator: str) -> Column:
+    """A percent column whose total divides the totals of two other keys (a ratio of the sums, not an
+    average of the rows' ratios); the keys may be hidden helpers ("_satisfied")."""
+    return Column(key, label, kind="pct", total=lambda t: ratio(t[numerator], t[denominator]))
 
 
 @dataclass(frozen=True)

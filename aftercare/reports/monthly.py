@@ -2,13 +2,16 @@
 
 Each report is a few grouped queries over the period's rows (orders opened or delivered in it, calls
 due in it, complaints received in it...), never over all history; every number with a drill-down
-lists the orders or customers behind it."""
+lists the orders or customers behind it. The shared pieces come first: the period's orders, the
+grouped queries, the columns most reports show, and the report bases (rows of orders grouped by one
+field, rows of days, rows per choice); each report then declares only what is its own."""
 
-from datetime import datetime, time, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,8 +28,8 @@ from aftercare.service.choices import LineKind, LineStatus, Payer, Status
 from aftercare.service.models import RepairOrder, RepairOrderLine
 from aftercare.surveys.models import SATISFIED_MIN_SCORE, SurveyResponse
 
-from .framework import Chart, Column, Filters, Report, ratio, register
-from .models import ProfitSettings
+from .framework import Chart, Column, Filters, Report, ratio, ratio_column, register, text_column
+from .models import DailyFigure, ProfitSettings
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -56,110 +59,151 @@ def deliveries(f: Filters):
     return orders(f).filter(status=Status.DELIVERED, closed_at__gte=start, closed_at__lt=end)
 
 
-def _day(key):
-    return datetime.strptime(key, "%Y-%m-%d").date()
+def _lines(delivered, **where):
+    """The lines of the orders delivered that the customer did not decline."""
+    return RepairOrderLine.objects.filter(repair_order__in=delivered, **where).exclude(status=LineStatus.DECLINED)
+
+
+def _additional_lines(delivered):
+    """The additional work sold on the orders delivered: its lines approved (§18.7 management items)."""
+    return RepairOrderLine.objects.filter(repair_order__in=delivered, is_additional=True, status=LineStatus.APPROVED)
+
+
+def _figures(f: Filters):
+    """The stores' daily figures (materialised nightly and after each write) of the period."""
+    return DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=f.start, day__lte=f.end).order_by()
 
 
 def _on_day(queryset, field: str, key):
     if not key:
         return queryset
-    start = timezone.make_aware(datetime.combine(_day(key), time.min))
+    start = timezone.make_aware(datetime.combine(datetime.strptime(key, "%Y-%m-%d").date(), time.min))
     return queryset.filter(**{f"{field}__gte": start, f"{field}__lt": start + timedelta(days=1)})
+
+
+def narrowed(found, key, field: str, cast=int):
+    """`found` narrowed to the row whose `field` is `key`; the totals row (no key) stands for all of it."""
+    return found.filter(**{field: cast(key)}) if key else found
+
+
+def _customers_of(found, field: str = "customer_id"):
+    return Customer.objects.filter(pk__in=found.values(field))
+
+
+# --- grouped queries: one query, one dict keyed by the group -----------------------------------------
+
+
+def rows_by(found, *by: str, ordered: bool = False, **aggregates) -> dict:
+    """{a group's value of `by` (a tuple when more than one field): its row of aggregates}, in the
+    database's order of `by` when `ordered` (free text sorts by the database's collation)."""
+    grouped = found.order_by().values(*by).annotate(**aggregates)
+    grouped = grouped.order_by(*by) if ordered else grouped
+    return {(row[by[0]] if len(by) == 1 else tuple(row[b] for b in by)): row for row in grouped}
+
+
+def values_by(found, *by: str, value=None, ordered: bool = False) -> dict:
+    """{a group's value of `by`: one aggregate of it}, how many rows unless `value` says otherwise."""
+    grouped = rows_by(found, *by, ordered=ordered, value=value or Count("id"))
+    return {group: row["value"] for group, row in grouped.items()}
+
+
+# Of the orders delivered: their charges by kind and their revenue.
+AMOUNTS = {
+    "labour": Sum("labour_total"), "parts": Sum("parts_total"), "other": Sum("other_total"), "revenue": Sum("total"),
+}  # fmt: skip
 
 
 def _money(value) -> Decimal:
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
-# --- 6.2.1 store monthly report, 6.2.10 same-day delivery -------------------------------------------
+def amounts(row: dict, *keys: str) -> dict:
+    """The money `keys` of a grouped row, to the cent, 0.00 where the group has none."""
+    return {key: _money(row.get(key)) for key in keys}
 
 
-@register
-class StoreMonthly(Report):
-    slug = "m-store-monthly"
-    title = _("Store monthly report")
-    description = _("Arrivals, deliveries and revenue of each day of the month (售后服务店月报表).")
+def per_delivery(revenue, delivered) -> Decimal | None:
+    return (revenue / delivered).quantize(Decimal("0.01")) if delivered else None
+
+
+def with_shares(rows: list[dict], of: str) -> list[dict]:
+    """Each row with its "share" of the rows' total of `of` (a pie's slices)."""
+    total = sum(row[of] for row in rows)
+    return [{**row, "share": ratio(row[of], total)} for row in rows]
+
+
+def _month_shift(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return first.replace(year=index // 12, month=index % 12 + 1)
+
+
+# --- the columns most reports show ---------------------------------------------------------------------
+
+DAY = Column("day", _("Day"), kind="date", total=None)
+REPAIR_TYPE = text_column("repair_type", _("Repair type"))
+ARRIVALS = Column("arrivals", _("Arrivals"), drill="arrival_orders")
+DELIVERIES = Column("deliveries", _("Deliveries"), drill="delivered_orders")
+CHARGES = (
+    Column("labour", _("Labour"), kind="money"),
+    Column("parts", _("Parts"), kind="money"),
+    Column("other", _("Other"), kind="money"),
+)
+REVENUE = Column("revenue", _("Revenue"), kind="money")
+AVERAGE = Column("average", _("Average per delivery"), kind="money",
+                 total=lambda t: per_delivery(t["revenue"], t["deliveries"]))  # fmt: skip
+SHARE = Column("share", _("Share"), kind="pct", total=None)
+
+
+# --- the report bases --------------------------------------------------------------------------------
+
+
+class MonthlyReport(Report):
+    """A monthly report (§18.7): in the monthly section, of a month or a range unless it says otherwise."""
+
     section = "monthly"
     periods = ("month", "range")
+
+
+class OrdersBy(MonthlyReport):
+    """Rows of the period's orders grouped by their field `by` (a row's key is its id): a row's arrivals
+    and deliveries drill down to its orders, of the advisor when one is chosen."""
+
     has_advisor = True
-    columns = (
-        Column("day", _("Day"), kind="date", total=None),
-        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("labour", _("Labour"), kind="money"),
-        Column("parts", _("Parts"), kind="money"),
-        Column("other", _("Other"), kind="money"),
-        Column("revenue", _("Revenue"), kind="money", drill="delivered_orders"),
-    )
-    chart = Chart("bar", x="day", series=("arrivals", "deliveries"))
-    rank_by = "revenue"
+    by = ""
+
+    def of_row(self, found, key):
+        return narrowed(found, key, self.by)
+
+    def arrival_orders(self, f, key):
+        return self.of_row(arrivals(f), key)
+
+    def delivered_orders(self, f, key):
+        return self.of_row(deliveries(f), key)
+
+
+class DayByDay(OrdersBy):
+    """A row per day of the period, summed from the daily figures (`figure_sums`); from the orders
+    when an advisor is chosen (`order_sums`), the figures not being split by advisor. `cells` makes a
+    day's or a store's numbers of either; the group roll-up is one grouped query over the figures."""
+
+    figure_sums: dict = {}
+
+    def order_sums(self, f) -> dict:
+        raise NotImplementedError
+
+    def cells(self, sums: dict) -> dict:
+        raise NotImplementedError
 
     def rows(self, f):
-        if not f.advisor_id:
-            yield from self._from_figures(f)
-            return
-        came = dict(
-            arrivals(f).annotate(day=TruncDate("opened_at")).order_by().values_list("day").annotate(n=Count("id"))
-        )
-        done = {
-            row["day"]: row
-            for row in deliveries(f)
-            .annotate(day=TruncDate("closed_at"))
-            .order_by()
-            .values("day")
-            .annotate(
-                n=Count("id"),
-                labour=Sum("labour_total"),
-                parts=Sum("parts_total"),
-                other=Sum("other_total"),
-                revenue=Sum("total"),
-            )
-        }
+        sums = self.order_sums(f) if f.advisor_id else rows_by(_figures(f), "day", **self.figure_sums)
         for day in f.days:
-            d = done.get(day, {})
-            yield {
-                "key": day.isoformat(), "day": day, "arrivals": came.get(day, 0), "deliveries": d.get("n", 0),
-                "labour": _money(d.get("labour")), "parts": _money(d.get("parts")), "other": _money(d.get("other")),
-                "revenue": _money(d.get("revenue")),
-            }  # fmt: skip
-
-    def _from_figures(self, f):
-        """The stores' daily figures (materialised nightly and after each write) added up per day."""
-        figures = {
-            row["day"]: row
-            for row in _figures(f).values("day").annotate(
-                arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), labour=Sum("revenue_labour"),
-                parts=Sum("revenue_parts"), other=Sum("revenue_other"), revenue=Sum("revenue"),
-            )
-        }  # fmt: skip
-        for day in f.days:
-            d = figures.get(day, {})
-            yield {
-                "key": day.isoformat(), "day": day, "arrivals": d.get("arrivals") or 0,
-                "deliveries": d.get("deliveries") or 0, "labour": _money(d.get("labour")),
-                "parts": _money(d.get("parts")), "other": _money(d.get("other")), "revenue": _money(d.get("revenue")),
-            }  # fmt: skip
+            yield {"key": day.isoformat(), "day": day, **self.cells(sums.get(day, {}))}
 
     def by_store(self, f):
-        """One grouped query over the daily figures for every store (the group roll-up)."""
         if f.advisor_id:
             return super().by_store(f)
-        sums = {
-            row["store_id"]: row
-            for row in _figures(f).values("store_id").annotate(
-                arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), labour=Sum("revenue_labour"),
-                parts=Sum("revenue_parts"), other=Sum("revenue_other"), revenue=Sum("revenue"),
-            )
-        }  # fmt: skip
-        rows = []
-        for store in f.stores:
-            d = sums.get(store.pk, {})
-            rows.append({
-                "store": store.name, "store_id": store.pk, "arrivals": d.get("arrivals") or 0,
-                "deliveries": d.get("deliveries") or 0, "labour": _money(d.get("labour")),
-                "parts": _money(d.get("parts")), "other": _money(d.get("other")), "revenue": _money(d.get("revenue")),
-            })  # fmt: skip
-        return rows
+        sums = rows_by(_figures(f), "store_id", **self.figure_sums)
+        return [{"store": s.name, "store_id": s.pk, **self.cells(sums.get(s.pk, {}))} for s in f.stores]
 
     def arrival_orders(self, f, key):
         return _on_day(arrivals(f), "opened_at", key)
@@ -168,68 +212,87 @@ class StoreMonthly(Report):
         return _on_day(deliveries(f), "closed_at", key)
 
 
-def _figures(f: Filters):
-    from .models import DailyFigure
+class PerChoice(MonthlyReport):
+    """Rows of the period's calls, complaints or problems (`source`) counted (`counts`) per choice of
+    their field `by`, in the choices' order, a choice with none left out; `cells` makes a row's numbers.
+    A count drills down to the customers behind it."""
 
-    return DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=f.start, day__lte=f.end).order_by()
+    by = ""
+    choices = ()
+    counts: dict = {}
+
+    def source(self, f):
+        raise NotImplementedError
+
+    def cells(self, counted: dict) -> dict:
+        raise NotImplementedError
+
+    def rows(self, f):
+        counted = rows_by(self.source(f), self.by, **self.counts)
+        for value, label in self.choices:
+            if value in counted:
+                yield {"key": value, self.columns[0].key: str(label), **self.cells(counted[value])}
+
+    def customers_of(self, f, key, *where):
+        return _customers_of(narrowed(self.source(f).filter(*where), key, self.by, cast=str))
+
+    def customers(self, f, key):
+        """The customers of all a row's calls, complaints or problems."""
+        return self.customers_of(f, key)
+
+
+# --- 6.2.1 store monthly report, 6.2.10 same-day delivery -------------------------------------------
 
 
 @register
-class SameDayDelivery(Report):
+class StoreMonthly(DayByDay):
+    slug = "m-store-monthly"
+    title = _("Store monthly report")
+    description = _("Arrivals, deliveries and revenue of each day of the month (售后服务店月报表).")
+    columns = (DAY, ARRIVALS, DELIVERIES, *CHARGES, replace(REVENUE, drill="delivered_orders"))
+    chart = Chart("bar", x="day", series=("arrivals", "deliveries"))
+    rank_by = "revenue"
+    figure_sums = {
+        "arrivals": Sum("arrivals"), "deliveries": Sum("deliveries"), "labour": Sum("revenue_labour"),
+        "parts": Sum("revenue_parts"), "other": Sum("revenue_other"), "revenue": Sum("revenue"),
+    }  # fmt: skip
+
+    def order_sums(self, f):
+        came = rows_by(arrivals(f).annotate(day=TruncDate("opened_at")), "day", arrivals=Count("id"))
+        done = rows_by(deliveries(f).annotate(day=TruncDate("closed_at")), "day", deliveries=Count("id"), **AMOUNTS)
+        return {day: {**came.get(day, {}), **done.get(day, {})} for day in came.keys() | done.keys()}
+
+    def cells(self, sums):
+        return {
+            "arrivals": sums.get("arrivals") or 0, "deliveries": sums.get("deliveries") or 0,
+            **amounts(sums, "labour", "parts", "other", "revenue"),
+        }  # fmt: skip
+
+
+@register
+class SameDayDelivery(DayByDay):
     slug = "m-same-day-delivery"
     title = _("Same-day delivery rate")
     description = _("Orders delivered on the day they were opened ÷ orders delivered (当日交车率).")
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
     columns = (
-        Column("day", _("Day"), kind="date", total=None),
+        DAY,
         Column("delivered", _("Delivered"), drill="delivered_orders"),
         Column("same_day", _("Same day"), drill="same_day_orders"),
-        Column("rate", _("Rate"), kind="pct", total=lambda t: ratio(t["same_day"], t["delivered"])),
+        ratio_column("rate", _("Rate"), "same_day", "delivered"),
     )
     chart = Chart("line", x="day", series=("rate",))
     rank_by = "rate"
+    figure_sums = {"delivered": Sum("deliveries"), "same_day": Sum("same_day_deliveries")}
 
-    def rows(self, f):
-        if f.advisor_id:
-            counts = {
-                day: (n, same)
-                for day, n, same in deliveries(f)
-                .annotate(day=TruncDate("closed_at"), opened=TruncDate("opened_at"))
-                .order_by()
-                .values_list("day")
-                .annotate(n=Count("id"), same=Count("id", filter=Q(opened=F("day"))))
-            }
-        else:
-            counts = {
-                day: (n or 0, same or 0)
-                for day, n, same in _figures(f)
-                .values_list("day")
-                .annotate(n=Sum("deliveries"), same=Sum("same_day_deliveries"))
-            }
-        for day in f.days:
-            n, same = counts.get(day, (0, 0))
-            yield {"key": day.isoformat(), "day": day, "delivered": n, "same_day": same, "rate": ratio(same, n)}
+    def order_sums(self, f):
+        return rows_by(
+            deliveries(f).annotate(day=TruncDate("closed_at"), opened=TruncDate("opened_at")), "day",
+            delivered=Count("id"), same_day=Count("id", filter=Q(opened=F("day"))),
+        )  # fmt: skip
 
-    def by_store(self, f):
-        if f.advisor_id:
-            return super().by_store(f)
-        sums = {
-            store_id: (n or 0, same or 0)
-            for store_id, n, same in _figures(f)
-            .values_list("store_id")
-            .annotate(n=Sum("deliveries"), same=Sum("same_day_deliveries"))
-        }
-        rows = []
-        for store in f.stores:
-            n, same = sums.get(store.pk, (0, 0))
-            rows.append({"store": store.name, "store_id": store.pk, "delivered": n, "same_day": same,
-                         "rate": ratio(same, n)})  # fmt: skip
-        return rows
-
-    def delivered_orders(self, f, key):
-        return _on_day(deliveries(f), "closed_at", key)
+    def cells(self, sums):
+        n, same = sums.get("delivered") or 0, sums.get("same_day") or 0
+        return {"delivered": n, "same_day": same, "rate": ratio(same, n)}
 
     def same_day_orders(self, f, key):
         return (
@@ -241,198 +304,140 @@ class SameDayDelivery(Report):
 
 
 @register
-class KpiAnalysis(Report):
+class KpiAnalysis(MonthlyReport):
     slug = "m-kpi-analysis"
     title = _("KPI analysis")
     description = _(
         "The month and the 11 before it, from the daily figures: arrivals, deliveries, revenue, average per "
         "delivery, same-day delivery, new customers, satisfaction, technician efficiency (经营指标月分析表)."
     )
-    section = "monthly"
     periods = ("month",)
     columns = (
-        Column("month", _("Month"), kind="text", total=None),
-        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
-        Column("deliveries", _("Deliveries")),
-        Column("revenue", _("Revenue"), kind="money"),
-        Column("average", _("Average per delivery"), kind="money",
-               total=lambda t: (t["revenue"] / t["deliveries"]).quantize(Decimal("0.01")) if t["deliveries"] else None),
-        Column("same_day", _("Same-day delivery"), kind="pct",
-               total=lambda t: ratio(t["_same_day"], t["deliveries"])),
+        text_column("month", _("Month")),
+        ARRIVALS,
+        replace(DELIVERIES, drill=""),
+        REVENUE,
+        AVERAGE,
+        ratio_column("same_day", _("Same-day delivery"), "_same_day", "deliveries"),
         Column("new_customers", _("New customers")),
-        Column("satisfaction", _("Satisfaction"), kind="pct", total=lambda t: ratio(t["_satisfied"], t["_surveyed"])),
-        Column("efficiency", _("Efficiency"), kind="pct", total=lambda t: ratio(t["_frt"], t["_clocked"])),
-    )  # fmt: skip
+        ratio_column("satisfaction", _("Satisfaction"), "_satisfied", "_surveyed"),
+        ratio_column("efficiency", _("Efficiency"), "_frt", "_clocked"),
+    )
     chart = Chart("line", x="month", series=("arrivals", "deliveries"))
     rank_by = "revenue"
 
     def _months(self, f):
-        first = f.start.replace(day=1)
-        index = first.year * 12 + first.month - 1 - 11
-        return first.replace(year=index // 12, month=index % 12 + 1), f.end
+        return _month_shift(f.start.replace(day=1), -11), f.end
 
     def rows(self, f):
-        from django.db.models.functions import TruncMonth
-
-        from .models import DailyFigure
-
         since, until = self._months(f)
-        sums = {
-            row["m"]: row
-            for row in DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=since, day__lte=until)
-            .annotate(m=TruncMonth("day")).order_by().values("m")
-            .annotate(arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), revenue=Sum("revenue"),
-                      same=Sum("same_day_deliveries"), new=Sum("new_customers"), surveyed=Sum("surveyed"),
-                      satisfied=Sum("satisfied"), frt=Sum("frt_hours"), clocked=Sum("clocked_hours"))
-        }  # fmt: skip
+        sums = rows_by(
+            DailyFigure.objects.filter(store_id__in=f.store_ids, day__gte=since, day__lte=until)
+            .annotate(m=TruncMonth("day")), "m",
+            arrivals=Sum("arrivals"), deliveries=Sum("deliveries"), revenue=Sum("revenue"),
+            same=Sum("same_day_deliveries"), new=Sum("new_customers"), surveyed=Sum("surveyed"),
+            satisfied=Sum("satisfied"), frt=Sum("frt_hours"), clocked=Sum("clocked_hours"),
+        )  # fmt: skip
         month = since
         while month <= until:
             d = sums.get(month, {})
             n, revenue = d.get("deliveries") or 0, _money(d.get("revenue"))
             yield {
                 "key": f"{month:%Y-%m}", "month": f"{month:%Y-%m}", "arrivals": d.get("arrivals") or 0,
-                "deliveries": n, "revenue": revenue,
-                "average": (revenue / n).quantize(Decimal("0.01")) if n else None,
+                "deliveries": n, "revenue": revenue, "average": per_delivery(revenue, n),
                 "same_day": ratio(d.get("same") or 0, n), "_same_day": d.get("same") or 0,
                 "new_customers": d.get("new") or 0, "satisfaction": ratio(d.get("satisfied") or 0, d.get("surveyed")),
                 "_surveyed": d.get("surveyed") or 0, "_satisfied": d.get("satisfied") or 0,
                 "efficiency": ratio(d.get("frt"), d.get("clocked")), "_frt": d.get("frt") or ZERO,
                 "_clocked": d.get("clocked") or ZERO,
             }  # fmt: skip
-            index = month.year * 12 + month.month
-            month = month.replace(year=index // 12, month=index % 12 + 1)
+            month = _month_shift(month, 1)
 
     def arrival_orders(self, f, key):
         if not key:
-            since, until = self._months(f)
-            return orders(f).filter(opened_at__gte=bounds(replace_period(f, since, until))[0],
-                                    opened_at__lt=bounds(f)[1])  # fmt: skip
-        year, month = (int(x) for x in key.split("-"))
-        first = f.start.replace(year=year, month=month, day=1)
-        index = year * 12 + month
-        last = first.replace(year=index // 12, month=index % 12 + 1) - timedelta(days=1)
-        return arrivals(replace_period(f, first, min(last, f.end)))
-
-
-def replace_period(f: Filters, start, end) -> Filters:
-    from dataclasses import replace
-
-    return replace(f, start=start, end=end)
+            since, _until = self._months(f)
+            return orders(f).filter(opened_at__gte=bounds(replace(f, start=since))[0], opened_at__lt=bounds(f)[1])
+        first = date(*(int(x) for x in key.split("-")), 1)
+        return arrivals(replace(f, start=first, end=min(_month_shift(first, 1) - timedelta(days=1), f.end)))
 
 
 # --- 6.2.2 business statistics, 6.2.12 deliveries by repair type, 6.2.4 service profit ----------------
 
 
-def _repair_types(f):
-    ids = set(deliveries(f).values_list("repair_type_id", flat=True).distinct()) | set(
-        arrivals(f).values_list("repair_type_id", flat=True).distinct()
-    )
+def _repair_types(ids) -> dict[int, RepairType]:
     return {t.pk: t for t in RepairType.objects.filter(pk__in=ids)}
 
 
+def _type_name(types: dict, pk) -> str:
+    return types[pk].name if pk in types else "—"
+
+
+class OrdersByRepairType(OrdersBy):
+    by = "repair_type_id"
+
+
 @register
-class BusinessStatistics(Report):
+class BusinessStatistics(OrdersByRepairType):
     slug = "m-business-statistics"
     title = _("Business statistics")
     description = _("Arrivals, deliveries and revenue per repair type (售后服务业务统计表).")
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
     columns = (
-        Column("repair_type", _("Repair type"), kind="text", total=None),
-        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("revenue", _("Revenue"), kind="money"),
-        Column("average", _("Average per delivery"), kind="money",
-               total=lambda t: (t["revenue"] / t["deliveries"]).quantize(Decimal("0.01")) if t["deliveries"] else None),
+        REPAIR_TYPE, ARRIVALS, DELIVERIES, REVENUE, AVERAGE,
         Column("share", _("Share of revenue"), kind="pct", total=None),
     )  # fmt: skip
     chart = Chart("pie", x="repair_type", series=("revenue",))
     rank_by = "revenue"
 
     def rows(self, f):
-        came = dict(arrivals(f).order_by().values_list("repair_type_id").annotate(n=Count("id")))
-        done = {
-            rt: (n, _money(revenue))
-            for rt, n, revenue in deliveries(f)
-            .order_by()
-            .values_list("repair_type_id")
-            .annotate(n=Count("id"), revenue=Sum("total"))
-        }
-        total = sum((r for _n, r in done.values()), ZERO)
-        for pk, repair_type in sorted(_repair_types(f).items(), key=lambda item: item[1].code):
-            n, revenue = done.get(pk, (0, ZERO))
-            yield {
+        came = values_by(arrivals(f), "repair_type_id")
+        done = rows_by(deliveries(f), "repair_type_id", n=Count("id"), revenue=Sum("total"))
+        rows = []
+        for pk, repair_type in sorted(_repair_types(came.keys() | done.keys()).items(), key=lambda i: i[1].code):
+            n, revenue = done.get(pk, {}).get("n", 0), _money(done.get(pk, {}).get("revenue"))
+            rows.append({
                 "key": str(pk), "repair_type": repair_type.name, "arrivals": came.get(pk, 0), "deliveries": n,
-                "revenue": revenue, "average": (revenue / n).quantize(Decimal("0.01")) if n else None,
-                "share": ratio(revenue, total),
-            }  # fmt: skip
-
-    def arrival_orders(self, f, key):
-        return arrivals(f).filter(repair_type_id=int(key)) if key else arrivals(f)
-
-    def delivered_orders(self, f, key):
-        return deliveries(f).filter(repair_type_id=int(key)) if key else deliveries(f)
+                "revenue": revenue, "average": per_delivery(revenue, n),
+            })  # fmt: skip
+        return with_shares(rows, "revenue")
 
 
 @register
-class DeliveriesByRepairType(Report):
+class DeliveriesByRepairType(OrdersByRepairType):
     slug = "m-deliveries-by-repair-type"
     title = _("Deliveries by repair type")
     description = _("Orders delivered per repair type with labour, parts and other charges (修理种类交车明细).")
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
     columns = (
-        Column("repair_type", _("Repair type"), kind="text", total=None),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("labour", _("Labour"), kind="money"),
-        Column("parts", _("Parts"), kind="money"),
-        Column("other", _("Other"), kind="money"),
-        Column("discount", _("Discount"), kind="money"),
-        Column("revenue", _("Revenue"), kind="money"),
-    )
+        REPAIR_TYPE, DELIVERIES, *CHARGES, Column("discount", _("Discount"), kind="money"), REVENUE
+    )  # fmt: skip
     chart = Chart("bar", x="repair_type", series=("deliveries",))
     rank_by = "deliveries"
 
     def rows(self, f):
-        names = _repair_types(f)
-        for row in (
-            deliveries(f).order_by().values("repair_type_id")
-            .annotate(n=Count("id"), labour=Sum("labour_total"), parts=Sum("parts_total"), other=Sum("other_total"),
-                      discount=Sum("discount_total"), revenue=Sum("total"))
-            .order_by("repair_type_id")
-        ):  # fmt: skip
-            rt = names.get(row["repair_type_id"])
+        done = rows_by(deliveries(f), "repair_type_id", n=Count("id"), discount=Sum("discount_total"), **AMOUNTS)
+        types = _repair_types(done)
+        for rt in sorted(done):
             yield {
-                "key": str(row["repair_type_id"]), "repair_type": rt.name if rt else "—", "deliveries": row["n"],
-                "labour": _money(row["labour"]), "parts": _money(row["parts"]), "other": _money(row["other"]),
-                "discount": _money(row["discount"]), "revenue": _money(row["revenue"]),
+                "key": str(rt), "repair_type": _type_name(types, rt), "deliveries": done[rt]["n"],
+                **amounts(done[rt], "labour", "parts", "other", "discount", "revenue"),
             }  # fmt: skip
-
-    def delivered_orders(self, f, key):
-        return deliveries(f).filter(repair_type_id=int(key)) if key else deliveries(f)
 
 
 @register
-class ServiceProfit(Report):
+class ServiceProfit(OrdersByRepairType):
     slug = "m-service-profit"
     title = _("Service profit")
     description = _(
         "Revenue − parts cost − labour cost of the orders delivered (服务收益月报). Parts cost is the stock cost "
         "of the parts issued to them; labour cost is their FRT hours at the store's labour cost per hour."
     )
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
     columns = (
-        Column("repair_type", _("Repair type"), kind="text", total=None),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("revenue", _("Revenue"), kind="money"),
+        REPAIR_TYPE,
+        DELIVERIES,
+        REVENUE,
         Column("parts_cost", _("Parts cost"), kind="money"),
         Column("labour_cost", _("Labour cost"), kind="money"),
         Column("profit", _("Profit"), kind="money"),
-        Column("margin", _("Margin"), kind="pct", total=lambda t: ratio(t["profit"], t["revenue"])),
+        ratio_column("margin", _("Margin"), "profit", "revenue"),
     )
     chart = Chart("bar", x="repair_type", series=("revenue", "profit"))
     rank_by = "profit"
@@ -440,32 +445,21 @@ class ServiceProfit(Report):
     def rows(self, f):
         from aftercare.parts.selectors import parts_cost_of_orders
 
-        names = _repair_types(f)
         delivered = deliveries(f)
         rate = ProfitSettings.labour_cost_rate(f.store_ids)
-        hours = dict(
-            RepairOrderLine.objects.filter(repair_order__in=delivered, kind=LineKind.LABOUR)
-            .exclude(status=LineStatus.DECLINED)
-            .order_by()
-            .values_list("repair_order__repair_type_id")
-            .annotate(h=Sum("hours"))
-        )
+        hours = values_by(_lines(delivered, kind=LineKind.LABOUR), "repair_order__repair_type_id", value=Sum("hours"))
         cost = parts_cost_of_orders(delivered, by="repair_order__repair_type_id")
-        for rt, n, revenue in (
-            delivered.order_by().values_list("repair_type_id").annotate(n=Count("id"), r=Sum("total"))
-            .order_by("repair_type_id")
-        ):  # fmt: skip
-            revenue, parts = _money(revenue), _money(cost.get(rt))
+        done = rows_by(delivered, "repair_type_id", n=Count("id"), revenue=Sum("total"))
+        types = _repair_types(done)
+        for rt in sorted(done):
+            revenue, parts = _money(done[rt]["revenue"]), _money(cost.get(rt))
             labour = _money((hours.get(rt) or ZERO) * rate)
             profit = revenue - parts - labour
             yield {
-                "key": str(rt), "repair_type": names[rt].name if rt in names else "—", "deliveries": n,
+                "key": str(rt), "repair_type": _type_name(types, rt), "deliveries": done[rt]["n"],
                 "revenue": revenue, "parts_cost": parts, "labour_cost": labour, "profit": profit,
                 "margin": ratio(profit, revenue),
             }  # fmt: skip
-
-    def delivered_orders(self, f, key):
-        return deliveries(f).filter(repair_type_id=int(key)) if key else deliveries(f)
 
     def extra_context(self, f):
         return {"note": _("Labour cost per hour: ¥%(rate)s") % {"rate": ProfitSettings.labour_cost_rate(f.store_ids)}}
@@ -488,21 +482,16 @@ def _with_marks(found):
 
 
 @register
-class ManagementItems(Report):
+class ManagementItems(OrdersByRepairType):
     slug = "m-management-items"
     title = _("Management items")
     description = _("Per repair type, the orders delivered with their labour, parts and other amounts, the "
                     "discounts given, the additional work sold and the reworks (管理项目统计报表).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
     columns = (
-        Column("repair_type", _("Repair type"), kind="text", total=None),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("labour", _("Labour"), kind="money"),
-        Column("parts", _("Parts"), kind="money"),
-        Column("other", _("Other"), kind="money"),
-        Column("revenue", _("Revenue"), kind="money"),
+        REPAIR_TYPE,
+        DELIVERIES,
+        *CHARGES,
+        REVENUE,
         Column("discounted", _("Orders discounted"), drill="discounted_orders"),
         Column("discount", _("Discount"), kind="money"),
         Column("additional", _("Orders with additional work"), drill="additional_orders"),
@@ -513,31 +502,22 @@ class ManagementItems(Report):
     rank_by = "revenue"
 
     def rows(self, f):
-        names = _repair_types(f)
         delivered = deliveries(f)
-        extra = dict(
-            RepairOrderLine.objects.filter(repair_order__in=delivered, is_additional=True, status=LineStatus.APPROVED)
-            .order_by().values_list("repair_order__repair_type_id").annotate(a=Sum("amount"))
+        extra = values_by(_additional_lines(delivered), "repair_order__repair_type_id", value=Sum("amount"))
+        done = rows_by(
+            _with_marks(delivered), "repair_type_id", n=Count("id"), **AMOUNTS, discount=Sum("discount_total"),
+            discounted=Count("id", filter=Q(discount_total__gt=0)), additional=Count("id", filter=Q(_extra=True)),
+            reworks=Count("id", filter=Q(_rework=True)),
         )  # fmt: skip
-        for row in (
-            _with_marks(delivered).order_by().values("repair_type_id")
-            .annotate(n=Count("id"), labour=Sum("labour_total"), parts=Sum("parts_total"), other=Sum("other_total"),
-                      revenue=Sum("total"), discount=Sum("discount_total"),
-                      discounted=Count("id", filter=Q(discount_total__gt=0)),
-                      additional=Count("id", filter=Q(_extra=True)), reworks=Count("id", filter=Q(_rework=True)))
-            .order_by("repair_type_id")
-        ):  # fmt: skip
-            rt = row["repair_type_id"]
+        types = _repair_types(done)
+        for rt in sorted(done):
+            row = done[rt]
             yield {
-                "key": str(rt), "repair_type": names[rt].name if rt in names else "—", "deliveries": row["n"],
-                "labour": _money(row["labour"]), "parts": _money(row["parts"]), "other": _money(row["other"]),
-                "revenue": _money(row["revenue"]), "discounted": row["discounted"],
+                "key": str(rt), "repair_type": _type_name(types, rt), "deliveries": row["n"],
+                **amounts(row, "labour", "parts", "other", "revenue"), "discounted": row["discounted"],
                 "discount": _money(row["discount"]), "additional": row["additional"],
                 "additional_amount": _money(extra.get(rt)), "reworks": row["reworks"],
             }  # fmt: skip
-
-    def delivered_orders(self, f, key):
-        return deliveries(f).filter(repair_type_id=int(key)) if key else deliveries(f)
 
     def discounted_orders(self, f, key):
         return self.delivered_orders(f, key).filter(discount_total__gt=0)
@@ -554,75 +534,48 @@ def _model_key(brand: str, model: str) -> str:
 
 
 @register
-class ArrivalsByVehicle(Report):
+class ArrivalsByVehicle(OrdersBy):
     slug = "m-arrivals-by-vehicle"
     title = _("Arrivals and amounts by vehicle model")
     description = _("Per brand and model: arrivals, deliveries and the revenue of the orders delivered "
                     "(车辆来厂台次及金额分析表).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
-    has_advisor = True
-    columns = (
-        Column("vehicle_model", _("Vehicle model"), kind="text", total=None),
-        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("labour", _("Labour"), kind="money"),
-        Column("parts", _("Parts"), kind="money"),
-        Column("other", _("Other"), kind="money"),
-        Column("revenue", _("Revenue"), kind="money"),
-        Column("average", _("Average per delivery"), kind="money",
-               total=lambda t: (t["revenue"] / t["deliveries"]).quantize(Decimal("0.01")) if t["deliveries"] else None),
-    )  # fmt: skip
+    columns = (text_column("vehicle_model", _("Vehicle model")), ARRIVALS, DELIVERIES, *CHARGES, REVENUE, AVERAGE)
     chart = Chart("bar", x="vehicle_model", series=("arrivals", "deliveries"))
     rank_by = "revenue"
 
+    @staticmethod
+    def _per_model(grouped: dict) -> dict:
+        return {_model_key(*brand_model): value for brand_model, value in grouped.items()}
+
     def rows(self, f):
-        came = {
-            _model_key(b, m): n
-            for b, m, n in arrivals(f).order_by().values_list("vehicle__brand", "vehicle__model")
-            .annotate(n=Count("id"))
-        }  # fmt: skip
-        done = {
-            _model_key(r["vehicle__brand"], r["vehicle__model"]): r
-            for r in deliveries(f).order_by().values("vehicle__brand", "vehicle__model")
-            .annotate(n=Count("id"), labour=Sum("labour_total"), parts=Sum("parts_total"), other=Sum("other_total"),
-                      revenue=Sum("total"))
-        }  # fmt: skip
+        came = self._per_model(values_by(arrivals(f), "vehicle__brand", "vehicle__model"))
+        done = self._per_model(rows_by(deliveries(f), "vehicle__brand", "vehicle__model", n=Count("id"), **AMOUNTS))
         for key in sorted(set(came) | set(done)):
             d = done.get(key, {})
             n, revenue = d.get("n", 0), _money(d.get("revenue"))
             yield {
                 "key": key, "vehicle_model": key.replace("|", " "), "arrivals": came.get(key, 0), "deliveries": n,
-                "labour": _money(d.get("labour")), "parts": _money(d.get("parts")), "other": _money(d.get("other")),
-                "revenue": revenue, "average": (revenue / n).quantize(Decimal("0.01")) if n else None,
+                **amounts(d, "labour", "parts", "other"), "revenue": revenue, "average": per_delivery(revenue, n),
             }  # fmt: skip
 
-    def _of_model(self, found, key):
+    def of_row(self, found, key):
         if not key:
             return found
         brand, _sep, model = key.partition("|")
         return found.filter(vehicle__brand=brand, vehicle__model=model)
-
-    def arrival_orders(self, f, key):
-        return self._of_model(arrivals(f), key)
-
-    def delivered_orders(self, f, key):
-        return self._of_model(deliveries(f), key)
 
 
 # --- 6.2.5 revenue summary ---------------------------------------------------------------------------
 
 
 @register
-class RevenueSummary(Report):
+class RevenueSummary(MonthlyReport):
     slug = "m-revenue-summary"
     title = _("Revenue summary")
     description = _("Revenue of the orders delivered by kind of line and who pays (营业额月报汇总).")
-    section = "monthly"
-    periods = ("month", "range")
     has_advisor = True
     columns = (
-        Column("kind", _("Kind"), kind="text", total=None),
+        text_column("kind", _("Kind")),
         *(Column(payer, label, kind="money") for payer, label in Payer.choices),
         Column("total", _("Total"), kind="money"),
     )
@@ -630,18 +583,11 @@ class RevenueSummary(Report):
     rank_by = "total"
 
     def rows(self, f):
-        amounts = {
-            (kind, payer): _money(amount)
-            for kind, payer, amount in RepairOrderLine.objects.filter(repair_order__in=deliveries(f))
-            .exclude(status=LineStatus.DECLINED)
-            .order_by()
-            .values_list("kind", "payer")
-            .annotate(a=Sum("amount"))
-        }
+        summed = values_by(_lines(deliveries(f)), "kind", "payer", value=Sum("amount"))
         for kind, label in LineKind.choices:
             row = {"key": kind, "kind": str(label)}
             for payer, _label in Payer.choices:
-                row[payer] = amounts.get((kind, payer), ZERO)
+                row[payer] = _money(summed[kind, payer]) if (kind, payer) in summed else ZERO
             row["total"] = sum((row[p] for p, _l in Payer.choices), ZERO)
             yield row
 
@@ -653,102 +599,86 @@ def _name(user) -> str:
     return (user.full_name or user.username) if user else "—"
 
 
+def _people(ids) -> dict:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.in_bulk(ids)
+
+
 @register
-class AdvisorPerformance(Report):
+class AdvisorPerformance(OrdersBy):
     slug = "m-advisor-performance"
     title = _("Advisor performance")
     description = _("Per service advisor: arrivals, deliveries, revenue, additional work sold, satisfaction.")
-    section = "monthly"
     periods = ("month", "range", "day")
-    has_advisor = True
+    by = "advisor_id"
     columns = (
-        Column("advisor", _("Service advisor"), kind="text", total=None),
-        Column("arrivals", _("Arrivals"), drill="arrival_orders"),
-        Column("deliveries", _("Deliveries"), drill="delivered_orders"),
-        Column("revenue", _("Revenue"), kind="money"),
+        text_column("advisor", _("Service advisor")),
+        ARRIVALS,
+        DELIVERIES,
+        REVENUE,
         Column("additional", _("Additional work sold"), kind="money"),
         Column("_surveyed", _("Surveyed"), total="sum"),
-        Column("satisfaction", _("Satisfaction"), kind="pct", total=lambda t: ratio(t["_satisfied"], t["_surveyed"])),
+        ratio_column("satisfaction", _("Satisfaction"), "_satisfied", "_surveyed"),
     )
     chart = Chart("bar", x="advisor", series=("revenue",))
     rank_by = "revenue"
 
     def rows(self, f):
-        from django.contrib.auth import get_user_model
-
         start, end = bounds(f)
-        came = dict(arrivals(f).order_by().values_list("advisor_id").annotate(n=Count("id")))
-        done = {a: (n, r) for a, n, r in deliveries(f).order_by().values_list("advisor_id").annotate(
-            n=Count("id"), r=Sum("total"))}  # fmt: skip
-        extra = dict(
-            RepairOrderLine.objects.filter(
-                repair_order__in=deliveries(f), is_additional=True, status=LineStatus.APPROVED
-            )
-            .order_by()
-            .values_list("repair_order__advisor_id")
-            .annotate(a=Sum("amount"))
-        )
+        came = values_by(arrivals(f), "advisor_id")
+        done = rows_by(deliveries(f), "advisor_id", n=Count("id"), revenue=Sum("total"))
+        extra = values_by(_additional_lines(deliveries(f)), "repair_order__advisor_id", value=Sum("amount"))
         surveys = SurveyResponse.objects.completed().filter(
             store_id__in=f.store_ids, completed_at__gte=start, completed_at__lt=end, overall_score__isnull=False
         )
         if f.advisor_id:
             surveys = surveys.filter(advisor_id=f.advisor_id)
-        scored = {a: (n, s) for a, n, s in surveys.order_by().values_list("advisor_id").annotate(
-            n=Count("id"), s=Count("id", filter=Q(overall_score__gte=SATISFIED_MIN_SCORE)))}  # fmt: skip
+        scored = rows_by(surveys, "advisor_id", n=Count("id"),
+                         satisfied=Count("id", filter=Q(overall_score__gte=SATISFIED_MIN_SCORE)))  # fmt: skip
         ids = {i for i in (*came, *done, *scored) if i}
-        people = get_user_model().objects.in_bulk(ids)
+        people = _people(ids)
         for pk in sorted(ids, key=lambda i: _name(people.get(i))):
-            n, revenue = done.get(pk, (0, ZERO))
-            surveyed, satisfied = scored.get(pk, (0, 0))
+            d, s = done.get(pk, {}), scored.get(pk, {})
+            surveyed, satisfied = s.get("n", 0), s.get("satisfied", 0)
             yield {
-                "key": str(pk), "advisor": _name(people.get(pk)), "arrivals": came.get(pk, 0), "deliveries": n,
-                "revenue": _money(revenue), "additional": _money(extra.get(pk)), "_surveyed": surveyed,
-                "_satisfied": satisfied, "satisfaction": ratio(satisfied, surveyed),
+                "key": str(pk), "advisor": _name(people.get(pk)), "arrivals": came.get(pk, 0),
+                "deliveries": d.get("n", 0), "revenue": _money(d.get("revenue")), "additional": _money(extra.get(pk)),
+                "_surveyed": surveyed, "_satisfied": satisfied, "satisfaction": ratio(satisfied, surveyed),
             }  # fmt: skip
-
-    def arrival_orders(self, f, key):
-        return arrivals(f).filter(advisor_id=int(key)) if key else arrivals(f)
-
-    def delivered_orders(self, f, key):
-        return deliveries(f).filter(advisor_id=int(key)) if key else deliveries(f)
 
 
 @register
-class TechnicianPerformance(Report):
+class TechnicianPerformance(MonthlyReport):
     slug = "m-technician-performance"
     title = _("Technician performance")
     description = _("Per technician: orders worked, FRT hours sold, hours clocked, efficiency, rework (维修人员业绩).")
-    section = "monthly"
     periods = ("month", "range", "day")
     columns = (
-        Column("technician", _("Technician"), kind="text", total=None),
+        text_column("technician", _("Technician")),
         Column("orders", _("Orders"), drill="technician_orders"),
         Column("frt", _("FRT hours"), kind="hours"),
         Column("clocked", _("Clocked hours"), kind="hours"),
-        Column("efficiency", _("Efficiency"), kind="pct", total=lambda t: ratio(t["frt"], t["clocked"])),
+        ratio_column("efficiency", _("Efficiency"), "frt", "clocked"),
         Column("reworks", _("Reworks")),
     )
     chart = Chart("bar", x="technician", series=("frt", "clocked"))
     rank_by = "frt"
 
     def rows(self, f):
-        from django.contrib.auth import get_user_model
-
         from aftercare.workshop.selectors import clocked_and_reworks
 
-        lines = RepairOrderLine.objects.filter(
-            repair_order__in=deliveries(f), kind=LineKind.LABOUR, technician__isnull=False
-        ).exclude(status=LineStatus.DECLINED)
-        sold = {t: (n, h) for t, n, h in lines.order_by().values_list("technician_id").annotate(
-            n=Count("repair_order_id", distinct=True), h=Sum("hours"))}  # fmt: skip
+        sold = rows_by(
+            _lines(deliveries(f), kind=LineKind.LABOUR, technician__isnull=False), "technician_id",
+            n=Count("repair_order_id", distinct=True), frt=Sum("hours"),
+        )  # fmt: skip
         clocked, reworks = clocked_and_reworks(store_ids=f.store_ids, start=f.start, end=f.end)
         ids = set(sold) | set(clocked)
-        people = get_user_model().objects.in_bulk(ids)
+        people = _people(ids)
         for pk in sorted(ids, key=lambda i: _name(people.get(i))):
-            n, frt = sold.get(pk, (0, ZERO))
-            hours = clocked.get(pk, ZERO)
+            frt, hours = sold.get(pk, {}).get("frt", ZERO), clocked.get(pk, ZERO)
             yield {
-                "key": str(pk), "technician": _name(people.get(pk)), "orders": n,
+                "key": str(pk), "technician": _name(people.get(pk)), "orders": sold.get(pk, {}).get("n", 0),
                 "frt": (frt or ZERO).quantize(Decimal("0.01")), "clocked": hours,
                 "efficiency": ratio(frt, hours), "reworks": reworks.get(pk, 0),
             }  # fmt: skip
@@ -779,19 +709,16 @@ def unpaid(f: Filters):
 
 
 @register
-class UnpaidCustomers(Report):
+class UnpaidCustomers(MonthlyReport):
     slug = "m-unpaid-customers"
     title = _("Unpaid customers")
     description = _("Customers with settled or delivered orders still owing (未付款客户统计表).")
-    section = "monthly"
-    periods = ("month", "range")
     has_advisor = True
     columns = (
-        Column("customer", _("Customer"), kind="text", total=None),
+        text_column("customer", _("Customer")),
         Column("orders", _("Orders"), drill="customer_orders"),
         Column("owed", _("Owed"), kind="money"),
     )
-    chart = None
     rank_by = "owed"
 
     def rows(self, f):
@@ -802,26 +729,23 @@ class UnpaidCustomers(Report):
             yield {"key": str(pk), "customer": name, "orders": n, "owed": _money(owed)}
 
     def customer_orders(self, f, key):
-        return unpaid(f).filter(customer_id=int(key)) if key else unpaid(f)
+        return narrowed(unpaid(f), key, "customer_id")
 
 
 @register
-class UnpaidVehicles(Report):
+class UnpaidVehicles(MonthlyReport):
     slug = "m-unpaid-vehicles"
     title = _("Unpaid vehicles")
     description = _("Each order still owing, by vehicle (未付款车辆明细表).")
-    section = "monthly"
-    periods = ("month", "range")
     has_advisor = True
     columns = (
-        Column("plate", _("Plate"), kind="text", total=None),
-        Column("number", _("RO number"), kind="text", total=None),
+        text_column("plate", _("Plate")),
+        text_column("number", _("RO number")),
         Column("opened", _("Opened"), kind="date", total=None),
         Column("total", _("Customer pays"), kind="money"),
         Column("paid", _("Paid"), kind="money"),
         Column("owed", _("Owed"), kind="money", drill="order"),
     )
-    chart = None
     rank_by = "owed"
 
     def rows(self, f):
@@ -833,7 +757,7 @@ class UnpaidVehicles(Report):
             }  # fmt: skip
 
     def order(self, f, key):
-        return unpaid(f).filter(pk=int(key)) if key else unpaid(f)
+        return narrowed(unpaid(f), key, "pk")
 
 
 # --- 6.2.16-17 last visit -----------------------------------------------------------------------------
@@ -854,38 +778,33 @@ def _months_before(day, months: int) -> datetime:
 
 
 @register
-class LastVisit(Report):
+class LastVisit(MonthlyReport):
     slug = "m-last-visit"
     title = _("Last visit statistics")
     description = _("Customers by the time since their last visit, at the period's end (最后来店统计表); the "
                     "drill-down is the list (最后来店情况清单).")  # fmt: skip
-    section = "monthly"
     periods = ("month", "day")
-    columns = (
-        Column("bucket", _("Last visit"), kind="text", total=None),
-        Column("customers", _("Customers"), drill="customers"),
-        Column("share", _("Share"), kind="pct", total=None),
-    )
+    columns = (text_column("bucket", _("Last visit")), Column("customers", _("Customers"), drill="customers"), SHARE)
     chart = Chart("pie", x="bucket", series=("customers",))
     rank_by = "customers"
 
+    def _visited(self, f):
+        return Customer.objects.filter(store_id__in=f.store_ids, merged_into__isnull=True, last_visit_at__isnull=False)
+
     def _bucket(self, f, key):
-        base = Customer.objects.filter(store_id__in=f.store_ids, merged_into__isnull=True, last_visit_at__isnull=False)
-        spec = next(b for b in LAST_VISIT_BUCKETS if b[0] == key)
-        _key, _label, newer, older = spec
-        found = base.filter(last_visit_at__lt=_months_before(f.end, newer))
+        _key, _label, newer, older = next(b for b in LAST_VISIT_BUCKETS if b[0] == key)
+        found = self._visited(f).filter(last_visit_at__lt=_months_before(f.end, newer))
         return found.filter(last_visit_at__gte=_months_before(f.end, older)) if older is not None else found
 
     def rows(self, f):
-        counts = {key: self._bucket(f, key).count() for key, *_rest in LAST_VISIT_BUCKETS}
-        total = sum(counts.values())
-        for key, label, *_rest in LAST_VISIT_BUCKETS:
-            yield {"key": key, "bucket": str(label), "customers": counts[key], "share": ratio(counts[key], total)}
+        return with_shares(
+            [{"key": key, "bucket": str(label), "customers": self._bucket(f, key).count()}
+             for key, label, *_rest in LAST_VISIT_BUCKETS],
+            "customers",
+        )  # fmt: skip
 
     def customers(self, f, key):
-        if key:
-            return self._bucket(f, key).order_by("last_visit_at", "pk")
-        return Customer.objects.filter(store_id__in=f.store_ids, merged_into__isnull=True, last_visit_at__isnull=False)
+        return self._bucket(f, key).order_by("last_visit_at", "pk") if key else self._visited(f)
 
 
 # --- 6.2.18-20 follow-up results, customer opinions, repair quality and follow-up opinions ---------------
@@ -899,167 +818,124 @@ def _calls(f):
 
 
 @register
-class FollowUpResults(Report):
+class FollowUpResults(PerChoice):
     slug = "m-followup-results"
     title = _("Follow-up results analysis")
     description = _("Calls due in the period by type: made, unreachable, not made, problems raised, the "
                     "customer's satisfaction on the call (用户跟踪结果统计分析).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
     columns = (
-        Column("kind", _("Type"), kind="text", total=None),
-        Column("due", _("Due"), drill="customers_due"),
+        text_column("kind", _("Type")),
+        Column("due", _("Due"), drill="customers"),
         Column("made", _("Made")),
         Column("unreachable", _("Unreachable"), drill="customers_unreachable"),
         Column("not_made", _("Not made"), drill="customers_not_made"),
         Column("problems", _("Problems raised")),
-        Column("rate", _("Made"), kind="pct", total=lambda t: ratio(t["made"], t["due"])),
+        ratio_column("rate", _("Made"), "made", "due"),
     )
     chart = Chart("bar", x="kind", series=("made", "unreachable", "not_made"))
     rank_by = "rate"
+    by, choices = "kind", Kind.choices
+    counts = {
+        "due": Count("id"), "made": Count("id", filter=Q(status=TaskStatus.DONE)),
+        "unreachable": Count("id", filter=Q(status=TaskStatus.UNREACHABLE)),
+        "problems": Count("id", filter=~Q(problem_category="")),
+    }  # fmt: skip
 
-    def rows(self, f):
-        counted = (
-            _calls(f).order_by().values_list("kind")
-            .annotate(due=Count("id"), made=Count("id", filter=Q(status=TaskStatus.DONE)),
-                      unreachable=Count("id", filter=Q(status=TaskStatus.UNREACHABLE)),
-                      problems=Count("id", filter=~Q(problem_category="")))
-        )  # fmt: skip
-        by_kind = {kind: rest for kind, *rest in counted}
-        for kind, label in Kind.choices:
-            if kind not in by_kind:
-                continue
-            due, made, unreachable, problems = by_kind[kind]
-            yield {
-                "key": kind, "kind": str(label), "due": due, "made": made, "unreachable": unreachable,
-                "not_made": due - made - unreachable, "problems": problems, "rate": ratio(made, due),
-            }  # fmt: skip
+    def source(self, f):
+        return _calls(f)
 
-    def _customers(self, f, key, condition=None):
-        calls = _calls(f).filter(condition or Q())
-        if key:
-            calls = calls.filter(kind=key)
-        return Customer.objects.filter(pk__in=calls.values("customer_id"))
-
-    def customers_due(self, f, key):
-        return self._customers(f, key)
+    def cells(self, counted):
+        due, made, unreachable = counted["due"], counted["made"], counted["unreachable"]
+        return {
+            "due": due, "made": made, "unreachable": unreachable, "not_made": due - made - unreachable,
+            "problems": counted["problems"], "rate": ratio(made, due),
+        }  # fmt: skip
 
     def customers_unreachable(self, f, key):
-        return self._customers(f, key, Q(status=TaskStatus.UNREACHABLE))
+        return self.customers_of(f, key, Q(status=TaskStatus.UNREACHABLE))
 
     def customers_not_made(self, f, key):
-        return self._customers(f, key, Q(status=TaskStatus.OPEN))
+        return self.customers_of(f, key, Q(status=TaskStatus.OPEN))
 
 
 @register
-class CustomerOpinions(Report):
+class CustomerOpinions(PerChoice):
     slug = "m-customer-opinions"
     title = _("Customer opinion handling")
     description = _("Complaints received in the period by type: resolved, still open, first contact late, "
                     "the customer's satisfaction with the handling (用户意见处理表).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
     columns = (
-        Column("type", _("Type"), kind="text", total=None),
-        Column("received", _("Received"), drill="customers_received"),
+        text_column("type", _("Type")),
+        Column("received", _("Received"), drill="customers"),
         Column("resolved", _("Resolved")),
         Column("open", _("Still open"), drill="customers_open"),
         Column("contact_late", _("Contact late")),
-        Column("rate", _("Resolved"), kind="pct", total=lambda t: ratio(t["resolved"], t["received"])),
+        ratio_column("rate", _("Resolved"), "resolved", "received"),
     )
     chart = Chart("bar", x="type", series=("received", "resolved"))
     rank_by = "rate"
+    by, choices = "complaint_type", ComplaintType.choices
+    counts = {
+        "n": Count("id"), "resolved": Count("id", filter=Q(status__in=RESOLVED_STATUSES)),
+        "late": Count("id", filter=Q(contact_breached=True)),
+    }  # fmt: skip
 
-    def _complaints(self, f):
+    def source(self, f):
         start, end = bounds(f)
         return Complaint.objects.filter(store_id__in=f.store_ids, received_at__gte=start, received_at__lt=end)
 
-    def rows(self, f):
-        counted = {
-            kind: rest for kind, *rest in self._complaints(f).order_by().values_list("complaint_type").annotate(
-                n=Count("id"), resolved=Count("id", filter=Q(status__in=RESOLVED_STATUSES)),
-                late=Count("id", filter=Q(contact_breached=True)))
-        }  # fmt: skip
-        for kind, label in ComplaintType.choices:
-            if kind not in counted:
-                continue
-            n, resolved, late = counted[kind]
-            yield {"key": kind, "type": str(label), "received": n, "resolved": resolved, "open": n - resolved,
-                   "contact_late": late, "rate": ratio(resolved, n)}  # fmt: skip
-
-    def customers_received(self, f, key):
-        found = self._complaints(f)
-        return Customer.objects.filter(
-            pk__in=(found.filter(complaint_type=key) if key else found).values("customer_id")
-        )
+    def cells(self, counted):
+        n, resolved = counted["n"], counted["resolved"]
+        return {"received": n, "resolved": resolved, "open": n - resolved, "contact_late": counted["late"],
+                "rate": ratio(resolved, n)}  # fmt: skip
 
     def customers_open(self, f, key):
-        found = self._complaints(f).exclude(status__in=RESOLVED_STATUSES)
-        return Customer.objects.filter(
-            pk__in=(found.filter(complaint_type=key) if key else found).values("customer_id")
-        )
+        return self.customers_of(f, key, ~Q(status__in=RESOLVED_STATUSES))
 
 
 @register
-class QualityOpinions(Report):
+class QualityOpinions(PerChoice):
     slug = "m-quality-opinions"
     title = _("Repair quality and follow-up opinions")
     description = _("Problems customers raised on follow-up calls, by category: handled, customer informed, "
                     "still open, handled late (维修质量及跟踪意见处理汇总).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
     columns = (
-        Column("category", _("Problem category"), kind="text", total=None),
-        Column("raised", _("Raised"), drill="customers_raised"),
+        text_column("category", _("Problem category")),
+        Column("raised", _("Raised"), drill="customers"),
         Column("handled", _("Handled")),
         Column("informed", _("Customer informed")),
         Column("open", _("Still open"), drill="customers_open"),
     )
     chart = Chart("pie", x="category", series=("raised",))
     rank_by = "raised"
+    by, choices = "category", ProblemCategory.choices
+    counts = {
+        "n": Count("id"), "handled": Count("id", filter=Q(status=ProblemStatus.HANDLED)),
+        "informed": Count("id", filter=Q(status=ProblemStatus.INFORMED)),
+    }  # fmt: skip
 
-    def _problems(self, f):
+    def source(self, f):
         start, end = bounds(f)
         return FollowUpProblem.objects.filter(store_id__in=f.store_ids, raised_at__gte=start, raised_at__lt=end)
 
-    def rows(self, f):
-        counted = {
-            cat: rest for cat, *rest in self._problems(f).order_by().values_list("category").annotate(
-                n=Count("id"), handled=Count("id", filter=Q(status=ProblemStatus.HANDLED)),
-                informed=Count("id", filter=Q(status=ProblemStatus.INFORMED)))
-        }  # fmt: skip
-        for cat, label in ProblemCategory.choices:
-            if cat not in counted:
-                continue
-            n, handled, informed = counted[cat]
-            yield {"key": cat, "category": str(label), "raised": n, "handled": handled, "informed": informed,
-                   "open": n - handled - informed}  # fmt: skip
-
-    def customers_raised(self, f, key):
-        found = self._problems(f)
-        return Customer.objects.filter(pk__in=(found.filter(category=key) if key else found).values("customer_id"))
+    def cells(self, counted):
+        n, handled, informed = counted["n"], counted["handled"], counted["informed"]
+        return {"raised": n, "handled": handled, "informed": informed, "open": n - handled - informed}
 
     def customers_open(self, f, key):
-        found = self._problems(f).filter(status=ProblemStatus.OPEN)
-        return Customer.objects.filter(pk__in=(found.filter(category=key) if key else found).values("customer_id"))
+        return self.customers_of(f, key, Q(status=ProblemStatus.OPEN))
 
 
 # --- 6.2.21 why due customers did not come ----------------------------------------------------------------
 
 
 @register
-class MissedMaintenance(Report):
+class MissedMaintenance(MonthlyReport):
     slug = "m-missed-maintenance"
     title = _("Why due maintenance customers did not come")
     description = _("The solicitation outcomes of the vehicles due for maintenance in the period's months "
                     "(定期保养未来店原因分析, docs/DOMAIN.md §11.5).")  # fmt: skip
-    section = "monthly"
-    periods = ("month", "range")
-    columns = (
-        Column("outcome", _("Outcome"), kind="text", total=None),
-        Column("vehicles", _("Vehicles"), drill="customers"),
-        Column("share", _("Share"), kind="pct", total=None),
-    )
+    columns = (text_column("outcome", _("Outcome")), Column("vehicles", _("Vehicles"), drill="customers"), SHARE)
     chart = Chart("pie", x="outcome", series=("vehicles",))
     rank_by = "vehicles"
 
@@ -1069,41 +945,34 @@ class MissedMaintenance(Report):
         )
 
     def rows(self, f):
-        counted = list(
-            self._entries(f).order_by().values_list("outcome", "decline_reason").annotate(n=Count("id"))
-            .order_by("outcome", "decline_reason")
-        )  # fmt: skip
-        total = sum(n for *_k, n in counted)
+        counted = values_by(self._entries(f), "outcome", "decline_reason", ordered=True)
         outcomes, reasons = dict(Outcome.choices), dict(DeclineReason.choices)
-        for outcome, reason, n in counted:
+        rows = []
+        for (outcome, reason), n in counted.items():
             label = str(outcomes.get(outcome, _("No outcome yet"))) if outcome else str(_("No outcome yet"))
             if reason:
                 label = f"{label} · {reasons.get(reason, reason)}"
-            yield {"key": f"{outcome}:{reason}", "outcome": label, "vehicles": n, "share": ratio(n, total)}
+            rows.append({"key": f"{outcome}:{reason}", "outcome": label, "vehicles": n})
+        return with_shares(rows, "vehicles")
 
     def customers(self, f, key):
         found = self._entries(f)
         if key:
             outcome, _sep, reason = key.partition(":")
             found = found.filter(outcome=outcome, decline_reason=reason)
-        return Customer.objects.filter(pk__in=found.values("customer_id"))
+        return _customers_of(found)
 
 
 # --- 6.2.22-24 discount levels and their changes --------------------------------------------------------
 
 
 @register
-class DiscountLevels(Report):
+class DiscountLevels(MonthlyReport):
     slug = "m-discount-levels"
     title = _("Discount levels")
     description = _("Vehicles in use by discount level (车辆折扣等级统计); the drill-down lists their owners.")
-    section = "monthly"
     periods = ("month", "day")
-    columns = (
-        Column("level", _("Discount level"), kind="text", total=None),
-        Column("vehicles", _("Vehicles"), drill="owners"),
-        Column("share", _("Share"), kind="pct", total=None),
-    )
+    columns = (text_column("level", _("Discount level")), Column("vehicles", _("Vehicles"), drill="owners"), SHARE)
     chart = Chart("pie", x="level", series=("vehicles",))
     rank_by = "vehicles"
 
@@ -1111,17 +980,20 @@ class DiscountLevels(Report):
         return Vehicle.objects.filter(store_id__in=f.store_ids, is_active=True)
 
     def rows(self, f):
-        counted = list(self._vehicles(f).order_by().values_list("discount_level").annotate(n=Count("id")).order_by(
-            "discount_level"))  # fmt: skip
-        total = sum(n for _l, n in counted)
-        for level, n in counted:
-            yield {"key": level or "-", "level": level or str(_("None")), "vehicles": n, "share": ratio(n, total)}
+        return with_shares(
+            [{"key": level or "-", "level": level or str(_("None")), "vehicles": n}
+             for level, n in values_by(self._vehicles(f), "discount_level", ordered=True).items()],
+            "vehicles",
+        )  # fmt: skip
 
     def owners(self, f, key):
         found = self._vehicles(f)
         if key:
             found = found.filter(discount_level="" if key == "-" else key)
-        return Customer.objects.filter(pk__in=found.values("owner_id"))
+        return _customers_of(found, "owner_id")
+
+
+# --- class changes from → to: the discount levels' here, the ABC classes' in abc.py ------------------------
 
 
 def class_changes(f, field: str):
@@ -1129,38 +1001,39 @@ def class_changes(f, field: str):
     return ClassChange.objects.filter(store_id__in=f.store_ids, field=field, changed_at__gte=start, changed_at__lt=end)
 
 
-@register
-class DiscountLevelChanges(Report):
-    slug = "m-discount-changes"
-    title = _("Discount level changes")
-    description = _("Changes of vehicles' discount levels in the period, from → to (车辆折扣等级变动统计).")
-    section = "monthly"
-    periods = ("month", "range")
-    columns = (
-        Column("change", _("Change"), kind="text", total=None),
-        Column("changes", _("Changes"), drill="owners"),
-    )
-    chart = Chart("bar", x="change", series=("changes",))
-    rank_by = "changes"
-
-    def rows(self, f):
-        for old, new, n in (
-            class_changes(f, ClassChange.Field.DISCOUNT_LEVEL).order_by().values_list("old_value", "new_value")
-            .annotate(n=Count("id")).order_by("old_value", "new_value")
-        ):  # fmt: skip
-            yield {"key": f"{old}>{new}", "change": f"{old or '—'} → {new or '—'}", "changes": n}
-
-    def owners(self, f, key):
-        found = class_changes(f, ClassChange.Field.DISCOUNT_LEVEL)
-        if key:
-            old, _sep, new = key.partition(">")
-            found = found.filter(old_value=old, new_value=new)
-        return _owners_of_changes(found)
+def changes_from_to(changes, count_key: str, count=None):
+    """A row per from → to of `changes` (keyed "old>new"), with how many (`count`, the changes unless
+    it says otherwise) under `count_key`."""
+    for old, new, n in (
+        changes.order_by().values_list("old_value", "new_value").annotate(n=count or Count("id"))
+        .order_by("old_value", "new_value")
+    ):  # fmt: skip
+        yield {"key": f"{old}>{new}", "change": f"{old or '—'} → {new or '—'}", count_key: n}
 
 
-def _owners_of_changes(changes):
+def owners_of_changes(changes, key=None):
+    """The customers changed, and the owners of the vehicles changed, of the from → to `key` when given."""
+    if key:
+        old, _sep, new = key.partition(">")
+        changes = changes.filter(old_value=old, new_value=new)
     return Customer.objects.filter(
         Q(pk__in=changes.filter(customer__isnull=False).values("customer_id"))
         | Q(pk__in=Vehicle.objects.filter(pk__in=changes.filter(vehicle__isnull=False).values("vehicle_id")).values(
             "owner_id"))
     )  # fmt: skip
+
+
+@register
+class DiscountLevelChanges(MonthlyReport):
+    slug = "m-discount-changes"
+    title = _("Discount level changes")
+    description = _("Changes of vehicles' discount levels in the period, from → to (车辆折扣等级变动统计).")
+    columns = (text_column("change", _("Change")), Column("changes", _("Changes"), drill="owners"))
+    chart = Chart("bar", x="change", series=("changes",))
+    rank_by = "changes"
+
+    def rows(self, f):
+        return changes_from_to(class_changes(f, ClassChange.Field.DISCOUNT_LEVEL), "changes")
+
+    def owners(self, f, key):
+        return owners_of_changes(class_changes(f, ClassChange.Field.DISCOUNT_LEVEL), key)
