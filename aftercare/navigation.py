@@ -47,7 +47,10 @@ NAV = (
                 _("Appointments"), "appointments:day", (Perm.APPOINTMENT_EDIT, Perm.REPAIR_ORDER_VIEW), "calendar3"
             ),
             NavItem(
-                _("Catalogue"), "catalog:home", (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE), "book"
+                _("Catalogue"),
+                "catalog:home",
+                (Perm.REPAIR_ORDER_VIEW, Perm.CUSTOMER_VIEW, Perm.CATALOG_MANAGE),
+                "book",
             ),
             NavItem(_("Parts counter"), "parts:queue", (Perm.PARTS_MANAGE,), "box-seam"),
             NavItem(_("Electronic health records"), "healthrecords:list", (Perm.REPAIR_ORDER_VIEW,), "file-medical"),

@@ -82,7 +82,8 @@ def test_a_menu_with_one_entry_the_user_may_see_is_a_plain_link(staff, client_fo
 
 def test_the_menu_holding_the_current_page_is_marked(staff, client_for):
     entries, html = _top_bar(client_for(staff["service_manager"]), reverse("billing:reconciliation"))
-    money = next(entry for entry in entries if reverse("billing:cashier") in [link["url"] for link in entry.get("links", [])])
+    cashier = reverse("billing:cashier")
+    money = next(entry for entry in entries if cashier in [link["url"] for link in entry.get("links", [])])
     assert money["current"]
     assert [link["current"] for link in money["links"]] == ["", "page", "", "", ""]  # not the cashier at /billing/
     assert not any(entry["current"] for entry in entries if entry is not money)
