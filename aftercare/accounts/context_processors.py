@@ -14,7 +14,7 @@ def shell(request):
     return {
         # Lazy, like the stores below: htmx partials (a search keystroke, the board's
         # refresh) render with this context too and show no navigation.
-        "nav_items": SimpleLazyObject(lambda: navigation_for(request)),
+        "nav_entries": SimpleLazyObject(lambda: navigation_for(request)),
         "current_store": getattr(request, "store", None),
         # Lazy: only evaluated when the user has several stores to switch between.
         "switchable_stores": Store.objects.for_user(user),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.catalog.models import LabourOperation
@@ -149,18 +150,39 @@ def test_an_uploaded_photo_shows_on_the_order_page(live_server, browser, staff, 
     assert "/media/" not in image.get_attribute("src")
 
 
-def test_the_menu_is_open_at_1280_px_and_collapses_on_a_phone(live_server, browser, staff):
+def test_the_menus_are_open_at_1280_px_and_collapse_on_a_phone(live_server, browser, staff):
     desk = _log_in(browser, live_server, staff["service_manager"], width=1280, height=800)
-    assert desk.get_by_test_id("mainnav").is_visible()
+    nav = desk.get_by_test_id("mainnav")
+    assert nav.is_visible()
     assert not desk.locator(".navbar-toggler").is_visible()
-    links = desk.get_by_test_id("mainnav").locator(".nav-link")
-    assert links.count() > 10
-    for index in range(links.count()):  # every entry on one line, inside the window
-        box = links.nth(index).bounding_box()
-        assert box["x"] + box["width"] <= 1280 and box["height"] < 50
+    entries = nav.locator(".nav-link")
+    assert entries.count() == 7  # Home and six menus
+    first_top = entries.first.bounding_box()["y"]
+    for index in range(entries.count()):  # every entry on one line, all on the same line, inside the window
+        box = entries.nth(index).bounding_box()
+        assert box["x"] + box["width"] <= 1280 and box["height"] < 50 and box["y"] == first_top
     assert desk.evaluate("document.documentElement.scrollWidth") <= 1280
+    administration = nav.get_by_role("button", name="管理")
+    assert administration.get_attribute("aria-expanded") == "false"
+    administration.click()
+    assert administration.get_attribute("aria-expanded") == "true"
+    audit = nav.get_by_role("link", name="审计日志")
+    box = audit.bounding_box()
+    assert audit.is_visible() and box["x"] + box["width"] <= 1280
+    desk.keyboard.press("Escape")  # the keyboard closes the menu again
+    assert administration.get_attribute("aria-expanded") == "false" and not audit.is_visible()
+
     phone = _log_in(browser, live_server, staff["service_manager"], width=390, height=844)
-    assert phone.locator(".navbar-toggler").is_visible() and not phone.get_by_test_id("mainnav").is_visible()
+    nav = phone.get_by_test_id("mainnav")
+    assert phone.locator(".navbar-toggler").is_visible() and not nav.is_visible()
+    phone.locator(".navbar-toggler").click()
+    phone.locator("#mainnav.show").wait_for()
+    nav.get_by_role("button", name="管理").click()
+    audit = nav.get_by_role("link", name="审计日志")
+    box = audit.bounding_box()
+    assert audit.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    audit.click()
+    phone.wait_for_url(f"{live_server.url}{reverse('core:audit_list')}")
 
 
 def _lines_of(locator) -> int:
