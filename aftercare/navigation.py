@@ -25,7 +25,7 @@ class NavItem:
 @dataclass(frozen=True)
 class NavGroup:
     """A menu of the top bar. Shown only when the user may see one of its entries; with exactly
-    one, that entry stands in the bar as a plain link (a cashier's 'Cashier' opens no menu)."""
+    one, that entry stands in the bar as a plain link (a cashier's 'Cash desk' opens no menu)."""
 
     label: str
     icon: str
@@ -87,7 +87,7 @@ NAV = (
         _("Money"),
         "cash-stack",
         (
-            NavItem(_("Cashier"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
+            NavItem(_("Cash desk"), "billing:cashier", (Perm.PAYMENT_POST,), "cash-coin"),
             NavItem(
                 _("Payment reconciliation"),
                 "billing:reconciliation",
