@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentMethod(models.TextChoices):
@@ -81,4 +82,5 @@ class InvoiceKind(models.TextChoices):
 
 class InvoiceStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
-    ISSUED = "issued", _("Issued")
+    # "Issued" alone is the parts store's 已发料; an invoice is 已开具.
+    ISSUED = "issued", pgettext_lazy("invoice", "Issued")

@@ -9,7 +9,7 @@ from aftercare.core.permissions import Perm
 
 from . import segment
 from .choices import OPEN_RESCUE
-from .models import EventNotice, FaqEntry, FaqSearch, FaqSynonym, FaqTerm, MajorEvent, RescueRequest
+from .models import EventNotice, FaqEntry, FaqSearch, FaqSynonym, MajorEvent, RescueRequest
 
 SEARCH_LIMIT = 20
 
@@ -40,7 +40,8 @@ def faq_search(*, entries, store_ids, query: str, limit: int = SEARCH_LIMIT, day
     """Answers matching the typed words (docs/DOMAIN.md §25.3): each word, or one of its synonyms,
     is looked up as an indexed term (its Chinese words and their pinyin); answers matching more of
     the words come first, then the most used. `entries` is the caller's for_user() queryset (staff:
-    every valid answer; the public page: public ones). Three queries whatever the size."""
+    every valid answer; the public page: public ones). Two queries whatever the size: the synonyms,
+    then the ranked answers themselves (their terms joined, counted per word and grouped by answer)."""
     words = segment.query_terms(query)
     groups = _groups(store_ids, words)
     if not groups:
@@ -49,17 +50,16 @@ def faq_search(*, entries, store_ids, query: str, limit: int = SEARCH_LIMIT, day
     matched = sum(
         (Case(When(**{f"g{i}__gt": 0}, then=Value(1)), default=Value(0)) for i in range(len(groups))), Value(0)
     )
-    hits = (
-        FaqTerm.objects.filter(store_id__in=store_ids, term__in=every, entry__in=entries.valid(day).values("pk"))
-        .values("entry_id")
-        .annotate(**{f"g{i}": Count("pk", filter=Q(term__in=group)) for i, group in enumerate(groups)})
-        .annotate(matched=matched, used=Max("entry__use_count"))
-        .order_by("-matched", "-used", "entry_id")
-        .values_list("entry_id", flat=True)[:limit]
+    # filter() before annotate(): the counts run over the terms the filter joined (the store + term
+    # index), one row per answer that matches any word.
+    ranked = (
+        entries.valid(day)
+        .filter(terms__store_id__in=store_ids, terms__term__in=every)
+        .annotate(**{f"g{i}": Count("terms", filter=Q(terms__term__in=group)) for i, group in enumerate(groups)})
+        .annotate(matched=matched)
+        .order_by("-matched", "-use_count", "pk")[:limit]
     )
-    ids = list(hits)
-    by_id = FaqEntry.objects.in_bulk(ids)
-    return FaqResults(query=query, groups=groups, entries=[by_id[pk] for pk in ids if pk in by_id])
+    return FaqResults(query=query, groups=groups, entries=list(ranked))
 
 
 def faq_not_found(*, store_ids, since, limit: int = 30) -> list[dict]:

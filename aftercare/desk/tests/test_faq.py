@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from aftercare.core.permissions import Perm
 from aftercare.desk import segment, selectors, services
 from aftercare.desk.models import FaqEntry, FaqSearch, FaqTerm
 
@@ -154,3 +155,12 @@ def test_the_api_searches_and_writes_answers(store, staff, answers, api_client_f
     made = care.post("/api/v1/desk/faq/", question, format="json")
     assert made.status_code == 201
     assert [row["id"] for row in api.get("/api/v1/desk/faq/", {"q": "充电桩"}).json()["results"]] == [made.json()["id"]]
+
+
+def test_a_search_is_two_queries_the_synonyms_and_the_ranked_answers(store, staff, answers, django_assert_num_queries):
+    services.synonym_save(actor=staff["service_manager"], store=store, word="电瓶", synonym="蓄电池")
+    segment.tokenizer()  # the dictionary loads once per process, before the first search
+    entries = FaqEntry.objects.for_user(staff["advisor"], Perm.DESK_WORK)
+    with django_assert_num_queries(2):
+        found = selectors.faq_search(entries=entries, store_ids=[store.pk], query="电瓶没电 机油").entries
+    assert found == [answers["filter"], answers["battery"]]  # one word each, equally used: oldest first
