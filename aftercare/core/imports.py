@@ -16,10 +16,15 @@ file (`prepare`). Everything else is here:
   tried even for a row with unreadable cells, and that try is rolled back);
 - `all_or_nothing` writes nothing unless every row is valid; `valid_rows`
   writes the good rows and reports the bad ones. One audit row sums an import up;
-- a kind with many rows and no side effects (the EV readings) may set
-  `batch_size`: its actions then only check the row through the service's rules
-  and queue the new record (`defer`), without a savepoint each, and
-  `write_batch` writes each chunk of queued records in one bulk statement.
+- a kind with many rows and no side effects (the EV readings, trouble codes and
+  software versions) may set `batch_size`: its actions then only check the row
+  through the service's rules and hand the checked record to `keep`, without a
+  savepoint each. `keep` looks the record's natural key up among the stored
+  records (`stored`, read once in `prepare`) and the ones queued by earlier rows:
+  a new one is queued (`defer`), a queued one takes the later row's values, an
+  unchanged one is left alone, and only a stored one that changes goes through
+  the service's update, in its own savepoint. `write_batch` writes each chunk of
+  queued records in one bulk statement.
 
 docs/ARCHITECTURE.md ("Lists and exports") says why this is not django-import-export.
 """
@@ -42,6 +47,7 @@ MODES = (ALL_OR_NOTHING, VALID_ROWS)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 ROW = "__all__"  # the field of a problem with the whole row
+WRITTEN = object()  # a batched record written by an earlier chunk (Importer.keep)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,9 @@ class Importer:
         # True while a row with problems is tried only to learn what the service says.
         self.trial = False
         self._deferred: list = []
+        # A batched kind's records by natural key: stored (read by `prepare`), queued (no pk yet), or
+        # WRITTEN once their chunk is written (the service reads them again if a later row changes them).
+        self.stored: dict = {}
         # (field, key) -> the first row that had it, to catch duplicates inside the file.
         self.seen: dict[tuple[str, str], int] = {}
 
@@ -122,9 +131,27 @@ class Importer:
         None when it cannot be tried at all."""
         raise NotImplementedError
 
-    def write_batch(self, records: list) -> None:
-        """Write the records the chunk's actions deferred (a kind with `batch_size`), e.g. one
-        bulk_create with ignore_conflicts on the natural key."""
+    # a batched kind (`batch_size`) also provides
+
+    def key(self, record) -> tuple:
+        """The record's natural key (what the service finds a stored record by)."""
+        raise NotImplementedError
+
+    def changes(self, found, record) -> bool:
+        """Whether the row's `record` would change the stored or queued `found`."""
+        raise NotImplementedError
+
+    def merge(self, found, record) -> None:
+        """Give the queued `found` the values of a later row's `record` (in memory)."""
+        raise NotImplementedError
+
+    def update(self, found, record) -> str:
+        """Update a stored record through the service; `found` is None when an earlier chunk wrote
+        it (the service reads it again). Runs in its own savepoint."""
+        raise NotImplementedError
+
+    def write(self, records: list) -> None:
+        """Write a chunk of new records, e.g. one bulk_create with ignore_conflicts on the natural key."""
         raise NotImplementedError
 
     def audit_changes(self) -> dict:
@@ -144,6 +171,35 @@ class Importer:
         """Queue a new record for the chunk's bulk write; a row only on trial queues nothing."""
         if not self.trial:
             self._deferred.append(record)
+
+    def keep(self, record) -> str:
+        """A batched kind's row, its record checked by the service's rules: queue it if new, or
+        change the queued or stored record of its key. A row on trial changes nothing."""
+        if self.trial:
+            return UNCHANGED
+        key = self.key(record)
+        found = self.stored.get(key)
+        if found is None:
+            self.defer(record)
+            self.stored[key] = record
+            return CREATED
+        if found is not WRITTEN and not self.changes(found, record):
+            return UNCHANGED
+        if found is not WRITTEN and found.pk is None:  # queued by an earlier row of this chunk
+            self.merge(found, record)
+            return UPDATED
+        try:
+            with transaction.atomic():
+                return self.update(None if found is WRITTEN else found, record)
+        except Exception:
+            self.stored[key] = WRITTEN  # the service may have changed `found` before it failed
+            raise
+
+    def write_batch(self, records: list) -> None:
+        """Write the records the chunk's actions queued; a later row reads them again."""
+        self.write(records)
+        for record in records:
+            self.stored[self.key(record)] = WRITTEN
 
     # the pipeline
 

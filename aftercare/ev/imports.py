@@ -6,7 +6,6 @@ The layouts (CSV, xlsx or JSON) are in docs/DOMAIN.md §17.2."""
 import io
 from datetime import datetime, time
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,7 +83,9 @@ class EvImporter(Importer):
 
     def prepare(self, rows):
         vins = {cell_text(values.get("vin")).upper() for _n, values in rows}
-        self.vehicles = {v.vin: v for v in Vehicle.objects.filter(store=self.store, vin__in=vins)}
+        self.vehicles = {
+            v.vin: v for v in Vehicle.objects.filter(store=self.store, vin__in=vins).select_related("store")
+        }
 
     def vehicle(self, values, errors):
         vin = cell_text(values.get("vin")).upper()
@@ -119,31 +120,50 @@ def _whole(raw):
     return int(number)
 
 
-class ReadingImporter(EvImporter):
-    """The stored readings of the file's vehicles are read once (not once per row), and new
-    readings are checked row by row but written a chunk at a time (core.imports' batch hook)."""
+class BatchedEvImporter(EvImporter):
+    """A kind whose new records are checked row by row and written a chunk at a time
+    (core.imports' batch hook); the file's vehicles' stored records are read once."""
 
+    batch_size = 2000
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        stored = self.model.objects.filter(vehicle__in=list(self.vehicles.values()))
+        self.stored = {self.key(record): record for record in stored.iterator(chunk_size=5000)}
+
+
+class ReadingImporter(BatchedEvImporter):
     kind = READINGS
     label = gettext_lazy("Battery and charging readings")
     model = BatteryReading
     columns = READING_COLUMNS
     required = ("vin", "read_at", "soh")
-    batch_size = 2000
     example = {"vin": "LGXCE4CB0N0000001", "read_at": "2026-03-01 08:30", "soh": "96.5", "soc": "72",
                "cycle_count": "180", "cell_spread_mv": "18", "max_cell_temp": "34.5", "dc_share": "35",
                "depth_of_discharge": "60", "sessions_per_week": "3.5"}  # fmt: skip
 
-    def prepare(self, rows):
-        super().prepare(rows)
-        stored = BatteryReading.objects.filter(vehicle__in=list(self.vehicles.values()))
-        # (vehicle, moment) -> the stored reading, a reading queued by an earlier row of the chunk
-        # (no pk yet), or UNREAD once its chunk is written (reading_save reads it again).
-        self.existing = {(r.vehicle_id, r.read_at): r for r in stored.iterator(chunk_size=5000)}
+    def key(self, record):
+        return (record.vehicle_id, record.read_at)
 
-    def write_batch(self, records):
+    def _fields(self):
+        return [name for name in services.READING_FIELDS if name == "soh" or name in self.column_map.columns]
+
+    def changes(self, found, record):
+        return any(getattr(found, name) != getattr(record, name) for name in self._fields())
+
+    def merge(self, found, record):
+        for name in self._fields():
+            setattr(found, name, getattr(record, name))
+
+    def update(self, found, record):
+        return services.reading_save(
+            actor=self.actor, vehicle=record.vehicle, read_at=record.read_at,
+            existing=services.UNREAD if found is None else found,
+            **{name: getattr(record, name) for name in self._fields()},
+        )  # fmt: skip
+
+    def write(self, records):
         services.readings_write(records)
-        for reading in records:
-            self.existing[(reading.vehicle_id, reading.read_at)] = services.UNREAD
 
     def row(self, number, values):
         errors = {}
@@ -160,29 +180,13 @@ class ReadingImporter(EvImporter):
             return errors, None
 
         def save() -> str:
-            # Every rule of reading_save, and nothing written: a row on trial stops here.
-            reading = services.reading_new(actor=self.actor, vehicle=vehicle, read_at=read_at, **data)
-            if self.trial:
-                return services.UNCHANGED
-            key = (vehicle.pk, read_at)
-            found = self.existing.get(key)
-            if found is None:
-                self.defer(reading)
-                self.existing[key] = reading
-                return services.CREATED
-            if found is not services.UNREAD and found.pk is None:  # queued by an earlier row of this chunk
-                changed = [name for name in data if getattr(found, name) != data[name]]
-                for name in changed:
-                    setattr(found, name, data[name])
-                return services.UPDATED if changed else services.UNCHANGED
-            with transaction.atomic():  # a stored reading: the service updates it, in its own savepoint
-                return services.reading_save(actor=self.actor, vehicle=vehicle, read_at=read_at, existing=found,
-                                             **data)  # fmt: skip
+            # Every rule of reading_save, and nothing written until the chunk is.
+            return self.keep(services.reading_new(actor=self.actor, vehicle=vehicle, read_at=read_at, **data))
 
         return errors, save
 
 
-class CodeImporter(EvImporter):
+class CodeImporter(BatchedEvImporter):
     kind = CODES
     label = gettext_lazy("Diagnostic trouble codes")
     model = TroubleCode
@@ -190,6 +194,28 @@ class CodeImporter(EvImporter):
     required = ("vin", "code", "first_seen")
     example = {"vin": "LGXCE4CB0N0000001", "code": "P0AA6", "description": "高压绝缘故障",
                "first_seen": "2026-02-20 10:00", "last_seen": "2026-03-01 08:30", "status": "当前"}  # fmt: skip
+
+    def key(self, record):
+        return (record.vehicle_id, record.code, record.first_seen)
+
+    @staticmethod
+    def _report(record):
+        return {"last_seen": record.last_seen, "status": record.status, "description": record.description}
+
+    def changes(self, found, record):
+        return services.trouble_code_changes(found, **self._report(record))
+
+    def merge(self, found, record):
+        services.trouble_code_merge(found, **self._report(record))
+
+    def update(self, found, record):
+        return services.trouble_code_save(
+            actor=self.actor, vehicle=record.vehicle, code=record.code, first_seen=record.first_seen,
+            existing=services.UNREAD if found is None else found, **self._report(record),
+        )  # fmt: skip
+
+    def write(self, records):
+        services.trouble_codes_write(records)
 
     def row(self, number, values):
         errors = {}
@@ -204,15 +230,15 @@ class CodeImporter(EvImporter):
             return errors, None
 
         def save() -> str:
-            return services.trouble_code_save(
+            return self.keep(services.trouble_code_new(
                 actor=self.actor, vehicle=vehicle, code=code, description=cell_text(values.get("description")),
                 first_seen=first, last_seen=last, status=status or DtcStatus.OPEN,
-            )  # fmt: skip
+            ))  # fmt: skip
 
         return errors, save
 
 
-class VersionImporter(EvImporter):
+class VersionImporter(BatchedEvImporter):
     kind = VERSIONS
     label = gettext_lazy("Software versions")
     model = SoftwareVersion
@@ -220,6 +246,25 @@ class VersionImporter(EvImporter):
     required = ("vin", "controller", "version", "installed_at")
     example = {"vin": "LGXCE4CB0N0000001", "controller": "BMS", "version": "3.2.1",
                "installed_at": "2026-01-15 02:00", "channel": "OTA"}  # fmt: skip
+
+    def key(self, record):
+        return (record.vehicle_id, record.controller, record.installed_at)
+
+    def changes(self, found, record):
+        return (found.version, found.channel) != (record.version, record.channel)
+
+    def merge(self, found, record):
+        found.version, found.version_key, found.channel = record.version, record.version_key, record.channel
+
+    def update(self, found, record):
+        return services.version_save(
+            actor=self.actor, vehicle=record.vehicle, controller=record.controller, version=record.version,
+            installed_at=record.installed_at, channel=record.channel,
+            existing=services.UNREAD if found is None else found,
+        )  # fmt: skip
+
+    def write(self, records):
+        services.versions_write(records)
 
     def row(self, number, values):
         errors = {}
@@ -234,10 +279,10 @@ class VersionImporter(EvImporter):
             return errors, None
 
         def save() -> str:
-            return services.version_save(
+            return self.keep(services.version_new(
                 actor=self.actor, vehicle=vehicle, controller=controller, version=version, installed_at=installed,
                 channel=channel or UpdateChannel.OTA,
-            )  # fmt: skip
+            ))  # fmt: skip
 
         return errors, save
 

@@ -16,7 +16,7 @@ from aftercare.core.permissions import Perm, require
 
 from .choices import SERVICE_THRESHOLD, DtcStatus, ForecastStatus, ReadingSource, UpdateChannel
 from .forecast import forecast
-from .models import BatteryForecast, BatteryReading, SoftwareVersion, TroubleCode
+from .models import BatteryForecast, BatteryReading, SoftwareVersion, TroubleCode, version_key
 from .selectors import warranty_threshold
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -87,12 +87,7 @@ def reading_save(*, actor, vehicle, read_at, source=ReadingSource.IMPORT, order=
     return UPDATED if existing else CREATED
 
 
-def trouble_code_save(
-    *, actor, vehicle, code, first_seen, last_seen=None, description="", status=DtcStatus.OPEN,
-    source=ReadingSource.IMPORT,
-) -> str:  # fmt: skip
-    """Record one occurrence of a fault code (vehicle, code, first seen); seen again, its last-seen
-    moves forward and its status follows the newer report."""
+def _check_code(actor, vehicle, code, first_seen, last_seen) -> tuple[str, object]:
     require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     _check_vehicle(vehicle)
     code = code.strip().upper()
@@ -101,14 +96,59 @@ def trouble_code_save(
     last_seen = last_seen or first_seen
     if last_seen < first_seen:
         raise ValidationError({"last_seen": _("Last seen is before first seen.")})
-    existing = TroubleCode.objects.filter(vehicle=vehicle, code=code, first_seen=first_seen).first()
+    return code, last_seen
+
+
+def trouble_code_new(
+    *, actor, vehicle, code, first_seen, last_seen=None, description="", status=DtcStatus.OPEN,
+    source=ReadingSource.IMPORT,
+) -> TroubleCode:  # fmt: skip
+    """A new occurrence checked by trouble_code_save's rules, not saved: the import writes a chunk
+    of them at once with trouble_codes_write (no audit row: only reception codes have one)."""
+    code, last_seen = _check_code(actor, vehicle, code, first_seen, last_seen)
+    dtc = TroubleCode(
+        store_id=vehicle.store_id, vehicle=vehicle, code=code, description=description, first_seen=first_seen,
+        last_seen=last_seen, status=status, source=source,
+    )  # fmt: skip
+    dtc.clean_fields(exclude=["store", "vehicle"])
+    return dtc
+
+
+def trouble_code_changes(existing: TroubleCode, *, last_seen, status, description) -> bool:
+    """Whether a report of a known occurrence changes it: an older report does not, nor the
+    same last-seen with the same status and no new description."""
+    return not (
+        last_seen < existing.last_seen
+        or (last_seen == existing.last_seen and status == existing.status and description in ("", existing.description))
+    )
+
+
+def trouble_code_merge(existing: TroubleCode, *, last_seen, status, description) -> None:
+    """Give a known occurrence a newer report's last-seen, status and description (in memory)."""
+    existing.last_seen, existing.status = last_seen, status
+    existing.description = description or existing.description
+
+
+def trouble_codes_write(codes: list[TroubleCode]) -> None:
+    """Insert new occurrences in bulk; one saved meanwhile by someone else is left as it is."""
+    TroubleCode.objects.bulk_create(codes, batch_size=500, ignore_conflicts=True)
+
+
+def trouble_code_save(
+    *, actor, vehicle, code, first_seen, last_seen=None, description="", status=DtcStatus.OPEN,
+    source=ReadingSource.IMPORT, existing=UNREAD,
+) -> str:  # fmt: skip
+    """Record one occurrence of a fault code (vehicle, code, first seen); seen again, its last-seen
+    moves forward and its status follows the newer report. `existing`: the stored occurrence
+    (or None), when the caller read them all at once (the import)."""
+    code, last_seen = _check_code(actor, vehicle, code, first_seen, last_seen)
+    if existing is UNREAD:
+        existing = TroubleCode.objects.filter(vehicle=vehicle, code=code, first_seen=first_seen).first()
     if existing:
-        if last_seen < existing.last_seen or (
-            last_seen == existing.last_seen and status == existing.status and description in ("", existing.description)
-        ):
+        report = {"last_seen": last_seen, "status": status, "description": description}
+        if not trouble_code_changes(existing, **report):
             return UNCHANGED  # an older report of the same occurrence
-        existing.last_seen, existing.status = last_seen, status
-        existing.description = description or existing.description
+        trouble_code_merge(existing, **report)
         existing.clean_fields(exclude=["store", "vehicle"])
         existing.save(update_fields=["last_seen", "status", "description"])
         return UPDATED
@@ -122,8 +162,7 @@ def trouble_code_save(
     return CREATED
 
 
-def version_save(*, actor, vehicle, controller, version, installed_at, channel=UpdateChannel.OTA, order=None) -> str:
-    """Record the version a controller ran from `installed_at`; each controller's latest is marked current."""
+def _check_version(actor, vehicle, version, channel, order) -> str:
     require(actor, Perm.CUSTOMER_EDIT, vehicle.store)
     _check_vehicle(vehicle)
     version = version.strip()
@@ -131,7 +170,36 @@ def version_save(*, actor, vehicle, controller, version, installed_at, channel=U
         raise ValidationError({"version": _("Enter the version.")})
     if channel == UpdateChannel.STORE and order is not None and order.vehicle_id != vehicle.pk:
         raise ValidationError({"order": _("The repair order is another vehicle's.")})
-    existing = SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, installed_at=installed_at).first()
+    return version
+
+
+def version_new(*, actor, vehicle, controller, version, installed_at, channel=UpdateChannel.OTA) -> SoftwareVersion:
+    """A new version checked by version_save's rules, not saved: the import writes a chunk of them
+    at once with versions_write, which marks each controller's latest current."""
+    version = _check_version(actor, vehicle, version, channel, None)
+    row = SoftwareVersion(store_id=vehicle.store_id, vehicle=vehicle, controller=controller, version=version,
+                          version_key=version_key(version), installed_at=installed_at, channel=channel)  # fmt: skip
+    row.clean_fields(exclude=["store", "vehicle", "order", "version_key"])
+    return row
+
+
+def versions_write(rows: list[SoftwareVersion]) -> None:
+    """Insert new versions in bulk (one saved meanwhile by someone else is left as it is), then
+    mark the latest of each controller they touch current."""
+    SoftwareVersion.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    _mark_current({(row.vehicle_id, row.controller) for row in rows})
+
+
+def version_save(
+    *, actor, vehicle, controller, version, installed_at, channel=UpdateChannel.OTA, order=None, existing=UNREAD
+) -> str:
+    """Record the version a controller ran from `installed_at`; each controller's latest is marked current.
+    `existing`: the stored version of that moment (or None), when the caller read them all at once (the import)."""
+    version = _check_version(actor, vehicle, version, channel, order)
+    if existing is UNREAD:
+        existing = SoftwareVersion.objects.filter(
+            vehicle=vehicle, controller=controller, installed_at=installed_at
+        ).first()
     if existing and (existing.version, existing.channel) == (version, channel):
         return UNCHANGED
     row = existing or SoftwareVersion(store_id=vehicle.store_id, vehicle=vehicle, controller=controller,
@@ -139,19 +207,35 @@ def version_save(*, actor, vehicle, controller, version, installed_at, channel=U
     row.version, row.channel, row.order = version, channel, order or row.order
     row.clean_fields(exclude=["store", "vehicle", "order", "version_key"])
     row.save()
-    _mark_current(vehicle, controller)
+    _mark_current({(vehicle.pk, controller)})
     return UPDATED if existing else CREATED
 
 
-def _mark_current(vehicle, controller) -> None:
-    latest = (
-        SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller)
-        .order_by("-installed_at", "-id").values_list("pk", flat=True).first()
+def _mark_current(pairs: set[tuple[int, str]]) -> None:
+    """Mark the latest version of each (vehicle, controller) current and its others not: one read
+    of those vehicles' versions and at most two updates, however many pairs."""
+    if not pairs:
+        return
+    rows = (
+        SoftwareVersion.objects.filter(vehicle_id__in={vehicle_id for vehicle_id, _c in pairs})
+        .order_by("vehicle_id", "controller", "-installed_at", "-id")
+        .values_list("vehicle_id", "controller", "pk", "is_current")
     )  # fmt: skip
-    SoftwareVersion.objects.filter(vehicle=vehicle, controller=controller, is_current=True).exclude(pk=latest).update(
-        is_current=False
-    )
-    SoftwareVersion.objects.filter(pk=latest, is_current=False).update(is_current=True)
+    latest, stale, fresh = set(), [], []
+    for vehicle_id, controller, pk, is_current in rows.iterator(chunk_size=5000):
+        pair = (vehicle_id, controller)
+        if pair not in pairs:
+            continue
+        if pair not in latest:
+            latest.add(pair)
+            if not is_current:
+                fresh.append(pk)
+        elif is_current:
+            stale.append(pk)
+    if stale:
+        SoftwareVersion.objects.filter(pk__in=stale).update(is_current=False)
+    if fresh:
+        SoftwareVersion.objects.filter(pk__in=fresh).update(is_current=True)
 
 
 # --- the nightly forecast ------------------------------------------------------------------------

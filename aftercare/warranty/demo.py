@@ -15,7 +15,7 @@ from aftercare.core.audit import audit_record
 from aftercare.core.dates import add_months
 from aftercare.core.imports import VALID_ROWS
 from aftercare.core.models import AuditEntry, Store
-from aftercare.customers.models import Vehicle
+from aftercare.customers.models import OdometerReading, Vehicle
 from aftercare.service import services as ro
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder, StatusChange
@@ -62,10 +62,34 @@ def _boundary_vehicles(store: Store, today: date) -> list[Vehicle]:
     ]
     chosen = []
     for vehicle, (bought, km) in zip(cars + evs, cases, strict=False):
-        Vehicle.objects.filter(pk=vehicle.pk).update(purchase_date=bought, warranty_start=bought, odometer_km=km)
-        vehicle.purchase_date, vehicle.warranty_start, vehicle.odometer_km = bought, bought, km
+        changes = {"purchase_date": bought, "warranty_start": bought, "odometer_km": km,
+                   **_service_history(vehicle, bought, km, today)}  # fmt: skip
+        Vehicle.objects.filter(pk=vehicle.pk).update(**changes)
+        _scale_readings(vehicle, km)
+        for name, value in changes.items():
+            setattr(vehicle, name, value)
         chosen.append(vehicle)
     return chosen
+
+
+def _scale_readings(vehicle: Vehicle, km: int) -> None:
+    """The car's odometer readings scaled to its new odometer, so its mileage forecast (crm) reads
+    the same history as the vehicle page (docs/DOMAIN.md §11.4)."""
+    readings = list(OdometerReading.objects.filter(vehicle=vehicle))
+    if vehicle.odometer_km:
+        for reading in readings:
+            reading.km = round(reading.km * km / vehicle.odometer_km)
+        OdometerReading.objects.bulk_update(readings, ["km"])
+
+
+def _service_history(vehicle: Vehicle, bought: date, km: int, today: date) -> dict:
+    """The last maintenance of a car whose purchase and odometer the boundaries moved, to match them:
+    none yet within its first cycle, else at the reading of its last visit, so its next service is
+    that reading plus its cycle (docs/DOMAIN.md §2.4), never far below the odometer."""
+    if add_months(bought, vehicle.maintenance_months) > today:
+        return {"last_service_at": None, "last_service_km": None}
+    last_visit = timezone.localdate(vehicle.odometer_at) if vehicle.odometer_at else today
+    return {"last_service_at": max(last_visit, bought), "last_service_km": km}
 
 
 def _record(order, to, actor, at):

@@ -6,6 +6,7 @@ import json
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from aftercare.core.imports import ALL_OR_NOTHING, VALID_ROWS
 from aftercare.ev.imports import import_bytes
@@ -134,3 +135,116 @@ def test_readings_written_a_chunk_at_a_time_keep_row_errors_duplicates_and_idemp
     # Rows 2 and 5 disagree about one moment: each again sets its value (97.5, then 97.0); the rest are unchanged.
     assert (again.created, again.updated, again.unchanged) == (0, 2, 3)
     assert BatteryReading.objects.count() == 3
+
+
+def _many_vehicles(store, count):
+    from aftercare.tests.factories import CustomerFactory, VehicleFactory
+
+    owner = CustomerFactory(store=store, name="车队")
+    return [VehicleFactory(owner=owner, powertrain="BEV", plate=f"粤AD{index:05d}") for index in range(count)]
+
+
+def _codes_file(vehicles) -> bytes:
+    lines = ["VIN,故障码,描述,首次出现,最近出现,状态"]
+    for index, vehicle in enumerate(vehicles):
+        for day in (1, 2, 3, 4, 5, 6):
+            lines.append(
+                f"{vehicle.vin},P1A{index % 7}{day},单体压差过大,2025-05-0{day} 10:00,2025-05-1{day} 10:00,当前"
+            )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _versions_file(vehicles) -> bytes:
+    lines = ["VIN,控制器,版本,升级时间,方式"]
+    for vehicle in vehicles:
+        for month, version in ((1, "2.1.0"), (4, "2.3.4"), (9, "3.0.1")):
+            lines.append(f"{vehicle.vin},BMS,{version},2025-0{month}-10 02:00,OTA")
+            lines.append(f"{vehicle.vin},车机,5.{month}.0,2025-0{month}-12 02:00,OTA")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_file_of_hundreds_of_codes_is_written_in_a_few_queries_and_reimporting_it_changes_nothing(
+    store, staff, django_assert_max_num_queries
+):
+    vehicles = _many_vehicles(store, 50)
+    data = _codes_file(vehicles)
+    kw = {"actor": staff["advisor"], "store": store, "kind": "codes", "filename": "dtc.csv", "mode": VALID_ROWS}
+    # The vehicles, their stored codes, the actor's memberships, one insert per 500 rows, the audit row.
+    with django_assert_max_num_queries(10):
+        first = import_bytes(data=data, **kw)
+    assert (first.created, first.updated, first.errors) == (300, 0, [])
+    with django_assert_max_num_queries(6):
+        again = import_bytes(data=data, **kw)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
+    assert TroubleCode.objects.count() == 300
+
+
+def test_a_file_of_hundreds_of_versions_is_written_in_a_few_queries_and_marks_each_controllers_latest(
+    store, staff, django_assert_max_num_queries
+):
+    vehicles = _many_vehicles(store, 50)
+    data = _versions_file(vehicles)
+    kw = {"actor": staff["advisor"], "store": store, "kind": "versions", "filename": "v.csv", "mode": VALID_ROWS}
+    # As for codes, and one read and at most two updates to mark each controller's latest current.
+    with django_assert_max_num_queries(12):
+        first = import_bytes(data=data, **kw)
+    assert (first.created, first.updated, first.errors) == (300, 0, [])
+    with django_assert_max_num_queries(6):
+        again = import_bytes(data=data, **kw)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
+    current = SoftwareVersion.objects.filter(is_current=True)
+    assert current.count() == 100
+    assert set(current.values_list("controller", "version")) == {("BMS", "3.0.1"), ("IVI", "5.9.0")}
+    assert SoftwareVersion.objects.get(vehicle=vehicles[0], controller="BMS", version="3.0.1").version_key == (
+        "000003.000000.000001"
+    )
+
+
+def test_codes_written_a_chunk_at_a_time_keep_row_errors_later_reports_and_idempotency(
+    store, staff, bev, ice, monkeypatch
+):
+    from aftercare.ev.imports import CodeImporter
+
+    monkeypatch.setattr(CodeImporter, "batch_size", 2)
+    lines = [
+        "VIN,故障码,描述,首次出现,最近出现,状态",
+        f"{bev.vin},P0AA6,高压绝缘故障,2025-05-01 10:00,2025-05-02 10:00,当前",
+        f"{bev.vin},P1A10,,2025-05-01 10:00,2025-04-30 10:00,当前",  # row 3: last seen before first seen
+        f"{ice.vin},P0300,,2025-05-01 10:00,,当前",  # row 4: a petrol car
+        f"{bev.vin},p0aa6,,2025-05-01 10:00,2025-05-09 10:00,已清除",  # row 5: a later report of row 2's, chunk 2
+        f"{bev.vin},U0111,,2025-06-01 10:00,2025-06-01 12:00,当前",
+        f"{bev.vin},U0111,,2025-06-01 10:00,2025-06-01 11:00,当前",  # row 7: an older report, same chunk as row 6
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    kw = {"actor": staff["advisor"], "store": store, "kind": "codes", "filename": "dtc.csv", "mode": VALID_ROWS}
+    first = import_bytes(data=data, **kw)
+    assert [(e.row, e.field) for e in first.errors] == [(3, "最近出现"), (4, "VIN")]
+    assert (first.created, first.updated, first.unchanged) == (2, 1, 1)
+    stored = {c.code: (c.status, f"{timezone.localtime(c.last_seen):%m-%d %H}") for c in TroubleCode.objects.all()}
+    assert stored == {"P0AA6": ("cleared", "05-09 10"), "U0111": ("open", "06-01 12")}
+    assert TroubleCode.objects.get(code="P0AA6").description == "高压绝缘故障"
+    again = import_bytes(data=data, **kw)
+    assert (again.created, again.updated, again.unchanged, again.invalid) == (0, 0, 4, 2)
+
+
+def test_a_bad_version_row_gets_its_own_error_while_the_good_rows_land(store, staff, bev, phev, monkeypatch):
+    from aftercare.ev.imports import VersionImporter
+
+    monkeypatch.setattr(VersionImporter, "batch_size", 2)
+    lines = [
+        "VIN,控制器,版本,升级时间,方式",
+        f"{bev.vin},BMS,3.9.15,2025-01-10 02:00,OTA",
+        f"{bev.vin},BMS,,2025-02-10 02:00,OTA",  # row 3: no version
+        f"{phev.vin},刹车,1.0,2025-02-10 02:00,OTA",  # row 4: no such controller
+        f"{bev.vin},BMS,3.10.2,2025-06-10 02:00,店内",
+        f"{bev.vin},BMS,3.10.3,2025-06-10 02:00,店内",  # row 6: corrects row 5, the same chunk
+        f"{bev.vin},BMS,3.9.16,2025-01-10 02:00,OTA",  # row 7: corrects row 2, written in the chunk before
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    kw = {"actor": staff["advisor"], "store": store, "kind": "versions", "filename": "v.csv", "mode": VALID_ROWS}
+    first = import_bytes(data=data, **kw)
+    assert [(e.row, e.field) for e in first.errors] == [(3, "版本"), (4, "控制器")]
+    assert (first.created, first.updated, first.unchanged) == (2, 2, 0)
+    versions = SoftwareVersion.objects.filter(vehicle=bev).order_by("installed_at")
+    assert [(v.version, v.is_current) for v in versions] == [("3.9.16", False), ("3.10.3", True)]
+    assert not SoftwareVersion.objects.filter(vehicle=phev).exists()
