@@ -1,6 +1,8 @@
 import time
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from .audit import current_ip
 
@@ -69,3 +71,22 @@ class SecureCookiesMiddleware:
             for morsel in response.cookies.values():
                 morsel["secure"] = True
         return response
+
+
+class NullCharacterMiddleware:
+    """Answers 400 to a request whose address or query carries a NUL character. No text a user
+    means holds one, PostgreSQL cannot store or compare it, and the views that read a query
+    parameter by hand would otherwise pass it to the database (forms and serializers already
+    refuse it in bodies)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = [key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in v for v in values)]
+        if bad or "\x00" in request.path:
+            message = _("Null characters are not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({key or "non_field_errors": [message] for key in bad or [""]}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)

@@ -91,3 +91,14 @@ def test_json_nested_a_little_is_still_read(api_client_for, manager):
     body = json.dumps({"name": "张伟", "mobile": "13800001111", "tags": [[["a"]]]})
     response = api_client_for(manager).post("/api/v1/customers/", body, content_type="application/json")
     assert response.status_code in (201, 400)
+
+
+def test_a_null_character_in_an_api_query_is_a_400_naming_the_parameter(api_client_for, manager):
+    response = api_client_for(manager).get("/api/v1/parts/suggestions/", {"bin": "A\x001", "part": ""})
+    assert response.status_code == 400
+    assert list(response.json()) == ["bin"]
+
+
+def test_a_null_character_in_a_page_query_is_a_400(client_for, manager):
+    response = client_for(manager).get("/customers/", {"q": "王\x00"})
+    assert response.status_code == 400
