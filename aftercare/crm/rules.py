@@ -297,11 +297,18 @@ def due_anniversary(store, rule, now):
         )  # fmt: skip
 
 
+def _not_fired(profiles, rule, since: str):
+    """The profiles `rule` has not fired for since their stage or tier began. A change stays
+    due for the rule's days; without this, every night would read each one again (the lost
+    reason is several queries a customer) only for the firing to be skipped."""
+    fired = Firing.objects.filter(rule=rule, customer_id=OuterRef("customer_id"), fired_at__gte=OuterRef(since))
+    return profiles.filter(~Exists(fired))
+
+
 def due_high_value(store, rule, now):
     since = now - timedelta(days=rule.days or CHANGE_WINDOW_DAYS)
-    for p in CustomerProfile.objects.filter(store=store, tier=Tier.HIGH, tier_since__gte=since).select_related(
-        "customer"
-    ):
+    rows = CustomerProfile.objects.filter(store=store, tier=Tier.HIGH, tier_since__gte=since)
+    for p in _not_fired(rows, rule, "tier_since").select_related("customer"):
         yield Due(p.customer, None, f"{p.tier_since:%Y%m%d}", _("High value since %(day)s")
                   % {"day": f"{timezone.localdate(p.tier_since):%Y-%m-%d}"}, {})  # fmt: skip
 
@@ -309,7 +316,7 @@ def due_high_value(store, rule, now):
 def due_churn(store, rule, now):
     since = now - timedelta(days=rule.days or CHANGE_WINDOW_DAYS)
     rows = CustomerProfile.objects.filter(store=store, stage=Stage.AT_RISK, stage_since__gte=since)
-    for p in rows.select_related("customer"):
+    for p in _not_fired(rows, rule, "stage_since").select_related("customer"):
         yield Due(p.customer, None, f"{p.stage_since:%Y%m%d}", _("No visit for more than 3 months"),
                   {"link": booking_link(None)})  # fmt: skip
 
@@ -319,7 +326,7 @@ def due_lost(store, rule, now):
 
     since = now - timedelta(days=rule.days or CHANGE_WINDOW_DAYS)
     rows = CustomerProfile.objects.filter(store=store, stage=Stage.LOST, stage_since__gte=since)
-    for p in rows.select_related("customer"):
+    for p in _not_fired(rows, rule, "stage_since").select_related("customer"):
         reason, why = lost_reason(p.customer, now=now)
         yield Due(p.customer, None, f"{p.stage_since:%Y%m%d}", why[:200],
                   {"lost_reason": reason, "offer": str(LOST_OFFERS[reason])})  # fmt: skip

@@ -179,7 +179,8 @@ def build_demo(options: DemoOptions) -> DemoResult:
         if options.activity:
             # A year of history behind the reports and the retention engine (own random stream); the
             # newcomers of that year come from the same customer generator.
-            seed_report_histories(result.stores, random.Random("reports"), today, _newcomers(today))
+            scale = min(1, options.customers / DemoOptions.customers)
+            seed_report_histories(result.stores, random.Random("reports"), today, _newcomers(today), scale)
             seed_loyalty(result.group, result.stores, rng, today)
             seed_crm(result.stores, today)
             # After loyalty: the tier rule enrols its VIC cards (docs/DOMAIN.md §13.3).

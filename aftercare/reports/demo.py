@@ -224,10 +224,11 @@ def seed_report_targets(store: Store, today: date) -> int:
     return len(rows)
 
 
-def seed_report_histories(stores: list[Store], rng: random.Random, today: date, register) -> int:
-    """A year of history for every store (the first busiest), before the retention engine reads it."""
+def seed_report_histories(stores: list[Store], rng: random.Random, today: date, register, scale: float = 1) -> int:
+    """A year of history for every store (the first busiest), before the retention engine reads it;
+    `scale` follows the demo's size (a demo of fewer customers has fewer cars a day)."""
     return sum(
-        seed_report_history(store, rng, today, register, per_day=12 if index == 0 else 7)
+        seed_report_history(store, rng, today, register, per_day=max(2, round((12 if index == 0 else 7) * scale)))
         for index, store in enumerate(stores)
     )
 

@@ -5,10 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.test import Client
-
-from aftercare.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +13,7 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"(?<![\w-])on[a-z]+\s*=", re.IGNORECASE)
 JAVASCRIPT_URL = re.compile(r"""(href|action|src)\s*=\s*["']\s*javascript:""", re.IGNORECASE)
 
-# The demo walk: what each role opens first.
+# The demo walk: what each role opens first (aftercare/demo/tests checks it on the demo).
 WALK = {
     "advisor": ["/", "/customers/", "/repair-orders/", "/appointments/", "/appointments/week/", "/followups/"],
     "manager": ["/", "/reports/kpis/", "/complaints/", "/catalog/", "/workshop/board/", "/audit/", "/api/docs/"],
@@ -41,18 +37,3 @@ def test_the_policy_allows_scripts_from_the_app_only():
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"
     assert "unsafe-inline" not in policy["script-src"] and "unsafe-eval" not in policy["script-src"]
-
-
-def test_every_page_of_the_demo_walk_sends_the_policy(settings):
-    settings.DEMO_MODE = True
-    call_command("seed_demo", "--stores", "1")
-    anonymous = Client()
-    for url in ("/login/", "/s/not-a-valid-link/", "/api/schema/", "/no-such-page/"):
-        assert anonymous.get(url).headers["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY, url
-    for username, urls in WALK.items():
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        for url in urls:
-            response = client.get(url)
-            assert response.status_code == 200, (username, url, response.status_code)
-            assert response.headers["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY, (username, url)

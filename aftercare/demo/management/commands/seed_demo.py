@@ -14,16 +14,21 @@ class Command(BaseCommand):
         parser.add_argument("--stores", type=int, default=2, help="Number of stores.")
         parser.add_argument("--extra-staff", type=int, default=3, help="Advisors and technicians per store.")
         parser.add_argument("--customers", type=int, default=200, help="Customers per store.")
+        parser.add_argument(
+            "--no-activity", dest="activity", action="store_false",
+            help="Stores, staff, customers and vehicles only: no appointments, orders or history.",
+        )  # fmt: skip
         parser.add_argument("--flush", action="store_true", help="Empty the database first (destroys all data!).")
 
-    def handle(self, *args, seed, stores, extra_staff, customers, flush, **options):
+    def handle(self, *args, seed, stores, extra_staff, customers, activity, flush, **options):
         if stores < 1:
             raise CommandError("--stores must be at least 1.")
         if flush:
             call_command("flush", interactive=False, verbosity=0)
         elif Store.objects.exists():
             raise CommandError("The database already has stores. Use --flush to replace everything with demo data.")
-        result = build_demo(DemoOptions(seed=seed, stores=stores, extra_staff=extra_staff, customers=customers))
+        options = DemoOptions(seed=seed, stores=stores, extra_staff=extra_staff, customers=customers, activity=activity)
+        result = build_demo(options)
         database_analyze()
         self.stdout.write(
             self.style.SUCCESS(
