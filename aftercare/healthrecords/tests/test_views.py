@@ -93,11 +93,11 @@ def test_the_store_manager_saves_the_settings_and_the_secret_is_kept(client_for,
     client = client_for(staff["admin"])
     url = reverse("healthrecords:settings")
     data = {"check_on_settlement": "on", "upload_enabled": "on", "endpoint_url": "https://jt.example.cn/upload",
-            "company_code": "4401", "app_key": "k", "app_secret": "s1"}  # fmt: skip
+            "company_code": "4401", "app_key": "k", "app_secret": "secret-of-4401"}  # fmt: skip
     assert client.post(url, data).status_code == 302
     assert client.post(url, {**data, "app_secret": ""}).status_code == 302
-    assert HealthRecordSettings.objects.get(store=store).app_secret == "s1"
-    assert "s1" not in client.get(url).content.decode()
+    assert HealthRecordSettings.objects.get(store=store).app_secret == "secret-of-4401"
+    assert "secret-of-4401" not in client.get(url).content.decode()
     assert client_for(staff["advisor"]).get(url).status_code == 403
 
 

@@ -14,7 +14,7 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.BASE_DIR) / "v
 @pytest.fixture
 def demo(settings):
     settings.DEMO_MODE = True
-    call_command("seed_demo", "--stores", "2")
+    call_command("seed_demo", "--stores", "1", "--customers", "20")
 
 
 def test_a_demo_advisor_logs_in_and_sees_the_chinese_home_page(live_server, page, demo):
