@@ -28,9 +28,17 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """One folder of collected static files for the module's `serve` runs: the first collects."""
+    return tmp_path_factory.mktemp("static")
+
+
 @pytest.fixture
-def worker_env(tmp_path, settings):
+def worker_env(tmp_path, settings, collected_static):
     """Environment for manage.py subprocesses sharing this test's database."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "static").symlink_to(collected_static)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     if ON_POSTGRES:
         db = connection.settings_dict
