@@ -1,6 +1,8 @@
 """The insurance, inspection and birthday rules read through their indexes
 (docs/DOMAIN.md §11.2): PostgreSQL's plan names them (the sequential scan switched
-off, since a test's few rows would be scanned whole anyway)."""
+off, since a test's few rows would be scanned whole anyway). The tables are analysed first:
+the row counts PostgreSQL keeps outside the transaction may still be those of an earlier
+test's rolled-back demo, and would steer the plan to another index."""
 
 from datetime import date
 
@@ -18,6 +20,7 @@ pytestmark = [
 
 def _plan(queryset) -> str:
     with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {queryset.model._meta.db_table}")
         cursor.execute("SET LOCAL enable_seqscan = off")
     return queryset.explain()
 
