@@ -28,10 +28,11 @@ def touch(store_id, *days) -> None:
     keys = getattr(_pending, "keys", None)
     if keys is None:
         keys = _pending.keys = set()
-    new = {(store_id, day) for day in days if day is not None} - keys
-    if new:
-        keys |= new
-        transaction.on_commit(_flush)
+    keys.update((store_id, day) for day in days if day is not None)
+    # Registered at every touch, not only for a new day: a flush registered in a transaction (or
+    # savepoint) that rolled back is gone, while its days are still pending here. After the commit
+    # the first flush takes every pending day and the others find none.
+    transaction.on_commit(_flush)
 
 
 def _flush() -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from aftercare.billing import services as billing
@@ -56,6 +57,18 @@ def test_the_figures_follow_the_services_writes(
     assert (advisor.arrivals, advisor.deliveries, advisor.revenue) == (2, 1, order.total)
     assert figures_check(day=TODAY) == []
     assert waiting.status == Status.READY
+
+
+@time_machine.travel("2026-03-10 10:00 +0800", tick=False)
+def test_a_day_touched_in_a_rolled_back_transaction_is_refreshed_by_the_next_commit(
+    store, make_order, django_capture_on_commit_callbacks
+):
+    with transaction.atomic():
+        make_order()
+        transaction.set_rollback(True)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order()
+    assert DailyFigure.objects.get(store=store, day=TODAY).arrivals == 1
 
 
 def test_a_clock_across_midnight_counts_on_both_days(staff, store, make_order):
