@@ -16,7 +16,7 @@ from aftercare.workshop.selectors import orders_with_jobs_finished
 
 from . import targets
 from .figures import figures_sum, open_orders_on, payments_sum, person_sums
-from .framework import Chart, Column, Filters, Report, ratio, register
+from .framework import Chart, Column, Filters, Report, ratio, ratio_column, register, text_column
 from .models import DailyPersonFigure
 
 ZERO = Decimal("0.00")
@@ -57,7 +57,7 @@ class DailySummary(Report):
     periods = ("day",)
     default_period = "day"
     columns = (
-        Column("label", _("Figure"), kind="text", total=None),
+        text_column("label", _("Figure")),
         Column("day", _("The day"), kind="row", total=None, drill="drill_day", in_group=False),
         Column("mtd", _("Month to date"), kind="row", total=None, drill="drill_mtd", in_group=False),
         Column("target", _("Month target"), kind="row", total=None, in_group=False),
@@ -197,13 +197,6 @@ class Arrivals(Report):
 
     def rows(self, f: Filters):
         by_day = _by_day(f)
-        open_orders = {}
-        from .models import DailyFigure
-
-        for day, n in DailyFigure.objects.filter(
-            store_id__in=f.store_ids, day__gte=f.start, day__lte=f.end
-        ).values_list("day", "open_orders"):
-            open_orders[day] = open_orders.get(day, 0) + n
         running = 0
         for day in _days(f.start, f.end):
             r = by_day.get(day, {})
@@ -215,7 +208,7 @@ class Arrivals(Report):
                 "cumulative": running,
                 "deliveries": r.get("deliveries", 0),
                 "same_day_deliveries": r.get("same_day_deliveries", 0),
-                "open_orders": open_orders.get(day, 0),
+                "open_orders": r.get("open_orders", 0),
             }
 
     def by_store(self, f: Filters) -> list[dict]:
@@ -260,7 +253,7 @@ class Revenue(Report):
         Column("revenue_discount", _("Discount"), kind="money"),
         Column("revenue", _("Revenue"), kind="money", drill="drill_delivered"),
         Column("additional_sold", _("Additional work sold"), kind="money"),
-        Column("labour_share", _("Labour share"), kind="pct", total=lambda t: ratio(t["revenue_labour"], t["revenue"])),
+        ratio_column("labour_share", _("Labour share"), "revenue_labour", "revenue"),
     )
     chart = Chart("bar", x="day", series=("revenue_labour", "revenue_parts", "revenue_other"))
     rank_by = "revenue"
@@ -298,7 +291,7 @@ class Payments(Report):
     description = _("Money received by method; coupons and package-card uses are shown apart from the money.")
     section = "daily"
     columns = (
-        Column("method", _("Method"), kind="text", total=None),
+        text_column("method", _("Method")),
         Column("amount", _("Amount"), kind="money", drill="drill_method"),
         Column("share", _("Share"), kind="pct", total=None, in_group=False),
     )
@@ -339,12 +332,12 @@ class TechnicianHours(Report):
     )
     section = "daily"
     columns = (
-        Column("name", _("Technician"), kind="text", total=None),
+        text_column("name", _("Technician")),
         Column("jobs_finished", _("Jobs finished"), drill="drill_jobs"),
         Column("frt_hours", _("FRT hours"), kind="hours", drill="drill_jobs"),
         Column("clocked_hours", _("Clocked hours"), kind="hours"),
         Column("available_hours", _("Available hours"), kind="hours"),
-        Column("efficiency", _("Efficiency"), kind="pct", total=lambda t: ratio(t["frt_hours"], t["clocked_hours"])),
+        ratio_column("efficiency", _("Efficiency"), "frt_hours", "clocked_hours"),
         Column(
             "utilisation",
             _("Utilisation"),
@@ -391,13 +384,13 @@ class AdvisorPerformance(Report):
     section = "daily"
     has_advisor = True
     columns = (
-        Column("name", _("Service advisor"), kind="text", total=None),
+        text_column("name", _("Service advisor")),
         Column("arrivals", _("Orders opened"), drill="drill_opened"),
         Column("deliveries", _("Deliveries"), drill="drill_delivered"),
         Column("revenue", _("Revenue"), kind="money", drill="drill_delivered"),
         Column("additional_sold", _("Additional work sold"), kind="money"),
         Column("surveyed", _("Surveyed")),
-        Column("satisfaction", _("Satisfaction"), kind="pct", total=lambda t: ratio(t["satisfied"], t["surveyed"])),
+        ratio_column("satisfaction", _("Satisfaction"), "satisfied", "surveyed"),
         Column("satisfied", _("Satisfied"), in_group=False),
     )
     chart = Chart("bar", x="name", series=("revenue",))
@@ -445,7 +438,7 @@ class Targets(Report):
     section = "targets"
     periods = ("month",)
     columns = (
-        Column("label", _("Figure"), kind="text", total=None),
+        text_column("label", _("Figure")),
         Column("target", _("Target"), kind="row", total=None, in_group=False),
         Column("actual", _("Result"), kind="row", total=None, in_group=False),
         Column("gap", _("Gap"), kind="row", total=None, in_group=False),

@@ -202,11 +202,12 @@ PERSON_SUMMED = PERSON_FIELDS
 
 def figures_sum(*, store_ids, start: date, end: date, by: tuple[str, ...] = ()) -> list[dict]:
     """The stored figures of start..end added up, grouped by `by` (e.g. ("day",), ("store_id",), ()):
-    one grouped query over at most stores × days rows."""
+    one grouped query over at most stores × days rows. Orders not yet delivered are a stock: added up
+    across the stores of one day, never over days, so they come only grouped by day."""
     from django.db.models import Sum
 
     rows = DailyFigure.objects.filter(store_id__in=list(store_ids), day__gte=start, day__lte=end)
-    sums = {name: Sum(name) for name in SUMMED if name != "open_orders"}
+    sums = {name: Sum(name) for name in SUMMED if name != "open_orders" or "day" in by}
     if by:
         result = list(rows.values(*by).annotate(**sums).order_by(*by))
     else:
