@@ -27,8 +27,8 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         elif Store.objects.exists():
             raise CommandError("The database already has stores. Use --flush to replace everything with demo data.")
-        options = DemoOptions(seed=seed, stores=stores, extra_staff=extra_staff, customers=customers, activity=activity)
-        result = build_demo(options)
+        demo = DemoOptions(seed=seed, stores=stores, extra_staff=extra_staff, customers=customers, activity=activity)
+        result = build_demo(demo)
         database_analyze()
         self.stdout.write(
             self.style.SUCCESS(
