@@ -23,7 +23,7 @@ from aftercare.loyalty.choices import IssuedVia
 from aftercare.loyalty.models import CouponUse
 from aftercare.loyalty.services import coupon_issue
 from aftercare.messaging.choices import Channel, Purpose
-from aftercare.messaging.services import contact_check, message_send, template_ensure
+from aftercare.messaging.services import contact_check, message_send, sending_batch, template_ensure
 from aftercare.service.choices import CORRECTABLE_STATUSES, LineStatus, Payer, Status
 from aftercare.service.models import ZERO, RepairOrder, RepairOrderLine
 from aftercare.service.services import repair_order_discount
@@ -61,6 +61,7 @@ def template_code_ensure(store) -> None:
         )  # fmt: skip
 
 
+@sending_batch()
 def campaign_invite(*, actor, campaign: Campaign, now=None) -> int:
     """Invite every member of the target segment once (docs/DOMAIN.md §19.1): one
     marketing message through the door per customer (key campaign+customer), and the
@@ -231,6 +232,7 @@ REMINDER_CODE = "campaign_reminder"
 REMINDER_TEXT = "{customer_name}您好，{store}「{campaign}」将于{ends}结束，欢迎预约到店：{link}"
 
 
+@sending_batch()
 def campaign_remind(*, campaign: Campaign, now=None) -> int:
     """Remind the invited customers who have not come yet, once each, from
     `remind_days` before the window's last day until it ends (docs/DOMAIN.md §19.1):
@@ -275,6 +277,7 @@ SURVEY_CODE = "campaign_survey"
 SURVEY_TEXT = "{customer_name}您好，感谢您参加{store}「{campaign}」，请为本次服务打分：{link}"
 
 
+@sending_batch()
 def campaign_surveys_send(*, campaign: Campaign) -> int:
     """The campaign survey (docs/DOMAIN.md §19.1): after an attributed order is delivered,
     a survey of the campaign kind (surveys' own link, `survey_link_issue`) sent through

@@ -33,7 +33,7 @@ from aftercare.loyalty.choices import CouponKind, IssuedVia
 from aftercare.loyalty.models import CouponTemplate
 from aftercare.loyalty.services import coupon_issue
 from aftercare.messaging.choices import Channel, Purpose
-from aftercare.messaging.services import contact_check, message_send, template_ensure
+from aftercare.messaging.services import contact_check, message_send, sending_batch, template_ensure
 from aftercare.service.choices import Status
 from aftercare.service.models import RepairOrder
 
@@ -430,6 +430,7 @@ def _may_call(customer, purpose) -> bool:
     return contact_check(customer=customer, purpose=purpose, channel=Channel.PHONE).allowed
 
 
+@sending_batch()
 def rules_run(*, store: Store, now=None, triggers=None) -> int:
     """Fire every rule of the store that is switched on, for the customers due now.
     Returns the number of new firings."""

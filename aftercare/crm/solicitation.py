@@ -27,7 +27,7 @@ from aftercare.ev.selectors import ScheduleCache, services_text
 from aftercare.followups.choices import Kind as FollowUpKind
 from aftercare.followups.services import followup_create
 from aftercare.messaging.choices import Channel, Purpose
-from aftercare.messaging.services import message_send, template_ensure
+from aftercare.messaging.services import message_send, sending_batch, template_ensure
 
 from .choices import ARCHIVING_OUTCOMES, DeclineReason, Outcome
 from .models import SolicitationEntry, VehicleForecast
@@ -65,6 +65,7 @@ def solicitation_list(*, store: Store, month: date) -> int:
     return SolicitationEntry.objects.filter(store=store, month=month).count() - before
 
 
+@sending_batch()
 def solicitation_invite(*, store: Store, month: date, now=None) -> int:
     """Week 2: an invitation through the door for each listed vehicle not invited yet."""
     now = now or timezone.now()

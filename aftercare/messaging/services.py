@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -84,10 +86,39 @@ def call_handler():
 # --- settings, templates ----------------------------------------------------------------------
 
 
+_batch: ContextVar[dict | None] = ContextVar("messaging_batch", default=None)
+
+
+@contextmanager
+def sending_batch():
+    """A run of messages (a campaign's invitations, a night of rules): inside it the door reads each
+    store's settings, provider channels and templates once instead of once a message. Consents,
+    duplicates and the frequency cap are still read per message: they are the customer's."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _per_store(key: tuple, read):
+    cache = _batch.get()
+    if cache is None:
+        return read()
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
 def store_settings(store) -> StoreMessagingSettings:
-    """The store's row, or the defaults (unsaved) when the store has none."""
-    row = StoreMessagingSettings.objects.filter(store=store).first()
-    return row or StoreMessagingSettings(store=store)
+    """The store's (a store or its id) row, or the defaults (unsaved) when the store has none."""
+    store_id = getattr(store, "pk", store)
+
+    def read():
+        row = StoreMessagingSettings.objects.filter(store_id=store_id).first()
+        return row or StoreMessagingSettings(store_id=store_id)
+
+    return _per_store(("settings", store_id), read)
 
 
 def template_ensure(
@@ -111,7 +142,7 @@ def template_ensure(
         group = None
     lookup = {"store": store, "code": code, "channel": channel}
     lookup["group"] = store.group if store is not None else group
-    template, _created = MessageTemplate.objects.get_or_create(
+    template, created = MessageTemplate.objects.get_or_create(
         **lookup,
         defaults={
             "text": text,
@@ -121,12 +152,19 @@ def template_ensure(
             "name": name,
         },
     )
+    if created and (cache := _batch.get()):  # a template read earlier in the batch may now be another one
+        for key in [k for k in cache if k[0] == "template" and k[2] == code]:
+            del cache[key]
     return template
 
 
 def template_for(store, code: str, channel: str) -> MessageTemplate | None:
     """The active template `store` uses for `code` on `channel`: its own, else its
     group's default, else the installation's, else the built-in text (unsaved)."""
+    return _per_store(("template", store.pk, code, channel), lambda: _template_for(store, code, channel))
+
+
+def _template_for(store, code: str, channel: str) -> MessageTemplate | None:
     rows = MessageTemplate.objects.filter(code=code, channel=channel, is_active=True).filter(
         Q(store=store) | Q(store__isnull=True, group_id=store.group_id) | Q(store__isnull=True, group__isnull=True)
     )
@@ -229,7 +267,7 @@ def contact_check(*, customer, purpose: str, channel: str | None = None) -> Cont
     """May `customer` be contacted for `purpose` (on `channel`, or on the first
     channel of their order)? Followups, complaints and the retention engine ask
     this before creating a call task or a message (docs/DOMAIN.md §15.1)."""
-    return _decide(customer, purpose, channel, store_settings(customer.store))
+    return _decide(customer, purpose, channel, store_settings(customer.store_id))
 
 
 def refusals(customer) -> list[str]:
@@ -271,7 +309,10 @@ def _as_time(value) -> time:
 
 
 def _active_channels(store) -> set[str]:
-    return set(ProviderAccount.objects.filter(store=store, is_active=True).values_list("channel", flat=True))
+    return _per_store(
+        ("channels", store.pk),
+        lambda: set(ProviderAccount.objects.filter(store=store, is_active=True).values_list("channel", flat=True)),
+    )
 
 
 def _event(message: Message, from_state: str, note: str = "", at=None) -> MessageEvent:

@@ -3,7 +3,8 @@ on its own, at a fixed time: docs/DOMAIN.md §15.1."""
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from aftercare.customers.services import consent_record
 from aftercare.messaging.models import Message, MessageEvent, StoreMessagingSettings
@@ -13,9 +14,11 @@ from aftercare.messaging.services import (
     message_send,
     messages_send_due,
     register_call_handler,
+    sending_batch,
     sms_segments,
     template_ensure,
 )
+from aftercare.tests.factories import CustomerFactory
 
 DAY = "2026-12-07 10:00 +08:00"
 NIGHT = "2026-12-07 22:30 +08:00"
@@ -167,6 +170,30 @@ def test_a_store_template_overrides_the_group_default_and_the_built_in_text(stor
     template_ensure(store=store, code="car_ready", channel="sms", text="本店{customer_name}")
     template_ensure(store=store, code="car_ready", channel="sms", text="不覆盖")
     assert send(store, customer, dedupe_key="k2").text == "本店王芳"
+
+
+def _reads_of(queries, table: str) -> int:
+    return sum(1 for q in queries if q["sql"].lstrip().startswith("SELECT") and f'FROM "{table}"' in q["sql"])
+
+
+@time_machine.travel(DAY)
+def test_a_batch_reads_the_stores_settings_channels_and_template_once_and_each_customers_consents(store):
+    customers = [CustomerFactory(store=store, mobile=f"1380013800{n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries, sending_batch():
+        for n, customer in enumerate(customers):
+            assert send(store, customer, dedupe_key=f"batch:{n}").state == "queued"
+    assert _reads_of(queries, "messaging_storemessagingsettings") == 1
+    assert _reads_of(queries, "messaging_provideraccount") == 1
+    assert _reads_of(queries, "messaging_messagetemplate") == 1
+    assert _reads_of(queries, "customers_consent") == 3
+
+
+@time_machine.travel(DAY)
+def test_a_template_made_during_a_batch_is_the_one_its_next_message_uses(store, customer):
+    with sending_batch():
+        assert send(store, customer).text != "本店{customer_name}"
+        template_ensure(store=store, code="car_ready", channel="sms", text="本店{customer_name}")
+        assert send(store, customer, dedupe_key="k2").text == "本店王芳"
 
 
 @time_machine.travel(DAY)
