@@ -42,9 +42,12 @@ def demo(django_db_setup, django_db_blocker, demo_media):
     """One demo (two stores, as `make run` makes it) for the module, rolled back at the end."""
     from django.test import override_settings
 
-    # The tests' fast hasher (conftest.py) is not in place yet at module scope.
-    fast = override_settings(MEDIA_ROOT=demo_media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast:
+    # Photos in a temporary folder, and the tests' fast hasher (conftest.py's is not in place yet at
+    # module scope: the logins below could not check an Argon2 hash).
+    seeding = override_settings(
+        MEDIA_ROOT=demo_media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), seeding:
         with transaction.atomic():
             with time_machine.travel(MADE_AT, tick=True):
                 call_command("seed_demo")
@@ -173,6 +176,8 @@ def test_the_customers_phone_has_an_order_to_pay_and_a_history_with_invoices(dem
     history = PortalLink.objects.filter(purpose=Purpose.HISTORY).select_related("customer").first()
     invoices = InvoiceRequest.objects.filter(repair_order__customer=history.customer)
     assert {invoice.status for invoice in invoices} >= {"issued"}
+
+
 def test_the_retention_engine_shows_recommendations_offers_reminders_and_campaign_satisfaction(demo):
     from aftercare.crm.campaigns import campaign_results
     from aftercare.crm.models import Campaign, CampaignInvitation
@@ -186,6 +191,8 @@ def test_the_retention_engine_shows_recommendations_offers_reminders_and_campaig
     assert CampaignInvitation.objects.filter(campaign=running, reminded_at__isnull=False).exists()
     finished = campaign_results(Campaign.objects.get(store=first, name="服务周（已结束）"))
     assert finished["surveys_answered"] > 0 and finished["lines"][3].actual is not None
+
+
 def test_the_service_desk_has_answers_rescues_an_alert_and_a_recovery_half_done(demo):
     from aftercare.desk.models import FaqEntry, FaqSynonym, MajorEvent, RecoveryCase, RescueRequest
 
